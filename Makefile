@@ -1,0 +1,79 @@
+# The project's front door. `make run` starts the assistant; `make test` checks everything.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+RASA   := $(VENV)/bin/rasa
+STAMP  := $(VENV)/.installed
+PIP_VERSION := 24.2
+# Everything a model is trained from: a change here means the model is out of date.
+MODEL_INPUTS := domain.yml config.yml data cssecure/nlu
+CONVERSATION_TESTS := tests/conversations
+
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help install train run test lint unit conversations validate bench clean db
+
+help:
+	@echo "make install   create .venv (Python 3.10) and install the pinned dependencies"
+	@echo "make run       install, train if needed, migrate, then start the whole stack"
+	@echo "make test      lint, unit + integration tests, data validation, conversation tests"
+	@echo "make bench     benchmarks (numbers printed and written to results/)"
+	@echo "make train     retrain only when data/, domain.yml or config.yml changed"
+	@echo "make lint      ruff + mypy"
+
+# Re-run only when the dependency files change; `pip check` must stay clean.
+install: $(STAMP)
+$(STAMP): pyproject.toml requirements.lock scripts/find-python310
+	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+	  py=$$(scripts/find-python310) || exit 1; \
+	  echo "Creating $(VENV) with $$py"; rm -rf $(VENV); "$$py" -m venv $(VENV) || exit 1; \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check "pip==$(PIP_VERSION)"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
+	$(PY) -m pip check
+	@touch $(STAMP)
+
+# Retrain only when something the model is built from is newer than the newest model.
+train: install
+	@newest=$$(ls -t models/*.tar.gz 2>/dev/null | head -1); \
+	if [ -n "$$newest" ] && [ -z "$$(find $(MODEL_INPUTS) -type f -newer "$$newest" 2>/dev/null | head -1)" ]; then \
+	  echo "Model up to date: $$newest"; \
+	else \
+	  echo "Training (inputs changed or no model yet) ..."; \
+	  start=$$(date +%s); \
+	  $(RASA) train --quiet --out models --fixed-model-name "cssecure-$$(date +%Y%m%d-%H%M%S)" || exit 1; \
+	  echo "Trained in $$(( $$(date +%s) - start )) s"; \
+	fi
+
+db: install
+	$(VENV)/bin/cssecure db upgrade
+	$(VENV)/bin/cssecure parcels seed-demo
+
+run: train db
+	$(VENV)/bin/cssecure stack run
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy cssecure actions
+
+validate: install
+	$(RASA) data validate --fail-on-warnings
+
+unit: install
+	$(VENV)/bin/pytest
+
+conversations: train
+	$(RASA) test core --stories $(CONVERSATION_TESTS) --fail-on-prediction-errors --out results/conversations
+
+test: lint validate unit conversations
+	@echo "make test: all checks passed"
+
+bench: train
+	@mkdir -p results
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf models results var/log .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Operations: starting the stack, benchmarks' plumbing."""

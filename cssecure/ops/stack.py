@@ -1,0 +1,267 @@
+"""Start the whole assistant on one machine and keep it running until Ctrl-C.
+
+``make run`` calls ``cssecure stack run`` after installing, training and migrating. It
+starts each part as a child process, waits until every part answers its health check,
+then prints where everything is. If one part dies, the others are stopped too, and the
+tail of the failed part's log is shown: a half-running stack is worse than none.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess  # noqa: S404 - we start our own known commands
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cssecure.settings import PROJECT_ROOT, Settings
+
+
+@dataclass
+class Part:
+    """One process of the stack and how to tell that it is ready."""
+
+    name: str
+    argv: list[str]
+    port: int
+    health_url: str
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+
+class StackError(RuntimeError):
+    """The stack could not start; the message says why and what to do."""
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """True when something already listens on ``host:port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def newest_model(models_dir: Path) -> Path | None:
+    """The most recently written model archive, if any."""
+    models = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def _port_of(url: str, default: int) -> int:
+    hostport = url.split("://", 1)[-1].split("/", 1)[0]
+    return int(hostport.rsplit(":", 1)[1]) if ":" in hostport else default
+
+
+def plan_parts(settings: Settings, model: Path, rasa_token: str) -> list[Part]:
+    """The processes of the stack, in start order (dependencies first)."""
+    bin_dir = Path(sys.executable).parent
+    rasa = str(bin_dir / "rasa")
+    rasa_port = _port_of(settings.rasa_url, 5005)
+    action_port = _port_of(settings.action_server_url, 5055)
+    parts = [
+        Part(
+            name="action server",
+            argv=[rasa, "run", "actions", "--actions", "actions", "--port", str(action_port)],
+            port=action_port,
+            health_url=f"http://127.0.0.1:{action_port}/health",
+        ),
+        Part(
+            name="Rasa server",
+            argv=[
+                rasa, "run",
+                "--model", str(model),
+                "--port", str(rasa_port),
+                "--endpoints", "endpoints.yml",
+                "--credentials", "credentials.yml",
+                # The HTTP API (trackers, model upload) is only for holders of the token.
+                "--enable-api", "--auth-token", rasa_token,
+                "--cors", "*",
+            ],
+            port=rasa_port,
+            health_url=f"http://127.0.0.1:{rasa_port}/",
+        ),
+        Part(
+            name="web app",
+            argv=[sys.executable, "-m", "cssecure.web"],
+            port=settings.web_port,
+            health_url=f"http://127.0.0.1:{settings.web_port}/health",
+        ),
+    ]
+    if settings.discord_token:
+        parts.append(
+            Part(
+                name="Discord bot",
+                argv=[sys.executable, "-m", "cssecure.channels.discord"],
+                port=0,
+                health_url="",
+            )
+        )
+    return parts
+
+
+def wait_healthy(url: str, deadline: float, alive: Callable[[], bool]) -> bool:
+    """Poll ``url`` until it answers 2xx, the process dies, or the deadline passes."""
+    while time.monotonic() < deadline:
+        if not alive():
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback URL we built
+                if 200 <= response.status < 300:
+                    return True
+        except (urllib.error.URLError, OSError, ValueError):
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def _tail(path: Path | None, lines: int = 25) -> str:
+    if path is None or not path.exists():
+        return ""
+    text = path.read_text(errors="replace").splitlines()
+    return "\n".join(text[-lines:])
+
+
+class Stack:
+    """Starts, watches and stops the parts."""
+
+    def __init__(self, parts: Sequence[Part], log_dir: Path, env: dict[str, str]) -> None:
+        self.parts = list(parts)
+        self.log_dir = log_dir
+        self.env = env
+
+    def check_ports(self) -> None:
+        """Refuse to start when a port is taken, naming the part and the port."""
+        busy = [p for p in self.parts if p.port and port_in_use(p.port)]
+        if busy:
+            lines = [f"  port {p.port} ({p.name})" for p in busy]
+            raise StackError(
+                "These ports are already in use:\n" + "\n".join(lines) + "\n"
+                "Stop whatever is using them (e.g. an earlier `make run`: "
+                "`lsof -i :PORT` shows it) or set CSSECURE_RASA_URL / CSSECURE_ACTION_URL / "
+                "CSSECURE_WEB_PORT to other ports."
+            )
+
+    def start(self, timeout_s: float = 180.0) -> None:
+        """Start each part and wait for its health check before the next one."""
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for part in self.parts:
+            part.log_path = self.log_dir / f"{part.name.replace(' ', '-').lower()}.log"
+            log = part.log_path.open("ab")
+            # Own process group: Ctrl-C reaches us once, and we stop each child ourselves.
+            part.process = subprocess.Popen(  # noqa: S603
+                part.argv,
+                cwd=PROJECT_ROOT,
+                env={**self.env, **part.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            print(f"  starting {part.name} ... ", end="", flush=True)
+            if not part.health_url:
+                time.sleep(2)
+                ok = part.process.poll() is None
+            else:
+                proc = part.process
+                ok = wait_healthy(
+                    part.health_url, time.monotonic() + timeout_s, lambda: proc.poll() is None
+                )
+            if not ok:
+                print("FAILED")
+                raise StackError(
+                    f"{part.name} did not become healthy. Last lines of {part.log_path}:\n"
+                    + _tail(part.log_path)
+                )
+            print("ready")
+
+    def watch(self) -> int:
+        """Block until a part exits or we are told to stop; returns the exit status."""
+        while True:
+            for part in self.parts:
+                if part.process is not None and part.process.poll() is not None:
+                    print(
+                        f"\n{part.name} stopped unexpectedly (exit {part.process.returncode}). "
+                        f"Last lines of {part.log_path}:\n{_tail(part.log_path)}",
+                        file=sys.stderr,
+                    )
+                    return 1
+            time.sleep(1)
+
+    def stop(self, grace_s: float = 10.0) -> None:
+        """Stop every child: SIGTERM to its group, then SIGKILL after ``grace_s``."""
+        for part in reversed(self.parts):
+            proc = part.process
+            if proc is None or proc.poll() is not None:
+                continue
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                continue
+        deadline = time.monotonic() + grace_s
+        for part in self.parts:
+            proc = part.process
+            if proc is None:
+                continue
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait()
+
+
+def run(settings: Settings | None = None) -> int:
+    """Start the stack, print where everything is, and run until Ctrl-C."""
+    settings = settings or Settings.from_env()
+    model = newest_model(PROJECT_ROOT / "models")
+    if model is None:
+        print("No trained model in models/: run `make train` first.", file=sys.stderr)
+        return 1
+    # A token is always required for Rasa's HTTP API; when none is configured we make
+    # one for this run and keep it in a private file, never on the console.
+    rasa_token = settings.rasa_token or secrets.token_urlsafe(24)
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    token_file = settings.var_dir / "rasa-api-token"
+    token_file.write_text(rasa_token)
+    token_file.chmod(0o600)
+    env = {**os.environ, "RASA_TOKEN": rasa_token, "PYTHONUNBUFFERED": "1"}
+    stack = Stack(plan_parts(settings, model, rasa_token), settings.var_dir / "log", env)
+
+    def _terminate(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        stack.check_ports()
+        print(f"Starting the CSSecure stack (model {model.name}):")
+        stack.start()
+        rasa_port = _port_of(settings.rasa_url, 5005)
+        print(
+            "\nThe CSSecure claims assistant is running:\n"
+            f"  chat widget (demo page)   http://localhost:{settings.web_port}/\n"
+            f"  agent console             http://localhost:{settings.web_port}/console/\n"
+            f"  REST channel              http://localhost:{rasa_port}/webhooks/rest/webhook\n"
+            f"  socket.io channel         http://localhost:{rasa_port}/socket.io\n"
+            f"  Rasa HTTP API             http://localhost:{rasa_port}/  (token in {token_file})\n"
+            f"  action server             {settings.action_server_url}\n"
+            f"  logs                      {settings.var_dir / 'log'}/\n"
+            "Press Ctrl-C to stop everything."
+        )
+        return stack.watch()
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping ...")
+        return 0
+    finally:
+        stack.stop()
+        print("Stopped.")
