@@ -8,6 +8,7 @@ tail of the failed part's log is shown: a half-running stack is worse than none.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -106,10 +107,10 @@ def plan_parts(settings: Settings, model: Path, rasa_token: str) -> list[Part]:
     return parts
 
 
-def wait_healthy(url: str, deadline: float, alive: Callable[[], bool]) -> bool:
-    """Poll ``url`` until it answers 2xx, the process dies, or the deadline passes."""
+def wait_healthy(url: str, deadline: float, exit_code: Callable[[], int | None]) -> bool:
+    """Poll ``url`` until it answers 2xx, the process exits, or the deadline passes."""
     while time.monotonic() < deadline:
-        if not alive():
+        if exit_code() is not None:
             return False
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback URL we built
@@ -168,9 +169,8 @@ class Stack:
                 time.sleep(2)
                 ok = part.process.poll() is None
             else:
-                proc = part.process
                 ok = wait_healthy(
-                    part.health_url, time.monotonic() + timeout_s, lambda: proc.poll() is None
+                    part.health_url, time.monotonic() + timeout_s, part.process.poll
                 )
             if not ok:
                 print("FAILED")
@@ -211,10 +211,8 @@ class Stack:
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 proc.wait()
 
 
