@@ -1,0 +1,385 @@
+"""The website widget's socket.io channel: Rasa's ``SocketIOInput`` with identity.
+
+Rasa 3.6's ``SocketIOInput`` lets the browser choose the conversation (``session_id``) and
+trusts it on every message, so anyone who learns or guesses an id can read and write
+another customer's conversation. This channel decides the conversation on the server:
+
+* ``connect``: an optional customer token (``auth.token``, a JWT, see
+  :mod:`cssecure.web.tokens`) is verified; a forged or expired token refuses the connection
+  with a readable message. No token: the visitor is anonymous.
+* ``session_request``: a verified customer always gets the conversation derived from the
+  customer id; an anonymous visitor resumes a conversation only with its session token
+  (``session_token``) and otherwise gets a fresh random one. Any ``session_id`` the
+  browser sends is ignored. The answer ``session_confirm`` is
+  ``{"session_id", "verified", "session_token", "history"}``: the history (from the
+  tracker store) is what lets the widget show the conversation again after a reload.
+* ``user_uttered``: the message goes to the conversation bound to this socket, with
+  server-made metadata ``{"channel": "web", "customer_id", "verified"}``; a message that
+  names another conversation is refused.
+
+Two endpoints under ``/webhooks/web/`` let our own services reach a conversation; both
+require ``Authorization: Bearer <RASA_TOKEN>``:
+
+* ``POST /webhooks/web/push`` ``{"conversation_id", "text", "agent_name"?, "buttons"?}``:
+  an agent's message, recorded in the tracker and shown in the widget.
+* ``POST /webhooks/web/inject`` ``{"conversation_id", "message", "customer_id", "verified",
+  "display"?}``: a user message on the customer's behalf (the web app uses it to tell the
+  bot about an uploaded evidence file).
+
+Configure in ``credentials.yml``::
+
+    cssecure.channels.socketio.WebSocketIOInput:
+      user_message_evt: user_uttered
+      bot_message_evt: bot_uttered
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from rasa.shared.core.events import BotUttered
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+from socketio.exceptions import ConnectionRefusedError as SocketRefused
+
+from cssecure.settings import Settings
+from cssecure.web.tokens import (
+    TokenRejected,
+    WebIdentity,
+    customer_conversation_id,
+    issue_session_token,
+    new_anonymous_conversation_id,
+    verify_customer_token,
+    verify_session_token,
+    widget_key,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 2000
+HISTORY_LIMIT = 100
+ERROR_EVT = "chat_error"
+
+
+def history_from_events(
+    events: Iterable[Mapping[str, Any]], limit: int = HISTORY_LIMIT
+) -> list[dict[str, Any]]:
+    """The messages of a conversation as the widget shows them, oldest first.
+
+    Args:
+        events: serialised tracker events (``Event.as_dict()``).
+        limit: how many of the latest messages to keep.
+
+    Returns:
+        ``{"sender": "user"|"bot"|"agent", "text", "quick_replies"?}`` items. Button
+        payloads (``/affirm``) are shown with the title of the button that sent them;
+        other internal payloads are shown by their ``display`` metadata or left out.
+    """
+    items: list[dict[str, Any]] = []
+    titles: dict[str, str] = {}
+    for event in events:
+        kind = event.get("event")
+        text = event.get("text") or ""
+        metadata = event.get("metadata") or {}
+        if kind == "user":
+            shown = text
+            if text.startswith("/"):
+                shown = metadata.get("display") or titles.get(text) or ""
+            if shown:
+                items.append({"sender": "user", "text": shown})
+        elif kind == "bot":
+            data = event.get("data") or {}
+            buttons = data.get("buttons") or data.get("quick_replies") or []
+            item: dict[str, Any] = {
+                "sender": "agent" if metadata.get("sender") == "agent" else "bot",
+                "text": text,
+            }
+            if metadata.get("agent_name"):
+                item["agent_name"] = metadata["agent_name"]
+            if buttons:
+                item["quick_replies"] = [
+                    {"title": b.get("title", ""), "payload": b.get("payload", "")}
+                    for b in buttons
+                ]
+                titles.update({b.get("payload", ""): b.get("title", "") for b in buttons})
+            if text or buttons:
+                items.append(item)
+    return items[-limit:]
+
+
+def _bearer_matches(request: Request, expected: str | None) -> bool:
+    """Constant-time check of ``Authorization: Bearer <expected>``."""
+    if not expected:
+        return False
+    header = request.headers.get("Authorization", "")
+    scheme, _, supplied = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(supplied.strip(), expected)
+
+
+class _WebSocketBlueprint(SocketBlueprint):
+    """Rasa's socket blueprint that also remembers the app (for its agent and stores)."""
+
+    def register(self, app: Sanic, options: dict[str, Any]) -> None:
+        self.ctx.app = app
+        super().register(app, options)
+
+
+class WebSocketIOInput(SocketIOInput):
+    """socket.io input channel for the website widget, with verified identity."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "web"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        credentials = credentials or {}
+        return cls(
+            settings=Settings.from_env(),
+            user_message_evt=credentials.get("user_message_evt", "user_uttered"),
+            bot_message_evt=credentials.get("bot_message_evt", "bot_uttered"),
+            namespace=credentials.get("namespace"),
+            socketio_path=credentials.get("socketio_path", "/socket.io"),
+        )
+
+    def __init__(
+        self,
+        settings: Settings,
+        user_message_evt: str = "user_uttered",
+        bot_message_evt: str = "bot_uttered",
+        namespace: str | None = None,
+        socketio_path: str = "/socket.io",
+    ) -> None:
+        """Create the channel; secrets come from ``settings`` (the environment)."""
+        super().__init__(
+            user_message_evt=user_message_evt,
+            bot_message_evt=bot_message_evt,
+            namespace=namespace,
+            session_persistence=True,
+            socketio_path=socketio_path,
+        )
+        self.key = widget_key(settings)
+        self.service_token = settings.rasa_token
+        self.app: Sanic | None = None
+
+    def get_output_channel(self) -> OutputChannel | None:
+        return None if self.sio is None else SocketIOOutput(self.sio, self.bot_message_evt)
+
+    async def _history(self, sio_blueprint: Blueprint, conversation_id: str) -> list[dict]:
+        """The conversation so far, from the Rasa agent's tracker store (if there is one)."""
+        app = getattr(sio_blueprint.ctx, "app", None)
+        agent = getattr(getattr(app, "ctx", None), "agent", None)
+        store = getattr(agent, "tracker_store", None)
+        if store is None:
+            return []
+        tracker = await store.retrieve(conversation_id)
+        if tracker is None:
+            return []
+        return history_from_events(e.as_dict() for e in tracker.events)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """The socket.io server plus the push/inject endpoints."""
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        bp = _WebSocketBlueprint(sio, self.socketio_path or "/socket.io", "web_webhook", __name__)
+        self.sio = sio
+        namespace = self.namespace
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=namespace)
+        async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
+            token = auth.get("token") if isinstance(auth, dict) else None
+            customer_id: str | None = None
+            if token:
+                try:
+                    customer_id = verify_customer_token(self.key, token)
+                except TokenRejected as exc:
+                    # The browser's connect_error handler shows this message.
+                    raise SocketRefused(str(exc)) from None
+            await sio.save_session(sid, {"customer_id": customer_id}, namespace=namespace)
+            return True
+
+        @sio.on("session_request", namespace=namespace)
+        async def session_request(sid: str, data: Any = None) -> None:
+            state = await sio.get_session(sid, namespace=namespace)
+            customer_id = state.get("customer_id")
+            session_token: str | None = None
+            if customer_id:
+                conversation_id = customer_conversation_id(self.key, customer_id)
+            else:
+                conversation_id = ""
+                supplied = data.get("session_token") if isinstance(data, dict) else None
+                if supplied:
+                    try:
+                        conversation_id = verify_session_token(self.key, supplied)
+                    except TokenRejected:
+                        conversation_id = ""  # not theirs or expired: start afresh
+                if not conversation_id:
+                    conversation_id = new_anonymous_conversation_id()
+                session_token = issue_session_token(self.key, conversation_id)
+            previous = state.get("conversation_id")
+            if previous and previous != conversation_id:
+                await sio.leave_room(sid, previous, namespace=namespace)
+            state["conversation_id"] = conversation_id
+            await sio.save_session(sid, state, namespace=namespace)
+            await sio.enter_room(sid, conversation_id, namespace=namespace)
+            history = await self._history(bp, conversation_id)
+            await sio.emit(
+                "session_confirm",
+                {
+                    "session_id": conversation_id,
+                    "verified": customer_id is not None,
+                    "session_token": session_token,
+                    "history": history,
+                },
+                room=sid,
+                namespace=namespace,
+            )
+
+        @sio.on(self.user_message_evt, namespace=namespace)
+        async def handle_message(sid: str, data: Any = None) -> None:
+            state = await sio.get_session(sid, namespace=namespace)
+            conversation_id = state.get("conversation_id")
+            if not conversation_id:
+                await sio.emit(
+                    ERROR_EVT,
+                    {"message": "The chat is still connecting. Please try again."},
+                    room=sid,
+                    namespace=namespace,
+                )
+                return
+            if not isinstance(data, dict):
+                data = {}
+            claimed = data.get("session_id")
+            if claimed and claimed != conversation_id:
+                logger.warning("Refused a web message naming a conversation not bound to it.")
+                await sio.emit(
+                    ERROR_EVT,
+                    {"message": "This chat session does not belong to you."},
+                    room=sid,
+                    namespace=namespace,
+                )
+                return
+            text = data.get("message")
+            if not isinstance(text, str) or not text.strip():
+                return
+            if len(text) > MAX_MESSAGE_CHARS:
+                await sio.emit(
+                    ERROR_EVT,
+                    {"message": f"Please keep messages under {MAX_MESSAGE_CHARS} characters."},
+                    room=sid,
+                    namespace=namespace,
+                )
+                return
+            identity = WebIdentity(conversation_id, state.get("customer_id"))
+            # Other tabs of the same conversation see what was typed here.
+            await sio.emit(
+                "user_echo",
+                {"text": data.get("display") or text},
+                room=conversation_id,
+                skip_sid=sid,
+                namespace=namespace,
+            )
+            await on_new_message(
+                UserMessage(
+                    text,
+                    SocketIOOutput(sio, self.bot_message_evt),
+                    conversation_id,
+                    input_channel=self.name(),
+                    metadata=identity.metadata(),
+                )
+            )
+
+        @bp.route("/push", methods=["POST"])
+        async def push(request: Request) -> HTTPResponse:
+            if not _bearer_matches(request, self.service_token):
+                return response.json({"error": "Not authorised."}, status=401)
+            body = request.json if isinstance(request.json, dict) else {}
+            conversation_id = body.get("conversation_id")
+            text = body.get("text")
+            if not isinstance(conversation_id, str) or not conversation_id:
+                return response.json({"error": "conversation_id is required."}, status=400)
+            if not isinstance(text, str) or not text.strip():
+                return response.json({"error": "text is required."}, status=400)
+            agent_name = body.get("agent_name") if isinstance(body.get("agent_name"), str) else None
+            buttons = [
+                {"title": str(b["title"]), "payload": str(b["payload"])}
+                for b in body.get("buttons") or []
+                if isinstance(b, dict) and "title" in b and "payload" in b
+            ]
+            recorded = await self._record_agent_message(
+                bp, conversation_id, text, agent_name, buttons
+            )
+            message: dict[str, Any] = {"text": text, "sender": "agent"}
+            if agent_name:
+                message["agent_name"] = agent_name
+            if buttons:
+                message["quick_replies"] = [{"content_type": "text", **b} for b in buttons]
+            online = bool(list(sio.manager.get_participants(namespace or "/", conversation_id)))
+            await sio.emit(self.bot_message_evt, message, room=conversation_id, namespace=namespace)
+            return response.json({"recorded": recorded, "online": online})
+
+        @bp.route("/inject", methods=["POST"])
+        async def inject(request: Request) -> HTTPResponse:
+            if not _bearer_matches(request, self.service_token):
+                return response.json({"error": "Not authorised."}, status=401)
+            body = request.json if isinstance(request.json, dict) else {}
+            conversation_id = body.get("conversation_id")
+            text = body.get("message")
+            if not isinstance(conversation_id, str) or not conversation_id:
+                return response.json({"error": "conversation_id is required."}, status=400)
+            if not isinstance(text, str) or not text.strip():
+                return response.json({"error": "message is required."}, status=400)
+            customer_id = body.get("customer_id")
+            if not isinstance(customer_id, str) or not customer_id:
+                customer_id = None
+            metadata = WebIdentity(conversation_id, customer_id).metadata()
+            if isinstance(body.get("display"), str):
+                # Shown for this message when the history is replayed after a reload.
+                metadata["display"] = body["display"]
+            await on_new_message(
+                UserMessage(
+                    text,
+                    SocketIOOutput(sio, self.bot_message_evt),
+                    conversation_id,
+                    input_channel=self.name(),
+                    metadata=metadata,
+                )
+            )
+            return response.json({"delivered": True})
+
+        return bp
+
+    async def _record_agent_message(
+        self,
+        bp: Blueprint,
+        conversation_id: str,
+        text: str,
+        agent_name: str | None,
+        buttons: list[dict[str, str]],
+    ) -> bool:
+        """Append the agent's message to the tracker, under the conversation's lock."""
+        app = getattr(bp.ctx, "app", None)
+        agent = getattr(getattr(app, "ctx", None), "agent", None)
+        store = getattr(agent, "tracker_store", None)
+        locks = getattr(agent, "lock_store", None)
+        if store is None or locks is None:
+            return False
+        metadata: dict[str, Any] = {"sender": "agent"}
+        if agent_name:
+            metadata["agent_name"] = agent_name
+        event = BotUttered(text, data={"buttons": buttons} if buttons else {}, metadata=metadata)
+        async with locks.lock(conversation_id):
+            tracker = await store.get_or_create_tracker(conversation_id)
+            tracker.update(event)
+            await store.save(tracker)
+        return True
