@@ -1,0 +1,63 @@
+"""Errors of the claims service.
+
+Every message is written for the person who will read it (a customer in the chat or an
+agent at the command line): it says what is wrong and what to do, and never contains a
+stack trace, a secret or another customer's data. Only the entry points (``ClaimsApp``,
+the ``cssecure`` commands) translate database errors into these.
+"""
+
+from __future__ import annotations
+
+
+class ClaimsError(Exception):
+    """Base class: a request the claims service refuses, with a readable message."""
+
+
+class ClaimsUnavailable(ClaimsError):
+    """The claims database (or the agency's parcel API) cannot be reached right now."""
+
+
+class InvalidClaim(ClaimsError):
+    """The claim's facts or identifiers are not acceptable; nothing was stored."""
+
+
+class ClaimNotFound(ClaimsError):
+    """No claim has this reference (or it is not visible to the caller)."""
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(f"No claim with reference {reference!r} was found.")
+        self.reference = reference
+
+
+class ParcelNotFound(ClaimsError):
+    """No parcel has this number (or it is not on the caller's account)."""
+
+    def __init__(self, parcel_id: str) -> None:
+        super().__init__(f"No parcel with number {parcel_id!r} was found on this account.")
+        self.parcel_id = parcel_id
+
+
+class InvalidTransition(ClaimsError):
+    """A status change the claim workflow does not allow."""
+
+
+class ConcurrentUpdate(ClaimsError):
+    """Someone else changed the claim between reading and saving it."""
+
+
+class EvidenceRejected(ClaimsError):
+    """An evidence file was refused (type, size, name); nothing was stored."""
+
+
+class InvalidParcelData(ClaimsError):
+    """A parcel record (from an import file or the agency API) is malformed.
+
+    Attributes:
+        problems: ``(line, message)`` pairs, one per bad field or row; ``line`` is 0 when
+            the problem is not tied to a line (e.g. an API response).
+    """
+
+    def __init__(self, problems: list[tuple[int, str]]) -> None:
+        self.problems = problems
+        lines = [f"line {line}: {msg}" if line else msg for line, msg in problems]
+        super().__init__("; ".join(lines))

@@ -1,0 +1,612 @@
+"""Domain model of the claims store: parcels, claims, their history and evidence.
+
+Plain Python only (no SQLAlchemy, no Rasa): the rules a ticket obeys live here so they
+can be tested without a database. Names follow claims-spec.md section 1. Money is
+``Decimal`` RMB, rounded half-up to 2 places when stored; times are timezone-aware UTC.
+
+The status workflow (the record of why money moved)::
+
+    submitted ──► awaiting_evidence ◄──► in_review ──► approved ──► paid | voucher_issued
+        │                 │                  │            │
+        └────────► rejected ◄────────────────┘            └──► in_review (re-examined)
+    (any open status) ──► withdrawn          rejected ──► in_review (re-opened on appeal)
+
+A claim is *open* until it is rejected, paid, given its voucher or withdrawn; at most
+one claim per (parcel, claim type) may be open, which the database enforces through
+``Claim.open_key``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from cssecure.claims.errors import InvalidClaim, InvalidParcelData, InvalidTransition
+
+CENT = Decimal("0.01")
+
+CLAIM_TYPES = ("damaged", "lost", "seized", "returned", "delayed")
+ORDER_TYPES = ("agent", "buy_it_yourself")
+PAYOUT_FORMS = ("refund", "voucher", "none")
+
+SUBMITTED = "submitted"
+AWAITING_EVIDENCE = "awaiting_evidence"
+IN_REVIEW = "in_review"
+APPROVED = "approved"
+REJECTED = "rejected"
+PAID = "paid"
+VOUCHER_ISSUED = "voucher_issued"
+WITHDRAWN = "withdrawn"
+
+STATUSES = (
+    SUBMITTED,
+    AWAITING_EVIDENCE,
+    IN_REVIEW,
+    APPROVED,
+    REJECTED,
+    PAID,
+    VOUCHER_ISSUED,
+    WITHDRAWN,
+)
+CLOSED_STATUSES = frozenset({REJECTED, PAID, VOUCHER_ISSUED, WITHDRAWN})
+
+# The workflow as data: every pair not listed here is refused.
+TRANSITIONS: Mapping[str, frozenset[str]] = {
+    SUBMITTED: frozenset({AWAITING_EVIDENCE, IN_REVIEW, APPROVED, REJECTED, WITHDRAWN}),
+    AWAITING_EVIDENCE: frozenset({IN_REVIEW, APPROVED, REJECTED, WITHDRAWN}),
+    IN_REVIEW: frozenset({AWAITING_EVIDENCE, APPROVED, REJECTED, WITHDRAWN}),
+    # Before money moves an approval can still be re-examined or withdrawn.
+    APPROVED: frozenset({PAID, VOUCHER_ISSUED, IN_REVIEW, WITHDRAWN}),
+    # A rejection can be re-opened on appeal (with a note saying why).
+    REJECTED: frozenset({IN_REVIEW}),
+    PAID: frozenset(),
+    VOUCHER_ISSUED: frozenset(),
+    WITHDRAWN: frozenset(),
+}
+
+# Spec section 2, interpretation 3: evidence that can still be produced makes a `review`
+# decision wait for the customer rather than for an agent.
+PRODUCIBLE_EVIDENCE_FACTS = ("damage_photos", "seizure_proof", "loss_proof", "value_proof")
+
+RULES_ENGINE_ACTOR = "rules-engine"
+
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+_CHANNEL_RE = re.compile(r"^[a-z][a-z0-9_-]{0,19}$")
+_REFERENCE_RE = re.compile(r"^CS-(\d{4})-(\d{6,})$")
+
+
+def quantize_money(value: Decimal) -> Decimal:
+    """Round an RMB amount half-up to cents, as the spec asks when storing."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_reference(year: int, number: int) -> str:
+    """The human-friendly claim reference, e.g. ``CS-2026-000042``."""
+    return f"CS-{year:04d}-{number:06d}"
+
+
+def is_reference(text: str) -> bool:
+    """Whether ``text`` has the shape of a claim reference (case-sensitive)."""
+    return bool(_REFERENCE_RE.match(text))
+
+
+def is_valid_id(text: object) -> bool:
+    """Whether ``text`` is an acceptable parcel number / external id (no paths, no spaces)."""
+    return isinstance(text, str) and bool(_ID_RE.match(text))
+
+
+# --------------------------------------------------------------------------- parcels
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """The agency's own record of a parcel (what the customer need not be asked).
+
+    Attributes:
+        customer_id: the owner's customer id at the agency (``None`` when unknown).
+        insured_value: ``None`` when the parcel is not insured.
+        weight_kg: weight of the goods, used for Buy-It-Yourself compensation.
+    """
+
+    parcel_id: str
+    customer_id: str | None
+    order_type: str
+    shipping_line: str
+    destination_country: str
+    items_value: Decimal
+    shipping_fee: Decimal
+    insured: bool
+    insured_value: Decimal | None
+    weight_kg: Decimal | None
+    waterproof_selected: bool
+    submitted_date: date
+    shipped_date: date | None
+    delivered_date: date | None
+
+    def facts(self) -> dict[str, object]:
+        """The parcel's claim facts under the spec's names (owner excluded)."""
+        return {
+            "parcel_id": self.parcel_id,
+            "insured": self.insured,
+            "order_type": self.order_type,
+            "shipping_line": self.shipping_line,
+            "destination_country": self.destination_country,
+            "items_value": self.items_value,
+            "shipping_fee": self.shipping_fee,
+            "insured_value": self.insured_value,
+            "weight_kg": self.weight_kg,
+            "waterproof_selected": self.waterproof_selected,
+            "submitted_date": self.submitted_date,
+            "shipped_date": self.shipped_date,
+            "delivered_date": self.delivered_date,
+        }
+
+
+PARCEL_FIELDS = (
+    "parcel_id",
+    "customer_id",
+    "order_type",
+    "shipping_line",
+    "destination_country",
+    "items_value",
+    "shipping_fee",
+    "insured",
+    "insured_value",
+    "weight_kg",
+    "waterproof_selected",
+    "submitted_date",
+    "shipped_date",
+    "delivered_date",
+)
+_REQUIRED_PARCEL_FIELDS = frozenset(
+    {
+        "parcel_id",
+        "order_type",
+        "shipping_line",
+        "destination_country",
+        "items_value",
+        "shipping_fee",
+        "insured",
+        "submitted_date",
+    }
+)
+_TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
+_FALSE_WORDS = frozenset({"false", "no", "n", "0"})
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _parse_bool(name: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE_WORDS | _FALSE_WORDS:
+        return value.strip().lower() in _TRUE_WORDS
+    raise ValueError(f"{name}: expected true or false, got {value!r}")
+
+
+def _parse_decimal(name: str, value: object, places: int) -> Decimal:
+    # Floats are refused on purpose: 0.1 + 0.2 is not money. JSON numbers arrive as
+    # Decimal because the importer parses them with parse_float=Decimal.
+    if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
+        raise ValueError(f"{name}: expected a number, got {value!r}")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"{name}: expected a number, got {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"{name}: expected a number, got {value!r}")
+    if number < 0:
+        raise ValueError(f"{name}: must not be negative (got {value})")
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -places:
+        raise ValueError(f"{name}: at most {places} decimal places (got {value})")
+    return number
+
+
+def _parse_date(name: str, value: object) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{name}: expected a date as YYYY-MM-DD, got {value!r}")
+
+
+def parse_parcel(data: Mapping[str, object], *, strict: bool = True) -> Parcel:
+    """Validate one parcel record and build a ``Parcel``.
+
+    Args:
+        data: field name -> value; strings are accepted for every field (CSV), JSON
+            numbers should be ``Decimal`` or ``int`` (floats are refused).
+        strict: refuse unknown fields (import files, where they are typos); the agency
+            API may add fields, so its adapter passes ``False``.
+
+    Raises:
+        InvalidParcelData: every problem found, not just the first.
+    """
+    problems: list[str] = []
+    if strict:
+        problems += [f"{name}: unknown field" for name in data if name not in PARCEL_FIELDS]
+    problems += [
+        f"{name}: missing" for name in sorted(_REQUIRED_PARCEL_FIELDS) if _blank(data.get(name))
+    ]
+    values: dict[str, Any] = {}
+
+    def parse(name: str, parser: Any, *args: Any) -> None:
+        raw = data.get(name)
+        if _blank(raw):
+            values[name] = None
+            return
+        try:
+            values[name] = parser(name, raw, *args)
+        except ValueError as exc:
+            problems.append(str(exc))
+
+    def text(name: str, raw: object) -> str:
+        if not isinstance(raw, str) or len(raw.strip()) > 80:
+            raise ValueError(f"{name}: expected text of at most 80 characters")
+        return raw.strip()
+
+    def identifier(name: str, raw: object) -> str:
+        if not is_valid_id(raw):
+            raise ValueError(
+                f"{name}: expected letters, digits, '-' or '_' (at most 40), got {raw!r}"
+            )
+        return str(raw)
+
+    def order_type(name: str, raw: object) -> str:
+        if raw not in ORDER_TYPES:
+            raise ValueError(f"{name}: expected one of {', '.join(ORDER_TYPES)}, got {raw!r}")
+        return str(raw)
+
+    parse("parcel_id", identifier)
+    parse("customer_id", identifier)
+    parse("order_type", order_type)
+    parse("shipping_line", text)
+    parse("destination_country", text)
+    for name in ("items_value", "shipping_fee", "insured_value"):
+        parse(name, _parse_decimal, 2)
+    parse("weight_kg", _parse_decimal, 3)
+    parse("insured", _parse_bool)
+    parse("waterproof_selected", _parse_bool)
+    for name in ("submitted_date", "shipped_date", "delivered_date"):
+        parse(name, _parse_date)
+
+    if values.get("insured") and values.get("insured_value") in (None, Decimal(0)):
+        if "insured_value" not in {p.split(":")[0] for p in problems}:
+            problems.append("insured_value: required (and above 0) when insured is true")
+    submitted, shipped, delivered = (
+        values.get("submitted_date"),
+        values.get("shipped_date"),
+        values.get("delivered_date"),
+    )
+    if submitted and shipped and shipped < submitted:
+        problems.append("shipped_date: is before submitted_date")
+    if delivered and not shipped:
+        problems.append("delivered_date: given but shipped_date is missing")
+    if delivered and shipped and delivered < shipped:
+        problems.append("delivered_date: is before shipped_date")
+    if problems:
+        raise InvalidParcelData([(0, p) for p in problems])
+    return Parcel(
+        parcel_id=values["parcel_id"],
+        customer_id=values["customer_id"],
+        order_type=values["order_type"],
+        shipping_line=values["shipping_line"],
+        destination_country=values["destination_country"],
+        items_value=values["items_value"],
+        shipping_fee=values["shipping_fee"],
+        insured=values["insured"],
+        insured_value=values["insured_value"] if values["insured"] else None,
+        weight_kg=values["weight_kg"],
+        waterproof_selected=bool(values["waterproof_selected"]),
+        submitted_date=submitted,  # type: ignore[arg-type]  # required, checked above
+        shipped_date=shipped,
+        delivered_date=delivered,
+    )
+
+
+# ---------------------------------------------------------------------------- claims
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change of a claim: who, when, from which status to which, and why."""
+
+    at: datetime
+    actor: str
+    from_status: str | None
+    to_status: str
+    note: str
+
+
+EVIDENCE_KINDS = (
+    "unboxing_video",
+    "photo",
+    "customs_letter",
+    "carrier_confirmation",
+    "value_proof",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """A file a customer sent for a claim; the bytes live in the evidence file store.
+
+    Attributes:
+        evidence_id: public random id (what channels and the dialogue refer to).
+        filename: the name the customer gave (display only, never used as a path).
+        stored_name: the random name of the bytes inside the evidence directory.
+        content_type: sniffed from the bytes, never taken from the sender.
+    """
+
+    evidence_id: str
+    kind: str
+    filename: str
+    stored_name: str
+    size_bytes: int
+    content_type: str
+    sha256: str
+    source_channel: str
+    received_at: datetime
+
+
+@dataclass
+class Claim:
+    """A claim ticket: the facts as collected, the assessment as decided, its workflow.
+
+    Build new claims with ``Claim.file``; change them only through the methods, which
+    refuse what the workflow does not allow and append to ``history``.
+
+    Attributes:
+        assessment: the engine's ``Assessment.to_json()`` plus ``terms_version`` and
+            ``warnings``: kept as decided, never recomputed.
+        payout_rmb / payout_form: what was approved (``None`` / ``"none"`` until then).
+        filing_key: identifies one filing request, so a retried request finds its ticket
+            even when that ticket is already closed.
+        version: optimistic-locking counter, managed by the repository.
+    """
+
+    reference: str
+    parcel_id: str
+    claim_type: str
+    channel: str
+    conversation_id: str
+    customer_id: str | None
+    verified: bool
+    facts: dict[str, Any]
+    assessment: dict[str, Any]
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    filing_key: str
+    needs_agent: bool = False
+    payout_rmb: Decimal | None = None
+    payout_form: str = "none"
+    history: list[HistoryEntry] = field(default_factory=list)
+    evidence: list[EvidenceItem] = field(default_factory=list)
+    version: int = 0
+
+    # ---------------------------------------------------------------- creation
+
+    @classmethod
+    def file(
+        cls,
+        *,
+        reference: str,
+        parcel_id: str,
+        claim_type: str,
+        channel: str,
+        conversation_id: str,
+        customer_id: str | None,
+        verified: bool,
+        facts: dict[str, Any],
+        assessment: dict[str, Any],
+        filing_key: str,
+        at: datetime,
+    ) -> Claim:
+        """File a new claim and triage it by the engine's decision.
+
+        ``approve`` -> approved with the computed payout; ``reject`` -> rejected (closed,
+        the reasons are in the note); ``review`` -> awaiting_evidence when evidence that
+        can still be produced is missing, otherwise in_review.
+        """
+        if claim_type not in CLAIM_TYPES:
+            raise InvalidClaim(
+                f"Unknown claim type {claim_type!r}; expected one of {', '.join(CLAIM_TYPES)}."
+            )
+        if not is_valid_id(parcel_id):
+            raise InvalidClaim(f"{parcel_id!r} is not a valid parcel number.")
+        if not _CHANNEL_RE.match(channel):
+            raise InvalidClaim(f"{channel!r} is not a valid channel name.")
+        if not conversation_id or len(conversation_id) > 200:
+            raise InvalidClaim("A conversation id (at most 200 characters) is required.")
+        if assessment.get("decision") not in ("approve", "reject", "review"):
+            raise InvalidClaim("The claim has no valid assessment.")
+        claim = cls(
+            reference=reference,
+            parcel_id=parcel_id,
+            claim_type=claim_type,
+            channel=channel,
+            conversation_id=conversation_id,
+            customer_id=customer_id,
+            verified=verified,
+            facts=dict(facts),
+            assessment=dict(assessment),
+            status=SUBMITTED,
+            created_at=at,
+            updated_at=at,
+            filing_key=filing_key,
+        )
+        claim.history.append(
+            HistoryEntry(at, f"customer via {channel}", None, SUBMITTED, "claim filed")
+        )
+        claim._triage(at)
+        return claim
+
+    def _triage(self, at: datetime) -> None:
+        decision = self.assessment["decision"]
+        version = self.assessment.get("terms_version", "?")
+        reasons = " ".join(self.assessment.get("reasons", ()))
+        note = f"assessed under terms {version}: {decision}. {reasons}".strip()
+        if decision == "approve":
+            self._move(APPROVED, RULES_ENGINE_ACTOR, note, at)
+            self.payout_rmb = quantize_money(Decimal(self.assessment["payout_rmb"]))
+            self.payout_form = self.assessment["payout_form"]
+        elif decision == "reject":
+            self._move(REJECTED, RULES_ENGINE_ACTOR, note, at)
+        elif any(self.facts.get(name) is False for name in PRODUCIBLE_EVIDENCE_FACTS):
+            self._move(AWAITING_EVIDENCE, RULES_ENGINE_ACTOR, note, at)
+        else:
+            self._move(IN_REVIEW, RULES_ENGINE_ACTOR, note, at)
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the claim still awaits an outcome (not rejected, paid or withdrawn)."""
+        return self.status not in CLOSED_STATUSES
+
+    @property
+    def open_key(self) -> str | None:
+        """Unique among open claims: ``parcel_id/claim_type``; ``None`` once closed."""
+        return f"{self.parcel_id}/{self.claim_type}" if self.is_open else None
+
+    def evidence_by_sha256(self, sha256: str, kind: str) -> EvidenceItem | None:
+        """The evidence item with these bytes and kind, if it was already received."""
+        return next((e for e in self.evidence if e.sha256 == sha256 and e.kind == kind), None)
+
+    # ------------------------------------------------------------------ changes
+
+    def transition(self, to_status: str, *, actor: str, note: str, at: datetime) -> None:
+        """Move to ``to_status`` if the workflow allows it.
+
+        Approval and payment have their own methods (``approve``, ``settle``) because
+        they carry money; this one refuses them.
+
+        Raises:
+            InvalidTransition: the move is not in the workflow, or needs another method.
+        """
+        if to_status in (APPROVED, PAID, VOUCHER_ISSUED):
+            raise InvalidTransition(
+                f"Use approve or settle to move claim {self.reference} to {to_status}."
+            )
+        if self.status == REJECTED and not note.strip():
+            raise InvalidTransition("Re-opening a rejected claim needs a note saying why.")
+        if to_status == REJECTED and not note.strip():
+            raise InvalidTransition("A rejection needs a note saying why.")
+        self._move(to_status, actor, note, at)
+
+    def approve(
+        self,
+        *,
+        actor: str,
+        note: str,
+        at: datetime,
+        payout_rmb: Decimal | None = None,
+        payout_form: str | None = None,
+    ) -> None:
+        """Approve with the engine's payout, or with another one and a note saying why.
+
+        Raises:
+            InvalidTransition: not allowed from this status, no payout can be determined,
+                the payout is not positive or exceeds the insured value of a refund.
+        """
+        engine_payout = Decimal(self.assessment.get("payout_rmb", "0"))
+        engine_form = self.assessment.get("payout_form", "none")
+        form = payout_form or (engine_form if engine_form != "none" else "refund")
+        if form not in ("refund", "voucher"):
+            raise InvalidTransition(f"Payout form must be refund or voucher, not {form!r}.")
+        amount = quantize_money(payout_rmb if payout_rmb is not None else engine_payout)
+        if amount <= 0:
+            raise InvalidTransition(
+                f"Approving claim {self.reference} needs a payout above 0.00 RMB "
+                "(the rules computed none: give one with its reason)."
+            )
+        if (amount, form) != (engine_payout, engine_form) and not note.strip():
+            raise InvalidTransition(
+                "A payout different from the one the rules computed needs a note saying why."
+            )
+        insured_value = self.facts.get("insured_value")
+        if form == "refund" and insured_value not in (None, ""):
+            cap = Decimal(str(insured_value))
+            if amount > cap:
+                raise InvalidTransition(
+                    f"A refund of {amount} RMB exceeds the insured value of {cap} RMB."
+                )
+        self._move(APPROVED, actor, f"{note} (payout {amount} RMB as {form})".strip(), at)
+        self.payout_rmb = amount
+        self.payout_form = form
+
+    def settle(self, *, actor: str, note: str, at: datetime) -> None:
+        """Record that the approved payout was made: refund paid or voucher issued."""
+        if self.status != APPROVED:
+            self._refuse(PAID if self.payout_form != "voucher" else VOUCHER_ISSUED)
+        to_status = VOUCHER_ISSUED if self.payout_form == "voucher" else PAID
+        self._move(to_status, actor, note or f"{self.payout_rmb} RMB {self.payout_form}", at)
+
+    def request_agent(self, *, actor: str, reason: str, at: datetime) -> None:
+        """Flag the claim for a person; recorded in the history even if already flagged."""
+        self.needs_agent = True
+        self._record(actor, self.status, f"agent requested: {reason}", at)
+
+    def hand_back(self, *, actor: str, note: str, at: datetime) -> None:
+        """Clear the needs-agent flag (the agent hands the conversation back)."""
+        if not self.needs_agent:
+            raise InvalidTransition(f"Claim {self.reference} is not waiting for an agent.")
+        self.needs_agent = False
+        self._record(actor, self.status, f"handed back: {note}".strip(), at)
+
+    def add_evidence(self, item: EvidenceItem, *, actor: str, at: datetime) -> None:
+        """Attach an evidence item; a claim waiting for evidence goes back to review.
+
+        Raises:
+            InvalidTransition: the claim is paid, given its voucher or withdrawn.
+        """
+        if self.status in (PAID, VOUCHER_ISSUED, WITHDRAWN):
+            raise InvalidTransition(
+                f"Claim {self.reference} is {self.status}; it takes no more evidence."
+            )
+        self.evidence.append(item)
+        note = f"evidence received: {item.kind} ({item.content_type}, {item.size_bytes} bytes)"
+        if self.status == AWAITING_EVIDENCE:
+            self._move(IN_REVIEW, actor, note, at)
+        else:
+            self._record(actor, self.status, note, at)
+
+    # ---------------------------------------------------------------- internals
+
+    def _refuse(self, to_status: str) -> None:
+        allowed = ", ".join(sorted(TRANSITIONS[self.status])) or "none (it is closed)"
+        raise InvalidTransition(
+            f"Claim {self.reference} cannot go from {self.status} to {to_status}; "
+            f"allowed from {self.status}: {allowed}."
+        )
+
+    def _move(self, to_status: str, actor: str, note: str, at: datetime) -> None:
+        if to_status not in STATUSES:
+            raise InvalidTransition(f"Unknown status {to_status!r}.")
+        if to_status not in TRANSITIONS[self.status]:
+            self._refuse(to_status)
+        if not actor.strip():
+            raise InvalidTransition("Every change needs the name of who made it.")
+        from_status, self.status = self.status, to_status
+        self._record(actor, from_status, note, at)
+
+    def _record(self, actor: str, from_status: str | None, note: str, at: datetime) -> None:
+        self.history.append(HistoryEntry(at, actor, from_status, self.status, note))
+        self.updated_at = at
+
+
+def copy_claim(claim: Claim) -> Claim:
+    """A copy whose lists can change without touching the original (for tests, views)."""
+    return replace(claim, history=list(claim.history), evidence=list(claim.evidence))

@@ -1,0 +1,129 @@
+"""The claims database schema (SQLAlchemy Core tables; the same on SQLite and PostgreSQL).
+
+The Alembic migrations in ``migrations/versions`` create exactly these tables; a test
+compares the two. Money columns are ``NUMERIC(12, 2)``; timestamps are stored in UTC.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+MONEY = sa.Numeric(12, 2)
+
+parcels = sa.Table(
+    "parcels",
+    metadata,
+    sa.Column("parcel_id", sa.String(40), primary_key=True),
+    sa.Column("customer_id", sa.String(40), nullable=True, index=True),
+    sa.Column("order_type", sa.String(20), nullable=False),
+    sa.Column("shipping_line", sa.String(80), nullable=False),
+    sa.Column("destination_country", sa.String(80), nullable=False),
+    sa.Column("items_value", MONEY, nullable=False),
+    sa.Column("shipping_fee", MONEY, nullable=False),
+    sa.Column("insured", sa.Boolean(), nullable=False),
+    sa.Column("insured_value", MONEY, nullable=True),
+    sa.Column("weight_kg", sa.Numeric(10, 3), nullable=True),
+    sa.Column("waterproof_selected", sa.Boolean(), nullable=False),
+    sa.Column("submitted_date", sa.Date(), nullable=False),
+    sa.Column("shipped_date", sa.Date(), nullable=True),
+    sa.Column("delivered_date", sa.Date(), nullable=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# One row per year: the last claim number handed out. Updating the row locks it until
+# commit, so numbers are gapless (a rolled-back filing gives its number back).
+claim_counters = sa.Table(
+    "claim_counters",
+    metadata,
+    sa.Column("year", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("last_number", sa.Integer(), nullable=False),
+)
+
+claims = sa.Table(
+    "claims",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("reference", sa.String(20), nullable=False, unique=True),
+    sa.Column("parcel_id", sa.String(40), nullable=False, index=True),
+    sa.Column("claim_type", sa.String(20), nullable=False),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("conversation_id", sa.String(200), nullable=False),
+    sa.Column("customer_id", sa.String(40), nullable=True, index=True),
+    sa.Column("verified", sa.Boolean(), nullable=False),
+    sa.Column("facts", sa.JSON(), nullable=False),
+    sa.Column("assessment", sa.JSON(), nullable=False),
+    sa.Column("decision", sa.String(10), nullable=False),
+    sa.Column("terms_version", sa.String(40), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, index=True),
+    sa.Column("needs_agent", sa.Boolean(), nullable=False),
+    sa.Column("payout_rmb", MONEY, nullable=True),
+    sa.Column("payout_form", sa.String(10), nullable=False),
+    # "parcel/claim_type" while the claim is open, NULL once closed: the unique index
+    # allows any number of closed claims but only one open claim per parcel and type.
+    sa.Column("open_key", sa.String(70), nullable=True, unique=True),
+    # Hash of one filing request (parcel, type, conversation, facts): a retry of the
+    # very same request finds its ticket even after the ticket was closed.
+    sa.Column("filing_key", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+)
+
+claim_history = sa.Table(
+    "claim_history",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column(
+        "claim_id", sa.Integer(), sa.ForeignKey("claims.id", ondelete="RESTRICT"), nullable=False
+    ),
+    sa.Column("seq", sa.Integer(), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("actor", sa.String(120), nullable=False),
+    sa.Column("from_status", sa.String(20), nullable=True),
+    sa.Column("to_status", sa.String(20), nullable=False),
+    sa.Column("note", sa.Text(), nullable=False),
+    sa.UniqueConstraint("claim_id", "seq", name="uq_claim_history_claim_id_seq"),
+)
+
+evidence_items = sa.Table(
+    "evidence_items",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("evidence_id", sa.String(40), nullable=False, unique=True),
+    sa.Column(
+        "claim_id", sa.Integer(), sa.ForeignKey("claims.id", ondelete="RESTRICT"), nullable=False
+    ),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("filename", sa.String(200), nullable=False),
+    sa.Column("stored_name", sa.String(80), nullable=False, unique=True),
+    sa.Column("size_bytes", sa.BigInteger(), nullable=False),
+    sa.Column("content_type", sa.String(40), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("source_channel", sa.String(20), nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Notifications for the support team, written in the same transaction as the change
+# they announce; a worker delivers them (and records attempts) later.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("topic", sa.String(40), nullable=False),
+    sa.Column("payload", sa.JSON(), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("last_error", sa.Text(), nullable=True),
+)

@@ -1,0 +1,409 @@
+"""Repositories: domain objects in, domain objects out, SQL hidden (cosmicpython's shape).
+
+They work on the connection of one unit of work and never commit; ``flush`` writes the
+changes of every claim they handed out. A claim change is always recorded by a new
+history entry, so "changed" means "has history entries the database has not seen".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from cssecure.claims import orm
+from cssecure.claims.errors import ConcurrentUpdate
+from cssecure.claims.model import (
+    Claim,
+    EvidenceItem,
+    HistoryEntry,
+    Parcel,
+    format_reference,
+)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Timestamps from the database as aware UTC (SQLite hands them back naive)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+class ParcelRepository:
+    """Parcel records of the agency (the SQL adapter's storage)."""
+
+    def __init__(self, connection: Connection) -> None:
+        """Work on ``connection`` (owned by the unit of work)."""
+        self.connection = connection
+
+    def get(self, parcel_id: str) -> Parcel | None:
+        """The parcel with this number, or ``None``."""
+        row = self.connection.execute(
+            sa.select(orm.parcels).where(orm.parcels.c.parcel_id == parcel_id)
+        ).first()
+        return _parcel_from_row(row._mapping) if row else None
+
+    def list(self, customer_id: str | None = None) -> list[Parcel]:
+        """All parcels (of one customer, if given), by number."""
+        query = sa.select(orm.parcels).order_by(orm.parcels.c.parcel_id)
+        if customer_id is not None:
+            query = query.where(orm.parcels.c.customer_id == customer_id)
+        return [_parcel_from_row(r._mapping) for r in self.connection.execute(query)]
+
+    def upsert(self, parcel: Parcel, at: datetime) -> str:
+        """Insert or update a parcel; returns ``added``, ``updated`` or ``unchanged``."""
+        existing = self.get(parcel.parcel_id)
+        if existing == parcel:
+            return "unchanged"
+        values = {**_parcel_values(parcel), "updated_at": at}
+        if existing is None:
+            self.connection.execute(orm.parcels.insert().values(**values))
+            return "added"
+        self.connection.execute(
+            orm.parcels.update()
+            .where(orm.parcels.c.parcel_id == parcel.parcel_id)
+            .values(**values)
+        )
+        return "updated"
+
+
+def _parcel_values(parcel: Parcel) -> dict[str, Any]:
+    return {
+        "parcel_id": parcel.parcel_id,
+        "customer_id": parcel.customer_id,
+        "order_type": parcel.order_type,
+        "shipping_line": parcel.shipping_line,
+        "destination_country": parcel.destination_country,
+        "items_value": parcel.items_value,
+        "shipping_fee": parcel.shipping_fee,
+        "insured": parcel.insured,
+        "insured_value": parcel.insured_value,
+        "weight_kg": parcel.weight_kg,
+        "waterproof_selected": parcel.waterproof_selected,
+        "submitted_date": parcel.submitted_date,
+        "shipped_date": parcel.shipped_date,
+        "delivered_date": parcel.delivered_date,
+    }
+
+
+def _decimal(value: Any, places: str) -> Decimal | None:
+    # SQLite keeps NUMERIC as a float internally; re-quantize to the column's scale.
+    return None if value is None else Decimal(str(value)).quantize(Decimal(places))
+
+
+def _parcel_from_row(row: Mapping[str, Any]) -> Parcel:
+    return Parcel(
+        parcel_id=row["parcel_id"],
+        customer_id=row["customer_id"],
+        order_type=row["order_type"],
+        shipping_line=row["shipping_line"],
+        destination_country=row["destination_country"],
+        items_value=_decimal(row["items_value"], "0.01") or Decimal("0.00"),
+        shipping_fee=_decimal(row["shipping_fee"], "0.01") or Decimal("0.00"),
+        insured=bool(row["insured"]),
+        insured_value=_decimal(row["insured_value"], "0.01"),
+        weight_kg=_decimal(row["weight_kg"], "0.001"),
+        waterproof_selected=bool(row["waterproof_selected"]),
+        submitted_date=row["submitted_date"],
+        shipped_date=row["shipped_date"],
+        delivered_date=row["delivered_date"],
+    )
+
+
+@dataclass
+class _Seen:
+    """What the database holds of a claim handed out by the repository."""
+
+    claim_id: int
+    version: int
+    history_count: int
+    evidence_count: int
+
+
+class ClaimRepository:
+    """Claims with their history and evidence records."""
+
+    def __init__(self, connection: Connection) -> None:
+        """Work on ``connection`` (owned by the unit of work)."""
+        self.connection = connection
+        self._new: list[Claim] = []
+        self._seen: dict[str, tuple[Claim, _Seen]] = {}
+
+    # ------------------------------------------------------------------ numbers
+
+    def next_reference(self, year: int) -> str:
+        """Hand out the next claim reference of ``year`` (locks the year's counter)."""
+        counters = orm.claim_counters
+        updated = self.connection.execute(
+            counters.update()
+            .where(counters.c.year == year)
+            .values(last_number=counters.c.last_number + 1)
+        )
+        if updated.rowcount == 0:
+            # First claim of the year. Two first claims racing: one insert fails with
+            # an IntegrityError and the service retries the whole filing.
+            self.connection.execute(counters.insert().values(year=year, last_number=1))
+        number = self.connection.execute(
+            sa.select(counters.c.last_number).where(counters.c.year == year)
+        ).scalar_one()
+        return format_reference(year, number)
+
+    # ------------------------------------------------------------------ reading
+
+    def get(self, reference: str) -> Claim | None:
+        """The claim with this reference, or ``None``."""
+        return self._one(orm.claims.c.reference == reference)
+
+    def get_open(self, parcel_id: str, claim_type: str) -> Claim | None:
+        """The open claim for this parcel and claim type, if any."""
+        return self._one(orm.claims.c.open_key == f"{parcel_id}/{claim_type}")
+
+    def get_by_filing_key(self, filing_key: str) -> Claim | None:
+        """The claim created by the filing request with this key, if any."""
+        return self._one(orm.claims.c.filing_key == filing_key)
+
+    def list(
+        self,
+        *,
+        status: str | None = None,
+        customer_id: str | None = None,
+        needs_agent: bool | None = None,
+        limit: int = 500,
+    ) -> list[Claim]:
+        """Claims matching the filters: waiting for an agent first, then oldest first."""
+        c = orm.claims.c
+        query = sa.select(orm.claims).order_by(c.needs_agent.desc(), c.created_at, c.id)
+        if status is not None:
+            query = query.where(c.status == status)
+        if customer_id is not None:
+            query = query.where(c.customer_id == customer_id)
+        if needs_agent is not None:
+            query = query.where(c.needs_agent == needs_agent)
+        rows = [r._mapping for r in self.connection.execute(query.limit(limit))]
+        return self._load(rows)
+
+    def _one(self, condition: Any) -> Claim | None:
+        rows = [r._mapping for r in self.connection.execute(sa.select(orm.claims).where(condition))]
+        loaded = self._load(rows)
+        return loaded[0] if loaded else None
+
+    def _load(self, rows: list[Mapping[str, Any]]) -> list[Claim]:
+        if not rows:
+            return []
+        ids = [row["id"] for row in rows]
+        history: dict[int, list[HistoryEntry]] = {i: [] for i in ids}
+        h = orm.claim_history.c
+        for r in self.connection.execute(
+            sa.select(orm.claim_history).where(h.claim_id.in_(ids)).order_by(h.claim_id, h.seq)
+        ):
+            history[r.claim_id].append(
+                HistoryEntry(as_utc(r.at), r.actor, r.from_status, r.to_status, r.note)
+            )
+        evidence: dict[int, list[EvidenceItem]] = {i: [] for i in ids}
+        e = orm.evidence_items.c
+        for r in self.connection.execute(
+            sa.select(orm.evidence_items).where(e.claim_id.in_(ids)).order_by(e.id)
+        ):
+            evidence[r.claim_id].append(
+                EvidenceItem(
+                    evidence_id=r.evidence_id,
+                    kind=r.kind,
+                    filename=r.filename,
+                    stored_name=r.stored_name,
+                    size_bytes=r.size_bytes,
+                    content_type=r.content_type,
+                    sha256=r.sha256,
+                    source_channel=r.source_channel,
+                    received_at=as_utc(r.received_at),
+                )
+            )
+        claims = []
+        for row in rows:
+            claim = Claim(
+                reference=row["reference"],
+                parcel_id=row["parcel_id"],
+                claim_type=row["claim_type"],
+                channel=row["channel"],
+                conversation_id=row["conversation_id"],
+                customer_id=row["customer_id"],
+                verified=bool(row["verified"]),
+                facts=dict(row["facts"]),
+                assessment=dict(row["assessment"]),
+                status=row["status"],
+                created_at=as_utc(row["created_at"]),
+                updated_at=as_utc(row["updated_at"]),
+                filing_key=row["filing_key"],
+                needs_agent=bool(row["needs_agent"]),
+                payout_rmb=_decimal(row["payout_rmb"], "0.01"),
+                payout_form=row["payout_form"],
+                history=history[row["id"]],
+                evidence=evidence[row["id"]],
+                version=row["version"],
+            )
+            # Hand out the same object twice in one unit of work, so changes don't fork.
+            if claim.reference in self._seen:
+                claims.append(self._seen[claim.reference][0])
+                continue
+            seen = _Seen(row["id"], row["version"], len(claim.history), len(claim.evidence))
+            self._seen[claim.reference] = (claim, seen)
+            claims.append(claim)
+        return claims
+
+    # ------------------------------------------------------------------ writing
+
+    def add(self, claim: Claim) -> None:
+        """Register a new claim; it is inserted on ``flush``."""
+        self._new.append(claim)
+
+    def flush(self) -> None:
+        """Write new claims and the changes of the claims handed out.
+
+        Raises:
+            ConcurrentUpdate: a claim was saved by someone else since it was read.
+            sqlalchemy.exc.IntegrityError: e.g. a second open claim for a parcel and type.
+        """
+        for claim in self._new:
+            result = self.connection.execute(orm.claims.insert().values(**_claim_values(claim)))
+            claim_id = result.inserted_primary_key[0]
+            self._insert_children(claim_id, claim, 0, 0)
+            self._seen[claim.reference] = (
+                claim,
+                _Seen(claim_id, claim.version, len(claim.history), len(claim.evidence)),
+            )
+        self._new.clear()
+        for claim, seen in self._seen.values():
+            if len(claim.history) == seen.history_count:
+                continue
+            c = orm.claims.c
+            result = self.connection.execute(
+                orm.claims.update()
+                .where(c.id == seen.claim_id, c.version == seen.version)
+                .values(**_claim_values(claim, version=seen.version + 1))
+            )
+            if result.rowcount != 1:
+                raise ConcurrentUpdate(
+                    f"Claim {claim.reference} was changed by someone else meanwhile; "
+                    "reload it and try again."
+                )
+            self._insert_children(
+                seen.claim_id, claim, seen.history_count, seen.evidence_count
+            )
+            seen.version += 1
+            claim.version = seen.version
+            seen.history_count, seen.evidence_count = len(claim.history), len(claim.evidence)
+
+    def _insert_children(
+        self, claim_id: int, claim: Claim, history_from: int, evidence_from: int
+    ) -> None:
+        entries = [
+            {
+                "claim_id": claim_id,
+                "seq": seq,
+                "at": entry.at,
+                "actor": entry.actor,
+                "from_status": entry.from_status,
+                "to_status": entry.to_status,
+                "note": entry.note,
+            }
+            for seq, entry in enumerate(claim.history[history_from:], start=history_from + 1)
+        ]
+        if entries:
+            self.connection.execute(orm.claim_history.insert(), entries)
+        items = [
+            {
+                "claim_id": claim_id,
+                "evidence_id": item.evidence_id,
+                "kind": item.kind,
+                "filename": item.filename,
+                "stored_name": item.stored_name,
+                "size_bytes": item.size_bytes,
+                "content_type": item.content_type,
+                "sha256": item.sha256,
+                "source_channel": item.source_channel,
+                "received_at": item.received_at,
+            }
+            for item in claim.evidence[evidence_from:]
+        ]
+        if items:
+            self.connection.execute(orm.evidence_items.insert(), items)
+
+    def stored_names(self) -> Iterable[str]:
+        """Evidence file names of the claims handed out (to clean up after a failure)."""
+        for claim in [*self._new, *(c for c, _ in self._seen.values())]:
+            yield from (item.stored_name for item in claim.evidence)
+
+
+def _claim_values(claim: Claim, version: int | None = None) -> dict[str, Any]:
+    return {
+        "reference": claim.reference,
+        "parcel_id": claim.parcel_id,
+        "claim_type": claim.claim_type,
+        "channel": claim.channel,
+        "conversation_id": claim.conversation_id,
+        "customer_id": claim.customer_id,
+        "verified": claim.verified,
+        "facts": claim.facts,
+        "assessment": claim.assessment,
+        "decision": claim.assessment["decision"],
+        "terms_version": str(claim.assessment.get("terms_version", "")),
+        "status": claim.status,
+        "needs_agent": claim.needs_agent,
+        "payout_rmb": claim.payout_rmb,
+        "payout_form": claim.payout_form,
+        "open_key": claim.open_key,
+        "filing_key": claim.filing_key,
+        "created_at": claim.created_at,
+        "updated_at": claim.updated_at,
+        "version": claim.version if version is None else version,
+    }
+
+
+class OutboxRepository:
+    """Notifications waiting to be delivered to the support team."""
+
+    def __init__(self, connection: Connection) -> None:
+        """Work on ``connection`` (owned by the unit of work)."""
+        self.connection = connection
+
+    def add(self, topic: str, payload: dict[str, Any], at: datetime) -> int:
+        """Queue a notification; returns its id."""
+        result = self.connection.execute(
+            orm.outbox.insert().values(
+                topic=topic, payload=payload, created_at=at, attempts=0, next_attempt_at=at
+            )
+        )
+        return int(result.inserted_primary_key[0])
+
+    def pending(self, now: datetime, limit: int = 50) -> list[dict[str, Any]]:
+        """Undelivered notifications due at ``now``, oldest first."""
+        o = orm.outbox.c
+        query = (
+            sa.select(orm.outbox)
+            .where(o.delivered_at.is_(None), o.next_attempt_at <= now)
+            .order_by(o.id)
+            .limit(limit)
+        )
+        return [dict(r._mapping) for r in self.connection.execute(query)]
+
+    def mark_delivered(self, outbox_id: int, at: datetime) -> None:
+        """Record a successful delivery."""
+        o = orm.outbox.c
+        self.connection.execute(
+            orm.outbox.update()
+            .where(o.id == outbox_id)
+            .values(delivered_at=at, attempts=o.attempts + 1, last_error=None)
+        )
+
+    def mark_failed(self, outbox_id: int, error: str, next_attempt_at: datetime) -> None:
+        """Record a failed attempt and when to try again."""
+        o = orm.outbox.c
+        self.connection.execute(
+            orm.outbox.update()
+            .where(o.id == outbox_id)
+            .values(attempts=o.attempts + 1, last_error=error[:500], next_attempt_at=next_attempt_at)
+        )
