@@ -1,0 +1,329 @@
+"""Agent accounts and their console sessions (SQLAlchemy Core, the claims database).
+
+Two tables, created by this package's Alembic migration: ``agent_accounts`` (name,
+scrypt hash, active flag, failed-login counter) and ``agent_sessions`` (SHA-256 of the
+session token, the CSRF token of that session, and when it expires). Sessions are
+server-side so that logging out or disabling an agent ends them at once.
+
+Times are naive UTC ``datetime`` values: SQLite keeps no time zone, and one convention
+on both databases keeps comparisons honest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from cssecure.console.security import (
+    burn_password_check,
+    check_password_strength,
+    hash_password,
+    new_token,
+    token_digest,
+    verify_password,
+)
+
+metadata = sa.MetaData()
+
+agent_accounts = sa.Table(
+    "agent_accounts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("failed_logins", sa.Integer, nullable=False, default=0),
+    sa.Column("locked_until", sa.DateTime, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+agent_sessions = sa.Table(
+    "agent_sessions",
+    metadata,
+    sa.Column("token_sha256", sa.String(64), primary_key=True),
+    sa.Column(
+        "agent_id",
+        sa.Integer,
+        sa.ForeignKey("agent_accounts.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("last_seen_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+)
+
+# An agent idle for this long must log in again; no session outlives a working day.
+IDLE_TIMEOUT = timedelta(minutes=30)
+ABSOLUTE_TIMEOUT = timedelta(hours=10)
+# Consecutive wrong passwords before the account is locked for LOCKOUT.
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
+
+
+def utcnow() -> datetime:
+    """The current time as naive UTC (the tables' convention)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class AccountError(ValueError):
+    """An account operation was refused; ``str(exc)`` says why."""
+
+
+@dataclass(frozen=True)
+class Agent:
+    """A support agent as the console sees it."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class AgentSession:
+    """A live console session: who, and the CSRF token every form must carry."""
+
+    agent: Agent
+    csrf_token: str
+    expires_at: datetime
+
+
+def validate_agent_name(name: str) -> str:
+    """Normalise and check an agent name (it appears in every claim history entry).
+
+    Raises:
+        AccountError: for names that are empty, too long or use odd characters.
+    """
+    normalised = name.strip().lower()
+    if not _NAME.match(normalised):
+        raise AccountError(
+            "An agent name has 2 to 32 characters: lowercase letters, digits, '.', '_' or '-',"
+            " starting with a letter or digit."
+        )
+    return normalised
+
+
+class AgentDirectory:
+    """Agent accounts and sessions stored in the claims database.
+
+    Args:
+        engine: the claims database engine.
+        clock: returns naive UTC now; tests pass a fake to expire sessions.
+        password_cost: scrypt N for new hashes (tests lower it; keep the default otherwise).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Callable[[], datetime] = utcnow,
+        password_cost: int | None = None,
+    ) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._cost = password_cost
+
+    def _hash(self, password: str) -> str:
+        if self._cost is None:
+            return hash_password(password)
+        return hash_password(password, n=self._cost)
+
+    def add_agent(self, name: str, password: str) -> Agent:
+        """Create an agent account.
+
+        Raises:
+            AccountError: bad name, weak password, or the name is taken.
+        """
+        name = validate_agent_name(name)
+        try:
+            check_password_strength(password)
+        except ValueError as exc:
+            raise AccountError(str(exc)) from exc
+        with self._engine.begin() as conn:
+            taken = conn.execute(
+                sa.select(agent_accounts.c.id).where(agent_accounts.c.name == name)
+            ).first()
+            if taken:
+                raise AccountError(f"An agent named {name!r} already exists.")
+            result = conn.execute(
+                agent_accounts.insert().values(
+                    name=name,
+                    password_hash=self._hash(password),
+                    active=True,
+                    failed_logins=0,
+                    created_at=self._clock(),
+                )
+            )
+            (agent_id,) = result.inserted_primary_key
+        return Agent(id=int(agent_id), name=name)
+
+    def set_password(self, name: str, password: str) -> None:
+        """Replace an agent's password and end all their sessions.
+
+        Raises:
+            AccountError: unknown agent or weak password.
+        """
+        name = validate_agent_name(name)
+        try:
+            check_password_strength(password)
+        except ValueError as exc:
+            raise AccountError(str(exc)) from exc
+        with self._engine.begin() as conn:
+            agent_id = self._id_of(conn, name)
+            conn.execute(
+                agent_accounts.update()
+                .where(agent_accounts.c.id == agent_id)
+                .values(password_hash=self._hash(password), failed_logins=0, locked_until=None)
+            )
+            conn.execute(agent_sessions.delete().where(agent_sessions.c.agent_id == agent_id))
+
+    def set_active(self, name: str, active: bool) -> None:
+        """Enable or disable an agent; disabling ends their sessions at once.
+
+        Raises:
+            AccountError: unknown agent.
+        """
+        name = validate_agent_name(name)
+        with self._engine.begin() as conn:
+            agent_id = self._id_of(conn, name)
+            conn.execute(
+                agent_accounts.update().where(agent_accounts.c.id == agent_id).values(active=active)
+            )
+            if not active:
+                conn.execute(agent_sessions.delete().where(agent_sessions.c.agent_id == agent_id))
+
+    def list_agents(self) -> list[dict[str, object]]:
+        """Every account as ``{"name", "active", "created_at"}`` (never the hash)."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(
+                    agent_accounts.c.name, agent_accounts.c.active, agent_accounts.c.created_at
+                ).order_by(agent_accounts.c.name)
+            ).all()
+        return [
+            {"name": r.name, "active": bool(r.active), "created_at": r.created_at.isoformat()}
+            for r in rows
+        ]
+
+    @staticmethod
+    def _id_of(conn: sa.engine.Connection, name: str) -> int:
+        row = conn.execute(
+            sa.select(agent_accounts.c.id).where(agent_accounts.c.name == name)
+        ).first()
+        if row is None:
+            raise AccountError(f"There is no agent named {name!r}.")
+        return int(row.id)
+
+    def authenticate(self, name: str, password: str) -> Agent | None:
+        """The agent when ``name``/``password`` are right and the account may log in.
+
+        Unknown names, wrong passwords, disabled and locked accounts all return ``None``
+        after the same amount of work, so the answer reveals nothing about which.
+        """
+        now = self._clock()
+        try:
+            name = validate_agent_name(name)
+        except AccountError:
+            burn_password_check(password)
+            return None
+        with self._engine.begin() as conn:
+            row = conn.execute(
+                sa.select(agent_accounts).where(agent_accounts.c.name == name)
+            ).first()
+            if row is None:
+                burn_password_check(password)
+                return None
+            ok = verify_password(password, row.password_hash)
+            locked = row.locked_until is not None and row.locked_until > now
+            if not ok:
+                failures = row.failed_logins + 1
+                values: dict[str, object] = {"failed_logins": failures}
+                if failures >= MAX_FAILED_LOGINS:
+                    values = {"failed_logins": 0, "locked_until": now + LOCKOUT}
+                conn.execute(
+                    agent_accounts.update().where(agent_accounts.c.id == row.id).values(**values)
+                )
+                return None
+            if locked or not row.active:
+                return None
+            conn.execute(
+                agent_accounts.update()
+                .where(agent_accounts.c.id == row.id)
+                .values(failed_logins=0, locked_until=None)
+            )
+        return Agent(id=int(row.id), name=row.name)
+
+    def open_session(self, agent: Agent) -> tuple[str, AgentSession]:
+        """Start a session; returns the cookie token (shown once, stored hashed) and the session."""
+        now = self._clock()
+        token = new_token()
+        session = AgentSession(
+            agent=agent, csrf_token=new_token(), expires_at=now + IDLE_TIMEOUT
+        )
+        with self._engine.begin() as conn:
+            conn.execute(
+                agent_sessions.insert().values(
+                    token_sha256=token_digest(token),
+                    agent_id=agent.id,
+                    csrf_token=session.csrf_token,
+                    created_at=now,
+                    last_seen_at=now,
+                    expires_at=session.expires_at,
+                )
+            )
+        return token, session
+
+    def session(self, token: str | None) -> AgentSession | None:
+        """The live session for a cookie token, sliding its idle expiry; ``None`` if expired."""
+        if not token or len(token) > 200:
+            return None
+        now = self._clock()
+        digest = token_digest(token)
+        with self._engine.begin() as conn:
+            row = conn.execute(
+                sa.select(
+                    agent_sessions.c.agent_id,
+                    agent_sessions.c.csrf_token,
+                    agent_sessions.c.created_at,
+                    agent_sessions.c.expires_at,
+                    agent_accounts.c.name,
+                    agent_accounts.c.active,
+                )
+                .select_from(agent_sessions.join(agent_accounts))
+                .where(agent_sessions.c.token_sha256 == digest)
+            ).first()
+            if row is None:
+                return None
+            if row.expires_at <= now or not row.active:
+                conn.execute(agent_sessions.delete().where(agent_sessions.c.token_sha256 == digest))
+                return None
+            expires_at = min(now + IDLE_TIMEOUT, row.created_at + ABSOLUTE_TIMEOUT)
+            conn.execute(
+                agent_sessions.update()
+                .where(agent_sessions.c.token_sha256 == digest)
+                .values(last_seen_at=now, expires_at=expires_at)
+            )
+        return AgentSession(
+            agent=Agent(id=int(row.agent_id), name=row.name),
+            csrf_token=row.csrf_token,
+            expires_at=expires_at,
+        )
+
+    def close_session(self, token: str | None) -> None:
+        """End a session (logout). Unknown tokens are ignored."""
+        if not token:
+            return
+        with self._engine.begin() as conn:
+            conn.execute(
+                agent_sessions.delete().where(agent_sessions.c.token_sha256 == token_digest(token))
+            )
+            # Housekeeping: expired sessions of anyone are useless.
+            conn.execute(
+                agent_sessions.delete().where(agent_sessions.c.expires_at <= self._clock())
+            )

@@ -1,0 +1,6 @@
+"""Human handoff: what an agent does with a conversation the assistant handed over.
+
+The service functions in :mod:`cssecure.handoff.service` take plain values and the ports
+they need (claims, Rasa conversations, the customer's channel), so the console, a command
+line or a test can drive them alike; only entry points translate errors.
+"""

@@ -1,0 +1,96 @@
+"""Rasa's HTTP API, as the handoff needs it: read a tracker, pause, resume, note a message.
+
+Rasa runs with ``--enable-api --auth-token``; the token travels as the ``token`` query
+parameter (Rasa's token auth). Errors never include the URL, which holds the token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from cssecure.handoff.transcript import AGENT_METADATA_KEY
+
+
+class RasaUnavailable(Exception):
+    """Rasa's API did not answer as expected; the message is safe to show an agent."""
+
+
+class RasaConversations:
+    """Client for the conversation endpoints of Rasa's HTTP API.
+
+    Args:
+        base_url: ``settings.rasa_url`` (e.g. ``http://localhost:5005``).
+        token: ``settings.rasa_token``.
+        timeout_s: per request; the console must stay responsive when Rasa hangs.
+        session: a ``requests.Session`` to reuse (one is made if omitted).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        timeout_s: float = 5.0,
+        session: requests.Session | None = None,
+    ) -> None:
+        self._base = base_url.rstrip("/")
+        self._params = {"token": token} if token else {}
+        self._timeout = timeout_s
+        self._session = session or requests.Session()
+
+    def _url(self, conversation_id: str, suffix: str) -> str:
+        return f"{self._base}/conversations/{quote(conversation_id, safe='')}/{suffix}"
+
+    def _call(self, method: str, url: str, body: Any = None) -> Any:
+        try:
+            response = self._session.request(
+                method, url, params=self._params, json=body, timeout=self._timeout
+            )
+        except requests.RequestException as exc:
+            raise RasaUnavailable(
+                f"The assistant (Rasa) cannot be reached ({type(exc).__name__})."
+            ) from None
+        if response.status_code in (401, 403):
+            raise RasaUnavailable("The assistant (Rasa) refused the API token (check RASA_TOKEN).")
+        if not 200 <= response.status_code < 300:
+            raise RasaUnavailable(f"The assistant (Rasa) answered HTTP {response.status_code}.")
+        try:
+            return response.json()
+        except ValueError:
+            raise RasaUnavailable("The assistant (Rasa) sent an unreadable answer.") from None
+
+    def tracker(self, conversation_id: str) -> dict[str, Any]:
+        """The conversation's tracker (``GET /conversations/{id}/tracker``), all events."""
+        url = self._url(conversation_id, "tracker")
+        result = self._call("GET", url + "?include_events=ALL")
+        return result if isinstance(result, dict) else {}
+
+    def events(self, conversation_id: str) -> list[dict[str, Any]]:
+        """The tracker's events, oldest first."""
+        events = self.tracker(conversation_id).get("events") or []
+        return [e for e in events if isinstance(e, dict)]
+
+    def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        """Append events (``POST /conversations/{id}/tracker/events``)."""
+        self._call("POST", self._url(conversation_id, "tracker/events"), events)
+
+    def pause(self, conversation_id: str) -> None:
+        """Pause the assistant in this conversation (it stays silent while an agent talks)."""
+        self.append_events(conversation_id, [{"event": "pause"}])
+
+    def resume(self, conversation_id: str) -> None:
+        """Hand the conversation back: the assistant answers the customer's next message."""
+        self.append_events(conversation_id, [{"event": "resume"}])
+
+    def note_agent_message(self, conversation_id: str, agent: str, text: str) -> None:
+        """Record an agent's message in the tracker, so the transcript (and the bot) see it.
+
+        The message is sent to the customer by the channel, not by this call: a ``bot``
+        event appended through the API is stored, not delivered.
+        """
+        self.append_events(
+            conversation_id,
+            [{"event": "bot", "text": text, "metadata": {AGENT_METADATA_KEY: agent}}],
+        )

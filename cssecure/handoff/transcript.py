@@ -1,0 +1,92 @@
+"""The conversation transcript an agent reads, built from a Rasa tracker's events.
+
+Only what people said is kept (customer, assistant, agent) plus the handoff markers
+(paused / resumed); Rasa's internal events (slots, actions, loops) are noise to an agent.
+Texts are kept verbatim: escaping is the renderer's job, and it always escapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+CUSTOMER = "customer"
+ASSISTANT = "assistant"
+AGENT = "agent"
+SYSTEM = "system"
+
+# Key in a bot event's metadata naming the agent who wrote it (set by note_agent_message).
+AGENT_METADATA_KEY = "cssecure_agent"
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    """One line of the transcript.
+
+    Attributes:
+        speaker: ``customer``, ``assistant``, ``agent`` or ``system``.
+        text: what was said (verbatim, unescaped).
+        at: when (UTC), if the event had a timestamp.
+        agent: the agent's name for ``agent`` lines.
+        buttons: titles of quick-reply buttons the assistant offered.
+    """
+
+    speaker: str
+    text: str
+    at: datetime | None
+    agent: str | None = None
+    buttons: tuple[str, ...] = ()
+
+
+def _at(event: Mapping[str, Any]) -> datetime | None:
+    ts = event.get("timestamp")
+    if isinstance(ts, (int, float)):
+        return datetime.fromtimestamp(ts, tz=timezone.utc)
+    return None
+
+
+def transcript_from_events(events: Iterable[Mapping[str, Any]]) -> list[TranscriptLine]:
+    """Turn Rasa tracker events into transcript lines, oldest first."""
+    lines: list[TranscriptLine] = []
+    for event in events:
+        kind = event.get("event")
+        if kind == "user":
+            text = event.get("text") or ""
+            # Channels send evidence as "/inform{...}" intents: show that plainly.
+            if text.startswith("/"):
+                text = "[sent evidence or pressed a button] " + text
+            lines.append(TranscriptLine(CUSTOMER, text, _at(event)))
+        elif kind == "bot":
+            data = event.get("data") or {}
+            metadata = event.get("metadata") or {}
+            buttons = tuple(
+                str(b.get("title", "")) for b in (data.get("buttons") or []) if isinstance(b, dict)
+            )
+            text = event.get("text") or ""
+            if data.get("image"):
+                text = (text + f" [image: {data['image']}]").strip()
+            agent = metadata.get(AGENT_METADATA_KEY) if isinstance(metadata, dict) else None
+            if agent:
+                lines.append(TranscriptLine(AGENT, text, _at(event), agent=str(agent)))
+            elif text or buttons:
+                lines.append(TranscriptLine(ASSISTANT, text, _at(event), buttons=buttons))
+        elif kind == "pause":
+            lines.append(
+                TranscriptLine(SYSTEM, "Assistant paused: a person takes over.", _at(event))
+            )
+        elif kind == "resume":
+            lines.append(TranscriptLine(SYSTEM, "Assistant resumed.", _at(event)))
+        elif kind == "session_started":
+            lines.append(TranscriptLine(SYSTEM, "New session started.", _at(event)))
+    return lines
+
+
+def latest_slot(events: Iterable[Mapping[str, Any]], name: str) -> Any:
+    """The last value a tracker's events set for slot ``name`` (``None`` if never set)."""
+    value = None
+    for event in events:
+        if event.get("event") == "slot" and event.get("name") == name:
+            value = event.get("value")
+    return value

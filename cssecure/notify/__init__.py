@@ -1,0 +1,1 @@
+"""Notifications to the support team: a webhook notifier and the outbox delivery worker."""

@@ -1,0 +1,57 @@
+"""Running the outbox delivery: a background task in the web app, or one pass from the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+
+from cssecure.notify.outbox import OutboxWorker, utcnow
+from cssecure.notify.webhook import WebhookNotifier
+from cssecure.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Longest sleep between passes: new rows written by other processes are picked up this fast.
+POLL_INTERVAL = timedelta(seconds=5)
+
+
+class NotConfigured(Exception):
+    """No webhook URL is configured; notifications wait in the outbox until one is."""
+
+
+def build_worker(settings: Settings, engine: Engine) -> OutboxWorker:
+    """The outbox worker for ``settings``' webhook.
+
+    Raises:
+        NotConfigured: ``CSSECURE_NOTIFY_WEBHOOK_URL`` is not set.
+    """
+    if not settings.notify_webhook_url:
+        raise NotConfigured(
+            "No notification webhook is configured (set CSSECURE_NOTIFY_WEBHOOK_URL); "
+            "notifications stay in the outbox until it is."
+        )
+    notifier = WebhookNotifier(settings.notify_webhook_url)
+    return OutboxWorker(engine, notifier.send)
+
+
+async def delivery_loop(worker: OutboxWorker, poll: timedelta = POLL_INTERVAL) -> None:
+    """Deliver due notifications until cancelled (the web app's background task).
+
+    The blocking database and HTTP work runs in a thread so the event loop keeps serving
+    requests; an unexpected error is logged and the loop carries on after a pause.
+    """
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            await loop.run_in_executor(None, worker.deliver_due)
+            next_due = await loop.run_in_executor(None, worker.next_due_at)
+        except Exception:  # noqa: BLE001 - the loop must outlive a database hiccup
+            log.exception("notification delivery pass failed; retrying")
+            next_due = None
+        wait = poll.total_seconds()
+        if next_due is not None:
+            wait = min(wait, max(0.2, (next_due - utcnow()).total_seconds()))
+        await asyncio.sleep(wait)

@@ -1,0 +1,159 @@
+"""Fixtures shared by the handoff, notify and console tests: databases, a fake webhook/Rasa.
+
+Every database test runs on SQLite and on PostgreSQL (a private schema of the shared
+``test`` database, dropped afterwards). With ``CI=true`` an unreachable PostgreSQL is a
+failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from cssecure.claims import orm as claims_orm
+from cssecure.console import accounts
+
+POSTGRES_URL = os.environ.get(
+    "CSSECURE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+)
+
+
+def create_schema(engine: Engine) -> None:
+    """The claims store's tables and the console's, as the migrations make them."""
+    claims_orm.metadata.create_all(engine)
+    accounts.metadata.create_all(engine)
+
+
+def _postgres_engine() -> Iterator[Engine]:
+    admin = sa.create_engine(POSTGRES_URL, future=True)
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI but unreachable: {exc}")
+        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432")
+    schema = f"console_test_{secrets.token_hex(4)}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    engine = sa.create_engine(
+        POSTGRES_URL, future=True, connect_args={"options": f"-csearch_path={schema}"}
+    )
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ]
+)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty claims database with every table, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        eng = sa.create_engine(f"sqlite:///{tmp_path / 'claims.db'}", future=True)
+        create_schema(eng)
+        yield eng
+        eng.dispose()
+    else:
+        for eng in _postgres_engine():
+            create_schema(eng)
+            yield eng
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    """SQLite only: for tests about HTTP behaviour, where the database is incidental."""
+    eng = sa.create_engine(f"sqlite:///{tmp_path / 'claims.db'}", future=True)
+    create_schema(eng)
+    yield eng
+    eng.dispose()
+
+
+@dataclass
+class Recorded:
+    """A request a loopback fake received."""
+
+    method: str
+    path: str
+    body: Any
+
+
+@dataclass
+class FakeHTTP:
+    """A loopback HTTP server answering from a script; records every request.
+
+    ``statuses`` are consumed one per request (then ``default`` forever); ``routes``
+    maps ``(METHOD, path-without-query)`` to a function returning ``(status, json_body)``.
+    """
+
+    url: str
+    requests: list[Recorded] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+    default: int = 200
+    routes: dict[tuple[str, str], Callable[[Recorded], tuple[int, Any]]] = field(
+        default_factory=dict
+    )
+
+
+@pytest.fixture
+def fake_http() -> Iterator[FakeHTTP]:
+    """A loopback HTTP server (webhook, Rasa API, channel push endpoints)."""
+    state: FakeHTTP | None = None
+
+    class Handler(BaseHTTPRequestHandler):
+        def _handle(self) -> None:
+            assert state is not None
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = raw.decode("utf-8", "replace")
+            record = Recorded(self.command, self.path, body)
+            state.requests.append(record)
+            route = state.routes.get((self.command, self.path.split("?", 1)[0]))
+            if route is not None:
+                status, payload = route(record)
+            else:
+                status = state.statuses.pop(0) if state.statuses else state.default
+                payload = {"ok": 200 <= status < 300}
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = _handle  # noqa: N815
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state = FakeHTTP(url=f"http://127.0.0.1:{server.server_address[1]}")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
