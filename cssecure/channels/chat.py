@@ -1,0 +1,247 @@
+"""The chat-side services Telegram and Discord share: accounts, commands, evidence, pushes.
+
+Both channels do the same things around a customer message: find which customer (if any)
+the chat user has linked, answer ``/link CODE`` and ``/unlink`` themselves (a link code is
+a secret: it never goes to the dialogue or its tracker), store files as evidence, and record
+an agent's pushed message in the conversation's tracker. The database calls are blocking,
+so they run in a worker thread and never stall the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from cssecure.channels.common import LINK_USAGE, BotCommand, valid_link_code
+from cssecure.channels.evidence import (
+    NO_CLAIM_FOR_EVIDENCE,
+    ClaimsForEvidence,
+    EvidenceNotStored,
+    claim_reference_for_evidence,
+    store_evidence,
+)
+from cssecure.claims.errors import ClaimsError
+from cssecure.settings import Settings
+from cssecure.web import linking
+
+logger = logging.getLogger(__name__)
+
+ACCOUNTS_UNAVAILABLE = (
+    "Sorry, I cannot reach our account system just now, so I did not read that message. "
+    "Please send it again in a minute."
+)
+LINKED_REPLY = (
+    "Done: this chat is now linked to your CSSecure account. I can look up your parcels "
+    "and claims here from now on. Send /unlink to undo this."
+)
+UNLINKED_REPLY = "This chat is no longer linked to your CSSecure account."
+NOT_LINKED_REPLY = "This chat is not linked to a CSSecure account."
+
+
+class AccountsUnavailable(Exception):
+    """The account links could not be read; the message was not processed."""
+
+
+def _default_claims_factory(settings: Settings) -> Callable[[], ClaimsForEvidence]:
+    def make() -> ClaimsForEvidence:
+        from cssecure.claims.app import ClaimsApp  # imported late: the store is optional here
+
+        app: ClaimsForEvidence = ClaimsApp.from_settings(settings)
+        return app
+
+    return make
+
+
+@dataclass
+class ChatServices:
+    """Accounts and claims for one chat channel (``"telegram"`` or ``"discord"``).
+
+    Attributes:
+        channel: the channel name used in links, metadata and evidence records.
+        settings: where the claims database is.
+        claims_factory: makes the claims service on first use (lazy: no database is
+            opened at start-up).
+    """
+
+    channel: str
+    settings: Settings
+    claims_factory: Callable[[], ClaimsForEvidence] | None = None
+    _claims: ClaimsForEvidence | None = field(default=None, init=False, repr=False)
+
+    @property
+    def claims(self) -> ClaimsForEvidence:
+        """The claims service, created on first use."""
+        if self._claims is None:
+            factory = self.claims_factory or _default_claims_factory(self.settings)
+            self._claims = factory()
+        return self._claims
+
+    async def customer_for(self, external_user_id: str) -> str | None:
+        """The customer this chat user linked, or None (anonymous).
+
+        Raises:
+            AccountsUnavailable: the links table cannot be read (the caller tells the user).
+        """
+        try:
+            return await asyncio.to_thread(
+                linking.linked_customer, self.channel, external_user_id, self.settings
+            )
+        except SQLAlchemyError as exc:
+            logger.error("Account links unavailable (%s)", type(exc).__name__)
+            raise AccountsUnavailable(ACCOUNTS_UNAVAILABLE) from exc
+
+    async def account_command(self, command: BotCommand, external_user_id: str) -> str | None:
+        """Answer ``/link CODE`` or ``/unlink``; None for any other command.
+
+        Returns:
+            The reply for the user. ``LINKED_REPLY`` exactly when the link succeeded.
+        """
+        if command.name == "link":
+            code = valid_link_code(command.argument) if command.argument else None
+            if code is None:
+                return LINK_USAGE
+            try:
+                await asyncio.to_thread(
+                    linking.redeem_link_code, code, self.channel, external_user_id, self.settings
+                )
+            except linking.LinkCodeError as exc:
+                return str(exc)
+            except SQLAlchemyError as exc:
+                logger.error("Link code not redeemed: store unavailable (%s)", type(exc).__name__)
+                return ACCOUNTS_UNAVAILABLE
+            logger.info("A %s chat user linked an account.", self.channel)
+            return LINKED_REPLY
+        if command.name == "unlink":
+            try:
+                store = await asyncio.to_thread(linking.store_for, self.settings)
+                removed = await asyncio.to_thread(store.unlink, self.channel, external_user_id)
+            except SQLAlchemyError as exc:
+                logger.error("Unlink failed: store unavailable (%s)", type(exc).__name__)
+                return ACCOUNTS_UNAVAILABLE
+            return UNLINKED_REPLY if removed else NOT_LINKED_REPLY
+        return None
+
+    async def claim_for_file(
+        self, *, conversation_claim_ref: str | None, customer_id: str | None, caption: str | None
+    ) -> str:
+        """The claim reference a file belongs to.
+
+        Raises:
+            EvidenceNotStored: no claim can be told (the message says what to do).
+        """
+        try:
+            reference = await asyncio.to_thread(
+                claim_reference_for_evidence,
+                self.claims,
+                conversation_claim_ref=conversation_claim_ref,
+                customer_id=customer_id,
+                caption=caption,
+            )
+        except ClaimsError as exc:
+            raise EvidenceNotStored(str(exc)) from exc
+        if reference is None:
+            raise EvidenceNotStored(NO_CLAIM_FOR_EVIDENCE)
+        return reference
+
+    async def store_file(self, *, reference: str, kind: str, filename: str, data: bytes) -> str:
+        """Store a file as evidence of ``reference``; returns the evidence id.
+
+        Raises:
+            EvidenceNotStored: refused or not possible now (the message says why).
+        """
+        return await asyncio.to_thread(
+            lambda: store_evidence(
+                self.claims,
+                reference=reference,
+                kind=kind,
+                filename=filename,
+                data=data,
+                channel=self.channel,
+            )
+        )
+
+
+def bearer_matches(authorization: str | None, expected: str | None) -> bool:
+    """Constant-time check of an ``Authorization: Bearer <expected>`` header."""
+    if not expected or not authorization:
+        return False
+    scheme, _, supplied = authorization.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(supplied.strip(), expected)
+
+
+def agent_from_app(app: Any) -> Any:
+    """The Rasa agent of a Sanic app (``app.ctx.agent``), or None outside the Rasa server."""
+    return getattr(getattr(app, "ctx", None), "agent", None)
+
+
+async def conversation_claim_ref(agent: Any, conversation_id: str) -> str | None:
+    """The ``claim_ref`` slot of a conversation in the Rasa agent's tracker store."""
+    store = getattr(agent, "tracker_store", None)
+    if store is None:
+        return None
+    tracker = await store.retrieve(conversation_id)
+    if tracker is None:
+        return None
+    value = tracker.get_slot("claim_ref")
+    return str(value) if value else None
+
+
+async def record_agent_message(
+    agent: Any,
+    conversation_id: str,
+    text: str,
+    agent_name: str | None,
+    buttons: list[dict[str, str]],
+) -> bool:
+    """Append an agent's pushed message to the conversation's tracker, under its lock.
+
+    The transcript in the console then shows what the customer was sent. Same event shape
+    as the web channel's push (``metadata.sender == "agent"``).
+
+    Returns:
+        False when there is no Rasa agent to record with (e.g. a push from a script).
+    """
+    from rasa.shared.core.events import BotUttered
+
+    store = getattr(agent, "tracker_store", None)
+    locks = getattr(agent, "lock_store", None)
+    if store is None or locks is None:
+        return False
+    metadata: dict[str, Any] = {"sender": "agent"}
+    if agent_name:
+        metadata["agent_name"] = agent_name
+    event = BotUttered(text, data={"buttons": buttons} if buttons else {}, metadata=metadata)
+    async with locks.lock(conversation_id):
+        tracker = await store.get_or_create_tracker(conversation_id)
+        tracker.update(event)
+        await store.save(tracker)
+    return True
+
+
+def push_body(body: Any) -> tuple[str, str, str | None, list[dict[str, str]]] | str:
+    """Validate a push request ``{"conversation_id", "text", "agent_name"?, "buttons"?}``.
+
+    Returns:
+        ``(conversation_id, text, agent_name, buttons)``, or an error message.
+    """
+    if not isinstance(body, dict):
+        return "A JSON object is required."
+    conversation_id = body.get("conversation_id")
+    text = body.get("text")
+    if not isinstance(conversation_id, str) or not conversation_id:
+        return "conversation_id is required."
+    if not isinstance(text, str) or not text.strip():
+        return "text is required."
+    agent_name = body.get("agent_name") if isinstance(body.get("agent_name"), str) else None
+    buttons = [
+        {"title": str(b["title"]), "payload": str(b["payload"])}
+        for b in body.get("buttons") or []
+        if isinstance(b, dict) and "title" in b and "payload" in b
+    ]
+    return conversation_id, text, agent_name, buttons

@@ -1,0 +1,139 @@
+"""What the Telegram and Discord channels share: conversation ids, metadata, commands, text.
+
+Conversation ids carry a keyed MAC: the Rasa REST and socket.io channels let any caller
+choose a ``sender`` id, so a guessable id such as ``telegram-123456`` would let a stranger
+read a linked customer's conversation. ``telegram-123456-<mac>`` cannot be guessed without
+the channel's secret, yet the channel can still recover the chat from it to push messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Longer customer messages are refused with a clear message instead of being cut:
+# nobody types a claim description this long, and huge messages slow every part down.
+MAX_MESSAGE_CHARS = 2000
+TOO_LONG_REPLY = (
+    f"That message is too long for me (at most {MAX_MESSAGE_CHARS} characters). "
+    "Please send it in shorter parts."
+)
+
+_MAC_HEX_CHARS = 20  # 80 bits: far beyond online guessing
+_COMMAND = re.compile(r"^/([A-Za-z][A-Za-z0-9_]{0,31})(?:@[A-Za-z0-9_]+)?(?:\s+(.*))?$", re.S)
+# Bidirectional overrides make text read differently on an agent's screen than it is.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_LINK_CODE = re.compile(r"^[A-Za-z0-9-]{4,64}$")
+
+
+def _mac(secret: str, channel: str, external_id: str) -> str:
+    digest = hmac.new(
+        secret.encode(), f"cssecure-conversation/{channel}/{external_id}".encode(), hashlib.sha256
+    ).hexdigest()
+    return digest[:_MAC_HEX_CHARS]
+
+
+def conversation_id(channel: str, external_id: str, secret: str) -> str:
+    """The Rasa conversation (sender) id of a chat on ``channel``.
+
+    Args:
+        channel: ``"telegram"`` or ``"discord"``.
+        external_id: the chat's id on that platform (no ``-`` in it).
+        secret: the channel's server-side secret; without it the id cannot be forged.
+
+    Returns:
+        ``"<channel>-<external_id>-<mac>"``.
+    """
+    if not secret:
+        raise ValueError("a secret is required to derive conversation ids")
+    if "-" in external_id or not external_id:
+        raise ValueError(f"invalid external id {external_id!r}")
+    return f"{channel}-{external_id}-{_mac(secret, channel, external_id)}"
+
+
+def external_id_of(conversation: str, channel: str, secret: str) -> str | None:
+    """The platform chat id inside ``conversation``, or None if it is not a genuine one.
+
+    Only ids made by :func:`conversation_id` with the same channel and secret are accepted,
+    so a pushed message can never be redirected to a chat named by a forged id.
+    """
+    prefix, sep, rest = conversation.partition("-")
+    external_id, sep2, mac = rest.rpartition("-")
+    if prefix != channel or not sep or not sep2 or not external_id or not secret:
+        return None
+    if not hmac.compare_digest(mac, _mac(secret, channel, external_id)):
+        return None
+    return external_id
+
+
+def channel_metadata(channel: str, customer_id: str | None) -> dict[str, object]:
+    """Message metadata for Rasa (contract: channels -> dialogue).
+
+    A chat is ``verified`` exactly when it is linked to a customer account.
+    """
+    return {"channel": channel, "customer_id": customer_id, "verified": customer_id is not None}
+
+
+@dataclass(frozen=True)
+class BotCommand:
+    """A ``/command argument`` typed by the customer (``/link@CSSecureBot CODE`` too)."""
+
+    name: str
+    argument: str
+
+
+def bot_command(text: str) -> BotCommand | None:
+    """Parse ``text`` as a chat command; None when it is not one."""
+    match = _COMMAND.match(text.strip())
+    if match is None:
+        return None
+    return BotCommand(match.group(1).lower(), (match.group(2) or "").strip())
+
+
+def valid_link_code(argument: str) -> str | None:
+    """The link code in ``/link CODE`` normalised (upper case), or None if malformed."""
+    code = argument.strip()
+    return code.upper() if _LINK_CODE.match(code) else None
+
+
+LINK_USAGE = (
+    "To link this chat to your CSSecure account, get a code on the website "
+    "(your account page, 'Link Telegram or Discord') and send it here as: /link CODE"
+)
+
+
+def customer_text(text: str) -> str:
+    """A customer's message made safe to hand to Rasa.
+
+    Rasa reads a leading ``/`` as an intent with entities (``/inform{"evidence_id": ...}``),
+    which would let a customer forge what only the channel may say; such text is passed on
+    as plain words instead. Control characters other than line breaks and tabs, and
+    bidirectional overrides, are dropped.
+    """
+    cleaned = "".join(
+        ch
+        for ch in text
+        if ch in "\n\t"
+        or (unicodedata.category(ch) not in ("Cc", "Cs") and ch not in _BIDI_CONTROLS)
+    )
+    return cleaned.lstrip("/").strip()
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split ``text`` into parts of at most ``limit`` characters, at line breaks when possible."""
+    parts: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = rest.rfind(" ", 0, limit)
+        if cut <= 0:
+            cut = limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts

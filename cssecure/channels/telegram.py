@@ -1,0 +1,629 @@
+"""Telegram channel: Rasa 3.6's ``TelegramInput`` with what it lacks for real customers.
+
+What Rasa 3.6's connector does not do, and this one does:
+
+* The webhook is registered with a ``secret_token`` and every update must carry it in the
+  ``X-Telegram-Bot-Api-Secret-Token`` header; anything else is refused with 403, so nobody
+  but Telegram can speak for a Telegram user. (Rasa's connector calls ``getMe`` on every
+  update, which proves nothing about the sender.)
+* Photos, videos and documents are evidence: fetched with ``getFile`` within Telegram's
+  20 MB bot limit, stored through the claims service, and the bot is told with
+  ``/inform{"evidence_kind", "evidence_id"}`` (docs/TEAM-CONTRACTS.md).
+* Button presses (callback queries) are answered, and only payloads of the buttons on the
+  pressed message are accepted (Telegram warns that bad clients can send any data).
+* ``/link CODE`` binds the Telegram user to a customer account (codes from the website);
+  metadata ``{"channel": "telegram", "customer_id", "verified"}`` goes with every message.
+* Conversation ids are ``telegram-<chat id>-<mac>`` (see :mod:`cssecure.channels.common`):
+  knowing someone's Telegram id does not open their conversation through another channel.
+* Only private chats are served: in a group every member would read the claim.
+* Messages can be pushed from outside a request: ``POST /webhooks/telegram/push`` (agents'
+  replies, recorded in the tracker) or :func:`push_telegram` / :func:`push_conversation`.
+
+Configuration comes from the environment (``cssecure.settings``): ``TELEGRAM_TOKEN``,
+``TELEGRAM_SECRET_TOKEN``, ``TELEGRAM_WEBHOOK_URL`` (the public URL of
+``/webhooks/telegram/webhook``) and ``TELEGRAM_API_URL`` (tests point it at a fake).
+Without a token and secret the channel is mounted but answers 503.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import Bot
+from aiogram.bot.api import TelegramAPIServer
+from aiogram.utils.exceptions import TelegramAPIError
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.telegram import TelegramInput, TelegramOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from cssecure.channels.chat import (
+    AccountsUnavailable,
+    ChatServices,
+    agent_from_app,
+    bearer_matches,
+    conversation_claim_ref,
+    push_body,
+    record_agent_message,
+)
+from cssecure.channels.common import (
+    MAX_MESSAGE_CHARS,
+    TOO_LONG_REPLY,
+    bot_command,
+    channel_metadata,
+    conversation_id,
+    customer_text,
+    external_id_of,
+    split_text,
+)
+from cssecure.channels.evidence import (
+    STORE_FAILED,
+    TELEGRAM_MAX_FILE_BYTES,
+    EvidenceNotStored,
+    evidence_kind,
+    inform_message,
+)
+from cssecure.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+TELEGRAM_TEXT_LIMIT = 4096
+CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit for callback_data
+# Callback data for a button whose payload is too long: the title is sent as typed text.
+TITLE_PREFIX = "t:"
+ALLOWED_UPDATES = ("message", "callback_query")
+
+FILE_TOO_BIG = (
+    "That file is larger than 20 MB, the most Telegram lets me download. Please send a "
+    "shorter or compressed version, or upload it on our website."
+)
+PRIVATE_ONLY = (
+    "Claims are personal, so I only talk about them in a private chat. Message me directly."
+)
+UNSUPPORTED_MESSAGE = (
+    "I can read text, photos, videos and documents (PDF). Please send one of those."
+)
+HELP_TEXT = (
+    "I help with CSSecure parcel insurance: report a damaged, lost, seized, returned or "
+    "delayed parcel, check a claim, or ask about the terms. Send photos, videos or PDFs as "
+    "evidence. /link CODE links this chat to your account; /unlink undoes it."
+)
+
+
+class TelegramNotConfigured(RuntimeError):
+    """TELEGRAM_TOKEN or TELEGRAM_SECRET_TOKEN is missing."""
+
+
+def conversation_secret(settings: Settings) -> str:
+    """The key of Telegram conversation ids (the webhook secret, server-side only)."""
+    if not settings.telegram_token or not settings.telegram_secret_token:
+        raise TelegramNotConfigured(
+            "Telegram needs TELEGRAM_TOKEN and TELEGRAM_SECRET_TOKEN in the environment."
+        )
+    return settings.telegram_secret_token
+
+
+def callback_data(button: Mapping[str, Any]) -> str:
+    """What a button sends back: its payload, or its title when the payload is too long."""
+    payload = str(button.get("payload", ""))
+    if payload and len(payload.encode()) <= CALLBACK_DATA_LIMIT:
+        return payload
+    title = str(button.get("title", ""))
+    data = TITLE_PREFIX + title
+    while len(data.encode()) > CALLBACK_DATA_LIMIT:
+        data = data[:-1]
+    return data
+
+
+def inline_keyboard(buttons: list[dict[str, Any]]) -> dict[str, Any]:
+    """Telegram ``reply_markup`` for Rasa buttons: one button per row (readable on phones)."""
+    return {
+        "inline_keyboard": [
+            [{"text": str(b.get("title", "")), "callback_data": callback_data(b)}] for b in buttons
+        ]
+    }
+
+
+class TelegramBotOutput(TelegramOutput):
+    """Rasa's ``TelegramOutput`` on a configurable Bot API server, addressed by conversation id.
+
+    Rasa calls the output channel with the conversation (sender) id; only genuine
+    ``telegram-<chat>-<mac>`` ids are turned into chat ids, so a reply can never be sent to
+    a chat named by a forged id.
+    """
+
+    def __init__(self, access_token: str, api_url: str, secret: str) -> None:
+        """Create a bot that talks to the Bot API at ``api_url``."""
+        Bot.__init__(self, access_token, server=TelegramAPIServer.from_base(api_url))
+        self._secret = secret
+
+    def chat_id(self, recipient_id: str) -> int:
+        """The chat id inside a conversation id.
+
+        Raises:
+            ValueError: ``recipient_id`` is not a genuine Telegram conversation id.
+        """
+        external = external_id_of(recipient_id, CHANNEL, self._secret)
+        if external is None:
+            raise ValueError("not a Telegram conversation id")
+        return int(external)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        """Send a text (split only where Telegram's 4096-character limit requires)."""
+        chat = self.chat_id(recipient_id)
+        for part in split_text(text, TELEGRAM_TEXT_LIMIT):
+            await self.send_message(chat, part)
+
+    async def send_text_with_buttons(
+        self,
+        recipient_id: str,
+        text: str,
+        buttons: list[dict[str, Any]],
+        button_type: str | None = "inline",
+        **kwargs: Any,
+    ) -> None:
+        """Send a text with an inline keyboard, one button per row."""
+        await self.send_message(
+            self.chat_id(recipient_id), text, reply_markup=json.dumps(inline_keyboard(buttons))
+        )
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        """Send an image by URL."""
+        await self.send_photo(self.chat_id(recipient_id), image)
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        """Rasa's custom JSON sending, but never to a chat other than the conversation's."""
+        message = {k: v for k, v in json_message.items() if k != "chat_id"}
+        await super().send_custom_json(str(self.chat_id(recipient_id)), message, **kwargs)
+
+    async def download(self, file_id: str, max_bytes: int = TELEGRAM_MAX_FILE_BYTES) -> bytes:
+        """Fetch a file by id (``getFile``, then the file URL), refusing more than ``max_bytes``.
+
+        Raises:
+            EvidenceNotStored: too big, or Telegram could not give the file.
+        """
+        try:
+            info = await self.get_file(file_id)
+        except TelegramAPIError as exc:
+            if "too big" in str(exc).lower():
+                raise EvidenceNotStored(FILE_TOO_BIG) from exc
+            logger.warning("getFile failed (%s)", type(exc).__name__)
+            raise EvidenceNotStored(STORE_FAILED) from exc
+        if info.file_size and info.file_size > max_bytes:
+            raise EvidenceNotStored(FILE_TOO_BIG)
+        if not info.file_path:
+            raise EvidenceNotStored(STORE_FAILED)
+        chunks: list[bytes] = []
+        size = 0
+        async with self.session.get(self.get_file_url(info.file_path)) as reply:
+            if reply.status != 200:
+                logger.warning("File download answered HTTP %s", reply.status)
+                raise EvidenceNotStored(STORE_FAILED)
+            async for chunk in reply.content.iter_chunked(256 * 1024):
+                size += len(chunk)
+                if size > max_bytes:  # the server said less than it sends: stop reading
+                    raise EvidenceNotStored(FILE_TOO_BIG)
+                chunks.append(chunk)
+        return b"".join(chunks)
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """A photo, video or document in a Telegram message."""
+
+    media: str
+    file_id: str
+    file_size: int | None
+    filename: str
+    mime_type: str | None
+
+
+def incoming_file(message: Mapping[str, Any]) -> IncomingFile | None:
+    """The evidence file in a Telegram ``Message`` object, if it carries one."""
+    photos = message.get("photo")
+    if isinstance(photos, list) and photos:
+        # Telegram lists the sizes of a photo from smallest to largest: keep the largest.
+        best = max(
+            (p for p in photos if isinstance(p, dict)),
+            key=lambda p: (p.get("file_size") or 0, p.get("width") or 0),
+            default=None,
+        )
+        if best and best.get("file_id"):
+            return IncomingFile("photo", str(best["file_id"]), best.get("file_size"),
+                                "photo.jpg", "image/jpeg")
+    for media, key, default_name in (
+        ("video", "video", "video.mp4"),
+        ("video", "video_note", "video.mp4"),
+        ("document", "document", "document"),
+    ):
+        item = message.get(key)
+        if isinstance(item, dict) and item.get("file_id"):
+            return IncomingFile(
+                media,
+                str(item["file_id"]),
+                item.get("file_size"),
+                str(item.get("file_name") or default_name),
+                item.get("mime_type"),
+            )
+    return None
+
+
+class CSSecureTelegramInput(TelegramInput):
+    """Telegram input channel for Rasa (``credentials.yml``:
+    ``cssecure.channels.telegram.CSSecureTelegramInput:`` with no values; they come from the
+    environment)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        """Build from the environment; ``credentials`` only names the channel."""
+        return cls(Settings.from_env())
+
+    def __init__(self, settings: Settings, services: ChatServices | None = None) -> None:
+        """Create the channel; secrets come from ``settings``."""
+        super().__init__(
+            settings.telegram_token, None, settings.telegram_webhook_url, debug_mode=False
+        )
+        self.settings = settings
+        self.secret_token = settings.telegram_secret_token
+        self.services = services or ChatServices(CHANNEL, settings)
+        self._output: TelegramBotOutput | None = None
+
+    @property
+    def configured(self) -> bool:
+        """True when both the bot token and the webhook secret are set."""
+        return bool(self.settings.telegram_token and self.settings.telegram_secret_token)
+
+    def get_output_channel(self) -> TelegramBotOutput:
+        """The bot (one per channel; Rasa 3.6 also set the webhook here, we do it at start)."""
+        if self._output is None:
+            secret = conversation_secret(self.settings)  # raises when not configured
+            self._output = TelegramBotOutput(
+                str(self.settings.telegram_token), self.settings.telegram_api_url, secret
+            )
+        return self._output
+
+    async def register_webhook(self) -> bool:
+        """``setWebhook`` with our secret token and only the updates we handle."""
+        if not self.configured or not self.webhook_url:
+            return False
+        payload = {
+            "url": self.webhook_url,
+            "secret_token": self.secret_token,
+            "allowed_updates": json.dumps(list(ALLOWED_UPDATES)),
+        }
+        try:
+            result = await self.get_output_channel().request("setWebhook", payload)
+        except TelegramAPIError as exc:
+            logger.error("Telegram webhook not registered: %s", type(exc).__name__)
+            return False
+        return bool(result)
+
+    def secret_ok(self, request: Request) -> bool:
+        """True when the update carries our secret token (constant-time comparison)."""
+        supplied = request.headers.get(SECRET_HEADER, "")
+        return bool(self.secret_token) and hmac.compare_digest(
+            supplied.encode(), str(self.secret_token).encode()
+        )
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Routes under ``/webhooks/telegram/``: ``webhook``, ``set_webhook``, ``push``."""
+        telegram_webhook = Blueprint("cssecure_telegram_webhook", __name__)
+
+        @telegram_webhook.listener("after_server_start")
+        async def _register(_app: Any, _loop: Any) -> None:
+            if self.configured and self.webhook_url:
+                ok = await self.register_webhook()
+                logger.info("Telegram webhook %s", "registered" if ok else "NOT registered")
+
+        @telegram_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self.configured else "not configured"})
+
+        @telegram_webhook.route("/set_webhook", methods=["POST"])
+        async def set_webhook(request: Request) -> HTTPResponse:
+            if not bearer_matches(request.headers.get("Authorization"), self.settings.rasa_token):
+                return response.json({"error": "Not authorised."}, status=401)
+            ok = await self.register_webhook()
+            return response.json({"registered": ok}, status=200 if ok else 502)
+
+        @telegram_webhook.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            if not self.configured:
+                return response.json({"error": "Telegram is not configured."}, status=503)
+            if not self.secret_ok(request):
+                logger.warning("Refused a Telegram update without the right secret token.")
+                return response.json({"error": "Forbidden."}, status=403)
+            try:
+                update = json.loads(request.body or b"")
+            except ValueError:
+                return response.json({"error": "The update is not JSON."}, status=400)
+            if not isinstance(update, dict):
+                return response.json({"error": "The update must be a JSON object."}, status=400)
+            try:
+                await self.handle_update(update, on_new_message, agent_from_app(request.app))
+            except Exception:  # noqa: BLE001 - Telegram would resend a failed update forever
+                logger.exception("Telegram update %s not handled", update.get("update_id"))
+            return response.json({"ok": True})
+
+        @telegram_webhook.route("/push", methods=["POST"])
+        async def push(request: Request) -> HTTPResponse:
+            if not bearer_matches(request.headers.get("Authorization"), self.settings.rasa_token):
+                return response.json({"error": "Not authorised."}, status=401)
+            if not self.configured:
+                return response.json({"error": "Telegram is not configured."}, status=503)
+            parsed = push_body(request.json if request.body else None)
+            if isinstance(parsed, str):
+                return response.json({"error": parsed}, status=400)
+            conversation, text, agent_name, buttons = parsed
+            out = self.get_output_channel()
+            try:
+                out.chat_id(conversation)
+            except ValueError:
+                return response.json({"error": "Not a Telegram conversation."}, status=404)
+            try:
+                if buttons:
+                    await out.send_text_with_buttons(conversation, text, buttons)
+                else:
+                    await out.send_text_message(conversation, text)
+            except TelegramAPIError as exc:
+                logger.warning("Push to Telegram failed (%s)", type(exc).__name__)
+                return response.json({"error": "Telegram refused the message."}, status=502)
+            recorded = await record_agent_message(
+                agent_from_app(request.app), conversation, text, agent_name, buttons
+            )
+            return response.json({"delivered": True, "recorded": recorded})
+
+        return telegram_webhook
+
+    async def handle_update(
+        self,
+        update: Mapping[str, Any],
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        agent: Any = None,
+    ) -> None:
+        """Handle one authenticated Telegram update.
+
+        Args:
+            update: the ``Update`` object as JSON.
+            on_new_message: Rasa's handler for user messages.
+            agent: the Rasa agent (to read the conversation's claim), if running in Rasa.
+        """
+        out = self.get_output_channel()
+        callback = update.get("callback_query")
+        if isinstance(callback, dict):
+            await self._handle_callback(callback, on_new_message)
+            return
+        message = update.get("message")
+        if not isinstance(message, dict):
+            return  # edits, channel posts, ...: not customer messages
+        chat = message.get("chat") or {}
+        sender = message.get("from") or {}
+        if not isinstance(chat, dict) or not isinstance(sender, dict) or "id" not in chat:
+            return
+        text = message.get("text") if isinstance(message.get("text"), str) else None
+        if chat.get("type") != "private":
+            if text and text.startswith("/"):
+                await out.send_message(chat["id"], PRIVATE_ONLY)
+            return
+        if sender.get("is_bot") or "id" not in sender:
+            return
+        chat_id, user_id = int(chat["id"]), str(sender["id"])
+        conversation = conversation_id(CHANNEL, str(chat_id), conversation_secret(self.settings))
+
+        command = bot_command(text) if text else None
+        if command is not None:
+            reply = await self.services.account_command(command, user_id)
+            if reply is not None:
+                await out.send_message(chat_id, reply)
+                if command.name in ("link", "unlink"):
+                    # Refresh the conversation's identity slots (action_session_start).
+                    await self._forward(
+                        "/session_start", conversation, user_id, on_new_message, quiet=True
+                    )
+                return
+            if command.name == "help":
+                await out.send_message(chat_id, HELP_TEXT)
+                return
+            if command.name == "start":
+                await self._forward("/greet", conversation, user_id, on_new_message)
+                return
+
+        if text is not None:
+            if len(text) > MAX_MESSAGE_CHARS:
+                await out.send_message(chat_id, TOO_LONG_REPLY)
+                return
+            cleaned = customer_text(text)
+            if cleaned:
+                await self._forward(cleaned, conversation, user_id, on_new_message)
+            return
+
+        incoming = incoming_file(message)
+        if incoming is None:
+            await out.send_message(chat_id, UNSUPPORTED_MESSAGE)
+            return
+        caption = message.get("caption") if isinstance(message.get("caption"), str) else None
+        await self._handle_file(
+            incoming, caption, chat_id, conversation, user_id, on_new_message, agent
+        )
+
+    async def _handle_callback(
+        self,
+        callback: Mapping[str, Any],
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> None:
+        """A button press: answer it (stops the client's spinner), then forward its payload."""
+        out = self.get_output_channel()
+        if callback.get("id"):
+            try:
+                await out.answer_callback_query(str(callback["id"]))
+            except TelegramAPIError as exc:  # too old to answer: still handle the press
+                logger.info("Callback query not answered (%s)", type(exc).__name__)
+        message = callback.get("message")
+        chat = (message.get("chat") or {}) if isinstance(message, dict) else {}
+        sender = callback.get("from") or {}
+        data = callback.get("data")
+        if (
+            not isinstance(chat, dict)
+            or chat.get("type") != "private"
+            or not isinstance(sender, dict)
+            or "id" not in sender
+            or not isinstance(data, str)
+        ):
+            return
+        if data not in _keyboard_data(message):
+            logger.warning("Refused a Telegram button press that matches no button sent.")
+            return
+        text = customer_text(data[len(TITLE_PREFIX):]) if data.startswith(TITLE_PREFIX) else data
+        conversation = conversation_id(
+            CHANNEL, str(int(chat["id"])), conversation_secret(self.settings)
+        )
+        if text:
+            await self._forward(text, conversation, str(sender["id"]), on_new_message)
+
+    async def _handle_file(
+        self,
+        incoming: IncomingFile,
+        caption: str | None,
+        chat_id: int,
+        conversation: str,
+        user_id: str,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        agent: Any,
+    ) -> None:
+        """Store a photo/video/document as evidence and tell the bot, or say why not."""
+        out = self.get_output_channel()
+        try:
+            if incoming.file_size and incoming.file_size > TELEGRAM_MAX_FILE_BYTES:
+                raise EvidenceNotStored(FILE_TOO_BIG)
+            customer_id = await self.services.customer_for(user_id)
+            reference = await self.services.claim_for_file(
+                conversation_claim_ref=await conversation_claim_ref(agent, conversation),
+                customer_id=customer_id,
+                caption=caption,
+            )
+            data = await out.download(incoming.file_id)
+            kind = evidence_kind(incoming.media, caption, incoming.mime_type)
+            evidence_id = await self.services.store_file(
+                reference=reference, kind=kind, filename=incoming.filename, data=data
+            )
+        except (EvidenceNotStored, AccountsUnavailable) as exc:
+            await out.send_message(chat_id, str(exc))
+            return
+        await self._forward(
+            inform_message(kind, evidence_id), conversation, user_id, on_new_message,
+            customer_id=customer_id,
+        )
+
+    async def _forward(
+        self,
+        text: str,
+        conversation: str,
+        user_id: str,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        *,
+        quiet: bool = False,
+        customer_id: str | None | bool = False,
+    ) -> None:
+        """Send a message to Rasa with the chat's identity as metadata.
+
+        Args:
+            quiet: drop the bot's replies (for the identity refresh after /link).
+            customer_id: already looked up (``False``: look it up now).
+        """
+        out = self.get_output_channel()
+        if customer_id is False:
+            try:
+                customer_id = await self.services.customer_for(user_id)
+            except AccountsUnavailable as exc:
+                await out.send_message(out.chat_id(conversation), str(exc))
+                return
+        assert customer_id is None or isinstance(customer_id, str)
+        from rasa.core.channels.channel import CollectingOutputChannel
+
+        await on_new_message(
+            UserMessage(
+                text,
+                CollectingOutputChannel() if quiet else out,
+                conversation,
+                input_channel=CHANNEL,
+                metadata=channel_metadata(CHANNEL, customer_id),
+            )
+        )
+
+
+def _keyboard_data(message: Any) -> set[str]:
+    """The callback data of the inline keyboard on a message the bot sent."""
+    markup = message.get("reply_markup") if isinstance(message, dict) else None
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    found: set[str] = set()
+    for row in rows if isinstance(rows, list) else []:
+        for button in row if isinstance(row, list) else []:
+            if isinstance(button, dict) and isinstance(button.get("callback_data"), str):
+                found.add(button["callback_data"])
+    return found
+
+
+async def push_telegram_async(
+    chat_id: int | str,
+    text: str,
+    buttons: list[dict[str, Any]] | None = None,
+    settings: Settings | None = None,
+) -> None:
+    """Send ``text`` (and buttons) to a Telegram chat from outside a request."""
+    settings = settings or Settings.from_env()
+    bot = TelegramBotOutput(
+        str(settings.telegram_token), settings.telegram_api_url, conversation_secret(settings)
+    )
+    try:
+        conversation = conversation_id(CHANNEL, str(int(chat_id)), conversation_secret(settings))
+        if buttons:
+            await bot.send_text_with_buttons(conversation, text, buttons)
+        else:
+            await bot.send_text_message(conversation, text)
+    finally:
+        await bot.close()
+
+
+def push_telegram(
+    chat_id: int | str,
+    text: str,
+    buttons: list[dict[str, Any]] | None = None,
+    settings: Settings | None = None,
+) -> None:
+    """Blocking :func:`push_telegram_async`, for scripts and worker threads.
+
+    Raises:
+        TelegramNotConfigured: no token/secret; aiogram's ``TelegramAPIError`` when
+        Telegram refuses (e.g. the customer blocked the bot).
+    """
+    asyncio.run(push_telegram_async(chat_id, text, buttons, settings))
+
+
+def push_conversation(
+    conversation: str,
+    text: str,
+    buttons: list[dict[str, Any]] | None = None,
+    settings: Settings | None = None,
+) -> bool:
+    """Push to the chat of a ``telegram-...`` conversation id; False if it is not one."""
+    settings = settings or Settings.from_env()
+    chat = external_id_of(conversation, CHANNEL, conversation_secret(settings))
+    if chat is None:
+        return False
+    push_telegram(chat, text, buttons, settings)
+    return True
