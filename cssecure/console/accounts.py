@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from cssecure.claims import orm as claims_orm
 from cssecure.console.security import (
     burn_password_check,
     check_password_strength,
@@ -28,7 +29,8 @@ from cssecure.console.security import (
     verify_password,
 )
 
-metadata = sa.MetaData()
+# The claims store's naming convention, so constraint names match the migration's.
+metadata = sa.MetaData(naming_convention=claims_orm.metadata.naming_convention)
 
 agent_accounts = sa.Table(
     "agent_accounts",
