@@ -1,0 +1,659 @@
+"""The claim conversation: start, validate and ask, summarise, file, stop and resume.
+
+One form, ``claim_form``, whose required slots are the parcel number, then whatever the
+engine's ``needed_facts`` still lists (so only what this claim needs is asked, in the
+engine's order, and asking stops once the outcome is settled), then the customer's
+confirmation of the summary. The actions stay thin: rules live in ``cssecure.policy``,
+storage in ``cssecure.claims``; these only read answers and word replies.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import services
+from actions.parsing import (
+    AnswerError,
+    entity_values,
+    parse_bool,
+    parse_choice,
+    parse_date,
+    parse_delivered,
+    parse_money,
+    parse_parcel_id,
+    parse_weight,
+)
+from actions.questions import (
+    CLAIM_TYPE_WORDS,
+    FACT_NAMES,
+    NOT_DELIVERED,
+    QUESTIONS,
+    UNASKED_FACTS,
+    Question,
+)
+from actions.texts import decision_text, fact_lines, format_value, parcel_found_text
+from cssecure.claims.errors import ClaimsError, ClaimsUnavailable
+
+logger = logging.getLogger(__name__)
+
+FORM = "claim_form"
+REQUESTED_SLOT = "requested_slot"
+HANDOFF_BUTTON = {"title": "Talk to a person", "payload": "/human_handoff"}
+CONFIRM_BUTTONS = [
+    {"title": "Yes", "payload": "/affirm"},
+    {"title": "No", "payload": "/deny"},
+]
+INTENT_CLAIM_TYPES = {f"report_{claim_type}": claim_type for claim_type in CLAIM_TYPE_WORDS}
+# Evidence a channel reports (``/inform{"evidence_kind": ...}``) and the fact it proves.
+EVIDENCE_FACTS = {
+    "unboxing_video": "unboxing_video",
+    "photo": "damage_photos",
+    "customs_letter": "seizure_proof",
+    "value_proof": "value_proof",
+}
+# Slots that belong to one claim draft (cleared when it is filed or dropped).
+DRAFT_SLOTS = (*FACT_NAMES, "claim_confirmed", "correcting", "parcel_looked_up")
+
+
+class Answer:
+    """The latest customer message as the validators need it."""
+
+    def __init__(self, tracker: Tracker) -> None:
+        message = tracker.latest_message or {}
+        self.text: str = message.get("text") or ""
+        self.intent: str | None = (message.get("intent") or {}).get("name")
+        self.entities: list[dict[str, Any]] = list(message.get("entities") or [])
+
+    def is_fresh(self, value: Any) -> bool:
+        """True when ``value`` is this message's text, i.e. a new answer, not a stored fact."""
+        return isinstance(value, str) and value == self.text
+
+
+def read_answer(question: Question, value: Any, answer: Answer) -> Any:
+    """Parse one answer (or re-check a stored value) into the fact's stored form.
+
+    Entities and the intent of the latest message are only used when ``value`` is that
+    message's text: a stored fact revalidated at form activation must not pick up an
+    amount from an unrelated message.
+
+    Raises:
+        AnswerError: the answer cannot be read; the message says why.
+    """
+    fresh = answer.is_fresh(value)
+    entities = answer.entities if fresh else []
+    intent = answer.intent if fresh else None
+    text = str(value)
+    kind = question.kind
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if fresh and _evidence_proves(answer) == question.slot:
+            return True
+        return parse_bool(text, intent)
+    if kind == "money":
+        return parse_money(text, entities)
+    if kind == "weight":
+        return parse_weight(text, entities)
+    if kind == "date":
+        return parse_date(text, entities, services.today())
+    if kind == "delivered":
+        return NOT_DELIVERED if value == NOT_DELIVERED else parse_delivered(
+            text, entities, services.today()
+        )
+    if kind == "choice":
+        return parse_choice(text, question, entities)
+    if kind == "parcel":
+        return parse_parcel_id(text, entities)
+    if kind == "line":
+        return _read_line(text, entities)
+    return _read_country(text, entities)
+
+
+def _read_line(text: str, entities: list[dict[str, Any]]) -> str:
+    named = entity_values(entities, "shipping_line")
+    raw = (named[0] if named else text).strip()
+    if not any(ch.isalpha() for ch in raw) or len(raw) > 60:
+        raise AnswerError("I need the name of the shipping line, as shown on your parcel page.")
+    # Unknown lines are ordinary air lines (claims-spec.md section 1): keep the name given.
+    return services.resolve_line(raw) or raw
+
+
+def _read_country(text: str, entities: list[dict[str, Any]]) -> str:
+    named = entity_values(entities, "country")
+    raw = (named[0] if named else text).strip()
+    code = services.resolve_country(raw)
+    if code is None:
+        raise AnswerError(f"I don't know the country \"{raw[:40]}\"; please give its English name.")
+    return code
+
+
+def _evidence_proves(answer: Answer) -> str | None:
+    """The fact proved by an evidence file the channel just reported, if any."""
+    kinds = entity_values(answer.entities, "evidence_kind")
+    return EVIDENCE_FACTS.get(kinds[0]) if kinds else None
+
+
+def failed_answer(
+    slot: str, problem: str, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> dict[str, Any]:
+    """Re-prompt after a failed answer; the second failure in a row adds an example and
+    offers a person (the repeated-failure pattern of RasaHQ/financial-demo)."""
+    attempts = 1
+    if tracker.get_slot("failed_slot") == slot:
+        attempts = int(tracker.get_slot("failed_attempts") or 0) + 1
+    if attempts >= 2:
+        example = QUESTIONS[slot].example if slot in QUESTIONS else "yes"
+        dispatcher.utter_message(
+            text=(
+                f"{problem} An answer could look like this: \"{example}\". "
+                "If it's easier, a person from our team can help you."
+            ),
+            buttons=[HANDOFF_BUTTON],
+        )
+    else:
+        dispatcher.utter_message(text=problem)
+    return {slot: None, "failed_slot": slot, "failed_attempts": float(attempts)}
+
+
+def _answered(slot: str, value: Any) -> dict[str, Any]:
+    return {slot: value, "failed_slot": None, "failed_attempts": None}
+
+
+class ValidateClaimForm(FormValidationAction):
+    """Validates each answer of ``claim_form`` and decides what to ask next."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "validate_claim_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Validate, unless the customer just said the claim is of another type."""
+        answer = Answer(tracker)
+        new_type = INTENT_CLAIM_TYPES.get(answer.intent or "")
+        current = tracker.get_slot("claim_type")
+        if new_type is None or current is None or new_type == current:
+            return await super().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(
+            text=(
+                f"Understood: a {CLAIM_TYPE_WORDS[new_type]} claim, not a "
+                f"{CLAIM_TYPE_WORDS[current]} one. I'll keep what you've told me and only "
+                "ask what this claim still needs."
+            )
+        )
+        events: list[EventType] = [
+            SlotSet("claim_type", new_type),
+            SlotSet("claim_confirmed", None),
+            SlotSet("correcting", False),
+        ]
+        requested = tracker.get_slot(REQUESTED_SLOT)
+        if requested and answer.is_fresh(tracker.get_slot(requested)):
+            events.append(SlotSet(requested, None))
+        tracker.add_slots(events)
+        next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
+        return [*events, next_slot] if next_slot else events
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """Parcel number first, then the facts the engine still needs, then confirmation.
+
+        Fresh answers (not yet validated) are always listed so that they get validated;
+        for deciding what else is needed they count with their parsed value, if any.
+        """
+        answer = Answer(tracker)
+        slots = dict(tracker.slots)
+        pending = [name for name in FACT_NAMES if answer.is_fresh(slots.get(name))]
+        for name in pending:
+            try:
+                slots[name] = read_answer(QUESTIONS[name], slots[name], answer)
+            except (AnswerError, KeyError):
+                slots[name] = None
+        if not slots.get("parcel_id") or slots.get("parcel_looked_up") != slots["parcel_id"]:
+            return list(dict.fromkeys(["parcel_id", *pending, "claim_confirmed"]))
+        try:
+            needed = services.needed_facts(slots)
+        except Exception as exc:  # noqa: BLE001 - inconsistent facts: the summary says why
+            logger.info("needed_facts failed (%s); going to the summary", type(exc).__name__)
+            needed = []
+        unknown = [n for n in needed if n not in QUESTIONS and n not in UNASKED_FACTS]
+        if unknown:
+            logger.warning("engine needs facts the form cannot ask: %s", unknown)
+        asked = [n for n in needed if n in QUESTIONS and n not in UNASKED_FACTS]
+        return list(dict.fromkeys(["parcel_id", *asked, *pending, "claim_confirmed"]))
+
+    async def validate_parcel_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Look the parcel up and fill in what the agency already knows."""
+        answer = Answer(tracker)
+        try:
+            parcel_id = read_answer(QUESTIONS["parcel_id"], value, answer)
+        except AnswerError as exc:
+            return failed_answer("parcel_id", str(exc), dispatcher, tracker)
+        if parcel_id == tracker.get_slot("parcel_looked_up"):
+            return {"parcel_id": parcel_id}
+        customer_id = tracker.get_slot("customer_id") if tracker.get_slot("verified") else None
+        try:
+            record = services.claims_app().lookup_parcel(parcel_id, customer_id)
+        except ClaimsUnavailable:
+            dispatcher.utter_message(
+                text=(
+                    "I can't reach our parcel records right now, so I'll ask you for the "
+                    "parcel's details myself."
+                )
+            )
+            record = {"parcel_id": parcel_id, "exists": True}
+        if record is None:
+            return failed_answer(
+                "parcel_id",
+                f"I can't find parcel {parcel_id} on your account. Please check the number "
+                "on your parcel page.",
+                dispatcher,
+                tracker,
+            )
+        updates = _answered("parcel_id", parcel_id)
+        updates["parcel_looked_up"] = parcel_id
+        if tracker.get_slot("parcel_looked_up"):
+            # Another parcel than before: nothing said about the old one applies.
+            updates.update({n: None for n in FACT_NAMES if n not in ("claim_type", "report_date")})
+            updates["parcel_id"] = parcel_id
+        found = {
+            name: NOT_DELIVERED if record[name] is None else record[name]
+            for name in FACT_NAMES
+            if name in record
+            and name not in ("claim_type", "parcel_id", "report_date")
+            and (record[name] is not None or name == "delivered_date")
+        }
+        updates.update(found)
+        if found:
+            dispatcher.utter_message(text=parcel_found_text(parcel_id, found))
+        else:
+            dispatcher.utter_message(
+                text=(
+                    f"Thanks, parcel {parcel_id} is one of ours. As you're not logged in, I "
+                    "can't see its details, so I'll ask you a few questions. (Logging in on "
+                    "the website, or linking your account, saves you these.)"
+                )
+            )
+        return updates
+
+    async def validate_claim_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Yes files the claim; no (or a correction) changes a fact before filing."""
+        if value is True:
+            return {"claim_confirmed": True}
+        answer = Answer(tracker)
+        text = str(value)
+        if not tracker.get_slot("correcting"):
+            try:
+                if parse_bool(text, answer.intent):
+                    return _answered("claim_confirmed", True)
+                return {
+                    "claim_confirmed": None,
+                    "correcting": True,
+                    "failed_slot": None,
+                    "failed_attempts": None,
+                }
+            except AnswerError:
+                pass  # maybe the correction itself, e.g. "the shipping fee was 180"
+        correction = _read_correction(text, answer)
+        if correction is None:
+            return failed_answer(
+                "claim_confirmed",
+                "I couldn't tell which detail to change. Name it and give the right value, "
+                "for example \"shipping fee 180\" or \"delivered 2024-05-01\".",
+                dispatcher,
+                tracker,
+            ) | {"correcting": True}
+        slot, fact_value = correction
+        dispatcher.utter_message(
+            text=f"Updated: {QUESTIONS[slot].label} is now {format_value(slot, fact_value)}."
+        )
+        updates = {slot: fact_value, "claim_confirmed": None, "correcting": False}
+        if slot == "parcel_id":
+            updates["parcel_looked_up"] = None
+        return updates | {"failed_slot": None, "failed_attempts": None}
+
+
+def _read_correction(text: str, answer: Answer) -> tuple[str, Any] | None:
+    """Find which fact a correction names and read its new value, or None."""
+    lowered = text.lower()
+    best: tuple[int, str] | None = None
+    for slot, question in QUESTIONS.items():
+        for word in question.correction_words:
+            at = lowered.find(word)
+            if at >= 0 and (best is None or len(word) > best[0]):
+                best = (len(word), slot)
+    if best is None:
+        return None
+    slot = best[1]
+    question = QUESTIONS[slot]
+    rest = text
+    for word in question.correction_words:
+        rest = rest.lower().replace(word, " ")
+    # Read the value from the words after the fact's name; entities still apply.
+    probe = Answer.__new__(Answer)
+    probe.text, probe.intent, probe.entities = rest, None, answer.entities
+    try:
+        return slot, read_answer(question, rest, probe)
+    except AnswerError:
+        return None
+
+
+def _make_validator(slot: str) -> Any:
+    async def validate(
+        self: ValidateClaimForm,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        try:
+            parsed = read_answer(QUESTIONS[slot], value, Answer(tracker))
+        except AnswerError as exc:
+            return failed_answer(slot, str(exc), dispatcher, tracker)
+        return _answered(slot, parsed)
+
+    validate.__name__ = f"validate_{slot}"
+    validate.__doc__ = f"Validate the answer for ``{slot}`` (see actions.questions)."
+    return validate
+
+
+for _slot in QUESTIONS:
+    if not hasattr(ValidateClaimForm, f"validate_{_slot}"):
+        setattr(ValidateClaimForm, f"validate_{_slot}", _make_validator(_slot))
+
+
+class AskFact(Action, ABC):
+    """Asks for one fact: ``action_ask_<fact>`` (one subclass per fact below)."""
+
+    @property
+    @abstractmethod
+    def slot(self) -> str:
+        """The fact this action asks for."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return f"action_ask_{self.slot}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Ask the question, with buttons for yes/no and fixed choices."""
+        question = QUESTIONS[self.slot]
+        text = question.text
+        if self.slot == "affected_items_value":
+            what = {
+                "seized": "the seized goods",
+                "lost": "the lost goods",
+            }.get(str(tracker.get_slot("claim_type")), "the damaged or missing goods")
+            text = f"What is the value, in RMB, of {what}? The compensation is based on it."
+        if question.kind == "bool":
+            buttons = CONFIRM_BUTTONS
+        else:
+            buttons = [
+                {"title": title, "payload": f'/inform{{"choice": "{value}"}}'}
+                for value, title, _ in question.choices
+            ]
+        dispatcher.utter_message(text=text, buttons=buttons or None)
+        return []
+
+
+ASK_ACTIONS: list[type[AskFact]] = [
+    type(f"AskFact_{fact}", (AskFact,), {"slot": fact}) for fact in QUESTIONS
+]
+
+
+class ActionAskClaimConfirmed(Action):
+    """Shows the summary and the decision with its reasons, and asks to file."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "action_ask_claim_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Summarise, or ask what to correct when the customer said something is wrong."""
+        from cssecure.policy import InvalidFacts
+
+        correct_prompt = (
+            "Which detail should I correct? Name it and give the right value, for example "
+            "\"shipping fee 180\" or \"delivered 2024-05-01\". Say \"stop\" to drop the claim."
+        )
+        if tracker.get_slot("correcting"):
+            dispatcher.utter_message(text=correct_prompt)
+            return []
+        slots = dict(tracker.slots)
+        try:
+            assessment = services.assess_claim(slots)
+        except InvalidFacts as exc:
+            dispatcher.utter_message(text=f"Something doesn't fit: {exc}\n{correct_prompt}")
+            return [SlotSet("correcting", True)]
+        facts = services.known_facts(slots)
+        summary = "Here is your claim:\n" + "\n".join(fact_lines(facts))
+        decision = decision_text(assessment, services.today())
+        if assessment.get("decision") == "reject":
+            ask = (
+                "Do you still want me to file it? A person will see it, but the terms "
+                "decide the outcome. Say no to correct a detail."
+            )
+        else:
+            ask = "Shall I file this claim? Say no to correct a detail first."
+        dispatcher.utter_message(
+            text=f"{summary}\n\nMy assessment: {decision}\n\n{ask}", buttons=CONFIRM_BUTTONS
+        )
+        return []
+
+
+class ActionStartClaim(Action):
+    """Starts (or resumes, or switches) a claim when the customer reports a problem."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "action_start_claim"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Set the claim type from the intent; a draft in progress is kept."""
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        new_type = INTENT_CLAIM_TYPES.get(intent)
+        current = tracker.get_slot("claim_type")
+        events: list[EventType] = [
+            SlotSet("pending_confirmation", None),
+            SlotSet("report_date", services.today().isoformat()),
+        ]
+        parcel = tracker.get_slot("parcel_looked_up")
+        if current and (new_type is None or new_type == current):
+            where = f" for parcel {parcel}" if parcel else ""
+            dispatcher.utter_message(
+                text=(
+                    f"Let's pick up your {CLAIM_TYPE_WORDS[current]} claim{where} "
+                    "where we left off."
+                )
+            )
+        elif current and new_type:
+            dispatcher.utter_message(
+                text=(
+                    f"Understood: a {CLAIM_TYPE_WORDS[new_type]} claim, not a "
+                    f"{CLAIM_TYPE_WORDS[current]} one. I'll keep what you've told me."
+                )
+            )
+            events += [SlotSet("claim_type", new_type), SlotSet("claim_confirmed", None)]
+        else:
+            words = CLAIM_TYPE_WORDS.get(new_type or "", "parcel")
+            dispatcher.utter_message(
+                text=(
+                    f"I'm sorry about your {words}. I'll help you claim: I only ask what "
+                    "this claim needs, one question at a time."
+                )
+            )
+            events.append(SlotSet("claim_type", new_type))
+        return events
+
+
+class ActionFileClaim(Action):
+    """Files the confirmed claim through the claims service and gives the reference."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "action_file_claim"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """File; on a service failure keep every fact so that a retry works."""
+        slots = dict(tracker.slots)
+        if slots.get("claim_confirmed") is not True or not slots.get("parcel_id"):
+            dispatcher.utter_message(text="There is no confirmed claim to file yet.")
+            return [SlotSet("pending_confirmation", None)]
+        try:
+            result = services.claims_app().file_claim(
+                parcel_id=slots["parcel_id"],
+                claim_type=slots["claim_type"],
+                facts=services.known_facts(slots),
+                customer_id=slots.get("customer_id"),
+                channel=slots.get("channel") or "web",
+                conversation_id=tracker.sender_id,
+                verified=bool(slots.get("verified")),
+            )
+        except ClaimsUnavailable:
+            dispatcher.utter_message(
+                text=(
+                    "I'm sorry: our claims system can't be reached right now, so the claim "
+                    "is not filed yet. I've kept everything you told me. Shall I try again?"
+                ),
+                buttons=CONFIRM_BUTTONS,
+            )
+            return [SlotSet("pending_confirmation", "retry_filing")]
+        except ClaimsError as exc:
+            dispatcher.utter_message(
+                text=f"I couldn't file the claim: {exc} A person from our team can help.",
+                buttons=[HANDOFF_BUTTON],
+            )
+            return [SlotSet("pending_confirmation", None), SlotSet("claim_confirmed", None)]
+        reference = str(result["reference"])
+        if result.get("created", True):
+            head = f"Your claim is filed. Reference: {reference}."
+        else:
+            head = (
+                f"You already have an open claim for this parcel: {reference} "
+                f"(status: {result.get('status', 'open')}). I haven't opened a second one."
+            )
+        decision = decision_text(result.get("assessment") or {}, services.today())
+        dispatcher.utter_message(
+            text=(
+                f"{head}\n{decision}\nYou can send photos, the unboxing video or letters "
+                f"here at any time: they are added to {reference}."
+            )
+        )
+        return [
+            *reset_draft(),
+            SlotSet("claim_ref", reference),
+            SlotSet("pending_confirmation", None),
+        ]
+
+
+def reset_draft() -> list[EventType]:
+    """Events that clear a claim draft (filed or dropped)."""
+    events: list[EventType] = [SlotSet(name, None) for name in DRAFT_SLOTS]
+    events += [SlotSet("failed_slot", None), SlotSet("failed_attempts", None)]
+    return events
+
+
+def has_draft(slots: Mapping[str, Any]) -> bool:
+    """True when a claim was started and not yet filed or dropped."""
+    return bool(slots.get("claim_type"))
+
+
+class ActionAskStopClaim(Action):
+    """``stop`` mid-claim: pause the form and ask before dropping anything."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "action_ask_stop_claim"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Ask to confirm; the answers so far are kept either way until confirmed."""
+        dispatcher.utter_message(
+            text="Do you want to drop this claim? Nothing has been filed yet.",
+            buttons=[
+                {"title": "Yes, drop it", "payload": "/affirm"},
+                {"title": "No, continue", "payload": "/deny"},
+            ],
+        )
+        return [
+            ActiveLoop(None),
+            SlotSet(REQUESTED_SLOT, None),
+            SlotSet("pending_confirmation", "abandon_claim"),
+        ]
+
+
+class ActionAbandonClaim(Action):
+    """Drops the claim draft after the customer confirmed ``stop``."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "action_abandon_claim"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Clear the draft."""
+        dispatcher.utter_message(
+            text="OK, I've dropped that claim; nothing was filed. Anything else I can do?"
+        )
+        return [*reset_draft(), SlotSet("pending_confirmation", None)]
+
+
+class ActionResumeClaim(Action):
+    """Carries on with the claim draft (the form runs next)."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "action_resume_claim"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Clear the pending question; the form re-asks where it stopped."""
+        dispatcher.utter_message(text="OK, let's carry on with your claim.")
+        return [SlotSet("pending_confirmation", None)]
+
+
+class ActionKeepDraft(Action):
+    """The customer doesn't want to continue now: keep the draft for later."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "action_keep_draft"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Keep the draft."""
+        dispatcher.utter_message(
+            text=(
+                "No problem, I'll keep what you told me. Tell me about the parcel again "
+                "whenever you want to continue. What can I do for you?"
+            )
+        )
+        return [SlotSet("pending_confirmation", None)]

@@ -1,0 +1,371 @@
+"""Actions outside the claim form: session start, greeting, quotes, claim status,
+handoff to a person, fallback and evidence acknowledgements."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import (
+    ActionExecuted,
+    ActiveLoop,
+    ConversationPaused,
+    EventType,
+    SessionStarted,
+    SlotSet,
+)
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import services
+from actions.claim import (
+    CONFIRM_BUTTONS,
+    HANDOFF_BUTTON,
+    REQUESTED_SLOT,
+    Answer,
+    failed_answer,
+    has_draft,
+)
+from actions.parsing import AnswerError, entity_values, parse_money
+from actions.questions import CLAIM_TYPE_WORDS
+from cssecure.claims.errors import ClaimsError, ClaimsUnavailable
+
+logger = logging.getLogger(__name__)
+
+CHANNELS = frozenset({"web", "telegram", "discord"})
+# Intents that count as "I didn't understand" for the two-in-a-row rule.
+FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+WHAT_I_DO = (
+    "I can help with a damaged, lost, seized, returned or delayed parcel, quote the "
+    "CSSecure premium, tell you the status of your claims, or answer questions about "
+    "the insurance terms."
+)
+
+
+class ActionSessionStart(Action):
+    """Starts a session: carries slots over and copies the channel's metadata."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Keep the previous session's slots (a claim draft survives), then set
+        ``channel``, ``customer_id`` and ``verified`` from the channel's metadata."""
+        events: list[EventType] = [SessionStarted()]
+        carried = {
+            key: value
+            for key, value in tracker.slots.items()
+            if value is not None
+            and key not in ("session_started_metadata", REQUESTED_SLOT, "pending_confirmation")
+        }
+        events += [SlotSet(key, value) for key, value in carried.items()]
+        metadata = tracker.get_slot("session_started_metadata") or {}
+        events += metadata_slots(metadata)
+        events.append(ActionExecuted("action_listen"))
+        return events
+
+
+def metadata_slots(metadata: dict[str, Any]) -> list[EventType]:
+    """``SlotSet`` events for the channel contract ``{channel, customer_id, verified}``.
+
+    Unknown channels are ignored; a customer id is only trusted with ``verified`` true.
+    """
+    channel = metadata.get("channel")
+    customer_id = metadata.get("customer_id")
+    verified = metadata.get("verified") is True and bool(customer_id)
+    return [
+        SlotSet("channel", channel if channel in CHANNELS else None),
+        SlotSet("customer_id", str(customer_id) if customer_id else None),
+        SlotSet("verified", verified),
+    ]
+
+
+class ActionGreet(Action):
+    """Greets, and offers to continue a claim draft if there is one."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "action_greet"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Greet; with a draft, ask whether to continue it."""
+        slots = tracker.slots
+        if has_draft(slots):
+            kind = CLAIM_TYPE_WORDS.get(str(slots["claim_type"]), "parcel")
+            parcel = slots.get("parcel_id")
+            about = f" for parcel {parcel}" if parcel else ""
+            dispatcher.utter_message(
+                text=(
+                    f"Hi again! You have an unfinished {kind} claim{about}. "
+                    "Shall we continue it?"
+                ),
+                buttons=CONFIRM_BUTTONS,
+            )
+            return [SlotSet("pending_confirmation", "resume_claim")]
+        dispatcher.utter_message(text=f"Hi! I'm the CSSecure claims assistant. {WHAT_I_DO}")
+        return []
+
+
+class ValidateQuoteForm(FormValidationAction):
+    """Reads the insured value to quote."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "validate_quote_form"
+
+    async def validate_quote_insured_value(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Accept an RMB amount."""
+        answer = Answer(tracker)
+        try:
+            amount = parse_money(str(value), answer.entities if answer.is_fresh(value) else [])
+        except AnswerError as exc:
+            return failed_answer("quote_insured_value", str(exc), dispatcher, tracker)
+        return {"quote_insured_value": amount, "failed_slot": None, "failed_attempts": None}
+
+
+class ActionAskQuoteInsuredValue(Action):
+    """Asks for the value to insure."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "action_ask_quote_insured_value"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Ask, saying what the premium depends on."""
+        dispatcher.utter_message(
+            text=(
+                "What value do you want to insure, in RMB? The premium is a share of the "
+                "insured value (for example \"500 rmb\")."
+            )
+        )
+        return []
+
+
+class ActionQuotePremium(Action):
+    """Quotes the CSSecure premium for an amount from the message or the quote form."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "action_quote_premium"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Quote; without an amount, say how to ask (the claim form resumes)."""
+        from cssecure.policy import InvalidFacts
+
+        answer = Answer(tracker)
+        events: list[EventType] = [SlotSet("quote_insured_value", None)]
+        amount = tracker.get_slot("quote_insured_value")
+        if amount is None and entity_values(answer.entities, "amount"):
+            try:
+                amount = parse_money(answer.text, answer.entities)
+            except AnswerError as exc:
+                dispatcher.utter_message(text=str(exc))
+                return events
+        if amount is None:
+            dispatcher.utter_message(
+                text=(
+                    "I can quote any amount: just tell me the value to insure, for example "
+                    "\"how much to insure 500 rmb?\"."
+                )
+            )
+            return events
+        lines = entity_values(answer.entities, "shipping_line")
+        countries = entity_values(answer.entities, "country")
+        try:
+            result = services.quote_premium(
+                str(amount),
+                shipping_line=lines[0] if lines else None,
+                destination_country=countries[0] if countries else None,
+            )
+        except InvalidFacts as exc:
+            dispatcher.utter_message(text=f"I can't quote that: {exc}")
+            return events
+        if result.get("insurable"):
+            text = f"Insuring {amount} RMB costs {result['premium_rmb']} RMB."
+        else:
+            text = (
+                f"{amount} RMB can't be insured: the most you can insure is "
+                f"{result['max_insurable_rmb']} RMB."
+            )
+        dispatcher.utter_message(
+            text=f"{text} You choose insurance when you submit the parcel to ship."
+        )
+        return events
+
+
+class ActionCheckClaimStatus(Action):
+    """Tells a logged-in customer the status of their own claims."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "action_check_claim_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Only verified customers, only their claims."""
+        customer_id = tracker.get_slot("customer_id")
+        if not customer_id or not tracker.get_slot("verified"):
+            dispatcher.utter_message(
+                text=(
+                    "For your privacy I can only show claims to a logged-in customer. Please "
+                    "log in on the website chat, or link your account in Telegram or Discord, "
+                    "and ask me again."
+                )
+            )
+            return []
+        refs = entity_values(Answer(tracker).entities, "claim_ref")
+        try:
+            if refs:
+                claim = services.claims_app().get_claim(refs[0].upper(), customer_id)
+                claims = [claim] if claim else []
+                if not claims:
+                    dispatcher.utter_message(
+                        text=f"I can't find claim {refs[0].upper()} on your account."
+                    )
+                    return []
+            else:
+                claims = services.claims_app().claims_for_customer(customer_id)
+        except ClaimsUnavailable:
+            dispatcher.utter_message(
+                text="I can't reach our claims system right now. Please try again in a few minutes."
+            )
+            return []
+        if not claims:
+            dispatcher.utter_message(text="You have no claims with us yet.")
+            return []
+        lines = [_claim_line(c) for c in claims[:5]]
+        more = f"\n(and {len(claims) - 5} older ones)" if len(claims) > 5 else ""
+        dispatcher.utter_message(text="Your claims:\n" + "\n".join(lines) + more)
+        return []
+
+
+def _claim_line(claim: dict[str, Any]) -> str:
+    """``- CS-2026-000042: lost parcel P100001, in review``."""
+    kind = CLAIM_TYPE_WORDS.get(str(claim.get("claim_type")), "claim")
+    status = str(claim.get("status", "")).replace("_", " ")
+    return f"- {claim.get('reference')}: {kind} {claim.get('parcel_id', '')}, {status}"
+
+
+class ActionHumanHandoff(Action):
+    """Hands the conversation to a person and pauses the assistant."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "action_human_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Mark the claim (or conversation) as needing an agent, then pause."""
+        reference = tracker.get_slot("claim_ref")
+        reason = _handoff_reason(tracker)
+        try:
+            services.claims_app().request_agent(reference, tracker.sender_id, reason)
+        except ClaimsError as exc:
+            logger.warning("handoff request failed: %s", type(exc).__name__)
+            dispatcher.utter_message(
+                text=(
+                    "I'm sorry, I can't reach our support team's queue right now. Please "
+                    "try again in a few minutes; I've kept everything you told me."
+                )
+            )
+            return []
+        dispatcher.utter_message(
+            text=(
+                "I've asked a person from our support team to take over; they usually answer "
+                "within a few hours on working days, here in this chat. What you've told me "
+                "is kept, so you won't need to repeat it."
+            )
+        )
+        return [
+            ActiveLoop(None),
+            SlotSet(REQUESTED_SLOT, None),
+            SlotSet("pending_confirmation", None),
+            ConversationPaused(),
+        ]
+
+
+def _handoff_reason(tracker: Tracker) -> str:
+    """A short reason for the agent (no customer data)."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    if intent == "human_handoff":
+        return "customer asked for a person"
+    return f"assistant handed off after {intent or 'an unclear message'}"
+
+
+class ActionFallback(Action):
+    """Out of scope or not understood: an honest answer and a way forward."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """The second miss in a row offers a person."""
+        if _previous_user_intent(tracker) in FALLBACK_INTENTS:
+            dispatcher.utter_message(
+                text=(
+                    "I'm still not getting it, sorry. A person from our support team can "
+                    f"help you with this. Or, if it's about insurance: {WHAT_I_DO}"
+                ),
+                buttons=[HANDOFF_BUTTON],
+            )
+        elif tracker.latest_message.get("intent", {}).get("name") == "out_of_scope":
+            dispatcher.utter_message(
+                text=f"That's not something I can help with, sorry. {WHAT_I_DO}"
+            )
+        else:
+            dispatcher.utter_message(
+                text=f"Sorry, I didn't understand that. Could you say it another way? {WHAT_I_DO}"
+            )
+        return []
+
+
+def _previous_user_intent(tracker: Tracker) -> str | None:
+    """The intent of the user message before the latest one, if any."""
+    seen = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen += 1
+            if seen == 2:
+                return (event.get("parse_data", {}).get("intent") or {}).get("name")
+    return None
+
+
+class ActionEvidenceReceived(Action):
+    """Acknowledges an evidence file a channel stored (outside a claim form)."""
+
+    def name(self) -> str:
+        """Name of the action."""
+        return "action_evidence_received"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Say which claim the file belongs to."""
+        kinds = entity_values(Answer(tracker).entities, "evidence_kind")
+        kind = kinds[0].replace("_", " ") if kinds else "file"
+        reference = tracker.get_slot("claim_ref")
+        if reference:
+            text = f"Thanks, I've received your {kind}; it is added to claim {reference}."
+        else:
+            text = (
+                f"Thanks, I've received your {kind}. Our team will match it to your claim."
+            )
+        dispatcher.utter_message(text=text)
+        return []

@@ -1,0 +1,131 @@
+"""The action server's only doors to the policy engine and the claims service.
+
+Nothing is created at import time: the ``ClaimsApp`` is built from the environment on
+first use, so the action server starts (and answers FAQ or quotes) even when the
+database is down. Actions call these small functions and never open a session or apply
+a rule themselves.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from actions.questions import FACT_NAMES, NOT_DELIVERED
+
+if TYPE_CHECKING:
+    from cssecure.claims.app import ClaimsApp
+
+# Working days a person needs to decide a claim in review (told to the customer).
+REVIEW_WORKING_DAYS = 2
+
+_lock = threading.Lock()
+_claims_app: ClaimsApp | None = None
+
+
+def claims_app() -> ClaimsApp:
+    """Return the process-wide ``ClaimsApp``, creating it from the settings once."""
+    global _claims_app
+    with _lock:
+        if _claims_app is None:
+            from cssecure.claims.app import ClaimsApp
+            from cssecure.settings import Settings
+
+            _claims_app = ClaimsApp.from_settings(Settings.from_env())
+        return _claims_app
+
+
+def use_claims_app(app: ClaimsApp | None) -> None:
+    """Replace the process-wide ``ClaimsApp`` (tests use a temporary database)."""
+    global _claims_app
+    with _lock:
+        _claims_app = app
+
+
+def today() -> date:
+    """The report date of a claim made now."""
+    return date.today()
+
+
+def known_facts(slots: Mapping[str, Any]) -> dict[str, Any]:
+    """The claim facts known so far, from slot values, in the JSON form of the spec.
+
+    A slot of ``None`` is an unknown fact and is left out; a parcel said to be not
+    delivered is the known fact ``delivered_date: None``.
+    """
+    facts: dict[str, Any] = {}
+    for name in FACT_NAMES:
+        value = slots.get(name)
+        if value is None:
+            continue
+        facts[name] = None if value == NOT_DELIVERED else value
+    return facts
+
+
+def needed_facts(slots: Mapping[str, Any]) -> list[str]:
+    """Facts still needed to decide this claim, in asking order (the engine decides)."""
+    from cssecure.policy import needed_facts as engine_needed_facts
+
+    return list(engine_needed_facts(known_facts(slots)))
+
+
+def assess_claim(slots: Mapping[str, Any]) -> dict[str, Any]:
+    """The engine's assessment of the facts so far (claims-spec.md section 3 JSON).
+
+    Raises:
+        cssecure.policy.InvalidFacts: the facts don't fit together; ``str(exc)`` says why.
+    """
+    from cssecure.policy import assess, parse_facts
+
+    return dict(assess(parse_facts(known_facts(slots))).to_json())
+
+
+def quote_premium(insured_value: str, **context: str | None) -> dict[str, Any]:
+    """The engine's premium quote (claims-spec.md section 3 JSON).
+
+    Raises:
+        cssecure.policy.InvalidFacts: an impossible amount or unknown line/country.
+    """
+    from decimal import Decimal
+
+    from cssecure.policy import quote
+
+    return dict(quote(Decimal(insured_value), **context).to_json())
+
+
+def resolve_line(text: str) -> str | None:
+    """The catalog's canonical name of a shipping line, or None for an unknown line."""
+    from cssecure.policy import resolve_line as engine_resolve_line
+
+    return _canonical_name(engine_resolve_line(text))
+
+
+def resolve_country(text: str) -> str | None:
+    """The ISO 3166 alpha-2 code of a country name or code, or None if unknown."""
+    from cssecure.policy import resolve_country as engine_resolve_country
+
+    return _canonical_name(engine_resolve_country(text))
+
+
+def _canonical_name(resolved: Any) -> str | None:
+    """Accept the engine returning a plain string or an object with a name/code."""
+    if resolved is None or isinstance(resolved, str):
+        return resolved
+    for attr in ("code", "name"):
+        value = getattr(resolved, attr, None)
+        if isinstance(value, str):
+            return value
+    return str(resolved)
+
+
+def decision_by(start: date, working_days: int = REVIEW_WORKING_DAYS) -> date:
+    """The date ``working_days`` working days (Monday to Friday) after ``start``."""
+    day = start
+    left = working_days
+    while left:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return day
