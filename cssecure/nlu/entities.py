@@ -1,0 +1,412 @@
+"""Finds the claim entities in a customer's message with a blank spaCy English pipeline.
+
+No pretrained model is available offline, so spaCy does the rule work: a tokenizer taught how
+customers glue numbers to units and currencies ("500rmb", "3kg", "rmb500", "¥300"), token
+patterns (``Matcher``) for amounts, weights, dates, parcel numbers and claim references, and
+phrase lists (``PhraseMatcher``) for shipping lines, currencies and countries. Overlaps go to
+the longest span, then every span's text is normalised (``normalise.py``); a span whose text
+has no valid value (``31/02``) is dropped, not passed on.
+
+Entity names and values (claims-spec.md section 4):
+``amount`` "500.00" (string Decimal), ``currency`` "RMB" or another ISO code,
+``weight`` kilograms ("3.5"), ``date`` ISO "YYYY-MM-DD", ``shipping_line`` canonical line name,
+``country`` ISO alpha-2, ``parcel_id`` upper case ("P100001"), ``claim_ref`` "CS-YYYY-NNNNNN".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import spacy
+import yaml
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import compile_prefix_regex, compile_suffix_regex, filter_spans
+
+from cssecure.nlu import normalise
+from cssecure.nlu.normalise import (
+    DURATION_UNITS,
+    MONTHS,
+    NUMBER_WORDS,
+    RELATIVE_DAY_WORDS,
+    WEEKDAY_ABBREVIATIONS,
+    WEEKDAYS,
+)
+
+AMOUNT = "amount"
+CURRENCY = "currency"
+WEIGHT = "weight"
+DATE = "date"
+SHIPPING_LINE = "shipping_line"
+COUNTRY = "country"
+PARCEL_ID = "parcel_id"
+CLAIM_REF = "claim_ref"
+ENTITY_NAMES = (AMOUNT, CURRENCY, WEIGHT, DATE, SHIPPING_LINE, COUNTRY, PARCEL_ID, CLAIM_REF)
+
+# Spans that look like an amount but are not money ("60 days", "20%", "size 42"): matched so
+# that they win the overlap against the bare number, then thrown away.
+_NOT_AN_ENTITY = "not_an_entity"
+
+_NUMBER = r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:[.,]\d+)?$"
+_YEAR = r"^(?:19|20)\d{2}$|^'\d{2}$"
+_DAY = r"^(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?$"
+_CLAIM_REF = re.compile(r"^cs[-_ ]?(20\d{2})[-_ ]?(\d{1,6})$", re.IGNORECASE)
+_CLAIM_REF_TOKEN = r"cs[-_]?20\d{2}[-_]\d{1,6}|cs20\d{8}"
+_PARCEL_ID = r"p[a-z]?-?\d{5,10}"
+_NUMERIC_DATE = (
+    r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"  # 2024-03-12
+    r"|\d{1,2}[-.]\d{1,2}[-.](?:\d{4}|\d{2})"  # 12.03.2024, 12-03-24 (needs the year: "2-3 days")
+    r"|\d{1,2}/\d{1,2}(?:/(?:\d{4}|\d{2}))?"  # 12/03, 12/03/2024
+)
+# Whole tokens the default rules would cut at "-" ("CS-2026-000042", "2024-03-12").
+_KEEP_WHOLE = re.compile(
+    rf"^(?i:{_CLAIM_REF_TOKEN}|{_PARCEL_ID}|{_NUMERIC_DATE})$"
+)
+
+_COUNT_WORDS = [
+    "item", "items", "pcs", "pc", "piece", "pieces", "pair", "pairs", "x", "parcel", "parcels",
+    "package", "packages", "box", "boxes", "times", "time", "product", "products", "things",
+    "hours", "hour", "hrs", "minutes", "mins", "years", "year", "yrs", "%", "percent", "pct",
+    "am", "pm", "people", "messages", "emails", "orders", "order", "shoes", "photos", "pics",
+    "videos", "questions",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ExtractedEntity:
+    """One entity found in a message.
+
+    Attributes:
+        entity: The entity name (claims-spec.md section 4).
+        start: Character offset where the entity's text starts.
+        end: Character offset just after it.
+        value: The normalised value (see the module docstring).
+        text: The text as the customer wrote it.
+    """
+
+    entity: str
+    start: int
+    end: int
+    value: str
+    text: str
+
+    def to_rasa(self) -> dict[str, Any]:
+        """Returns the entity as a Rasa entity dictionary."""
+        return {
+            "entity": self.entity,
+            "start": self.start,
+            "end": self.end,
+            "value": self.value,
+            "confidence_entity": 1.0,
+        }
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The surface forms of ``lexicon.yml``, lower-cased, mapped to canonical values."""
+
+    shipping_lines: dict[str, str]
+    currencies: dict[str, str]
+    weight_units: dict[str, Decimal]
+    countries: dict[str, str]
+    uppercase_country_codes: dict[str, str]
+
+
+def load_lexicon() -> Lexicon:
+    """Reads ``lexicon.yml`` shipped beside this module."""
+    text = resources.files("cssecure.nlu").joinpath("lexicon.yml").read_text(encoding="utf-8")
+    raw = yaml.safe_load(text)
+
+    def invert(section: dict[str, list[str]]) -> dict[str, str]:
+        return {alias.lower(): canonical for canonical, aliases in section.items()
+                for alias in aliases}  # fmt: skip
+
+    countries = invert(raw["countries"]) | invert(raw["country_adjectives"])
+    # CLDR writes "St. Lucia", customers also write "saint lucia" / "st lucia" (in the file).
+    return Lexicon(
+        shipping_lines=invert(raw["shipping_lines"]),
+        currencies=invert(raw["currencies"]),
+        weight_units={alias.lower(): Decimal(kg) for kg, aliases in raw["weight_units"].items()
+                      for alias in aliases},  # fmt: skip
+        countries=countries,
+        uppercase_country_codes={
+            code: "GB" if code == "UK" else "US" if code == "USA" else code
+            for code in raw["uppercase_country_codes"]
+        },
+    )
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """A regex alternation of literal words, longest first so that "kgs" beats "kg"."""
+    return "|".join(re.escape(word) for word in sorted(set(words), key=len, reverse=True))
+
+
+def _customise_tokenizer(nlp: Language, lexicon: Lexicon) -> None:
+    """Teaches the tokenizer to split numbers from units and currencies written against them."""
+    glued_units = [
+        word for word in (*lexicon.weight_units, *lexicon.currencies)
+        if " " not in word and (word.isalpha() or not word.isascii())
+    ]  # fmt: skip
+    letter_currencies = [word for word in lexicon.currencies if word.isalpha() and word.isascii()]
+    suffixes = [*nlp.Defaults.suffixes, rf"(?<=[0-9])(?i:{_alternation([*glued_units, 'k'])})"]
+    prefixes = [*nlp.Defaults.prefixes, rf"(?i:{_alternation(letter_currencies)})(?=[0-9])"]
+    tokenizer = nlp.tokenizer
+    tokenizer.suffix_search = compile_suffix_regex(suffixes).search  # type: ignore[attr-defined]
+    tokenizer.prefix_search = compile_prefix_regex(prefixes).search  # type: ignore[attr-defined]
+    tokenizer.token_match = _KEEP_WHOLE.match  # type: ignore[attr-defined]
+    # spaCy reads "wed" as "we'd"; in a claims chat it is Wednesday ("last wed").
+    for spelling in ("wed", "Wed", "WED"):
+        tokenizer.add_special_case(spelling, [{"ORTH": spelling}])
+
+
+Normaliser = Callable[[Span, date], str | None]
+
+
+class EntityFinder:
+    """The spaCy pipeline and matchers, built once and reused for every message."""
+
+    def __init__(self, lexicon: Lexicon | None = None) -> None:
+        """Builds the blank English pipeline, its tokenizer rules and its matchers.
+
+        Args:
+            lexicon: Surface forms to recognise; the shipped ``lexicon.yml`` by default.
+        """
+        self.lexicon = lexicon or load_lexicon()
+        self.nlp = spacy.blank("en")
+        _customise_tokenizer(self.nlp, self.lexicon)
+        self._normalisers: dict[str, tuple[str, Normaliser]] = {}
+        self.matcher = Matcher(self.nlp.vocab)
+        self.phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self.uppercase_codes = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+        self._add_token_patterns()
+        self._add_phrase_patterns()
+
+    # -- patterns -------------------------------------------------------------------------
+
+    def _add(
+        self, key: str, label: str, normaliser: Normaliser, patterns: list[list[dict[str, Any]]]
+    ) -> None:
+        self._normalisers[key] = (label, normaliser)
+        self.matcher.add(key, patterns)
+
+    def _add_token_patterns(self) -> None:
+        number = {"TEXT": {"REGEX": _NUMBER}}
+        months = list(MONTHS)
+        weekday_words = [*WEEKDAYS, *WEEKDAY_ABBREVIATIONS]
+        count_words = [*NUMBER_WORDS]
+        self._add("claim_ref", CLAIM_REF, _claim_ref_value, [
+            [{"TEXT": {"REGEX": rf"(?i)^(?:{_CLAIM_REF_TOKEN})$"}}],
+            [{"LOWER": "cs"}, {"TEXT": {"REGEX": r"^20\d{2}$"}}, {"TEXT": {"REGEX": r"^\d{1,6}$"}}],
+        ])  # fmt: skip
+        self._add("parcel_id", PARCEL_ID, _parcel_id_value, [
+            [{"TEXT": {"REGEX": rf"(?i)^{_PARCEL_ID}$"}}],
+        ])  # fmt: skip
+        self._add("date_numeric", DATE, _numeric_date_value, [
+            [{"TEXT": {"REGEX": rf"^(?:{_NUMERIC_DATE})$"}}],
+        ])  # fmt: skip
+        self._add("date_day_month", DATE, _day_month_value, [
+            [{"TEXT": {"REGEX": _DAY}}, {"LOWER": "of", "OP": "?"}, {"LOWER": {"IN": months}},
+             {"TEXT": {"REGEX": _YEAR}, "OP": "?"}],
+            [{"TEXT": {"REGEX": _DAY}}, {"LOWER": "of", "OP": "?"}, {"LOWER": {"IN": months}},
+             {"ORTH": ","}, {"TEXT": {"REGEX": _YEAR}}],
+        ])  # fmt: skip
+        self._add("date_month_day", DATE, _month_day_value, [
+            [{"LOWER": {"IN": months}}, {"LOWER": "the", "OP": "?"}, {"TEXT": {"REGEX": _DAY}},
+             {"TEXT": {"REGEX": _YEAR}, "OP": "?"}],
+            [{"LOWER": {"IN": months}}, {"LOWER": "the", "OP": "?"}, {"TEXT": {"REGEX": _DAY}},
+             {"ORTH": ","}, {"TEXT": {"REGEX": _YEAR}}],
+        ])  # fmt: skip
+        self._add("date_relative_word", DATE, _relative_word_value, [
+            [{"LOWER": {"IN": list(RELATIVE_DAY_WORDS)}}],
+            [{"LOWER": "the", "OP": "?"}, {"LOWER": "day"}, {"LOWER": "before"},
+             {"LOWER": "yesterday"}],
+        ])  # fmt: skip
+        self._add("date_ago", DATE, _ago_value, [
+            [{"TEXT": {"REGEX": r"^\d{1,3}$"}}, {"LOWER": {"IN": list(DURATION_UNITS)}},
+             {"LOWER": {"IN": ["ago", "back"]}}],
+            [{"LOWER": {"IN": count_words}}, {"LOWER": {"IN": list(DURATION_UNITS)}},
+             {"LOWER": {"IN": ["ago", "back"]}}],
+            [{"LOWER": "a"}, {"LOWER": "couple"}, {"LOWER": "of"},
+             {"LOWER": {"IN": list(DURATION_UNITS)}}, {"LOWER": {"IN": ["ago", "back"]}}],
+        ])  # fmt: skip
+        self._add("date_weekday", DATE, _weekday_value, [
+            [{"LOWER": {"IN": ["last", "this", "past"]}}, {"LOWER": {"IN": weekday_words}}],
+            [{"LOWER": {"IN": list(WEEKDAYS)}}],
+        ])  # fmt: skip
+        self._add("weight", WEIGHT, self._weight_value, [
+            [number, {"LOWER": {"IN": list(self.lexicon.weight_units)}}],
+        ])  # fmt: skip
+        self._add("amount", AMOUNT, _amount_value, [
+            [number],
+            [number, {"LOWER": "k"}],
+        ])  # fmt: skip
+        self._add(_NOT_AN_ENTITY, _NOT_AN_ENTITY, _no_value, [
+            [number, {"LOWER": {"IN": [*DURATION_UNITS, *_COUNT_WORDS]}}],  # "60 days", "3 items"
+            [{"LOWER": {"IN": ["size", "sz", "no.", "number", "#", "top", "x", "iphone"]}},
+             number],  # "size 42"
+            [{"LOWER": {"IN": ["in", "since", "of", "year"]}}, {"TEXT": {"REGEX": _YEAR}}],
+        ])  # fmt: skip
+
+    def _add_phrase_patterns(self) -> None:
+        make = self.nlp.make_doc
+        tables = (
+            (SHIPPING_LINE, self.lexicon.shipping_lines),
+            (CURRENCY, self.lexicon.currencies),
+            (COUNTRY, self.lexicon.countries),
+        )
+        for label, table in tables:
+            self.phrases.add(label, [make(alias) for alias in table])
+        self.uppercase_codes.add(COUNTRY, [make(code) for code in self.lexicon.uppercase_country_codes])
+
+    # -- extraction ------------------------------------------------------------------------
+
+    def find(self, text: str, today: date | None = None) -> list[ExtractedEntity]:
+        """Finds the entities of one message.
+
+        Args:
+            text: The customer's message.
+            today: The day the message is written on, for relative dates; the system date
+                when None.
+
+        Returns:
+            Non-overlapping entities in text order, each with its normalised value.
+        """
+        today = today or date.today()
+        doc = self.nlp(text)
+        spans = [Span(doc, start, end, label=key) for key, start, end in self.matcher(doc)]
+        spans += [Span(doc, start, end, label=key) for key, start, end in self.phrases(doc)]
+        if not _shouting(text):
+            spans += [
+                Span(doc, start, end, label=key) for key, start, end in self.uppercase_codes(doc)
+            ]
+        found = []
+        for span in sorted(filter_spans(spans), key=lambda span: span.start):
+            entity = self._entity(span, today)
+            if entity is not None:
+                found.append(entity)
+        return found
+
+    def _entity(self, span: Span, today: date) -> ExtractedEntity | None:
+        key = span.label_
+        if key in (SHIPPING_LINE, CURRENCY, COUNTRY):
+            label, value = key, self._lexicon_value(key, span)
+        else:
+            label, normaliser = self._normalisers[key]
+            value = normaliser(span, today)
+        if label == _NOT_AN_ENTITY or value is None:
+            return None
+        return ExtractedEntity(label, span.start_char, span.end_char, value, span.text)
+
+    def _lexicon_value(self, label: str, span: Span) -> str:
+        phrase = span.text.lower()
+        if label == SHIPPING_LINE:
+            return self.lexicon.shipping_lines[phrase]
+        if label == CURRENCY:
+            return self.lexicon.currencies[phrase]
+        return self.lexicon.countries.get(phrase) or self.lexicon.uppercase_country_codes[span.text]
+
+    def _weight_value(self, span: Span, today: date) -> str | None:
+        return normalise.normalise_weight(span[0].text, self.lexicon.weight_units[span[-1].lower_])
+
+
+def _shouting(text: str) -> bool:
+    """True for a message typed in capitals, where "US" or "DE" are ordinary words."""
+    letters = [char for char in text if char.isalpha()]
+    return len(text.split()) > 3 and sum(char.isupper() for char in letters) > len(letters) / 2
+
+
+def _no_value(span: Span, today: date) -> None:
+    return None
+
+
+def _claim_ref_value(span: Span, today: date) -> str | None:
+    match = _CLAIM_REF.match(" ".join(token.text for token in span))
+    if not match:
+        return None
+    year, number = match.groups()
+    if len(number) == 8:  # "cs2026000042" glued together: the year took 4 of the 10 digits
+        return None
+    return f"CS-{year}-{int(number):06d}"
+
+
+def _parcel_id_value(span: Span, today: date) -> str:
+    return span.text.replace("-", "").upper()
+
+
+def _numeric_date_value(span: Span, today: date) -> str | None:
+    return _iso(normalise.resolve_numeric_date(span.text, today))
+
+
+def _day_month_value(span: Span, today: date) -> str | None:
+    day = normalise.ordinal_day(span[0].text)
+    month_token = next(token for token in span[1:] if token.lower_ in MONTHS)
+    year = span[-1].text if span[-1].i != month_token.i and span[-1].text != "," else None
+    if day is None:
+        return None
+    return _iso(normalise.resolve_day_month(day, MONTHS[month_token.lower_], year, today))
+
+
+def _month_day_value(span: Span, today: date) -> str | None:
+    month = MONTHS[span[0].lower_]
+    day_token = next(token for token in span[1:] if normalise.ordinal_day(token.text) is not None)
+    day = normalise.ordinal_day(day_token.text)
+    year = span[-1].text if span[-1].i != day_token.i and span[-1].text != "," else None
+    if day is None:
+        return None
+    return _iso(normalise.resolve_day_month(day, month, year, today))
+
+
+def _relative_word_value(span: Span, today: date) -> str | None:
+    if len(span) > 1:  # "(the) day before yesterday"
+        return _iso(today - timedelta(days=2))
+    return _iso(today + timedelta(days=RELATIVE_DAY_WORDS[span[0].lower_]))
+
+
+def _ago_value(span: Span, today: date) -> str | None:
+    words = [token.lower_ for token in span]
+    return _iso(normalise.resolve_ago(words[:-2], words[-2], today))
+
+
+def _weekday_value(span: Span, today: date) -> str | None:
+    words = [token.lower_ for token in span]
+    weekday = WEEKDAYS.get(words[-1], WEEKDAY_ABBREVIATIONS.get(words[-1]))
+    if weekday is None:
+        return None
+    strictly_before = words[0] in ("last", "past")
+    return _iso(normalise.resolve_weekday(weekday, today, strictly_before=strictly_before))
+
+
+def _amount_value(span: Span, today: date) -> str | None:
+    return normalise.normalise_amount(span[0].text, span[1].text if len(span) > 1 else None)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@lru_cache(maxsize=1)
+def default_finder() -> EntityFinder:
+    """The shared finder: building the spaCy pipeline once per process keeps parsing fast."""
+    return EntityFinder()
+
+
+def extract_entities(text: str, today: date | None = None) -> list[ExtractedEntity]:
+    """Finds the claim entities of a message with the shared finder.
+
+    Args:
+        text: The customer's message.
+        today: The day the message is written on (injectable for tests); the system date
+            when None.
+
+    Returns:
+        Non-overlapping entities in text order with normalised values.
+    """
+    return default_finder().find(text, today)
