@@ -25,9 +25,7 @@ from cssecure.nlu.entities import EntityFinder, default_finder
 _INTENT_SHORTCUT_PREFIX = "/"
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class ClaimEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Extracts amount, currency, weight, date, shipping_line, country, parcel_id, claim_ref.
 

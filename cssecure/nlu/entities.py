@@ -28,7 +28,8 @@ import spacy
 import yaml
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokenizer import Tokenizer
+from spacy.tokens import Span
 from spacy.util import compile_prefix_regex, compile_suffix_regex, filter_spans
 
 from cssecure.nlu import normalise
@@ -59,7 +60,7 @@ _NUMBER = r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:[.,]\d+)?$"
 _YEAR = r"^(?:19|20)\d{2}$|^'\d{2}$"
 _DAY = r"^(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?$"
 _CLAIM_REF = re.compile(r"^cs[-_ ]?(20\d{2})[-_ ]?(\d{1,6})$", re.IGNORECASE)
-_CLAIM_REF_TOKEN = r"cs[-_]?20\d{2}[-_]\d{1,6}|cs20\d{8}"
+_CLAIM_REF_TOKEN = r"cs[-_]?20\d{2}[-_]\d{1,6}|cs20\d{8}"  # noqa: S105 - a pattern
 _PARCEL_ID = r"p[a-z]?-?\d{5,10}"
 _NUMERIC_DATE = (
     r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"  # 2024-03-12
@@ -67,9 +68,7 @@ _NUMERIC_DATE = (
     r"|\d{1,2}/\d{1,2}(?:/(?:\d{4}|\d{2}))?"  # 12/03, 12/03/2024
 )
 # Whole tokens the default rules would cut at "-" ("CS-2026-000042", "2024-03-12").
-_KEEP_WHOLE = re.compile(
-    rf"^(?i:{_CLAIM_REF_TOKEN}|{_PARCEL_ID}|{_NUMERIC_DATE})$"
-)
+_KEEP_WHOLE = re.compile(rf"^(?i:{_CLAIM_REF_TOKEN}|{_PARCEL_ID}|{_NUMERIC_DATE})$")
 
 _COUNT_WORDS = [
     "item", "items", "pcs", "pc", "piece", "pieces", "pair", "pairs", "x", "parcel", "parcels",
@@ -134,8 +133,11 @@ def load_lexicon() -> Lexicon:
     return Lexicon(
         shipping_lines=invert(raw["shipping_lines"]),
         currencies=invert(raw["currencies"]),
-        weight_units={alias.lower(): Decimal(kg) for kg, aliases in raw["weight_units"].items()
-                      for alias in aliases},  # fmt: skip
+        weight_units={
+            alias.lower(): Decimal(kg)
+            for kg, aliases in raw["weight_units"].items()
+            for alias in aliases
+        },  # fmt: skip
         countries=countries,
         uppercase_country_codes={
             code: "GB" if code == "UK" else "US" if code == "USA" else code
@@ -156,12 +158,16 @@ def _customise_tokenizer(nlp: Language, lexicon: Lexicon) -> None:
         if " " not in word and (word.isalpha() or not word.isascii())
     ]  # fmt: skip
     letter_currencies = [word for word in lexicon.currencies if word.isalpha() and word.isascii()]
-    suffixes = [*nlp.Defaults.suffixes, rf"(?<=[0-9])(?i:{_alternation([*glued_units, 'k'])})"]
-    prefixes = [*nlp.Defaults.prefixes, rf"(?i:{_alternation(letter_currencies)})(?=[0-9])"]
+    suffixes = [
+        *(nlp.Defaults.suffixes or ()),
+        rf"(?<=[0-9])(?i:{_alternation([*glued_units, 'k'])})",
+    ]
+    prefixes = [*(nlp.Defaults.prefixes or ()), rf"(?i:{_alternation(letter_currencies)})(?=[0-9])"]
     tokenizer = nlp.tokenizer
-    tokenizer.suffix_search = compile_suffix_regex(suffixes).search  # type: ignore[attr-defined]
-    tokenizer.prefix_search = compile_prefix_regex(prefixes).search  # type: ignore[attr-defined]
-    tokenizer.token_match = _KEEP_WHOLE.match  # type: ignore[attr-defined]
+    assert isinstance(tokenizer, Tokenizer)  # spacy.blank("en") always has spaCy's own
+    tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    tokenizer.prefix_search = compile_prefix_regex(prefixes).search
+    tokenizer.token_match = _KEEP_WHOLE.match
     # spaCy reads "wed" as "we'd"; in a claims chat it is Wednesday ("last wed").
     for spelling in ("wed", "Wed", "WED"):
         tokenizer.add_special_case(spelling, [{"ORTH": spelling}])
@@ -264,7 +270,8 @@ class EntityFinder:
         )
         for label, table in tables:
             self.phrases.add(label, [make(alias) for alias in table])
-        self.uppercase_codes.add(COUNTRY, [make(code) for code in self.lexicon.uppercase_country_codes])
+        codes = self.lexicon.uppercase_country_codes
+        self.uppercase_codes.add(COUNTRY, [make(code) for code in codes])
 
     # -- extraction ------------------------------------------------------------------------
 
@@ -296,6 +303,7 @@ class EntityFinder:
 
     def _entity(self, span: Span, today: date) -> ExtractedEntity | None:
         key = span.label_
+        value: str | None
         if key in (SHIPPING_LINE, CURRENCY, COUNTRY):
             label, value = key, self._lexicon_value(key, span)
         else:
@@ -332,8 +340,6 @@ def _claim_ref_value(span: Span, today: date) -> str | None:
     if not match:
         return None
     year, number = match.groups()
-    if len(number) == 8:  # "cs2026000042" glued together: the year took 4 of the 10 digits
-        return None
     return f"CS-{year}-{int(number):06d}"
 
 

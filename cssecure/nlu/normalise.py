@@ -140,9 +140,7 @@ def _full_year(year_text: str) -> int:
     return year + 2000 if year < 100 else year
 
 
-def resolve_day_month(
-    day: int, month: int, year_text: str | None, today: date
-) -> date | None:
+def resolve_day_month(day: int, month: int, year_text: str | None, today: date) -> date | None:
     """Resolves a day and month, with or without a year.
 
     Args:
