@@ -45,6 +45,14 @@ class ConcurrentUpdate(ClaimsError):
     """Someone else changed the claim between reading and saving it."""
 
 
+class ConflictingWrite(ClaimsError):
+    """The database refused a write that collides with another one (a unique key).
+
+    Raised by the unit of work's commit; services that expect the collision (filing
+    the same claim twice at once) catch it and re-read.
+    """
+
+
 class EvidenceRejected(ClaimsError):
     """An evidence file was refused (type, size, name); nothing was stored."""
 

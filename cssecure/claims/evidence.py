@@ -157,8 +157,7 @@ def check_evidence(kind: str, filename: str, data: bytes) -> CheckedFile:
         accepted = ", ".join(sorted(EXTENSIONS[t].lstrip(".") for t in policy.content_types))
         found = f"a {content_type} file" if content_type else "not a file type we accept"
         raise EvidenceRejected(
-            f"The file {name!r} is {found}; a {kind.replace('_', ' ')} must be one of: "
-            f"{accepted}."
+            f"The file {name!r} is {found}; a {kind.replace('_', ' ')} must be one of: {accepted}."
         )
     return CheckedFile(kind, name, content_type, len(data), hashlib.sha256(data).hexdigest())
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NoReturn
 
 from cssecure.claims.errors import InvalidClaim, InvalidParcelData, InvalidTransition
 
@@ -209,6 +209,15 @@ def _parse_decimal(name: str, value: object, places: int) -> Decimal:
     return number
 
 
+def parse_money(name: str, value: object) -> Decimal:
+    """A non-negative RMB amount with at most 2 decimals (floats refused).
+
+    Raises:
+        ValueError: with a message naming ``name``.
+    """
+    return _parse_decimal(name, value, 2)
+
+
 def _parse_date(name: str, value: object) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
@@ -280,9 +289,13 @@ def parse_parcel(data: Mapping[str, object], *, strict: bool = True) -> Parcel:
     for name in ("submitted_date", "shipped_date", "delivered_date"):
         parse(name, _parse_date)
 
-    if values.get("insured") and values.get("insured_value") in (None, Decimal(0)):
-        if "insured_value" not in {p.split(":")[0] for p in problems}:
-            problems.append("insured_value: required (and above 0) when insured is true")
+    insured_value_bad = any(p.startswith("insured_value:") for p in problems)
+    if (
+        values.get("insured")
+        and values.get("insured_value") in (None, Decimal(0))
+        and not insured_value_bad
+    ):
+        problems.append("insured_value: required (and above 0) when insured is true")
     submitted, shipped, delivered = (
         values.get("submitted_date"),
         values.get("shipped_date"),
@@ -547,12 +560,22 @@ class Claim:
         self.payout_rmb = amount
         self.payout_form = form
 
-    def settle(self, *, actor: str, note: str, at: datetime) -> None:
-        """Record that the approved payout was made: refund paid or voucher issued."""
+    def settle(self, *, actor: str, note: str, at: datetime, to_status: str | None = None) -> None:
+        """Record that the approved payout was made: refund paid or voucher issued.
+
+        Args:
+            to_status: ``paid`` or ``voucher_issued`` if the caller names one; it must
+                match the approved payout form.
+        """
+        expected = VOUCHER_ISSUED if self.payout_form == "voucher" else PAID
         if self.status != APPROVED:
-            self._refuse(PAID if self.payout_form != "voucher" else VOUCHER_ISSUED)
-        to_status = VOUCHER_ISSUED if self.payout_form == "voucher" else PAID
-        self._move(to_status, actor, note or f"{self.payout_rmb} RMB {self.payout_form}", at)
+            self._refuse(to_status or expected)
+        if to_status is not None and to_status != expected:
+            raise InvalidTransition(
+                f"Claim {self.reference} was approved as a {self.payout_form}; record it as "
+                f"{expected}, not {to_status}."
+            )
+        self._move(expected, actor, note or f"{self.payout_rmb} RMB {self.payout_form}", at)
 
     def request_agent(self, *, actor: str, reason: str, at: datetime) -> None:
         """Flag the claim for a person; recorded in the history even if already flagged."""
@@ -565,6 +588,18 @@ class Claim:
             raise InvalidTransition(f"Claim {self.reference} is not waiting for an agent.")
         self.needs_agent = False
         self._record(actor, self.status, f"handed back: {note}".strip(), at)
+
+    def add_note(self, *, actor: str, note: str, at: datetime) -> None:
+        """Record what a person did that changes no status (an agent took over, replied).
+
+        Raises:
+            InvalidTransition: no actor or an empty note.
+        """
+        if not actor.strip():
+            raise InvalidTransition("Every change needs the name of who made it.")
+        if not note.strip():
+            raise InvalidTransition("A note needs some text.")
+        self._record(actor, self.status, note, at)
 
     def add_evidence(self, item: EvidenceItem, *, actor: str, at: datetime) -> None:
         """Attach an evidence item; a claim waiting for evidence goes back to review.
@@ -585,7 +620,7 @@ class Claim:
 
     # ---------------------------------------------------------------- internals
 
-    def _refuse(self, to_status: str) -> None:
+    def _refuse(self, to_status: str) -> NoReturn:
         allowed = ", ".join(sorted(TRANSITIONS[self.status])) or "none (it is closed)"
         raise InvalidTransition(
             f"Claim {self.reference} cannot go from {self.status} to {to_status}; "
@@ -605,8 +640,3 @@ class Claim:
     def _record(self, actor: str, from_status: str | None, note: str, at: datetime) -> None:
         self.history.append(HistoryEntry(at, actor, from_status, self.status, note))
         self.updated_at = at
-
-
-def copy_claim(claim: Claim) -> Claim:
-    """A copy whose lists can change without touching the original (for tests, views)."""
-    return replace(claim, history=list(claim.history), evidence=list(claim.evidence))

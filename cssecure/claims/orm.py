@@ -1,12 +1,53 @@
 """The claims database schema (SQLAlchemy Core tables; the same on SQLite and PostgreSQL).
 
 The Alembic migrations in ``migrations/versions`` create exactly these tables; a test
-compares the two. Money columns are ``NUMERIC(12, 2)``; timestamps are stored in UTC.
+compares the two. Money columns are ``ExactDecimal(12, 2)`` (NUMERIC; exact text on
+SQLite); timestamps are stored in UTC.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+
+class ExactDecimal(sa.types.TypeDecorator[Decimal]):
+    """A decimal that never goes through a float: NUMERIC on PostgreSQL, text on SQLite.
+
+    SQLite has no decimal type (NUMERIC columns keep REAL values), so there the value is
+    stored as its exact decimal string. Values are quantized to ``scale`` places.
+    """
+
+    impl = sa.Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int, scale: int) -> None:
+        """A decimal with ``precision`` digits of which ``scale`` after the point."""
+        super().__init__(precision, scale, asdecimal=True)
+        self.precision = precision
+        self.scale = scale
+        self._quantum = Decimal(1).scaleb(-scale)
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        """TEXT on SQLite, NUMERIC(precision, scale) elsewhere."""
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.String(self.precision + 2))
+        return dialect.type_descriptor(sa.Numeric(self.precision, self.scale, asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        """Quantize; a string on SQLite."""
+        if value is None:
+            return None
+        exact = Decimal(str(value)).quantize(self._quantum)
+        return str(exact) if dialect.name == "sqlite" else exact
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        """Back to a quantized ``Decimal``."""
+        return None if value is None else Decimal(str(value)).quantize(self._quantum)
+
 
 metadata = sa.MetaData(
     naming_convention={
@@ -18,7 +59,7 @@ metadata = sa.MetaData(
     }
 )
 
-MONEY = sa.Numeric(12, 2)
+MONEY = ExactDecimal(12, 2)
 
 parcels = sa.Table(
     "parcels",
@@ -32,7 +73,7 @@ parcels = sa.Table(
     sa.Column("shipping_fee", MONEY, nullable=False),
     sa.Column("insured", sa.Boolean(), nullable=False),
     sa.Column("insured_value", MONEY, nullable=True),
-    sa.Column("weight_kg", sa.Numeric(10, 3), nullable=True),
+    sa.Column("weight_kg", ExactDecimal(10, 3), nullable=True),
     sa.Column("waterproof_selected", sa.Boolean(), nullable=False),
     sa.Column("submitted_date", sa.Date(), nullable=False),
     sa.Column("shipped_date", sa.Date(), nullable=True),

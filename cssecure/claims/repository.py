@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,7 +47,7 @@ class ParcelRepository:
         ).first()
         return _parcel_from_row(row._mapping) if row else None
 
-    def list(self, customer_id: str | None = None) -> list[Parcel]:
+    def find(self, customer_id: str | None = None) -> list[Parcel]:
         """All parcels (of one customer, if given), by number."""
         query = sa.select(orm.parcels).order_by(orm.parcels.c.parcel_id)
         if customer_id is not None:
@@ -65,9 +64,7 @@ class ParcelRepository:
             self.connection.execute(orm.parcels.insert().values(**values))
             return "added"
         self.connection.execute(
-            orm.parcels.update()
-            .where(orm.parcels.c.parcel_id == parcel.parcel_id)
-            .values(**values)
+            orm.parcels.update().where(orm.parcels.c.parcel_id == parcel.parcel_id).values(**values)
         )
         return "updated"
 
@@ -91,11 +88,6 @@ def _parcel_values(parcel: Parcel) -> dict[str, Any]:
     }
 
 
-def _decimal(value: Any, places: str) -> Decimal | None:
-    # SQLite keeps NUMERIC as a float internally; re-quantize to the column's scale.
-    return None if value is None else Decimal(str(value)).quantize(Decimal(places))
-
-
 def _parcel_from_row(row: Mapping[str, Any]) -> Parcel:
     return Parcel(
         parcel_id=row["parcel_id"],
@@ -103,11 +95,11 @@ def _parcel_from_row(row: Mapping[str, Any]) -> Parcel:
         order_type=row["order_type"],
         shipping_line=row["shipping_line"],
         destination_country=row["destination_country"],
-        items_value=_decimal(row["items_value"], "0.01") or Decimal("0.00"),
-        shipping_fee=_decimal(row["shipping_fee"], "0.01") or Decimal("0.00"),
+        items_value=row["items_value"],
+        shipping_fee=row["shipping_fee"],
         insured=bool(row["insured"]),
-        insured_value=_decimal(row["insured_value"], "0.01"),
-        weight_kg=_decimal(row["weight_kg"], "0.001"),
+        insured_value=row["insured_value"],
+        weight_kg=row["weight_kg"],
         waterproof_selected=bool(row["waterproof_selected"]),
         submitted_date=row["submitted_date"],
         shipped_date=row["shipped_date"],
@@ -167,7 +159,7 @@ class ClaimRepository:
         """The claim created by the filing request with this key, if any."""
         return self._one(orm.claims.c.filing_key == filing_key)
 
-    def list(
+    def find(
         self,
         *,
         status: str | None = None,
@@ -239,7 +231,7 @@ class ClaimRepository:
                 updated_at=as_utc(row["updated_at"]),
                 filing_key=row["filing_key"],
                 needs_agent=bool(row["needs_agent"]),
-                payout_rmb=_decimal(row["payout_rmb"], "0.01"),
+                payout_rmb=row["payout_rmb"],
                 payout_form=row["payout_form"],
                 history=history[row["id"]],
                 evidence=evidence[row["id"]],
@@ -290,9 +282,7 @@ class ClaimRepository:
                     f"Claim {claim.reference} was changed by someone else meanwhile; "
                     "reload it and try again."
                 )
-            self._insert_children(
-                seen.claim_id, claim, seen.history_count, seen.evidence_count
-            )
+            self._insert_children(seen.claim_id, claim, seen.history_count, seen.evidence_count)
             seen.version += 1
             claim.version = seen.version
             seen.history_count, seen.evidence_count = len(claim.history), len(claim.evidence)
@@ -405,5 +395,7 @@ class OutboxRepository:
         self.connection.execute(
             orm.outbox.update()
             .where(o.id == outbox_id)
-            .values(attempts=o.attempts + 1, last_error=error[:500], next_attempt_at=next_attempt_at)
+            .values(
+                attempts=o.attempts + 1, last_error=error[:500], next_attempt_at=next_attempt_at
+            )
         )

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from types import TracebackType
 
 from sqlalchemy.engine import Connection, Engine, RootTransaction
+from sqlalchemy.exc import IntegrityError
 
+from cssecure.claims.errors import ConflictingWrite
 from cssecure.claims.repository import ClaimRepository, OutboxRepository, ParcelRepository
 
 
@@ -64,8 +66,14 @@ class UnitOfWork:
         """Write the repositories' changes and commit the transaction."""
         if self._transaction is None:
             raise RuntimeError("commit() outside of a 'with' block")
-        self.claims.flush()
-        self._transaction.commit()
+        try:
+            self.claims.flush()
+            self._transaction.commit()
+        except IntegrityError as exc:
+            self.rollback()
+            raise ConflictingWrite(
+                "The change collides with another one made at the same time; try again."
+            ) from exc
         self._transaction = None
         self._undo = []
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from cssecure.claims.orm import ExactDecimal
+
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
 
-MONEY = sa.Numeric(12, 2)
+MONEY = ExactDecimal(12, 2)
 TIMESTAMP = sa.DateTime(timezone=True)
 
 
@@ -32,7 +34,7 @@ def upgrade() -> None:
         sa.Column("shipping_fee", MONEY, nullable=False),
         sa.Column("insured", sa.Boolean(), nullable=False),
         sa.Column("insured_value", MONEY, nullable=True),
-        sa.Column("weight_kg", sa.Numeric(10, 3), nullable=True),
+        sa.Column("weight_kg", ExactDecimal(10, 3), nullable=True),
         sa.Column("waterproof_selected", sa.Boolean(), nullable=False),
         sa.Column("submitted_date", sa.Date(), nullable=False),
         sa.Column("shipped_date", sa.Date(), nullable=True),
