@@ -1,0 +1,348 @@
+"""Claim facts: validated, typed values under the names of claims-spec.md section 1.
+
+``read_facts`` checks every fact that is given (types, non-negative money, known
+countries, dates in order) and records which were given; it accepts partial facts, which
+is what ``needed_facts`` works on. ``parse_facts`` (in ``engine``) additionally demands the
+facts the claim needs to be decided.
+
+Input conventions (where the spec is silent):
+- A key whose value is None counts as not given, except ``delivered_date``, where None
+  means "not delivered". Keys that are not claim facts are ignored: every fact a decision
+  rests on is demanded when missing, so a misspelt key surfaces as a missing fact.
+- Money is RMB: int, Decimal, a numeric string ("12.50") or a float (read through its
+  shortest repr, so 3.5 is exactly 3.5). Booleans are true/false (also "yes"/"no" strings).
+  Dates are ``date`` objects or ISO strings "YYYY-MM-DD".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from cssecure.policy.catalog import Line, resolve_country, resolve_line
+
+CLAIM_TYPES = ("damaged", "lost", "seized", "returned", "delayed")
+ORDER_TYPES = ("agent", "buy_it_yourself")
+DAMAGE_KINDS = ("broken", "water", "crease", "missing_item", "other")
+SEIZURE_EXTENTS = ("complete", "partial")
+
+AGENT = "agent"
+BUY_IT_YOURSELF = "buy_it_yourself"
+
+# Plain words for every fact, used in error messages and questions.
+FACT_LABELS: dict[str, str] = {
+    "claim_type": "what happened to the parcel",
+    "parcel_id": "the parcel number",
+    "insured": "whether CSSecure was bought for the parcel",
+    "order_type": "the kind of order (agent order or Buy It Yourself)",
+    "shipping_line": "the shipping line",
+    "destination_country": "the destination country",
+    "items_value": "the value of the goods",
+    "shipping_fee": "the shipping fee paid",
+    "insured_value": "the insured amount",
+    "weight_kg": "the weight of the affected goods in kg",
+    "submitted_date": "the date the parcel was submitted to ship",
+    "shipped_date": "the date the parcel left the warehouse",
+    "delivered_date": "the delivery date",
+    "report_date": "the date of this report",
+    "unboxing_video": "whether there is an unbroken unboxing video",
+    "damage_photos": "whether there are photos of the damage",
+    "damage_kind": "the kind of damage",
+    "usable_after_damage": "whether the goods can still be used",
+    "original_packaging": "whether the goods were shipped in their original packaging",
+    "waterproof_selected": "whether the waterproof option was chosen at shipping",
+    "affected_items_value": "the value of the affected goods",
+    "seizure_extent": "whether the whole parcel or part of it was seized",
+    "seizure_proof": "whether there is a customs letter or carrier confirmation of the seizure",
+    "loss_proof": "whether the carrier confirmed the loss or a letter was received",
+    "value_proof": "whether there is proof of the order value",
+    "biy_marked_correctly": "whether branded/electronic/liquid goods were marked when ordering",
+    "voucher_used_before": "whether the free reshipping voucher was already used for this parcel",
+}
+FACT_NAMES: tuple[str, ...] = tuple(FACT_LABELS)
+
+MONEY_FACTS = frozenset({"items_value", "shipping_fee", "insured_value", "affected_items_value"})
+DATE_FACTS = ("submitted_date", "shipped_date", "delivered_date", "report_date")
+BOOL_FACTS = frozenset(
+    {
+        "insured",
+        "unboxing_video",
+        "damage_photos",
+        "usable_after_damage",
+        "original_packaging",
+        "waterproof_selected",
+        "seizure_proof",
+        "loss_proof",
+        "value_proof",
+        "biy_marked_correctly",
+        "voucher_used_before",
+    }
+)
+CHOICE_FACTS: dict[str, tuple[str, ...]] = {
+    "claim_type": CLAIM_TYPES,
+    "order_type": ORDER_TYPES,
+    "damage_kind": DAMAGE_KINDS,
+    "seizure_extent": SEIZURE_EXTENTS,
+}
+_CHOICE_ALIASES = {"biy": BUY_IT_YOURSELF, "regular": AGENT, "missing": "missing_item"}
+_TRUE_WORDS = frozenset({"true", "yes", "y"})
+_FALSE_WORDS = frozenset({"false", "no", "n"})
+# Far above any parcel: keeps Decimal arithmetic exact and rejects typos like 1e30.
+_MONEY_CEILING = Decimal("1000000000")
+# Date pairs that must be in order (earlier, later); checked when both are known.
+_DATE_ORDER = (
+    ("submitted_date", "shipped_date"),
+    ("shipped_date", "delivered_date"),
+    ("submitted_date", "delivered_date"),
+    ("delivered_date", "report_date"),
+    ("shipped_date", "report_date"),
+    ("submitted_date", "report_date"),
+)
+
+
+class InvalidFacts(ValueError):
+    """A claim fact is missing or invalid.
+
+    Attributes:
+        field: The fact's name (claims-spec.md section 1).
+        message: What is wrong, in plain words.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(field, message)
+        self.field = field
+        self.message = message
+
+    def __str__(self) -> str:
+        label = FACT_LABELS.get(self.field)
+        named = f"{self.field} ({label})" if label else self.field
+        return f"{named}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimFacts:
+    """The facts of one claim; a fact not given is None and absent from ``provided``.
+
+    ``shipping_line`` keeps the name as given and ``line`` what the catalog made of it;
+    ``destination_country`` is the ISO alpha-2 code.
+    """
+
+    claim_type: str
+    provided: frozenset[str]
+    parcel_id: str | None = None
+    insured: bool | None = None
+    order_type: str | None = None
+    shipping_line: str | None = None
+    line: Line | None = None
+    destination_country: str | None = None
+    items_value: Decimal | None = None
+    shipping_fee: Decimal | None = None
+    insured_value: Decimal | None = None
+    weight_kg: Decimal | None = None
+    submitted_date: date | None = None
+    shipped_date: date | None = None
+    delivered_date: date | None = None
+    report_date: date | None = None
+    unboxing_video: bool | None = None
+    damage_photos: bool | None = None
+    damage_kind: str | None = None
+    usable_after_damage: bool | None = None
+    original_packaging: bool | None = None
+    waterproof_selected: bool | None = None
+    affected_items_value: Decimal | None = None
+    seizure_extent: str | None = None
+    seizure_proof: bool | None = None
+    loss_proof: bool | None = None
+    value_proof: bool | None = None
+    biy_marked_correctly: bool | None = None
+    voucher_used_before: bool | None = None
+
+    def as_mapping(self) -> dict[str, object]:
+        """The given facts under their spec names (line by its catalog name)."""
+        return {name: getattr(self, name) for name in FACT_NAMES if name in self.provided}
+
+
+def read_money(field: str, value: object) -> Decimal:
+    """Read an amount of RMB: a non-negative number, exact as given.
+
+    Args:
+        field: The fact's name, for the error.
+        value: int, Decimal, numeric string or float.
+
+    Returns:
+        The amount as Decimal.
+
+    Raises:
+        InvalidFacts: Not a number, not finite, negative or absurdly large.
+    """
+    if isinstance(value, bool):
+        raise InvalidFacts(field, f"must be an amount in RMB such as 123.45, got {value!r}")
+    if isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, int):
+        amount = Decimal(value)
+    elif isinstance(value, float):
+        amount = Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            amount = Decimal(value.strip())
+        except InvalidOperation:
+            raise InvalidFacts(
+                field, f"must be an amount in RMB such as 123.45, got {value!r}"
+            ) from None
+    else:
+        raise InvalidFacts(field, f"must be an amount in RMB such as 123.45, got {value!r}")
+    if not amount.is_finite():
+        raise InvalidFacts(field, f"must be a finite amount, got {value!r}")
+    if amount < 0:
+        raise InvalidFacts(field, f"must not be negative, got {value}")
+    if amount >= _MONEY_CEILING:
+        raise InvalidFacts(field, f"is too large to be real, got {value}")
+    return amount
+
+
+def read_weight(field: str, value: object) -> Decimal:
+    """Read a weight in kg: a number above 0."""
+    weight = read_money(field, value)
+    if weight == 0:
+        raise InvalidFacts(field, "must be more than 0 kg")
+    return weight
+
+
+def read_bool(field: str, value: object) -> bool:
+    """Read a yes/no fact: true/false (or the strings yes/no/true/false)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE_WORDS:
+            return True
+        if word in _FALSE_WORDS:
+            return False
+    raise InvalidFacts(field, f"must be true or false, got {value!r}")
+
+
+def read_date(field: str, value: object) -> date:
+    """Read a date: a ``date`` or an ISO string YYYY-MM-DD."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise InvalidFacts(field, f"must be a date like 2024-05-01, got {value!r}")
+
+
+def read_choice(field: str, value: object) -> str:
+    """Read one of the fixed words of a fact (claim_type, order_type, damage_kind...)."""
+    allowed = CHOICE_FACTS[field]
+    if isinstance(value, str):
+        word = value.strip().lower().replace("-", "_").replace(" ", "_")
+        word = _CHOICE_ALIASES.get(word, word)
+        if word in allowed:
+            return word
+    raise InvalidFacts(field, f"must be one of {', '.join(allowed)}; got {value!r}")
+
+
+def read_text(field: str, value: object) -> str:
+    """Read a non-empty text (a number is accepted and read as text)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InvalidFacts(field, f"must be text, got {value!r}")
+    text = str(value).strip()
+    if not text:
+        raise InvalidFacts(field, "must not be empty")
+    return text
+
+
+def read_line(field: str, value: object) -> Line:
+    """Read a shipping line name through the line catalog."""
+    return resolve_line(read_text(field, value))
+
+
+def read_country(field: str, value: object) -> str:
+    """Read a destination by ISO alpha-2 code or English name; returns the code."""
+    text = read_text(field, value)
+    code = resolve_country(text)
+    if code is None:
+        raise InvalidFacts(
+            field, f"unknown country {text!r}: use an ISO code like DE or a name like Germany"
+        )
+    return code
+
+
+def read_facts(mapping: Mapping[str, object]) -> ClaimFacts:
+    """Check the given facts one by one and together; the claim may still be incomplete.
+
+    Args:
+        mapping: Facts under their spec names.
+
+    Returns:
+        The typed facts, with ``provided`` naming those given.
+
+    Raises:
+        InvalidFacts: claim_type is missing, or a given fact is invalid, or dates are out
+            of order, or an affected value exceeds the value of the goods.
+    """
+    if not isinstance(mapping, Mapping):
+        raise InvalidFacts("claim_type", "expected an object of claim facts")
+    raw_claim_type = mapping.get("claim_type")
+    if raw_claim_type is None:
+        raise InvalidFacts("claim_type", f"is missing: say which one of {', '.join(CLAIM_TYPES)}")
+    values: dict[str, object] = {"claim_type": read_choice("claim_type", raw_claim_type)}
+    provided = {"claim_type"}
+    for name in FACT_NAMES[1:]:
+        if name not in mapping:
+            continue
+        raw = mapping[name]
+        if raw is None:
+            if name == "delivered_date":  # None is a fact here: not delivered
+                values[name] = None
+                provided.add(name)
+            continue
+        values[name] = _read(name, raw)
+        provided.add(name)
+    if "shipping_line" in provided:
+        line = read_line("shipping_line", values["shipping_line"])
+        values["line"] = line
+    _check_together(values)
+    return ClaimFacts(provided=frozenset(provided), **values)  # type: ignore[arg-type]
+
+
+def _read(name: str, raw: object) -> object:
+    if name in MONEY_FACTS:
+        return read_money(name, raw)
+    if name in BOOL_FACTS:
+        return read_bool(name, raw)
+    if name in CHOICE_FACTS:
+        return read_choice(name, raw)
+    if name in DATE_FACTS:
+        return read_date(name, raw)
+    if name == "weight_kg":
+        return read_weight(name, raw)
+    if name == "destination_country":
+        return read_country(name, raw)
+    return read_text(name, raw)
+
+
+def _check_together(values: Mapping[str, object]) -> None:
+    """Cross-fact checks: dates in order, affected goods within the goods' value."""
+    for earlier, later in _DATE_ORDER:
+        first, second = values.get(earlier), values.get(later)
+        if isinstance(first, date) and isinstance(second, date) and second < first:
+            raise InvalidFacts(
+                later, f"{second.isoformat()} is before {earlier} {first.isoformat()}"
+            )
+    affected, items = values.get("affected_items_value"), values.get("items_value")
+    if isinstance(affected, Decimal) and isinstance(items, Decimal) and affected > items:
+        raise InvalidFacts(
+            "affected_items_value",
+            f"{affected} is more than the value of all the goods (items_value {items})",
+        )
+    insured_value = values.get("insured_value")
+    if values.get("insured") is True and insured_value == 0:
+        raise InvalidFacts("insured_value", "an insured parcel has an insured amount above 0")
