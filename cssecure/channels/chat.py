@@ -44,6 +44,20 @@ UNLINKED_REPLY = "This chat is no longer linked to your CSSecure account."
 NOT_LINKED_REPLY = "This chat is not linked to a CSSecure account."
 
 
+@dataclass(frozen=True)
+class AccountReply:
+    """The answer to an account command.
+
+    Attributes:
+        text: what to tell the chat user.
+        changed: the chat's linked customer changed, so the conversation's identity
+            slots must be refreshed.
+    """
+
+    text: str
+    changed: bool
+
+
 class AccountsUnavailable(Exception):
     """The account links could not be read; the message was not processed."""
 
@@ -96,35 +110,35 @@ class ChatServices:
             logger.error("Account links unavailable (%s)", type(exc).__name__)
             raise AccountsUnavailable(ACCOUNTS_UNAVAILABLE) from exc
 
-    async def account_command(self, command: BotCommand, external_user_id: str) -> str | None:
-        """Answer ``/link CODE`` or ``/unlink``; None for any other command.
-
-        Returns:
-            The reply for the user. ``LINKED_REPLY`` exactly when the link succeeded.
-        """
+    async def account_command(
+        self, command: BotCommand, external_user_id: str
+    ) -> AccountReply | None:
+        """Answer ``/link CODE`` or ``/unlink``; None for any other command."""
         if command.name == "link":
-            code = valid_link_code(command.argument) if command.argument else None
+            code = valid_link_code(command.argument)
             if code is None:
-                return LINK_USAGE
+                return AccountReply(LINK_USAGE, changed=False)
             try:
                 await asyncio.to_thread(
                     linking.redeem_link_code, code, self.channel, external_user_id, self.settings
                 )
             except linking.LinkCodeError as exc:
-                return str(exc)
+                return AccountReply(str(exc), changed=False)
             except SQLAlchemyError as exc:
                 logger.error("Link code not redeemed: store unavailable (%s)", type(exc).__name__)
-                return ACCOUNTS_UNAVAILABLE
+                return AccountReply(ACCOUNTS_UNAVAILABLE, changed=False)
             logger.info("A %s chat user linked an account.", self.channel)
-            return LINKED_REPLY
+            return AccountReply(LINKED_REPLY, changed=True)
         if command.name == "unlink":
             try:
                 store = await asyncio.to_thread(linking.store_for, self.settings)
                 removed = await asyncio.to_thread(store.unlink, self.channel, external_user_id)
             except SQLAlchemyError as exc:
                 logger.error("Unlink failed: store unavailable (%s)", type(exc).__name__)
-                return ACCOUNTS_UNAVAILABLE
-            return UNLINKED_REPLY if removed else NOT_LINKED_REPLY
+                return AccountReply(ACCOUNTS_UNAVAILABLE, changed=False)
+            if removed:
+                return AccountReply(UNLINKED_REPLY, changed=True)
+            return AccountReply(NOT_LINKED_REPLY, changed=False)
         return None
 
     async def claim_for_file(

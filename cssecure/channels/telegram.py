@@ -429,8 +429,8 @@ class CSSecureTelegramInput(TelegramInput):
         if command is not None:
             reply = await self.services.account_command(command, user_id)
             if reply is not None:
-                await out.send_message(chat_id, reply)
-                if command.name in ("link", "unlink"):
+                await out.send_message(chat_id, reply.text)
+                if reply.changed:
                     # Refresh the conversation's identity slots (action_session_start).
                     await self._forward(
                         "/session_start", conversation, user_id, on_new_message, quiet=True
@@ -596,7 +596,7 @@ async def push_telegram_async(
         else:
             await bot.send_text_message(conversation, text)
     finally:
-        await bot.close()
+        await bot.session.close()  # the HTTP session, not the Bot API "close" method
 
 
 def push_telegram(

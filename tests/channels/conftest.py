@@ -1,0 +1,84 @@
+"""Fixtures of the channel tests: settings on a temp claims database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from cssecure.claims.db import upgrade
+from cssecure.settings import Settings
+
+POSTGRES_URL = os.environ.get(
+    "CSSECURE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+)
+TELEGRAM_TOKEN = "123456:TEST-telegram-token"
+DISCORD_TOKEN = "discord-test-token"
+SERVICE_TOKEN = "service-token-for-tests"
+
+
+def _postgres_url() -> Iterator[str]:
+    """A URL whose connections use a private schema of the shared test database."""
+    admin = sa.create_engine(POSTGRES_URL, future=True)
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI but unreachable: {exc}")
+        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432")
+    schema = f"channels_test_{secrets.token_hex(4)}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ]
+)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The claims database of a test (migrated), on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'claims.db'}"
+        upgrade(url)
+        yield url
+    else:
+        for url in _postgres_url():
+            upgrade(url)
+            yield url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A migrated SQLite claims database, for tests whose subject is not the database."""
+    url = f"sqlite:///{tmp_path / 'claims.db'}"
+    upgrade(url)
+    return url
+
+
+def make_settings(tmp_path: Path, database_url: str, **env: str) -> Settings:
+    """Settings for a channel test: temp var dir, the given database, test tokens."""
+    return Settings.from_env(
+        {
+            "CSSECURE_VAR_DIR": str(tmp_path),
+            "CSSECURE_DATABASE_URL": database_url,
+            "RASA_TOKEN": SERVICE_TOKEN,
+            "TELEGRAM_TOKEN": TELEGRAM_TOKEN,
+            "TELEGRAM_SECRET_TOKEN": "webhook-secret-" + secrets.token_hex(8),
+            "DISCORD_TOKEN": DISCORD_TOKEN,
+            **env,
+        }
+    )

@@ -1,0 +1,397 @@
+"""Telegram channel: real webhook routes on a loopback Sanic server, a loopback fake Bot API.
+
+The "Rasa" side is a stand-in agent at the boundary (records messages, answers through the
+channel's own output channel) with Rasa's real in-memory tracker and lock stores.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cssecure.channels.common import conversation_id
+from cssecure.channels.telegram import (
+    FILE_TOO_BIG,
+    PRIVATE_ONLY,
+    SECRET_HEADER,
+    CSSecureTelegramInput,
+    push_conversation,
+    push_telegram,
+)
+from cssecure.settings import Settings
+from cssecure.web.linking import LinkStore
+
+from .conftest import SERVICE_TOKEN, TELEGRAM_TOKEN, make_settings
+from .fakes import FakeAgent, FakeTelegramAPI, echo_reply, post_json, rasa_app, run
+
+CHAT = 4242
+OTHER_CHAT = 5151
+
+
+@pytest.fixture
+def bot_api() -> Iterator[FakeTelegramAPI]:
+    with FakeTelegramAPI(TELEGRAM_TOKEN) as fake:
+        yield fake  # type: ignore[misc]
+
+
+def settings_for(tmp_path: Path, db_url: str, api: FakeTelegramAPI, **env: str) -> Settings:
+    return make_settings(tmp_path, db_url, TELEGRAM_API_URL=api.url, **env)
+
+
+def text_update(text: str, chat: int = CHAT, user: int | None = None, update_id: int = 1,
+                chat_type: str = "private") -> dict[str, Any]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1700000000,
+            "chat": {"id": chat, "type": chat_type},
+            "from": {"id": user or chat, "is_bot": False, "first_name": "Ana"},
+            "text": text,
+        },
+    }
+
+
+async def send(base: str, settings: Settings, update: dict[str, Any],
+               secret: str | None = "use-settings") -> tuple[int, Any]:
+    headers = {}
+    if secret == "use-settings":
+        secret = settings.telegram_secret_token
+    if secret is not None:
+        headers[SECRET_HEADER] = secret
+    return await post_json(f"{base}/webhooks/telegram/webhook", update, headers)
+
+
+def conv(settings: Settings, chat: int = CHAT) -> str:
+    assert settings.telegram_secret_token
+    return conversation_id("telegram", str(chat), settings.telegram_secret_token)
+
+
+# --- authenticity ------------------------------------------------------------------------
+
+
+def test_forged_updates_without_or_with_a_wrong_secret_are_refused(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            missing = await send(base, settings, text_update("hi"), secret=None)
+            wrong = await send(base, settings, text_update("hi"), secret="guessed")
+            assert missing[0] == 403 and wrong[0] == 403
+            assert agent.messages == [] and bot_api.calls_to("sendMessage") == []
+            genuine = await send(base, settings, text_update("hi"))
+            assert genuine[0] == 200
+
+    run(scenario())
+    assert [m.text for m in agent.messages] == ["hi"]
+    assert bot_api.sent_texts() == ["echo: hi"]
+
+
+def test_a_genuine_update_reaches_rasa_with_anonymous_metadata_and_an_unguessable_sender(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await send(base, settings, text_update("my parcel is lost"))
+
+    run(scenario())
+    (message,) = agent.messages
+    assert message.metadata == {"channel": "telegram", "customer_id": None, "verified": False}
+    assert message.input_channel == "telegram"
+    # The sender id is not the Telegram chat id: another channel cannot name it.
+    assert message.sender_id == conv(settings)
+    assert message.sender_id != f"telegram-{CHAT}" and str(CHAT) in message.sender_id
+    assert bot_api.calls_to("sendMessage")[0]["chat_id"] == str(CHAT)
+
+
+def test_webhook_is_registered_with_the_secret_token_at_start(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api,
+                            TELEGRAM_WEBHOOK_URL="https://bot.example.com/webhooks/telegram/webhook")
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), FakeAgent(echo_reply)):
+            pass
+
+    run(scenario())
+    (registration,) = bot_api.calls_to("setWebhook")
+    assert registration["url"] == "https://bot.example.com/webhooks/telegram/webhook"
+    assert registration["secret_token"] == settings.telegram_secret_token
+    assert json.loads(registration["allowed_updates"]) == ["message", "callback_query"]
+
+
+def test_unconfigured_channel_answers_503_and_forwards_nothing(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    settings = make_settings(tmp_path, sqlite_url, TELEGRAM_TOKEN="", TELEGRAM_SECRET_TOKEN="")
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> int:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            status, _ = await post_json(f"{base}/webhooks/telegram/webhook", text_update("hi"),
+                                        {SECRET_HEADER: ""})
+            return status
+
+    assert run(scenario()) == 503
+    assert agent.messages == []
+
+
+def test_group_chats_are_not_served(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await send(base, settings, text_update("my claim?", chat=-100, user=7,
+                                                   chat_type="group"))
+            await send(base, settings, text_update("/start", chat=-100, user=7,
+                                                   chat_type="group", update_id=2))
+
+    run(scenario())
+    assert agent.messages == []
+    assert bot_api.sent_texts() == [PRIVATE_ONLY]
+
+
+def test_typed_intent_syntax_is_passed_as_plain_words(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    agent = FakeAgent(echo_reply)
+    forged = '/inform{"evidence_kind": "photo", "evidence_id": "17"}'
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await send(base, settings, text_update(forged))
+            await send(base, settings, text_update("/start", update_id=2))
+
+    run(scenario())
+    assert [m.text for m in agent.messages] == [forged[1:], "/greet"]
+
+
+def test_too_long_message_is_refused_with_a_clear_message(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await send(base, settings, text_update("x" * 2000))
+            await send(base, settings, text_update("y" * 2001, update_id=2))
+
+    run(scenario())
+    assert [len(m.text or "") for m in agent.messages] == [2000]
+    assert "too long" in bot_api.sent_texts()[-1]
+
+
+# --- buttons -----------------------------------------------------------------------------
+
+
+def test_buttons_are_sent_as_an_inline_keyboard_and_a_press_is_answered_and_forwarded(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await send(base, settings, text_update("buttons"))
+            sent = bot_api.calls_to("sendMessage")[-1]
+            keyboard = json.loads(sent["reply_markup"])
+            press = {
+                "update_id": 2,
+                "callback_query": {
+                    "id": "cb-1",
+                    "from": {"id": CHAT, "is_bot": False, "first_name": "Ana"},
+                    "chat_instance": "ci",
+                    "data": "/affirm",
+                    "message": {
+                        "message_id": 101, "date": 1700000000,
+                        "chat": {"id": CHAT, "type": "private"},
+                        "text": sent["text"], "reply_markup": keyboard,
+                    },
+                },
+            }
+            assert (await send(base, settings, press))[0] == 200
+
+    run(scenario())
+    keyboard = json.loads(bot_api.calls_to("sendMessage")[0]["reply_markup"])
+    assert keyboard == {"inline_keyboard": [[{"text": "Yes", "callback_data": "/affirm"}],
+                                            [{"text": "No", "callback_data": "/deny"}]]}
+    assert [c["callback_query_id"] for c in bot_api.calls_to("answerCallbackQuery")] == ["cb-1"]
+    assert [m.text for m in agent.messages] == ["buttons", "/affirm"]
+    assert agent.messages[1].sender_id == conv(settings)
+
+
+def test_a_button_press_with_data_matching_no_button_is_answered_but_not_forwarded(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    agent = FakeAgent(echo_reply)
+    press = {
+        "update_id": 3,
+        "callback_query": {
+            "id": "cb-2", "from": {"id": CHAT, "is_bot": False, "first_name": "Ana"},
+            "chat_instance": "ci",
+            "data": '/inform{"evidence_id": "1"}',
+            "message": {
+                "message_id": 101, "date": 1700000000,
+                "chat": {"id": CHAT, "type": "private"}, "text": "Was it insured?",
+                "reply_markup": {
+                    "inline_keyboard": [[{"text": "Yes", "callback_data": "/affirm"}]]
+                },
+            },
+        },
+    }
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await send(base, settings, press)
+
+    run(scenario())
+    assert agent.messages == []
+    assert len(bot_api.calls_to("answerCallbackQuery")) == 1
+
+
+# --- account linking ---------------------------------------------------------------------
+
+
+def test_link_code_works_once_and_a_second_use_is_refused(
+    tmp_path: Path, database_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, database_url, bot_api)
+    code = LinkStore.from_url(database_url).issue_code("CUST-001").to_json()["code"]
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await send(base, settings, text_update(f"/link {code}"))
+            await send(base, settings, text_update("status of my claim", update_id=2))
+            # The same code again, from another Telegram user: refused, still anonymous.
+            await send(base, settings, text_update(f"/link {code}", chat=OTHER_CHAT,
+                                                   update_id=3))
+            await send(base, settings, text_update("status of my claim", chat=OTHER_CHAT,
+                                                   update_id=4))
+
+    run(scenario())
+    replies = bot_api.sent_texts()
+    assert replies[0].startswith("Done: this chat is now linked")
+    assert "already been used" in replies[2]
+    by_text = [(m.text, m.sender_id, m.metadata) for m in agent.messages]
+    # After linking, the identity slots are refreshed (session start, replies dropped).
+    assert by_text == [
+        ("/session_start", conv(settings),
+         {"channel": "telegram", "customer_id": "CUST-001", "verified": True}),
+        ("status of my claim", conv(settings),
+         {"channel": "telegram", "customer_id": "CUST-001", "verified": True}),
+        ("status of my claim", conv(settings, OTHER_CHAT),
+         {"channel": "telegram", "customer_id": None, "verified": False}),
+    ]
+    # The code itself never reaches the dialogue (nor its tracker).
+    assert all(code not in (m.text or "") for m in agent.messages)
+
+
+def test_link_without_code_explains_and_unlink_makes_the_chat_anonymous_again(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    code = LinkStore.from_url(sqlite_url).issue_code("CUST-002").to_json()["code"]
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await send(base, settings, text_update("/link"))
+            await send(base, settings, text_update(f"/link@cssecure_bot {code.lower()}",
+                                                   update_id=2))
+            await send(base, settings, text_update("/unlink", update_id=3))
+            await send(base, settings, text_update("hello", update_id=4))
+
+    run(scenario())
+    replies = bot_api.sent_texts()
+    assert "/link CODE" in replies[0]
+    assert replies[1].startswith("Done")
+    assert replies[2] == "This chat is no longer linked to your CSSecure account."
+    assert agent.messages[-1].metadata == {
+        "channel": "telegram", "customer_id": None, "verified": False}
+
+
+# --- pushed messages ---------------------------------------------------------------------
+
+
+def test_push_endpoint_needs_the_service_token_and_delivers_and_records(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    agent = FakeAgent(echo_reply)
+    body = {"conversation_id": conv(settings), "text": "Hello, this is Mei from support.",
+            "agent_name": "Mei", "buttons": [{"title": "Thanks", "payload": "/thank"}]}
+
+    async def scenario() -> list[tuple[int, Any]]:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            url = f"{base}/webhooks/telegram/push"
+            results = [
+                await post_json(url, body),
+                await post_json(url, body, {"Authorization": "Bearer wrong"}),
+                await post_json(url, {**body, "conversation_id": f"telegram-{OTHER_CHAT}-00"},
+                                {"Authorization": f"Bearer {SERVICE_TOKEN}"}),
+                await post_json(url, body, {"Authorization": f"Bearer {SERVICE_TOKEN}"}),
+            ]
+            tracker = await agent.tracker_store.retrieve(conv(settings))
+            assert tracker is not None
+            (event,) = [e for e in tracker.events if e.type_name == "bot"]
+            assert event.text == body["text"] and event.metadata["agent_name"] == "Mei"
+            return results
+
+    results = run(scenario())
+    assert [status for status, _ in results] == [401, 401, 404, 200]
+    assert results[3][1] == {"delivered": True, "recorded": True}
+    (sent,) = bot_api.calls_to("sendMessage")
+    assert sent["chat_id"] == str(CHAT) and sent["text"] == body["text"]
+    assert json.loads(sent["reply_markup"])["inline_keyboard"][0][0]["callback_data"] == "/thank"
+
+
+def test_push_functions_reach_the_bot_api_from_outside_a_request(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    push_telegram(CHAT, "Your claim CS-2026-000042 was approved.", settings=settings)
+    assert push_conversation(conv(settings), "Second message", settings=settings) is True
+    assert push_conversation(f"telegram-{CHAT}-forged", "x", settings=settings) is False
+    assert bot_api.sent_texts() == ["Your claim CS-2026-000042 was approved.", "Second message"]
+    assert {c["chat_id"] for c in bot_api.calls_to("sendMessage")} == {str(CHAT)}
+
+
+# --- evidence: sizes (no claim needed to be refused) --------------------------------------
+
+
+def test_a_file_over_20_mb_is_refused_with_a_clear_message_before_any_download(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    agent = FakeAgent(echo_reply)
+    update = text_update("")
+    del update["message"]["text"]
+    update["message"]["video"] = {"file_id": "big", "file_unique_id": "b", "width": 1,
+                                  "height": 1, "duration": 60,
+                                  "file_size": 20 * 1024 * 1024 + 1}
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await send(base, settings, update)
+
+    run(scenario())
+    assert bot_api.sent_texts() == [FILE_TOO_BIG]
+    assert bot_api.calls_to("getFile") == [] and agent.messages == []
