@@ -1,7 +1,11 @@
-"""Rasa's HTTP API, as the handoff needs it: read a tracker, pause, resume, note a message.
+"""The Rasa server, as the handoff needs it: trackers, pause/resume, and channel pushes.
 
 Rasa runs with ``--enable-api --auth-token``; the token travels as the ``token`` query
-parameter (Rasa's token auth). Errors never include the URL, which holds the token.
+parameter (Rasa's token auth). Each of our channels (web widget, Telegram, Discord) has a
+push endpoint on the same server, ``POST /webhooks/<channel>/push`` with
+``Authorization: Bearer <RASA_TOKEN>`` and ``{"conversation_id", "text", "agent_name"}``:
+it delivers the message in the customer's own channel and records it in the tracker
+(docs/TEAM-CONTRACTS.md). Errors never include a URL or the token.
 """
 
 from __future__ import annotations
@@ -11,11 +15,16 @@ from urllib.parse import quote
 
 import requests
 
-from cssecure.handoff.transcript import AGENT_METADATA_KEY
+# The channels that have a push endpoint; anything else is refused before a URL is built.
+PUSH_CHANNELS = frozenset({"web", "telegram", "discord"})
 
 
 class RasaUnavailable(Exception):
     """Rasa's API did not answer as expected; the message is safe to show an agent."""
+
+
+class CustomerNotReached(Exception):
+    """A message to the customer was not delivered; the message is safe to show an agent."""
 
 
 class RasaConversations:
@@ -43,10 +52,13 @@ class RasaConversations:
     def _url(self, conversation_id: str, suffix: str) -> str:
         return f"{self._base}/conversations/{quote(conversation_id, safe='')}/{suffix}"
 
-    def _call(self, method: str, url: str, body: Any = None) -> Any:
+    def _call(
+        self, method: str, url: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> Any:
+        params = None if headers else self._params
         try:
             response = self._session.request(
-                method, url, params=self._params, json=body, timeout=self._timeout
+                method, url, params=params, json=body, headers=headers, timeout=self._timeout
             )
         except requests.RequestException as exc:
             raise RasaUnavailable(
@@ -84,13 +96,23 @@ class RasaConversations:
         """Hand the conversation back: the assistant answers the customer's next message."""
         self.append_events(conversation_id, [{"event": "resume"}])
 
-    def note_agent_message(self, conversation_id: str, agent: str, text: str) -> None:
-        """Record an agent's message in the tracker, so the transcript (and the bot) see it.
+    def push(self, channel: str, conversation_id: str, text: str, agent_name: str) -> None:
+        """Deliver ``text`` from agent ``agent_name`` in the customer's own channel.
 
-        The message is sent to the customer by the channel, not by this call: a ``bot``
-        event appended through the API is stored, not delivered.
+        Raises:
+            CustomerNotReached: unknown channel, or the channel did not accept the message.
         """
-        self.append_events(
-            conversation_id,
-            [{"event": "bot", "text": text, "metadata": {AGENT_METADATA_KEY: agent}}],
-        )
+        if channel not in PUSH_CHANNELS:
+            raise CustomerNotReached(f"Messages cannot be sent to the {channel!r} channel.")
+        token = self._params.get("token", "")
+        try:
+            self._call(
+                "POST",
+                f"{self._base}/webhooks/{channel}/push",
+                {"conversation_id": conversation_id, "text": text, "agent_name": agent_name},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        except RasaUnavailable as exc:
+            raise CustomerNotReached(
+                f"The message was not delivered to the customer's {channel} chat: {exc}"
+            ) from None

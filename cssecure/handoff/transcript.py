@@ -17,8 +17,9 @@ ASSISTANT = "assistant"
 AGENT = "agent"
 SYSTEM = "system"
 
-# Key in a bot event's metadata naming the agent who wrote it (set by note_agent_message).
-AGENT_METADATA_KEY = "cssecure_agent"
+# The channels' push endpoints record an agent's message as a bot event with this
+# metadata (cssecure/channels: ``{"sender": "agent", "agent_name": ...}``).
+AGENT_SENDER = "agent"
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,11 @@ def transcript_from_events(events: Iterable[Mapping[str, Any]]) -> list[Transcri
             text = event.get("text") or ""
             if data.get("image"):
                 text = (text + f" [image: {data['image']}]").strip()
-            agent = metadata.get(AGENT_METADATA_KEY) if isinstance(metadata, dict) else None
-            if agent:
-                lines.append(TranscriptLine(AGENT, text, _at(event), agent=str(agent)))
+            if isinstance(metadata, dict) and metadata.get("sender") == AGENT_SENDER:
+                name = metadata.get("agent_name")
+                lines.append(
+                    TranscriptLine(AGENT, text, _at(event), agent=str(name) if name else None)
+                )
             elif text or buttons:
                 lines.append(TranscriptLine(ASSISTANT, text, _at(event), buttons=buttons))
         elif kind == "pause":

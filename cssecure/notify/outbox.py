@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from cssecure.claims.orm import outbox
+from cssecure.claims.unit_of_work import UnitOfWork
 from cssecure.notify.webhook import DeliveryFailed
 
 log = logging.getLogger(__name__)
@@ -115,57 +116,47 @@ class OutboxWorker:
         self._console_url = console_url
         self._clock = clock
 
-    def _lease_due(self, limit: int) -> list[sa.engine.Row]:
+    def _lease_due(self, limit: int) -> list[dict[str, Any]]:
         now = self._clock()
-        due = (outbox.c.delivered_at.is_(None)) & (outbox.c.next_attempt_at <= now)
+        with UnitOfWork(self._engine) as uow:
+            due = uow.outbox.pending(now, limit)
+        still_due = (outbox.c.delivered_at.is_(None)) & (outbox.c.next_attempt_at <= now)
         leased = []
-        with self._engine.begin() as conn:
-            ids = conn.execute(
-                sa.select(outbox.c.id).where(due).order_by(outbox.c.id).limit(limit)
-            ).scalars().all()
-        for row_id in ids:
+        for row in due:
             # Re-checking "still due" in the UPDATE is what makes the lease exclusive.
             with self._engine.begin() as conn:
                 taken = conn.execute(
                     outbox.update()
-                    .where((outbox.c.id == row_id) & due)
+                    .where((outbox.c.id == row["id"]) & still_due)
                     .values(next_attempt_at=now + LEASE)
                 ).rowcount
-                if taken == 1:
-                    row = conn.execute(sa.select(outbox).where(outbox.c.id == row_id)).first()
-                    if row is not None:
-                        leased.append(row)
+            if taken == 1:
+                leased.append(row)
         return leased
 
     def deliver_due(self, limit: int = 50) -> DeliveryReport:
         """One pass: send every due row (up to ``limit``); never raises for a failed send."""
         delivered = failed = 0
         for row in self._lease_due(limit):
-            attempts = int(row.attempts) + 1
+            text = notification_text(row["topic"], row["payload"] or {}, self._console_url)
             try:
-                self._send(notification_text(row.topic, row.payload or {}, self._console_url))
+                self._send(text)
             except DeliveryFailed as exc:
                 failed += 1
-                now = self._clock()
-                with self._engine.begin() as conn:
-                    conn.execute(
-                        outbox.update()
-                        .where(outbox.c.id == row.id)
-                        .values(
-                            attempts=attempts,
-                            next_attempt_at=now + backoff_delay(attempts),
-                            last_error=str(exc)[:500],
-                        )
+                attempts = int(row["attempts"]) + 1
+                with UnitOfWork(self._engine) as uow:
+                    uow.outbox.mark_failed(
+                        row["id"], str(exc), self._clock() + backoff_delay(attempts)
                     )
-                log.warning("notification %s not delivered (attempt %s): %s", row.id, attempts, exc)
+                    uow.commit()
+                log.warning(
+                    "notification %s not delivered (attempt %s): %s", row["id"], attempts, exc
+                )
                 continue
             delivered += 1
-            with self._engine.begin() as conn:
-                conn.execute(
-                    outbox.update()
-                    .where(outbox.c.id == row.id)
-                    .values(attempts=attempts, delivered_at=self._clock(), last_error=None)
-                )
+            with UnitOfWork(self._engine) as uow:
+                uow.outbox.mark_delivered(row["id"], self._clock())
+                uow.commit()
         return DeliveryReport(delivered=delivered, failed=failed, pending=self.pending())
 
     def pending(self) -> int:

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from cssecure.claims import orm as claims_orm
+from cssecure.claims.db import create_engine
 from cssecure.console import accounts
 
 POSTGRES_URL = os.environ.get(
@@ -48,9 +49,7 @@ def _postgres_engine() -> Iterator[Engine]:
     schema = f"console_test_{secrets.token_hex(4)}"
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    engine = sa.create_engine(
-        POSTGRES_URL, future=True, connect_args={"options": f"-csearch_path={schema}"}
-    )
+    engine = create_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
     try:
         yield engine
     finally:
@@ -69,7 +68,7 @@ def _postgres_engine() -> Iterator[Engine]:
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """An empty claims database with every table, on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
-        eng = sa.create_engine(f"sqlite:///{tmp_path / 'claims.db'}", future=True)
+        eng = create_engine(f"sqlite:///{tmp_path / 'claims.db'}")
         create_schema(eng)
         yield eng
         eng.dispose()
@@ -82,7 +81,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     """SQLite only: for tests about HTTP behaviour, where the database is incidental."""
-    eng = sa.create_engine(f"sqlite:///{tmp_path / 'claims.db'}", future=True)
+    eng = create_engine(f"sqlite:///{tmp_path / 'claims.db'}")
     create_schema(eng)
     yield eng
     eng.dispose()
@@ -95,6 +94,7 @@ class Recorded:
     method: str
     path: str
     body: Any
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -128,7 +128,7 @@ def fake_http() -> Iterator[FakeHTTP]:
                 body = json.loads(raw) if raw else None
             except ValueError:
                 body = raw.decode("utf-8", "replace")
-            record = Recorded(self.command, self.path, body)
+            record = Recorded(self.command, self.path, body, dict(self.headers.items()))
             state.requests.append(record)
             route = state.routes.get((self.command, self.path.split("?", 1)[0]))
             if route is not None:

@@ -1,0 +1,219 @@
+"""The handoff use cases against the real claims store and a loopback fake of Rasa."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from cssecure.claims.errors import InvalidTransition
+from cssecure.claims.unit_of_work import UnitOfWork
+from cssecure.handoff import service
+from cssecure.handoff.rasa_api import CustomerNotReached, RasaConversations, RasaUnavailable
+from cssecure.handoff.service import HandoffError, HandoffPorts
+from handoff.claims_fixtures import file_claim
+from handoff.fake_rasa import TOKEN, FakeRasa
+from handoff.support import FakeHTTP
+
+
+@pytest.fixture
+def rasa(fake_http: FakeHTTP) -> FakeRasa:
+    fake = FakeRasa(fake_http)
+    fake.add_conversation("conv-1", [{"event": "user", "text": "my vase broke", "timestamp": 1}])
+    return fake
+
+
+@pytest.fixture
+def ports(engine: Engine, rasa: FakeRasa) -> HandoffPorts:
+    return HandoffPorts(
+        uow_factory=lambda: UnitOfWork(engine),
+        conversations=RasaConversations(rasa.http.url, TOKEN, timeout_s=2),
+    )
+
+
+def _last(outcome: service.Outcome) -> dict[str, str]:
+    assert outcome.claim is not None
+    return outcome.claim["history"][-1]
+
+
+def test_take_over_pauses_the_assistant_greets_and_records_the_agent(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    claim = file_claim(engine)
+    outcome = service.take_over(ports, claim.reference, agent="alice")
+    assert rasa.paused("conv-1")
+    assert _last(outcome)["actor"] == "agent:alice"
+    assert "took over" in _last(outcome)["note"]
+    assert outcome.problem is None
+    assert rasa.pushed[-1]["channel"] == "web" and rasa.pushed[-1]["agent_name"] == "alice"
+    assert claim.reference in rasa.pushed[-1]["text"]
+
+
+def test_reply_is_delivered_in_the_claims_channel_and_recorded(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    claim = file_claim(engine, channel="telegram")
+    outcome = service.reply(ports, claim.reference, agent="alice", text="  Could you resend it?  ")
+    assert rasa.pushed == [
+        {
+            "conversation_id": "conv-1",
+            "text": "Could you resend it?",
+            "agent_name": "alice",
+            "channel": "telegram",
+        }
+    ]
+    assert _last(outcome)["actor"] == "agent:alice"
+    assert _last(outcome)["note"] == "replied to the customer: Could you resend it?"
+
+
+def test_undelivered_reply_is_an_error_and_not_recorded(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    claim = file_claim(engine)
+    before = len(claim.history)
+    rasa.push_status = 502
+    with pytest.raises(CustomerNotReached, match="not delivered"):
+        service.reply(ports, claim.reference, agent="alice", text="hello")
+    after = service.services.get_claim(ports.uow_factory, claim.reference)
+    assert len(after.history) == before
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * (service.MAX_MESSAGE_CHARS + 1)])
+def test_empty_or_overlong_reply_is_refused_before_anything_happens(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa, text: str
+) -> None:
+    claim = file_claim(engine)
+    with pytest.raises(HandoffError):
+        service.reply(ports, claim.reference, agent="alice", text=text)
+    assert rasa.pushed == []
+
+
+def test_reply_at_the_length_limit_is_sent(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    claim = file_claim(engine)
+    service.reply(ports, claim.reference, agent="alice", text="y" * service.MAX_MESSAGE_CHARS)
+    assert len(rasa.pushed[-1]["text"]) == service.MAX_MESSAGE_CHARS
+
+
+def test_request_evidence_moves_the_claim_to_awaiting_evidence_and_asks_the_customer(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    claim = file_claim(engine)
+    assert claim.status == "in_review"
+    outcome = service.request_evidence(
+        ports, claim.reference, agent="bob", what="a photo of the broken handle"
+    )
+    assert outcome.claim is not None and outcome.claim["status"] == "awaiting_evidence"
+    assert _last(outcome) | {"at": ""} == {
+        "at": "",
+        "actor": "agent:bob",
+        "from": "in_review",
+        "to": "awaiting_evidence",
+        "note": "evidence requested: a photo of the broken handle",
+    }
+    assert "a photo of the broken handle" in rasa.pushed[-1]["text"]
+    # Asking again while waiting adds a note instead of an impossible transition.
+    again = service.request_evidence(ports, claim.reference, agent="bob", what="the box too")
+    assert _last(again)["note"] == "evidence requested: the box too"
+
+
+def test_approve_with_the_rules_payout_tells_the_customer(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    claim = file_claim(engine, decision="review")
+    # A review decision has no computed payout: approving needs one given by the agent.
+    with pytest.raises(InvalidTransition):
+        service.approve(ports, claim.reference, agent="alice")
+    outcome = service.approve(
+        ports, claim.reference, agent="alice", payout_rmb="300.00", note="goods unusable"
+    )
+    assert outcome.claim is not None
+    assert (outcome.claim["status"], outcome.claim["payout_rmb"]) == ("approved", "300.00")
+    assert outcome.claim["needs_agent"] is False
+    actors = {h["actor"] for h in outcome.claim["history"][-2:]}
+    assert actors == {"agent:alice"}
+    assert "approved" in rasa.pushed[-1]["text"] and "300.00 RMB" in rasa.pushed[-1]["text"]
+    assert "goods unusable" in rasa.pushed[-1]["text"]
+
+
+def test_different_payout_needs_a_reason_and_cannot_exceed_the_insured_value(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    claim = file_claim(engine, decision="approve", payout="300.00", needs_agent=True)
+    with pytest.raises(InvalidTransition):
+        # approved by the rules already: the engine's decision stands until re-examined
+        service.approve(ports, claim.reference, agent="alice", payout_rmb="250.00")
+    other = file_claim(engine, parcel_id="P1002", conversation_id="conv-1")
+    with pytest.raises(InvalidTransition, match="exceeds the insured value"):
+        service.approve(ports, other.reference, agent="alice", payout_rmb="800.01", note="x")
+    ok = service.approve(ports, other.reference, agent="alice", payout_rmb="800.00", note="x")
+    assert ok.claim is not None and ok.claim["payout_rmb"] == "800.00"
+
+
+@pytest.mark.parametrize("payout", ["abc", "-5", "0", "1.234", "NaN"])
+def test_bad_payout_is_refused_with_a_message(
+    engine: Engine, ports: HandoffPorts, payout: str
+) -> None:
+    claim = file_claim(engine)
+    with pytest.raises(HandoffError):
+        service.approve(ports, claim.reference, agent="alice", payout_rmb=payout, note="n")
+
+
+def test_parse_payout_accepts_amounts_with_fen_and_blank_means_the_rules() -> None:
+    assert service.parse_payout("1,200.50 RMB") == Decimal("1200.50")
+    assert service.parse_payout("  ") is None
+
+
+def test_reject_needs_a_reason_which_the_customer_is_told(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    claim = file_claim(engine)
+    with pytest.raises(HandoffError):
+        service.reject(ports, claim.reference, agent="alice", reason=" ")
+    outcome = service.reject(
+        ports, claim.reference, agent="alice", reason="The video starts with an open box."
+    )
+    assert outcome.claim is not None and outcome.claim["status"] == "rejected"
+    assert any(
+        h["actor"] == "agent:alice" and h["to"] == "rejected" for h in outcome.claim["history"]
+    )
+    assert "The video starts with an open box." in rasa.pushed[-1]["text"]
+
+
+def test_decision_stands_when_the_customer_cannot_be_told_and_the_agent_sees_why(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    claim = file_claim(engine)
+    rasa.push_status = 503
+    outcome = service.reject(ports, claim.reference, agent="alice", reason="Too late.")
+    assert outcome.problem is not None and "not delivered" in outcome.problem
+    assert outcome.claim is not None and outcome.claim["status"] == "rejected"
+    assert "NOT delivered" in _last(outcome)["note"]
+
+
+def test_hand_back_resumes_the_assistant_and_clears_the_flag(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    claim = file_claim(engine)
+    service.take_over(ports, claim.reference, agent="alice")
+    outcome = service.hand_back(ports, claim.reference, agent="alice")
+    assert not rasa.paused("conv-1")
+    assert outcome.claim is not None and outcome.claim["needs_agent"] is False
+    assert _last(outcome)["actor"] == "agent:alice"
+    assert "back with the CSSecure assistant" in rasa.pushed[-1]["text"]
+
+
+def test_rasa_down_means_take_over_records_nothing(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    claim = file_claim(engine)
+    broken = HandoffPorts(
+        uow_factory=ports.uow_factory,
+        conversations=RasaConversations(rasa.http.url, "wrong-token", timeout_s=2),
+    )
+    with pytest.raises(RasaUnavailable, match="RASA_TOKEN"):
+        service.take_over(broken, claim.reference, agent="alice")
+    after = service.services.get_claim(ports.uow_factory, claim.reference)
+    assert len(after.history) == len(claim.history)
