@@ -601,6 +601,14 @@ class Claim:
             raise InvalidTransition("A note needs some text.")
         self._record(actor, self.status, note, at)
 
+    def add_note(self, *, actor: str, note: str, at: datetime) -> None:
+        """Record something that happened (a reply, a takeover) without a status change."""
+        if not note.strip():
+            raise InvalidTransition("A note needs some text.")
+        if not actor.strip():
+            raise InvalidTransition("Every change needs the name of who made it.")
+        self._record(actor, self.status, note, at)
+
     def add_evidence(self, item: EvidenceItem, *, actor: str, at: datetime) -> None:
         """Attach an evidence item; a claim waiting for evidence goes back to review.
 

@@ -339,6 +339,17 @@ def add_note(
     )
 
 
+def add_note(
+    uow_factory: UowFactory, reference: str, *, actor: str, note: str, now: Clock = utcnow
+) -> Claim:
+    """Append a note to the claim's history (e.g. an agent's reply to the customer)."""
+    return _change(
+        uow_factory,
+        reference,
+        lambda _, claim: claim.add_note(actor=actor, note=note, at=now()),
+    )
+
+
 def attach_evidence(
     uow_factory: UowFactory,
     store: EvidenceFileStore,
