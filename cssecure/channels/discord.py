@@ -1,0 +1,667 @@
+"""Discord channel: a discord.py bot process bridged to a custom Rasa input channel.
+
+Rasa 3.6 has no Discord channel, and a Discord bot needs a long-lived gateway connection,
+so the channel has two halves:
+
+* ``python -m cssecure.channels.discord`` (started by the stack launcher when
+  ``DISCORD_TOKEN`` is set) runs the discord.py client. It serves direct messages and the
+  one server channel ``DISCORD_CHANNEL_ID``; everything else is ignored. For each customer
+  message it answers ``/link CODE`` / ``/unlink`` itself, stores attachments as evidence
+  through the claims service, and forwards the text to Rasa; the bot's replies are sent back
+  with buttons as message components (``discord.ui.View``). A button press forwards its
+  payload.
+* :class:`DiscordInput`, mounted in Rasa through ``credentials.yml`` at
+  ``/webhooks/discord/``: ``webhook`` takes ``{"sender", "text", "metadata"}`` from the bot
+  process and returns the bot's replies (Rasa's REST channel cannot carry the metadata);
+  ``claim_ref`` tells the bot process which claim a conversation is about (for
+  attachments); ``push`` delivers an agent's message to the customer's direct messages and
+  records it in the tracker. The bot process authenticates with a key derived from the bot
+  token (``Authorization: Bearer``), ``push`` with ``RASA_TOKEN`` like the other channels.
+
+Identity: direct-message conversations are ``discord-<user id>-<mac>`` and carry the linked
+customer (``/link CODE``). Conversations in the server channel are
+``discord-<user id>@<channel id>-<mac>`` and are always anonymous: everyone in the channel
+reads the answers, so no parcel or claim details may appear there; codes and files are only
+taken in direct messages, and pushed messages (agents' replies, decisions) always go to
+direct messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+import aiohttp
+import discord
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from cssecure.channels.chat import (
+    AccountsUnavailable,
+    ChatServices,
+    agent_from_app,
+    bearer_matches,
+    conversation_claim_ref,
+    push_body,
+    record_agent_message,
+)
+from cssecure.channels.common import (
+    MAX_MESSAGE_CHARS,
+    TOO_LONG_REPLY,
+    bot_command,
+    channel_metadata,
+    conversation_id,
+    customer_text,
+    external_id_of,
+    split_text,
+)
+from cssecure.channels.evidence import (
+    DISCORD_MAX_FILE_BYTES,
+    EvidenceNotStored,
+    evidence_kind,
+    inform_message,
+)
+from cssecure.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "discord"
+DEFAULT_API_URL = "https://discord.com/api/v10"
+DISCORD_TEXT_LIMIT = 2000
+CUSTOM_ID_LIMIT = 100
+BUTTONS_PER_MESSAGE = 25  # 5 rows of 5
+PAYLOAD_PREFIX = "cs:"  # custom_id of a button that sends its payload
+TITLE_PREFIX = "cst:"  # payload too long for a custom_id: the title is sent as text
+RASA_TIMEOUT_S = 60
+
+LINK_IN_PRIVATE = (
+    "For your security, link codes only work in a direct message to me. That code was seen "
+    "in this channel: get a new one on the website and send it to me privately."
+)
+FILES_IN_PRIVATE = (
+    "Please send evidence files to me in a direct message: this channel is public. "
+    "Your file was not stored."
+)
+FILE_TOO_BIG = "That file is larger than 25 MB. Please send a shorter or compressed version."
+RASA_UNAVAILABLE = (
+    "Sorry, I cannot answer right now. Please send your message again in a few minutes."
+)
+
+
+class DiscordNotConfigured(RuntimeError):
+    """DISCORD_TOKEN is missing."""
+
+
+def _derived(settings: Settings, purpose: str) -> str:
+    if not settings.discord_token:
+        raise DiscordNotConfigured("Discord needs DISCORD_TOKEN in the environment.")
+    return hmac.new(settings.discord_token.encode(), purpose.encode(), hashlib.sha256).hexdigest()
+
+
+def conversation_secret(settings: Settings) -> str:
+    """The key of Discord conversation ids (derived from the bot token, never sent)."""
+    return _derived(settings, "cssecure-discord-conversations")
+
+
+def bridge_key(settings: Settings) -> str:
+    """The key the bot process shows Rasa's Discord input channel."""
+    return _derived(settings, "cssecure-discord-bridge")
+
+
+def dm_conversation(user_id: int | str, settings: Settings) -> str:
+    """The conversation of a user's direct messages with the bot."""
+    return conversation_id(CHANNEL, str(int(user_id)), conversation_secret(settings))
+
+
+def channel_conversation(user_id: int | str, channel_id: int | str, settings: Settings) -> str:
+    """The (anonymous) conversation of a user in the configured server channel."""
+    return conversation_id(
+        CHANNEL, f"{int(user_id)}@{int(channel_id)}", conversation_secret(settings)
+    )
+
+
+def user_of(conversation: str, settings: Settings) -> int | None:
+    """The Discord user of a genuine Discord conversation id, else None."""
+    external = external_id_of(conversation, CHANNEL, conversation_secret(settings))
+    if external is None:
+        return None
+    return int(external.split("@", 1)[0])
+
+
+# --- buttons as components -----------------------------------------------------------------
+
+
+def custom_id_for(button: Mapping[str, Any]) -> str:
+    """A button's ``custom_id``: its payload, or its title when the payload is too long."""
+    payload = str(button.get("payload", ""))
+    if payload and len(PAYLOAD_PREFIX + payload) <= CUSTOM_ID_LIMIT:
+        return PAYLOAD_PREFIX + payload
+    return (TITLE_PREFIX + str(button.get("title", "")))[:CUSTOM_ID_LIMIT]
+
+
+def text_for_custom_id(custom_id: str) -> str | None:
+    """What a pressed button sends to Rasa, or None for a component that is not ours."""
+    if custom_id.startswith(TITLE_PREFIX):
+        return customer_text(custom_id[len(TITLE_PREFIX):]) or None
+    if custom_id.startswith(PAYLOAD_PREFIX):
+        return custom_id[len(PAYLOAD_PREFIX):] or None
+    return None
+
+
+def buttons_view(buttons: Sequence[Mapping[str, Any]]) -> discord.ui.View | None:
+    """A ``discord.ui.View`` with one button per Rasa button (needs a running event loop).
+
+    The view is stopped before it is sent: presses are handled by the client's
+    ``on_interaction`` from the ``custom_id`` alone, so buttons keep working after a restart
+    and no view is kept in memory per message.
+    """
+    if not buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for button in buttons[:BUTTONS_PER_MESSAGE]:
+        view.add_item(
+            discord.ui.Button(
+                label=str(button.get("title", ""))[:80] or "…",
+                custom_id=custom_id_for(button),
+                style=discord.ButtonStyle.primary,
+            )
+        )
+    view.stop()
+    return view
+
+
+def message_custom_ids(message: Any) -> set[str]:
+    """The ``custom_id`` of every button on a message."""
+    found: set[str] = set()
+    for row in getattr(message, "components", None) or []:
+        for child in getattr(row, "children", None) or []:
+            custom_id = getattr(child, "custom_id", None)
+            if isinstance(custom_id, str):
+                found.add(custom_id)
+    return found
+
+
+async def send_replies(channel: Any, replies: Sequence[Mapping[str, Any]]) -> None:
+    """Send Rasa's replies (``CollectingOutputChannel`` messages) to a Discord channel."""
+    for reply in replies:
+        text = str(reply.get("text") or "")
+        for key in ("image", "attachment"):
+            if reply.get(key):
+                text = f"{text}\n{reply[key]}".strip()
+        buttons = reply.get("buttons") or []
+        parts = split_text(text, DISCORD_TEXT_LIMIT) or ([""] if buttons else [])
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            view = buttons_view(buttons) if last else None
+            if view is not None:
+                await channel.send(part or "Please choose:", view=view)
+            elif part:
+                await channel.send(part)
+
+
+# --- the Rasa side -------------------------------------------------------------------------
+
+
+class DiscordInput(InputChannel):
+    """Rasa input channel for the Discord bot process (``credentials.yml``:
+    ``cssecure.channels.discord.DiscordInput:`` with no values; they come from the
+    environment)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        """Build from the environment; ``credentials`` only names the channel."""
+        return cls(Settings.from_env())
+
+    def __init__(self, settings: Settings) -> None:
+        """Create the channel; keys come from ``settings``."""
+        self.settings = settings
+
+    @property
+    def configured(self) -> bool:
+        """True when the bot token is set."""
+        return bool(self.settings.discord_token)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Routes under ``/webhooks/discord/``: ``webhook``, ``claim_ref``, ``push``."""
+        bp = Blueprint("cssecure_discord_webhook", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self.configured else "not configured"})
+
+        def refusal(request: Request) -> HTTPResponse | None:
+            if not self.configured:
+                return response.json({"error": "Discord is not configured."}, status=503)
+            if not bearer_matches(request.headers.get("Authorization"), bridge_key(self.settings)):
+                return response.json({"error": "Not authorised."}, status=401)
+            return None
+
+        def genuine_sender(body: Any) -> str | None:
+            sender = body.get("sender") if isinstance(body, dict) else None
+            if isinstance(sender, str) and user_of(sender, self.settings) is not None:
+                return sender
+            return None
+
+        @bp.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            refused = refusal(request)
+            if refused:
+                return refused
+            body = request.json if request.body else None
+            if not isinstance(body, dict):
+                return response.json({"error": "A JSON object is required."}, status=400)
+            sender = genuine_sender(body)
+            text = body.get("text")
+            if sender is None or not isinstance(text, str) or not text:
+                return response.json({"error": "sender and text are required."}, status=400)
+            metadata = body.get("metadata")
+            customer = metadata.get("customer_id") if isinstance(metadata, dict) else None
+            # Only DM conversations may carry a customer (see the module docstring).
+            if "@" in (external_id_of(sender, CHANNEL, conversation_secret(self.settings)) or ""):
+                customer = None
+            collector = CollectingOutputChannel()
+            await on_new_message(
+                UserMessage(
+                    text,
+                    collector,
+                    sender,
+                    input_channel=CHANNEL,
+                    metadata=channel_metadata(
+                        CHANNEL, customer if isinstance(customer, str) else None
+                    ),
+                )
+            )
+            return response.json({"messages": collector.messages})
+
+        @bp.route("/claim_ref", methods=["POST"])
+        async def claim_ref(request: Request) -> HTTPResponse:
+            refused = refusal(request)
+            if refused:
+                return refused
+            sender = genuine_sender(request.json if request.body else None)
+            if sender is None:
+                return response.json({"error": "sender is required."}, status=400)
+            ref = await conversation_claim_ref(agent_from_app(request.app), sender)
+            return response.json({"claim_ref": ref})
+
+        @bp.route("/push", methods=["POST"])
+        async def push(request: Request) -> HTTPResponse:
+            if not bearer_matches(request.headers.get("Authorization"), self.settings.rasa_token):
+                return response.json({"error": "Not authorised."}, status=401)
+            if not self.configured:
+                return response.json({"error": "Discord is not configured."}, status=503)
+            parsed = push_body(request.json if request.body else None)
+            if isinstance(parsed, str):
+                return response.json({"error": parsed}, status=400)
+            conversation, text, agent_name, buttons = parsed
+            user = user_of(conversation, self.settings)
+            if user is None:
+                return response.json({"error": "Not a Discord conversation."}, status=404)
+            try:
+                await push_discord_async(user, text, buttons, self.settings)
+            except DiscordPushFailed as exc:
+                return response.json({"error": str(exc)}, status=502)
+            recorded = await record_agent_message(
+                agent_from_app(request.app), conversation, text, agent_name, buttons
+            )
+            return response.json({"delivered": True, "recorded": recorded})
+
+        return bp
+
+
+# --- pushes through Discord's REST API -----------------------------------------------------
+
+
+class DiscordPushFailed(Exception):
+    """Discord refused a pushed message (e.g. the user does not accept direct messages)."""
+
+
+def components_json(buttons: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Discord message components (action rows of buttons) for Rasa buttons."""
+    rows: list[dict[str, Any]] = []
+    for start in range(0, min(len(buttons), BUTTONS_PER_MESSAGE), 5):
+        rows.append(
+            {
+                "type": 1,
+                "components": [
+                    {
+                        "type": 2,
+                        "style": 1,
+                        "label": str(b.get("title", ""))[:80] or "…",
+                        "custom_id": custom_id_for(b),
+                    }
+                    for b in buttons[start : start + 5]
+                ],
+            }
+        )
+    return rows
+
+
+async def push_discord_async(
+    user_id: int | str,
+    text: str,
+    buttons: Sequence[Mapping[str, Any]] | None = None,
+    settings: Settings | None = None,
+) -> None:
+    """Send ``text`` (and buttons) to a user's direct messages from outside a request.
+
+    Raises:
+        DiscordNotConfigured: no DISCORD_TOKEN.
+        DiscordPushFailed: Discord refused or could not be reached.
+    """
+    settings = settings or Settings.from_env()
+    if not settings.discord_token:
+        raise DiscordNotConfigured("Discord needs DISCORD_TOKEN in the environment.")
+    base = (settings.discord_api_url or DEFAULT_API_URL).rstrip("/")
+    headers = {"Authorization": f"Bot {settings.discord_token}"}
+    parts = split_text(text, DISCORD_TEXT_LIMIT)
+    timeout = aiohttp.ClientTimeout(total=15)
+    try:
+        async with aiohttp.ClientSession(headers=headers, timeout=timeout) as session:
+            async with session.post(
+                f"{base}/users/@me/channels", json={"recipient_id": str(int(user_id))}
+            ) as reply:
+                if reply.status != 200:
+                    raise DiscordPushFailed(f"Discord refused to open a DM ({reply.status}).")
+                dm_channel = (await reply.json())["id"]
+            for index, part in enumerate(parts):
+                body: dict[str, Any] = {"content": part}
+                if buttons and index == len(parts) - 1:
+                    body["components"] = components_json(buttons)
+                async with session.post(
+                    f"{base}/channels/{dm_channel}/messages", json=body
+                ) as reply:
+                    if reply.status != 200:
+                        raise DiscordPushFailed(f"Discord refused the message ({reply.status}).")
+    except aiohttp.ClientError as exc:
+        raise DiscordPushFailed("Discord could not be reached.") from exc
+
+
+def push_discord(
+    user_id: int | str,
+    text: str,
+    buttons: Sequence[Mapping[str, Any]] | None = None,
+    settings: Settings | None = None,
+) -> None:
+    """Blocking :func:`push_discord_async`, for scripts and worker threads."""
+    asyncio.run(push_discord_async(user_id, text, buttons, settings))
+
+
+def push_conversation(
+    conversation: str,
+    text: str,
+    buttons: Sequence[Mapping[str, Any]] | None = None,
+    settings: Settings | None = None,
+) -> bool:
+    """Push to the user of a ``discord-...`` conversation id (always to their DMs); False
+    if it is not a genuine one."""
+    settings = settings or Settings.from_env()
+    user = user_of(conversation, settings)
+    if user is None:
+        return False
+    push_discord(user, text, buttons, settings)
+    return True
+
+
+# --- the bot process -----------------------------------------------------------------------
+
+
+class RasaUnavailable(Exception):
+    """Rasa's Discord channel did not answer."""
+
+
+class RasaBridge:
+    """HTTP client of :class:`DiscordInput` (in the bot process)."""
+
+    def __init__(self, rasa_url: str, key: str) -> None:
+        """Talk to the Rasa server at ``rasa_url`` with the bridge ``key``."""
+        self.base = rasa_url.rstrip("/") + "/webhooks/discord"
+        self.key = key
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                headers={"Authorization": f"Bearer {self.key}"},
+                timeout=aiohttp.ClientTimeout(total=RASA_TIMEOUT_S),
+            )
+        return self._session
+
+    async def _post(self, route: str, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            async with self._client().post(f"{self.base}/{route}", json=body) as reply:
+                if reply.status != 200:
+                    raise RasaUnavailable(f"Rasa answered HTTP {reply.status}")
+                data = await reply.json()
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise RasaUnavailable(type(exc).__name__) from exc
+        return data if isinstance(data, dict) else {}
+
+    async def send(
+        self, sender: str, text: str, metadata: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Send a user message; returns the bot's replies."""
+        data = await self._post("webhook", {"sender": sender, "text": text, "metadata": metadata})
+        messages = data.get("messages")
+        return [m for m in messages if isinstance(m, dict)] if isinstance(messages, list) else []
+
+    async def claim_ref(self, sender: str) -> str | None:
+        """The claim the conversation is about (its ``claim_ref`` slot), if any."""
+        value = (await self._post("claim_ref", {"sender": sender})).get("claim_ref")
+        return str(value) if value else None
+
+    async def close(self) -> None:
+        """Close the HTTP session."""
+        if self._session is not None:
+            await self._session.close()
+
+
+class DiscordBridge:
+    """What the bot does with Discord messages and button presses (framework-light: takes
+    discord.py objects, or anything with the same attributes)."""
+
+    def __init__(self, settings: Settings, rasa: RasaBridge, services: ChatServices) -> None:
+        """Serve DMs and ``settings.discord_channel_id``; talk to Rasa through ``rasa``."""
+        self.settings = settings
+        self.rasa = rasa
+        self.services = services
+        self.channel_id = (
+            int(settings.discord_channel_id) if settings.discord_channel_id else None
+        )
+        self.bot_user_id: int | None = None
+
+    def conversation_of(self, user_id: int, channel: Any, guild: Any) -> str | None:
+        """The conversation of a message, or None when it is not for us."""
+        if guild is None:
+            return dm_conversation(user_id, self.settings)
+        if self.channel_id is not None and getattr(channel, "id", None) == self.channel_id:
+            return channel_conversation(user_id, self.channel_id, self.settings)
+        return None
+
+    async def handle_message(self, message: Any) -> None:
+        """Handle a message the client received (``on_message``)."""
+        author = message.author
+        if getattr(author, "bot", False) or author.id == self.bot_user_id:
+            return
+        conversation = self.conversation_of(author.id, message.channel, message.guild)
+        if conversation is None:
+            return
+        private = message.guild is None
+        text = message.content or ""
+        command = bot_command(text) if text.startswith("/") else None
+        if command is not None and command.name in ("link", "unlink"):
+            if not private:
+                with contextlib.suppress(discord.HTTPException, AttributeError):
+                    await message.delete()  # best effort: the code should not stay visible
+                await message.channel.send(LINK_IN_PRIVATE)
+                return
+            reply = await self.services.account_command(command, str(author.id))
+            if reply is not None:
+                await message.channel.send(reply.text)
+                if reply.changed:
+                    await self._forward(
+                        message.channel, conversation, author.id, "/session_start",
+                        private=True, quiet=True,
+                    )
+                return
+        if message.attachments:
+            if not private:
+                await message.channel.send(FILES_IN_PRIVATE)
+                return
+            for attachment in message.attachments:
+                await self._handle_attachment(message.channel, conversation, author.id,
+                                              attachment, text)
+            return
+        if len(text) > MAX_MESSAGE_CHARS:
+            await message.channel.send(TOO_LONG_REPLY)
+            return
+        cleaned = customer_text(text)
+        if cleaned:
+            await self._forward(message.channel, conversation, author.id, cleaned,
+                                private=private)
+
+    async def handle_interaction(self, interaction: Any) -> None:
+        """Handle a button press (``on_interaction``): acknowledge it, forward its payload."""
+        if interaction.type != discord.InteractionType.component:
+            return
+        data = interaction.data or {}
+        custom_id = data.get("custom_id") if isinstance(data, dict) else None
+        text = text_for_custom_id(custom_id) if isinstance(custom_id, str) else None
+        if text is None:
+            return
+        user = interaction.user
+        conversation = self.conversation_of(user.id, interaction.channel, interaction.guild)
+        if conversation is None:
+            return
+        await interaction.response.defer()
+        if custom_id not in message_custom_ids(interaction.message):
+            logger.warning("Refused a Discord button press that matches no button sent.")
+            return
+        await self._forward(interaction.channel, conversation, user.id, text,
+                            private=interaction.guild is None)
+
+    async def _handle_attachment(
+        self, channel: Any, conversation: str, user_id: int, attachment: Any, caption: str
+    ) -> None:
+        try:
+            if attachment.size > DISCORD_MAX_FILE_BYTES:
+                raise EvidenceNotStored(FILE_TOO_BIG)
+            customer_id = await self.services.customer_for(str(user_id))
+            try:
+                conversation_ref = await self.rasa.claim_ref(conversation)
+            except RasaUnavailable as exc:
+                raise EvidenceNotStored(RASA_UNAVAILABLE) from exc
+            reference = await self.services.claim_for_file(
+                conversation_claim_ref=conversation_ref, customer_id=customer_id,
+                caption=caption,
+            )
+            data = await attachment.read()
+            content_type = getattr(attachment, "content_type", None)
+            media = "video" if (content_type or "").startswith("video/") else (
+                "photo" if (content_type or "").startswith("image/") else "document"
+            )
+            kind = evidence_kind(media, caption, content_type)
+            evidence_id = await self.services.store_file(
+                reference=reference, kind=kind, filename=attachment.filename, data=data
+            )
+        except (EvidenceNotStored, AccountsUnavailable) as exc:
+            await channel.send(str(exc))
+            return
+        await self._forward(channel, conversation, user_id, inform_message(kind, evidence_id),
+                            private=True, customer_id=customer_id)
+
+    async def _forward(
+        self,
+        channel: Any,
+        conversation: str,
+        user_id: int,
+        text: str,
+        *,
+        private: bool,
+        quiet: bool = False,
+        customer_id: str | None | bool = False,
+    ) -> None:
+        """Send a message to Rasa and the replies back to ``channel``."""
+        try:
+            if customer_id is False:
+                customer_id = await self.services.customer_for(str(user_id)) if private else None
+        except AccountsUnavailable as exc:
+            await channel.send(str(exc))
+            return
+        assert customer_id is None or isinstance(customer_id, str)
+        try:
+            replies = await self.rasa.send(
+                conversation, text, channel_metadata(CHANNEL, customer_id)
+            )
+        except RasaUnavailable as exc:
+            logger.error("Rasa unavailable for a Discord message (%s)", exc)
+            await channel.send(RASA_UNAVAILABLE)
+            return
+        if not quiet:
+            await send_replies(channel, replies)
+
+
+class CSSecureDiscordClient(discord.Client):
+    """The discord.py client of the bot process."""
+
+    def __init__(self, bridge: DiscordBridge) -> None:
+        """Listen to direct and server messages (message content is a privileged intent)."""
+        intents = discord.Intents.default()
+        intents.message_content = True
+        super().__init__(intents=intents)
+        self.bridge = bridge
+
+    async def on_ready(self) -> None:
+        """Remember our own id (never answer ourselves)."""
+        self.bridge.bot_user_id = self.user.id if self.user else None
+        logger.info("Discord bot connected.")
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Each message the bot can see."""
+        try:
+            await self.bridge.handle_message(message)
+        except discord.HTTPException as exc:
+            logger.warning("Discord refused a reply (%s)", exc.status)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Button presses."""
+        try:
+            await self.bridge.handle_interaction(interaction)
+        except discord.HTTPException as exc:
+            logger.warning("Discord refused an interaction reply (%s)", exc.status)
+
+    async def close(self) -> None:
+        """Close the Rasa session too."""
+        await self.bridge.rasa.close()
+        await super().close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the bot until stopped; exit status 2 when DISCORD_TOKEN is not set."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = Settings.from_env()
+    if not settings.discord_token:
+        print("DISCORD_TOKEN is not set: the Discord bot is not started.", file=sys.stderr)
+        return 2
+    rasa = RasaBridge(settings.rasa_url, bridge_key(settings))
+    bridge = DiscordBridge(settings, rasa, ChatServices(CHANNEL, settings))
+    CSSecureDiscordClient(bridge).run(settings.discord_token, log_handler=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
