@@ -1,0 +1,70 @@
+"""Test data shared by the claims store tests."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from cssecure.claims.app import ClaimsApp
+from cssecure.claims.model import Parcel
+
+
+def make_parcel(**changes: Any) -> Parcel:
+    """A regular insured EMS parcel to France owned by ``cust-1``; fields may be changed."""
+    values: dict[str, Any] = {
+        "parcel_id": "P100001",
+        "customer_id": "cust-1",
+        "order_type": "agent",
+        "shipping_line": "EMS",
+        "destination_country": "FR",
+        "items_value": "800.00",
+        "shipping_fee": "200.00",
+        "insured": True,
+        "insured_value": "1000.00",
+        "weight_kg": "2.5",
+        "waterproof_selected": False,
+        "submitted_date": date(2024, 2, 1),
+        "shipped_date": date(2024, 2, 3),
+        "delivered_date": None,
+    }
+    values.update(changes)
+    for name in ("items_value", "shipping_fee", "insured_value", "weight_kg"):
+        if isinstance(values[name], str):
+            values[name] = Decimal(values[name])
+    return Parcel(**values)
+
+
+def lost_facts(**changes: Any) -> dict[str, Any]:
+    """Facts of a lost-parcel claim with carrier proof (the engine approves 1000.00)."""
+    facts: dict[str, Any] = {
+        "insured": True,
+        "order_type": "agent",
+        "shipping_line": "EMS",
+        "destination_country": "FR",
+        "items_value": "800.00",
+        "shipping_fee": "200.00",
+        "insured_value": "1000.00",
+        "submitted_date": "2024-02-01",
+        "shipped_date": "2024-02-03",
+        "delivered_date": None,
+        "report_date": "2024-03-20",
+        "loss_proof": True,
+    }
+    facts.update(changes)
+    return facts
+
+
+def file_lost(app: ClaimsApp, parcel_id: str = "P100001", **changes: Any) -> dict[str, Any]:
+    """File a lost claim for ``cust-1`` through the facade."""
+    options: dict[str, Any] = {
+        "customer_id": "cust-1",
+        "channel": "web",
+        "conversation_id": "conv-1",
+        "verified": True,
+    }
+    facts_changes = {k: v for k, v in changes.items() if k not in options}
+    options.update({k: v for k, v in changes.items() if k in options})
+    return app.file_claim(
+        parcel_id=parcel_id, claim_type="lost", facts=lost_facts(**facts_changes), **options
+    )
