@@ -33,14 +33,14 @@ from actions.parsing import (
 )
 from actions.questions import (
     CLAIM_TYPE_WORDS,
-    FACT_NAMES,
     NOT_DELIVERED,
     QUESTIONS,
     UNASKED_FACTS,
     Question,
 )
-from actions.texts import decision_text, fact_lines, format_value, parcel_found_text
+from actions.texts import decision_text, format_value, parcel_found_text, summary_text
 from cssecure.claims.errors import ClaimsError, ClaimsUnavailable
+from cssecure.policy.facts import FACT_NAMES
 
 logger = logging.getLogger(__name__)
 
@@ -105,8 +105,10 @@ def read_answer(question: Question, value: Any, answer: Answer) -> Any:
     if kind == "date":
         return parse_date(text, entities, services.today())
     if kind == "delivered":
-        return NOT_DELIVERED if value == NOT_DELIVERED else parse_delivered(
-            text, entities, services.today()
+        return (
+            NOT_DELIVERED
+            if value == NOT_DELIVERED
+            else parse_delivered(text, entities, services.today())
         )
     if kind == "choice":
         return parse_choice(text, question, entities)
@@ -131,7 +133,7 @@ def _read_country(text: str, entities: list[dict[str, Any]]) -> str:
     raw = (named[0] if named else text).strip()
     code = services.resolve_country(raw)
     if code is None:
-        raise AnswerError(f"I don't know the country \"{raw[:40]}\"; please give its English name.")
+        raise AnswerError(f'I don\'t know the country "{raw[:40]}"; please give its English name.')
     return code
 
 
@@ -153,7 +155,7 @@ def failed_answer(
         example = QUESTIONS[slot].example if slot in QUESTIONS else "yes"
         dispatcher.utter_message(
             text=(
-                f"{problem} An answer could look like this: \"{example}\". "
+                f'{problem} An answer could look like this: "{example}". '
                 "If it's easier, a person from our team can help you."
             ),
             buttons=[HANDOFF_BUTTON],
@@ -316,7 +318,7 @@ class ValidateClaimForm(FormValidationAction):
             return failed_answer(
                 "claim_confirmed",
                 "I couldn't tell which detail to change. Name it and give the right value, "
-                "for example \"shipping fee 180\" or \"delivered 2024-05-01\".",
+                'for example "shipping fee 180" or "delivered 2024-05-01".',
                 dispatcher,
                 tracker,
             ) | {"correcting": True}
@@ -434,7 +436,7 @@ class ActionAskClaimConfirmed(Action):
 
         correct_prompt = (
             "Which detail should I correct? Name it and give the right value, for example "
-            "\"shipping fee 180\" or \"delivered 2024-05-01\". Say \"stop\" to drop the claim."
+            '"shipping fee 180" or "delivered 2024-05-01". Say "stop" to drop the claim.'
         )
         if tracker.get_slot("correcting"):
             dispatcher.utter_message(text=correct_prompt)
@@ -445,8 +447,7 @@ class ActionAskClaimConfirmed(Action):
         except InvalidFacts as exc:
             dispatcher.utter_message(text=f"Something doesn't fit: {exc}\n{correct_prompt}")
             return [SlotSet("correcting", True)]
-        facts = services.known_facts(slots)
-        summary = "Here is your claim:\n" + "\n".join(fact_lines(facts))
+        summary = summary_text(services.known_facts(slots))
         decision = decision_text(assessment, services.today())
         if assessment.get("decision") == "reject":
             ask = (

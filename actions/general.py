@@ -102,8 +102,7 @@ class ActionGreet(Action):
             about = f" for parcel {parcel}" if parcel else ""
             dispatcher.utter_message(
                 text=(
-                    f"Hi again! You have an unfinished {kind} claim{about}. "
-                    "Shall we continue it?"
+                    f"Hi again! You have an unfinished {kind} claim{about}. Shall we continue it?"
                 ),
                 buttons=CONFIRM_BUTTONS,
             )
@@ -145,7 +144,7 @@ class ActionAskQuoteInsuredValue(Action):
         dispatcher.utter_message(
             text=(
                 "What value do you want to insure, in RMB? The premium is a share of the "
-                "insured value (for example \"500 rmb\")."
+                'insured value (for example "500 rmb").'
             )
         )
         return []
@@ -177,7 +176,7 @@ class ActionQuotePremium(Action):
             dispatcher.utter_message(
                 text=(
                     "I can quote any amount: just tell me the value to insure, for example "
-                    "\"how much to insure 500 rmb?\"."
+                    '"how much to insure 500 rmb?".'
                 )
             )
             return events
@@ -364,8 +363,6 @@ class ActionEvidenceReceived(Action):
         if reference:
             text = f"Thanks, I've received your {kind}; it is added to claim {reference}."
         else:
-            text = (
-                f"Thanks, I've received your {kind}. Our team will match it to your claim."
-            )
+            text = f"Thanks, I've received your {kind}. Our team will match it to your claim."
         dispatcher.utter_message(text=text)
         return []

@@ -25,12 +25,51 @@ class AnswerError(ValueError):
 
 
 _YES_WORDS = frozenset(
-    {"yes", "y", "yeah", "yep", "yup", "ya", "yea", "sure", "ok", "okay", "true", "correct",
-     "right", "i do", "i have", "have", "did", "of course", "affirmative", "si", "oui", "ja"}
+    {
+        "yes",
+        "y",
+        "yeah",
+        "yep",
+        "yup",
+        "ya",
+        "yea",
+        "sure",
+        "ok",
+        "okay",
+        "true",
+        "correct",
+        "right",
+        "i do",
+        "i have",
+        "have",
+        "did",
+        "of course",
+        "affirmative",
+        "si",
+        "oui",
+        "ja",
+    }
 )
 _NO_WORDS = frozenset(
-    {"no", "n", "nope", "nah", "not", "none", "false", "don't", "dont", "didn't", "didnt",
-     "haven't", "havent", "never", "no i don't", "nein", "non"}
+    {
+        "no",
+        "n",
+        "nope",
+        "nah",
+        "not",
+        "none",
+        "false",
+        "don't",
+        "dont",
+        "didn't",
+        "didnt",
+        "haven't",
+        "havent",
+        "never",
+        "no i don't",
+        "nein",
+        "non",
+    }
 )
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:[ ,]\d{3})+|\d+)(?:[.,](\d{1,2}))?(?![\d])")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
@@ -74,9 +113,7 @@ def parse_money(text: str, entities: Sequence[Entity]) -> str:
         AnswerError: no amount, a negative amount, or a currency other than RMB.
     """
     currencies = {c.upper() for c in entity_values(entities, "currency")}
-    foreign = currencies & _FOREIGN_CURRENCIES or {
-        c for c in ("$", "€", "£") if c in text
-    }
+    foreign = currencies & _FOREIGN_CURRENCIES or {c for c in ("$", "€", "£") if c in text}
     if foreign:
         raise AnswerError(
             "Please give the amount in RMB (yuan), as shown on your order or parcel page."
@@ -129,7 +166,7 @@ def parse_date(text: str, entities: Sequence[Entity], today: date) -> str:
     dates = entity_values(entities, "date")
     candidates = dates or [m.group(0) for m in _ISO_DATE.finditer(text)]
     if not candidates:
-        raise AnswerError("I need a date, for example 2024-03-12 or \"12 march\".")
+        raise AnswerError('I need a date, for example 2024-03-12 or "12 march".')
     try:
         value = date.fromisoformat(_pad_iso(candidates[0]))
     except ValueError as exc:
@@ -186,9 +223,7 @@ def parse_parcel_id(text: str, entities: Sequence[Entity]) -> str:
         return ids[0].strip().upper()
     match = _PARCEL_ID.search(text)
     if match is None:
-        raise AnswerError(
-            "That doesn't look like a parcel number: it is a P followed by digits."
-        )
+        raise AnswerError("That doesn't look like a parcel number: it is a P followed by digits.")
     return match.group(1).upper().replace("-", "")
 
 

@@ -14,39 +14,6 @@ AnswerKind = Literal[
     "parcel", "bool", "money", "weight", "date", "delivered", "choice", "line", "country"
 ]
 
-CLAIM_TYPES = ("damaged", "lost", "seized", "returned", "delayed")
-
-# The facts of claims-spec.md section 1, in the order of the table.
-FACT_NAMES: tuple[str, ...] = (
-    "claim_type",
-    "parcel_id",
-    "insured",
-    "order_type",
-    "shipping_line",
-    "destination_country",
-    "items_value",
-    "shipping_fee",
-    "insured_value",
-    "weight_kg",
-    "submitted_date",
-    "shipped_date",
-    "delivered_date",
-    "report_date",
-    "unboxing_video",
-    "damage_photos",
-    "damage_kind",
-    "usable_after_damage",
-    "original_packaging",
-    "waterproof_selected",
-    "affected_items_value",
-    "seizure_extent",
-    "seizure_proof",
-    "loss_proof",
-    "value_proof",
-    "biy_marked_correctly",
-    "voucher_used_before",
-)
-
 # Facts the assistant sets itself and never asks.
 UNASKED_FACTS = frozenset({"report_date"})
 
@@ -204,9 +171,9 @@ QUESTIONS: dict[str, Question] = {
         Question(
             "delivered_date",
             "delivered",
-            "On what date was the parcel delivered? Say \"not delivered\" if it hasn't "
+            'On what date was the parcel delivered? Say "not delivered" if it hasn\'t '
             "arrived. Damage must be reported within 3 days of delivery.",
-            "2024-04-02 (or \"not delivered\")",
+            '2024-04-02 (or "not delivered")',
             "Delivered",
             correction_words=("delivered", "delivery", "arrived"),
         ),

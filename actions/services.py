@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from actions.questions import FACT_NAMES, NOT_DELIVERED
+from actions.questions import NOT_DELIVERED
+from cssecure.policy.facts import FACT_NAMES
 
 if TYPE_CHECKING:
     from cssecure.claims.app import ClaimsApp
@@ -82,17 +83,25 @@ def assess_claim(slots: Mapping[str, Any]) -> dict[str, Any]:
     return dict(assess(parse_facts(known_facts(slots))).to_json())
 
 
-def quote_premium(insured_value: str, **context: str | None) -> dict[str, Any]:
+def quote_premium(
+    insured_value: str,
+    shipping_line: str | None = None,
+    destination_country: str | None = None,
+) -> dict[str, Any]:
     """The engine's premium quote (claims-spec.md section 3 JSON).
 
     Raises:
-        cssecure.policy.InvalidFacts: an impossible amount or unknown line/country.
+        cssecure.policy.InvalidFacts: an impossible amount, or a limit that needs more facts.
     """
-    from decimal import Decimal
-
     from cssecure.policy import quote
 
-    return dict(quote(Decimal(insured_value), **context).to_json())
+    return dict(
+        quote(
+            insured_value,
+            shipping_line=shipping_line,
+            destination_country=destination_country,
+        ).to_json()
+    )
 
 
 def resolve_line(text: str) -> str | None:

@@ -9,26 +9,28 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from actions.questions import CLAIM_TYPE_WORDS, FACT_LABELS, FACT_NAMES, NOT_DELIVERED, QUESTIONS
+from actions.questions import CLAIM_TYPE_WORDS, FACT_LABELS, NOT_DELIVERED, QUESTIONS
 from actions.services import REVIEW_WORKING_DAYS, decision_by
+from cssecure.policy import country_name
+from cssecure.policy.facts import FACT_NAMES
 
-_MONEY_FACTS = frozenset(
-    {"items_value", "shipping_fee", "insured_value", "affected_items_value"}
-)
-# Facts shown in "here's what I found" after a parcel lookup, in this order.
-_RECORD_FACTS = (
-    "order_type",
-    "shipping_line",
-    "destination_country",
-    "items_value",
-    "shipping_fee",
-    "insured",
-    "insured_value",
-    "weight_kg",
-    "submitted_date",
-    "shipped_date",
-    "delivered_date",
-    "waterproof_selected",
+_MONEY_FACTS = frozenset({"items_value", "shipping_fee", "insured_value", "affected_items_value"})
+# Facts the compact parcel lines cover; the summary lists the others one per line.
+_PARCEL_FACTS = frozenset(
+    {
+        "claim_type",
+        "parcel_id",
+        "shipping_line",
+        "destination_country",
+        "submitted_date",
+        "shipped_date",
+        "delivered_date",
+        "items_value",
+        "shipping_fee",
+        "insured",
+        "insured_value",
+        "report_date",
+    }
 )
 
 
@@ -61,15 +63,56 @@ def fact_lines(facts: Mapping[str, Any], names: tuple[str, ...] = FACT_NAMES) ->
     ]
 
 
+def parcel_lines(facts: Mapping[str, Any]) -> list[str]:
+    """The parcel in two short lines: where and when, then the money."""
+    where = []
+    if "shipping_line" in facts:
+        where.append(str(facts["shipping_line"]))
+    if "destination_country" in facts:
+        where.append(f"to {country_name(str(facts['destination_country']))}")
+    for name, word in (("submitted_date", "submitted"), ("shipped_date", "shipped")):
+        if facts.get(name):
+            where.append(f"{word} {facts[name]}")
+    if "delivered_date" in facts:
+        delivered = facts["delivered_date"]
+        undelivered = delivered in (None, NOT_DELIVERED)
+        where.append("not delivered" if undelivered else f"delivered {delivered}")
+    money = []
+    if "items_value" in facts:
+        money.append(f"goods {facts['items_value']} RMB")
+    if "shipping_fee" in facts:
+        money.append(f"shipping {facts['shipping_fee']} RMB")
+    if facts.get("insured") is False:
+        money.append("not insured with CSSecure")
+    elif "insured_value" in facts:
+        money.append(f"insured for {facts['insured_value']} RMB")
+    elif facts.get("insured") is True:
+        money.append("insured with CSSecure")
+    lines = [", ".join(where), ", ".join(money)]
+    return [line[0].upper() + line[1:] + "." for line in lines if line]
+
+
+def summary_text(facts: Mapping[str, Any]) -> str:
+    """The claim in a few lines: what, which parcel, then the customer's answers."""
+    kind = format_value("claim_type", facts.get("claim_type"))
+    head = f"{kind[0].upper()}{kind[1:]} claim for parcel {facts.get('parcel_id', '?')}:"
+    others = [n for n in FACT_NAMES if n in facts and n not in _PARCEL_FACTS]
+    if facts.get("order_type") != "buy_it_yourself":
+        others = [n for n in others if n not in ("order_type", "weight_kg")]
+    if facts.get("claim_type") != "damaged":
+        others = [n for n in others if n != "waterproof_selected"]
+    return "\n".join([head, *parcel_lines(facts), *fact_lines(facts, tuple(others))])
+
+
 def parcel_found_text(parcel_id: str, record: Mapping[str, Any]) -> str:
     """What the agency's record already says, so the customer isn't asked it again."""
-    lines = fact_lines(record, _RECORD_FACTS)
+    lines = parcel_lines(record)
     if not lines:
         return f"I found parcel {parcel_id}."
     return (
-        f"I found parcel {parcel_id} on your account:\n"
-        + "\n".join(lines)
-        + "\nI won't ask you for these again. If something is wrong, you can correct it "
+        f"I found parcel {parcel_id} on your account. "
+        + " ".join(lines)
+        + " I won't ask you for these again; if something is wrong, you can correct it "
         "before I file the claim."
     )
 
@@ -81,9 +124,7 @@ def decision_text(assessment: Mapping[str, Any], today: date) -> str:
     why = "".join(f"\n- {r}" for r in reasons)
     if decision == "approve":
         if assessment.get("payout_form") == "voucher":
-            head = (
-                f"Covered: you get a reshipping voucher worth {assessment['payout_rmb']} RMB."
-            )
+            head = f"Covered: you get a reshipping voucher worth {assessment['payout_rmb']} RMB."
         else:
             head = f"Covered: {assessment['payout_rmb']} RMB refunded to your account."
     elif decision == "review":

@@ -1,0 +1,99 @@
+"""Helpers for the action server tests: Trackers built in code the way the Rasa server
+sends them (events, latest message, trailing slot candidates), and result readers."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+# Demo parcels (cssecure/claims/demo_parcels.json) and their owners.
+ALICE = "demo-alice"
+BOB = "demo-bob"
+LOST_OLD = "P900001"  # alice, EMS to FR, shipped 170 days ago, not delivered
+LOST_RECENT = "P900002"  # alice, DHL to US, shipped 30 days ago
+SEIZED = "P900003"  # bob, FedEx to IT
+DAMAGED = "P900004"  # alice, EMS to NL, delivered yesterday
+
+
+def user_event(
+    text: str,
+    intent: str,
+    entities: list[dict[str, Any]] | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A ``user`` event as stored by Rasa."""
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.95},
+            "entities": entities or [],
+        },
+        "metadata": metadata or {},
+    }
+
+
+def ent(name: str, value: str) -> dict[str, Any]:
+    """An entity as the NLU component emits it (normalised value)."""
+    return {"entity": name, "value": value, "extractor": "ClaimEntityExtractor"}
+
+
+def make_tracker(
+    slots: dict[str, Any] | None = None,
+    *,
+    text: str = "",
+    intent: str = "inform",
+    entities: list[dict[str, Any]] | None = None,
+    candidates: dict[str, Any] | None = None,
+    history: list[dict[str, Any]] | None = None,
+    active_loop: str | None = None,
+    sender_id: str = "conv-1",
+) -> Tracker:
+    """A Tracker as the server sends it: ``history``, the latest user message, then the
+    slot candidates of a form validation (trailing ``slot`` events)."""
+    all_slots: dict[str, Any] = {"verified": False, "correcting": False}
+    all_slots.update(slots or {})
+    all_slots.update(candidates or {})
+    latest = user_event(text, intent, entities)
+    events = [*(history or []), latest]
+    if candidates is not None:
+        events.append({"event": "action", "name": "claim_form"})
+        events += [{"event": "slot", "name": k, "value": v} for k, v in candidates.items()]
+    return Tracker(
+        sender_id,
+        all_slots,
+        latest["parse_data"],
+        events,
+        False,
+        None,
+        {"name": active_loop} if active_loop else {},
+        "action_listen",
+    )
+
+
+def run(
+    action: Action, tracker: Tracker, domain: dict[str, Any]
+) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Run an action; returns (events, messages)."""
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, domain))
+    return events, dispatcher.messages
+
+
+def slot_events(events: list[Any]) -> dict[str, Any]:
+    """The ``slot`` events as a name -> value mapping (last one wins)."""
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def texts(messages: list[dict[str, Any]]) -> list[str]:
+    """The text of each message sent."""
+    return [m.get("text") or "" for m in messages]
+
+
+def alice(**slots: Any) -> dict[str, Any]:
+    """Slots of the verified demo customer alice on the web chat."""
+    return {"channel": "web", "customer_id": ALICE, "verified": True, **slots}
