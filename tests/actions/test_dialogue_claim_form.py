@@ -1,0 +1,373 @@
+"""The claim form's validation: parcel lookup, answers, re-prompts, switching type,
+confirmation and corrections (actions/claim.py ValidateClaimForm), on a real ClaimsApp."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from dialogue_support import (
+    ALICE,
+    DAMAGED,
+    LOST_OLD,
+    LOST_RECENT,
+    SEIZED,
+    alice,
+    ent,
+    make_tracker,
+    run,
+    slot_events,
+    texts,
+)
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.claim import ValidateClaimForm
+from actions.questions import NOT_DELIVERED
+from cssecure.claims.app import ClaimsApp
+
+TODAY = date.today()
+
+
+def _day(days_ago: int) -> str:
+    return (TODAY - timedelta(days=days_ago)).isoformat()
+
+
+def _lost_recent_slots(**extra: Any) -> dict[str, Any]:
+    """Alice's lost claim on P900002 after the lookup (30 days since shipping)."""
+    return alice(
+        claim_type="lost",
+        report_date=TODAY.isoformat(),
+        parcel_id=LOST_RECENT,
+        parcel_looked_up=LOST_RECENT,
+        insured=True,
+        order_type="agent",
+        shipping_line="DHL",
+        destination_country="US",
+        items_value="400.00",
+        shipping_fee="100.00",
+        insured_value="500.00",
+        weight_kg="1.2",
+        waterproof_selected=False,
+        submitted_date=_day(32),
+        shipped_date=_day(30),
+        delivered_date=NOT_DELIVERED,
+        **extra,
+    )
+
+
+def test_known_parcel_fills_the_agencys_facts_and_asks_only_what_is_left(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        alice(claim_type="lost", report_date=TODAY.isoformat()),
+        text="my parcel P900002 is lost",
+        intent="report_lost",
+        entities=[ent("parcel_id", LOST_RECENT)],
+        candidates={"parcel_id": LOST_RECENT},
+    )
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events) == {
+        "parcel_id": LOST_RECENT,
+        "failed_slot": None,
+        "failed_attempts": None,
+        "parcel_looked_up": LOST_RECENT,
+        "insured": True,
+        "order_type": "agent",
+        "shipping_line": "DHL",
+        "destination_country": "US",
+        "items_value": "400.00",
+        "shipping_fee": "100.00",
+        "insured_value": "500.00",
+        "weight_kg": "1.2",
+        "waterproof_selected": False,
+        "submitted_date": _day(32),
+        "shipped_date": _day(30),
+        "delivered_date": NOT_DELIVERED,
+        # 30 days after shipping, only carrier proof can make it a lost parcel
+        "requested_slot": "loss_proof",
+    }
+    assert texts(messages) == [
+        f"I found parcel {LOST_RECENT} on your account. DHL, to United States, submitted "
+        f"{_day(32)}, shipped {_day(30)}, not delivered. Goods 400.00 RMB, shipping 100.00 "
+        "RMB, insured for 500.00 RMB. I won't ask you for these again; if something is "
+        "wrong, you can correct it before I file the claim."
+    ]
+
+
+def test_parcel_of_another_customer_is_not_found_and_the_second_failure_offers_a_person(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    slots = alice(claim_type="seized", report_date=TODAY.isoformat())
+    first = make_tracker(slots, text=SEIZED, candidates={"parcel_id": SEIZED})
+    events, messages = run(ValidateClaimForm(), first, domain)
+    assert slot_events(events) == {
+        "parcel_id": None,
+        "failed_slot": "parcel_id",
+        "failed_attempts": 1.0,
+        "requested_slot": "parcel_id",
+    }
+    assert texts(messages) == [
+        f"I can't find parcel {SEIZED} on your account. Please check the number on your "
+        "parcel page."
+    ]
+    assert "buttons" not in messages[0] or not messages[0]["buttons"]
+
+    slots.update(failed_slot="parcel_id", failed_attempts=1.0)
+    second = make_tracker(slots, text="P999999", candidates={"parcel_id": "P999999"})
+    events, messages = run(ValidateClaimForm(), second, domain)
+    assert slot_events(events)["failed_attempts"] == 2.0
+    assert texts(messages) == [
+        "I can't find parcel P999999 on your account. Please check the number on your "
+        'parcel page. An answer could look like this: "P100001". If it\'s easier, a person '
+        "from our team can help you."
+    ]
+    assert messages[0]["buttons"] == [{"title": "Talk to a person", "payload": "/human_handoff"}]
+
+
+def test_anonymous_customer_is_asked_the_facts_the_agency_would_know(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        {"claim_type": "damaged", "report_date": TODAY.isoformat()},
+        text=DAMAGED,
+        candidates={"parcel_id": DAMAGED},
+    )
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events) == {
+        "parcel_id": DAMAGED,
+        "failed_slot": None,
+        "failed_attempts": None,
+        "parcel_looked_up": DAMAGED,
+        "requested_slot": "insured",
+    }
+    assert "not logged in" in texts(messages)[0]
+
+
+def test_unverified_customer_id_is_treated_as_anonymous(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        {
+            "customer_id": ALICE,
+            "verified": False,
+            "claim_type": "lost",
+            "report_date": TODAY.isoformat(),
+        },
+        text=LOST_OLD,
+        candidates={"parcel_id": LOST_OLD},
+    )
+    events, _ = run(ValidateClaimForm(), tracker, domain)
+    assert "insured" not in slot_events(events)
+    assert slot_events(events)["requested_slot"] == "insured"
+
+
+def test_parcel_records_down_means_asking_instead_of_failing(
+    unavailable_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        alice(claim_type="lost", report_date=TODAY.isoformat()),
+        text=LOST_OLD,
+        candidates={"parcel_id": LOST_OLD},
+    )
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events)["parcel_id"] == LOST_OLD
+    assert slot_events(events)["requested_slot"] == "insured"
+    assert texts(messages)[0] == (
+        "I can't reach our parcel records right now, so I'll ask you for the parcel's "
+        "details myself."
+    )
+
+
+def test_proof_of_loss_answered_yes_settles_the_claim(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    text = "yes the carrier sent me a confirmation"
+    tracker = make_tracker(
+        _lost_recent_slots(requested_slot="loss_proof"),
+        text=text,
+        intent="affirm",
+        candidates={"loss_proof": text},
+    )
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events) == {
+        "loss_proof": True,
+        "failed_slot": None,
+        "failed_attempts": None,
+        "requested_slot": "claim_confirmed",
+    }
+    assert messages == []
+
+
+def test_evidence_file_answers_the_evidence_question(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    text = '/inform{"evidence_kind": "unboxing_video", "evidence_id": "ev-1"}'
+    tracker = make_tracker(
+        alice(claim_type="damaged", parcel_id=DAMAGED, parcel_looked_up=DAMAGED),
+        text=text,
+        entities=[ent("evidence_kind", "unboxing_video"), ent("evidence_id", "ev-1")],
+        candidates={"unboxing_video": text},
+    )
+    events, _ = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events)["unboxing_video"] is True
+
+
+def test_unclear_answer_is_re_asked_with_the_reason(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        _lost_recent_slots(requested_slot="loss_proof"),
+        text="hmm the parcel was blue",
+        candidates={"loss_proof": "hmm the parcel was blue"},
+    )
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events) == {
+        "loss_proof": None,
+        "failed_slot": "loss_proof",
+        "failed_attempts": 1.0,
+        "requested_slot": "loss_proof",
+    }
+    assert texts(messages) == ["I need a yes or a no here."]
+
+
+def test_a_stored_amount_is_not_overwritten_by_an_amount_in_the_latest_message(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    # At form activation the server revalidates every prefilled fact with the latest
+    # message in the tracker: its entities must not leak into the stored facts.
+    tracker = make_tracker(
+        _lost_recent_slots(),
+        text="my parcel is lost, it was 999 rmb",
+        intent="report_lost",
+        entities=[ent("amount", "999.00")],
+    )
+    validate = ValidateClaimForm().validate_shipping_fee  # type: ignore[attr-defined]
+    stored = asyncio.run(validate("100.00", CollectingDispatcher(), tracker, domain))
+    assert stored["shipping_fee"] == "100.00"
+    fresh = asyncio.run(
+        validate("my parcel is lost, it was 999 rmb", CollectingDispatcher(), tracker, domain)
+    )
+    assert fresh["shipping_fee"] == "999.00"
+
+
+def test_saying_it_is_another_claim_type_switches_and_keeps_the_facts(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    text = "actually customs seized it"
+    tracker = make_tracker(
+        _lost_recent_slots(requested_slot="loss_proof"),
+        text=text,
+        intent="report_seized",
+        candidates={"loss_proof": text},
+    )
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events) == {
+        "claim_type": "seized",
+        "claim_confirmed": None,
+        "correcting": False,
+        "loss_proof": None,
+        "requested_slot": "seizure_proof",
+    }
+    assert texts(messages) == [
+        "Understood: a seized parcel claim, not a lost parcel one. I'll keep what you've "
+        "told me and only ask what this claim still needs."
+    ]
+
+
+def test_yes_to_the_summary_confirms_and_ends_the_form(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        _lost_recent_slots(loss_proof=True, requested_slot="claim_confirmed"),
+        text="yes",
+        intent="affirm",
+        candidates={"claim_confirmed": "yes"},
+    )
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events) == {
+        "claim_confirmed": True,
+        "failed_slot": None,
+        "failed_attempts": None,
+        "requested_slot": None,
+    }
+    assert messages == []
+
+
+def test_no_to_the_summary_asks_what_to_correct(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        _lost_recent_slots(loss_proof=True, requested_slot="claim_confirmed"),
+        text="no",
+        intent="deny",
+        candidates={"claim_confirmed": "no"},
+    )
+    events, _ = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events) == {
+        "claim_confirmed": None,
+        "correcting": True,
+        "failed_slot": None,
+        "failed_attempts": None,
+        "requested_slot": "claim_confirmed",
+    }
+
+
+def test_a_correction_changes_the_named_fact(claims_app: ClaimsApp, domain: dict[str, Any]) -> None:
+    text = "the shipping fee was 120 rmb"
+    tracker = make_tracker(
+        _lost_recent_slots(loss_proof=True, correcting=True, requested_slot="claim_confirmed"),
+        text=text,
+        entities=[ent("amount", "120.00"), ent("currency", "RMB")],
+        candidates={"claim_confirmed": text},
+    )
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events) == {
+        "shipping_fee": "120.00",
+        "claim_confirmed": None,
+        "correcting": False,
+        "failed_slot": None,
+        "failed_attempts": None,
+        "requested_slot": "claim_confirmed",
+    }
+    assert texts(messages) == ["Updated: Shipping fee is now 120.00 RMB."]
+
+
+def test_a_correction_that_names_no_fact_is_re_asked(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    text = "it's all wrong"
+    tracker = make_tracker(
+        _lost_recent_slots(loss_proof=True, correcting=True, requested_slot="claim_confirmed"),
+        text=text,
+        candidates={"claim_confirmed": text},
+    )
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events)["correcting"] is True
+    assert slot_events(events)["claim_confirmed"] is None
+    assert texts(messages)[0].startswith("I couldn't tell which detail to change.")
+
+
+@pytest.mark.parametrize(
+    ("claim_type", "parcel", "first_question"),
+    [
+        ("damaged", DAMAGED, "unboxing_video"),
+        ("lost", LOST_RECENT, "loss_proof"),
+        ("lost", LOST_OLD, "claim_confirmed"),  # 170 days: lost without proof
+    ],
+)
+def test_first_question_after_the_lookup_depends_on_the_claim(
+    claims_app: ClaimsApp,
+    domain: dict[str, Any],
+    claim_type: str,
+    parcel: str,
+    first_question: str,
+) -> None:
+    tracker = make_tracker(
+        alice(claim_type=claim_type, report_date=TODAY.isoformat()),
+        text=parcel,
+        candidates={"parcel_id": parcel},
+    )
+    events, _ = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events)["requested_slot"] == first_question
