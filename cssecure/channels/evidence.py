@@ -116,7 +116,7 @@ def claim_reference_for_evidence(
         open_claims = [
             c
             for c in claims.claims_for_customer(customer_id)
-            if c.get("status") not in CLOSED_STATUSES
+            if c.get("open", c.get("status") not in CLOSED_STATUSES)
         ]
         if len(open_claims) == 1:
             return str(open_claims[0]["reference"])

@@ -236,7 +236,7 @@ def incoming_file(message: Mapping[str, Any]) -> IncomingFile | None:
         # Telegram lists the sizes of a photo from smallest to largest: keep the largest.
         best = max(
             (p for p in photos if isinstance(p, dict)),
-            key=lambda p: (p.get("file_size") or 0, p.get("width") or 0),
+            key=lambda p: ((p.get("width") or 0) * (p.get("height") or 0), p.get("file_size") or 0),
             default=None,
         )
         if best and best.get("file_id"):

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from cssecure.claims.app import ClaimsApp
 from cssecure.claims.db import upgrade
+from cssecure.claims.demo import demo_parcels
 from cssecure.settings import Settings
 
 POSTGRES_URL = os.environ.get(
@@ -82,3 +85,35 @@ def make_settings(tmp_path: Path, database_url: str, **env: str) -> Settings:
             **env,
         }
     )
+
+
+# Demo parcels: P900001 (lost, long ago: decidable) and P900002 belong to demo-alice.
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def claims_app(settings: Settings) -> ClaimsApp:
+    """The real claims service on the test's database, with the demo parcels."""
+    app = ClaimsApp.from_settings(settings)
+    app.import_parcels(demo_parcels(date.today()))
+    return app
+
+
+def file_lost_claim(
+    app: ClaimsApp, *, customer_id: str | None = "demo-alice",
+    channel: str = "telegram", conversation: str = "test-conversation",
+) -> str:
+    """File a lost-parcel claim (with carrier proof) the way the dialogue does; its reference.
+
+    A linked customer claims their demo parcel P900001; an anonymous one (who may not claim
+    a parcel on someone's account) a parcel the agency has no record of, with the same facts.
+    """
+    parcel = app.lookup_parcel("P900001", "demo-alice") or {}
+    parcel_id = "P900001" if customer_id == "demo-alice" else "PX700001"
+    facts = {k: v for k, v in parcel.items() if k not in ("parcel_id", "customer_id", "exists")}
+    facts.update(claim_type="lost", loss_proof=True, report_date=date.today().isoformat())
+    filed = app.file_claim(
+        parcel_id=parcel_id, claim_type="lost", facts=facts, customer_id=customer_id,
+        channel=channel, conversation_id=conversation, verified=customer_id is not None,
+    )
+    return str(filed["reference"])

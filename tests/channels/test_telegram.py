@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rasa.shared.core.events import SlotSet
 
 from cssecure.channels.common import conversation_id
+from cssecure.channels.evidence import NO_CLAIM_FOR_EVIDENCE
 from cssecure.channels.telegram import (
     FILE_TOO_BIG,
     PRIVATE_ONLY,
@@ -25,8 +27,16 @@ from cssecure.channels.telegram import (
 from cssecure.settings import Settings
 from cssecure.web.linking import LinkStore
 
-from .conftest import SERVICE_TOKEN, TELEGRAM_TOKEN, make_settings
-from .fakes import FakeAgent, FakeTelegramAPI, echo_reply, post_json, rasa_app, run
+from .conftest import (
+    JPEG,
+    PDF,
+    SERVICE_TOKEN,
+    TELEGRAM_TOKEN,
+    claims_app,
+    file_lost_claim,
+    make_settings,
+)
+from .fakes import FakeAgent, FakeFile, FakeTelegramAPI, echo_reply, post_json, rasa_app, run
 
 CHAT = 4242
 OTHER_CHAT = 5151
@@ -395,3 +405,154 @@ def test_a_file_over_20_mb_is_refused_with_a_clear_message_before_any_download(
     run(scenario())
     assert bot_api.sent_texts() == [FILE_TOO_BIG]
     assert bot_api.calls_to("getFile") == [] and agent.messages == []
+
+
+# --- evidence: stored through the real claims service -------------------------------------
+
+
+def file_update(kind: str, file_id: str, caption: str | None = None, update_id: int = 10,
+                file_size: int | None = None, chat: int = CHAT) -> dict[str, Any]:
+    update = text_update("", chat=chat, update_id=update_id)
+    del update["message"]["text"]
+    meta: dict[str, Any] = {"file_id": file_id, "file_unique_id": "u" + file_id}
+    if file_size is not None:
+        meta["file_size"] = file_size
+    if kind == "photo":
+        small = {"file_id": file_id + "-small", "file_unique_id": "s", "width": 90,
+                 "height": 90, "file_size": 10}
+        update["message"]["photo"] = [small, {**meta, "width": 1280, "height": 960}]
+    elif kind == "document":
+        update["message"]["document"] = {**meta, "file_name": "customs-letter.pdf",
+                                         "mime_type": "application/pdf"}
+    if caption is not None:
+        update["message"]["caption"] = caption
+    return update
+
+
+async def remember_claim(agent: FakeAgent, conversation: str, reference: str) -> None:
+    """What the dialogue does after filing: the claim_ref slot of the conversation."""
+    tracker = await agent.tracker_store.get_or_create_tracker(conversation)
+    tracker.update(SlotSet("claim_ref", reference))
+    await agent.tracker_store.save(tracker)
+
+
+def test_a_photo_is_fetched_with_getfile_stored_as_evidence_and_the_bot_is_told(
+    tmp_path: Path, database_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, database_url, bot_api)
+    app = claims_app(settings)
+    reference = file_lost_claim(app, customer_id=None, conversation=conv(settings))
+    bot_api.files["photo-1"] = FakeFile("photos/file_1.jpg", JPEG)
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await remember_claim(agent, conv(settings), reference)
+            await send(base, settings, file_update("photo", "photo-1"))
+
+    run(scenario())
+    assert [c["file_id"] for c in bot_api.calls_to("getFile")] == ["photo-1"]  # the largest
+    assert bot_api.downloads == ["photos/file_1.jpg"]
+    detail = app.claim_detail(reference)
+    assert detail is not None
+    (item,) = detail["evidence"]
+    assert (item["kind"], item["content_type"], item["source_channel"], item["size_bytes"]) == (
+        "photo", "image/jpeg", "telegram", len(JPEG))
+    (message,) = agent.messages
+    assert message.text == "/inform" + json.dumps(
+        {"evidence_kind": "photo", "evidence_id": item["evidence_id"]})
+    assert message.sender_id == conv(settings)
+
+
+def test_a_linked_customers_document_goes_to_their_only_open_claim_with_the_captions_kind(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    app = claims_app(settings)
+    reference = file_lost_claim(app, customer_id="demo-alice", conversation="web-elsewhere")
+    code = LinkStore.from_url(sqlite_url).issue_code("demo-alice").code
+    bot_api.files["doc-1"] = FakeFile("documents/file_2.pdf", PDF)
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await send(base, settings, text_update(f"/link {code}"))
+            await send(base, settings, file_update("document", "doc-1",
+                                                   caption="letter from the carrier"))
+
+    run(scenario())
+    detail = app.claim_detail(reference)
+    assert detail is not None
+    assert [(e["kind"], e["filename"]) for e in detail["evidence"]] == [
+        ("carrier_confirmation", "customs-letter.pdf")]
+    assert agent.messages[-1].metadata == {
+        "channel": "telegram", "customer_id": "demo-alice", "verified": True}
+    assert agent.messages[-1].text is not None
+    assert agent.messages[-1].text.startswith('/inform{"evidence_kind": "carrier_confirmation"')
+
+
+def test_an_anonymous_chat_cannot_attach_files_to_a_strangers_claim_by_its_reference(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    app = claims_app(settings)
+    reference = file_lost_claim(app, customer_id="demo-alice", conversation="web-elsewhere")
+    bot_api.files["photo-2"] = FakeFile("photos/file_3.jpg", JPEG)
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await send(base, settings, file_update("photo", "photo-2", caption=reference))
+
+    run(scenario())
+    assert bot_api.sent_texts() == [NO_CLAIM_FOR_EVIDENCE]
+    assert bot_api.calls_to("getFile") == [] and agent.messages == []
+    detail = app.claim_detail(reference)
+    assert detail is not None and detail["evidence"] == []
+
+
+def test_getfile_saying_over_20_mb_is_refused_and_nothing_is_downloaded(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    app = claims_app(settings)
+    reference = file_lost_claim(app, customer_id=None, conversation=conv(settings))
+    limit = 20 * 1024 * 1024
+    bot_api.files["at-limit"] = FakeFile("photos/ok.jpg", JPEG, reported_size=limit)
+    bot_api.files["over"] = FakeFile("photos/big.jpg", JPEG, reported_size=limit + 1)
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await remember_claim(agent, conv(settings), reference)
+            # No file_size in the update: only getFile tells the size.
+            await send(base, settings, file_update("photo", "over", update_id=11))
+            await send(base, settings, file_update("photo", "at-limit", update_id=12))
+
+    run(scenario())
+    assert bot_api.sent_texts()[0] == FILE_TOO_BIG
+    assert bot_api.downloads == ["photos/ok.jpg"]  # 20 MB exactly is still fetched
+    detail = app.claim_detail(reference)
+    assert detail is not None and len(detail["evidence"]) == 1
+
+
+def test_a_file_the_store_refuses_gets_its_clear_message_and_the_bot_is_not_told(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    app = claims_app(settings)
+    reference = file_lost_claim(app, customer_id=None, conversation=conv(settings))
+    bot_api.files["fake-pdf"] = FakeFile("documents/x.pdf", b"MZ\x90\x00 not a pdf at all")
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await remember_claim(agent, conv(settings), reference)
+            await send(base, settings, file_update("document", "fake-pdf"))
+
+    run(scenario())
+    (reply,) = bot_api.sent_texts()
+    assert "not stored" in reply.lower() or "not accepted" in reply.lower() or "type" in reply
+    assert agent.messages == []
+    detail = app.claim_detail(reference)
+    assert detail is not None and detail["evidence"] == []
