@@ -1,0 +1,387 @@
+"""Starting, summarising, filing, stopping and resuming a claim (actions/claim.py)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+from dialogue_support import (
+    ALICE,
+    DAMAGED,
+    LOST_OLD,
+    LOST_RECENT,
+    alice,
+    ent,
+    make_tracker,
+    run,
+    slot_events,
+    texts,
+)
+
+from actions import services
+from actions.claim import (
+    DRAFT_SLOTS,
+    ActionAbandonClaim,
+    ActionAskClaimConfirmed,
+    ActionAskStopClaim,
+    ActionFileClaim,
+    ActionKeepDraft,
+    ActionResumeClaim,
+    ActionStartClaim,
+    AskFact,
+    ValidateClaimForm,
+)
+from actions.questions import NOT_DELIVERED, QUESTIONS
+from cssecure.claims.app import ClaimsApp
+
+TODAY = date.today()
+YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+
+
+def _day(days_ago: int) -> str:
+    return (TODAY - timedelta(days=days_ago)).isoformat()
+
+
+def _lost(parcel: str = LOST_RECENT, **extra: Any) -> dict[str, Any]:
+    slots = alice(
+        claim_type="lost",
+        report_date=TODAY.isoformat(),
+        parcel_id=parcel,
+        parcel_looked_up=parcel,
+        insured=True,
+        order_type="agent",
+        shipping_line="DHL",
+        destination_country="US",
+        items_value="400.00",
+        shipping_fee="100.00",
+        insured_value="500.00",
+        submitted_date=_day(32),
+        shipped_date=_day(30),
+        delivered_date=NOT_DELIVERED,
+    )
+    return {**slots, **extra}
+
+
+def _damaged(**extra: Any) -> dict[str, Any]:
+    slots = alice(
+        claim_type="damaged",
+        report_date=TODAY.isoformat(),
+        parcel_id=DAMAGED,
+        parcel_looked_up=DAMAGED,
+        insured=True,
+        order_type="agent",
+        shipping_line="EMS",
+        destination_country="NL",
+        items_value="900.00",
+        shipping_fee="200.00",
+        insured_value="1100.00",
+        submitted_date=_day(30),
+        shipped_date=_day(28),
+        delivered_date=_day(1),
+    )
+    return {**slots, **extra}
+
+
+# ------------------------------------------------------------------ start
+
+
+def test_reporting_a_problem_starts_a_claim_dated_today(domain: dict[str, Any]) -> None:
+    tracker = make_tracker(alice(), text="my parcel is lost", intent="report_lost")
+    events, messages = run(ActionStartClaim(), tracker, domain)
+    assert slot_events(events) == {
+        "pending_confirmation": None,
+        "report_date": TODAY.isoformat(),
+        "claim_type": "lost",
+    }
+    assert texts(messages) == [
+        "I'm sorry about your lost parcel. I'll help you claim: I only ask what this claim "
+        "needs, one question at a time."
+    ]
+
+
+def test_reporting_again_resumes_the_draft_without_losing_anything(
+    domain: dict[str, Any],
+) -> None:
+    tracker = make_tracker(_lost(), text="hi my parcel is lost", intent="report_lost")
+    events, messages = run(ActionStartClaim(), tracker, domain)
+    assert slot_events(events) == {
+        "pending_confirmation": None,
+        "report_date": TODAY.isoformat(),
+    }
+    assert texts(messages) == [
+        f"Let's pick up your lost parcel claim for parcel {LOST_RECENT} where we left off."
+    ]
+
+
+def test_reporting_another_type_switches_the_draft(domain: dict[str, Any]) -> None:
+    tracker = make_tracker(_lost(), text="it was returned", intent="report_returned")
+    events, messages = run(ActionStartClaim(), tracker, domain)
+    assert slot_events(events) == {
+        "pending_confirmation": None,
+        "report_date": TODAY.isoformat(),
+        "claim_type": "returned",
+        "claim_confirmed": None,
+    }
+    assert "returned parcel claim, not a lost parcel one" in texts(messages)[0]
+
+
+# -------------------------------------------------------------------- ask
+
+
+def test_each_fact_question_says_why_and_offers_buttons_where_answers_are_fixed(
+    domain: dict[str, Any],
+) -> None:
+    for slot, question in QUESTIONS.items():
+        action = next(a for a in AskFact.__subclasses__() if a().name() == f"action_ask_{slot}")
+        events, messages = run(action(), make_tracker(_damaged()), domain)
+        assert events == []
+        assert len(messages) == 1
+        assert "?" in messages[0]["text"]
+        if question.kind == "bool":
+            assert messages[0]["buttons"] == YES_NO
+        elif question.choices:
+            assert [b["payload"] for b in messages[0]["buttons"]] == [
+                f'/inform{{"choice": "{value}"}}' for value, _, _ in question.choices
+            ]
+
+
+def test_the_unboxing_video_question_says_exactly_what_counts(domain: dict[str, Any]) -> None:
+    action = next(a for a in AskFact.__subclasses__() if a().name() == "action_ask_unboxing_video")
+    _, messages = run(action(), make_tracker(_damaged()), domain)
+    assert "begin with the sealed parcel" in messages[0]["text"]
+    assert "in frame the whole time" in messages[0]["text"]
+
+
+def test_summary_gives_the_decision_and_asks_to_file(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(_lost(loss_proof=True))
+    events, messages = run(ActionAskClaimConfirmed(), tracker, domain)
+    assert events == []
+    assert messages[0]["buttons"] == YES_NO
+    assert texts(messages) == [
+        f"Lost parcel claim for parcel {LOST_RECENT}:\n"
+        f"DHL, to United States, submitted {_day(32)}, shipped {_day(30)}, not delivered.\n"
+        "Goods 400.00 RMB, shipping 100.00 RMB, insured for 500.00 RMB.\n"
+        "- Proof of loss: yes\n\n"
+        "My assessment: Covered: 500.00 RMB refunded to your account.\nWhy:\n"
+        + "\n".join(f"- {r}" for r in services.assess_claim(_lost(loss_proof=True))["reasons"])
+        + "\n\nShall I file this claim? Say no to correct a detail first."
+    ]
+
+
+def test_summary_of_a_claim_made_too_early_gives_the_date_it_becomes_possible(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(_lost(loss_proof=False))
+    _, messages = run(ActionAskClaimConfirmed(), tracker, domain)
+    eligible_from = services.assess_claim(_lost(loss_proof=False))["eligible_from"]
+    eligible = date.fromisoformat(eligible_from)
+    assert eligible > TODAY
+    text = messages[0]["text"]
+    assert "Not covered under the CSSecure terms, as things stand." in text
+    assert f"You can claim from {eligible:%d %B %Y}." in text
+    assert "Do you still want me to file it?" in text
+
+
+def test_summary_of_a_review_says_a_person_decides_and_by_when(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    slots = _damaged(
+        unboxing_video=True,
+        damage_kind="broken",
+        damage_photos=True,
+        usable_after_damage=True,
+        affected_items_value="300.00",
+    )
+    _, messages = run(ActionAskClaimConfirmed(), make_tracker(slots), domain)
+    by = services.decision_by(TODAY)
+    assert (
+        "This one needs a person: our claims team will decide within 2 working days "
+        f"(by {by:%A %d %B %Y})." in messages[0]["text"]
+    )
+
+
+def test_facts_that_do_not_fit_together_ask_for_a_correction(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    slots = _damaged(delivered_date=_day(40), unboxing_video=False)  # before shipping
+    events, messages = run(ActionAskClaimConfirmed(), make_tracker(slots), domain)
+    assert slot_events(events) == {"correcting": True}
+    assert messages[0]["text"].startswith("Something doesn't fit: delivered_date")
+    assert "Which detail should I correct?" in messages[0]["text"]
+
+
+def test_while_correcting_the_summary_asks_only_what_to_change(domain: dict[str, Any]) -> None:
+    _, messages = run(ActionAskClaimConfirmed(), make_tracker(_lost(correcting=True)), domain)
+    assert texts(messages) == [
+        "Which detail should I correct? Name it and give the right value, for example "
+        '"shipping fee 180" or "delivered 2024-05-01". Say "stop" to drop the claim.'
+    ]
+
+
+# ------------------------------------------------------------------- file
+
+
+def test_filing_stores_the_ticket_and_gives_the_reference(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    slots = _lost(loss_proof=True, claim_confirmed=True)
+    events, messages = run(ActionFileClaim(), make_tracker(slots, sender_id="conv-9"), domain)
+    reference = slot_events(events)["claim_ref"]
+    assert re.fullmatch(r"CS-\d{4}-\d{6}", reference)
+    assert slot_events(events) == {
+        **{name: None for name in DRAFT_SLOTS},
+        "failed_slot": None,
+        "failed_attempts": None,
+        "claim_ref": reference,
+        "pending_confirmation": None,
+    }
+    assert texts(messages)[0].startswith(
+        f"Your claim is filed. Reference: {reference}.\nCovered: 500.00 RMB refunded"
+    )
+    assert texts(messages)[0].endswith(
+        f"You can send photos, the unboxing video or letters here at any time: they are "
+        f"added to {reference}."
+    )
+    ticket = claims_app.get_claim(reference, ALICE)
+    assert ticket is not None
+    assert ticket["parcel_id"] == LOST_RECENT
+    assert ticket["claim_type"] == "lost"
+    assert ticket["assessment"]["decision"] == "approve"
+
+
+def test_filing_twice_returns_the_open_ticket(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    slots = _lost(loss_proof=True, claim_confirmed=True)
+    first, _ = run(ActionFileClaim(), make_tracker(slots), domain)
+    second, messages = run(ActionFileClaim(), make_tracker(slots), domain)
+    reference = slot_events(first)["claim_ref"]
+    assert slot_events(second)["claim_ref"] == reference
+    assert texts(messages)[0].startswith(
+        f"You already have an open claim for this parcel: {reference}"
+    )
+
+
+def test_claims_service_down_keeps_every_fact_and_offers_a_retry(
+    unavailable_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    slots = _lost(loss_proof=True, claim_confirmed=True)
+    events, messages = run(ActionFileClaim(), make_tracker(slots), domain)
+    assert slot_events(events) == {"pending_confirmation": "retry_filing"}
+    assert messages[0]["buttons"] == YES_NO
+    assert "not filed yet. I've kept everything you told me." in messages[0]["text"]
+
+
+def test_nothing_is_filed_without_confirmation(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    events, messages = run(ActionFileClaim(), make_tracker(_lost(loss_proof=True)), domain)
+    assert slot_events(events) == {"pending_confirmation": None}
+    assert texts(messages) == ["There is no confirmed claim to file yet."]
+    assert claims_app.claims_for_customer(ALICE) == []
+
+
+# ------------------------------------------------------------ stop/resume
+
+
+def test_stop_pauses_the_form_and_asks_first(domain: dict[str, Any]) -> None:
+    events, messages = run(ActionAskStopClaim(), make_tracker(_lost()), domain)
+    assert events == [
+        {"event": "active_loop", "timestamp": None, "name": None},
+        {"event": "slot", "timestamp": None, "name": "requested_slot", "value": None},
+        {
+            "event": "slot",
+            "timestamp": None,
+            "name": "pending_confirmation",
+            "value": "abandon_claim",
+        },
+    ]
+    assert texts(messages) == ["Do you want to drop this claim? Nothing has been filed yet."]
+
+
+def test_confirmed_stop_drops_the_draft(domain: dict[str, Any]) -> None:
+    events, messages = run(ActionAbandonClaim(), make_tracker(_lost()), domain)
+    assert slot_events(events) == {
+        **{name: None for name in DRAFT_SLOTS},
+        "failed_slot": None,
+        "failed_attempts": None,
+        "pending_confirmation": None,
+    }
+    assert "nothing was filed" in texts(messages)[0]
+
+
+def test_resume_and_keep_only_clear_the_pending_question(domain: dict[str, Any]) -> None:
+    for action in (ActionResumeClaim(), ActionKeepDraft()):
+        events, messages = run(action, make_tracker(_lost()), domain)
+        assert slot_events(events) == {"pending_confirmation": None}
+        assert len(messages) == 1
+
+
+# ------------------------------------------------------------ the target
+
+
+def test_lost_claim_with_carrier_proof_on_a_known_parcel_takes_three_messages(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    """Target: at most 6 customer messages. Each step is what the server runs after
+    one customer message (start + form validation, then the form asks)."""
+    slots = alice()
+    customer_messages = 0
+
+    # 1. "my parcel P900002 is lost" -> start, lookup, asks for proof of loss
+    customer_messages += 1
+    first = dict(
+        text="my parcel P900002 is lost",
+        intent="report_lost",
+        entities=[ent("parcel_id", LOST_RECENT)],
+    )
+    events, _ = run(ActionStartClaim(), make_tracker(slots, **first), domain)
+    slots.update(slot_events(events))
+    events, _ = run(
+        ValidateClaimForm(),
+        make_tracker(slots, **first, candidates={"parcel_id": LOST_RECENT}),
+        domain,
+    )
+    slots.update(slot_events(events))
+    assert slots["requested_slot"] == "loss_proof"
+
+    # 2. "yes, DHL confirmed it's lost" -> summary with the decision
+    customer_messages += 1
+    text = "yes, DHL confirmed it's lost"
+    events, _ = run(
+        ValidateClaimForm(),
+        make_tracker(slots, text=text, intent="affirm", candidates={"loss_proof": text}),
+        domain,
+    )
+    slots.update(slot_events(events))
+    assert slots["requested_slot"] == "claim_confirmed"
+
+    # 3. "yes" -> filed
+    customer_messages += 1
+    events, _ = run(
+        ValidateClaimForm(),
+        make_tracker(slots, text="yes", intent="affirm", candidates={"claim_confirmed": "yes"}),
+        domain,
+    )
+    slots.update(slot_events(events))
+    assert slots["requested_slot"] is None
+    events, _ = run(ActionFileClaim(), make_tracker(slots), domain)
+    reference = slot_events(events)["claim_ref"]
+
+    assert claims_app.get_claim(reference, ALICE)["assessment"]["payout_rmb"] == "500.00"
+    assert customer_messages <= 6
+
+
+def test_old_lost_parcel_goes_straight_to_the_summary(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        alice(claim_type="lost", report_date=TODAY.isoformat()),
+        text=LOST_OLD,
+        candidates={"parcel_id": LOST_OLD},
+    )
+    events, _ = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events)["requested_slot"] == "claim_confirmed"
