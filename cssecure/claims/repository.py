@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from cssecure.claims import orm
 from cssecure.claims.errors import ConcurrentUpdate
@@ -131,15 +132,19 @@ class ClaimRepository:
     def next_reference(self, year: int) -> str:
         """Hand out the next claim reference of ``year`` (locks the year's counter)."""
         counters = orm.claim_counters
-        updated = self.connection.execute(
+        bump = (
             counters.update()
             .where(counters.c.year == year)
             .values(last_number=counters.c.last_number + 1)
         )
-        if updated.rowcount == 0:
-            # First claim of the year. Two first claims racing: one insert fails with
-            # an IntegrityError and the service retries the whole filing.
-            self.connection.execute(counters.insert().values(year=year, last_number=1))
+        if self.connection.execute(bump).rowcount == 0:
+            # First claim of the year. Another filing may create the row at the same
+            # moment: then ours fails inside a savepoint and we bump theirs instead.
+            try:
+                with self.connection.begin_nested():
+                    self.connection.execute(counters.insert().values(year=year, last_number=1))
+            except IntegrityError:
+                self.connection.execute(bump)
         number = self.connection.execute(
             sa.select(counters.c.last_number).where(counters.c.year == year)
         ).scalar_one()
