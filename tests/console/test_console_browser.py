@@ -1,0 +1,66 @@
+"""The console in a real browser (Debian's chromium via Playwright): the agent's side of a
+handoff. The customer's side (the widget showing the reply) waits for the web channel's
+browser fixture; here the customer's channel is the loopback fake's push endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from console.conftest import PASSWORD, Console
+from handoff.claims_fixtures import file_claim
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def page() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()
+
+
+def test_agent_logs_in_takes_over_replies_and_approves(console: Console, page: object) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    claim = file_claim(console.engine)
+    page.goto(f"{console.url}/console/claims/{claim.reference}")
+    # Not signed in: sent to the login page, and back to the claim afterwards.
+    page.fill("input[name=name]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("#reference")).to_have_text(claim.reference)
+
+    page.click("#take")
+    expect(page.locator(".notice")).to_contain_text("assistant is paused")
+    assert console.rasa.paused("conv-1")
+
+    page.fill("#reply-text", "Hello, could you send a photo of the handle?")
+    page.click("#reply")
+    expect(page.locator(".notice")).to_contain_text("delivered to the customer")
+    expect(page.locator("#transcript")).to_contain_text("could you send a photo of the handle?")
+
+    page.fill("#payout-rmb", "300.00")
+    page.fill("#approve-note", "goods unusable")
+    page.click("#approve")
+    expect(page.locator("#status")).to_have_text("approved")
+    expect(page.locator("#payout")).to_have_text("300.00 RMB")
+    decision = console.rasa.pushed[-1]
+    assert decision["agent_name"] == "alice" and "approved" in decision["text"]
+    expect(page.locator("#history")).to_contain_text("agent:alice")
