@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from handoff.claims_fixtures import file_claim
 
 from console.conftest import PASSWORD, Console
-from handoff.claims_fixtures import file_claim
 
 pytestmark = pytest.mark.browser
 
