@@ -356,8 +356,21 @@ _BIY_QUESTIONS: tuple[tuple[str, Condition], ...] = (
     ("biy_marked_correctly", _biy),
 )
 
+
+
+def _plan(*questions: tuple[str, Condition]) -> tuple[tuple[str, Condition], ...]:
+    """The questions in order, each fact once (its first place wins)."""
+    seen: set[str] = set()
+    ordered = []
+    for name, condition in questions:
+        if name not in seen:
+            seen.add(name)
+            ordered.append((name, condition))
+    return tuple(ordered)
+
+
 QUESTION_PLANS: dict[str, tuple[tuple[str, Condition], ...]] = {
-    "lost": (
+    "lost": _plan(
         ("insured", _always),
         ("submitted_date", _always),
         ("order_type", _always),
@@ -368,7 +381,7 @@ QUESTION_PLANS: dict[str, tuple[tuple[str, Condition], ...]] = {
         ("weight_kg", _biy),
         *_AMOUNTS,
     ),
-    "seized": (
+    "seized": _plan(
         ("insured", _always),
         ("submitted_date", _always),
         ("order_type", _always),
@@ -379,7 +392,7 @@ QUESTION_PLANS: dict[str, tuple[tuple[str, Condition], ...]] = {
         ("weight_kg", _biy),
         *_AMOUNTS,
     ),
-    "damaged": (
+    "damaged": _plan(
         ("insured", _always),
         ("submitted_date", _always),
         ("order_type", _always),
@@ -396,14 +409,14 @@ QUESTION_PLANS: dict[str, tuple[tuple[str, Condition], ...]] = {
         ("weight_kg", _biy),
         *_AMOUNTS,
     ),
-    "returned": (
+    "returned": _plan(
         ("insured", _always),
         ("submitted_date", _always),
         ("shipping_line", _always),
         ("voucher_used_before", _always),
         *_AMOUNTS,
     ),
-    "delayed": (
+    "delayed": _plan(
         ("insured", _always),
         ("submitted_date", _always),
         ("shipping_line", _always),
