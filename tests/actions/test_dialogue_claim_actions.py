@@ -333,11 +333,11 @@ def test_lost_claim_with_carrier_proof_on_a_known_parcel_takes_three_messages(
 
     # 1. "my parcel P900002 is lost" -> start, lookup, asks for proof of loss
     customer_messages += 1
-    first = dict(
-        text="my parcel P900002 is lost",
-        intent="report_lost",
-        entities=[ent("parcel_id", LOST_RECENT)],
-    )
+    first: dict[str, Any] = {
+        "text": "my parcel P900002 is lost",
+        "intent": "report_lost",
+        "entities": [ent("parcel_id", LOST_RECENT)],
+    }
     events, _ = run(ActionStartClaim(), make_tracker(slots, **first), domain)
     slots.update(slot_events(events))
     events, _ = run(
@@ -371,7 +371,8 @@ def test_lost_claim_with_carrier_proof_on_a_known_parcel_takes_three_messages(
     events, _ = run(ActionFileClaim(), make_tracker(slots), domain)
     reference = slot_events(events)["claim_ref"]
 
-    assert claims_app.get_claim(reference, ALICE)["assessment"]["payout_rmb"] == "500.00"
+    claim = claims_app.get_claim(reference, ALICE)
+    assert claim is not None and claim["assessment"]["payout_rmb"] == "500.00"
     assert customer_messages <= 6
 
 

@@ -1,0 +1,296 @@
+"""Session start, greeting, quotes, claim status, handoff, fallback and evidence
+(actions/general.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Any
+
+from dialogue_support import (
+    ALICE,
+    BOB,
+    LOST_OLD,
+    alice,
+    ent,
+    make_tracker,
+    run,
+    slot_events,
+    texts,
+    user_event,
+)
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.claim import HANDOFF_BUTTON
+from actions.general import (
+    ActionAskQuoteInsuredValue,
+    ActionCheckClaimStatus,
+    ActionEvidenceReceived,
+    ActionFallback,
+    ActionGreet,
+    ActionHumanHandoff,
+    ActionQuotePremium,
+    ActionSessionStart,
+    ValidateQuoteForm,
+)
+from cssecure.claims.app import ClaimsApp
+
+TODAY = date.today()
+
+
+def _file_lost_claim(app: ClaimsApp, customer: str = ALICE) -> str:
+    record = app.lookup_parcel(LOST_OLD, customer)
+    assert record is not None
+    result = app.file_claim(
+        parcel_id=LOST_OLD,
+        claim_type="lost",
+        facts={
+            **record,
+            "claim_type": "lost",
+            "report_date": TODAY.isoformat(),
+        },
+        customer_id=customer,
+        channel="web",
+        conversation_id="conv-0",
+        verified=True,
+    )
+    return str(result["reference"])
+
+
+# ----------------------------------------------------------- session start
+
+
+def test_session_start_copies_channel_metadata_and_keeps_the_draft(
+    domain: dict[str, Any],
+) -> None:
+    tracker = make_tracker(
+        {
+            "claim_type": "lost",
+            "parcel_id": LOST_OLD,
+            "requested_slot": "loss_proof",
+            "session_started_metadata": {
+                "channel": "telegram",
+                "customer_id": ALICE,
+                "verified": True,
+            },
+        }
+    )
+    events, messages = run(ActionSessionStart(), tracker, domain)
+    assert [e["event"] for e in events] == ["session_started"] + ["slot"] * 7 + ["action"]
+    slots = slot_events(events)
+    assert slots == {
+        "verified": True,
+        "correcting": False,
+        "claim_type": "lost",
+        "parcel_id": LOST_OLD,
+        "channel": "telegram",
+        "customer_id": ALICE,
+    }
+    assert events[-1]["name"] == "action_listen"
+    assert messages == []
+
+
+def test_session_start_never_trusts_an_unverified_or_unknown_identity(
+    domain: dict[str, Any],
+) -> None:
+    tracker = make_tracker(
+        {"session_started_metadata": {"channel": "fax", "customer_id": BOB, "verified": "yes"}}
+    )
+    events, _ = run(ActionSessionStart(), tracker, domain)
+    slots = slot_events(events)
+    assert slots["channel"] is None
+    assert slots["customer_id"] == BOB
+    assert slots["verified"] is False
+
+
+# ------------------------------------------------------------------ greet
+
+
+def test_greeting_offers_to_continue_a_draft(domain: dict[str, Any]) -> None:
+    tracker = make_tracker(alice(claim_type="lost", parcel_id=LOST_OLD), intent="greet")
+    events, messages = run(ActionGreet(), tracker, domain)
+    assert slot_events(events) == {"pending_confirmation": "resume_claim"}
+    assert texts(messages) == [
+        f"Hi again! You have an unfinished lost parcel claim for parcel {LOST_OLD}. "
+        "Shall we continue it?"
+    ]
+
+
+def test_greeting_without_a_draft_says_what_the_assistant_does(domain: dict[str, Any]) -> None:
+    events, messages = run(ActionGreet(), make_tracker(alice(), intent="greet"), domain)
+    assert events == []
+    assert texts(messages)[0].startswith("Hi! I'm the CSSecure claims assistant.")
+
+
+# ------------------------------------------------------------------ quote
+
+
+def test_quote_from_the_amount_in_the_message(domain: dict[str, Any]) -> None:
+    tracker = make_tracker(
+        text="how much to insure 500 rmb",
+        intent="quote_premium",
+        entities=[ent("amount", "500.00"), ent("currency", "RMB")],
+    )
+    events, messages = run(ActionQuotePremium(), tracker, domain)
+    assert slot_events(events) == {"quote_insured_value": None}
+    assert texts(messages) == [
+        "Insuring 500.00 RMB costs 15.00 RMB. You choose insurance when you submit the "
+        "parcel to ship."
+    ]
+
+
+def test_quote_from_the_quote_form(domain: dict[str, Any]) -> None:
+    tracker = make_tracker({"quote_insured_value": "200.00"}, text="200", intent="inform")
+    _, messages = run(ActionQuotePremium(), tracker, domain)
+    assert texts(messages)[0].startswith("Insuring 200.00 RMB costs 6.00 RMB.")
+
+
+def test_quote_at_the_maximum_and_one_cent_over(domain: dict[str, Any]) -> None:
+    at_limit = make_tracker({"quote_insured_value": "10000.00"}, intent="quote_premium")
+    _, messages = run(ActionQuotePremium(), at_limit, domain)
+    assert texts(messages)[0].startswith("Insuring 10000.00 RMB costs 300.00 RMB.")
+    over = make_tracker({"quote_insured_value": "10000.01"}, intent="quote_premium")
+    _, messages = run(ActionQuotePremium(), over, domain)
+    assert texts(messages)[0].startswith(
+        "10000.01 RMB can't be insured: the most you can insure is 10000.00 RMB."
+    )
+
+
+def test_quote_without_an_amount_during_a_claim_says_how_to_ask(domain: dict[str, Any]) -> None:
+    tracker = make_tracker(text="how much is the insurance", intent="quote_premium")
+    events, messages = run(ActionQuotePremium(), tracker, domain)
+    assert slot_events(events) == {"quote_insured_value": None}
+    assert 'for example "how much to insure 500 rmb?"' in texts(messages)[0]
+
+
+def test_quote_form_reads_and_refuses_amounts(domain: dict[str, Any]) -> None:
+    validate = ValidateQuoteForm().validate_quote_insured_value
+    good = make_tracker(text="about 750 yuan", entities=[ent("amount", "750.00")])
+    result = asyncio.run(validate("about 750 yuan", CollectingDispatcher(), good, domain))
+    assert result == {"quote_insured_value": "750.00", "failed_slot": None, "failed_attempts": None}
+    bad = make_tracker(text="a lot")
+    dispatcher = CollectingDispatcher()
+    result = asyncio.run(validate("a lot", dispatcher, bad, domain))
+    assert result == {
+        "quote_insured_value": None,
+        "failed_slot": "quote_insured_value",
+        "failed_attempts": 1.0,
+    }
+    assert texts(dispatcher.messages) == ["I need an amount in RMB, written as a number."]
+    _, messages = run(ActionAskQuoteInsuredValue(), bad, domain)
+    assert "What value do you want to insure, in RMB?" in texts(messages)[0]
+
+
+# ----------------------------------------------------------------- status
+
+
+def test_status_needs_a_logged_in_customer(claims_app: ClaimsApp, domain: dict[str, Any]) -> None:
+    _file_lost_claim(claims_app)
+    tracker = make_tracker({"customer_id": ALICE, "verified": False}, intent="check_claim_status")
+    events, messages = run(ActionCheckClaimStatus(), tracker, domain)
+    assert events == []
+    assert "only show claims to a logged-in customer" in texts(messages)[0]
+    assert "CS-" not in texts(messages)[0]
+
+
+def test_status_lists_only_the_customers_own_claims(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    reference = _file_lost_claim(claims_app)
+    _, messages = run(ActionCheckClaimStatus(), make_tracker(alice()), domain)
+    claim = claims_app.get_claim(reference, ALICE)
+    assert claim is not None
+    status = claim["status"].replace("_", " ")
+    assert texts(messages) == [f"Your claims:\n- {reference}: lost parcel {LOST_OLD}, {status}"]
+
+    bob = make_tracker({"customer_id": BOB, "verified": True})
+    _, messages = run(ActionCheckClaimStatus(), bob, domain)
+    assert texts(messages) == ["You have no claims with us yet."]
+
+    asks_for_alices = make_tracker(
+        {"customer_id": BOB, "verified": True}, entities=[ent("claim_ref", reference)]
+    )
+    _, messages = run(ActionCheckClaimStatus(), asks_for_alices, domain)
+    assert texts(messages) == [f"I can't find claim {reference} on your account."]
+
+
+def test_status_when_the_claims_service_is_down(
+    unavailable_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    _, messages = run(ActionCheckClaimStatus(), make_tracker(alice()), domain)
+    assert texts(messages) == [
+        "I can't reach our claims system right now. Please try again in a few minutes."
+    ]
+
+
+# ---------------------------------------------------------------- handoff
+
+
+def test_handoff_flags_the_claim_and_pauses_the_assistant(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    reference = _file_lost_claim(claims_app)
+    tracker = make_tracker(
+        alice(claim_ref=reference), text="i want a human", intent="human_handoff"
+    )
+    events, messages = run(ActionHumanHandoff(), tracker, domain)
+    assert events == [
+        {"event": "active_loop", "timestamp": None, "name": None},
+        {"event": "slot", "timestamp": None, "name": "requested_slot", "value": None},
+        {"event": "slot", "timestamp": None, "name": "pending_confirmation", "value": None},
+        {"event": "pause", "timestamp": None},
+    ]
+    assert "asked a person from our support team to take over" in texts(messages)[0]
+    claim = claims_app.get_claim(reference, ALICE)
+    assert claim is not None and claim["needs_agent"] is True
+
+
+def test_handoff_without_the_claims_service_does_not_pause(
+    unavailable_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    events, messages = run(ActionHumanHandoff(), make_tracker(intent="human_handoff"), domain)
+    assert events == []
+    assert "can't reach our support team's queue" in texts(messages)[0]
+
+
+# --------------------------------------------------------------- fallback
+
+
+def test_first_miss_is_honest_and_says_what_works(domain: dict[str, Any]) -> None:
+    _, messages = run(
+        ActionFallback(), make_tracker(text="whats the weather", intent="out_of_scope"), domain
+    )
+    assert texts(messages)[0].startswith("That's not something I can help with, sorry.")
+    assert "buttons" not in messages[0] or not messages[0]["buttons"]
+    _, messages = run(ActionFallback(), make_tracker(text="asdf", intent="nlu_fallback"), domain)
+    assert texts(messages)[0].startswith("Sorry, I didn't understand that.")
+
+
+def test_second_miss_in_a_row_offers_a_person(domain: dict[str, Any]) -> None:
+    history = [user_event("blorp", "nlu_fallback"), {"event": "bot", "text": "Sorry"}]
+    tracker = make_tracker(text="zzz", intent="out_of_scope", history=history)
+    _, messages = run(ActionFallback(), tracker, domain)
+    assert texts(messages)[0].startswith("I'm still not getting it, sorry.")
+    assert messages[0]["buttons"] == [HANDOFF_BUTTON]
+
+
+def test_a_miss_after_an_understood_message_is_a_first_miss(domain: dict[str, Any]) -> None:
+    history = [user_event("blorp", "nlu_fallback"), user_event("hi", "greet")]
+    tracker = make_tracker(text="zzz", intent="nlu_fallback", history=history)
+    _, messages = run(ActionFallback(), tracker, domain)
+    assert texts(messages)[0].startswith("Sorry, I didn't understand that.")
+
+
+# --------------------------------------------------------------- evidence
+
+
+def test_evidence_after_filing_is_acknowledged_with_the_reference(domain: dict[str, Any]) -> None:
+    tracker = make_tracker(
+        alice(claim_ref="CS-2026-000042"),
+        entities=[ent("evidence_kind", "customs_letter"), ent("evidence_id", "e1")],
+    )
+    events, messages = run(ActionEvidenceReceived(), tracker, domain)
+    assert events == []
+    assert texts(messages) == [
+        "Thanks, I've received your customs letter; it is added to claim CS-2026-000042."
+    ]
