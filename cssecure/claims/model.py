@@ -590,18 +590,6 @@ class Claim:
         self._record(actor, self.status, f"handed back: {note}".strip(), at)
 
     def add_note(self, *, actor: str, note: str, at: datetime) -> None:
-        """Record what a person did that changes no status (an agent took over, replied).
-
-        Raises:
-            InvalidTransition: no actor or an empty note.
-        """
-        if not actor.strip():
-            raise InvalidTransition("Every change needs the name of who made it.")
-        if not note.strip():
-            raise InvalidTransition("A note needs some text.")
-        self._record(actor, self.status, note, at)
-
-    def add_note(self, *, actor: str, note: str, at: datetime) -> None:
         """Record something that happened (a reply, a takeover) without a status change."""
         if not note.strip():
             raise InvalidTransition("A note needs some text.")

@@ -331,17 +331,6 @@ def hand_back(
 def add_note(
     uow_factory: UowFactory, reference: str, *, actor: str, note: str, now: Clock = utcnow
 ) -> Claim:
-    """Record in the claim's history what a person did without changing its status."""
-    return _change(
-        uow_factory,
-        reference,
-        lambda _, claim: claim.add_note(actor=actor, note=note, at=now()),
-    )
-
-
-def add_note(
-    uow_factory: UowFactory, reference: str, *, actor: str, note: str, now: Clock = utcnow
-) -> Claim:
     """Append a note to the claim's history (e.g. an agent's reply to the customer)."""
     return _change(
         uow_factory,
