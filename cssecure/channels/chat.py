@@ -238,6 +238,35 @@ async def record_agent_message(
     return True
 
 
+async def store_session_metadata(
+    agent: Any, conversation_id: str, metadata: dict[str, Any]
+) -> bool:
+    """Put new channel metadata where ``action_session_start`` reads it, before the channel
+    sends ``/session_start`` after ``/link`` or ``/unlink``.
+
+    Rasa fills the ``session_started_metadata`` slot only when it starts a session by itself
+    (a new or expired conversation), not for an explicit ``/session_start``.
+
+    Returns:
+        False when the conversation has no tracker yet (or there is no agent): its first
+        message will start a session with the new metadata anyway, nothing to refresh.
+    """
+    from rasa.shared.core.constants import SESSION_START_METADATA_SLOT
+    from rasa.shared.core.events import SlotSet
+
+    store = getattr(agent, "tracker_store", None)
+    locks = getattr(agent, "lock_store", None)
+    if store is None or locks is None:
+        return False
+    async with locks.lock(conversation_id):
+        tracker = await store.retrieve(conversation_id)
+        if tracker is None:
+            return False
+        tracker.update(SlotSet(SESSION_START_METADATA_SLOT, metadata))
+        await store.save(tracker)
+    return True
+
+
 def push_body(body: Any) -> tuple[str, str, str | None, list[dict[str, str]]] | str:
     """Validate a push request ``{"conversation_id", "text", "agent_name"?, "buttons"?}``.
 

@@ -52,6 +52,7 @@ from cssecure.channels.chat import (
     conversation_claim_ref,
     push_body,
     record_agent_message,
+    store_session_metadata,
 )
 from cssecure.channels.common import (
     MAX_MESSAGE_CHARS,
@@ -271,6 +272,12 @@ class DiscordInput(InputChannel):
             # Only DM conversations may carry a customer (see the module docstring).
             if "@" in (external_id_of(sender, CHANNEL, conversation_secret(self.settings)) or ""):
                 customer = None
+            metadata = channel_metadata(CHANNEL, customer if isinstance(customer, str) else None)
+            if text == "/session_start" and not await store_session_metadata(
+                agent_from_app(request.app), sender, metadata
+            ):
+                # No conversation yet: its first message starts a session with this identity.
+                return response.json({"messages": []})
             collector = CollectingOutputChannel()
             await on_new_message(
                 UserMessage(
@@ -278,9 +285,7 @@ class DiscordInput(InputChannel):
                     collector,
                     sender,
                     input_channel=CHANNEL,
-                    metadata=channel_metadata(
-                        CHANNEL, customer if isinstance(customer, str) else None
-                    ),
+                    metadata=metadata,
                 )
             )
             return response.json({"messages": collector.messages})

@@ -52,6 +52,7 @@ from cssecure.channels.chat import (
     conversation_claim_ref,
     push_body,
     record_agent_message,
+    store_session_metadata,
 )
 from cssecure.channels.common import (
     MAX_MESSAGE_CHARS,
@@ -431,10 +432,7 @@ class CSSecureTelegramInput(TelegramInput):
             if reply is not None:
                 await out.send_message(chat_id, reply.text)
                 if reply.changed:
-                    # Refresh the conversation's identity slots (action_session_start).
-                    await self._forward(
-                        "/session_start", conversation, user_id, on_new_message, quiet=True
-                    )
+                    await self._refresh_identity(conversation, user_id, on_new_message, agent)
                 return
             if command.name == "help":
                 await out.send_message(chat_id, HELP_TEXT)
@@ -528,6 +526,24 @@ class CSSecureTelegramInput(TelegramInput):
             inform_message(kind, evidence_id), conversation, user_id, on_new_message,
             customer_id=customer_id,
         )
+
+    async def _refresh_identity(
+        self,
+        conversation: str,
+        user_id: str,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        agent: Any,
+    ) -> None:
+        """After /link or /unlink: rerun ``action_session_start`` with the new identity, so the
+        conversation's ``customer_id``/``verified`` slots change now, not at the next session."""
+        try:
+            customer_id = await self.services.customer_for(user_id)
+        except AccountsUnavailable:
+            return  # the next message carries the identity; nothing is lost
+        metadata = channel_metadata(CHANNEL, customer_id)
+        if await store_session_metadata(agent, conversation, metadata):
+            await self._forward("/session_start", conversation, user_id, on_new_message,
+                                quiet=True, customer_id=customer_id)
 
     async def _forward(
         self,

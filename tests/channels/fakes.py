@@ -19,6 +19,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage, register
 from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
 from sanic import Sanic
 
 
@@ -217,6 +218,10 @@ class FakeAgent:
 
     async def handle_message(self, message: UserMessage) -> None:
         self.messages.append(message)
+        # Like Rasa: the conversation's tracker keeps the message.
+        tracker = await self.tracker_store.get_or_create_tracker(message.sender_id)
+        tracker.update(UserUttered(message.text, metadata=message.metadata))
+        await self.tracker_store.save(tracker)
         answer = self.reply(message)
         if answer is None:
             return

@@ -289,7 +289,12 @@ def test_link_code_works_once_in_a_dm_and_is_refused_in_the_public_channel(
     async def steps(bridge: DiscordBridge) -> None:
         await bridge.handle_message(public)
         code = store.issue_code("demo-alice").to_json()["code"]
+        await bridge.handle_message(FakeMessage(FakeUser(USER), dm, "hi"))
         await bridge.handle_message(FakeMessage(FakeUser(USER), dm, f"/link {code}"))
+        tracker = await agent.tracker_store.retrieve(dm_conversation(USER, settings))
+        assert tracker is not None
+        assert tracker.get_slot("session_started_metadata") == {
+            "channel": "discord", "customer_id": "demo-alice", "verified": True}
         await bridge.handle_message(FakeMessage(FakeUser(USER), dm, "my claims"))
         await bridge.handle_message(FakeMessage(FakeUser(USER), support, "my claims",
                                                 guild=GUILD))
@@ -298,16 +303,17 @@ def test_link_code_works_once_in_a_dm_and_is_refused_in_the_public_channel(
 
     run(with_bridge(settings, agent, steps))
     assert support.texts()[0] == LINK_IN_PRIVATE and public.deleted
-    assert (dm.texts()[0] or "").startswith("Done: this chat is now linked")
+    assert (dm.texts()[1] or "").startswith("Done: this chat is now linked")
     assert "already been used" in (other_dm.texts()[0] or "")
     alice = {"channel": "discord", "customer_id": "demo-alice", "verified": True}
     anonymous = {"channel": "discord", "customer_id": None, "verified": False}
     assert [(m.text, m.metadata) for m in agent.messages] == [
+        ("hi", anonymous),
         ("/session_start", alice),
         ("my claims", alice),
         ("my claims", anonymous),  # the public channel never carries the customer
     ]
-    assert dm.texts()[1:] == ["echo: my claims"]  # the session refresh says nothing
+    assert dm.texts()[2:] == ["echo: my claims"]  # the session refresh says nothing
 
 
 # --- evidence -----------------------------------------------------------------------------

@@ -285,10 +285,16 @@ def test_link_code_works_once_and_a_second_use_is_refused(
     settings = settings_for(tmp_path, database_url, bot_api)
     code = LinkStore.from_url(database_url).issue_code("CUST-001").to_json()["code"]
     agent = FakeAgent(echo_reply)
+    linked = {"channel": "telegram", "customer_id": "CUST-001", "verified": True}
 
     async def scenario() -> None:
         async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
-            await send(base, settings, text_update(f"/link {code}"))
+            await send(base, settings, text_update("hi", update_id=1))
+            await send(base, settings, text_update(f"/link {code}", update_id=5))
+            tracker = await agent.tracker_store.retrieve(conv(settings))
+            assert tracker is not None
+            # Where action_session_start reads the identity when /session_start arrives.
+            assert tracker.get_slot("session_started_metadata") == linked
             await send(base, settings, text_update("status of my claim", update_id=2))
             # The same code again, from another Telegram user: refused, still anonymous.
             await send(base, settings, text_update(f"/link {code}", chat=OTHER_CHAT,
@@ -298,15 +304,15 @@ def test_link_code_works_once_and_a_second_use_is_refused(
 
     run(scenario())
     replies = bot_api.sent_texts()
-    assert replies[0].startswith("Done: this chat is now linked")
-    assert "already been used" in replies[2]
+    assert replies[0] == "echo: hi"
+    assert replies[1].startswith("Done: this chat is now linked")
+    assert "already been used" in replies[3]
     by_text = [(m.text, m.sender_id, m.metadata) for m in agent.messages]
     # After linking, the identity slots are refreshed (session start, replies dropped).
     assert by_text == [
-        ("/session_start", conv(settings),
-         {"channel": "telegram", "customer_id": "CUST-001", "verified": True}),
-        ("status of my claim", conv(settings),
-         {"channel": "telegram", "customer_id": "CUST-001", "verified": True}),
+        ("hi", conv(settings), {"channel": "telegram", "customer_id": None, "verified": False}),
+        ("/session_start", conv(settings), linked),
+        ("status of my claim", conv(settings), linked),
         ("status of my claim", conv(settings, OTHER_CHAT),
          {"channel": "telegram", "customer_id": None, "verified": False}),
     ]
