@@ -41,9 +41,7 @@ def register(subparsers: Any) -> None:
 
     parcels = subparsers.add_parser("parcels", help="the agency's parcel records")
     p_sub = parcels.add_subparsers(dest="parcels_command", metavar="ACTION", required=True)
-    imp = p_sub.add_parser(
-        "import", help="import parcels from a JSON or CSV file (all or nothing)"
-    )
+    imp = p_sub.add_parser("import", help="import parcels from a JSON or CSV file (all or nothing)")
     imp.add_argument("file", type=Path)
     _json_flag(imp)
     imp.set_defaults(handler=_parcels_import)
@@ -251,8 +249,7 @@ def _claim_text(claim: dict[str, Any]) -> str:
         *(f"  {k:22} {_text(v)}" for k, v in sorted(claim["facts"].items())),
         "history",
         *(
-            f"  {h['at'][:19]}  {h['actor']:20} {_text(h['from']):>17} -> {h['to']:17} "
-            f"{h['note']}"
+            f"  {h['at'][:19]}  {h['actor']:20} {_text(h['from']):>17} -> {h['to']:17} {h['note']}"
             for h in claim["history"]
         ),
         "evidence" if claim["evidence"] else "evidence     none",
@@ -292,9 +289,7 @@ def _claims_decide(args: argparse.Namespace) -> int:
 
 def _claims_set_status(args: argparse.Namespace) -> int:
     def action() -> tuple[Any, str]:
-        claim = _app().change_status(
-            args.reference, args.status, agent=args.agent, note=args.note
-        )
+        claim = _app().change_status(args.reference, args.status, agent=args.agent, note=args.note)
         return claim, _claim_text(claim)
 
     return _run(args, action)

@@ -11,19 +11,19 @@ from typing import Any
 
 import pytest
 
+from cssecure.claims.model import PARCEL_FIELDS
 from cssecure.cli import main
 from cssecure.settings import PROJECT_ROOT
 
-GOOD_CSV = """parcel_id,customer_id,order_type,shipping_line,destination_country,items_value,shipping_fee,insured,insured_value,weight_kg,waterproof_selected,submitted_date,shipped_date,delivered_date
-P1,c-1,agent,EMS,DE,100.00,20.00,true,120.00,1.5,false,2024-01-01,2024-01-02,
-P2,c-2,buy_it_yourself,China Post SAL,Germany,2000,300,yes,2300,5,no,2024-01-01,,
-"""
+GOOD_CSV = (
+    ",".join(PARCEL_FIELDS)
+    + "\nP1,c-1,agent,EMS,DE,100.00,20.00,true,120.00,1.5,false,2024-01-01,2024-01-02,"
+    + "\nP2,c-2,buy_it_yourself,China Post SAL,Germany,2000,300,yes,2300,5,no,2024-01-01,,\n"
+)
 
 
 @pytest.fixture
-def cli(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
-) -> Any:
+def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> Any:
     """Run ``cssecure ARGS`` in-process on the test database; returns (status, stdout, stderr)."""
     monkeypatch.setenv("CSSECURE_DATABASE_URL", database_url)
     monkeypatch.setenv("CSSECURE_VAR_DIR", str(tmp_path / "var"))
@@ -46,8 +46,7 @@ def test_seed_demo_is_idempotent_and_covers_every_claim_type(cli: Any) -> None:
     parcels = json.loads(out)
     assert {p["order_type"] for p in parcels} == {"agent", "buy_it_yourself"}
     assert any(
-        p["shipping_line"] == "China Post SAL" and p["destination_country"] == "DE"
-        for p in parcels
+        p["shipping_line"] == "China Post SAL" and p["destination_country"] == "DE" for p in parcels
     )
     assert all(p["customer_id"].startswith("demo-") for p in parcels)
 
@@ -89,8 +88,15 @@ def test_demo_parcels_give_the_decisions_they_demonstrate(
 
 def test_a_claims_life_from_the_command_line(cli: Any) -> None:
     cli("parcels", "seed-demo")
-    status, out, _ = cli("claims", "file", "P900003", "seized", "--facts",
-                         '{"seizure_extent": "complete", "seizure_proof": false}', "--json")
+    status, out, _ = cli(
+        "claims",
+        "file",
+        "P900003",
+        "seized",
+        "--facts",
+        '{"seizure_extent": "complete", "seizure_proof": false}',
+        "--json",
+    )
     filed = json.loads(out)
     ref = filed["reference"]
     assert status == 0 and filed["status"] == "awaiting_evidence"
@@ -103,8 +109,19 @@ def test_a_claims_life_from_the_command_line(cli: Any) -> None:
     status, out, err = cli("claims", "decide", ref, "--approve", "--note", "letter seen")
     assert status == 2 and "needs a payout above 0.00" in err
 
-    status, out, _ = cli("claims", "decide", ref, "--approve", "--payout", "1500",
-                         "--note", "customs letter seen", "--agent", "amy", "--json")
+    status, out, _ = cli(
+        "claims",
+        "decide",
+        ref,
+        "--approve",
+        "--payout",
+        "1500",
+        "--note",
+        "customs letter seen",
+        "--agent",
+        "amy",
+        "--json",
+    )
     assert status == 0 and json.loads(out)["payout_rmb"] == "1500.00"
     status, out, _ = cli("claims", "set-status", ref, "paid", "--note", "transfer 7", "--json")
     assert json.loads(out)["status"] == "paid"
@@ -171,15 +188,33 @@ def test_db_upgrade_through_the_installed_command(tmp_path: Path) -> None:
         "CSSECURE_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
     }
     command = [sys.executable, "-m", "cssecure.cli"]
-    first = subprocess.run([*command, "db", "upgrade"], env=env, capture_output=True, text=True,
-                           cwd=PROJECT_ROOT, timeout=120)
+    first = subprocess.run(
+        [*command, "db", "upgrade"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=120,
+    )
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("claims database at revision")
-    again = subprocess.run([*command, "db", "upgrade"], env=env, capture_output=True, text=True,
-                           cwd=PROJECT_ROOT, timeout=120)
+    again = subprocess.run(
+        [*command, "db", "upgrade"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=120,
+    )
     assert again.returncode == 0 and again.stdout == first.stdout
-    listed = subprocess.run([*command, "claims", "list", "--json"], env=env,
-                            capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+    listed = subprocess.run(
+        [*command, "claims", "list", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=120,
+    )
     assert listed.returncode == 0 and json.loads(listed.stdout) == []
 
 

@@ -144,9 +144,7 @@ def test_filing_refuses_bad_identifiers(field: str, value: str, message: str) ->
 # -------------------------------------------------------------------- transitions
 
 ALLOWED = {(a, b) for a, targets in TRANSITIONS.items() for b in targets}
-REFUSED = sorted(
-    (a, b) for a, b in itertools.product(STATUSES, STATUSES) if (a, b) not in ALLOWED
-)
+REFUSED = sorted((a, b) for a, b in itertools.product(STATUSES, STATUSES) if (a, b) not in ALLOWED)
 
 
 def move(claim: Claim, to_status: str) -> None:
@@ -184,7 +182,7 @@ def test_every_move_in_the_workflow_is_allowed_and_recorded(
 
 
 def test_closed_statuses_are_exactly_the_ends_of_the_workflow() -> None:
-    assert CLOSED_STATUSES == {REJECTED, PAID, VOUCHER_ISSUED, WITHDRAWN}
+    assert {REJECTED, PAID, VOUCHER_ISSUED, WITHDRAWN} == CLOSED_STATUSES
     assert all(not TRANSITIONS[s] for s in (PAID, VOUCHER_ISSUED, WITHDRAWN))
 
 
