@@ -562,3 +562,42 @@ def test_a_file_the_store_refuses_gets_its_clear_message_and_the_bot_is_not_told
     assert agent.messages == []
     detail = app.claim_detail(reference)
     assert detail is not None and detail["evidence"] == []
+
+
+def test_malformed_updates_with_the_right_secret_never_cause_a_server_error(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    agent = FakeAgent(echo_reply)
+    bad: list[Any] = [
+        [], "text", 42, {}, {"message": None}, {"message": {"chat": "x"}},
+        {"message": {"chat": {"id": "not-a-number", "type": "private"}, "from": {"id": 1},
+                     "text": "hi"}},
+        {"message": {"chat": {"id": CHAT, "type": "private"}, "from": {"id": CHAT},
+                     "text": ["list"]}},
+        {"message": {"chat": {"id": CHAT, "type": "private"}, "from": {"id": CHAT},
+                     "photo": [{"nofileid": 1}, "junk"]}},
+        {"callback_query": {"id": "c", "data": None, "message": "junk"}},
+        {"callback_query": {"id": "c", "from": {"id": 1}, "data": "/affirm",
+                            "message": {"chat": {"id": CHAT, "type": "private"},
+                                        "reply_markup": {"inline_keyboard": "junk"}}}},
+    ]
+
+    async def scenario() -> list[int]:
+        statuses = []
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            for update in bad:
+                statuses.append((await send(base, settings, update))[0])
+            import aiohttp
+
+            async with aiohttp.ClientSession() as session, session.post(
+                f"{base}/webhooks/telegram/webhook", data=b"{not json",
+                headers={SECRET_HEADER: str(settings.telegram_secret_token)},
+            ) as reply:
+                statuses.append(reply.status)
+        return statuses
+
+    statuses = run(scenario())
+    assert statuses[:3] == [400, 400, 400] and statuses[-1] == 400
+    assert set(statuses[3:-1]) == {200}
+    assert agent.messages == []

@@ -1,0 +1,96 @@
+"""Shared channel helpers: conversation ids, commands, text safety, evidence kinds."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from cssecure.channels.common import (
+    MAX_MESSAGE_CHARS,
+    bot_command,
+    conversation_id,
+    customer_text,
+    external_id_of,
+    split_text,
+)
+from cssecure.channels.evidence import evidence_kind, inform_message
+from cssecure.settings import PROJECT_ROOT
+
+
+def test_conversation_ids_round_trip_only_with_the_same_channel_and_secret() -> None:
+    conv = conversation_id("telegram", "4242", "secret-a")
+    assert conv.startswith("telegram-4242-")
+    assert external_id_of(conv, "telegram", "secret-a") == "4242"
+    assert external_id_of(conv, "telegram", "secret-b") is None
+    assert external_id_of(conv, "discord", "secret-a") is None
+    assert external_id_of(conv.replace("4242", "4243"), "telegram", "secret-a") is None
+    assert external_id_of("telegram-4242", "telegram", "secret-a") is None
+    assert conversation_id("telegram", "4243", "secret-a") != conv
+
+
+def test_conversation_id_refuses_a_missing_secret_or_a_dash_in_the_chat_id() -> None:
+    with pytest.raises(ValueError):
+        conversation_id("telegram", "1", "")
+    with pytest.raises(ValueError):
+        conversation_id("telegram", "-100", "s")
+
+
+def test_bot_commands_with_and_without_bot_name_and_argument() -> None:
+    link = bot_command("/link@cssecure_bot  abcd-efgh ")
+    assert link is not None and (link.name, link.argument) == ("link", "abcd-efgh")
+    start = bot_command("/START")
+    assert start is not None and (start.name, start.argument) == ("start", "")
+    assert bot_command("link ABCD") is None
+    assert bot_command('/inform{"a": 1}') is None
+
+
+def test_customer_text_drops_the_intent_slash_controls_and_bidi_overrides() -> None:
+    assert customer_text('/inform{"evidence_id": "1"}') == 'inform{"evidence_id": "1"}'
+    assert customer_text("//restart") == "restart"
+    assert customer_text("hi\x00\x07 there\u202e!\n") == "hi there!"
+    assert customer_text("lost 📦 parcel\tP900001") == "lost 📦 parcel\tP900001"
+
+
+def test_split_text_keeps_parts_within_the_limit_and_loses_nothing() -> None:
+    text = "\n".join(f"line {i} " + "x" * 30 for i in range(200))
+    parts = split_text(text, 2000)
+    assert all(len(p) <= 2000 for p in parts)
+    assert "".join(parts).replace("\n", "") == text.replace("\n", "")
+    assert split_text("z" * 4097, 4096) == ["z" * 4096, "z"]
+    assert MAX_MESSAGE_CHARS == 2000
+
+
+@pytest.mark.parametrize(
+    ("media", "caption", "mime", "kind"),
+    [
+        ("video", None, "video/mp4", "unboxing_video"),
+        ("photo", None, None, "photo"),
+        ("document", None, "application/pdf", "other"),
+        ("document", "Customs seizure letter", "application/pdf", "customs_letter"),
+        ("photo", "screenshot of the carrier's confirmation", None, "carrier_confirmation"),
+        ("photo", "order receipt from the seller", None, "value_proof"),
+        ("document", None, "image/png", "photo"),
+    ],
+)
+def test_evidence_kind_from_caption_then_media(
+    media: str, caption: str | None, mime: str | None, kind: str
+) -> None:
+    assert evidence_kind(media, caption, mime) == kind
+
+
+def test_inform_message_is_the_contracts_json() -> None:
+    assert inform_message("photo", "ev_1") == (
+        '/inform{"evidence_kind": "photo", "evidence_id": "ev_1"}')
+
+
+def test_discord_bot_without_a_token_exits_2_with_a_clear_message() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    done = subprocess.run(
+        [sys.executable, "-m", "cssecure.channels.discord"], cwd=PROJECT_ROOT, env=env,
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 2
+    assert "DISCORD_TOKEN is not set" in done.stderr
