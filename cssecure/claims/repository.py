@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from cssecure.claims import orm
 from cssecure.claims.errors import ConcurrentUpdate
 from cssecure.claims.model import (
+    PARCEL_FIELDS,
     Claim,
     EvidenceItem,
     HistoryEntry,
@@ -71,41 +72,11 @@ class ParcelRepository:
 
 
 def _parcel_values(parcel: Parcel) -> dict[str, Any]:
-    return {
-        "parcel_id": parcel.parcel_id,
-        "customer_id": parcel.customer_id,
-        "order_type": parcel.order_type,
-        "shipping_line": parcel.shipping_line,
-        "destination_country": parcel.destination_country,
-        "items_value": parcel.items_value,
-        "shipping_fee": parcel.shipping_fee,
-        "insured": parcel.insured,
-        "insured_value": parcel.insured_value,
-        "weight_kg": parcel.weight_kg,
-        "waterproof_selected": parcel.waterproof_selected,
-        "submitted_date": parcel.submitted_date,
-        "shipped_date": parcel.shipped_date,
-        "delivered_date": parcel.delivered_date,
-    }
+    return {name: getattr(parcel, name) for name in PARCEL_FIELDS}
 
 
 def _parcel_from_row(row: Mapping[str, Any]) -> Parcel:
-    return Parcel(
-        parcel_id=row["parcel_id"],
-        customer_id=row["customer_id"],
-        order_type=row["order_type"],
-        shipping_line=row["shipping_line"],
-        destination_country=row["destination_country"],
-        items_value=row["items_value"],
-        shipping_fee=row["shipping_fee"],
-        insured=bool(row["insured"]),
-        insured_value=row["insured_value"],
-        weight_kg=row["weight_kg"],
-        waterproof_selected=bool(row["waterproof_selected"]),
-        submitted_date=row["submitted_date"],
-        shipped_date=row["shipped_date"],
-        delivered_date=row["delivered_date"],
-    )
+    return Parcel(**{name: row[name] for name in PARCEL_FIELDS})
 
 
 @dataclass
