@@ -357,7 +357,6 @@ _BIY_QUESTIONS: tuple[tuple[str, Condition], ...] = (
 )
 
 
-
 def _plan(*questions: tuple[str, Condition]) -> tuple[tuple[str, Condition], ...]:
     """The questions in order, each fact once (its first place wins)."""
     seen: set[str] = set()

@@ -566,7 +566,7 @@ def capped_payout(
     insured = _money(facts, "insured_value")
     actual = _money(facts, "items_value") + _money(facts, "shipping_fee")
     least = basis
-    actual_label = f"the actual value of the parcel, {rmb(actual)} (goods plus shipping)"
+    actual_label = f"the actual value of the parcel (goods plus shipping), {rmb(actual)}"
     for bound in (
         *extra,
         (insured, f"the insured amount of {rmb(insured)}", INSURED_VALUE),
@@ -589,8 +589,7 @@ def capped_payout(
     if least is basis:
         return amount, f"Paid {rmb(amount)}: {label} ({clause})."
     return least[0], (
-        f"Paid {rmb(least[0])}: {label} would be {rmb(amount)}, but compensation never exceeds "
-        f"{least[1]} ({least[2]})."
+        f"Paid {rmb(least[0])}: {label}, but compensation never exceeds {least[1]} ({least[2]})."
     )
 
 
@@ -608,7 +607,8 @@ def buy_it_yourself_payout(
     rate = terms.biy_rate_per_kg
     basis = (
         rate * weight,
-        f"Buy It Yourself goods are paid {rmb(rate)} per kg, for {weight.normalize():f} kg",
+        f"Buy It Yourself goods are paid {rmb(rate)} per kg: {weight.normalize():f} kg make "
+        f"{rmb(rate * weight)}",
         BIY_CLAUSE,
     )
     extra = (
@@ -682,10 +682,9 @@ def delayed_payout(facts: ClaimFacts, terms: Terms) -> tuple[Decimal, str]:
     """Delayed: 20% of the freight ("we can refund 20% of the freight to you")."""
     fee = _money(facts, "shipping_fee")
     share = (terms.delay_refund_rate * 100).normalize()
-    label = f"the delay refund is {share:f}% of the shipping fee of {rmb(fee)}"
-    return capped_payout(
-        facts, terms, (terms.delay_refund_rate * fee, label, COMPENSATION), goods_only=False
-    )
+    refund = terms.delay_refund_rate * fee
+    label = f"the delay refund is {share:f}% of the shipping fee of {rmb(fee)}, {rmb(refund)}"
+    return capped_payout(facts, terms, (refund, label, COMPENSATION), goods_only=False)
 
 
 _CUSTOMS_RETURN_FEES = (

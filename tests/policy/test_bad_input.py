@@ -15,15 +15,31 @@ from cssecure.policy.cli import run
 
 CSSECURE = [sys.executable, "-m", "cssecure.cli"]
 LOST = {
-    "claim_type": "lost", "parcel_id": "P700001", "insured": True, "order_type": "agent",
-    "shipping_line": "EMS", "destination_country": "FR", "items_value": 800, "shipping_fee": 200,
-    "insured_value": 1000, "submitted_date": "2024-02-01", "shipped_date": "2024-02-03",
-    "delivered_date": None, "report_date": "2024-03-20", "loss_proof": True,
+    "claim_type": "lost",
+    "parcel_id": "P700001",
+    "insured": True,
+    "order_type": "agent",
+    "shipping_line": "EMS",
+    "destination_country": "FR",
+    "items_value": 800,
+    "shipping_fee": 200,
+    "insured_value": 1000,
+    "submitted_date": "2024-02-01",
+    "shipped_date": "2024-02-03",
+    "delivered_date": None,
+    "report_date": "2024-03-20",
+    "loss_proof": True,
 }
 DAMAGED = {
-    **LOST, "claim_type": "damaged", "delivered_date": "2024-03-10", "report_date": "2024-03-11",
-    "unboxing_video": True, "damage_photos": True, "damage_kind": "broken",
-    "usable_after_damage": False, "affected_items_value": 300,
+    **LOST,
+    "claim_type": "damaged",
+    "delivered_date": "2024-03-10",
+    "report_date": "2024-03-11",
+    "unboxing_video": True,
+    "damage_photos": True,
+    "damage_kind": "broken",
+    "usable_after_damage": False,
+    "affected_items_value": 300,
 }
 
 
@@ -57,7 +73,9 @@ def _cssecure(command: str, text: str) -> tuple[Any, int]:
         ({"items_value": [800]}, "items_value", "must be an amount"),
     ],
 )
-def test_invalid_claim_facts_name_the_field(changes: dict[str, Any], field: str, words: str) -> None:
+def test_invalid_claim_facts_name_the_field(
+    changes: dict[str, Any], field: str, words: str
+) -> None:
     facts = {**LOST, **changes}
     with pytest.raises(InvalidFacts) as caught:
         parse_facts(facts)
@@ -67,7 +85,9 @@ def test_invalid_claim_facts_name_the_field(changes: dict[str, Any], field: str,
 
 
 def test_damage_facts_are_checked_too() -> None:
-    with pytest.raises(InvalidFacts, match=r"^affected_items_value .*more than the value of all the goods"):
+    with pytest.raises(
+        InvalidFacts, match=r"^affected_items_value .*more than the value of all the goods"
+    ):
         parse_facts({**DAMAGED, "affected_items_value": 800.01})
     with pytest.raises(InvalidFacts, match=r"^damage_kind .*must be one of broken, water"):
         parse_facts({**DAMAGED, "damage_kind": "dented"})
@@ -92,7 +112,9 @@ def test_a_batch_answers_valid_elements_and_flags_invalid_ones() -> None:
     outputs, status = _cssecure("assess", json.dumps(batch))
     assert status == 2
     assert outputs[0]["decision"] == "approve" and outputs[0]["payout_rmb"] == "1000.00"
-    assert outputs[1] == {"error": "items_value (the value of the goods): must not be negative, got -1"}
+    assert outputs[1] == {
+        "error": "items_value (the value of the goods): must not be negative, got -1"
+    }
     assert outputs[2]["error"].startswith("each element must be a JSON object")
     assert outputs[3]["decision"] == "approve" and outputs[3]["payout_rmb"] == "300.00"
 
@@ -144,11 +166,17 @@ def test_quote_command_object_and_array() -> None:
 
 
 def test_json_numbers_are_read_exactly() -> None:
-    # 0.1 + 0.2 as floats would not be 0.3; the command reads decimals.
+    # As binary floats 0.7 + 0.1 < 0.8, which would wrongly flag 0.8 as over-insured.
     output, status = run(
-        "assess", json.dumps({**LOST, "items_value": 0.1, "shipping_fee": 0.2, "insured_value": 0.3})
+        "quote", json.dumps({"insured_value": 0.8, "items_value": 0.7, "shipping_fee": 0.1})
     )
-    assert status == 0 and output["payout_rmb"] == "0.30"
+    assert status == 0
+    assert output == {
+        "insurable": True,
+        "premium_rmb": "0.02",
+        "max_insurable_rmb": "10000.00",
+        "warnings": [],
+    }
 
 
 def test_an_empty_batch_is_an_empty_answer() -> None:

@@ -108,7 +108,8 @@ def test_country_names() -> None:
 def test_the_policy_package_imports_neither_rasa_nor_sqlalchemy() -> None:
     code = (
         "import sys, cssecure.policy, cssecure.policy.cli;"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rasa', 'rasa_sdk', 'sqlalchemy')))"
+        "print(sorted(m for m in sys.modules"
+        " if m.split('.')[0] in ('rasa', 'rasa_sdk', 'sqlalchemy')))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

@@ -35,12 +35,25 @@ def test_every_needed_fact_is_a_spec_fact_not_yet_known() -> None:
 
 def test_answering_the_questions_in_order_reaches_the_decision_of_the_full_facts() -> None:
     full = {
-        "claim_type": "damaged", "insured": True, "order_type": "agent", "shipping_line": "EMS",
-        "destination_country": "NL", "items_value": "900", "shipping_fee": "200",
-        "insured_value": "1100", "submitted_date": "2024-04-01", "shipped_date": "2024-04-02",
-        "delivered_date": "2024-05-01", "report_date": "2024-05-03", "unboxing_video": True,
-        "damage_photos": True, "damage_kind": "broken", "usable_after_damage": False,
-        "original_packaging": True, "waterproof_selected": False, "affected_items_value": "300",
+        "claim_type": "damaged",
+        "insured": True,
+        "order_type": "agent",
+        "shipping_line": "EMS",
+        "destination_country": "NL",
+        "items_value": "900",
+        "shipping_fee": "200",
+        "insured_value": "1100",
+        "submitted_date": "2024-04-01",
+        "shipped_date": "2024-04-02",
+        "delivered_date": "2024-05-01",
+        "report_date": "2024-05-03",
+        "unboxing_video": True,
+        "damage_photos": True,
+        "damage_kind": "broken",
+        "usable_after_damage": False,
+        "original_packaging": True,
+        "waterproof_selected": False,
+        "affected_items_value": "300",
     }
     known: dict[str, object] = {"claim_type": "damaged"}
     asked = []

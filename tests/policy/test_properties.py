@@ -13,7 +13,17 @@ from cssecure.policy import assess, load_terms, needed_facts, parse_facts, quote
 from cssecure.policy.facts import CLAIM_TYPES, FACT_NAMES, InvalidFacts
 from cssecure.policy.rules import maximum_insured_value
 
-LINES = ("EMS", "DHL", "China Post SAL", "SAL", "ePacket", "Aramex", "Train Cargo", "Sea Freight", "PostNL")
+LINES = (
+    "EMS",
+    "DHL",
+    "China Post SAL",
+    "SAL",
+    "ePacket",
+    "Aramex",
+    "Train Cargo",
+    "Sea Freight",
+    "PostNL",
+)
 COUNTRIES = ("DE", "FR", "US", "Germany", "GB")
 
 
@@ -29,7 +39,9 @@ def claims(draw: st.DrawFn, claim_type: str | None = None) -> dict[str, Any]:
     shipping = draw(_money("0", "3000"))
     submitted = draw(st.dates(date(2021, 6, 1), date(2025, 12, 31)))
     shipped = submitted + timedelta(days=draw(st.integers(0, 10)))
-    delivered = draw(st.one_of(st.none(), st.integers(0, 150).map(lambda d: shipped + timedelta(days=d))))
+    delivered = draw(
+        st.one_of(st.none(), st.integers(0, 150).map(lambda d: shipped + timedelta(days=d)))
+    )
     report = (delivered or shipped) + timedelta(days=draw(st.integers(0, 250)))
     facts: dict[str, Any] = {
         "claim_type": kind,
@@ -46,12 +58,23 @@ def claims(draw: st.DrawFn, claim_type: str | None = None) -> dict[str, Any]:
         "delivered_date": delivered,
         "report_date": report,
         "affected_items_value": draw(_money("0", "15000").map(lambda v: min(v, items))),
-        "damage_kind": draw(st.sampled_from(("broken", "water", "crease", "missing_item", "other"))),
+        "damage_kind": draw(
+            st.sampled_from(("broken", "water", "crease", "missing_item", "other"))
+        ),
         "seizure_extent": draw(st.sampled_from(("complete", "partial"))),
     }
-    for name in ("unboxing_video", "damage_photos", "usable_after_damage", "original_packaging",
-                 "waterproof_selected", "seizure_proof", "loss_proof", "value_proof",
-                 "biy_marked_correctly", "voucher_used_before"):
+    for name in (
+        "unboxing_video",
+        "damage_photos",
+        "usable_after_damage",
+        "original_packaging",
+        "waterproof_selected",
+        "seizure_proof",
+        "loss_proof",
+        "value_proof",
+        "biy_marked_correctly",
+        "voucher_used_before",
+    ):
         facts[name] = draw(st.booleans())
     return facts
 
@@ -67,7 +90,9 @@ def test_payout_never_exceeds_insured_actual_or_maximum(facts: dict[str, Any]) -
     parsed = parse_facts(facts)
     assert parsed.line is not None and parsed.destination_country is not None
     maximum = maximum_insured_value(
-        load_terms(facts["report_date"]), parsed.line.id, parsed.destination_country,
+        load_terms(facts["report_date"]),
+        parsed.line.id,
+        parsed.destination_country,
         facts["shipping_fee"],
     )[0]
     assert result.payout_rmb <= facts["insured_value"]
@@ -88,7 +113,13 @@ def test_only_approvals_pay_and_every_decision_has_a_reason(facts: dict[str, Any
         assert result.payout_rmb == 0 and result.payout_form == "none"
     if result.eligible_from is not None:
         assert result.decision == "reject" and result.eligible_from > facts["report_date"]
-    assert set(result.to_json()) == {"decision", "payout_rmb", "payout_form", "eligible_from", "reasons"}
+    assert set(result.to_json()) == {
+        "decision",
+        "payout_rmb",
+        "payout_form",
+        "eligible_from",
+        "reasons",
+    }
 
 
 @settings(max_examples=300, deadline=None)
@@ -132,7 +163,9 @@ def test_needed_facts_agrees_with_assess_on_partial_facts(
 
 
 @settings(max_examples=200, deadline=None)
-@given(_money("0", "20000"), st.sampled_from(LINES), st.sampled_from(COUNTRIES), _money("0", "3000"))
+@given(
+    _money("0", "20000"), st.sampled_from(LINES), st.sampled_from(COUNTRIES), _money("0", "3000")
+)
 def test_quote_premium_is_three_percent_and_insurable_up_to_the_maximum(
     insured: Decimal, line: str, country: str, shipping: Decimal
 ) -> None:

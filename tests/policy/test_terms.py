@@ -15,15 +15,30 @@ from cssecure.policy.terms import DEFAULT_SOURCE, PARAMETER_NAMES
 
 TERMS_TEXT = Path(__file__).resolve().parents[3] / "shared" / "spec" / "cssecure-terms.txt"
 LOST = {
-    "claim_type": "lost", "insured": True, "order_type": "agent", "shipping_line": "EMS",
-    "destination_country": "FR", "items_value": "800", "shipping_fee": "200",
-    "insured_value": "1000", "submitted_date": "2024-02-01", "shipped_date": "2024-02-03",
-    "delivered_date": None, "report_date": "2025-03-20", "loss_proof": True,
+    "claim_type": "lost",
+    "insured": True,
+    "order_type": "agent",
+    "shipping_line": "EMS",
+    "destination_country": "FR",
+    "items_value": "800",
+    "shipping_fee": "200",
+    "insured_value": "1000",
+    "submitted_date": "2024-02-01",
+    "shipped_date": "2024-02-03",
+    "delivered_date": None,
+    "report_date": "2025-03-20",
+    "loss_proof": True,
 }
 DAMAGED = {
-    **LOST, "claim_type": "damaged", "delivered_date": "2025-03-01", "report_date": "2025-03-06",
-    "unboxing_video": True, "damage_photos": True, "damage_kind": "broken",
-    "usable_after_damage": False, "affected_items_value": "300",
+    **LOST,
+    "claim_type": "damaged",
+    "delivered_date": "2025-03-01",
+    "report_date": "2025-03-06",
+    "unboxing_video": True,
+    "damage_photos": True,
+    "damage_kind": "broken",
+    "usable_after_damage": False,
+    "affected_items_value": "300",
 }
 
 
@@ -60,12 +75,20 @@ def test_terms_in_force_today_carry_the_published_values() -> None:
     assert terms.loss_wait_months == 5
     assert terms.delay_threshold_days == 60
     assert terms.delay_refund_rate == Decimal("0.20")
-    assert terms.lines_without_delay_refund == {"train_cargo", "sea_freight", "china_post_sal", "eub"}
+    assert terms.lines_without_delay_refund == {
+        "train_cargo",
+        "sea_freight",
+        "china_post_sal",
+        "eub",
+    }
     assert terms.lines_without_return_cover == {"aramex"}
     assert (terms.biy_rate_per_kg, terms.biy_maximum) == (Decimal("40"), Decimal("400"))
     (limit,) = terms.insured_value_limits
     assert (limit.line, limit.destination, limit.goods_maximum, limit.plus_shipping_fee) == (
-        "china_post_sal", "DE", Decimal("2000"), True,
+        "china_post_sal",
+        "DE",
+        Decimal("2000"),
+        True,
     )
 
 
