@@ -14,7 +14,7 @@ for 10 minutes, guessing is not a practical attack.
 
 The pure core (:func:`new_code`, :func:`normalize_code`, :func:`check_redeemable`) has no
 database; :class:`LinkStore` keeps codes and bindings in the claims database (tables
-``link_codes`` and ``channel_links``).
+``link_codes`` and ``channel_links``, created by migration ``0003``).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from cssecure.claims.db import create_engine
 from cssecure.settings import Settings
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -177,13 +178,12 @@ class LinkStore:
 
     @classmethod
     def from_url(cls, database_url: str) -> LinkStore:
-        """A store on ``database_url`` (the claims database), tables created if missing."""
-        store = cls(sa.create_engine(database_url, future=True))
-        store.create_schema()
-        return store
+        """A store on ``database_url`` (the claims database, migrated by ``cssecure db
+        upgrade``: migration 0003 creates the tables)."""
+        return cls(create_engine(database_url))
 
     def create_schema(self) -> None:
-        """Create ``link_codes`` and ``channel_links`` when they do not exist."""
+        """Create the tables without Alembic (tests, throw-away databases)."""
         metadata.create_all(self.engine)
 
     def issue_code(self, customer_id: str, now: datetime | None = None) -> IssuedCode:

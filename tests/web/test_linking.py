@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy.engine import Engine
 
+from cssecure.claims.db import upgrade
 from cssecure.settings import Settings
 from cssecure.web.linking import (
     CODE_ALPHABET,
@@ -145,7 +146,8 @@ def test_codes_are_not_stored_in_clear(store: LinkStore, engine: Engine) -> None
     assert issued.code not in rows[0][0]
 
 
-def test_module_function_uses_the_claims_database_of_the_settings(settings: Settings) -> None:
+def test_migrated_claims_database_serves_the_module_function(settings: Settings) -> None:
+    upgrade(settings.database_url)  # migration 0003 creates the tables
     store = LinkStore.from_url(settings.database_url)
     code = store.issue_code("C-7").code
     assert redeem_link_code(code, "discord", "42", settings=settings) == "C-7"

@@ -48,7 +48,7 @@ def test_tampered_subject_is_refused() -> None:
 
 def test_unsigned_alg_none_token_is_refused() -> None:
     claims = {"sub": "C-1", "aud": CUSTOMER_AUDIENCE, "iss": ISSUER, "exp": time.time() + 60}
-    unsigned = jwt.encode(claims, None, algorithm="none")
+    unsigned = jwt.encode(claims, "", algorithm="none")
     with pytest.raises(TokenRejected):
         verify_customer_token(KEY, unsigned)
 

@@ -1,0 +1,104 @@
+"""The website's web app (Sanic): demo host page, widget files, uploads, link codes.
+
+``create_app(settings)`` builds the app from blueprints; other parts add theirs (the agent
+console mounts its blueprint with ``app.blueprint(...)``). ``python -m cssecure.web``
+serves it on ``settings.web_port``. The chat itself runs on the Rasa server's socket.io
+channel (``cssecure.channels.socketio``), not here.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+from sanic import Blueprint, Sanic, response
+from sanic.exceptions import PayloadTooLarge
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from cssecure.claims.evidence import EVIDENCE_POLICIES, MB
+from cssecure.console import mount_console
+from cssecure.settings import Settings
+from cssecure.web.api import ClaimsPort, api_blueprint
+from cssecure.web.demo import demo_blueprint
+from cssecure.web.linking import LinkStore
+from cssecure.web.tokens import widget_key
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+# Largest evidence file the claims store takes, plus room for the multipart envelope.
+MAX_UPLOAD_BYTES = max(p.max_bytes for p in EVIDENCE_POLICIES.values())
+REQUEST_MAX_SIZE = MAX_UPLOAD_BYTES + MB
+
+_app_numbers = itertools.count(1)
+
+
+def _default_claims(settings: Settings) -> ClaimsPort:
+    from cssecure.claims.app import ClaimsApp  # noqa: PLC0415 - the claims service is optional at import
+
+    claims: ClaimsPort = ClaimsApp.from_settings(settings)
+    return claims
+
+
+def health_blueprint() -> Blueprint:
+    """``GET /health`` for the stack launcher."""
+    bp = Blueprint("cssecure_health")
+
+    @bp.get("/health")
+    async def health(_: Request) -> HTTPResponse:
+        return response.json({"status": "ok"})
+
+    return bp
+
+
+def create_app(
+    settings: Settings,
+    *,
+    demo: bool = True,
+    claims: ClaimsPort | None = None,
+    links: LinkStore | None = None,
+    name: str | None = None,
+) -> Sanic:
+    """Build the web app.
+
+    Args:
+        settings: configuration (secrets, database, Rasa URL).
+        demo: include the demo host page and demo sign-in.
+        claims: the claims service (default: ``ClaimsApp.from_settings(settings)``).
+        links: the link-code store (default: on the claims database).
+        name: the Sanic app name (unique per process; generated when omitted).
+    """
+    app = Sanic(name or f"cssecure_web_{next(_app_numbers)}")
+    app.config.REQUEST_MAX_SIZE = REQUEST_MAX_SIZE
+    app.config.REQUEST_TIMEOUT = 300  # large videos on slow phone connections
+    app.config.RESPONSE_TIMEOUT = 300
+    key = widget_key(settings)
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    app.blueprint(health_blueprint())
+    mount_console(app, settings)  # agent console at /console/ + notification worker (issue 7)
+    app.blueprint(
+        api_blueprint(
+            settings,
+            key,
+            claims if claims is not None else _default_claims(settings),
+            links if links is not None else LinkStore.from_url(settings.database_url),
+        )
+    )
+    if demo:
+        app.blueprint(demo_blueprint(settings, key))
+    app.static("/static", str(STATIC_DIR), name="cssecure_static")
+
+    @app.exception(PayloadTooLarge)
+    async def too_large(_: Request, __: Exception) -> HTTPResponse:
+        return response.json(
+            {"error": f"The file is too large: files may be at most {MAX_UPLOAD_BYTES // MB} MB."},
+            status=413,
+        )
+
+    @app.on_response
+    async def security_headers(_: Request, resp: Any) -> None:
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "no-referrer")
+
+    return app

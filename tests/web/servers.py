@@ -1,0 +1,149 @@
+"""Test servers: Sanic apps served on a free loopback port from a background thread,
+and a stand-in for the Rasa agent behind our real web channel.
+
+The stand-in replaces only Rasa's dialogue (``agent.handle_message``): it stores the user
+message in a real Rasa ``InMemoryTrackerStore`` and answers through the channel's own
+output channel, so the channel, its socket.io server, Rasa's channel registration and the
+tracker/lock stores all run for real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import socket
+import threading
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage, register
+from rasa.core.lock_store import InMemoryLockStore
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, UserUttered
+from sanic import Sanic
+
+from cssecure.channels.socketio import WebSocketIOInput
+from cssecure.settings import Settings
+
+_numbers = itertools.count(1)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerThread:
+    """Serve a Sanic app on 127.0.0.1:<free port> until :meth:`stop`."""
+
+    def __init__(self, app: Sanic) -> None:
+        self.app = app
+        self.port = free_port()
+        self.loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            server = self.loop.run_until_complete(
+                self.app.create_server(
+                    host="127.0.0.1", port=self.port, return_asyncio_server=True,
+                    access_log=False,
+                )
+            )
+            assert server is not None
+            self.loop.run_until_complete(server.startup())
+            self.loop.run_until_complete(server.before_start())
+            self.loop.run_until_complete(server.after_start())
+            self._server = server
+        except BaseException as exc:  # reported to the test thread
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        self.loop.run_forever()
+        self.loop.run_until_complete(server.before_stop())
+        server.close()
+        self.loop.run_until_complete(server.wait_closed())
+        self.loop.run_until_complete(server.after_stop())
+
+    def start(self) -> ServerThread:
+        self._thread.start()
+        self._ready.wait(30)
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def call(self, coro: Any, timeout: float = 10) -> Any:
+        """Run a coroutine on the server's loop (e.g. to read its tracker store)."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+
+
+@dataclass
+class FakeRasa:
+    """Rasa server stand-in: our web channel + real tracker/lock stores + an echo dialogue."""
+
+    settings: Settings
+    received: list[UserMessage] = field(default_factory=list)
+    server: ServerThread | None = None
+
+    def start(self) -> FakeRasa:
+        app = Sanic(f"fake_rasa_{next(_numbers)}")
+        store = InMemoryTrackerStore(Domain.empty())
+        app.ctx.agent = SimpleNamespace(tracker_store=store, lock_store=InMemoryLockStore())
+
+        async def handle_message(message: UserMessage) -> None:
+            self.received.append(message)
+            tracker = await store.get_or_create_tracker(message.sender_id)
+            tracker.update(UserUttered(message.text, metadata=message.metadata))
+            out = message.output_channel
+            if message.text == "/ask":
+                buttons = [
+                    {"title": "Yes", "payload": "/affirm"},
+                    {"title": "No", "payload": "/deny"},
+                ]
+                await out.send_text_with_buttons(message.sender_id, "Was it insured?", buttons)
+                tracker.update(BotUttered("Was it insured?", data={"buttons": buttons}))
+            else:
+                reply = f"echo: {message.text}"
+                await out.send_text_message(message.sender_id, reply)
+                tracker.update(BotUttered(reply))
+            await store.save(tracker)
+
+        app.ctx.agent.handle_message = handle_message
+        # Rasa's own registration, as `rasa run --credentials` does it.
+        register([WebSocketIOInput(self.settings)], app, route="/webhooks/")
+        self.server = ServerThread(app).start()
+        self.store = store
+        return self
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return self.server.url
+
+    def events(self, conversation_id: str) -> list[dict[str, Any]]:
+        assert self.server is not None
+
+        async def read() -> list[dict[str, Any]]:
+            tracker = await self.store.retrieve(conversation_id)
+            return [] if tracker is None else [e.as_dict() for e in tracker.events]
+
+        return list(self.server.call(read()))
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
