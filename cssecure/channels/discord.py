@@ -39,7 +39,12 @@ from typing import Any
 
 import aiohttp
 import discord
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import (
+    CollectingOutputChannel,
+    InputChannel,
+    OutputChannel,
+    UserMessage,
+)
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -234,6 +239,11 @@ class DiscordInput(InputChannel):
         """True when the bot token is set."""
         return bool(self.settings.discord_token)
 
+    def get_output_channel(self) -> OutputChannel | None:
+        """Direct-message output for Rasa (``trigger_intent?output_channel=discord``), or
+        None when not configured (Rasa then collects the messages)."""
+        return DiscordDirectOutput(self.settings) if self.configured else None
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Routes under ``/webhooks/discord/``: ``webhook``, ``claim_ref``, ``push``."""
         bp = Blueprint("cssecure_discord_webhook", __name__)
@@ -327,6 +337,36 @@ class DiscordInput(InputChannel):
 
 
 # --- pushes through Discord's REST API -----------------------------------------------------
+
+
+class DiscordDirectOutput(OutputChannel):
+    """Sends the bot's messages for a Discord conversation to the user's direct messages
+    through the REST API (no gateway connection needed)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    def __init__(self, settings: Settings) -> None:
+        """Send with the bot token of ``settings``."""
+        self.settings = settings
+
+    def _user(self, recipient_id: str) -> int:
+        user = user_of(recipient_id, self.settings)
+        if user is None:
+            raise ValueError("not a Discord conversation id")
+        return user
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        """Send a text."""
+        await push_discord_async(self._user(recipient_id), text, None, self.settings)
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        """Send a text with buttons as components."""
+        await push_discord_async(self._user(recipient_id), text, buttons, self.settings)
+
 
 
 class DiscordPushFailed(Exception):

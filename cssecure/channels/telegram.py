@@ -289,8 +289,18 @@ class CSSecureTelegramInput(TelegramInput):
         """True when both the bot token and the webhook secret are set."""
         return bool(self.settings.telegram_token and self.settings.telegram_secret_token)
 
-    def get_output_channel(self) -> TelegramBotOutput:
-        """The bot (one per channel; Rasa 3.6 also set the webhook here, we do it at start)."""
+    def get_output_channel(self) -> TelegramBotOutput | None:  # type: ignore[override]
+        """The bot for Rasa (e.g. ``trigger_intent?output_channel=telegram``); None when not
+        configured, so Rasa falls back to collecting. Rasa 3.6 also set the webhook here: we
+        do it once at start-up."""
+        return self.bot() if self.configured else None
+
+    def bot(self) -> TelegramBotOutput:
+        """The bot (one per channel).
+
+        Raises:
+            TelegramNotConfigured: no token or secret.
+        """
         if self._output is None:
             secret = conversation_secret(self.settings)  # raises when not configured
             self._output = TelegramBotOutput(
@@ -308,7 +318,7 @@ class CSSecureTelegramInput(TelegramInput):
             "allowed_updates": json.dumps(list(ALLOWED_UPDATES)),
         }
         try:
-            result = await self.get_output_channel().request("setWebhook", payload)
+            result = await self.bot().request("setWebhook", payload)
         except TelegramAPIError as exc:
             logger.error("Telegram webhook not registered: %s", type(exc).__name__)
             return False
@@ -371,7 +381,7 @@ class CSSecureTelegramInput(TelegramInput):
             if isinstance(parsed, str):
                 return response.json({"error": parsed}, status=400)
             conversation, text, agent_name, buttons = parsed
-            out = self.get_output_channel()
+            out = self.bot()
             try:
                 out.chat_id(conversation)
             except ValueError:
@@ -404,7 +414,7 @@ class CSSecureTelegramInput(TelegramInput):
             on_new_message: Rasa's handler for user messages.
             agent: the Rasa agent (to read the conversation's claim), if running in Rasa.
         """
-        out = self.get_output_channel()
+        out = self.bot()
         callback = update.get("callback_query")
         if isinstance(callback, dict):
             await self._handle_callback(callback, on_new_message)
@@ -465,7 +475,7 @@ class CSSecureTelegramInput(TelegramInput):
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
     ) -> None:
         """A button press: answer it (stops the client's spinner), then forward its payload."""
-        out = self.get_output_channel()
+        out = self.bot()
         if callback.get("id"):
             try:
                 await out.answer_callback_query(str(callback["id"]))
@@ -504,7 +514,7 @@ class CSSecureTelegramInput(TelegramInput):
         agent: Any,
     ) -> None:
         """Store a photo/video/document as evidence and tell the bot, or say why not."""
-        out = self.get_output_channel()
+        out = self.bot()
         try:
             if incoming.file_size and incoming.file_size > TELEGRAM_MAX_FILE_BYTES:
                 raise EvidenceNotStored(FILE_TOO_BIG)
@@ -561,7 +571,7 @@ class CSSecureTelegramInput(TelegramInput):
             quiet: drop the bot's replies (for the identity refresh after /link).
             customer_id: already looked up (``False``: look it up now).
         """
-        out = self.get_output_channel()
+        out = self.bot()
         if customer_id is False:
             try:
                 customer_id = await self.services.customer_for(user_id)

@@ -392,3 +392,20 @@ def test_push_endpoint_and_function_deliver_to_the_users_direct_messages(
         "Your claim was approved.", "A message from support.", "Third"]
     assert messages[0][1]["components"] == [{"type": 1, "components": [
         {"type": 2, "style": 1, "label": "Thanks", "custom_id": "cs:/thank"}]}]
+
+
+def test_rasa_triggered_messages_go_to_the_users_dms_and_none_without_a_token(
+    tmp_path: Path, sqlite_url: str, discord_api: FakeDiscordAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, DISCORD_API_URL=discord_api.url)
+    output = DiscordInput(settings).get_output_channel()
+    assert output is not None
+    run(output.send_text_with_buttons(
+        channel_conversation(USER, SUPPORT_CHANNEL, settings), "Still there?",
+        [{"title": "Yes", "payload": "/affirm"}]))
+    with pytest.raises(ValueError):
+        run(output.send_text_message(f"discord-{USER}-forged", "x"))
+    assert [(body["content"], len(body["components"])) for _, body in discord_api.messages()] == [
+        ("Still there?", 1)]
+    unconfigured = make_settings(tmp_path, sqlite_url, DISCORD_TOKEN="")
+    assert DiscordInput(unconfigured).get_output_channel() is None

@@ -601,3 +601,15 @@ def test_malformed_updates_with_the_right_secret_never_cause_a_server_error(
     assert statuses[:3] == [400, 400, 400] and statuses[-1] == 400
     assert set(statuses[3:-1]) == {200}
     assert agent.messages == []
+
+
+def test_rasa_gets_the_bot_as_output_channel_only_when_configured(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    output = CSSecureTelegramInput(settings).get_output_channel()
+    assert output is not None
+    run(output.send_text_message(conv(settings), "Reminder: send the photos."))
+    assert bot_api.calls_to("sendMessage")[0]["chat_id"] == str(CHAT)
+    unconfigured = make_settings(tmp_path, sqlite_url, TELEGRAM_TOKEN="")
+    assert CSSecureTelegramInput(unconfigured).get_output_channel() is None
