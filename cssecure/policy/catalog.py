@@ -62,12 +62,24 @@ def _load_yaml(name: str) -> Any:
 
 
 @lru_cache(maxsize=1)
+def _line_entries() -> tuple[dict[str, Any], ...]:
+    return tuple(_load_yaml("lines.yaml")["lines"])
+
+
+def catalog_lines() -> tuple[Line, ...]:
+    """Every line of the catalog, in its order."""
+    return tuple(
+        Line(id=entry["id"], name=entry["name"], kind=entry["kind"], known=True)
+        for entry in _line_entries()
+    )
+
+
+@lru_cache(maxsize=1)
 def _line_tables() -> tuple[dict[str, Line], tuple[tuple[str, Line], ...]]:
     """Alias -> line, and the ordered (keyword, line) pairs, from lines.yaml."""
     by_alias: dict[str, Line] = {}
     keywords: list[tuple[str, Line]] = []
-    for entry in _load_yaml("lines.yaml")["lines"]:
-        line = Line(id=entry["id"], name=entry["name"], kind=entry["kind"], known=True)
+    for entry, line in zip(_line_entries(), catalog_lines(), strict=True):
         for alias in (entry["name"], *entry.get("aliases", ())):
             by_alias[normalise_name(str(alias))] = line
         keywords.extend((f" {normalise_name(str(k))} ", line) for k in entry.get("keywords", ()))

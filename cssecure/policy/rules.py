@@ -39,7 +39,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
+from cssecure.policy.catalog import Line, catalog_lines
 from cssecure.policy.facts import BUY_IT_YOURSELF, ClaimFacts
 from cssecure.policy.terms import Terms
 
@@ -405,14 +407,27 @@ def damage_makes_goods_unusable(facts: ClaimFacts, terms: Terms) -> Finding | No
 # --- returned ----------------------------------------------------------------------------
 
 
+def _line_among(facts: ClaimFacts, line_ids: frozenset[str]) -> Line | None:
+    """The claim's line if it is one of ``line_ids`` (the line must be known)."""
+    need(facts, "shipping_line")
+    line = facts.line
+    return line if line is not None and line.id in line_ids else None
+
+
+@lru_cache(maxsize=16)
+def _line_names(line_ids: frozenset[str]) -> str:
+    """'Train Cargo, Sea Freight, China Post SAL or EUB', in catalog order."""
+    names = [line.name for line in catalog_lines() if line.id in line_ids]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
 def line_has_return_cover(facts: ClaimFacts, terms: Terms) -> Finding | None:
     """Exception to return cover: lines without it (Aramex).
 
     Terms: "Exception: Aramex: Returns are not covered by insurance!"
     """
-    need(facts, "shipping_line")
-    line = facts.line
-    if line is not None and line.id in terms.lines_without_return_cover:
+    line = _line_among(facts, terms.lines_without_return_cover)
+    if line is not None:
         return _reject(
             f"Returns of parcels shipped with {line.name} are not covered by CSSecure "
             f"({COMPENSATION})."
@@ -441,12 +456,11 @@ def line_has_delay_refund(facts: ClaimFacts, terms: Terms) -> Finding | None:
 
     Terms: "This doesn't apply to any Train Cargo or Sea lines, China Post SAL, and EUB."
     """
-    need(facts, "shipping_line")
-    line = facts.line
-    if line is not None and line.id in terms.lines_without_delay_refund:
+    line = _line_among(facts, terms.lines_without_delay_refund)
+    if line is not None:
         return _reject(
-            f"Parcels shipped with {line.name} get no delay refund; it is not offered on Train "
-            f"Cargo, Sea lines, China Post SAL or EUB ({COMPENSATION})."
+            f"Parcels shipped with {line.name} get no delay refund; it is not offered on "
+            f"{_line_names(terms.lines_without_delay_refund)} ({COMPENSATION})."
         )
     return None
 

@@ -49,22 +49,25 @@ def test_maximum_insured_value_default_and_override() -> None:
     assert "China Post SAL to Germany" in goods[1]
 
 
+OVER_INSURED_LOSS = {
+    "claim_type": "lost",
+    "insured": True,
+    "order_type": "agent",
+    "shipping_line": "DHL",
+    "destination_country": "US",
+    "items_value": "400",
+    "shipping_fee": "100",
+    "insured_value": "750",
+    "submitted_date": "2024-02-01",
+    "shipped_date": "2024-02-02",
+    "delivered_date": None,
+    "report_date": "2024-04-01",
+    "loss_proof": True,
+}
+
+
 def test_over_insured_claims_carry_a_warning() -> None:
-    facts = {
-        "claim_type": "lost",
-        "insured": True,
-        "order_type": "agent",
-        "shipping_line": "DHL",
-        "destination_country": "US",
-        "items_value": "400",
-        "shipping_fee": "100",
-        "insured_value": "750",
-        "submitted_date": "2024-02-01",
-        "shipped_date": "2024-02-02",
-        "delivered_date": None,
-        "report_date": "2024-04-01",
-        "loss_proof": True,
-    }
+    facts = OVER_INSURED_LOSS
     assert assess(parse_facts(facts)).warnings == ("over_insured",)
     assert assess(parse_facts({**facts, "insured_value": "500"})).warnings == ()
 
@@ -75,21 +78,7 @@ def test_assess_accepts_a_mapping_and_parsed_facts_alike() -> None:
 
 
 def test_reasons_are_plain_sentences_naming_amounts_in_rmb() -> None:
-    facts = {
-        "claim_type": "lost",
-        "insured": True,
-        "order_type": "agent",
-        "shipping_line": "EMS",
-        "destination_country": "FR",
-        "items_value": "400",
-        "shipping_fee": "100",
-        "insured_value": "750",
-        "submitted_date": "2024-02-01",
-        "shipped_date": "2024-02-02",
-        "delivered_date": None,
-        "report_date": "2024-04-01",
-        "loss_proof": True,
-    }
+    facts = {**OVER_INSURED_LOSS, "shipping_line": "EMS", "destination_country": "FR"}
     (proof, paid) = assess(parse_facts(facts)).reasons
     assert "confirmed by the carrier" in proof
     assert paid == (
