@@ -28,6 +28,9 @@ from cssecure.channels.socketio import WebSocketIOInput
 from cssecure.settings import Settings
 
 _numbers = itertools.count(1)
+# Several apps start in one test process: keep Sanic from rewriting its own methods
+# again for each one (its "touchup" is only safe once per process otherwise).
+Sanic.test_mode = True
 
 
 def free_port() -> int:
