@@ -169,9 +169,10 @@ class ChatServices:
         Raises:
             EvidenceNotStored: refused or not possible now (the message says why).
         """
+        claims = self.claims  # created here, in the event loop's thread
         return await asyncio.to_thread(
             lambda: store_evidence(
-                self.claims,
+                claims,
                 reference=reference,
                 kind=kind,
                 filename=filename,

@@ -35,6 +35,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from aiogram import Bot
 from aiogram.bot.api import TelegramAPIServer
 from aiogram.utils.exceptions import TelegramAPIError
@@ -207,15 +208,20 @@ class TelegramBotOutput(TelegramOutput):
             raise EvidenceNotStored(STORE_FAILED)
         chunks: list[bytes] = []
         size = 0
-        async with self.session.get(self.get_file_url(info.file_path)) as reply:
-            if reply.status != 200:
-                logger.warning("File download answered HTTP %s", reply.status)
-                raise EvidenceNotStored(STORE_FAILED)
-            async for chunk in reply.content.iter_chunked(256 * 1024):
-                size += len(chunk)
-                if size > max_bytes:  # the server said less than it sends: stop reading
-                    raise EvidenceNotStored(FILE_TOO_BIG)
-                chunks.append(chunk)
+        try:
+            async with self.session.get(self.get_file_url(info.file_path)) as reply:
+                if reply.status != 200:
+                    logger.warning("File download answered HTTP %s", reply.status)
+                    raise EvidenceNotStored(STORE_FAILED)
+                async for chunk in reply.content.iter_chunked(256 * 1024):
+                    size += len(chunk)
+                    if size > max_bytes:  # the server said less than it sends: stop reading
+                        raise EvidenceNotStored(FILE_TOO_BIG)
+                    chunks.append(chunk)
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            # Only the type: the file URL contains the bot token.
+            logger.warning("File download failed (%s)", type(exc).__name__)
+            raise EvidenceNotStored(STORE_FAILED) from None
         return b"".join(chunks)
 
 
