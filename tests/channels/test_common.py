@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +95,28 @@ def test_discord_bot_without_a_token_exits_2_with_a_clear_message() -> None:
     )
     assert done.returncode == 2
     assert "DISCORD_TOKEN is not set" in done.stderr
+
+
+CREDENTIALS_ENTRIES = (
+    "cssecure.channels.telegram.CSSecureTelegramInput:\n"
+    "cssecure.channels.discord.DiscordInput:\n"
+)
+
+
+def test_rasa_builds_both_channels_from_credentials_without_values_or_tokens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rasa.core.run import create_http_input_channels
+
+    from cssecure.channels.discord import DiscordInput
+    from cssecure.channels.telegram import CSSecureTelegramInput
+
+    for name in ("TELEGRAM_TOKEN", "TELEGRAM_SECRET_TOKEN", "DISCORD_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    credentials = tmp_path / "credentials.yml"
+    credentials.write_text(CREDENTIALS_ENTRIES)
+    channels = create_http_input_channels(None, str(credentials))
+    assert [type(c) for c in channels] == [CSSecureTelegramInput, DiscordInput]
+    assert [c.url_prefix() for c in channels] == ["telegram", "discord"]
+    # Not configured: mounted, but nothing can be sent and the webhooks answer 503.
+    assert all(c.get_output_channel() is None for c in channels)
