@@ -94,9 +94,13 @@ def _claim(rng: random.Random) -> dict[str, object]:
 
 
 def _rate(work: Callable[[], int], seconds: float) -> float:
-    """Calls of ``work`` (each doing n items) per second, over about ``seconds``."""
-    done, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
+    """Items per second of CPU time, over about ``seconds`` of it.
+
+    CPU time of this process, not wall time: the machine is shared, and the question is
+    what one core does, not how busy the neighbours are.
+    """
+    done, start = 0, time.process_time()
+    while (elapsed := time.process_time() - start) < seconds:
         done += work()
     return done / elapsed
 
@@ -129,8 +133,11 @@ def main() -> int:
     with_parsing = _rate(parse_and_assess_all, args.seconds)
     mix = ", ".join(f"{name} {count}" for name, count in sorted(decisions.items()))
     print(f"mix of {len(parsed)} claims: {mix}")
-    print(f"assessments per second: {per_second:,.0f} (target {TARGET_PER_SECOND:,})")
-    print(f"parse + assess per second: {with_parsing:,.0f}")
+    print(
+        f"assessments per second (one core, CPU time): {per_second:,.0f} "
+        f"(target {TARGET_PER_SECOND:,})"
+    )
+    print(f"parse + assess per second (as `cssecure assess` per element): {with_parsing:,.0f}")
     return 0 if per_second >= TARGET_PER_SECOND else 1
 
 

@@ -504,7 +504,8 @@ def delayed_long_enough(facts: ClaimFacts, terms: Terms) -> Finding | None:
 
 # --- payouts -----------------------------------------------------------------------------
 
-# An amount, how to name it to the customer, and the clause it comes from.
+# An amount, how to name it to the customer, and the clause it comes from. In limits, the
+# name may hold "{amount}": it is filled only for the limit that applies (cheap hot path).
 Bound = tuple[Decimal, str, str]
 
 
@@ -530,19 +531,19 @@ def maximum_insured_value(
         goods_only: The limit on the goods alone (for payouts that exclude shipping).
 
     Returns:
-        The maximum, how to name it to the customer, and its clause.
+        The maximum, how to name it to the customer ("{amount}" stands for the maximum),
+        and its clause.
     """
     limit = terms.limit_for(line_id, country)
     if limit is None:
-        maximum = terms.maximum_insured_value
-        return maximum, f"the maximum insured value of {rmb(maximum)}", INSURED_VALUE
+        return terms.maximum_insured_value, "the maximum insured value of {amount}", INSURED_VALUE
+    where = limit.label.replace("{", "{{").replace("}", "}}")
     if goods_only or not limit.plus_shipping_fee:
-        label = f"the {rmb(limit.goods_maximum)} limit for goods sent by {limit.label}"
-        return limit.goods_maximum, label, INSURED_VALUE
+        return limit.goods_maximum, f"the {{amount}} limit for goods sent by {where}", INSURED_VALUE
     total = limit.goods_maximum + (shipping_fee or _ZERO)
     label = (
-        f"the limit for {limit.label}, {rmb(limit.goods_maximum)} for the goods plus the "
-        f"shipping fee ({rmb(total)})"
+        f"the limit for {where}, {rmb(limit.goods_maximum)} for the goods plus the "
+        "shipping fee ({amount})"
     )
     return total, label, INSURED_VALUE
 
@@ -580,11 +581,10 @@ def capped_payout(
     insured = _money(facts, "insured_value")
     actual = _money(facts, "items_value") + _money(facts, "shipping_fee")
     least = basis
-    actual_label = f"the actual value of the parcel (goods plus shipping), {rmb(actual)}"
     for bound in (
         *extra,
-        (insured, f"the insured amount of {rmb(insured)}", INSURED_VALUE),
-        (actual, actual_label, INSURED_VALUE),
+        (insured, "the insured amount of {amount}", INSURED_VALUE),
+        (actual, "the actual value of the parcel (goods plus shipping), {amount}", INSURED_VALUE),
     ):
         if bound[0] < least[0]:
             least = bound
@@ -602,9 +602,9 @@ def capped_payout(
     amount, label, clause = basis
     if least is basis:
         return amount, f"Paid {rmb(amount)}: {label} ({clause})."
-    return least[0], (
-        f"Paid {rmb(least[0])}: {label}, but compensation never exceeds {least[1]} ({least[2]})."
-    )
+    paid = rmb(least[0])
+    limit = least[1].format(amount=paid)
+    return least[0], f"Paid {paid}: {label}, but compensation never exceeds {limit} ({least[2]})."
 
 
 def buy_it_yourself_payout(
@@ -626,8 +626,8 @@ def buy_it_yourself_payout(
         BIY_CLAUSE,
     )
     extra = (
-        (terms.biy_maximum, f"the Buy It Yourself maximum of {rmb(terms.biy_maximum)}", BIY_CLAUSE),
-        (order_value, f"the order value of {rmb(order_value)}", BIY_CLAUSE),
+        (terms.biy_maximum, "the Buy It Yourself maximum of {amount}", BIY_CLAUSE),
+        (order_value, "the order value of {amount}", BIY_CLAUSE),
     )
     return capped_payout(facts, terms, basis, extra, goods_only=goods_only)
 
