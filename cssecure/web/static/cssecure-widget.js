@@ -17,6 +17,8 @@
   "use strict";
 
   var STORAGE_KEY = "cssecure.widget.session";
+  // A claim reference in the bot's words (CS-2026-000042): uploads go to that claim.
+  var CLAIM_REF = /\bCS-\d{4}-\d{6}\b/;
   var TYPING_TIMEOUT_MS = 20000;
   var KIND_LABELS = [
     ["", "Detect from the file"],
@@ -62,6 +64,7 @@
     var customerToken = options.token || null;
     var sessionToken = null; // anonymous visitors: issued by the server, authorises uploads
     var typingTimer = null;
+    var claimRef = null; // the latest claim the assistant mentioned; the server checks it
 
     container.textContent = "";
     var root = el("section", { class: "csw", "aria-labelledby": id + "-title" });
@@ -147,6 +150,8 @@
 
     function addMessage(sender, text, extra) {
       extra = extra || {};
+      var mentioned = sender !== "user" && CLAIM_REF.exec(text || "");
+      if (mentioned) claimRef = mentioned[0];
       var item = el("li", { class: "csw-msg csw-from-" + sender });
       var who = sender === "user" ? "You" : sender === "agent" ? (extra.agent_name ? "Agent " + extra.agent_name : "Agent") : "Assistant";
       item.appendChild(el("span", { class: sender === "agent" ? "csw-who" : "csw-sr-only" }, who + ": "));
@@ -272,6 +277,7 @@
       var data = new FormData();
       data.append("file", chosen, chosen.name);
       if (kind.value) data.append("kind", kind.value);
+      if (claimRef) data.append("claim_ref", claimRef);
       var xhr = new XMLHttpRequest();
       xhr.open("POST", options.uploadUrl || "/api/evidence");
       xhr.setRequestHeader("Authorization", "Bearer " + bearer);

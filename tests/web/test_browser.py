@@ -1,0 +1,224 @@
+"""The widget in Debian's chromium against a running stack (Rasa + action server + web app).
+
+Open the demo page, sign in, chat, use a quick reply, upload a photo, reload and see the
+conversation, receive an agent's pushed message; an anonymous visitor keeps the
+conversation across reloads but another browser does not get it; a forged token is
+refused. The assertions hold for any trained model: they check what the widget carries,
+not what the assistant says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import secrets
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cssecure.claims import services
+from cssecure.claims.app import ClaimsApp
+from cssecure.claims.db import upgrade
+from cssecure.settings import Settings
+from cssecure.web.conversations import push_agent_message
+from cssecure.web.tokens import customer_conversation_id, widget_key
+
+from .stack import RunningStack, start_stack
+
+pytestmark = [pytest.mark.browser, pytest.mark.stack, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+TIMEOUT_MS = 20_000
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningStack, Settings]]:
+    tmp = tmp_path_factory.mktemp("browser-stack")
+    secrets_env = {
+        "CSSECURE_JWT_SECRET": secrets.token_urlsafe(32),
+        "RASA_TOKEN": secrets.token_urlsafe(24),
+    }
+    env = {**secrets_env, "CSSECURE_VAR_DIR": str(tmp / "var")}
+    upgrade(Settings.from_env(env).database_url)
+    stack = start_stack(tmp, env)
+    yield stack, Settings.from_env(stack.env)
+    stack.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail("/usr/bin/chromium is missing: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+def _jpeg() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def _file_claim(settings: Settings, customer_id: str, parcel_id: str) -> str:
+    claims = ClaimsApp.from_settings(settings)
+    try:
+        filed = services.file_claim(
+            claims.uow, parcel_id=parcel_id, claim_type="damaged", facts={},
+            customer_id=customer_id, channel="web",
+            conversation_id=customer_conversation_id(widget_key(settings), customer_id),
+            verified=True, parcel=None,
+            assessor=lambda facts: {"decision": "review", "payout_rmb": "0.00",
+                                    "payout_form": "none", "eligible_from": None,
+                                    "reasons": ["photos of the damage are needed"]},
+        )
+        return filed.claim.reference
+    finally:
+        claims.dispose()
+
+
+def _evidence(settings: Settings, reference: str) -> list[dict[str, Any]]:
+    claims = ClaimsApp.from_settings(settings)
+    try:
+        claim = claims.claim_detail(reference)
+        assert claim is not None
+        return list(claim["evidence"])
+    finally:
+        claims.dispose()
+
+
+def test_signed_in_customer_chats_uploads_reloads_and_hears_from_an_agent(
+    live: tuple[RunningStack, Settings], browser: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    stack, settings = live
+    reference = _file_claim(settings, "C-1001", "P-BROWSER-1")
+    # A phone-sized screen.
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(stack.web_url + "/")
+    expect(page.get_by_role("note")).to_contain_text("Demo page.")
+    page.get_by_label("Demo customer").select_option("C-1001")
+    page.get_by_role("button", name="Sign in (demo)").click()
+    widget = page.locator(".csw[data-ready=true][data-session=verified]")
+    expect(widget).to_be_visible()
+    log = page.get_by_role("log", name="Conversation")
+    expect(log).to_have_attribute("aria-live", "polite")
+
+    # Send with the keyboard; focus stays in the labelled input.
+    box = page.get_by_label("Your message")
+    box.fill("hello")
+    box.press("Enter")
+    expect(log.locator(".csw-from-user").last).to_contain_text("hello")
+    expect(log.locator(".csw-from-bot").first).to_be_visible()
+    assert page.evaluate("document.activeElement.getAttribute('aria-label') "
+                         "|| document.activeElement.labels[0].textContent") == "Your message"
+    first_reply = log.locator(".csw-from-bot").first.inner_text()
+
+    replies = log.get_by_role("group", name="Suggested replies")
+    if replies.count():
+        button = replies.get_by_role("button").first
+        title = button.inner_text()
+        button.click()
+        expect(log.locator(".csw-from-user").last).to_contain_text(title)
+        expect(replies).to_have_count(0)
+
+    # Nothing is wider than the phone's screen.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    photo = tmp_path / "damage.jpg"
+    photo.write_bytes(_jpeg())
+    page.get_by_label("Attach a photo, video or document").set_input_files(str(photo))
+    done = log.locator(".csw-upload-item[data-state=done]")
+    expect(done).to_contain_text("Sent damage.jpg")
+    expect(done).to_contain_text(reference)
+    assert [e["filename"] for e in _evidence(settings, reference)] == ["damage.jpg"]
+
+    page.reload()
+    expect(page.locator(".csw[data-ready=true][data-session=verified]")).to_be_visible()
+    history = page.get_by_role("log", name="Conversation")
+    expect(history.locator(".csw-from-user").first).to_contain_text("hello")
+    expect(history).to_contain_text(first_reply.split("\n")[0][:40])
+    expect(history).to_contain_text("Sent damage.jpg")
+
+    conversation = customer_conversation_id(widget_key(settings), "C-1001")
+    hostile = '<img src=x onerror="document.title=\'pwned\'">'
+    # Playwright's sync API owns this thread's event loop: push from another thread.
+    with ThreadPoolExecutor(1) as pool:
+        pushed = pool.submit(asyncio.run, push_agent_message(
+            settings, conversation, f"Hi, this is Mei from support. {hostile}", agent_name="Mei"
+        )).result(30)
+    assert pushed == {"recorded": True, "online": True}
+    agent = history.locator(".csw-from-agent").last
+    expect(agent).to_contain_text("Agent Mei")
+    # Rendered as text: the markup is shown, never run.
+    expect(agent).to_contain_text(hostile)
+    assert history.locator("img").count() == 0
+    assert page.title() != "pwned"
+    page.close()
+
+
+def test_anonymous_conversation_survives_a_reload_but_not_another_browser(
+    live: tuple[RunningStack, Settings], browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    stack, _ = live
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(stack.web_url + "/")
+    expect(page.locator(".csw[data-ready=true][data-session=anonymous]")).to_be_visible()
+    marker = f"hello {secrets.token_hex(3)}"
+    page.get_by_label("Your message").fill(marker)
+    page.get_by_role("button", name="Send").click()
+    log = page.get_by_role("log", name="Conversation")
+    expect(log.locator(".csw-from-bot").first).to_be_visible()
+    expect(page.locator(".csw-typing")).to_be_hidden()
+
+    page.reload()
+    expect(page.locator(".csw[data-ready=true]")).to_be_visible()
+    expect(page.get_by_role("log", name="Conversation")).to_contain_text(marker)
+
+    other = browser.new_context().new_page()
+    other.set_default_timeout(TIMEOUT_MS)
+    other.goto(stack.web_url + "/")
+    expect(other.locator(".csw[data-ready=true]")).to_be_visible()
+    assert marker not in other.get_by_role("log", name="Conversation").inner_text()
+    other.context.close()
+    context.close()
+
+
+def test_forged_sign_in_token_is_refused_with_a_readable_message(
+    live: tuple[RunningStack, Settings], browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    stack, _ = live
+    page = browser.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(stack.web_url + "/")
+    forged = {"customer_id": "C-1002", "token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJDLTEwMDIifQ.x"}
+    page.evaluate(
+        "v => sessionStorage.setItem('cssecure.demo.token', v)", json.dumps(forged)
+    )
+    page.reload()
+    expect(page.locator(".csw-alert")).to_contain_text("could not be verified")
+    expect(page.locator(".csw[data-ready=true]")).to_have_count(0)
+    page.close()
