@@ -135,7 +135,10 @@ def _over_insured(facts: ClaimFacts) -> bool:
 
 
 def _missing_error(facts: ClaimFacts, missing: Missing) -> InvalidFacts:
-    return InvalidFacts(missing.name, f"is missing: a {facts.claim_type} claim needs it")
+    message = f"is missing: a {facts.claim_type} claim needs it"
+    if missing.name == "delivered_date":
+        message += " (null if the parcel was not delivered)"
+    return InvalidFacts(missing.name, message)
 
 
 def parse_facts(mapping: Mapping[str, object]) -> ClaimFacts:
@@ -320,8 +323,10 @@ def _loss_unproven(facts: ClaimFacts) -> bool:
     return facts.loss_proof is not True
 
 
-def _loss_wait_may_matter(facts: ClaimFacts) -> bool:
-    """loss_proof is asked unless the 5-month wait is already known to be over."""
+def _loss_proof_may_matter(facts: ClaimFacts) -> bool:
+    """loss_proof is asked unless the 5-month wait is known to be over for an undelivered parcel."""
+    if facts.delivered_date is not None:
+        return True
     shipped, reported = facts.shipped_date, facts.report_date
     if shipped is None or reported is None:
         return True
@@ -375,7 +380,8 @@ QUESTION_PLANS: dict[str, tuple[tuple[str, Condition], ...]] = {
         ("order_type", _always),
         ("shipped_date", _loss_unproven),
         ("report_date", _loss_unproven),
-        ("loss_proof", _loss_wait_may_matter),
+        ("delivered_date", _loss_unproven),
+        ("loss_proof", _loss_proof_may_matter),
         *_BIY_QUESTIONS,
         ("weight_kg", _biy),
         *_AMOUNTS,

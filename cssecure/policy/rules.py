@@ -273,15 +273,17 @@ def delivered_parcel_not_lost(facts: ClaimFacts, terms: Terms) -> Finding | None
     """A parcel the tracking shows delivered is not lost unless the carrier confirms it.
 
     Terms, Coverage: "Parcel Loss - Insurance covering the loss of parcels in transit."
-    (Only checked when a delivery date is known; nobody is asked for it.)
+    With the carrier's (or a letter's) confirmation the delivery date does not matter.
     """
-    delivered = facts.delivered_date
-    if delivered is not None and not _flag(facts, "loss_proof"):
-        return _review(
-            f"The tracking shows the parcel delivered on {delivered.isoformat()}; a person will "
-            f"check the loss with the carrier ({COMPENSATION})."
-        )
-    return None
+    if facts.loss_proof is True:
+        return None
+    delivered = _delivered(facts)
+    if delivered is None or _flag(facts, "loss_proof"):
+        return None
+    return _review(
+        f"The tracking shows the parcel delivered on {delivered.isoformat()}; a person will "
+        f"check the loss with the carrier ({COMPENSATION})."
+    )
 
 
 # --- seized ------------------------------------------------------------------------------

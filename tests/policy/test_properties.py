@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cssecure.policy import assess, load_terms, needed_facts, parse_facts, quote
-from cssecure.policy.facts import CLAIM_TYPES, FACT_NAMES, InvalidFacts
-from cssecure.policy.rules import maximum_insured_value
+from cssecure.policy.engine import QUESTION_PLANS, terms_for
+from cssecure.policy.facts import CLAIM_TYPES, FACT_NAMES, InvalidFacts, read_facts
+from cssecure.policy.rules import Missing, decide, maximum_insured_value
 
 LINES = (
     "EMS",
@@ -146,6 +147,17 @@ def test_needed_facts_agrees_with_assess_on_partial_facts(
     partial = {name: value for name, value in facts.items() if name not in dropped}
     full = assess(parse_facts(facts))
     needed = needed_facts(partial)
+    # The question plan alone already lists the fact the rules are blocked on.
+    known = read_facts(partial)
+    try:
+        decide(known, terms_for(known))
+    except Missing as missing:
+        planned = [
+            name
+            for name, relevant in QUESTION_PLANS[known.claim_type]
+            if name not in known.provided and relevant(known)
+        ]
+        assert missing.name in planned
     if not needed:
         # Settled early: the same decision as with every fact (and the same payout).
         early = assess(parse_facts(partial))
