@@ -15,7 +15,9 @@ another customer's conversation. This channel decides the conversation on the se
   tracker store) is what lets the widget show the conversation again after a reload.
 * ``user_uttered``: the message goes to the conversation bound to this socket, with
   server-made metadata ``{"channel": "web", "customer_id", "verified"}``; a message that
-  names another conversation is refused.
+  names another conversation is refused. Typed text starting with ``/`` loses the slash
+  unless it is the payload of a button the conversation was offered, so nobody can type
+  ``/inform{"evidence_id": ...}`` or any other intent with made-up entities.
 
 Two endpoints under ``/webhooks/web/`` let our own services reach a conversation; both
 require ``Authorization: Bearer <RASA_TOKEN>``:
@@ -114,6 +116,32 @@ def history_from_events(
     return items[-limit:]
 
 
+class _WebOutput(SocketIOOutput):
+    """Rasa's socket.io output that remembers which button payloads it offered."""
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: str, offered: dict[str, set[str]]):
+        super().__init__(sio, bot_message_evt)
+        self.offered = offered
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        self.offered[recipient_id] = {str(b.get("payload", "")) for b in buttons}
+        await super().send_text_with_buttons(recipient_id, text, buttons, **kwargs)
+
+
+def typed_text(text: str, offered: set[str]) -> str:
+    """What a customer's message may say: a leading ``/`` only for an offered button payload.
+
+    ``/affirm`` from a quick reply stays an intent; ``/inform{"evidence_id": "x"}`` typed by
+    hand becomes plain text the NLU reads like any other sentence.
+    """
+    stripped = text.strip()
+    if stripped.startswith("/") and stripped not in offered:
+        return stripped.lstrip("/").strip()
+    return stripped
+
+
 def _bearer_matches(request: Request, expected: str | None) -> bool:
     """Constant-time check of ``Authorization: Bearer <expected>``."""
     if not expected:
@@ -168,9 +196,16 @@ class WebSocketIOInput(SocketIOInput):
         self.key = widget_key(settings)
         self.service_token = settings.rasa_token
         self.app: Sanic | None = None
+        # conversation id -> payloads of the buttons last offered to it (this process only:
+        # after a restart a stale button arrives as plain text, which the NLU still reads).
+        self.offered: dict[str, set[str]] = {}
+
+    def _output(self) -> _WebOutput:
+        assert self.sio is not None
+        return _WebOutput(self.sio, self.bot_message_evt, self.offered)
 
     def get_output_channel(self) -> OutputChannel | None:
-        return None if self.sio is None else SocketIOOutput(self.sio, self.bot_message_evt)
+        return None if self.sio is None else self._output()
 
     async def _history(self, sio_blueprint: Blueprint, conversation_id: str) -> list[dict]:
         """The conversation so far, from the Rasa agent's tracker store (if there is one)."""
@@ -270,7 +305,10 @@ class WebSocketIOInput(SocketIOInput):
                 )
                 return
             text = data.get("message")
-            if not isinstance(text, str) or not text.strip():
+            if not isinstance(text, str):
+                return
+            text = typed_text(text, self.offered.get(conversation_id, set()))
+            if not text:
                 return
             if len(text) > MAX_MESSAGE_CHARS:
                 await sio.emit(
@@ -292,7 +330,7 @@ class WebSocketIOInput(SocketIOInput):
             await on_new_message(
                 UserMessage(
                     text,
-                    SocketIOOutput(sio, self.bot_message_evt),
+                    self._output(),
                     conversation_id,
                     input_channel=self.name(),
                     metadata=identity.metadata(),
@@ -324,6 +362,7 @@ class WebSocketIOInput(SocketIOInput):
                 message["agent_name"] = agent_name
             if buttons:
                 message["quick_replies"] = [{"content_type": "text", **b} for b in buttons]
+                self.offered[conversation_id] = {b["payload"] for b in buttons}
             online = bool(list(sio.manager.get_participants(namespace or "/", conversation_id)))
             await sio.emit(self.bot_message_evt, message, room=conversation_id, namespace=namespace)
             return response.json({"recorded": recorded, "online": online})
@@ -349,7 +388,7 @@ class WebSocketIOInput(SocketIOInput):
             await on_new_message(
                 UserMessage(
                     text,
-                    SocketIOOutput(sio, self.bot_message_evt),
+                    self._output(),
                     conversation_id,
                     input_channel=self.name(),
                     metadata=metadata,

@@ -5,8 +5,9 @@
   with the claims store's rules, attaches it to the claim in progress, then tells the bot
   by sending the conversation ``/inform{"evidence_kind", "evidence_id"}``
   (docs/TEAM-CONTRACTS.md). Answers ``201 {"evidence_id", "kind", "claim_ref", "filename",
-  "bot_notified", "message"}``; when the bot could not be told (``bot_notified`` false) the
-  widget sends ``message`` itself.
+  "bot_notified", "message"}``. When the bot could not be told (``bot_notified`` false:
+  Rasa down or ``RASA_TOKEN`` unset) the file is still stored and attached; the widget only
+  shows it as sent (it cannot send ``message`` itself: the channel strips typed slashes).
 * ``POST /api/link-code`` (customer token): a one-time code for Telegram/Discord linking,
   ``{"code", "expires_at"}``.
 

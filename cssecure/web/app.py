@@ -55,6 +55,7 @@ def create_app(
     settings: Settings,
     *,
     demo: bool = True,
+    console: bool = True,
     claims: ClaimsPort | None = None,
     links: LinkStore | None = None,
     name: str | None = None,
@@ -64,6 +65,7 @@ def create_app(
     Args:
         settings: configuration (secrets, database, Rasa URL).
         demo: include the demo host page and demo sign-in.
+        console: mount the agent console (``cssecure.console.mount_console``).
         claims: the claims service (default: ``ClaimsApp.from_settings(settings)``).
         links: the link-code store (default: on the claims database).
         name: the Sanic app name (unique per process; generated when omitted).
@@ -76,7 +78,6 @@ def create_app(
     if settings.database_url.startswith("sqlite:///"):
         Path(settings.database_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     app.blueprint(health_blueprint())
-    mount_console(app, settings)  # agent console at /console/ + notification worker (issue 7)
     app.blueprint(
         api_blueprint(
             settings,
@@ -87,6 +88,8 @@ def create_app(
     )
     if demo:
         app.blueprint(demo_blueprint(settings, key))
+    if console:
+        mount_console(app, settings)  # agent console at /console/ + notification worker (issue 7)
     app.static("/static", str(STATIC_DIR), name="cssecure_static")
 
     @app.exception(PayloadTooLarge)

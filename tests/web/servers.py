@@ -113,7 +113,7 @@ class FakeRasa:
             tracker = await store.get_or_create_tracker(message.sender_id)
             tracker.update(UserUttered(message.text, metadata=message.metadata))
             out = message.output_channel
-            if message.text == "/ask":
+            if message.text == "ask":
                 buttons = [
                     {"title": "Yes", "payload": "/affirm"},
                     {"title": "No", "payload": "/deny"},

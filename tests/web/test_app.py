@@ -84,7 +84,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     settings = _settings(tmp, rasa.url)
     upgrade(settings.database_url)
     claims = ClaimsApp.from_settings(settings)
-    web = ServerThread(create_app(settings, claims=claims)).start()
+    web = ServerThread(create_app(settings, console=False, claims=claims)).start()
     yield Stack(settings, widget_key(settings), claims, rasa, web)
     web.stop()
     rasa.stop()
@@ -124,7 +124,7 @@ def test_demo_login_signs_a_token_for_a_demo_customer_only(stack: Stack) -> None
 def test_without_demo_there_is_no_page_and_no_sign_in(tmp_path: Path) -> None:
     settings = _settings(tmp_path, "http://127.0.0.1:9")
     upgrade(settings.database_url)
-    web = ServerThread(create_app(settings, demo=False)).start()
+    web = ServerThread(create_app(settings, demo=False, console=False)).start()
     try:
         assert requests.get(web.url + "/", timeout=5).status_code == 404
         login = requests.post(web.url + "/demo/login", json={"customer_id": "C-1001"}, timeout=5)
@@ -243,7 +243,7 @@ def test_upload_without_a_file_or_without_a_valid_token_is_refused(stack: Stack)
 def test_request_over_the_servers_limit_gets_a_json_message(tmp_path: Path) -> None:
     settings = _settings(tmp_path, "http://127.0.0.1:9")
     upgrade(settings.database_url)
-    app = create_app(settings)
+    app = create_app(settings, console=False)
     app.config.REQUEST_MAX_SIZE = 1 * MB
     web = ServerThread(app).start()
     try:
@@ -262,14 +262,14 @@ def test_evidence_is_kept_when_the_bot_cannot_be_told(tmp_path: Path) -> None:
     settings = _settings(tmp_path, f"http://127.0.0.1:{free_port()}")
     upgrade(settings.database_url)
     claims = ClaimsApp.from_settings(settings)
-    web = ServerThread(create_app(settings, claims=claims)).start()
+    web = ServerThread(create_app(settings, console=False, claims=claims)).start()
     try:
         stack_like = Stack(settings, widget_key(settings), claims, FakeRasa(settings), web)
         reference = stack_like.file_claim("C-7001", "web-c-seven", "P-7001")
         answer = stack_like.upload(issue_customer_token(stack_like.key, "C-7001"), "a.jpg", JPEG)
         assert answer.status_code == 201
         body: dict[str, Any] = answer.json()
-        # The widget sends `message` itself when the web app could not.
+        # Stored and attached even though the bot could not be told.
         assert body["bot_notified"] is False and body["message"].startswith("/inform{")
         stored = claims.claim_detail(reference)
         assert stored is not None and len(stored["evidence"]) == 1

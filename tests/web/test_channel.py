@@ -16,7 +16,7 @@ import pytest
 import requests
 import socketio
 
-from cssecure.channels.socketio import history_from_events
+from cssecure.channels.socketio import history_from_events, typed_text
 from cssecure.settings import Settings
 from cssecure.web.tokens import (
     CUSTOMER_AUDIENCE,
@@ -229,7 +229,7 @@ def test_reload_shows_the_history_and_anonymous_resume_needs_the_session_token(
         first = Widget(rasa.url)
         await first.connect()
         info = await first.session()
-        await first.say("/ask")
+        await first.say("ask")
         asked = await first.expect("bot_uttered")
         await first.say("/affirm", display="Yes")
         await first.expect("bot_uttered")
@@ -253,8 +253,9 @@ def test_reload_shows_the_history_and_anonymous_resume_needs_the_session_token(
     ]
     assert out["resumed"]["session_id"] == out["info"]["session_id"]
     texts = [(h["sender"], h["text"]) for h in out["resumed"]["history"]]
-    # "/ask" is an internal payload without a button title: not shown; "/affirm" shows "Yes".
+    # The button's payload "/affirm" is shown by the button's title.
     assert texts == [
+        ("user", "ask"),
         ("bot", "Was it insured?"),
         ("user", "Yes"),
         ("bot", "echo: /affirm"),
@@ -365,3 +366,32 @@ def test_history_shows_button_titles_and_display_text_and_hides_internal_payload
         {"sender": "agent", "text": "Thanks"},
     ]
     assert len(history_from_events(events, limit=2)) == 2
+
+
+def test_typed_slash_commands_lose_the_slash_but_offered_buttons_keep_it(rasa: FakeRasa) -> None:
+    async def scenario() -> str:
+        w = Widget(rasa.url)
+        await w.connect()
+        info = await w.session()
+        await w.say('/inform{"evidence_kind": "photo", "evidence_id": "ev_forged"}')
+        await w.expect("bot_uttered")
+        await w.say("/deny")  # not offered yet: plain text
+        await w.expect("bot_uttered")
+        await w.say("ask")
+        await w.expect("bot_uttered")
+        await w.say("/deny")  # now a button of the last question
+        await w.expect("bot_uttered")
+        await w.close()
+        return str(info["session_id"])
+
+    conversation = run(scenario())
+    texts = [m.text for m in rasa.received if m.sender_id == conversation]
+    assert texts == ['inform{"evidence_kind": "photo", "evidence_id": "ev_forged"}', "deny",
+                     "ask", "/deny"]
+
+
+def test_typed_text_rule() -> None:
+    assert typed_text("  /affirm ", {"/affirm"}) == "/affirm"
+    assert typed_text("//affirm", {"/affirm"}) == "affirm"
+    assert typed_text("/", set()) == ""
+    assert typed_text("hello /there", set()) == "hello /there"

@@ -292,7 +292,6 @@
           caption.textContent = "Sent " + chosen.name + " (" + (body.kind || "evidence").replace(/_/g, " ") + ") for claim " + (body.claim_ref || "") + ".";
           item.setAttribute("data-state", "done");
           if (body.bot_notified) setTyping(true);
-          else if (body.message && socket.connected) socket.emit("user_uttered", { message: body.message });
         } else {
           item.setAttribute("data-state", "failed");
           caption.textContent = "Not sent: " + chosen.name;
