@@ -120,3 +120,12 @@ def test_rasa_builds_both_channels_from_credentials_without_values_or_tokens(
     assert [c.url_prefix() for c in channels] == ["telegram", "discord"]
     # Not configured: mounted, but nothing can be sent and the webhooks answer 503.
     assert all(c.get_output_channel() is None for c in channels)
+
+
+def test_the_repositorys_credentials_name_both_channels_without_values() -> None:
+    import yaml
+
+    credentials = yaml.safe_load((PROJECT_ROOT / "credentials.yml").read_text())
+    for entry in CREDENTIALS_ENTRIES.split():
+        assert entry.rstrip(":") in credentials
+        assert credentials[entry.rstrip(":")] is None
