@@ -18,10 +18,12 @@ from sanic.response import HTTPResponse
 from cssecure.settings import Settings
 from cssecure.web.tokens import issue_customer_token
 
-# Demo customers (ids as in the demo parcels); labels are what the page shows.
+# The owners of the demo parcels (cssecure/claims/demo_parcels.json, `cssecure parcels
+# seed-demo`); labels are what the page shows.
 DEMO_CUSTOMERS: dict[str, str] = {
-    "C-1001": "C-1001 (demo customer Alice)",
-    "C-1002": "C-1002 (demo customer Bob)",
+    "demo-alice": "Alice (demo-alice)",
+    "demo-bob": "Bob (demo-bob)",
+    "demo-chen": "Chen (demo-chen)",
 }
 DEMO_TOKEN_TTL_S = 3600
 

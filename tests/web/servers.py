@@ -22,7 +22,9 @@ from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
-from sanic import Sanic
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from cssecure.channels.socketio import WebSocketIOInput
 from cssecure.settings import Settings
@@ -102,6 +104,8 @@ class FakeRasa:
     settings: Settings
     received: list[UserMessage] = field(default_factory=list)
     server: ServerThread | None = None
+    # Slot values served by the stand-in of Rasa's `GET /conversations/<id>/tracker`.
+    slots: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def start(self) -> FakeRasa:
         app = Sanic(f"fake_rasa_{next(_numbers)}")
@@ -127,6 +131,14 @@ class FakeRasa:
             await store.save(tracker)
 
         app.ctx.agent.handle_message = handle_message
+
+        @app.get("/conversations/<conversation_id>/tracker")
+        async def tracker(request: Request, conversation_id: str) -> HTTPResponse:
+            if request.args.get("token") != self.settings.rasa_token:
+                return response.json({"message": "NotAuthenticated"}, status=401)
+            return response.json(
+                {"sender_id": conversation_id, "slots": self.slots.get(conversation_id, {})}
+            )
         # Rasa's own registration, as `rasa run --credentials` does it.
         register([WebSocketIOInput(self.settings)], app, route="/webhooks/")
         self.server = ServerThread(app).start()

@@ -113,9 +113,9 @@ def test_demo_page_is_labelled_and_only_talks_to_our_servers(stack: Stack) -> No
 
 
 def test_demo_login_signs_a_token_for_a_demo_customer_only(stack: Stack) -> None:
-    ok = requests.post(stack.url("/demo/login"), json={"customer_id": "C-1001"}, timeout=5)
+    ok = requests.post(stack.url("/demo/login"), json={"customer_id": "demo-alice"}, timeout=5)
     assert ok.status_code == 200 and ok.json()["demo"] is True
-    assert verify_customer_token(stack.key, ok.json()["token"]) == "C-1001"
+    assert verify_customer_token(stack.key, ok.json()["token"]) == "demo-alice"
     refused = requests.post(stack.url("/demo/login"), json={"customer_id": "C-9"}, timeout=5)
     assert refused.status_code == 400
     assert "demo customers" in refused.json()["error"]
@@ -127,7 +127,8 @@ def test_without_demo_there_is_no_page_and_no_sign_in(tmp_path: Path) -> None:
     web = ServerThread(create_app(settings, demo=False, console=False)).start()
     try:
         assert requests.get(web.url + "/", timeout=5).status_code == 404
-        login = requests.post(web.url + "/demo/login", json={"customer_id": "C-1001"}, timeout=5)
+        login = requests.post(web.url + "/demo/login", json={"customer_id": "demo-alice"},
+                              timeout=5)
         assert login.status_code == 404
         assert requests.get(web.url + "/health", timeout=5).status_code == 200
     finally:
@@ -172,6 +173,20 @@ def test_anonymous_upload_needs_a_claim_of_its_own_conversation(stack: Stack) ->
     refused = stack.upload(stranger, "b.jpg", JPEG, claim_ref=reference)
     assert refused.status_code == 404
     assert reference in refused.json()["error"]
+
+
+def test_upload_goes_to_the_claim_the_conversation_is_about(stack: Stack) -> None:
+    mine = new_anonymous_conversation_id()
+    reference = stack.file_claim(None, mine, "P-4101")
+    stack.rasa.slots[mine] = {"claim_ref": reference}
+    answer = stack.upload(issue_session_token(stack.key, mine), "a.jpg", JPEG)
+    assert answer.status_code == 201 and answer.json()["claim_ref"] == reference
+
+    # A slot naming a claim of another conversation does not open it.
+    other = new_anonymous_conversation_id()
+    stack.rasa.slots[other] = {"claim_ref": reference}
+    refused = stack.upload(issue_session_token(stack.key, other), "b.jpg", JPEG)
+    assert refused.status_code == 409
 
 
 def test_upload_to_another_customers_claim_is_refused(stack: Stack) -> None:

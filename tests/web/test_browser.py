@@ -108,13 +108,13 @@ def test_signed_in_customer_chats_uploads_reloads_and_hears_from_an_agent(
     from playwright.sync_api import expect
 
     stack, settings = live
-    reference = _file_claim(settings, "C-1001", "P-BROWSER-1")
+    reference = _file_claim(settings, "demo-alice", "P-BROWSER-1")
     # A phone-sized screen.
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(stack.web_url + "/")
     expect(page.get_by_role("note")).to_contain_text("Demo page.")
-    page.get_by_label("Demo customer").select_option("C-1001")
+    page.get_by_label("Demo customer").select_option("demo-alice")
     page.get_by_role("button", name="Sign in (demo)").click()
     widget = page.locator(".csw[data-ready=true][data-session=verified]")
     expect(widget).to_be_visible()
@@ -157,7 +157,7 @@ def test_signed_in_customer_chats_uploads_reloads_and_hears_from_an_agent(
     expect(history).to_contain_text(first_reply.split("\n")[0][:40])
     expect(history).to_contain_text("Sent damage.jpg")
 
-    conversation = customer_conversation_id(widget_key(settings), "C-1001")
+    conversation = customer_conversation_id(widget_key(settings), "demo-alice")
     hostile = '<img src=x onerror="document.title=\'pwned\'">'
     # Playwright's sync API owns this thread's event loop: push from another thread.
     with ThreadPoolExecutor(1) as pool:
@@ -214,7 +214,7 @@ def test_forged_sign_in_token_is_refused_with_a_readable_message(
     page = browser.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(stack.web_url + "/")
-    forged = {"customer_id": "C-1002", "token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJDLTEwMDIifQ.x"}
+    forged = {"customer_id": "demo-bob", "token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJDLTEwMDIifQ.x"}
     page.evaluate(
         "v => sessionStorage.setItem('cssecure.demo.token', v)", json.dumps(forged)
     )
