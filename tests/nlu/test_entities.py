@@ -17,11 +17,11 @@ def finder() -> EntityFinder:
     return default_finder()
 
 
-def found(finder: EntityFinder, text: str, today: date = TODAY) -> list[tuple[str, str]]:
+def found(finder: EntityFinder, text: str, today: date | None = TODAY) -> list[tuple[str, str]]:
     return [(entity.entity, entity.value) for entity in finder.find(text, today)]
 
 
-def values(finder: EntityFinder, text: str, kind: str, today: date = TODAY) -> list[str]:
+def values(finder: EntityFinder, text: str, kind: str, today: date | None = TODAY) -> list[str]:
     return [entity.value for entity in finder.find(text, today) if entity.entity == kind]
 
 

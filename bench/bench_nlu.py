@@ -1,0 +1,353 @@
+"""Benchmarks the assistant's understanding on held-out messages (issue 5 NLU targets).
+
+Trains the NLU model from ``config.yml`` and ``data/nlu`` (or uses ``--model``), parses every
+message of the held-out sets (never trained on: ``bench/heldout_nlu.yml`` and
+``bench/heldout_nlu_round2.yml``, the latter never used to change anything) and prints, for
+all of them together and for each set:
+
+- intent macro-F1 and per-intent precision / recall / F1 (goal: macro-F1 >= 0.95);
+- out-of-scope recall, where ``out_of_scope`` or ``nlu_fallback`` both count as recalled;
+- faq response selection accuracy (the right ``faq/<topic>`` answer);
+- a FallbackClassifier threshold sweep on the same predictions, to choose its threshold;
+- a 3-fold cross-validation on the training data (``rasa test nlu --cross-validation``);
+- the NLU training time.
+
+For the intent metrics ``nlu_fallback`` is scored as ``out_of_scope``: both lead to the same
+honest "I can't help with that" answer; for every other intent a fallback is a miss.
+The numbers are also written to ``results/nlu.json``.
+
+Usage::
+
+    .venv/bin/python bench/bench_nlu.py                    # train, bench, cross-validate
+    .venv/bin/python bench/bench_nlu.py --model M.tar.gz   # bench an existing model
+    .venv/bin/python bench/bench_nlu.py --no-cross-validation
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+FALLBACK = "nlu_fallback"
+OUT_OF_SCOPE = "out_of_scope"
+SWEEP = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One held-out message and its gold labels."""
+
+    text: str
+    intent: str  # the retrieval intent for faq ("faq"), else the intent
+    response_key: str | None  # "faq/coverage" for faq messages
+    source: str  # the held-out file's name
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What the model made of one message."""
+
+    intent: str
+    confidence: float
+    ranking: list[tuple[str, float]]  # the classifier's ranking, without nlu_fallback
+    response_key: str | None
+
+
+def load_heldout(path: Path) -> list[Example]:
+    """Reads the held-out Rasa NLU file."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(path))
+    examples = []
+    for message in data.intent_examples:
+        full = message.get("intent_response_key") or message.get("intent")
+        intent = full.split("/")[0]
+        response_key = full if "/" in full else None
+        examples.append(Example(message.get("text"), intent, response_key, path.stem))
+    return examples
+
+
+def train(config: Path, nlu: Path, domain: Path, out: Path) -> tuple[str, float]:
+    """Trains an NLU-only model; returns its path and the training wall time in seconds."""
+    from rasa.model_training import train_nlu
+
+    started = time.perf_counter()
+    model = train_nlu(
+        str(config), str(nlu), str(out), domain=str(domain), fixed_model_name="nlu-bench"
+    )
+    if model is None:
+        raise SystemExit("NLU training failed (see the log above)")
+    return model, time.perf_counter() - started
+
+
+def parse_all(model: str, texts: Sequence[str]) -> list[Parsed]:
+    """Parses every text with the model, as the running assistant would."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(model)
+
+    async def parse() -> list[dict[str, Any]]:
+        return [await agent.parse_message(text) for text in texts]
+
+    parsed = []
+    for result in asyncio.run(parse()):
+        ranking = [
+            (entry["name"], float(entry["confidence"]))
+            for entry in result.get("intent_ranking", [])
+            if entry["name"] != FALLBACK
+        ]
+        selector = result.get("response_selector", {}).get("faq", {}).get("response", {})
+        parsed.append(
+            Parsed(
+                intent=result["intent"]["name"],
+                confidence=float(result["intent"]["confidence"]),
+                ranking=ranking,
+                response_key=selector.get("intent_response_key"),
+            )
+        )
+    return parsed
+
+
+def scored(label: str) -> str:
+    """The label used for intent metrics (a fallback counts as out of scope)."""
+    return OUT_OF_SCOPE if label == FALLBACK else label
+
+
+def intent_metrics(gold: list[str], predicted: list[str]) -> dict[str, Any]:
+    """Macro-F1 over the gold intents, and each intent's precision, recall, F1, support."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    labels = sorted(set(gold))
+    predicted = [scored(label) for label in predicted]
+    precision, recall, f1, support = precision_recall_fscore_support(
+        gold, predicted, labels=labels, zero_division=0
+    )
+    per_intent = {
+        label: {
+            "precision": round(float(p), 4),
+            "recall": round(float(r), 4),
+            "f1": round(float(f), 4),
+            "support": int(s),
+        }
+        for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
+    }
+    accuracy = sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold)
+    return {
+        "macro_f1": round(float(sum(f1) / len(f1)), 4),
+        "accuracy": round(accuracy, 4),
+        "per_intent": per_intent,
+    }
+
+
+def with_threshold(parsed: Parsed, threshold: float, ambiguity: float) -> str:
+    """The intent FallbackClassifier would give with another threshold."""
+    if not parsed.ranking:
+        return FALLBACK
+    top = parsed.ranking[0]
+    second = parsed.ranking[1][1] if len(parsed.ranking) > 1 else 0.0
+    if top[1] < threshold or top[1] - second < ambiguity:
+        return FALLBACK
+    return top[0]
+
+
+def fallback_config(config: Path) -> tuple[float, float]:
+    """The FallbackClassifier's threshold and ambiguity threshold in the config."""
+    import yaml
+
+    pipeline = yaml.safe_load(config.read_text(encoding="utf-8"))["pipeline"]
+    for component in pipeline:
+        if component["name"] == "FallbackClassifier":
+            return float(component.get("threshold", 0.3)), float(
+                component.get("ambiguity_threshold", 0.1)
+            )
+    return 0.0, 0.0
+
+
+def cross_validate(config: Path, nlu: Path, folds: int) -> dict[str, Any]:
+    """Runs ``rasa test nlu --cross-validation`` and reads its intent report."""
+    with tempfile.TemporaryDirectory(prefix="nlu-cv-") as out:
+        started = time.perf_counter()
+        command = [
+            str(Path(sys.executable).parent / "rasa"), "test", "nlu",
+            "--nlu", str(nlu), "--config", str(config),
+            "--cross-validation", "--folds", str(folds), "--out", out,
+        ]  # fmt: skip
+        completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        report_path = Path(out) / "intent_report.json"
+        if completed.returncode != 0 or not report_path.exists():
+            tail = (completed.stdout + completed.stderr)[-2000:]
+            return {"error": f"rasa test nlu failed ({completed.returncode}): {tail}"}
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    per_intent = {
+        label: round(float(values["f1-score"]), 4)
+        for label, values in report.items()
+        if isinstance(values, dict) and "f1-score" in values and "avg" not in label
+    }
+    return {
+        "folds": folds,
+        "macro_f1": round(float(report["macro avg"]["f1-score"]), 4),
+        "accuracy": round(float(report.get("accuracy", 0.0)), 4),
+        "per_intent_f1": per_intent,
+        "seconds": round(seconds, 1),
+    }
+
+
+def evaluate(examples: list[Example], parsed: list[Parsed], ambiguity: float) -> dict[str, Any]:
+    """All the held-out numbers for one list of messages and the model's parses."""
+    gold = [example.intent for example in examples]
+    metrics = intent_metrics(gold, [p.intent for p in parsed])
+    pairs = list(zip(examples, parsed, strict=True))
+    oos = [p.intent for e, p in pairs if e.intent == OUT_OF_SCOPE]
+    oos_recall = sum(label in (OUT_OF_SCOPE, FALLBACK) for label in oos) / max(len(oos), 1)
+    faq = [(e, p) for e, p in pairs if e.response_key]
+    selection = sum(p.intent == "faq" and p.response_key == e.response_key for e, p in faq)
+    sweep = {
+        f"{t:.2f}": intent_metrics(gold, [with_threshold(p, t, ambiguity) for p in parsed])[
+            "macro_f1"
+        ]
+        for t in SWEEP
+    }
+    errors = [
+        {
+            "text": e.text,
+            "gold": e.intent,
+            "predicted": p.intent,
+            # The classifier's own top guess, also when the fallback overrode it.
+            "top": p.ranking[0][0] if p.ranking else None,
+            "confidence": round(p.ranking[0][1], 3) if p.ranking else None,
+        }
+        for e, p in pairs
+        if scored(p.intent) != e.intent
+    ]
+    return {
+        "heldout_messages": len(examples),
+        "intent_macro_f1": metrics["macro_f1"],
+        "intent_accuracy": metrics["accuracy"],
+        "out_of_scope_recall": round(oos_recall, 4),
+        "faq_response_accuracy": round(selection / max(len(faq), 1), 4),
+        "threshold_sweep_macro_f1": sweep,
+        "per_intent": metrics["per_intent"],
+        "errors": errors,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the benchmark; returns 0 when the macro-F1 goal is met, else 1."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", help="an existing model (.tar.gz); default: train one")
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
+    parser.add_argument("--nlu", type=Path, default=ROOT / "data" / "nlu")
+    parser.add_argument("--domain", type=Path, default=ROOT / "domain.yml")
+    parser.add_argument(
+        "--heldout",
+        type=Path,
+        action="append",
+        help="a held-out file (repeatable); default: bench/heldout_nlu*.yml",
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "nlu.json")
+    parser.add_argument(
+        "--models-dir", type=Path, default=Path(tempfile.gettempdir()) / "nlu-bench"
+    )
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--no-cross-validation", action="store_true")
+    parser.add_argument("--goal", type=float, default=0.95)
+    args = parser.parse_args(argv)
+    os.chdir(ROOT)  # the config names our component by module path
+
+    heldout = args.heldout or sorted((ROOT / "bench").glob("heldout_nlu*.yml"))
+    examples = [example for path in heldout for example in load_heldout(path)]
+    training_seconds = None
+    model = args.model
+    if model is None:
+        model, training_seconds = train(args.config, args.nlu, args.domain, args.models_dir)
+    parsed = parse_all(model, [example.text for example in examples])
+
+    threshold, ambiguity = fallback_config(args.config)
+    results: dict[str, Any] = {
+        "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "model": model,
+        "config": str(args.config),
+        "training_seconds": round(training_seconds, 1) if training_seconds else None,
+        "fallback_threshold": threshold,
+        "fallback_ambiguity_threshold": ambiguity,
+        **evaluate(examples, parsed, ambiguity),
+        "sets": {
+            source: {
+                key: value
+                for key, value in evaluate(
+                    [e for e in examples if e.source == source],
+                    [p for e, p in zip(examples, parsed, strict=True) if e.source == source],
+                    ambiguity,
+                ).items()
+                if key not in ("per_intent", "errors")
+            }
+            for source in sorted({example.source for example in examples})
+        },
+    }
+    if not args.no_cross_validation:
+        results["cross_validation"] = cross_validate(args.config, args.nlu, args.folds)
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print_report(results, args.goal, args.out)
+    return 0 if results["intent_macro_f1"] >= args.goal else 1
+
+
+def print_report(results: dict[str, Any], goal: float, out: Path) -> None:
+    """Prints the numbers for a person."""
+    print(f"\nNLU benchmark ({results['heldout_messages']} held-out messages)")
+    if results["training_seconds"] is not None:
+        print(f"  training time            {results['training_seconds']:.1f} s")
+    status = "meets" if results["intent_macro_f1"] >= goal else "BELOW"
+    print(f"  intent macro-F1          {results['intent_macro_f1']:.4f}  ({status} goal {goal})")
+    print(f"  intent accuracy          {results['intent_accuracy']:.4f}")
+    print(f"  out-of-scope recall      {results['out_of_scope_recall']:.4f}")
+    print(f"  faq answer accuracy      {results['faq_response_accuracy']:.4f}")
+    print(f"  fallback threshold       {results['fallback_threshold']} (sweep: macro-F1)")
+    for threshold, f1 in results["threshold_sweep_macro_f1"].items():
+        print(f"      {threshold}  {f1:.4f}")
+    print("  per intent                precision  recall   F1     n")
+    for label, row in results["per_intent"].items():
+        print(
+            f"    {label:22} {row['precision']:8.3f} {row['recall']:8.3f} {row['f1']:6.3f}"
+            f" {row['support']:5d}"
+        )
+    for source, numbers in results["sets"].items():
+        print(
+            f"  {source:24} macro-F1 {numbers['intent_macro_f1']:.4f}, out-of-scope recall "
+            f"{numbers['out_of_scope_recall']:.4f}, faq answers "
+            f"{numbers['faq_response_accuracy']:.4f} ({numbers['heldout_messages']} messages)"
+        )
+    if results["errors"]:
+        print("  misclassified [gold -> predicted (classifier's top, confidence)]:")
+        for error in results["errors"]:
+            print(
+                f"    [{error['gold']} -> {error['predicted']} ({error['top']}, "
+                f"{error['confidence']})] {error['text']}"
+            )
+    cv = results.get("cross_validation")
+    if cv and "error" not in cv:
+        print(
+            f"  cross-validation ({cv['folds']} folds): macro-F1 {cv['macro_f1']:.4f}, "
+            f"accuracy {cv['accuracy']:.4f}, {cv['seconds']:.0f} s"
+        )
+    elif cv:
+        print(f"  cross-validation failed: {cv['error']}")
+    print(f"  written to {out}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
