@@ -346,19 +346,25 @@ def _previous_user_intent(tracker: Tracker) -> str | None:
     return None
 
 
-class ActionEvidenceReceived(Action):
-    """Acknowledges an evidence file a channel stored (outside a claim form)."""
+class ActionInformOutsideClaim(Action):
+    """Information with no question pending: an evidence file a channel stored is
+    acknowledged; anything else gets a way forward."""
 
     def name(self) -> str:
         """Name of the action."""
-        return "action_evidence_received"
+        return "action_inform_outside_claim"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Say which claim the file belongs to."""
+        """Say which claim an evidence file belongs to, or what the assistant can do."""
         kinds = entity_values(Answer(tracker).entities, "evidence_kind")
-        kind = kinds[0].replace("_", " ") if kinds else "file"
+        if not kinds:
+            dispatcher.utter_message(
+                text=f"Thanks. What would you like me to do with that? {WHAT_I_DO}"
+            )
+            return []
+        kind = kinds[0].replace("_", " ")
         reference = tracker.get_slot("claim_ref")
         if reference:
             text = f"Thanks, I've received your {kind}; it is added to claim {reference}."

@@ -39,7 +39,7 @@ def test_tracker_store_follows_the_environment(
 
 def test_rest_and_web_chat_channels_are_enabled() -> None:
     credentials = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8"))
-    assert "rest" in credentials
+    assert "cssecure.channels.rest.CSSecureRestInput" in credentials
     assert "cssecure.channels.socketio.WebSocketIOInput" in credentials
     for secret_word in ("token", "secret", "password"):
         assert all(secret_word not in str(value).lower() for value in credentials.values() if value)

@@ -25,10 +25,10 @@ from actions.claim import HANDOFF_BUTTON
 from actions.general import (
     ActionAskQuoteInsuredValue,
     ActionCheckClaimStatus,
-    ActionEvidenceReceived,
     ActionFallback,
     ActionGreet,
     ActionHumanHandoff,
+    ActionInformOutsideClaim,
     ActionQuotePremium,
     ActionSessionStart,
     ValidateQuoteForm,
@@ -289,8 +289,16 @@ def test_evidence_after_filing_is_acknowledged_with_the_reference(domain: dict[s
         alice(claim_ref="CS-2026-000042"),
         entities=[ent("evidence_kind", "customs_letter"), ent("evidence_id", "e1")],
     )
-    events, messages = run(ActionEvidenceReceived(), tracker, domain)
+    events, messages = run(ActionInformOutsideClaim(), tracker, domain)
     assert events == []
     assert texts(messages) == [
         "Thanks, I've received your customs letter; it is added to claim CS-2026-000042."
     ]
+
+
+def test_information_out_of_context_gets_a_way_forward(domain: dict[str, Any]) -> None:
+    events, messages = run(
+        ActionInformOutsideClaim(), make_tracker(text="P900001", intent="inform"), domain
+    )
+    assert events == []
+    assert texts(messages)[0].startswith("Thanks. What would you like me to do with that?")
