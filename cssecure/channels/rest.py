@@ -1,0 +1,118 @@
+"""The REST channel (scripts, load tests, curl), hardened: ``POST /webhooks/rest/webhook``.
+
+Rasa's own ``rest`` channel trusts its caller: the JSON body's ``metadata`` (so a caller could
+claim ``{"customer_id": "demo-alice", "verified": true}`` and read Alice's claims), its
+``input_channel``, messages of any length, and a body without ``message`` ends in a server
+error. This one keeps Rasa's URL and answer (``[{"recipient_id", "text", ...}]``) but:
+
+- the body must be a JSON object with a ``sender`` (1-128 printable characters, not the id
+  of a web/Telegram/Discord conversation) and a ``message`` string; anything else is a 400
+  with a readable ``error``;
+- metadata is always anonymous: ``{"channel": "rest", "customer_id": None, "verified": False}``;
+- messages longer than ``MAX_MESSAGE_CHARS`` are answered with ``TOO_LONG_REPLY`` and never
+  reach the dialogue; typed ``/intent{...}`` syntax loses its slash (as on every channel).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from cssecure.channels.common import MAX_MESSAGE_CHARS, TOO_LONG_REPLY
+from cssecure.channels.socketio import typed_text
+
+logger = logging.getLogger(__name__)
+
+MAX_SENDER_CHARS = 128
+UNAVAILABLE = "The assistant is unavailable right now; please try again in a minute."
+# Conversation ids other channels bind to a verified chat or browser session.
+_RESERVED_PREFIXES = ("web-", "telegram-", "discord-")
+
+
+class RequestRefused(ValueError):
+    """The request body is not a message this channel accepts; ``str()`` says why."""
+
+
+def parse_body(raw: bytes) -> tuple[str, str]:
+    """``(sender, message)`` from a REST request body.
+
+    Raises:
+        RequestRefused: malformed JSON, not an object, a missing or invalid field.
+    """
+    try:
+        body = json.loads(raw or b"")
+    except (ValueError, UnicodeDecodeError):
+        raise RequestRefused(
+            'The body must be JSON: {"sender": "...", "message": "..."}.'
+        ) from None
+    if not isinstance(body, dict):
+        raise RequestRefused('The body must be a JSON object: {"sender": "...", "message": "..."}.')
+    sender, message = body.get("sender"), body.get("message")
+    if not isinstance(sender, str) or not 0 < len(sender) <= MAX_SENDER_CHARS:
+        raise RequestRefused(f'"sender" must be a string of 1 to {MAX_SENDER_CHARS} characters.')
+    if not sender.isprintable() or sender.strip() != sender:
+        raise RequestRefused('"sender" may not contain control characters or outer spaces.')
+    if sender.startswith(_RESERVED_PREFIXES):
+        raise RequestRefused(
+            '"sender" names a web, Telegram or Discord conversation: use that channel.'
+        )
+    if not isinstance(message, str):
+        raise RequestRefused('"message" must be a string.')
+    return sender, message
+
+
+class CSSecureRestInput(RestInput):
+    """Rasa's REST channel with validated input and anonymous metadata (module docstring)."""
+
+    @classmethod
+    def name(cls) -> str:
+        """Same name, so the same URL, as Rasa's channel."""
+        return "rest"
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        """``GET /`` (health) and ``POST /webhook``."""
+        bp = Blueprint("cssecure_rest_webhook", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @bp.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                sender, message = parse_body(request.body)
+            except RequestRefused as exc:
+                return response.json({"error": str(exc)}, status=400)
+            text = typed_text(message, set())
+            if len(text) > MAX_MESSAGE_CHARS:
+                return response.json([{"recipient_id": sender, "text": TOO_LONG_REPLY}])
+            if not text:
+                return response.json([])
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        collector,
+                        sender,
+                        input_channel=self.name(),
+                        metadata={"channel": "rest", "customer_id": None, "verified": False},
+                    )
+                )
+            except Exception:  # noqa: BLE001 - the caller gets a clear answer, the log the cause
+                # Never the text: it is customer data.
+                logger.exception("REST message not handled (tracker or lock store down?)")
+                return response.json({"error": UNAVAILABLE}, status=503)
+            return response.json(collector.messages)
+
+        return bp
