@@ -97,6 +97,14 @@ class Filed:
     created: bool
 
 
+def _same_filer(claim: Claim, customer_id: str | None, conversation_id: str) -> bool:
+    """Whether the caller may see ``claim``: the same customer, or for an anonymous claim
+    the same conversation."""
+    if claim.customer_id is not None:
+        return claim.customer_id == customer_id
+    return claim.conversation_id == conversation_id
+
+
 def file_claim(
     uow_factory: UowFactory,
     *,
@@ -155,6 +163,14 @@ def file_claim(
                 key
             )
             if existing is not None:
+                if not _same_filer(existing, customer_id, conversation_id):
+                    # Its reference and status are the other filer's business, not this one's.
+                    raise InvalidClaim(
+                        f"There is already an open {claim_type} claim for parcel {parcel_id} "
+                        "from another account or conversation. If it is yours, continue where "
+                        "you filed it or sign in with that account; otherwise a person from "
+                        "our team can help."
+                    )
                 return Filed(existing, created=False)
             at = now()
             claim = Claim.file(
