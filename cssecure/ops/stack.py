@@ -82,7 +82,7 @@ def plan_parts(settings: Settings, model: Path, rasa_token: str) -> list[Part]:
                 "--endpoints", "endpoints.yml",
                 "--credentials", "credentials.yml",
                 # The HTTP API (trackers, model upload) is only for holders of the token.
-                "--enable-api", "--auth-token", rasa_token,
+                "--enable-api", f"--auth-token={rasa_token}",  # a random token may start with "-"
                 "--cors", "*",
             ],
             port=rasa_port,
