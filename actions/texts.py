@@ -126,7 +126,7 @@ def decision_text(assessment: Mapping[str, Any], today: date) -> str:
         if assessment.get("payout_form") == "voucher":
             head = f"Covered: you get a reshipping voucher worth {assessment['payout_rmb']} RMB."
         else:
-            head = f"Covered: {assessment['payout_rmb']} RMB refunded to your account."
+            head = f"Covered: {assessment['payout_rmb']} RMB will be refunded to your account."
     elif decision == "review":
         by = decision_by(today)
         head = (

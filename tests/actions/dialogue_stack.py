@@ -114,9 +114,11 @@ async def _talk(
 ) -> Conversation:
     from rasa.core.agent import load_agent
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+    from rasa.core.utils import AvailableEndpoints
     from rasa.utils.endpoints import EndpointConfig
 
-    agent = await load_agent(model_path=str(model), action_endpoint=EndpointConfig(webhook))
+    endpoints = AvailableEndpoints(action=EndpointConfig(webhook))
+    agent = await load_agent(model_path=str(model), endpoints=endpoints)
     conversation = Conversation()
     sender = f"stack-{time.time_ns()}"
     for text in messages:
@@ -156,6 +158,7 @@ if __name__ == "__main__":
     if found is None:
         sys.exit("no model in models/: run `make train` first")
     talk, stored = run_lost_claim(found)
+    print("\n".join(f"> {line}" for line in talk.replies), file=sys.stderr)
     print(
         json.dumps(
             {

@@ -165,7 +165,7 @@ def test_summary_gives_the_decision_and_asks_to_file(
         f"DHL, to United States, submitted {_day(32)}, shipped {_day(30)}, not delivered.\n"
         "Goods 400.00 RMB, shipping 100.00 RMB, insured for 500.00 RMB.\n"
         "- Proof of loss: yes\n\n"
-        "My assessment: Covered: 500.00 RMB refunded to your account.\nWhy:\n"
+        "My assessment: Covered: 500.00 RMB will be refunded to your account.\nWhy:\n"
         + "\n".join(f"- {r}" for r in services.assess_claim(_lost(loss_proof=True))["reasons"])
         + "\n\nShall I file this claim? Say no to correct a detail first."
     ]
@@ -239,7 +239,7 @@ def test_filing_stores_the_ticket_and_gives_the_reference(
         "pending_confirmation": None,
     }
     assert texts(messages)[0].startswith(
-        f"Your claim is filed. Reference: {reference}.\nCovered: 500.00 RMB refunded"
+        f"Your claim is filed. Reference: {reference}.\nCovered: 500.00 RMB will be refunded"
     )
     assert texts(messages)[0].endswith(
         f"You can send photos, the unboxing video or letters here at any time: they are "
