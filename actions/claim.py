@@ -323,13 +323,15 @@ class ValidateClaimForm(FormValidationAction):
                 tracker,
             ) | {"correcting": True}
         slot, fact_value = correction
+        done = {"claim_confirmed": None, "correcting": False}
+        if slot == "parcel_id":
+            # Another parcel: look it up, as if it had been given first.
+            found = await self.validate_parcel_id(fact_value, dispatcher, tracker, domain)
+            return found | done
         dispatcher.utter_message(
             text=f"Updated: {QUESTIONS[slot].label} is now {format_value(slot, fact_value)}."
         )
-        updates = {slot: fact_value, "claim_confirmed": None, "correcting": False}
-        if slot == "parcel_id":
-            updates["parcel_looked_up"] = None
-        return updates | {"failed_slot": None, "failed_attempts": None}
+        return {slot: fact_value, **done, "failed_slot": None, "failed_attempts": None}
 
 
 def _read_correction(text: str, answer: Answer) -> tuple[str, Any] | None:
@@ -635,9 +637,13 @@ class ActionResumeClaim(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Clear the pending question; the form re-asks where it stopped."""
+        """Clear the pending question; the form re-asks where it stopped. The claim is
+        reported today, even if it was started on an earlier day."""
         dispatcher.utter_message(text="OK, let's carry on with your claim.")
-        return [SlotSet("pending_confirmation", None)]
+        return [
+            SlotSet("pending_confirmation", None),
+            SlotSet("report_date", services.today().isoformat()),
+        ]
 
 
 class ActionKeepDraft(Action):

@@ -71,6 +71,10 @@ _NO_WORDS = frozenset(
         "non",
     }
 )
+_UNSURE = re.compile(
+    r"\b(not sure|unsure|don'?t know|do not know|dunno|idk|maybe|perhaps|no idea)\b",
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:[ ,]\d{3})+|\d+)(?:[.,](\d{1,2}))?(?![\d])")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _PARCEL_ID = re.compile(r"\b([A-Za-z]{1,3}-?\d{4,12})\b")
@@ -97,6 +101,8 @@ def parse_bool(text: str, intent: str | None) -> bool:
         return True
     if intent == "deny":
         return False
+    if _UNSURE.search(text):
+        raise AnswerError("If you're not sure, check first: I need a yes or a no here.")
     words = re.findall(r"[a-z']+", text.lower())
     joined = " ".join(words)
     if any(w in _NO_WORDS for w in words) or joined in _NO_WORDS:

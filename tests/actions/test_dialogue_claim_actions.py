@@ -313,11 +313,22 @@ def test_confirmed_stop_drops_the_draft(domain: dict[str, Any]) -> None:
     assert "nothing was filed" in texts(messages)[0]
 
 
-def test_resume_and_keep_only_clear_the_pending_question(domain: dict[str, Any]) -> None:
-    for action in (ActionResumeClaim(), ActionKeepDraft()):
-        events, messages = run(action, make_tracker(_lost()), domain)
-        assert slot_events(events) == {"pending_confirmation": None}
-        assert len(messages) == 1
+def test_resuming_clears_the_question_and_reports_the_claim_today(
+    domain: dict[str, Any],
+) -> None:
+    slots = _lost(report_date=_day(3))
+    events, messages = run(ActionResumeClaim(), make_tracker(slots), domain)
+    assert slot_events(events) == {
+        "pending_confirmation": None,
+        "report_date": TODAY.isoformat(),
+    }
+    assert texts(messages) == ["OK, let's carry on with your claim."]
+
+
+def test_keeping_the_draft_only_clears_the_question(domain: dict[str, Any]) -> None:
+    events, messages = run(ActionKeepDraft(), make_tracker(_lost()), domain)
+    assert slot_events(events) == {"pending_confirmation": None}
+    assert len(messages) == 1
 
 
 # ------------------------------------------------------------ the target

@@ -371,3 +371,24 @@ def test_first_question_after_the_lookup_depends_on_the_claim(
     )
     events, _ = run(ValidateClaimForm(), tracker, domain)
     assert slot_events(events)["requested_slot"] == first_question
+
+
+def test_correcting_the_parcel_number_looks_the_new_parcel_up(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    text = f"wrong parcel, it is {LOST_OLD}"
+    tracker = make_tracker(
+        _lost_recent_slots(loss_proof=True, correcting=True, requested_slot="claim_confirmed"),
+        text=text,
+        entities=[ent("parcel_id", LOST_OLD)],
+        candidates={"claim_confirmed": text},
+    )
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    slots = slot_events(events)
+    assert slots["parcel_id"] == LOST_OLD
+    assert slots["parcel_looked_up"] == LOST_OLD
+    assert slots["shipping_line"] == "EMS"  # P900001's record replaces P900002's
+    assert slots["loss_proof"] is None  # answers about the other parcel are dropped
+    assert slots["correcting"] is False
+    assert slots["requested_slot"] == "claim_confirmed"  # 170 days: no proof needed
+    assert texts(messages)[0].startswith(f"I found parcel {LOST_OLD} on your account.")

@@ -42,6 +42,12 @@ def test_neither_yes_nor_no_is_refused() -> None:
         parse_bool("the box was blue", "inform")
 
 
+@pytest.mark.parametrize("text", ["not sure", "i don't know tbh", "maybe", "idk"])
+def test_unsure_is_not_read_as_no(text: str) -> None:
+    with pytest.raises(AnswerError, match="not sure"):
+        parse_bool(text, "inform")
+
+
 def test_money_prefers_the_normalised_entity() -> None:
     assert parse_money("it was five hundred kuai", [ent("amount", "500.00")]) == "500.00"
 
