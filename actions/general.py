@@ -245,7 +245,8 @@ class ActionCheckClaimStatus(Action):
         if not claims:
             dispatcher.utter_message(text="You have no claims with us yet.")
             return []
-        lines = [_claim_line(c) for c in claims[:5]]
+        newest_first = list(reversed(claims))  # the service lists oldest first
+        lines = [_claim_line(c) for c in newest_first[:5]]
         more = f"\n(and {len(claims) - 5} older ones)" if len(claims) > 5 else ""
         dispatcher.utter_message(text="Your claims:\n" + "\n".join(lines) + more)
         return []

@@ -24,7 +24,7 @@ from dialogue_support import (
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.claim import ValidateClaimForm
-from actions.questions import NOT_DELIVERED
+from actions.questions import NOT_DELIVERED, QUESTIONS
 from cssecure.claims.app import ClaimsApp
 
 TODAY = date.today()
@@ -392,3 +392,24 @@ def test_correcting_the_parcel_number_looks_the_new_parcel_up(
     assert slots["correcting"] is False
     assert slots["requested_slot"] == "claim_confirmed"  # 170 days: no proof needed
     assert texts(messages)[0].startswith(f"I found parcel {LOST_OLD} on your account.")
+
+
+@pytest.mark.parametrize("slot", sorted(set(QUESTIONS) - {"parcel_id"}))
+def test_every_question_accepts_its_own_example_and_refuses_nonsense(
+    claims_app: ClaimsApp, domain: dict[str, Any], slot: str
+) -> None:
+    validate = getattr(ValidateClaimForm(), f"validate_{slot}")
+    example = QUESTIONS[slot].example
+    good = make_tracker(_lost_recent_slots(), text=example)
+    accepted = asyncio.run(validate(example, CollectingDispatcher(), good, domain))
+    assert accepted[slot] is not None
+    assert accepted["failed_attempts"] is None
+    if QUESTIONS[slot].kind == "line":
+        return  # any name is a line: unknown lines are ordinary air lines (spec 1)
+    nonsense = "%%% ???"
+    dispatcher = CollectingDispatcher()
+    bad = make_tracker(_lost_recent_slots(), text=nonsense)
+    refused = asyncio.run(validate(nonsense, dispatcher, bad, domain))
+    assert refused[slot] is None
+    assert refused["failed_slot"] == slot
+    assert len(dispatcher.messages) == 1

@@ -38,14 +38,15 @@ from cssecure.claims.app import ClaimsApp
 TODAY = date.today()
 
 
-def _file_lost_claim(app: ClaimsApp, customer: str = ALICE) -> str:
-    record = app.lookup_parcel(LOST_OLD, customer)
+def _file_lost_claim(app: ClaimsApp, customer: str = ALICE, parcel: str = LOST_OLD) -> str:
+    record = app.lookup_parcel(parcel, customer)
     assert record is not None
     result = app.file_claim(
-        parcel_id=LOST_OLD,
+        parcel_id=parcel,
         claim_type="lost",
         facts={
             **record,
+            "loss_proof": True,
             "claim_type": "lost",
             "report_date": TODAY.isoformat(),
         },
@@ -212,6 +213,14 @@ def test_status_lists_only_the_customers_own_claims(
     )
     _, messages = run(ActionCheckClaimStatus(), asks_for_alices, domain)
     assert texts(messages) == [f"I can't find claim {reference} on your account."]
+
+
+def test_status_lists_the_newest_claim_first(claims_app: ClaimsApp, domain: dict[str, Any]) -> None:
+    older = _file_lost_claim(claims_app, parcel=LOST_OLD)
+    newer = _file_lost_claim(claims_app, parcel="P900002")
+    _, messages = run(ActionCheckClaimStatus(), make_tracker(alice()), domain)
+    listing = texts(messages)[0]
+    assert listing.index(newer) < listing.index(older)
 
 
 def test_status_when_the_claims_service_is_down(
