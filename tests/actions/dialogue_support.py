@@ -4,10 +4,13 @@ sends them (events, latest message, trailing slot candidates), and result reader
 from __future__ import annotations
 
 import asyncio
+from datetime import date, timedelta
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+
+from actions.questions import NOT_DELIVERED
 
 # Demo parcels (cssecure/claims/demo_parcels.json) and their owners.
 ALICE = "demo-alice"
@@ -97,3 +100,52 @@ def texts(messages: list[dict[str, Any]]) -> list[str]:
 def alice(**slots: Any) -> dict[str, Any]:
     """Slots of the verified demo customer alice on the web chat."""
     return {"channel": "web", "customer_id": ALICE, "verified": True, **slots}
+
+
+def days_ago(days: int) -> str:
+    """The ISO date ``days`` days before today (the demo parcels' dates are relative)."""
+    return (date.today() - timedelta(days=days)).isoformat()
+
+
+def lost_recent_slots(**extra: Any) -> dict[str, Any]:
+    """Alice's lost claim on P900002 after the lookup (30 days since shipping)."""
+    slots = alice(
+        claim_type="lost",
+        report_date=date.today().isoformat(),
+        parcel_id=LOST_RECENT,
+        parcel_looked_up=LOST_RECENT,
+        insured=True,
+        order_type="agent",
+        shipping_line="DHL",
+        destination_country="US",
+        items_value="400.00",
+        shipping_fee="100.00",
+        insured_value="500.00",
+        weight_kg="1.2",
+        waterproof_selected=False,
+        submitted_date=days_ago(32),
+        shipped_date=days_ago(30),
+        delivered_date=NOT_DELIVERED,
+    )
+    return {**slots, **extra}
+
+
+def damaged_slots(**extra: Any) -> dict[str, Any]:
+    """Alice's damaged claim on P900004 after the lookup (delivered yesterday)."""
+    slots = alice(
+        claim_type="damaged",
+        report_date=date.today().isoformat(),
+        parcel_id=DAMAGED,
+        parcel_looked_up=DAMAGED,
+        insured=True,
+        order_type="agent",
+        shipping_line="EMS",
+        destination_country="NL",
+        items_value="900.00",
+        shipping_fee="200.00",
+        insured_value="1100.00",
+        submitted_date=days_ago(30),
+        shipped_date=days_ago(28),
+        delivered_date=days_ago(1),
+    )
+    return {**slots, **extra}

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from dialogue_support import (
     ALICE,
-    DAMAGED,
     LOST_OLD,
     LOST_RECENT,
     alice,
+    damaged_slots,
+    days_ago,
     ent,
+    lost_recent_slots,
     make_tracker,
     run,
     slot_events,
@@ -32,55 +34,20 @@ from actions.claim import (
     AskFact,
     ValidateClaimForm,
 )
-from actions.questions import NOT_DELIVERED, QUESTIONS
+from actions.questions import QUESTIONS
 from cssecure.claims.app import ClaimsApp
 
 TODAY = date.today()
 YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 
 
-def _day(days_ago: int) -> str:
-    return (TODAY - timedelta(days=days_ago)).isoformat()
+_day = days_ago
 
 
-def _lost(parcel: str = LOST_RECENT, **extra: Any) -> dict[str, Any]:
-    slots = alice(
-        claim_type="lost",
-        report_date=TODAY.isoformat(),
-        parcel_id=parcel,
-        parcel_looked_up=parcel,
-        insured=True,
-        order_type="agent",
-        shipping_line="DHL",
-        destination_country="US",
-        items_value="400.00",
-        shipping_fee="100.00",
-        insured_value="500.00",
-        submitted_date=_day(32),
-        shipped_date=_day(30),
-        delivered_date=NOT_DELIVERED,
-    )
-    return {**slots, **extra}
+_lost = lost_recent_slots
 
 
-def _damaged(**extra: Any) -> dict[str, Any]:
-    slots = alice(
-        claim_type="damaged",
-        report_date=TODAY.isoformat(),
-        parcel_id=DAMAGED,
-        parcel_looked_up=DAMAGED,
-        insured=True,
-        order_type="agent",
-        shipping_line="EMS",
-        destination_country="NL",
-        items_value="900.00",
-        shipping_fee="200.00",
-        insured_value="1100.00",
-        submitted_date=_day(30),
-        shipped_date=_day(28),
-        delivered_date=_day(1),
-    )
-    return {**slots, **extra}
+_damaged = damaged_slots
 
 
 # ------------------------------------------------------------------ start

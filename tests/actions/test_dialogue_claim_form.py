@@ -4,7 +4,7 @@ confirmation and corrections (actions/claim.py ValidateClaimForm), on a real Cla
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
@@ -15,7 +15,9 @@ from dialogue_support import (
     LOST_RECENT,
     SEIZED,
     alice,
+    days_ago,
     ent,
+    lost_recent_slots,
     make_tracker,
     run,
     slot_events,
@@ -30,31 +32,8 @@ from cssecure.claims.app import ClaimsApp
 TODAY = date.today()
 
 
-def _day(days_ago: int) -> str:
-    return (TODAY - timedelta(days=days_ago)).isoformat()
-
-
-def _lost_recent_slots(**extra: Any) -> dict[str, Any]:
-    """Alice's lost claim on P900002 after the lookup (30 days since shipping)."""
-    return alice(
-        claim_type="lost",
-        report_date=TODAY.isoformat(),
-        parcel_id=LOST_RECENT,
-        parcel_looked_up=LOST_RECENT,
-        insured=True,
-        order_type="agent",
-        shipping_line="DHL",
-        destination_country="US",
-        items_value="400.00",
-        shipping_fee="100.00",
-        insured_value="500.00",
-        weight_kg="1.2",
-        waterproof_selected=False,
-        submitted_date=_day(32),
-        shipped_date=_day(30),
-        delivered_date=NOT_DELIVERED,
-        **extra,
-    )
+_day = days_ago
+_lost_recent_slots = lost_recent_slots
 
 
 def test_known_parcel_fills_the_agencys_facts_and_asks_only_what_is_left(
