@@ -72,6 +72,9 @@ def plan_parts(settings: Settings, model: Path, rasa_token: str) -> list[Part]:
             argv=[rasa, "run", "actions", "--actions", "actions", "--port", str(action_port)],
             port=action_port,
             health_url=f"http://127.0.0.1:{action_port}/health",
+            # Only the Rasa server calls it: never reachable from outside (rasa_sdk's
+            # default is 0.0.0.0).
+            env={"SANIC_HOST": "127.0.0.1"},
         ),
         Part(
             name="Rasa server",
