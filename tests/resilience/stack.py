@@ -71,8 +71,6 @@ class Stack:
             "CSSECURE_TRACKER_URL": f"sqlite:///{var / 'tracker.db'}",
             "PYTHONUNBUFFERED": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",
-            # The action server listens on loopback only (rasa_sdk defaults to 0.0.0.0).
-            "SANIC_HOST": "127.0.0.1",
             **env,
         }
         stack = cls(work, model, settings_env)
@@ -88,7 +86,8 @@ class Stack:
         """Start an action server (on ``port``, e.g. to restart one at the same address)."""
         port = port or free_port()
         argv = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
-        server = start(name, argv, port, "/health", self.work / "logs", self._environ())
+        env = {**self._environ(), **_action_server_part_env()}
+        server = start(name, argv, port, "/health", self.work / "logs", env)
         self.servers.append(server)
         return server
 
@@ -118,6 +117,15 @@ class Stack:
         return "\n".join(
             p.read_text(errors="replace") for p in sorted((self.work / "logs").glob("*.log"))
         )
+
+
+def _action_server_part_env() -> dict[str, str]:
+    """The environment ``cssecure stack run`` gives its action server (e.g. its bind address)."""
+    from cssecure.ops.stack import plan_parts
+    from cssecure.settings import Settings
+
+    parts = plan_parts(Settings.from_env({}), Path("model.tar.gz"), "token")
+    return next(p.env for p in parts if p.name == "action server")
 
 
 def say(rasa: Server, sender: str, text: str, timeout_s: float = 60) -> list[str]:
