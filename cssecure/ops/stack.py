@@ -240,6 +240,8 @@ def run(settings: Settings | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
+    # Explicitly: a shell that starts us in the background leaves SIGINT ignored.
+    signal.signal(signal.SIGINT, _terminate)
     try:
         stack.check_ports()
         print(f"Starting the CSSecure stack (model {model.name}):")
