@@ -37,6 +37,7 @@ from actions.questions import (
     QUESTIONS,
     UNASKED_FACTS,
     Question,
+    question_text,
 )
 from actions.texts import decision_text, format_value, parcel_found_text, summary_text
 from cssecure.claims.errors import ClaimsError, ClaimsUnavailable
@@ -137,6 +138,29 @@ def _read_country(text: str, entities: list[dict[str, Any]]) -> str:
     return code
 
 
+# Answers that can sound like reporting another claim type ("only some of the items"
+# reads like a missing item) but are read as the answer when they fit the question.
+# Not yes/no answers ("no, it was seized" is a switch, not a "no") nor line names (any
+# words are a line name the catalog doesn't know).
+_ANSWER_FIRST_KINDS = frozenset({"choice", "money", "weight", "date", "delivered", "country"})
+
+
+def _answers_question(slot: str | None, answer: Answer) -> bool:
+    """True when the latest message reads as an answer to the fact question ``slot``."""
+    question = QUESTIONS.get(slot or "")
+    if (
+        question is None
+        or question.slot == "claim_type"
+        or question.kind not in (_ANSWER_FIRST_KINDS)
+    ):
+        return False
+    try:
+        read_answer(question, answer.text, answer)
+    except AnswerError:
+        return False
+    return True
+
+
 def _evidence_proves(answer: Answer) -> str | None:
     """The fact proved by an evidence file the channel just reported, if any."""
     kinds = entity_values(answer.entities, "evidence_kind")
@@ -183,7 +207,13 @@ class ValidateClaimForm(FormValidationAction):
         answer = Answer(tracker)
         new_type = INTENT_CLAIM_TYPES.get(answer.intent or "")
         current = tracker.get_slot("claim_type")
-        if new_type is None or current is None or new_type == current:
+        requested = tracker.get_slot(REQUESTED_SLOT)
+        if (
+            new_type is None
+            or current is None
+            or new_type == current
+            or _answers_question(requested, answer)
+        ):
             return await super().run(dispatcher, tracker, domain)
         dispatcher.utter_message(
             text=(
@@ -197,7 +227,6 @@ class ValidateClaimForm(FormValidationAction):
             SlotSet("claim_confirmed", None),
             SlotSet("correcting", False),
         ]
-        requested = tracker.get_slot(REQUESTED_SLOT)
         if requested and answer.is_fresh(tracker.get_slot(requested)):
             events.append(SlotSet(requested, None))
         tracker.add_slots(events)
@@ -400,13 +429,7 @@ class AskFact(Action, ABC):
     ) -> list[EventType]:
         """Ask the question, with buttons for yes/no and fixed choices."""
         question = QUESTIONS[self.slot]
-        text = question.text
-        if self.slot == "affected_items_value":
-            what = {
-                "seized": "the seized goods",
-                "lost": "the lost goods",
-            }.get(str(tracker.get_slot("claim_type")), "the damaged or missing goods")
-            text = f"What is the value, in RMB, of {what}? The compensation is based on it."
+        text = question_text(self.slot, tracker.get_slot("claim_type"))
         if question.kind == "bool":
             buttons = CONFIRM_BUTTONS
         else:

@@ -33,7 +33,8 @@ from cssecure.claims.errors import ClaimsError, ClaimsUnavailable
 
 logger = logging.getLogger(__name__)
 
-CHANNELS = frozenset({"web", "telegram", "discord"})
+# "rest": scripts and tests through the REST channel (always anonymous, no push back).
+CHANNELS = frozenset({"web", "telegram", "discord", "rest"})
 # Intents that count as "I didn't understand" for the two-in-a-row rule.
 FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
 WHAT_I_DO = (

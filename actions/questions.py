@@ -332,3 +332,14 @@ CLAIM_TYPE_WORDS: dict[str, str] = {
     "returned": "returned parcel",
     "delayed": "delayed parcel",
 }
+
+
+def question_text(slot: str, claim_type: str | None) -> str:
+    """The question for ``slot`` as the customer sees it, worded for the claim type."""
+    if slot == "affected_items_value":
+        what = {
+            "seized": "the seized goods",
+            "lost": "the lost goods",
+        }.get(str(claim_type), "the damaged or missing goods")
+        return f"What is the value, in RMB, of {what}? The compensation is based on it."
+    return QUESTIONS[slot].text

@@ -108,13 +108,16 @@ def action_server(log_dir: Path, env: dict[str, str] | None = None) -> Server:
 
 def rasa_server(model: Path, log_dir: Path, endpoints: Path, name: str = "rasa",
                 env: dict[str, str] | None = None, cwd: Path = ROOT,
-                credentials: Path | None = None) -> Server:
-    """A Rasa server with the REST channel (and whatever ``credentials`` adds)."""
+                credentials: Path | None = None, api_token: str | None = None) -> Server:
+    """A Rasa server with the REST channel (and whatever ``credentials`` adds); with
+    ``api_token``, also Rasa's HTTP API behind that token."""
     port = free_port()
     argv = [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
             "--endpoints", str(endpoints)]
     if credentials is not None:
         argv += ["--credentials", str(credentials)]
+    if api_token is not None:
+        argv += ["--enable-api", f"--auth-token={api_token}"]  # a token may start with "-"
     return start(name, argv, port, "/", log_dir, env, cwd=cwd)
 
 

@@ -255,6 +255,40 @@ def test_saying_it_is_another_claim_type_switches_and_keeps_the_facts(
     ]
 
 
+def test_an_answer_that_sounds_like_another_claim_type_answers_the_question(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    # Found end to end: "only some of the items" was classified as report_damaged.
+    text = "only some of the items"
+    slots = _lost_recent_slots(
+        claim_type="seized", requested_slot="seizure_extent", seizure_proof=True
+    )
+    tracker = make_tracker(
+        slots, text=text, intent="report_damaged", candidates={"seizure_extent": text}
+    )
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    slots_set = slot_events(events)
+    assert "claim_type" not in slots_set
+    assert slots_set["seizure_extent"] == "partial"
+    assert slots_set["requested_slot"] == "affected_items_value"
+    assert not any("Understood:" in t for t in texts(messages))
+
+
+def test_a_yes_no_question_still_lets_the_customer_switch_claim_type(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    text = "no, customs seized it"
+    tracker = make_tracker(
+        _lost_recent_slots(requested_slot="loss_proof"),
+        text=text,
+        intent="report_seized",
+        candidates={"loss_proof": text},
+    )
+    events, _ = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events)["claim_type"] == "seized"
+    assert slot_events(events)["loss_proof"] is None
+
+
 def test_yes_to_the_summary_confirms_and_ends_the_form(
     claims_app: ClaimsApp, domain: dict[str, Any]
 ) -> None:

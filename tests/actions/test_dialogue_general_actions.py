@@ -104,6 +104,15 @@ def test_session_start_never_trusts_an_unverified_or_unknown_identity(
     assert slots["verified"] is False
 
 
+def test_session_start_keeps_the_rest_channel_for_scripts(domain: dict[str, Any]) -> None:
+    tracker = make_tracker(
+        {"session_started_metadata": {"channel": "rest", "customer_id": None, "verified": False}}
+    )
+    events, _ = run(ActionSessionStart(), tracker, domain)
+    slots = slot_events(events)
+    assert (slots["channel"], slots["customer_id"], slots["verified"]) == ("rest", None, False)
+
+
 # ------------------------------------------------------------------ greet
 
 

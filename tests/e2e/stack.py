@@ -1,0 +1,158 @@
+"""The assistant as customers meet it, for the end-to-end tests: the trained model in a real
+Rasa server (the repository's credentials.yml and endpoints.yml, only the action server's
+URL changed) and the real action server, as subprocesses on free loopback ports, sharing
+a temporary claims database and tracker store.
+
+Processes are started and stopped with ``bench/servers.py``. The claims database holds the
+demo parcels (``cssecure parcels seed-demo``) and, for anonymous REST customers, a
+*walk-in twin* of each: the same parcel under ``P91xxxx`` with no owner (an anonymous
+customer may only claim a parcel that is on no one's account).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+import urllib.request
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # bench/ is a folder of scripts, not an installed package
+
+from bench.servers import Server, action_server, rasa_server  # noqa: E402
+from cssecure.claims.app import ClaimsApp  # noqa: E402
+from cssecure.claims.db import upgrade  # noqa: E402
+from cssecure.claims.demo import demo_parcels  # noqa: E402
+from cssecure.claims.model import Parcel  # noqa: E402
+
+
+def trained_model() -> Path | None:
+    """``CSSECURE_TEST_MODEL``, else the newest model in models/ (``None``: not trained)."""
+    chosen = os.environ.get("CSSECURE_TEST_MODEL")
+    if chosen:
+        return Path(chosen)
+    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def walk_in_twin(parcel_id: str) -> str:
+    """``P900004`` -> ``P910004``: the demo parcel's ownerless twin."""
+    return "P91" + parcel_id[3:]
+
+
+def seeded_parcels(today: date) -> list[Parcel]:
+    """The demo parcels and their ownerless twins."""
+    demo = demo_parcels(today)
+    twins = [replace(p, parcel_id=walk_in_twin(p.parcel_id), customer_id=None) for p in demo]
+    return [*demo, *twins]
+
+
+@dataclass
+class AssistantStack:
+    """A running Rasa server + action server; :meth:`stop` ends both."""
+
+    work: Path
+    env: dict[str, str]
+    token: str
+    servers: list[Server] = field(default_factory=list)
+
+    @property
+    def rasa(self) -> Server:
+        return next(s for s in self.servers if s.name == "rasa")
+
+    @property
+    def database_url(self) -> str:
+        return self.env["CSSECURE_DATABASE_URL"]
+
+    def claims(self) -> ClaimsApp:
+        """A claims app on the stack's database (the caller disposes of it)."""
+        return ClaimsApp(self.database_url, self.work / "var" / "evidence")
+
+    def say(self, sender: str, text: str, timeout_s: float = 120) -> list[dict[str, Any]]:
+        """One customer message through the REST channel; the assistant's messages."""
+        request = urllib.request.Request(  # noqa: S310 - loopback test server
+            f"{self.rasa.url}/webhooks/rest/webhook",
+            data=json.dumps({"sender": sender, "message": text}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=timeout_s) as answer:  # noqa: S310
+            messages: list[dict[str, Any]] = json.loads(answer.read())
+        return messages
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        """The conversation's tracker through Rasa's HTTP API (all events)."""
+        url = (
+            f"{self.rasa.url}/conversations/{sender}/tracker?include_events=ALL&token={self.token}"
+        )
+        with urllib.request.urlopen(url, timeout=60) as answer:  # noqa: S310
+            result: dict[str, Any] = json.loads(answer.read())
+        return result
+
+    def logs(self) -> str:
+        """The last lines of every server's log (for failure messages)."""
+        parts = []
+        for server in self.servers:
+            lines = server.log.read_text(errors="replace").splitlines()[-40:]
+            parts.append(f"--- {server.name}\n" + "\n".join(lines))
+        return "\n".join(parts)
+
+    def stop(self) -> None:
+        for server in reversed(self.servers):
+            server.stop()
+
+
+def start_assistant(
+    work: Path, model: Path, extra_env: dict[str, str] | None = None
+) -> AssistantStack:
+    """Seed a claims database under ``work`` and start the action server and Rasa on it."""
+    var = work / "var"
+    var.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(24)
+    env = {
+        "CSSECURE_VAR_DIR": str(var),
+        "CSSECURE_DATABASE_URL": f"sqlite:///{var / 'claims.db'}",
+        "CSSECURE_TRACKER_URL": f"sqlite:///{var / 'tracker.db'}",
+        "RASA_TOKEN": token,
+        "PYTHONUNBUFFERED": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        # rasa_sdk listens on 0.0.0.0 unless told otherwise; tests stay on loopback.
+        "SANIC_HOST": "127.0.0.1",
+        "REDIS_URL": "",
+        **(extra_env or {}),
+    }
+    upgrade(env["CSSECURE_DATABASE_URL"])
+    app = ClaimsApp(env["CSSECURE_DATABASE_URL"], var / "evidence")
+    try:
+        app.import_parcels(seeded_parcels(date.today()))
+    finally:
+        app.dispose()
+    stack = AssistantStack(work, env, token)
+    logs = work / "logs"
+    actions = action_server(logs, env)
+    stack.servers.append(actions)
+    try:
+        endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
+        endpoints["action_endpoint"]["url"] = f"{actions.url}/webhook"
+        endpoints_file = work / "endpoints.yml"
+        endpoints_file.write_text(yaml.safe_dump(endpoints))
+        rasa = rasa_server(
+            model,
+            logs,
+            endpoints_file,
+            env=env,
+            credentials=ROOT / "credentials.yml",
+            api_token=token,
+        )
+        stack.servers.append(rasa)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
