@@ -90,6 +90,9 @@ def plan_parts(settings: Settings, model: Path, rasa_token: str) -> list[Part]:
             ],
             port=rasa_port,
             health_url=f"http://127.0.0.1:{rasa_port}/",
+            # Sanic's default listen backlog (100) resets connections when many customers
+            # write at the same moment (measured: 200 at once lost 85 conversations).
+            env={"SANIC_BACKLOG": "1024"},
         ),
         Part(
             name="web app",
