@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -560,14 +560,7 @@ class ActionFileClaim(Action):
                 verified=bool(slots.get("verified")),
             )
         except ClaimsUnavailable:
-            dispatcher.utter_message(
-                text=(
-                    "I'm sorry: our claims system can't be reached right now, so the claim "
-                    "is not filed yet. I've kept everything you told me. Shall I try again?"
-                ),
-                buttons=CONFIRM_BUTTONS,
-            )
-            return [SlotSet("pending_confirmation", "retry_filing")]
+            return _filing_failed(dispatcher, tracker)
         except ClaimsError as exc:
             dispatcher.utter_message(
                 text=f"I couldn't file the claim: {exc} A person from our team can help.",
@@ -575,6 +568,7 @@ class ActionFileClaim(Action):
             )
             return [SlotSet("pending_confirmation", None), SlotSet("claim_confirmed", None)]
         reference = str(result["reference"])
+        assessment = result.get("assessment") or {}
         if result.get("created", True):
             head = f"Your claim is filed. Reference: {reference}."
         else:
@@ -582,18 +576,73 @@ class ActionFileClaim(Action):
                 f"You already have an open claim for this parcel: {reference} "
                 f"(status: {result.get('status', 'open')}). I haven't opened a second one."
             )
-        decision = decision_text(result.get("assessment") or {}, services.today())
-        dispatcher.utter_message(
-            text=(
-                f"{head}\n{decision}\nYou can send photos, the unboxing video or letters "
-                f"here at any time: they are added to {reference}."
-            )
+        decision = decision_text(assessment, services.today())
+        evidence = (
+            "You can send photos, the unboxing video or letters here at any time: they are "
+            f"added to {reference}."
         )
+        if assessment.get("decision") == "review" and result.get("created", True):
+            # Handoff trigger "the assessment is review" (docs/TEAM-CONTRACTS.md): the team
+            # is notified, but the assistant keeps talking: the customer may still add
+            # evidence; an agent's "take over" pauses it.
+            next_step = _hand_review_to_team(reference, tracker.sender_id)
+            text = f"{head}\n{decision}\n{next_step} {evidence}"
+        else:
+            text = f"{head}\n{decision}\n{evidence}"
+        dispatcher.utter_message(text=text)
         return [
             *reset_draft(),
             SlotSet("claim_ref", reference),
             SlotSet("pending_confirmation", None),
         ]
+
+
+# Handoff reasons shown to the support team (no customer data: see cssecure.notify).
+REVIEW_REASON = "the assessment is review: a person must decide"
+NOT_FILED_REASON = "the claim could not be filed twice in a row: a service is unavailable"
+
+
+def _hand_review_to_team(reference: str, conversation_id: str) -> str:
+    """Flag a claim in review for an agent (outbox notification); what the customer is told."""
+    try:
+        services.claims_app().request_agent(reference, conversation_id, REVIEW_REASON)
+    except ClaimsError as exc:
+        # The claim is stored in review, so it is in the agents' queue all the same.
+        logger.warning("review handoff for a filed claim failed: %s", type(exc).__name__)
+    return (
+        "I've passed it to our claims team: a person will answer you here in this chat. "
+        "Until then I'm still here for questions."
+    )
+
+
+def _filing_failed(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """The claims service is down: keep the draft; offer a retry and a person; on the
+    second failure in a row hand over to a person if the team's queue can be reached."""
+    if tracker.get_slot("pending_confirmation") == "retry_filing":
+        try:
+            services.claims_app().request_agent(None, tracker.sender_id, NOT_FILED_REASON)
+        except ClaimsError as exc:
+            # Never pause when nobody was told: the customer would be left with silence.
+            logger.warning("handoff after a failed filing failed: %s", type(exc).__name__)
+        else:
+            dispatcher.utter_message(
+                text=(
+                    "I'm sorry, I still can't file your claim: our claims system is not "
+                    "answering. I've asked a person from our support team to take over; "
+                    "they usually answer within a few hours on working days, here in this "
+                    "chat. Everything you told me is kept, so you won't need to repeat it."
+                )
+            )
+            return [SlotSet("pending_confirmation", None), ConversationPaused()]
+    dispatcher.utter_message(
+        text=(
+            "I'm sorry: our claims system can't be reached right now, so the claim "
+            "is not filed yet. I've kept everything you told me. Shall I try again? "
+            "Or a person from our team can take over."
+        ),
+        buttons=[*CONFIRM_BUTTONS, HANDOFF_BUTTON],
+    )
+    return [SlotSet("pending_confirmation", "retry_filing")]
 
 
 def reset_draft() -> list[EventType]:

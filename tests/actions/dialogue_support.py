@@ -4,13 +4,16 @@ sends them (events, latest message, trailing slot candidates), and result reader
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.questions import NOT_DELIVERED
+
+if TYPE_CHECKING:
+    from cssecure.claims.app import ClaimsApp
 
 # Demo parcels (cssecure/claims/demo_parcels.json) and their owners.
 ALICE = "demo-alice"
@@ -149,3 +152,10 @@ def damaged_slots(**extra: Any) -> dict[str, Any]:
         delivered_date=days_ago(1),
     )
     return {**slots, **extra}
+
+
+def queued_notifications(app: ClaimsApp) -> list[tuple[str, dict[str, Any]]]:
+    """``(topic, payload)`` of every undelivered outbox row, oldest first."""
+    later = datetime.now(timezone.utc) + timedelta(days=1)
+    with app.uow() as uow:
+        return [(row["topic"], dict(row["payload"])) for row in uow.outbox.pending(later)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from dialogue_support import (
@@ -16,6 +17,7 @@ from dialogue_support import (
     ent,
     lost_recent_slots,
     make_tracker,
+    queued_notifications,
     run,
     slot_events,
     texts,
@@ -24,6 +26,8 @@ from dialogue_support import (
 from actions import services
 from actions.claim import (
     DRAFT_SLOTS,
+    NOT_FILED_REASON,
+    REVIEW_REASON,
     ActionAbandonClaim,
     ActionAskClaimConfirmed,
     ActionAskStopClaim,
@@ -36,6 +40,8 @@ from actions.claim import (
 )
 from actions.questions import QUESTIONS
 from cssecure.claims.app import ClaimsApp
+from cssecure.claims.db import upgrade
+from cssecure.claims.parcels import AgencyApiError
 
 TODAY = date.today()
 YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
@@ -232,14 +238,104 @@ def test_filing_twice_returns_the_open_ticket(
     )
 
 
-def test_claims_service_down_keeps_every_fact_and_offers_a_retry(
+def test_claims_service_down_keeps_every_fact_and_offers_a_retry_or_a_person(
     unavailable_app: ClaimsApp, domain: dict[str, Any]
 ) -> None:
     slots = _lost(loss_proof=True, claim_confirmed=True)
     events, messages = run(ActionFileClaim(), make_tracker(slots), domain)
     assert slot_events(events) == {"pending_confirmation": "retry_filing"}
-    assert messages[0]["buttons"] == YES_NO
+    assert messages[0]["buttons"] == [
+        *YES_NO,
+        {"title": "Talk to a person", "payload": "/human_handoff"},
+    ]
     assert "not filed yet. I've kept everything you told me." in messages[0]["text"]
+
+
+def test_database_down_twice_never_pauses_without_telling_the_team(
+    unavailable_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    slots = _lost(loss_proof=True, claim_confirmed=True, pending_confirmation="retry_filing")
+    events, messages = run(ActionFileClaim(), make_tracker(slots), domain)
+    assert not [e for e in events if e.get("event") == "pause"]
+    assert slot_events(events) == {"pending_confirmation": "retry_filing"}
+    assert "Shall I try again?" in messages[0]["text"]
+
+
+class _AgencyDown:
+    """A parcel source whose agency API is down (the claims database is fine)."""
+
+    def get(self, parcel_id: str) -> None:
+        raise AgencyApiError("The agency's parcel service is not available (test).")
+
+
+def test_failing_to_file_twice_hands_over_to_a_person_and_pauses(
+    tmp_path: Path, domain: dict[str, Any]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'claims.db'}"
+    upgrade(url)
+    app = ClaimsApp(url, tmp_path / "evidence", parcel_source=lambda _: _AgencyDown())
+    services.use_claims_app(app)
+    try:
+        slots = _lost(loss_proof=True, claim_confirmed=True)
+        first, _ = run(ActionFileClaim(), make_tracker(slots, sender_id="conv-7"), domain)
+        assert slot_events(first) == {"pending_confirmation": "retry_filing"}
+        assert queued_notifications(app) == []
+        retry = make_tracker({**slots, "pending_confirmation": "retry_filing"}, sender_id="conv-7")
+        events, messages = run(ActionFileClaim(), retry, domain)
+        assert events == [
+            {"event": "slot", "timestamp": None, "name": "pending_confirmation", "value": None},
+            {"event": "pause", "timestamp": None},
+        ]
+        assert "I've asked a person from our support team to take over" in messages[0]["text"]
+        assert "here in this chat" in messages[0]["text"]
+        assert queued_notifications(app) == [
+            (
+                "agent_requested",
+                {"reference": None, "conversation_id": "conv-7", "reason": NOT_FILED_REASON},
+            )
+        ]
+    finally:
+        services.use_claims_app(None)
+        app.dispose()
+
+
+def test_a_claim_in_review_is_handed_to_the_team_without_pausing(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    slots = _damaged(
+        unboxing_video=True,
+        damage_kind="broken",
+        damage_photos=True,
+        usable_after_damage=True,
+        affected_items_value="300.00",
+        claim_confirmed=True,
+    )
+    events, messages = run(ActionFileClaim(), make_tracker(slots, sender_id="conv-5"), domain)
+    reference = slot_events(events)["claim_ref"]
+    assert not [e for e in events if e.get("event") == "pause"]
+    by = services.decision_by(TODAY)
+    text = messages[0]["text"]
+    assert f"our claims team will decide within 2 working days (by {by:%A %d %B %Y})" in text
+    assert "I've passed it to our claims team: a person will answer you here in this chat." in text
+    ticket = claims_app.claim_detail(reference)
+    assert ticket is not None and ticket["decision"] == "review"
+    assert ticket["needs_agent"] is True
+    topic, payload = queued_notifications(claims_app)[0]
+    assert (topic, payload["reference"], payload["conversation_id"], payload["reason"]) == (
+        "agent_requested",
+        reference,
+        "conv-5",
+        REVIEW_REASON,
+    )
+
+
+def test_an_approved_claim_needs_no_agent(claims_app: ClaimsApp, domain: dict[str, Any]) -> None:
+    slots = _lost(loss_proof=True, claim_confirmed=True)
+    events, messages = run(ActionFileClaim(), make_tracker(slots), domain)
+    ticket = claims_app.claim_detail(slot_events(events)["claim_ref"])
+    assert ticket is not None and ticket["needs_agent"] is False
+    assert queued_notifications(claims_app) == []
+    assert "passed it to our claims team" not in messages[0]["text"]
 
 
 def test_nothing_is_filed_without_confirmation(
