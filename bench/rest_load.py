@@ -71,6 +71,7 @@ def run_load(
     concurrency: int,
     check: Callable[[int, list[list[dict[str, object]]]], str | None] | None = None,
     metadata_for: Callable[[int], dict[str, object] | None] | None = None,
+    timeout_s: float = 30.0,
 ) -> LoadResult:
     """Run every conversation, ``concurrency`` at a time; collect per-turn latency.
 
@@ -80,6 +81,7 @@ def run_load(
         concurrency: how many conversations run at once.
         check: optional; given a conversation's index and its replies, returns an error text.
         metadata_for: optional; message metadata for conversation i (e.g. the channel).
+        timeout_s: how long one turn may take before it counts as an error.
     """
     result = LoadResult(concurrency=concurrency)
     lock = threading.Lock()
@@ -97,7 +99,7 @@ def run_load(
             for text in conversations[i]:
                 start = time.perf_counter()
                 try:
-                    turn = send(url, sender, text, metadata)
+                    turn = send(url, sender, text, metadata, timeout_s)
                 except Exception as exc:  # noqa: BLE001 - counted, not raised: it is a measurement
                     with lock:
                         result.errors.append(f"{sender}: {text!r}: {exc}")
