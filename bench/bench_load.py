@@ -146,6 +146,9 @@ def run_customers(rest_url: str, crowd: list[Customer], concurrency: int) -> Loa
         [c.messages for c in crowd],
         concurrency,
         check=lambda i, turns: _conversation_problem(crowd[i], turns),
+        # With 200 waiting at once on 2 shared cores a turn queues for tens of seconds: the
+        # run checks that every turn is answered; latency is reported, not a failure.
+        timeout_s=600,
     )
 
 
