@@ -1,6 +1,7 @@
 """The console in a real browser (Debian's chromium via Playwright): the agent's side of a
-handoff. The customer's side (the widget showing the reply) waits for the web channel's
-browser fixture; here the customer's channel is the loopback fake's push endpoint."""
+handoff, with the customer's channel faked by the loopback push endpoint. Both sides
+against the whole stack (the customer's widget showing the agent's reply and decision):
+tests/e2e/test_handoff_browser.py."""
 
 from __future__ import annotations
 
