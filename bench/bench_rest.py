@@ -24,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from rest_load import LoadResult, run_load  # noqa: E402
 from servers import BIN, ROOT, action_server, baseline_model, rasa_server, rss_mb  # noqa: E402
 
+from cssecure.ops.stack import write_endpoints  # noqa: E402
+
 BASELINE_CONVERSATIONS = [
     ["hi", "I am feeling great", "bye"],
     ["hello", "I am sad", "yes", "goodbye"],
@@ -76,9 +78,9 @@ def bench_ours(logs: Path) -> dict[str, object]:
         subprocess.run([str(BIN / "cssecure"), "parcels", "seed-demo"], check=True,  # noqa: S603
                        env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL)
         actions = action_server(logs, env)
-        env["CSSECURE_ACTION_URL"] = f"{actions.url}/webhook"
-        rasa = rasa_server(_newest(ROOT / "models"), logs, ROOT / "endpoints.yml",
-                           name="cssecure-rasa", env=env)
+        endpoints = write_endpoints(f"{actions.url}/webhook", Path(var) / "endpoints.yml")
+        rasa = rasa_server(_newest(ROOT / "models"), logs, endpoints, name="cssecure-rasa",
+                           env=env, credentials=ROOT / "credentials.yml")
         try:
             url = f"{rasa.url}/webhooks/rest/webhook"
             run_load(url, conversations[:2], 1)

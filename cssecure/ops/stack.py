@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from cssecure.settings import PROJECT_ROOT, Settings
 
 
@@ -60,6 +62,20 @@ def _port_of(url: str, default: int) -> int:
     return int(hostport.rsplit(":", 1)[1]) if ":" in hostport else default
 
 
+def write_endpoints(action_url: str, dest: Path, source: Path | None = None) -> Path:
+    """Copy endpoints.yml to ``dest`` with the action server at ``action_url``.
+
+    Rasa expands ``${VAR}`` in endpoints.yml but has no defaults, so the action URL is
+    written out there; every launcher (the stack, benchmarks, test stacks) that runs an
+    action server elsewhere goes through this one function.
+    """
+    endpoints = yaml.safe_load((source or PROJECT_ROOT / "endpoints.yml").read_text())
+    endpoints["action_endpoint"] = {"url": action_url}
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(yaml.safe_dump(endpoints, sort_keys=False))
+    return dest
+
+
 def plan_parts(settings: Settings, model: Path, rasa_token: str) -> list[Part]:
     """The processes of the stack, in start order (dependencies first)."""
     bin_dir = Path(sys.executable).parent
@@ -82,7 +98,9 @@ def plan_parts(settings: Settings, model: Path, rasa_token: str) -> list[Part]:
                 rasa, "run",
                 "--model", str(model),
                 "--port", str(rasa_port),
-                "--endpoints", "endpoints.yml",
+                "--endpoints",
+                str(write_endpoints(settings.action_server_url,
+                                    settings.var_dir / "endpoints.yml")),
                 "--credentials", "credentials.yml",
                 # The HTTP API (trackers, model upload) is only for holders of the token.
                 "--enable-api", f"--auth-token={rasa_token}",  # a random token may start with "-"

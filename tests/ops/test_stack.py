@@ -77,3 +77,20 @@ def test_newest_model_picks_the_latest(tmp_path: Path) -> None:
 
     os.utime(old, (1, 1))
     assert newest_model(tmp_path) == new
+
+
+def test_write_endpoints_points_rasa_at_the_configured_action_server(tmp_path: Path) -> None:
+    import yaml
+
+    from cssecure.ops.stack import write_endpoints
+
+    dest = write_endpoints("http://127.0.0.1:6001/webhook", tmp_path / "endpoints.yml")
+    written = yaml.safe_load(dest.read_text())
+    assert written["action_endpoint"] == {"url": "http://127.0.0.1:6001/webhook"}
+    # Everything else is the repository's own endpoints.yml.
+    from cssecure.settings import PROJECT_ROOT
+
+    original = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text())
+    assert {k: v for k, v in written.items() if k != "action_endpoint"} == {
+        k: v for k, v in original.items() if k != "action_endpoint"
+    }
