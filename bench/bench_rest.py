@@ -17,13 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from rest_load import LoadResult, run_load  # noqa: E402
-from servers import BIN, ROOT, action_server, baseline_model, rasa_server, rss_mb  # noqa: E402
-
+from bench.rest_load import LoadResult, run_load  # noqa: E402
+from bench.servers import BIN, ROOT, action_server, baseline_model, rasa_server, rss_mb  # noqa: E402
 from cssecure.ops.stack import write_endpoints  # noqa: E402
 
 BASELINE_CONVERSATIONS = [
@@ -69,22 +66,28 @@ def bench_baseline(work: Path, logs: Path) -> dict[str, object]:
 
 
 def bench_ours(logs: Path) -> dict[str, object]:
-    scripts = yaml.safe_load((ROOT / "bench" / "conversations.yml").read_text())
-    conversations = [c["messages"] for c in scripts]
+    """Whole claim conversations (bench/conversations.yml), each on its own seeded parcel."""
+    from bench.bench_load import customers, seed
+
+    crowd = customers(5 + 5 + 64)  # warm-up, 1 at a time, 16 at a time
     with tempfile.TemporaryDirectory(prefix="cssecure-bench-") as var:
         env = {"CSSECURE_VAR_DIR": var}
         subprocess.run([str(BIN / "cssecure"), "db", "upgrade"], check=True,  # noqa: S603
                        env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL)
-        subprocess.run([str(BIN / "cssecure"), "parcels", "seed-demo"], check=True,  # noqa: S603
-                       env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL)
+        seed(f"sqlite:///{var}/claims.db", crowd, Path(var) / "evidence")
         actions = action_server(logs, env)
         endpoints = write_endpoints(f"{actions.url}/webhook", Path(var) / "endpoints.yml")
         rasa = rasa_server(_newest(ROOT / "models"), logs, endpoints, name="cssecure-rasa",
                            env=env, credentials=ROOT / "credentials.yml")
         try:
             url = f"{rasa.url}/webhooks/rest/webhook"
-            run_load(url, conversations[:2], 1)
-            numbers = _measure(url, conversations, repeat=8)
+            run_load(url, [c.messages for c in crowd[:5]], 1)
+            numbers: dict[str, object] = {}
+            for key, batch, concurrency in (("c1", crowd[5:10], 1), ("c16", crowd[10:], 16)):
+                result = run_load(url, [c.messages for c in batch], concurrency)
+                numbers[key] = result.summary()
+                if result.errors:
+                    numbers[f"{key}_errors"] = result.errors[:5]
             numbers.update(model_load_s=rasa.ready_s, rasa_rss_mb=rss_mb(rasa.process.pid),
                            action_rss_mb=rss_mb(actions.process.pid))
             return numbers
