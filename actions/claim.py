@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -39,6 +40,7 @@ from actions.questions import (
     Question,
     question_text,
 )
+from actions.quotes import quote_reply
 from actions.texts import decision_text, format_value, parcel_found_text, summary_text
 from cssecure.claims.errors import ClaimsError, ClaimsUnavailable
 from cssecure.policy.facts import FACT_NAMES
@@ -61,7 +63,14 @@ EVIDENCE_FACTS = {
     "value_proof": "value_proof",
 }
 # Slots that belong to one claim draft (cleared when it is filed or dropped).
-DRAFT_SLOTS = (*FACT_NAMES, "claim_confirmed", "correcting", "parcel_looked_up")
+DRAFT_SLOTS = (
+    *FACT_NAMES,
+    "claim_confirmed",
+    "correcting",
+    "parcel_looked_up",
+    "parcel_weight_kg",
+    "quote_requested",
+)
 
 
 class Answer:
@@ -253,8 +262,10 @@ class ValidateClaimForm(FormValidationAction):
                 slots[name] = read_answer(QUESTIONS[name], slots[name], answer)
             except (AnswerError, KeyError):
                 slots[name] = None
+        # A quote asked without an amount in the middle of the claim: its amount first.
+        first = ["quote_insured_value"] if slots.get("quote_requested") else []
         if not slots.get("parcel_id") or slots.get("parcel_looked_up") != slots["parcel_id"]:
-            return list(dict.fromkeys(["parcel_id", *pending, "claim_confirmed"]))
+            return list(dict.fromkeys([*first, "parcel_id", *pending, "claim_confirmed"]))
         try:
             needed = services.needed_facts(slots)
         except Exception as exc:  # noqa: BLE001 - inconsistent facts: the summary says why
@@ -264,7 +275,29 @@ class ValidateClaimForm(FormValidationAction):
         if unknown:
             logger.warning("engine needs facts the form cannot ask: %s", unknown)
         asked = [n for n in needed if n in QUESTIONS and n not in UNASKED_FACTS]
-        return list(dict.fromkeys(["parcel_id", *asked, *pending, "claim_confirmed"]))
+        return list(dict.fromkeys([*first, "parcel_id", *asked, *pending, "claim_confirmed"]))
+
+    async def validate_quote_insured_value(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Quote the amount asked for mid-claim; the claim's next question follows."""
+        done: dict[str, Any] = {"quote_insured_value": None, "quote_requested": None}
+        if not tracker.get_slot("quote_requested"):
+            return done
+        answer = Answer(tracker)
+        try:
+            amount = parse_money(str(value), answer.entities if answer.is_fresh(value) else [])
+        except AnswerError:
+            # Not an amount: no quote now, nothing lost; the claim goes on.
+            dispatcher.utter_message(
+                text=(
+                    "I didn't get an amount, so no quote for now: ask me again any time with "
+                    'the value, for example "how much to insure 500 rmb?". Back to your claim.'
+                )
+            )
+            return done
+        dispatcher.utter_message(text=f"{quote_reply(amount, answer.entities)} Back to your claim.")
+        return done
 
     async def validate_parcel_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -301,15 +334,20 @@ class ValidateClaimForm(FormValidationAction):
         if tracker.get_slot("parcel_looked_up"):
             # Another parcel than before: nothing said about the old one applies.
             updates.update({n: None for n in FACT_NAMES if n not in ("claim_type", "report_date")})
+            updates["parcel_weight_kg"] = None
             updates["parcel_id"] = parcel_id
         found = {
             name: NOT_DELIVERED if record[name] is None else record[name]
             for name in FACT_NAMES
             if name in record
-            and name not in ("claim_type", "parcel_id", "report_date")
+            # The record's weight is the whole parcel's, not the affected goods' (weight_kg):
+            # services.known_facts uses it only for claims about the whole parcel.
+            and name not in ("claim_type", "parcel_id", "report_date", "weight_kg")
             and (record[name] is not None or name == "delivered_date")
         }
         updates.update(found)
+        if record.get("weight_kg") is not None:
+            updates["parcel_weight_kg"] = str(record["weight_kg"])
         if found:
             dispatcher.utter_message(text=parcel_found_text(parcel_id, found))
         else:
@@ -361,6 +399,25 @@ class ValidateClaimForm(FormValidationAction):
             text=f"Updated: {QUESTIONS[slot].label} is now {format_value(slot, fact_value)}."
         )
         return {slot: fact_value, **done, "failed_slot": None, "failed_attempts": None}
+
+    async def validate_weight_kg(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The affected goods' weight: a weight, and no more than the whole parcel's."""
+        try:
+            weight = read_answer(QUESTIONS["weight_kg"], value, Answer(tracker))
+        except AnswerError as exc:
+            return failed_answer("weight_kg", str(exc), dispatcher, tracker)
+        whole = tracker.get_slot("parcel_weight_kg")
+        if whole is not None and Decimal(weight) > Decimal(str(whole)):
+            return failed_answer(
+                "weight_kg",
+                f"That's more than the whole parcel weighed ({whole} kg). Please give the "
+                "weight of the affected goods only.",
+                dispatcher,
+                tracker,
+            )
+        return _answered("weight_kg", weight)
 
 
 def _read_correction(text: str, answer: Answer) -> tuple[str, Any] | None:
@@ -430,6 +487,9 @@ class AskFact(Action, ABC):
         """Ask the question, with buttons for yes/no and fixed choices."""
         question = QUESTIONS[self.slot]
         text = question_text(self.slot, tracker.get_slot("claim_type"))
+        whole = tracker.get_slot("parcel_weight_kg")
+        if self.slot == "weight_kg" and whole is not None:
+            text += f" (The whole parcel weighed {whole} kg.)"
         if question.kind == "bool":
             buttons = CONFIRM_BUTTONS
         else:

@@ -21,6 +21,7 @@ from rasa_sdk.types import DomainDict
 from actions import services
 from actions.claim import (
     CONFIRM_BUTTONS,
+    FORM,
     HANDOFF_BUTTON,
     REQUESTED_SLOT,
     Answer,
@@ -29,6 +30,7 @@ from actions.claim import (
 )
 from actions.parsing import AnswerError, entity_values, parse_money
 from actions.questions import CLAIM_TYPE_WORDS
+from actions.quotes import quote_reply
 from cssecure.claims.errors import ClaimsError, ClaimsUnavailable
 
 logger = logging.getLogger(__name__)
@@ -142,12 +144,13 @@ class ActionAskQuoteInsuredValue(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Ask, saying what the premium depends on."""
-        dispatcher.utter_message(
-            text=(
-                "What value do you want to insure, in RMB? The premium is a share of the "
-                'insured value (for example "500 rmb").'
-            )
+        text = (
+            "What value do you want to insure, in RMB? The premium is a share of the "
+            'insured value (for example "500 rmb").'
         )
+        if tracker.active_loop_name == FORM:
+            text += " Then we carry on with your claim."
+        dispatcher.utter_message(text=text)
         return []
 
 
@@ -161,11 +164,13 @@ class ActionQuotePremium(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Quote; without an amount, say how to ask (the claim form resumes)."""
-        from cssecure.policy import InvalidFacts
-
+        """Quote; without an amount in the middle of a claim, the claim form asks for it
+        first (``quote_requested``), quotes, and carries on with the claim."""
         answer = Answer(tracker)
-        events: list[EventType] = [SlotSet("quote_insured_value", None)]
+        events: list[EventType] = [
+            SlotSet("quote_insured_value", None),
+            SlotSet("quote_requested", None),
+        ]
         amount = tracker.get_slot("quote_insured_value")
         if amount is None and entity_values(answer.entities, "amount"):
             try:
@@ -174,6 +179,8 @@ class ActionQuotePremium(Action):
                 dispatcher.utter_message(text=str(exc))
                 return events
         if amount is None:
+            if tracker.active_loop_name == FORM:
+                return [SlotSet("quote_requested", True)]
             dispatcher.utter_message(
                 text=(
                     "I can quote any amount: just tell me the value to insure, for example "
@@ -181,27 +188,7 @@ class ActionQuotePremium(Action):
                 )
             )
             return events
-        lines = entity_values(answer.entities, "shipping_line")
-        countries = entity_values(answer.entities, "country")
-        try:
-            result = services.quote_premium(
-                str(amount),
-                shipping_line=lines[0] if lines else None,
-                destination_country=countries[0] if countries else None,
-            )
-        except InvalidFacts as exc:
-            dispatcher.utter_message(text=f"I can't quote that: {exc}")
-            return events
-        if result.get("insurable"):
-            text = f"Insuring {amount} RMB costs {result['premium_rmb']} RMB."
-        else:
-            text = (
-                f"{amount} RMB can't be insured: the most you can insure is "
-                f"{result['max_insurable_rmb']} RMB."
-            )
-        dispatcher.utter_message(
-            text=f"{text} You choose insurance when you submit the parcel to ship."
-        )
+        dispatcher.utter_message(text=quote_reply(amount, answer.entities))
         return events
 
 

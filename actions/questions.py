@@ -336,10 +336,15 @@ CLAIM_TYPE_WORDS: dict[str, str] = {
 
 def question_text(slot: str, claim_type: str | None) -> str:
     """The question for ``slot`` as the customer sees it, worded for the claim type."""
+    what = _AFFECTED_GOODS.get(str(claim_type), "the damaged or missing goods")
     if slot == "affected_items_value":
-        what = {
-            "seized": "the seized goods",
-            "lost": "the lost goods",
-        }.get(str(claim_type), "the damaged or missing goods")
         return f"What is the value, in RMB, of {what}? The compensation is based on it."
+    if slot == "weight_kg":
+        return (
+            f"How much do {what} weigh, in kg? Buy It Yourself goods are compensated per kg "
+            "of the affected goods."
+        )
     return QUESTIONS[slot].text
+
+
+_AFFECTED_GOODS = {"seized": "the seized goods", "lost": "the lost goods"}

@@ -54,7 +54,8 @@ def known_facts(slots: Mapping[str, Any]) -> dict[str, Any]:
     """The claim facts known so far, from slot values, in the JSON form of the spec.
 
     A slot of ``None`` is an unknown fact and is left out; a parcel said to be not
-    delivered is the known fact ``delivered_date: None``.
+    delivered is the known fact ``delivered_date: None``. The parcel's recorded weight
+    (``parcel_weight_kg``) stands for ``weight_kg`` when the claim concerns the whole parcel.
     """
     facts: dict[str, Any] = {}
     for name in FACT_NAMES:
@@ -62,6 +63,15 @@ def known_facts(slots: Mapping[str, Any]) -> dict[str, Any]:
         if value is None:
             continue
         facts[name] = None if value == NOT_DELIVERED else value
+    if "weight_kg" not in facts and slots.get("parcel_weight_kg") is not None:
+        # The agency's weight is the whole parcel's: it is the affected goods' weight only
+        # when the claim is about the whole parcel (not damage, not a partial seizure).
+        claim_type = facts.get("claim_type")
+        whole_parcel = claim_type in ("lost", "returned", "delayed") or (
+            claim_type == "seized" and facts.get("seizure_extent") == "complete"
+        )
+        if whole_parcel:
+            facts["weight_kg"] = slots["parcel_weight_kg"]
     return facts
 
 

@@ -25,11 +25,13 @@ from dialogue_support import (
 )
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.claim import ValidateClaimForm
+from actions import services
+from actions.claim import ASK_ACTIONS, ValidateClaimForm
 from actions.questions import NOT_DELIVERED, QUESTIONS
 from cssecure.claims.app import ClaimsApp
 
 TODAY = date.today()
+ASK = {action.slot: action for action in ASK_ACTIONS}
 
 
 _day = days_ago
@@ -59,7 +61,7 @@ def test_known_parcel_fills_the_agencys_facts_and_asks_only_what_is_left(
         "items_value": "400.00",
         "shipping_fee": "100.00",
         "insured_value": "500.00",
-        "weight_kg": "1.2",
+        "parcel_weight_kg": "1.2",  # the whole parcel's, not yet the affected goods'
         "waterproof_selected": False,
         "submitted_date": _day(32),
         "shipped_date": _day(30),
@@ -426,3 +428,162 @@ def test_every_question_accepts_its_own_example_and_refuses_nonsense(
     assert refused[slot] is None
     assert refused["failed_slot"] == slot
     assert len(dispatcher.messages) == 1
+
+
+# ------------------------------------------------- quote asked mid-claim
+
+
+def test_a_quote_without_an_amount_mid_claim_asks_for_the_amount_first(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    slots = _lost_recent_slots(requested_slot="loss_proof", quote_requested=True)
+    tracker = make_tracker(slots, text="how much is insurance?", intent="quote_premium")
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events) == {"requested_slot": "quote_insured_value"}
+    assert messages == []
+
+
+def test_the_quote_amount_is_quoted_and_the_claim_goes_on(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    slots = _lost_recent_slots(requested_slot="quote_insured_value", quote_requested=True)
+    tracker = make_tracker(
+        slots,
+        text="500 rmb",
+        entities=[ent("amount", "500.00")],
+        candidates={"quote_insured_value": "500 rmb"},
+    )
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events) == {
+        "quote_insured_value": None,
+        "quote_requested": None,
+        "requested_slot": "loss_proof",
+    }
+    assert texts(messages) == [
+        "Insuring 500.00 RMB costs 15.00 RMB. You choose insurance when you submit the parcel "
+        "to ship. Back to your claim."
+    ]
+
+
+def test_no_amount_for_the_quote_gives_up_the_quote_and_keeps_the_claim(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    slots = _lost_recent_slots(requested_slot="quote_insured_value", quote_requested=True)
+    tracker = make_tracker(slots, text="not sure", candidates={"quote_insured_value": "not sure"})
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events)["requested_slot"] == "loss_proof"
+    assert slot_events(events)["quote_requested"] is None
+    assert texts(messages)[0].startswith("I didn't get an amount, so no quote for now")
+    assert texts(messages)[0].endswith("Back to your claim.")
+
+
+# ------------------------------------------- Buy It Yourself: affected weight
+
+BIY = "P900010"  # chen, Buy It Yourself, EMS to Poland, 3.5 kg, delivered yesterday
+
+
+def _biy_damaged(**extra: Any) -> dict[str, Any]:
+    return {
+        "channel": "web",
+        "customer_id": "demo-chen",
+        "verified": True,
+        "claim_type": "damaged",
+        "report_date": TODAY.isoformat(),
+        "parcel_id": BIY,
+        "parcel_looked_up": BIY,
+        "insured": True,
+        "order_type": "buy_it_yourself",
+        "shipping_line": "EMS",
+        "destination_country": "PL",
+        "items_value": "600.00",
+        "shipping_fee": "150.00",
+        "insured_value": "750.00",
+        "parcel_weight_kg": "3.5",
+        "waterproof_selected": False,
+        "submitted_date": _day(20),
+        "shipped_date": _day(19),
+        "delivered_date": _day(1),
+        "unboxing_video": True,
+        "damage_kind": "broken",
+        "damage_photos": True,
+        "usable_after_damage": False,
+        "affected_items_value": "300.00",
+        "value_proof": True,
+        "biy_marked_correctly": True,
+        **extra,
+    }
+
+
+def test_the_lookup_keeps_the_parcel_weight_apart_from_the_affected_goods_weight(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    slots = {"channel": "web", "customer_id": "demo-chen", "verified": True}
+    tracker = make_tracker(
+        {**slots, "claim_type": "damaged", "report_date": TODAY.isoformat()},
+        text=BIY,
+        candidates={"parcel_id": BIY},
+    )
+    events, _ = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events)["parcel_weight_kg"] == "3.5"
+    assert "weight_kg" not in slot_events(events)
+
+
+def test_a_damaged_biy_claim_asks_the_weight_of_the_damaged_goods(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(_biy_damaged(requested_slot="biy_marked_correctly"))
+    events, _ = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events) == {"requested_slot": "weight_kg"}
+    _, asked = run(ASK["weight_kg"](), tracker, domain)
+    assert texts(asked) == [
+        "How much do the damaged or missing goods weigh, in kg? Buy It Yourself goods are "
+        "compensated per kg of the affected goods. (The whole parcel weighed 3.5 kg.)"
+    ]
+
+
+@pytest.mark.parametrize(("answer", "accepted"), [("3.5 kg", True), ("3.51 kg", False)])
+def test_the_affected_weight_is_at_most_the_whole_parcels(
+    claims_app: ClaimsApp, domain: dict[str, Any], answer: str, accepted: bool
+) -> None:
+    weight = answer.split()[0]
+    tracker = make_tracker(
+        _biy_damaged(requested_slot="weight_kg"),
+        text=answer,
+        entities=[ent("weight", weight)],
+        candidates={"weight_kg": answer},
+    )
+    dispatcher = CollectingDispatcher()
+    validate = ValidateClaimForm().validate_weight_kg
+    result = asyncio.run(validate(answer, dispatcher, tracker, domain))
+    if accepted:
+        assert result == {"weight_kg": "3.5", "failed_slot": None, "failed_attempts": None}
+        assert dispatcher.messages == []
+    else:
+        assert result["weight_kg"] is None
+        assert texts(dispatcher.messages) == [
+            "That's more than the whole parcel weighed (3.5 kg). Please give the weight of "
+            "the affected goods only."
+        ]
+
+
+@pytest.mark.parametrize(
+    ("claim", "weight"),
+    [
+        ({"claim_type": "lost"}, "3.5"),
+        ({"claim_type": "seized", "seizure_extent": "complete"}, "3.5"),
+        ({"claim_type": "seized", "seizure_extent": "partial"}, None),
+        ({"claim_type": "damaged"}, None),
+    ],
+)
+def test_the_parcel_weight_counts_only_for_claims_about_the_whole_parcel(
+    claim: dict[str, str], weight: str | None
+) -> None:
+    facts = services.known_facts(_biy_damaged(**claim))
+    assert facts.get("weight_kg") == weight
+
+
+def test_a_damaged_biy_claim_is_paid_by_the_damaged_goods_weight(
+    claims_app: ClaimsApp,
+) -> None:
+    assessment = services.assess_claim(_biy_damaged(weight_kg="1.5"))
+    assert (assessment["decision"], assessment["payout_rmb"]) == ("approve", "60.00")

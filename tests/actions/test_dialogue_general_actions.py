@@ -142,7 +142,7 @@ def test_quote_from_the_amount_in_the_message(domain: dict[str, Any]) -> None:
         entities=[ent("amount", "500.00"), ent("currency", "RMB")],
     )
     events, messages = run(ActionQuotePremium(), tracker, domain)
-    assert slot_events(events) == {"quote_insured_value": None}
+    assert slot_events(events) == {"quote_insured_value": None, "quote_requested": None}
     assert texts(messages) == [
         "Insuring 500.00 RMB costs 15.00 RMB. You choose insurance when you submit the "
         "parcel to ship."
@@ -166,11 +166,25 @@ def test_quote_at_the_maximum_and_one_cent_over(domain: dict[str, Any]) -> None:
     )
 
 
-def test_quote_without_an_amount_during_a_claim_says_how_to_ask(domain: dict[str, Any]) -> None:
+def test_quote_without_an_amount_outside_a_claim_says_how_to_ask(domain: dict[str, Any]) -> None:
     tracker = make_tracker(text="how much is the insurance", intent="quote_premium")
     events, messages = run(ActionQuotePremium(), tracker, domain)
-    assert slot_events(events) == {"quote_insured_value": None}
+    assert slot_events(events) == {"quote_insured_value": None, "quote_requested": None}
     assert 'for example "how much to insure 500 rmb?"' in texts(messages)[0]
+
+
+def test_quote_without_an_amount_during_a_claim_lets_the_claim_form_ask_for_it(
+    domain: dict[str, Any],
+) -> None:
+    tracker = make_tracker(
+        text="how much is the insurance", intent="quote_premium", active_loop="claim_form"
+    )
+    events, messages = run(ActionQuotePremium(), tracker, domain)
+    assert slot_events(events) == {"quote_requested": True}
+    assert messages == []
+    _, asked = run(ActionAskQuoteInsuredValue(), tracker, domain)
+    assert texts(asked)[0].startswith("What value do you want to insure, in RMB?")
+    assert texts(asked)[0].endswith("Then we carry on with your claim.")
 
 
 def test_quote_form_reads_and_refuses_amounts(domain: dict[str, Any]) -> None:

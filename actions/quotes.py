@@ -1,0 +1,34 @@
+"""The premium quote in words, shared by the quote action and the claim form (a quote
+asked in the middle of a claim is answered there, then the claim goes on)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actions import services
+from actions.parsing import entity_values
+
+
+def quote_reply(amount: Any, entities: list[dict[str, Any]]) -> str:
+    """What the customer is told about insuring ``amount`` RMB (line/country from the
+    message's entities, when named)."""
+    from cssecure.policy import InvalidFacts
+
+    lines = entity_values(entities, "shipping_line")
+    countries = entity_values(entities, "country")
+    try:
+        result = services.quote_premium(
+            str(amount),
+            shipping_line=lines[0] if lines else None,
+            destination_country=countries[0] if countries else None,
+        )
+    except InvalidFacts as exc:
+        return f"I can't quote that: {exc}"
+    if result.get("insurable"):
+        text = f"Insuring {amount} RMB costs {result['premium_rmb']} RMB."
+    else:
+        text = (
+            f"{amount} RMB can't be insured: the most you can insure is "
+            f"{result['max_insurable_rmb']} RMB."
+        )
+    return f"{text} You choose insurance when you submit the parcel to ship."
