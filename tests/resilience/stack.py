@@ -86,7 +86,7 @@ class Stack:
         """Start an action server (on ``port``, e.g. to restart one at the same address)."""
         port = port or free_port()
         argv = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
-        env = {**self._environ(), **_action_server_part_env()}
+        env = {**self._environ(), **_part_env("action server")}
         server = start(name, argv, port, "/health", self.work / "logs", env)
         self.servers.append(server)
         return server
@@ -103,7 +103,8 @@ class Stack:
             "--endpoints", str(path), "--credentials", str(ROOT / "credentials.yml"),
             "--enable-api", f"--auth-token={self.token}",  # a token may start with "-"
         ]
-        server = start(name, argv, port, "/", self.work / "logs", self._environ())
+        env = {**self._environ(), **_part_env("Rasa server")}
+        server = start(name, argv, port, "/", self.work / "logs", env)
         self.servers.append(server)
         return server
 
@@ -119,13 +120,13 @@ class Stack:
         )
 
 
-def _action_server_part_env() -> dict[str, str]:
-    """The environment ``cssecure stack run`` gives its action server (e.g. its bind address)."""
+def _part_env(name: str) -> dict[str, str]:
+    """The environment ``cssecure stack run`` gives one of its parts (bind address, backlog)."""
     from cssecure.ops.stack import plan_parts
     from cssecure.settings import Settings
 
     parts = plan_parts(Settings.from_env({}), Path("model.tar.gz"), "token")
-    return next(p.env for p in parts if p.name == "action server")
+    return next(p.env for p in parts if p.name == name)
 
 
 def say(rasa: Server, sender: str, text: str, timeout_s: float = 60) -> list[str]:
