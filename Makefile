@@ -62,7 +62,8 @@ lint: install
 validate: install
 	$(RASA) data validate --fail-on-warnings
 
-unit: install
+# Stack tests (e2e, resilience, dialogue) run the trained model: train first.
+unit: train
 	$(VENV)/bin/pytest
 
 conversations: train

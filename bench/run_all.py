@@ -48,7 +48,7 @@ def main() -> int:
         ("nlu", [PY, "bench/bench_nlu.py", "--model", str(model)]),
         ("dialogue", [PY, "tests/actions/dialogue_stack.py"]),
         ("rest", [PY, "bench/bench_rest.py"]),
-        ("load", [PY, "bench/bench_load.py"]),
+        ("load", [PY, "bench/bench_load.py", "--customers", "200"]),
     ]
     summary: dict[str, object] = {"model": model.name}
     failed = []
