@@ -641,12 +641,18 @@ class ActionFileClaim(Action):
             "You can send photos, the unboxing video or letters here at any time: they are "
             f"added to {reference}."
         )
-        if assessment.get("decision") == "review" and result.get("created", True):
+        created = result.get("created", True)
+        if assessment.get("decision") == "review" and created:
             # Handoff trigger "the assessment is review" (docs/TEAM-CONTRACTS.md): the team
             # is notified, but the assistant keeps talking: the customer may still add
             # evidence; an agent's "take over" pauses it.
-            next_step = _hand_review_to_team(reference, tracker.sender_id)
-            text = f"{head}\n{decision}\n{next_step} {evidence}"
+            _hand_to_team(reference, tracker.sender_id, REVIEW_REASON)
+            text = f"{head}\n{decision}\n{REVIEW_NEXT_STEP} {evidence}"
+        elif assessment.get("decision") == "approve" and created and not slots.get("verified"):
+            # Money never moves on an anonymous claim until a person has checked that the
+            # parcel is the customer's (the claims service files it unverified).
+            _hand_to_team(reference, tracker.sender_id, UNVERIFIED_REASON)
+            text = f"{head}\n{decision}\n{UNVERIFIED_NEXT_STEP} {evidence}"
         else:
             text = f"{head}\n{decision}\n{evidence}"
         dispatcher.utter_message(text=text)
@@ -662,17 +668,25 @@ REVIEW_REASON = "the assessment is review: a person must decide"
 NOT_FILED_REASON = "the claim could not be filed twice in a row: a service is unavailable"
 
 
-def _hand_review_to_team(reference: str, conversation_id: str) -> str:
-    """Flag a claim in review for an agent (outbox notification); what the customer is told."""
+UNVERIFIED_REASON = "filed without sign-in: check the parcel is the customer's before payout"
+REVIEW_NEXT_STEP = (
+    "I've passed it to our claims team: a person will answer you here in this chat. "
+    "Until then I'm still here for questions."
+)
+UNVERIFIED_NEXT_STEP = (
+    "As you're not signed in, a person from our claims team will first confirm that the "
+    "parcel is yours (they'll answer you here in this chat); the payout follows that check. "
+    "Signing in on the website or linking your account makes this faster."
+)
+
+
+def _hand_to_team(reference: str, conversation_id: str, reason: str) -> None:
+    """Flag a filed claim for an agent (outbox notification) without pausing the bot."""
     try:
-        services.claims_app().request_agent(reference, conversation_id, REVIEW_REASON)
+        services.claims_app().request_agent(reference, conversation_id, reason)
     except ClaimsError as exc:
-        # The claim is stored in review, so it is in the agents' queue all the same.
-        logger.warning("review handoff for a filed claim failed: %s", type(exc).__name__)
-    return (
-        "I've passed it to our claims team: a person will answer you here in this chat. "
-        "Until then I'm still here for questions."
-    )
+        # The claim is stored, so it is in the agents' queue all the same.
+        logger.warning("handoff for a filed claim failed: %s", type(exc).__name__)
 
 
 def _filing_failed(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:

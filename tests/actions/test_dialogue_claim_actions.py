@@ -28,6 +28,7 @@ from actions.claim import (
     DRAFT_SLOTS,
     NOT_FILED_REASON,
     REVIEW_REASON,
+    UNVERIFIED_REASON,
     ActionAbandonClaim,
     ActionAskClaimConfirmed,
     ActionAskStopClaim,
@@ -336,6 +337,29 @@ def test_an_approved_claim_needs_no_agent(claims_app: ClaimsApp, domain: dict[st
     assert ticket is not None and ticket["needs_agent"] is False
     assert queued_notifications(claims_app) == []
     assert "passed it to our claims team" not in messages[0]["text"]
+
+
+def test_an_anonymous_approval_waits_for_an_agent_to_check_the_owner(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    # The parcel is alice's, but this customer is not signed in: the claim is filed
+    # unverified (issue 6) and a person confirms ownership before any payout.
+    slots = {**_lost(loss_proof=True, claim_confirmed=True), "customer_id": None,
+             "verified": False, "channel": "web"}
+    events, messages = run(ActionFileClaim(), make_tracker(slots, sender_id="anon-1"), domain)
+    reference = slot_events(events)["claim_ref"]
+    assert not [e for e in events if e.get("event") == "pause"]
+    assert "a person from our claims team will first confirm that the parcel is yours" in (
+        messages[0]["text"]
+    )
+    ticket = claims_app.claim_detail(reference)
+    assert ticket is not None and ticket["verified"] is False and ticket["needs_agent"] is True
+    topic, payload = queued_notifications(claims_app)[0]
+    assert (topic, payload["reference"], payload["reason"]) == (
+        "agent_requested",
+        reference,
+        UNVERIFIED_REASON,
+    )
 
 
 def test_nothing_is_filed_without_confirmation(

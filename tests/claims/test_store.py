@@ -73,9 +73,16 @@ def test_a_parcel_on_another_account_cannot_be_claimed(app: ClaimsApp) -> None:
     app.import_parcels([make_parcel(customer_id="someone-else")])
     with pytest.raises(InvalidClaim, match="not on your account"):
         file_lost(app)
-    with pytest.raises(InvalidClaim, match="not on your account"):
-        file_lost(app, customer_id=None)
     assert app.list_claims() == []
+
+
+def test_an_anonymous_customer_files_an_owned_parcel_unverified(app: ClaimsApp) -> None:
+    app.import_parcels([make_parcel(customer_id="someone-else")])
+    filed = file_lost(app, customer_id=None, verified=False)
+    assert filed["created"]
+    shown = app.claim_detail(filed["reference"])
+    assert shown["verified"] is False
+    assert shown["customer_id"] is None
 
 
 def test_facts_the_engine_refuses_store_nothing(app: ClaimsApp) -> None:
