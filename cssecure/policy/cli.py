@@ -59,6 +59,9 @@ def run(command: str, text: str) -> tuple[object, int]:
         document = json.loads(text, parse_float=Decimal, parse_constant=Decimal)
     except json.JSONDecodeError as exc:
         return {"error": f"malformed JSON: {exc}"}, EXIT_INVALID
+    except RecursionError:
+        # json gives up on very deep nesting ([[[[...]]]]) with RecursionError, not a decode error.
+        return {"error": "malformed JSON: nested too deeply"}, EXIT_INVALID
     if isinstance(document, dict):
         answer, valid = _answer(command, document)
         return answer, EXIT_OK if valid else EXIT_INVALID
