@@ -224,18 +224,28 @@ def read_bool(field: str, value: object) -> bool:
     raise InvalidFacts(field, f"must be true or false, got {value!r}")
 
 
+# Deadlines are computed from the dates (5 months after shipping, 60 days after submission):
+# a date near ``date.max`` would overflow them, and no parcel is shipped in the year 9999.
+LATEST_DATE = date(2999, 12, 31)
+
+
 def read_date(field: str, value: object) -> date:
-    """Read a date: a ``date`` or an ISO string YYYY-MM-DD."""
+    """Read a date: a ``date`` or an ISO string YYYY-MM-DD, at the latest ``LATEST_DATE``."""
+    day: date | None = None
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    elif isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip())
+            day = date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise InvalidFacts(field, f"must be a date like 2024-05-01, got {value!r}")
+    if day is None:
+        raise InvalidFacts(field, f"must be a date like 2024-05-01, got {value!r}")
+    if day > LATEST_DATE:
+        raise InvalidFacts(field, f"must be a real date, not later than {LATEST_DATE}; got {day}")
+    return day
 
 
 def read_choice(field: str, value: object) -> str:
