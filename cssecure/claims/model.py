@@ -190,6 +190,11 @@ def _parse_bool(name: str, value: object) -> bool:
     raise ValueError(f"{name}: expected true or false, got {value!r}")
 
 
+# Digits before the point that the columns hold (orm: money NUMERIC(12, 2), weight (10, 3)):
+# a larger number is refused here with a message instead of failing in the database.
+_INTEGER_DIGITS = {2: 10, 3: 7}
+
+
 def _parse_decimal(name: str, value: object, places: int) -> Decimal:
     # Floats are refused on purpose: 0.1 + 0.2 is not money. JSON numbers arrive as
     # Decimal because the importer parses them with parse_float=Decimal.
@@ -203,6 +208,8 @@ def _parse_decimal(name: str, value: object, places: int) -> Decimal:
         raise ValueError(f"{name}: expected a number, got {value!r}")
     if number < 0:
         raise ValueError(f"{name}: must not be negative (got {value})")
+    if number and number.adjusted() >= _INTEGER_DIGITS[places]:
+        raise ValueError(f"{name}: is too large to be real (got {value})")
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -places:
         raise ValueError(f"{name}: at most {places} decimal places (got {value})")
