@@ -304,6 +304,8 @@ def _claims_file(args: argparse.Namespace) -> int:
             given = json.loads(raw, parse_float=str)
         except json.JSONDecodeError as exc:
             raise InvalidClaim(f"--facts is not valid JSON: {exc.msg}") from None
+        except RecursionError:  # json's answer to [[[[...]]]] thousands deep
+            raise InvalidClaim("--facts is not valid JSON: nested too deeply") from None
         if not isinstance(given, dict):
             raise InvalidClaim("--facts must be a JSON object of claim facts.")
         app = _app()

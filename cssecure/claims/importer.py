@@ -114,6 +114,8 @@ def _json_rows(text: str) -> list[tuple[int, Any]]:
                 raise InvalidParcelData(
                     [(exc.lineno, f"malformed JSON: {exc.msg} (column {exc.colno})")]
                 ) from None
+            except RecursionError:  # json's answer to [[[[...]]]] thousands deep
+                raise malformed(pos, "nested too deeply") from None
             rows.append((_line_of(text, pos), value))
             pos = skip(end)
             if pos < len(text) and text[pos] == ",":
