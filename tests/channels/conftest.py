@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
+from postgres_support import private_schema, schema_url
 
 from cssecure.claims.app import ClaimsApp
 from cssecure.claims.db import upgrade
 from cssecure.claims.demo import demo_parcels
 from cssecure.settings import Settings
 
-POSTGRES_URL = os.environ.get(
-    "CSSECURE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-)
 TELEGRAM_TOKEN = "123456:TEST-telegram-token"
 DISCORD_TOKEN = "discord-test-token"
 SERVICE_TOKEN = "service-token-for-tests"
@@ -26,24 +22,8 @@ SERVICE_TOKEN = "service-token-for-tests"
 
 def _postgres_url() -> Iterator[str]:
     """A URL whose connections use a private schema of the shared test database."""
-    admin = sa.create_engine(POSTGRES_URL, future=True)
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required in CI but unreachable: {exc}")
-        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432")
-    schema = f"channels_test_{secrets.token_hex(4)}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with private_schema("channels_test") as schema:
+        yield schema_url(schema)
 
 
 @pytest.fixture(

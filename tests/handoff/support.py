@@ -8,8 +8,6 @@ failure, not a skip.
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,16 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
+from postgres_support import POSTGRES_URL, private_schema
 from sqlalchemy.engine import Engine
 
 from cssecure.claims import orm as claims_orm
 from cssecure.claims.db import create_engine
 from cssecure.console import accounts
-
-POSTGRES_URL = os.environ.get(
-    "CSSECURE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-)
 
 
 def create_schema(engine: Engine) -> None:
@@ -37,26 +31,12 @@ def create_schema(engine: Engine) -> None:
 
 
 def _postgres_engine() -> Iterator[Engine]:
-    admin = sa.create_engine(POSTGRES_URL, future=True)
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required in CI but unreachable: {exc}")
-        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432")
-    schema = f"console_test_{secrets.token_hex(4)}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with private_schema("console_test") as schema:
+        engine = create_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import yaml
+from postgres_support import POSTGRES_URL, private_schema
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -26,9 +26,7 @@ from cssecure.claims.db import upgrade
 from cssecure.claims.orm import claim_history, claims, outbox
 
 ROOT = Path(__file__).resolve().parents[2]
-POSTGRES_URL = os.environ.get(
-    "CSSECURE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-)
+
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 # A confirmed lost claim of an anonymous customer, as the form leaves it.
 SLOTS: dict[str, Any] = {
@@ -109,26 +107,8 @@ class CuttableProxy:
 @pytest.fixture
 def postgres_schema() -> Iterator[str]:
     """A private schema of the test database (CI=true: a missing server fails)."""
-    import secrets
-
-    admin = sa.create_engine(POSTGRES_URL, future=True)
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required in CI but unreachable: {exc}")
-        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432")
-    schema = f"resilience_{secrets.token_hex(4)}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
+    with private_schema("resilience") as schema:
         yield schema
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.mark.postgres

@@ -2,46 +2,28 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from postgres_support import POSTGRES_URL, private_schema
 from sqlalchemy.engine import Engine
 
 from cssecure.settings import Settings
 
-POSTGRES_URL = os.environ.get(
-    "CSSECURE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-)
-
 
 def _postgres_engine() -> Iterator[Engine]:
     """An engine on a private schema of the shared test database, dropped afterwards."""
-    admin = sa.create_engine(POSTGRES_URL, future=True)
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required in CI but unreachable: {exc}")
-        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432")
-    schema = f"web_test_{secrets.token_hex(4)}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    engine = sa.create_engine(
-        POSTGRES_URL, future=True, connect_args={"options": f"-csearch_path={schema}"}
-    )
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with private_schema("web_test") as schema:
+        engine = sa.create_engine(
+            POSTGRES_URL, future=True, connect_args={"options": f"-csearch_path={schema}"}
+        )
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(
