@@ -12,6 +12,7 @@ import html
 from importlib import resources
 
 from sanic import Blueprint, response
+from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -66,9 +67,12 @@ def demo_blueprint(settings: Settings, key: bytes) -> Blueprint:
 
     @bp.post("/demo/login")
     async def login(request: Request) -> HTTPResponse:
-        body = request.json if isinstance(request.json, dict) else {}
+        try:
+            body = request.json if isinstance(request.json, dict) else {}
+        except InvalidUsage:  # not JSON: answered like any other wrong body
+            body = {}
         customer_id = body.get("customer_id")
-        if customer_id not in DEMO_CUSTOMERS:
+        if not isinstance(customer_id, str) or customer_id not in DEMO_CUSTOMERS:
             return response.json(
                 {"error": f"Choose one of the demo customers: {', '.join(DEMO_CUSTOMERS)}."},
                 status=400,
