@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from sanic import Blueprint, Sanic, response
 from sanic.exceptions import PayloadTooLarge
@@ -98,6 +99,18 @@ def create_app(
             {"error": f"The file is too large: files may be at most {MAX_UPLOAD_BYTES // MB} MB."},
             status=413,
         )
+
+    @app.on_request
+    async def odd_static_paths(request: Request) -> HTTPResponse | None:
+        # Sanic 21.12's static handler answers 500 for a folder ("/static/") or a NUL byte
+        # (it unquotes twice: "%2500" too): such paths are simply not found.
+        if "/static/" in request.path:
+            path, previous = request.path, ""
+            while path != previous:
+                path, previous = unquote(path), path
+            if path.endswith("/") or "\x00" in path:
+                return response.json({"error": "Not found."}, status=404)
+        return None
 
     @app.on_response
     async def security_headers(_: Request, resp: Any) -> None:
