@@ -120,6 +120,125 @@ def install_action_response_check() -> None:
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
 
 
+def install_event_type_cache() -> None:
+    """Remember which ``Event`` class each stored event type name stands for.
+
+    Rasa looks the class up for every event it deserialises (the whole tracker, on each
+    message, from the tracker store; every action's answer) by walking all subclasses of
+    ``Event``: ~5% of the Rasa server's CPU per turn (py-spy). Every event class is
+    defined once its module is imported, before the first message; names not yet seen
+    still take Rasa's walk. Idempotent.
+    """
+    from rasa.shared.core.events import Event
+
+    if getattr(Event.resolve_by_type, _INSTALLED_MARK, False):
+        return
+    original = Event.resolve_by_type
+    classes: dict[str, type[Event]] = {}
+
+    def resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
+        found = classes.get(type_name)
+        if found is not None:
+            return found
+        found = original(type_name, default)
+        # Only real matches are remembered (not the caller's default, not "topic" -> None).
+        if found is not None and found is not default and found.type_name == type_name:
+            classes[type_name] = found
+        return found
+
+    setattr(resolve_by_type, _INSTALLED_MARK, True)
+    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign,assignment]
+
+
+# Seconds an idle connection to the action server stays open for reuse: below the action
+# server's own keep-alive timeout (Sanic's default, 5 s), so it is always the client that
+# closes and a request never meets a connection the server is closing at that moment.
+ACTION_KEEPALIVE_S = 2.0
+
+
+class _SharedSession:
+    """``async with`` on a long-lived ``aiohttp.ClientSession`` that leaves it open."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> Any:
+        return self._session
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+def install_action_keepalive() -> None:
+    """Call the action server over kept-alive connections instead of one per call.
+
+    Rasa's ``EndpointConfig.request`` opens a new ``aiohttp.ClientSession`` (so a new TCP
+    connection) for every custom action call; a form turn makes two or more. Here each
+    ``RemoteAction`` of the Rasa server uses one session per endpoint and event loop,
+    with the same headers, authentication and timeout as Rasa's own. Idempotent.
+    """
+    import asyncio
+
+    import aiohttp
+    from rasa.core.actions.action import RemoteAction
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
+
+    if getattr(RemoteAction.__init__, _INSTALLED_MARK, False):
+        return
+    original_init = RemoteAction.__init__
+
+    class KeepAliveEndpointConfig(EndpointConfig):
+        """The action endpoint, with ``session()`` handing out one long-lived session."""
+
+        _loop: asyncio.AbstractEventLoop | None = None
+        _session: aiohttp.ClientSession | None = None
+
+        def session(self) -> Any:
+            loop = asyncio.get_running_loop()
+            if self._session is None or self._session.closed or self._loop is not loop:
+                auth = None
+                if self.basic_auth:
+                    auth = aiohttp.BasicAuth(
+                        self.basic_auth["username"], self.basic_auth["password"]
+                    )
+                self._loop = loop
+                self._session = aiohttp.ClientSession(
+                    headers=self.headers,
+                    auth=auth,
+                    timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+                    connector=aiohttp.TCPConnector(keepalive_timeout=ACTION_KEEPALIVE_S),
+                )
+            return _SharedSession(self._session)
+
+    def keep_alive(endpoint: EndpointConfig | None) -> EndpointConfig | None:
+        if endpoint is None or isinstance(endpoint, KeepAliveEndpointConfig):
+            return endpoint
+        # One keep-alive twin per configured endpoint (Rasa builds a RemoteAction per call).
+        twin = getattr(endpoint, "_cssecure_keepalive", None)
+        if twin is None or twin != endpoint:
+            twin = KeepAliveEndpointConfig(
+                endpoint.url, endpoint.params, endpoint.headers, endpoint.basic_auth,
+                endpoint.token, endpoint.token_name, endpoint.cafile, **endpoint.kwargs,
+            )
+            twin.type = endpoint.type
+            endpoint._cssecure_keepalive = twin  # type: ignore[attr-defined]
+        return twin
+
+    def init(self: Any, name: str, action_endpoint: EndpointConfig | None) -> None:
+        original_init(self, name, keep_alive(action_endpoint))
+
+    setattr(init, _INSTALLED_MARK, True)
+    RemoteAction.__init__ = init  # type: ignore[method-assign]
+
+
+def install_rasa_server_patches() -> None:
+    """Everything this module changes in the Rasa server (idempotent)."""
+    install_outage_apology()
+    install_action_response_check()
+    install_event_type_cache()
+    install_action_keepalive()
+
+
 class SettingsLockStore:
     """A factory Rasa treats as a lock store class (endpoints.yml ``lock_store.type``).
 
@@ -136,8 +255,7 @@ class SettingsLockStore:
 
         from cssecure.settings import Settings
 
-        install_outage_apology()
-        install_action_response_check()
+        install_rasa_server_patches()
         url = Settings.from_env().redis_url
         if not url:
             return InMemoryLockStore()
