@@ -54,10 +54,12 @@ def test_a_valid_answer_passes_without_rechecking_the_schema(
     validator_class = validator_for(RemoteAction.action_response_format_spec())
     checks: list[object] = []
     original = validator_class.check_schema.__func__  # type: ignore[attr-defined]
-    monkeypatch.setattr(
-        validator_class, "check_schema",
-        classmethod(lambda cls, schema: checks.append(schema) or original(cls, schema)),
-    )
+
+    def counting_check_schema(cls: type, schema: object) -> None:
+        checks.append(schema)
+        original(cls, schema)
+
+    monkeypatch.setattr(validator_class, "check_schema", classmethod(counting_check_schema))
     action = RemoteAction("action_ask_parcel_id", EndpointConfig("http://127.0.0.1:9/webhook"))
     for _ in range(3):
         assert action._validate_action_result(ANSWER) is True
