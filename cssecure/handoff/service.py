@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from cssecure.claims import services
-from cssecure.claims.model import AWAITING_EVIDENCE, Claim
+from cssecure.claims.model import AWAITING_EVIDENCE, Claim, parse_money
 from cssecure.claims.services import UowFactory, utcnow
 from cssecure.claims.views import claim_to_dict
 from cssecure.handoff.rasa_api import CustomerNotReached
@@ -189,7 +189,10 @@ def parse_payout(text: str | None) -> Decimal | None:
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
         raise HandoffError("The payout has at most 2 decimal places (RMB and fen).")
-    return amount
+    try:  # the claims store's own limits too (an amount its column can hold)
+        return parse_money("payout", amount)
+    except ValueError as exc:
+        raise HandoffError(f"{text!r} is not an amount in RMB: {exc}") from None
 
 
 def approve(
