@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -216,7 +217,7 @@ def console_blueprint(deps: ConsoleDeps) -> Blueprint:
                 403,
             )
         agent = await _blocking(
-            deps.directory.authenticate, form.get("name") or "", form.get("password") or ""
+            deps.directory.authenticate, _typed(form, "name"), form.get("password") or ""
         )
         if agent is None:
             return login_page(
@@ -333,13 +334,13 @@ def console_blueprint(deps: ConsoleDeps) -> Blueprint:
     @bp.post("/claims/<reference>/reply")
     @action_guard
     async def reply(request: Request, session: AgentSession, reference: str) -> HTTPResponse:
-        text = request.form.get("text") or ""
+        text = _typed(request.form, "text")
         return await run_action(session, reference, "replied", service.reply, text=text)
 
     @bp.post("/claims/<reference>/evidence")
     @action_guard
     async def evidence(request: Request, session: AgentSession, reference: str) -> HTTPResponse:
-        what = request.form.get("what") or ""
+        what = _typed(request.form, "what")
         return await run_action(session, reference, "evidence", service.request_evidence, what=what)
 
     @bp.post("/claims/<reference>/approve")
@@ -348,15 +349,15 @@ def console_blueprint(deps: ConsoleDeps) -> Blueprint:
         form = request.form
         return await run_action(
             session, reference, "approved", service.approve,
-            note=form.get("note") or "",
-            payout_rmb=form.get("payout_rmb") or None,
-            payout_form=form.get("payout_form") or None,
+            note=_typed(form, "note"),
+            payout_rmb=_typed(form, "payout_rmb") or None,
+            payout_form=_typed(form, "payout_form") or None,
         )
 
     @bp.post("/claims/<reference>/reject")
     @action_guard
     async def reject(request: Request, session: AgentSession, reference: str) -> HTTPResponse:
-        reason = request.form.get("reason") or ""
+        reason = _typed(request.form, "reason")
         return await run_action(session, reference, "rejected", service.reject, reason=reason)
 
     @bp.post("/claims/<reference>/handback")
@@ -459,7 +460,7 @@ def console_blueprint(deps: ConsoleDeps) -> Blueprint:
     async def reply_conversation(
         request: Request, session: AgentSession, conversation_id: str
     ) -> HTTPResponse:
-        text = request.form.get("text") or ""
+        text = _typed(request.form, "text")
         return await run_conversation_action(session, conversation_id, "replied", "reply", text)
 
     @bp.post("/conversations/<conversation_id>/handback")
@@ -470,6 +471,16 @@ def console_blueprint(deps: ConsoleDeps) -> Blueprint:
         return await run_conversation_action(session, conversation_id, "handed-back", "handback")
 
     return bp
+
+
+# Control characters other than line breaks and tabs: nobody types them, and PostgreSQL
+# refuses a NUL in text (the agent's note would fail instead of being recorded).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _typed(form: Any, name: str) -> str:
+    """A form field as the agent typed it, without control characters."""
+    return _CONTROL.sub("", form.get(name) or "") if form else ""
 
 
 def _safe_next(target: str | None) -> str:
