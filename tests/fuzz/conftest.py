@@ -19,6 +19,9 @@ FUZZ = settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
+# For entry points whose every example files a claim and runs on SQLite and on PostgreSQL.
+FUZZ_DB = settings(FUZZ, max_examples=40)
+
 # What people (and scripts) paste into chats: markup, SQL, template and path tricks,
 # format strings, bidi overrides, NUL and other controls, emoji, very long words.
 INJECTIONS = [
