@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -22,6 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.rest_load import LoadResult, run_load  # noqa: E402
 from bench.servers import BIN, ROOT, action_server, baseline_model, rasa_server, rss_mb  # noqa: E402
 from cssecure.ops.stack import write_endpoints  # noqa: E402
+
+CONCURRENCY = (1, 16)
+# Turns per measurement at least: the baseline's conversations are short (3-4 turns), and
+# with 4 of them at 1 customer its "p95" was the slowest of 14 turns.
+MIN_TURNS = 100
+WARM_UP = 5  # our conversations run before measuring (lazily initialised parts)
 
 BASELINE_CONVERSATIONS = [
     ["hi", "I am feeling great", "bye"],
@@ -38,10 +45,24 @@ def _newest(models: Path) -> Path:
     return found[-1]
 
 
-def _measure(url: str, conversations: list[list[str]], repeat: int) -> dict[str, object]:
+def batch_size(lengths: Sequence[int], concurrency: int, start: int = 0) -> int:
+    """How many conversations one measurement runs, taking them in turn from ``start``
+    (their numbers of turns cycle through ``lengths``): at least four per concurrent
+    conversation and ``MIN_TURNS`` turns, so a p95 is never just the slowest turn or two.
+    """
+    count = turns = 0
+    while count < concurrency * 4 or turns < MIN_TURNS:
+        turns += lengths[(start + count) % len(lengths)]
+        count += 1
+    return count
+
+
+def _measure(url: str, conversations: list[list[str]]) -> dict[str, object]:
     out: dict[str, object] = {}
-    for concurrency in (1, 16):
-        batch = (conversations * repeat)[: max(len(conversations), concurrency * 4)]
+    lengths = [len(c) for c in conversations]
+    for concurrency in CONCURRENCY:
+        count = batch_size(lengths, concurrency)
+        batch = [conversations[i % len(conversations)] for i in range(count)]
         result: LoadResult = run_load(url, batch, concurrency)
         out[f"c{concurrency}"] = result.summary()
         if result.errors:
@@ -57,7 +78,7 @@ def bench_baseline(work: Path, logs: Path) -> dict[str, object]:
         url = f"{server.url}/webhooks/rest/webhook"
         # Warm-up: the first turns load lazily initialised parts.
         run_load(url, BASELINE_CONVERSATIONS, 1)
-        numbers = _measure(url, BASELINE_CONVERSATIONS, repeat=16)
+        numbers = _measure(url, BASELINE_CONVERSATIONS)
         numbers.update(model_load_s=server.ready_s, rasa_rss_mb=rss_mb(server.process.pid),
                        train_s=train_s)
         return numbers
@@ -67,9 +88,15 @@ def bench_baseline(work: Path, logs: Path) -> dict[str, object]:
 
 def bench_ours(logs: Path) -> dict[str, object]:
     """Whole claim conversations (bench/conversations.yml), each on its own seeded parcel."""
-    from bench.bench_load import customers, seed
+    from bench.bench_load import customers, load_conversations, seed
 
-    crowd = customers(5 + 5 + 64)  # warm-up, 1 at a time, 16 at a time
+    lengths = [len(script["messages"]) for script in load_conversations()]
+    sizes = []
+    start = WARM_UP
+    for concurrency in CONCURRENCY:
+        sizes.append(batch_size(lengths, concurrency, start))
+        start += sizes[-1]
+    crowd = customers(start)  # each customer claims its own seeded parcel
     with tempfile.TemporaryDirectory(prefix="cssecure-bench-") as var:
         env = {"CSSECURE_VAR_DIR": var}
         subprocess.run([str(BIN / "cssecure"), "db", "upgrade"], check=True,  # noqa: S603
@@ -81,13 +108,16 @@ def bench_ours(logs: Path) -> dict[str, object]:
                            env=env, credentials=ROOT / "credentials.yml")
         try:
             url = f"{rasa.url}/webhooks/rest/webhook"
-            run_load(url, [c.messages for c in crowd[:5]], 1)
+            run_load(url, [c.messages for c in crowd[:WARM_UP]], 1)
             numbers: dict[str, object] = {}
-            for key, batch, concurrency in (("c1", crowd[5:10], 1), ("c16", crowd[10:], 16)):
+            first = WARM_UP
+            for concurrency, size in zip(CONCURRENCY, sizes, strict=True):
+                batch = crowd[first:first + size]
+                first += size
                 result = run_load(url, [c.messages for c in batch], concurrency)
-                numbers[key] = result.summary()
+                numbers[f"c{concurrency}"] = result.summary()
                 if result.errors:
-                    numbers[f"{key}_errors"] = result.errors[:5]
+                    numbers[f"c{concurrency}_errors"] = result.errors[:5]
             numbers.update(model_load_s=rasa.ready_s, rasa_rss_mb=rss_mb(rasa.process.pid),
                            action_rss_mb=rss_mb(actions.process.pid))
             return numbers
