@@ -15,13 +15,13 @@ from decimal import Decimal, InvalidOperation
 
 import pytest
 import requests
+from console.conftest import PASSWORD, Console, console, csrf_of  # noqa: F401
 from handoff.claims_fixtures import file_claim
 from handoff.support import engine, fake_http  # noqa: F401 - fixtures of the console
 from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
-from console.conftest import PASSWORD, Console, console, csrf_of  # noqa: F401
 from cssecure.claims import services
 
 from .conftest import FUZZ_DB, INJECTIONS, hostile_text
