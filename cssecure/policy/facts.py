@@ -16,6 +16,7 @@ Input conventions (where the spec is silent):
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -237,10 +238,8 @@ def read_date(field: str, value: object) -> date:
     elif isinstance(value, date):
         day = value
     elif isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError):
             day = date.fromisoformat(value.strip())
-        except ValueError:
-            pass
     if day is None:
         raise InvalidFacts(field, f"must be a date like 2024-05-01, got {value!r}")
     if day > LATEST_DATE:
