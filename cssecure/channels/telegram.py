@@ -430,14 +430,18 @@ class CSSecureTelegramInput(TelegramInput):
             return  # edits, channel posts, ...: not customer messages
         chat = message.get("chat") or {}
         sender = message.get("from") or {}
-        if not isinstance(chat, dict) or not isinstance(sender, dict) or "id" not in chat:
+        if (
+            not isinstance(chat, dict)
+            or not isinstance(sender, dict)
+            or not _is_telegram_id(chat.get("id"))
+        ):
             return
         text = message.get("text") if isinstance(message.get("text"), str) else None
         if chat.get("type") != "private":
             if text and text.startswith("/"):
                 await out.send_message(chat["id"], PRIVATE_ONLY)
             return
-        if sender.get("is_bot") or "id" not in sender:
+        if sender.get("is_bot") or not _is_telegram_id(sender.get("id")):
             return
         chat_id, user_id = int(chat["id"]), str(sender["id"])
         conversation = conversation_id(CHANNEL, str(chat_id), conversation_secret(self.settings))
@@ -495,7 +499,8 @@ class CSSecureTelegramInput(TelegramInput):
             not isinstance(chat, dict)
             or chat.get("type") != "private"
             or not isinstance(sender, dict)
-            or "id" not in sender
+            or not _is_telegram_id(sender.get("id"))
+            or not _is_telegram_id(chat.get("id"))
             or not isinstance(data, str)
         ):
             return
@@ -596,6 +601,12 @@ class CSSecureTelegramInput(TelegramInput):
                 metadata=channel_metadata(CHANNEL, customer_id),
             )
         )
+
+
+def _is_telegram_id(value: object) -> bool:
+    """Chat and user ids are integers in the Bot API; anything else is not an update of ours
+    (refused quietly instead of failing in ``int()`` halfway through the update)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _keyboard_data(message: Any) -> set[str]:
