@@ -89,35 +89,53 @@ def test_any_payload_is_answered_refused_or_ignored_and_the_socket_keeps_working
         assert 0 < len(message.text) <= MAX_MESSAGE_CHARS
 
 
+async def _connect(rasa: FakeRasa, auth: Any) -> tuple[bool | None, Any]:
+    """Connect with ``auth``: (True, session) when accepted, (False, the connect_error) when
+    refused, (None, None) when the server answered nothing within 5 s."""
+    widget = Widget(rasa.url)
+    # wait=False: a refused client's own cleanup would otherwise idle for 30 s.
+    await widget.sio.connect(rasa.url, transports=["polling"], auth=auth, wait=False)
+    try:
+        for _ in range(100):
+            if "/" in widget.sio.namespaces or not widget.events.empty():
+                break
+            await asyncio.sleep(0.05)
+        if "/" in widget.sio.namespaces:  # the namespace's connect was accepted
+            info = await widget.session()
+            await _still_serving(widget)
+            return True, info
+        if widget.events.empty():
+            return None, None
+        return False, await widget.expect("connect_error")
+    finally:
+        await widget.close()
+
+
+# socket.io's auth is an object (the widget sends {"token": ...}): any object, any token.
 @FUZZ
-@given(auth=st.one_of(json_values, st.fixed_dictionaries({"token": hostile_text | json_values})))
+@given(auth=st.one_of(st.dictionaries(st.text(max_size=12), json_values, max_size=4),
+                      st.fixed_dictionaries({"token": hostile_text | json_values})))
 def test_any_connect_auth_connects_anonymously_or_is_refused_with_a_message(
     rasa: FakeRasa, auth: Any
 ) -> None:
-    async def scenario() -> tuple[bool, Any]:
-        widget = Widget(rasa.url)
-        # wait=False: a refused client's own cleanup would otherwise idle for 30 s.
-        await widget.sio.connect(rasa.url, transports=["polling"], auth=auth, wait=False)
-        try:
-            for _ in range(200):
-                if "/" in widget.sio.namespaces or not widget.events.empty():
-                    break
-                await asyncio.sleep(0.05)
-            if "/" in widget.sio.namespaces:  # the namespace's connect was accepted
-                info = await widget.session()
-                await _still_serving(widget)
-                return True, info
-            return False, await widget.expect("connect_error")
-        finally:
-            await widget.close()
-
-    connected, answer = asyncio.run(scenario())
+    connected, answer = asyncio.run(_connect(rasa, auth))
+    assert connected is not None, "the server neither accepted nor refused the connection"
     if connected:
         # Whatever the auth said: an anonymous visitor unless a genuine token was given.
         assert answer["session_id"].startswith("web-a-") and answer["verified"] is False
     else:
         message = answer["message"] if isinstance(answer, dict) else answer
         assert isinstance(message, str) and message.strip()
+
+
+@pytest.mark.parametrize("auth", [1.0, "token", [1], True])
+def test_auth_that_is_not_an_object_never_opens_a_verified_session_nor_stops_the_server(
+    rasa: FakeRasa, auth: Any
+) -> None:
+    connected, answer = asyncio.run(_connect(rasa, auth))
+    if connected:
+        assert answer["verified"] is False
+    assert asyncio.run(_connect(rasa, {}))[0] is True  # others are still served
 
 
 def test_a_message_at_the_cap_reaches_the_bot_and_one_more_character_is_refused(
