@@ -211,8 +211,9 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.DictWriter(out, fieldnames=names)
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if v is None else json.dumps(v) if isinstance(v, (list, dict))
-                         else v for k, v in row.items()})
+        # The csv module cannot write a NUL; raw bytes are covered by the free-text files.
+        writer.writerow({k: "" if v is None else str(json.dumps(v) if isinstance(v, (list, dict))
+                         else v).replace("\x00", "") for k, v in row.items()})
     return out.getvalue()
 
 
