@@ -67,8 +67,8 @@ def _auth(stack: Stack, which: str, garbage: str) -> dict[str, str]:  # noqa: F8
 
 
 def _safe_header(text: str) -> str:
-    """requests refuses header values with line breaks or non-Latin-1 characters."""
-    return "".join(c for c in text if " " <= c <= "~")
+    """requests refuses header values with line breaks, edge spaces or non-ASCII."""
+    return "".join(c for c in text if " " <= c <= "~").strip()
 
 
 def assert_json_refusal_or(answer: requests.Response, *ok: int) -> Any:
