@@ -201,17 +201,22 @@ def test_while_correcting_the_summary_asks_only_what_to_change(domain: dict[str,
 def test_filing_stores_the_ticket_and_gives_the_reference(
     claims_app: ClaimsApp, domain: dict[str, Any]
 ) -> None:
-    slots = _lost(loss_proof=True, claim_confirmed=True)
-    events, messages = run(ActionFileClaim(), make_tracker(slots, sender_id="conv-9"), domain)
+    slots = _lost(loss_proof=True, claim_confirmed=True, failed_slot="weight_kg",
+                  failed_attempts=1)
+    tracker = make_tracker(slots, sender_id="conv-9")
+    events, messages = run(ActionFileClaim(), tracker, domain)
     reference = slot_events(events)["claim_ref"]
     assert re.fullmatch(r"CS-\d{4}-\d{6}", reference)
+    # Every slot of the draft that held a value is cleared, and only those get an event.
+    held = {name for name in (*DRAFT_SLOTS, "failed_slot", "failed_attempts")
+            if tracker.slots.get(name) is not None}
+    assert {"claim_type", "parcel_id", "claim_confirmed", "failed_slot"} <= held
     assert slot_events(events) == {
-        **{name: None for name in DRAFT_SLOTS},
-        "failed_slot": None,
-        "failed_attempts": None,
+        **{name: None for name in held},
         "claim_ref": reference,
         "pending_confirmation": None,
     }
+    assert len(events) == len(held) + 2
     assert texts(messages)[0].startswith(
         f"Your claim is filed. Reference: {reference}.\nCovered: 500.00 RMB will be refunded"
     )
@@ -390,13 +395,13 @@ def test_stop_pauses_the_form_and_asks_first(domain: dict[str, Any]) -> None:
 
 
 def test_confirmed_stop_drops_the_draft(domain: dict[str, Any]) -> None:
-    events, messages = run(ActionAbandonClaim(), make_tracker(_lost()), domain)
-    assert slot_events(events) == {
-        **{name: None for name in DRAFT_SLOTS},
-        "failed_slot": None,
-        "failed_attempts": None,
-        "pending_confirmation": None,
-    }
+    tracker = make_tracker(_lost(failed_attempts=2))
+    events, messages = run(ActionAbandonClaim(), tracker, domain)
+    held = {name for name in (*DRAFT_SLOTS, "failed_slot", "failed_attempts")
+            if tracker.slots.get(name) is not None}
+    assert {"claim_type", "parcel_id", "failed_attempts"} <= held
+    assert slot_events(events) == {**{name: None for name in held}, "pending_confirmation": None}
+    assert len(events) == len(held) + 1
     assert "nothing was filed" in texts(messages)[0]
 
 
