@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import ValidationError
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
@@ -27,9 +29,10 @@ from rasa.shared.core.events import (
     deserialise_events,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.utils.schemas.events import EVENT_SCHEMA
 from rasa.utils.endpoints import EndpointConfig
 
-from cssecure.ops.rasa_server import install_rasa_server_patches
+from cssecure.ops.rasa_server import ActionResponseCheck, install_rasa_server_patches
 
 ANSWER = {
     "events": [{"event": "slot", "name": "parcel_id", "value": "P7100001", "timestamp": None}],
@@ -72,6 +75,81 @@ def test_an_invalid_answer_is_refused_with_rasas_message() -> None:
         action._validate_action_result({"events": [{"event": "slot", "name": 3}]})
     with pytest.raises(ValidationError):
         action._validate_action_result({"responses": "not a list"})
+
+
+# Answers for the comparison with jsonschema: well-typed and ill-typed values for every
+# property the event schemas name, known and unknown event names, non-object events.
+_EVENT_NAMES = [branch["properties"]["event"]["const"] for branch in EVENT_SCHEMA["oneOf"]]
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
+                                                                max_size=3),
+    max_leaves=6,
+)
+_ENTITY = st.fixed_dictionaries(
+    {"entity": st.text(max_size=5), "value": _JSON},
+    optional={"start": st.integers() | _JSON, "confidence": st.floats(allow_nan=False) | _JSON,
+              "role": st.none() | st.text(max_size=3) | _JSON},
+)
+_PARSE_DATA = st.fixed_dictionaries({}, optional={
+    "text": st.none() | st.text(max_size=5) | _JSON,
+    "intent": st.fixed_dictionaries({}, optional={"name": st.text(max_size=5) | _JSON}),
+    "entities": st.lists(_ENTITY, max_size=2) | _JSON,
+    "response_selector": st.fixed_dictionaries(
+        {}, optional={"all_retrieval_intents": st.lists(st.text(max_size=3)) | _JSON,
+                      "faq": st.fixed_dictionaries({}, optional={"response": _JSON})}) | _JSON,
+})
+_EVENT = st.fixed_dictionaries({}, optional={
+    "event": st.sampled_from([*_EVENT_NAMES, "no_such_event"]) | _JSON,
+    "timestamp": st.none() | st.floats(allow_nan=False) | _JSON,
+    "metadata": st.none() | st.dictionaries(st.text(max_size=3), _JSON, max_size=2) | _JSON,
+    "name": st.text(max_size=8) | st.none() | _JSON,
+    "value": _JSON,
+    "text": st.text(max_size=8) | st.none() | _JSON,
+    "policy": st.text(max_size=8) | st.none() | _JSON,
+    "confidence": st.floats(allow_nan=False) | st.none() | _JSON,
+    "hide_rule_turn": st.booleans() | _JSON,
+    "entities": st.lists(_ENTITY, max_size=2) | _JSON,
+    "parse_data": _PARSE_DATA | _JSON,
+}) | _JSON
+_ANSWER = st.fixed_dictionaries({}, optional={
+    "events": st.lists(_EVENT, max_size=4) | _JSON,
+    "responses": st.lists(st.dictionaries(st.text(max_size=3), _JSON, max_size=2), max_size=2)
+    | _JSON,
+}) | _JSON
+
+_SCHEMA = RemoteAction.action_response_format_spec()
+_JSONSCHEMA = validator_for(_SCHEMA)(_SCHEMA)
+_CHECK = ActionResponseCheck(_SCHEMA)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_ANSWER)
+def test_the_per_event_check_agrees_with_jsonschema(answer: Any) -> None:
+    assert _CHECK.is_valid(answer) == _JSONSCHEMA.is_valid(answer)
+
+
+@pytest.mark.parametrize("answer, valid", [
+    (ANSWER, True),
+    ({"events": [{"event": "slot", "name": "x", "value": None},
+                 {"event": "action", "name": "action_listen", "policy": None},
+                 {"event": "active_loop", "name": None}, {"event": "bot", "text": "hi"}]}, True),
+    ({"events": [{"event": "user", "parse_data": {"entities": [{"entity": "a", "value": 1}]}}]},
+     True),
+    ({}, True),
+    ({"events": [{"event": "slot", "name": "x"}]}, False),  # value is required
+    ({"events": [{"event": "slot", "name": "x", "value": 1, "timestamp": "now"}]}, False),
+    ({"events": [{"event": "no_such_event"}]}, False),
+    ({"events": [{"name": "x", "value": 1}]}, False),  # no event name
+    ({"events": [{"event": ["slot"], "name": "x", "value": 1}]}, False),
+    ({"events": [{"event": "user", "parse_data": {"entities": [{"entity": "a"}]}}]}, False),
+    ({"events": "slot"}, False),
+    ({"responses": [{"text": "a"}, "b"]}, False),
+    ([], False),
+])
+def test_the_per_event_check_on_named_answers(answer: Any, valid: bool) -> None:
+    assert _CHECK.is_valid(answer) is valid
+    assert _JSONSCHEMA.is_valid(answer) is valid
 
 
 def test_stored_events_deserialise_to_the_same_events() -> None:
