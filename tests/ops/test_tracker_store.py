@@ -95,3 +95,63 @@ def test_postgresql_keeps_every_turn(
     postgres_tracker_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _turns_survive_a_new_store(monkeypatch, postgres_tracker_url)
+
+
+def _conversation() -> list[Any]:
+    """Two sessions; the second with an intent, an action, slots and a bot message."""
+    from rasa.shared.core.events import ActionExecuted as Action
+    from rasa.shared.core.events import BotUttered, SessionStarted
+
+    return [
+        Action("action_session_start", timestamp=1.0), SessionStarted(timestamp=1.0),
+        UserUttered("hi", {"name": "greet", "confidence": 0.9}, timestamp=2.0),
+        Action("utter_greet", timestamp=3.0),
+        Action("action_session_start", timestamp=10.0), SessionStarted(timestamp=10.0),
+        SlotSet("parcel_id", "P7100001", timestamp=10.5),
+        UserUttered("my parcel P7100001 is lost", {"name": "report_lost", "confidence": 0.8},
+                    timestamp=11.0),
+        Action("claim_form", policy="RulePolicy", confidence=1.0, timestamp=12.0),
+        BotUttered("When did you submit it?", timestamp=12.5),
+        Action("action_listen", timestamp=13.0),
+    ]
+
+
+def test_rows_and_trackers_match_rasas_sql_store(tmp_path: Path) -> None:
+    """Our store writes the rows Rasa's SQLTrackerStore writes, and reads back what it
+    reads (the latest session only, or all sessions)."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    from actions.stores import lean_sql_tracker_store
+
+    async def scenario() -> None:
+        stores = {
+            "rasa": SQLTrackerStore(DOMAIN, host=f"sqlite:///{tmp_path / 'rasa.db'}"),
+            "ours": lean_sql_tracker_store()(DOMAIN, host=f"sqlite:///{tmp_path / 'ours.db'}"),
+        }
+        for store in stores.values():
+            for event in _conversation():  # as Rasa's processor: read, add, save
+                tracker = await store.retrieve("customer-1")
+                tracker = tracker or DialogueStateTracker("customer-1", DOMAIN.slots)
+                tracker.update(event)
+                await store.save(tracker)
+        rows = {}
+        for name, store in stores.items():
+            with store.engine.connect() as conn:
+                rows[name] = [tuple(row) for row in conn.execute(sa.text(
+                    "SELECT sender_id, type_name, timestamp, intent_name, action_name, data "
+                    "FROM events ORDER BY id"))]
+        assert len(rows["ours"]) == len(_conversation())
+        assert rows["ours"] == rows["rasa"]
+        for store in stores.values():  # each reads the other's database as its own
+            other = stores["ours" if store is stores["rasa"] else "rasa"]
+            store.engine, store.sessionmaker = other.engine, other.sessionmaker
+        latest = [await s.retrieve("customer-1") for s in stores.values()]
+        full = [await s.retrieve_full_tracker("customer-1") for s in stores.values()]
+        assert latest[0] is not None and latest[1] is not None
+        assert list(latest[1].events) == list(latest[0].events) == _conversation()[4:]
+        assert latest[1].get_slot("parcel_id") == "P7100001"
+        assert full[0] is not None and full[1] is not None
+        assert list(full[1].events) == list(full[0].events) == _conversation()
+        assert await stores["ours"].retrieve("nobody") is None
+
+    asyncio.run(scenario())
