@@ -176,6 +176,10 @@ def _evidence_proves(answer: Answer) -> str | None:
     return EVIDENCE_FACTS.get(kinds[0]) if kinds else None
 
 
+# The repeated-failure counter of the validators (failed_answer / _answered).
+FAILURE_SLOTS = ("failed_slot", "failed_attempts")
+
+
 def failed_answer(
     slot: str, problem: str, dispatcher: CollectingDispatcher, tracker: Tracker
 ) -> dict[str, Any]:
@@ -223,7 +227,15 @@ class ValidateClaimForm(FormValidationAction):
             or new_type == current
             or _answers_question(requested, answer)
         ):
-            return await super().run(dispatcher, tracker, domain)
+            already_clear = {name for name in FAILURE_SLOTS if tracker.get_slot(name) is None}
+            events = await super().run(dispatcher, tracker, domain)
+            # A failure counter that is already clear needs no event: every answer would
+            # add two, each costing the Rasa server on every later turn of the claim.
+            return [
+                event for event in events
+                if not (event.get("event") == "slot" and event.get("name") in already_clear
+                        and event.get("value") is None)
+            ]
         dispatcher.utter_message(
             text=(
                 f"Understood: a {CLAIM_TYPE_WORDS[new_type]} claim, not a "
@@ -726,7 +738,7 @@ def reset_draft(slots: Mapping[str, Any]) -> list[EventType]:
     event costs the Rasa server a schema check, a tracker update and a stored row on the
     turn that sets the p95 latency (bench/bench_rest.py).
     """
-    names = (*DRAFT_SLOTS, "failed_slot", "failed_attempts")
+    names = (*DRAFT_SLOTS, *FAILURE_SLOTS)
     return [SlotSet(name, None) for name in names if slots.get(name) is not None]
 
 

@@ -51,8 +51,6 @@ def test_known_parcel_fills_the_agencys_facts_and_asks_only_what_is_left(
     events, messages = run(ValidateClaimForm(), tracker, domain)
     assert slot_events(events) == {
         "parcel_id": LOST_RECENT,
-        "failed_slot": None,
-        "failed_attempts": None,
         "parcel_looked_up": LOST_RECENT,
         "insured": True,
         "order_type": "agent",
@@ -106,6 +104,14 @@ def test_parcel_of_another_customer_is_not_found_and_the_second_failure_offers_a
     ]
     assert messages[0]["buttons"] == [{"title": "Talk to a person", "payload": "/human_handoff"}]
 
+    # The right number next: the failure counter is cleared.
+    slots.update(failed_slot="parcel_id", failed_attempts=2.0)
+    third = make_tracker(slots, text=LOST_RECENT, candidates={"parcel_id": LOST_RECENT})
+    events, _ = run(ValidateClaimForm(), third, domain)
+    cleared = slot_events(events)
+    assert cleared["parcel_id"] == LOST_RECENT
+    assert (cleared["failed_slot"], cleared["failed_attempts"]) == (None, None)
+
 
 def test_anonymous_customer_is_asked_the_facts_the_agency_would_know(
     claims_app: ClaimsApp, domain: dict[str, Any]
@@ -118,8 +124,6 @@ def test_anonymous_customer_is_asked_the_facts_the_agency_would_know(
     events, messages = run(ValidateClaimForm(), tracker, domain)
     assert slot_events(events) == {
         "parcel_id": DAMAGED,
-        "failed_slot": None,
-        "failed_attempts": None,
         "parcel_looked_up": DAMAGED,
         "requested_slot": "insured",
     }
@@ -174,8 +178,6 @@ def test_proof_of_loss_answered_yes_settles_the_claim(
     events, messages = run(ValidateClaimForm(), tracker, domain)
     assert slot_events(events) == {
         "loss_proof": True,
-        "failed_slot": None,
-        "failed_attempts": None,
         "requested_slot": "claim_confirmed",
     }
     assert messages == []
@@ -303,8 +305,6 @@ def test_yes_to_the_summary_confirms_and_ends_the_form(
     events, messages = run(ValidateClaimForm(), tracker, domain)
     assert slot_events(events) == {
         "claim_confirmed": True,
-        "failed_slot": None,
-        "failed_attempts": None,
         "requested_slot": None,
     }
     assert messages == []
@@ -323,8 +323,6 @@ def test_no_to_the_summary_asks_what_to_correct(
     assert slot_events(events) == {
         "claim_confirmed": None,
         "correcting": True,
-        "failed_slot": None,
-        "failed_attempts": None,
         "requested_slot": "claim_confirmed",
     }
 
@@ -342,8 +340,6 @@ def test_a_correction_changes_the_named_fact(claims_app: ClaimsApp, domain: dict
         "shipping_fee": "120.00",
         "claim_confirmed": None,
         "correcting": False,
-        "failed_slot": None,
-        "failed_attempts": None,
         "requested_slot": "claim_confirmed",
     }
     assert texts(messages) == ["Updated: Shipping fee is now 120.00 RMB."]
