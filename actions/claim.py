@@ -43,6 +43,7 @@ from actions.questions import (
 from actions.quotes import quote_reply
 from actions.texts import decision_text, format_value, parcel_found_text, summary_text
 from cssecure.claims.errors import ClaimsError, ClaimsUnavailable
+from cssecure.claims.model import REVIEW_REASON, UNVERIFIED_REASON
 from cssecure.policy.facts import FACT_NAMES
 
 logger = logging.getLogger(__name__)
@@ -228,11 +229,11 @@ class ValidateClaimForm(FormValidationAction):
             or _answers_question(requested, answer)
         ):
             already_clear = {name for name in FAILURE_SLOTS if tracker.get_slot(name) is None}
-            events = await super().run(dispatcher, tracker, domain)
+            validated = await super().run(dispatcher, tracker, domain)
             # A failure counter that is already clear needs no event: every answer would
             # add two, each costing the Rasa server on every later turn of the claim.
             return [
-                event for event in events
+                event for event in validated
                 if not (event.get("event") == "slot" and event.get("name") in already_clear
                         and event.get("value") is None)
             ]
@@ -630,6 +631,7 @@ class ActionFileClaim(Action):
                 channel=slots.get("channel") or "web",
                 conversation_id=tracker.sender_id,
                 verified=bool(slots.get("verified")),
+                flag_for_agent=True,
             )
         except ClaimsUnavailable:
             return _filing_failed(dispatcher, tracker)
@@ -653,17 +655,15 @@ class ActionFileClaim(Action):
             "You can send photos, the unboxing video or letters here at any time: they are "
             f"added to {reference}."
         )
-        created = result.get("created", True)
-        if assessment.get("decision") == "review" and created:
-            # Handoff trigger "the assessment is review" (docs/TEAM-CONTRACTS.md): the team
-            # is notified, but the assistant keeps talking: the customer may still add
-            # evidence; an agent's "take over" pauses it.
-            _hand_to_team(reference, tracker.sender_id, REVIEW_REASON)
+        # The claims service flags a new claim for a person and notifies the team with it
+        # (Claim.agent_needed_on_filing); the assistant keeps talking either way: the
+        # customer may still add evidence, and an agent's "take over" pauses it.
+        agent_reason = result.get("agent_reason")
+        if agent_reason == REVIEW_REASON:
             text = f"{head}\n{decision}\n{REVIEW_NEXT_STEP} {evidence}"
-        elif assessment.get("decision") == "approve" and created and not slots.get("verified"):
+        elif agent_reason == UNVERIFIED_REASON:
             # Money never moves on an anonymous claim until a person has checked that the
-            # parcel is the customer's (the claims service files it unverified).
-            _hand_to_team(reference, tracker.sender_id, UNVERIFIED_REASON)
+            # parcel is the customer's.
             text = f"{head}\n{decision}\n{UNVERIFIED_NEXT_STEP} {evidence}"
         else:
             text = f"{head}\n{decision}\n{evidence}"
@@ -675,12 +675,10 @@ class ActionFileClaim(Action):
         ]
 
 
-# Handoff reasons shown to the support team (no customer data: see cssecure.notify).
-REVIEW_REASON = "the assessment is review: a person must decide"
+# Handoff reason shown to the support team (no customer data: see cssecure.notify); those
+# of a filed claim are the claims service's (REVIEW_REASON, UNVERIFIED_REASON).
 NOT_FILED_REASON = "the claim could not be filed twice in a row: a service is unavailable"
 
-
-UNVERIFIED_REASON = "filed without sign-in: check the parcel is the customer's before payout"
 REVIEW_NEXT_STEP = (
     "I've passed it to our claims team: a person will answer you here in this chat. "
     "Until then I'm still here for questions."
@@ -690,15 +688,6 @@ UNVERIFIED_NEXT_STEP = (
     "parcel is yours (they'll answer you here in this chat); the payout follows that check. "
     "Signing in on the website or linking your account makes this faster."
 )
-
-
-def _hand_to_team(reference: str, conversation_id: str, reason: str) -> None:
-    """Flag a filed claim for an agent (outbox notification) without pausing the bot."""
-    try:
-        services.claims_app().request_agent(reference, conversation_id, reason)
-    except ClaimsError as exc:
-        # The claim is stored, so it is in the agents' queue all the same.
-        logger.warning("handoff for a filed claim failed: %s", type(exc).__name__)
 
 
 def _filing_failed(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:

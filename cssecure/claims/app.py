@@ -188,12 +188,18 @@ class ClaimsApp:
         channel: str,
         conversation_id: str,
         verified: bool,
+        flag_for_agent: bool = False,
     ) -> dict[str, Any]:
         """Assess and file a claim (idempotent per open parcel and claim type).
 
+        With ``flag_for_agent`` (the assistant's filings), a new claim that needs a person
+        (``Claim.agent_needed_on_filing``) is flagged and the team notified, atomically.
+
         Returns:
-            ``{"reference", "status", "assessment", "created"}``; ``assessment`` is the
-            stored one (the existing ticket's when ``created`` is False).
+            ``{"reference", "status", "assessment", "created", "agent_reason"}``;
+            ``assessment`` is the stored one (the existing ticket's when ``created`` is
+            False); ``agent_reason`` says why the new claim was flagged for a person (the
+            team is notified in the same transaction), ``None`` when it was not.
         """
         parcel_id = parcel_id.strip()
         filed = services.file_claim(
@@ -207,12 +213,14 @@ class ClaimsApp:
             verified=verified,
             parcel=self.parcel_source.get(parcel_id),
             now=self._clock,
+            flag_for_agent=flag_for_agent,
         )
         return {
             "reference": filed.claim.reference,
             "status": filed.claim.status,
             "assessment": filed.claim.assessment,
             "created": filed.created,
+            "agent_reason": filed.agent_reason,
         }
 
     @translate_errors

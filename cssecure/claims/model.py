@@ -74,6 +74,11 @@ PRODUCIBLE_EVIDENCE_FACTS = ("damage_photos", "seizure_proof", "loss_proof", "va
 
 RULES_ENGINE_ACTOR = "rules-engine"
 
+# Why a newly filed claim is flagged for a person (Claim.agent_needed_on_filing); shown to
+# the support team, so they carry no customer data.
+REVIEW_REASON = "the assessment is review: a person must decide"
+UNVERIFIED_REASON = "filed without sign-in: check the parcel is the customer's before payout"
+
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 _CHANNEL_RE = re.compile(r"^[a-z][a-z0-9_-]{0,19}$")
 _REFERENCE_RE = re.compile(r"^CS-(\d{4})-(\d{6,})$")
@@ -472,6 +477,20 @@ class Claim:
         )
         claim._triage(at)
         return claim
+
+    def agent_needed_on_filing(self) -> str | None:
+        """Why a person must look at this newly filed claim, or ``None``.
+
+        - the assessment is ``review``: a person decides (docs/TEAM-CONTRACTS.md, handoff);
+        - it is approved but filed without sign-in (issue 6): a person checks that the parcel
+          is the customer's before any payout.
+        """
+        decision = self.assessment["decision"]
+        if decision == "review":
+            return REVIEW_REASON
+        if decision == "approve" and not self.verified:
+            return UNVERIFIED_REASON
+        return None
 
     def _triage(self, at: datetime) -> None:
         decision = self.assessment["decision"]

@@ -95,6 +95,8 @@ class Filed:
 
     claim: Claim
     created: bool
+    # Why this call flagged the new claim for a person (and queued the team's notification).
+    agent_reason: str | None = None
 
 
 def _same_filer(claim: Claim, customer_id: str | None, conversation_id: str) -> bool:
@@ -118,6 +120,7 @@ def file_claim(
     parcel: Parcel | None,
     now: Clock = utcnow,
     assessor: Callable[[Mapping[str, Any]], dict[str, Any]] = assess_facts,
+    flag_for_agent: bool = False,
 ) -> Filed:
     """Assess and store a claim, or return the ticket that already covers it.
 
@@ -129,6 +132,9 @@ def file_claim(
     Args:
         parcel: the agency's record of the parcel, if it has one; a parcel owned by
             another signed-in customer is refused; anonymous callers file unverified.
+        flag_for_agent: flag a new claim that needs a person
+            (``Claim.agent_needed_on_filing``) and queue the team's notification, in the
+            same transaction (the assistant's filings; staff filing by hand need no flag).
 
     Raises:
         InvalidClaim: bad identifiers or facts; nothing is stored.
@@ -192,11 +198,15 @@ def file_claim(
                 at=at,
             )
             uow.claims.add(claim)
+            # In the same transaction: a claim is never stored without its flag for a person.
+            reason = claim.agent_needed_on_filing() if flag_for_agent else None
+            if reason is not None:
+                _ask_for_agent(uow, claim, conversation_id, reason, "assistant", at)
             try:
                 uow.commit()
             except ConflictingWrite:
                 continue  # a concurrent filing won: the next round finds its ticket
-            return Filed(claim, created=True)
+            return Filed(claim, created=True, agent_reason=reason)
     raise ClaimsUnavailable(
         "Your claim could not be filed because of too many simultaneous requests; please try again."
     )
@@ -316,26 +326,39 @@ def request_agent(
         ClaimNotFound: a reference was given but no such claim exists.
     """
     with uow_factory() as uow:
-        at = now()
-        payload: dict[str, Any] = {
-            "reference": None,
-            "conversation_id": conversation_id,
-            "reason": reason,
-        }
+        claim = None
         if reference is not None:
             claim = uow.claims.get(reference.strip().upper())
             if claim is None:
                 raise ClaimNotFound(reference)
-            claim.request_agent(actor=actor, reason=reason, at=at)
-            payload.update(
-                reference=claim.reference,
-                parcel_id=claim.parcel_id,
-                claim_type=claim.claim_type,
-                status=claim.status,
-                channel=claim.channel,
-            )
-        uow.outbox.add("agent_requested", payload, at)
+        _ask_for_agent(uow, claim, conversation_id, reason, actor, now())
         uow.commit()
+
+
+def _ask_for_agent(
+    uow: UnitOfWork,
+    claim: Claim | None,
+    conversation_id: str,
+    reason: str,
+    actor: str,
+    at: datetime,
+) -> None:
+    """Flag the claim (if any) and queue the team's notification in ``uow``."""
+    payload: dict[str, Any] = {
+        "reference": None,
+        "conversation_id": conversation_id,
+        "reason": reason,
+    }
+    if claim is not None:
+        claim.request_agent(actor=actor, reason=reason, at=at)
+        payload.update(
+            reference=claim.reference,
+            parcel_id=claim.parcel_id,
+            claim_type=claim.claim_type,
+            status=claim.status,
+            channel=claim.channel,
+        )
+    uow.outbox.add("agent_requested", payload, at)
 
 
 def hand_back(

@@ -62,6 +62,7 @@ def file_lost(app: ClaimsApp, parcel_id: str = "P100001", **changes: Any) -> dic
         "channel": "web",
         "conversation_id": "conv-1",
         "verified": True,
+        "flag_for_agent": False,
     }
     facts_changes = {k: v for k, v in changes.items() if k not in options}
     options.update({k: v for k, v in changes.items() if k in options})

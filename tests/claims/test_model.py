@@ -17,9 +17,11 @@ from cssecure.claims.model import (
     IN_REVIEW,
     PAID,
     REJECTED,
+    REVIEW_REASON,
     STATUSES,
     SUBMITTED,
     TRANSITIONS,
+    UNVERIFIED_REASON,
     VOUCHER_ISSUED,
     WITHDRAWN,
     Claim,
@@ -101,6 +103,23 @@ def test_a_rejected_filing_is_closed_and_frees_the_open_key() -> None:
     claim = new_claim("reject")
     assert claim.status == REJECTED and not claim.is_open and claim.open_key is None
     assert claim.payout_rmb is None
+
+
+@pytest.mark.parametrize("decision, verified, reason", [
+    ("review", True, REVIEW_REASON),
+    ("review", False, REVIEW_REASON),
+    ("approve", False, UNVERIFIED_REASON),  # a person checks the parcel is theirs first
+    ("approve", True, None),
+    ("reject", False, None),
+    ("reject", True, None),
+])
+def test_a_new_claim_needs_a_person_when_review_or_approved_unverified(
+    decision: str, verified: bool, reason: str | None
+) -> None:
+    claim = new_claim(decision, "300.00" if decision == "approve" else "0.00",
+                      "refund" if decision == "approve" else "none")
+    claim.verified = verified
+    assert claim.agent_needed_on_filing() == reason
 
 
 def test_review_waits_for_evidence_that_can_still_be_produced() -> None:

@@ -212,6 +212,42 @@ def test_request_agent_flags_the_claim_and_queues_one_notification(app: ClaimsAp
     ]
 
 
+@pytest.mark.parametrize("changes, flagged", [
+    ({}, False),  # approved for a signed-in customer
+    ({"verified": False, "customer_id": None}, True),  # approved, anonymous: owner check
+    # A buy-it-yourself order without proof of value: review.
+    ({"order_type": "biy", "value_proof": False, "biy_marked_correctly": True}, True),
+])
+def test_the_assistants_filing_flags_a_claim_needing_a_person_in_one_transaction(
+    app: ClaimsApp, changes: dict[str, object], flagged: bool
+) -> None:
+    filed = file_lost(app, flag_for_agent=True, **changes)
+    detail = app.claim_detail(filed["reference"])
+    assert detail is not None and detail["needs_agent"] is flagged
+    with app.engine.connect() as conn:
+        rows = conn.execute(sa.select(orm.outbox)).all()
+    expected = filed["agent_reason"]
+    assert (expected is not None) is flagged
+    assert [(r.topic, r.payload["reference"], r.payload["reason"]) for r in rows] == (
+        [("agent_requested", filed["reference"], expected)] if flagged else []
+    )
+    # Filing again finds the ticket and asks nobody twice.
+    again = file_lost(app, flag_for_agent=True, **changes)
+    assert (again["created"], again["agent_reason"]) == (False, None)
+    with app.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(orm.outbox)).scalar() == (
+            1 if flagged else 0
+        )
+
+
+def test_staff_filing_flags_nobody(app: ClaimsApp) -> None:
+    # Review, filed without flag_for_agent (the admin command line).
+    filed = file_lost(app, order_type="biy", value_proof=False, biy_marked_correctly=True)
+    assert filed["assessment"]["decision"] == "review" and filed["agent_reason"] is None
+    detail = app.claim_detail(filed["reference"])
+    assert detail is not None and detail["needs_agent"] is False
+
+
 def test_request_agent_for_an_unknown_claim_queues_nothing(app: ClaimsApp) -> None:
     with pytest.raises(Exception, match="No claim"):
         app.request_agent("CS-2026-000404", "conv-1", "help")

@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from actions.claim import REVIEW_REASON
 from actions.services import decision_by
 from cssecure.claims.demo import demo_parcels
+from cssecure.claims.model import REVIEW_REASON
 from e2e.customer import file_claim
 from e2e.stack import AssistantStack, walk_in_twin
 
