@@ -1,0 +1,85 @@
+"""The intent classifier's input row (cssecure/nlu/intents.py) is the matrix Rasa's
+LogisticRegressionClassifier builds, for any mix of featurizers' sparse features."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import (
+    ACTION_TEXT,
+    FEATURE_TYPE_SENTENCE,
+    FEATURE_TYPE_SEQUENCE,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+
+from cssecure.nlu.intents import SentenceLogisticRegressionClassifier, sentence_row
+
+
+def _sparse(rows: int, width: int, seed: int) -> scipy.sparse.coo_matrix:
+    rng = np.random.default_rng(seed)
+    dense = rng.integers(0, 3, size=(rows, width)) * (rng.random((rows, width)) < 0.3)
+    return scipy.sparse.coo_matrix(dense.astype(np.float64))
+
+
+def _message(widths: list[int], seed: int, tokens: int = 3) -> Message:
+    """A message with, per featurizer, sequence and sentence features of the text (and an
+    unrelated attribute's, which must be left out)."""
+    message = Message(data={TEXT: "my parcel is lost"})
+    for i, width in enumerate(widths):
+        origin = f"featurizer_{i}"
+        message.add_features(Features(_sparse(tokens, width, seed + i), FEATURE_TYPE_SEQUENCE,
+                                      TEXT, origin))
+        message.add_features(Features(_sparse(1, width, seed + 100 + i), FEATURE_TYPE_SENTENCE,
+                                      TEXT, origin))
+        message.add_features(Features(_sparse(1, width, seed + 200 + i), FEATURE_TYPE_SENTENCE,
+                                      ACTION_TEXT, origin))
+    return message
+
+
+def _rasas_row(messages: list[Message]) -> scipy.sparse.csr_matrix:
+    return LogisticRegressionClassifier._create_X(None, messages)  # type: ignore[arg-type]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    widths=st.lists(st.integers(1, 40), min_size=1, max_size=4),
+    seed=st.integers(0, 10_000),
+    count=st.integers(1, 3),
+)
+def test_the_row_is_rasas_matrix(widths: list[int], seed: int, count: int) -> None:
+    messages = [_message(widths, seed + 1000 * n) for n in range(count)]
+    ours = SentenceLogisticRegressionClassifier._create_X(
+        SentenceLogisticRegressionClassifier.__new__(SentenceLogisticRegressionClassifier),
+        messages,
+    )
+    rasas = _rasas_row(messages)
+    assert ours.shape == rasas.shape
+    assert (ours != rasas).nnz == 0
+
+
+def test_dense_text_features_take_rasas_path() -> None:
+    message = _message([5], seed=1)
+    message.add_features(Features(np.ones((1, 4)), FEATURE_TYPE_SENTENCE, TEXT, "dense"))
+    assert sentence_row(message) is None
+
+
+def test_is_registered_as_a_trained_intent_classifier() -> None:
+    registered = DefaultV1Recipe._registered_components["SentenceLogisticRegressionClassifier"]
+    assert registered.clazz is SentenceLogisticRegressionClassifier
+    assert registered.is_trainable is True
+
+
+@pytest.mark.parametrize("width", [1, 7])
+def test_an_all_zero_row_keeps_its_width(width: int) -> None:
+    message = Message(data={TEXT: "?"})
+    message.add_features(Features(scipy.sparse.coo_matrix((1, width)), FEATURE_TYPE_SENTENCE,
+                                  TEXT, "f"))
+    row = sentence_row(message)
+    assert row is not None and row.shape == (1, width) and row.nnz == 0
