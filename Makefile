@@ -14,7 +14,7 @@ CONVERSATION_TESTS := tests/conversations
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install train run test lint unit conversations validate bench clean db
+.PHONY: help install train run test lint unit conversations validate bench clean db audit
 
 help:
 	@echo "make install   create .venv (Python 3.10) and install the pinned dependencies"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench     benchmarks (numbers printed and written to results/)"
 	@echo "make train     retrain only when data/, domain.yml or config.yml changed"
 	@echo "make lint      ruff + mypy"
+	@echo "make audit     pip-audit of requirements.lock against OSV (needs internet: docs/SECURITY.md)"
 
 # Re-run only when the dependency files change; `pip check` must stay clean.
 install: $(STAMP)
@@ -75,6 +76,16 @@ test: lint validate unit conversations
 bench: train
 	@mkdir -p results
 	$(PY) bench/run_all.py
+
+# pip-audit lives in its own venv: it needs packaging>=23, Rasa 3.6 pins 20.9. Fails on any
+# finding and on any package it could not check (a "could not be audited" is not a pass).
+AUDIT_VENV := .venv-audit
+audit:
+	@py=$$(scripts/find-python310) || exit 1; \
+	  [ -x $(AUDIT_VENV)/bin/pip-audit ] || { "$$py" -m venv $(AUDIT_VENV) && \
+	  $(AUDIT_VENV)/bin/pip install --quiet --disable-pip-version-check "pip-audit==2.10.1"; } || exit 1
+	$(AUDIT_VENV)/bin/pip-audit -r requirements.lock --no-deps --disable-pip \
+	  --vulnerability-service osv --strict --progress-spinner off
 
 clean:
 	rm -rf models results var/log .pytest_cache .mypy_cache .ruff_cache
