@@ -186,6 +186,85 @@ def install_event_type_cache() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign,assignment]
 
 
+def install_applied_events_cache() -> None:
+    """Let a tracker continue its list of applied events from the events it had before.
+
+    Rasa recomputes ``DialogueStateTracker.applied_events()`` from the first event every
+    time a policy reads the tracker's states (twice per prediction, several predictions
+    per message), and for each run of the claim form it searches back through the list
+    (``_first_loop_execution_or_unhappy_path``): ~7% of the Rasa server's CPU per turn
+    (py-spy under bench/bench_rest.py), growing with the conversation. The computation is
+    a left fold over the events given the names of the loops the tracker ever activated,
+    so when events were only appended and they name no new loop, folding the new events
+    onto the remembered result gives the same list; otherwise it starts over. Idempotent.
+    """
+    import itertools
+
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActionReverted,
+        ActiveLoop,
+        Restarted,
+        SessionStarted,
+        UserUtteranceReverted,
+        UserUttered,
+    )
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    if getattr(DialogueStateTracker.applied_events, _INSTALLED_MARK, False):
+        return
+
+    def fold(tracker: Any, events: Any, loop_names: set[str], applied: list[Any]) -> list[Any]:
+        # Rasa 3.6's DialogueStateTracker.applied_events loop, step for step.
+        for event in events:
+            if isinstance(event, (Restarted, SessionStarted)):
+                applied = []
+            elif isinstance(event, ActionReverted):
+                tracker._undo_till_previous(ActionExecuted, applied)
+            elif isinstance(event, UserUtteranceReverted):
+                tracker._undo_till_previous(UserUttered, applied)
+                tracker._undo_till_previous(ActionExecuted, applied)
+            elif (
+                isinstance(event, ActionExecuted)
+                and event.action_name in loop_names
+                and not tracker._first_loop_execution_or_unhappy_path(
+                    event.action_name, applied
+                )
+            ):
+                tracker._undo_till_previous_loop_execution(event.action_name, applied)
+            else:
+                applied.append(event)
+        return applied
+
+    def loops_in(events: Any) -> set[str]:
+        return {e.name for e in events if isinstance(e, ActiveLoop) and e.name}
+
+    def applied_events(self: Any) -> list[Any]:
+        events = self.events
+        count = len(events)
+        last = events[-1] if count else None
+        cached = self.__dict__.get("_cssecure_applied")
+        if cached is not None:
+            seen, seen_last, loop_names, applied = cached
+            if seen == count and seen_last is last:
+                return list(applied)
+            # Only appended since (the event that was last is still in its place)?
+            if 0 < seen < count and events[seen - 1] is seen_last:
+                new = list(itertools.islice(events, seen, count))
+                if loops_in(new) <= loop_names:
+                    applied = fold(self, new, loop_names, list(applied))
+                    self._cssecure_applied = (count, last, loop_names, applied)
+                    return list(applied)
+        loop_names = loops_in(events)
+        applied = fold(self, events, loop_names, [])
+        self._cssecure_applied = (count, last, loop_names, applied)
+        return list(applied)
+
+    setattr(applied_events, _INSTALLED_MARK, True)
+    applied_events.__wrapped_rasa__ = DialogueStateTracker.applied_events  # type: ignore[attr-defined]
+    DialogueStateTracker.applied_events = applied_events  # type: ignore[method-assign]
+
+
 # Seconds an idle connection to the action server stays open for reuse: below the action
 # server's own keep-alive timeout (Sanic's default, 5 s), so it is always the client that
 # closes and a request never meets a connection the server is closing at that moment.
@@ -272,6 +351,7 @@ def install_rasa_server_patches() -> None:
     install_outage_apology()
     install_action_response_check()
     install_event_type_cache()
+    install_applied_events_cache()
     install_action_keepalive()
 
 

@@ -215,3 +215,67 @@ def test_action_calls_reuse_one_connection_and_return_the_answers_events() -> No
         assert events[0].text == expected[0].text
         assert events[1] == expected[1]
     assert len(peers) == 1, f"one kept-alive connection expected, saw {peers}"
+
+
+# Event sequences for the applied-events cache: loops activated and deactivated, form runs,
+# rewinds, undos, restarts and session starts, in any order.
+def _applied_event_steps() -> Any:
+    from rasa.shared.core.events import (
+        ActionReverted,
+        Restarted,
+        SessionStarted,
+        UserUtteranceReverted,
+    )
+
+    event = st.sampled_from([
+        lambda: UserUttered("hi", {"name": "greet"}),
+        lambda: UserUttered("lost", {"name": "report_lost"}),
+        lambda: ActionExecuted("action_listen"),
+        lambda: ActionExecuted("claim_form"),
+        lambda: ActionExecuted("other_form"),
+        lambda: ActionExecuted("utter_greet"),
+        lambda: ActionExecuted("action_ask_insured"),
+        lambda: ActiveLoop("claim_form"),
+        lambda: ActiveLoop("other_form"),
+        lambda: ActiveLoop(None),
+        lambda: SlotSet("requested_slot", "insured"),
+        lambda: BotUttered("question?"),
+        lambda: ActionReverted(),
+        lambda: UserUtteranceReverted(),
+        lambda: Restarted(),
+        lambda: SessionStarted(),
+    ])
+    # Appended in batches: the cache is read between batches, as policies read it.
+    return st.lists(st.lists(event, min_size=1, max_size=6), min_size=1, max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_applied_event_steps())
+def test_cached_applied_events_equal_rasas_after_every_append(batches: Any) -> None:
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    cached = DialogueStateTracker("c", [])
+    plain = DialogueStateTracker("c", [])
+    rasas = getattr(DialogueStateTracker.applied_events, "__wrapped_rasa__", None)
+    assert rasas is not None
+    for batch in batches:
+        for make in batch:
+            event = make()
+            cached.events.append(event)
+            plain.events.append(event)
+        assert cached.applied_events() == rasas(plain)
+        assert cached.applied_events() == rasas(plain)  # read twice: from the cache
+
+
+def test_applied_events_start_over_when_events_are_replaced() -> None:
+    from collections import deque
+
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker.from_events("c", [
+        ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet"}),
+        ActionExecuted("utter_greet"),
+    ])
+    assert len(tracker.applied_events()) == 3
+    tracker.events = deque([ActionExecuted("action_listen")])
+    assert tracker.applied_events() == [ActionExecuted("action_listen")]
