@@ -1,8 +1,11 @@
 """REST turn latency and throughput: our assistant against the `rasa init` baseline.
 
-Both bots run on this machine in the same run: the baseline (trained once, cached under
+Both bots run on this machine at the same time: the baseline (trained once, cached under
 var/bench/) answers its own small talk; ours runs whole claim conversations from
-bench/conversations.yml with the action server and a fresh SQLite claims database.
+bench/conversations.yml with the action server and a fresh SQLite claims database. Each
+measurement alternates between the two bots in ROUNDS batches, so that a slow spell of a
+shared machine falls on both (measured one after the other, the baseline's own p95 moved
+from 61 to 83 ms between two runs on this machine).
 Prints a table and writes results/rest.json. Targets (issue 8): our p95 at most 1.5x
 the baseline's, our throughput at least 0.7x.
 """
@@ -21,7 +24,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.rest_load import LoadResult, run_load  # noqa: E402
-from bench.servers import BIN, ROOT, action_server, baseline_model, rasa_server, rss_mb  # noqa: E402
+from bench.servers import (  # noqa: E402
+    BIN,
+    ROOT,
+    Server,
+    action_server,
+    baseline_model,
+    rasa_server,
+    rss_mb,
+)
 from cssecure.ops.stack import write_endpoints  # noqa: E402
 
 CONCURRENCY = (1, 16)
@@ -29,6 +40,8 @@ CONCURRENCY = (1, 16)
 # with 4 of them at 1 customer its "p95" was the slowest of 14 turns.
 MIN_TURNS = 100
 WARM_UP = 5  # our conversations run before measuring (lazily initialised parts)
+# Batches per measurement and bot, alternating between the two bots.
+ROUNDS = 2
 
 BASELINE_CONVERSATIONS = [
     ["hi", "I am feeling great", "bye"],
@@ -45,94 +58,113 @@ def _newest(models: Path) -> Path:
     return found[-1]
 
 
-def batch_size(lengths: Sequence[int], concurrency: int, start: int = 0) -> int:
-    """How many conversations one measurement runs, taking them in turn from ``start``
-    (their numbers of turns cycle through ``lengths``): at least four per concurrent
-    conversation and ``MIN_TURNS`` turns, so a p95 is never just the slowest turn or two.
+def batch_size(lengths: Sequence[int], concurrency: int, start: int = 0, rounds: int = 1) -> int:
+    """How many conversations one of ``rounds`` batches runs, taking them in turn from
+    ``start`` (their numbers of turns cycle through ``lengths``): together the batches hold
+    at least four conversations per concurrent one and ``MIN_TURNS`` turns, so a p95 is
+    never just the slowest turn or two; each batch keeps every worker busy.
     """
     count = turns = 0
-    while count < concurrency * 4 or turns < MIN_TURNS:
+    while count < concurrency * max(1, 4 // rounds) or turns * rounds < MIN_TURNS:
         turns += lengths[(start + count) % len(lengths)]
         count += 1
     return count
 
 
-def _measure(url: str, conversations: list[list[str]]) -> dict[str, object]:
-    out: dict[str, object] = {}
-    lengths = [len(c) for c in conversations]
-    for concurrency in CONCURRENCY:
-        count = batch_size(lengths, concurrency)
-        batch = [conversations[i % len(conversations)] for i in range(count)]
-        result: LoadResult = run_load(url, batch, concurrency)
-        out[f"c{concurrency}"] = result.summary()
-        if result.errors:
-            out[f"c{concurrency}_errors"] = result.errors[:5]
-    return out
+def merged(concurrency: int, parts: Sequence[LoadResult]) -> LoadResult:
+    """One result from several batches run at the same concurrency (throughput: all turns
+    over the time the batches took together)."""
+    total = LoadResult(concurrency=concurrency)
+    for part in parts:
+        total.latencies += part.latencies
+        total.errors += part.errors
+        total.wall_s += part.wall_s
+    return total
 
 
-def bench_baseline(work: Path, logs: Path) -> dict[str, object]:
+def baseline_server(work: Path, logs: Path) -> tuple[Server, float]:
+    """The ``rasa init`` bot's server (trained once and cached); returns it and train seconds."""
     project, train_s = baseline_model(work)
     server = rasa_server(_newest(project / "models"), logs, project / "endpoints.yml",
                          name="baseline-rasa", cwd=project)
-    try:
-        url = f"{server.url}/webhooks/rest/webhook"
-        # Warm-up: the first turns load lazily initialised parts.
-        run_load(url, BASELINE_CONVERSATIONS, 1)
-        numbers = _measure(url, BASELINE_CONVERSATIONS)
-        numbers.update(model_load_s=server.ready_s, rasa_rss_mb=rss_mb(server.process.pid),
-                       train_s=train_s)
-        return numbers
-    finally:
-        server.stop()
-
-
-def bench_ours(logs: Path) -> dict[str, object]:
-    """Whole claim conversations (bench/conversations.yml), each on its own seeded parcel."""
-    from bench.bench_load import customers, load_conversations, seed
-
-    lengths = [len(script["messages"]) for script in load_conversations()]
-    sizes = []
-    start = WARM_UP
-    for concurrency in CONCURRENCY:
-        sizes.append(batch_size(lengths, concurrency, start))
-        start += sizes[-1]
-    crowd = customers(start)  # each customer claims its own seeded parcel
-    with tempfile.TemporaryDirectory(prefix="cssecure-bench-") as var:
-        env = {"CSSECURE_VAR_DIR": var}
-        subprocess.run([str(BIN / "cssecure"), "db", "upgrade"], check=True,  # noqa: S603
-                       env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL)
-        seed(f"sqlite:///{var}/claims.db", crowd, Path(var) / "evidence")
-        actions = action_server(logs, env)
-        endpoints = write_endpoints(f"{actions.url}/webhook", Path(var) / "endpoints.yml")
-        rasa = rasa_server(_newest(ROOT / "models"), logs, endpoints, name="cssecure-rasa",
-                           env=env, credentials=ROOT / "credentials.yml")
-        try:
-            url = f"{rasa.url}/webhooks/rest/webhook"
-            run_load(url, [c.messages for c in crowd[:WARM_UP]], 1)
-            numbers: dict[str, object] = {}
-            first = WARM_UP
-            for concurrency, size in zip(CONCURRENCY, sizes, strict=True):
-                batch = crowd[first:first + size]
-                first += size
-                result = run_load(url, [c.messages for c in batch], concurrency)
-                numbers[f"c{concurrency}"] = result.summary()
-                if result.errors:
-                    numbers[f"c{concurrency}_errors"] = result.errors[:5]
-            numbers.update(model_load_s=rasa.ready_s, rasa_rss_mb=rss_mb(rasa.process.pid),
-                           action_rss_mb=rss_mb(actions.process.pid))
-            return numbers
-        finally:
-            rasa.stop()
-            actions.stop()
+    return server, train_s
 
 
 def main() -> int:
+    """Both bots run side by side; each measurement alternates between them in ROUNDS
+    batches, so that a slow spell of a shared machine falls on both alike."""
+    from bench.bench_load import customers, load_conversations, seed
+
     work = ROOT / "var" / "bench"
     logs = work / "logs"
     started = time.perf_counter()
-    baseline = bench_baseline(work, logs)
-    ours = bench_ours(logs)
-    report: dict[str, object] = {"baseline_rasa_init": baseline, "cssecure": ours}
+    # Our conversations: each customer claims its own seeded parcel, so count them first.
+    lengths = [len(script["messages"]) for script in load_conversations()]
+    sizes: dict[int, list[int]] = {}
+    first = WARM_UP
+    for concurrency in CONCURRENCY:
+        sizes[concurrency] = []
+        for _ in range(ROUNDS):
+            sizes[concurrency].append(batch_size(lengths, concurrency, first, ROUNDS))
+            first += sizes[concurrency][-1]
+    crowd = customers(first)
+    baseline_lengths = [len(c) for c in BASELINE_CONVERSATIONS]
+    baseline, baseline_train_s = baseline_server(work, logs)
+    try:
+        with tempfile.TemporaryDirectory(prefix="cssecure-bench-") as var:
+            env = {"CSSECURE_VAR_DIR": var}
+            subprocess.run([str(BIN / "cssecure"), "db", "upgrade"], check=True,  # noqa: S603
+                           env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL)
+            seed(f"sqlite:///{var}/claims.db", crowd, Path(var) / "evidence")
+            actions = action_server(logs, env)
+            endpoints = write_endpoints(f"{actions.url}/webhook", Path(var) / "endpoints.yml")
+            ours = rasa_server(_newest(ROOT / "models"), logs, endpoints, name="cssecure-rasa",
+                               env=env, credentials=ROOT / "credentials.yml")
+            try:
+                base_url = f"{baseline.url}/webhooks/rest/webhook"
+                our_url = f"{ours.url}/webhooks/rest/webhook"
+                # Warm-up: the first turns load lazily initialised parts.
+                run_load(base_url, BASELINE_CONVERSATIONS, 1)
+                run_load(our_url, [c.messages for c in crowd[:WARM_UP]], 1)
+                numbers: dict[str, dict[str, object]] = {"baseline": {}, "ours": {}}
+                first = WARM_UP
+                for concurrency in CONCURRENCY:
+                    base_parts, our_parts = [], []
+                    for size in sizes[concurrency]:
+                        count = batch_size(baseline_lengths, concurrency, 0, ROUNDS)
+                        base_parts.append(run_load(
+                            base_url,
+                            [BASELINE_CONVERSATIONS[i % len(BASELINE_CONVERSATIONS)]
+                             for i in range(count)],
+                            concurrency,
+                        ))
+                        our_parts.append(run_load(
+                            our_url, [c.messages for c in crowd[first:first + size]], concurrency
+                        ))
+                        first += size
+                    for name, parts in (("baseline", base_parts), ("ours", our_parts)):
+                        result = merged(concurrency, parts)
+                        numbers[name][f"c{concurrency}"] = result.summary()
+                        if result.errors:
+                            numbers[name][f"c{concurrency}_errors"] = result.errors[:5]
+                numbers["baseline"].update(
+                    model_load_s=baseline.ready_s, rasa_rss_mb=rss_mb(baseline.process.pid),
+                    train_s=baseline_train_s)
+                numbers["ours"].update(
+                    model_load_s=ours.ready_s, rasa_rss_mb=rss_mb(ours.process.pid),
+                    action_rss_mb=rss_mb(actions.process.pid))
+            finally:
+                ours.stop()
+                actions.stop()
+    finally:
+        baseline.stop()
+    return report(numbers["baseline"], numbers["ours"], time.perf_counter() - started)
+
+
+def report(baseline: dict[str, object], ours: dict[str, object], wall_s: float) -> int:
+    """Print the table and the verdicts; write results/rest.json."""
+    results: dict[str, object] = {"baseline_rasa_init": baseline, "cssecure": ours,
+                                  "rounds": ROUNDS}
     verdict = {}
     for c in ("c1", "c16"):
         b, o = baseline[c], ours[c]
@@ -141,10 +173,10 @@ def main() -> int:
             "p95_ratio": round(o["p95_ms"] / b["p95_ms"], 2),
             "throughput_ratio": round(o["turns_per_s"] / b["turns_per_s"], 2),
         }
-    report["ratios"] = verdict
-    report["bench_wall_s"] = round(time.perf_counter() - started, 1)
+    results["ratios"] = verdict
+    results["bench_wall_s"] = round(wall_s, 1)
     (ROOT / "results").mkdir(exist_ok=True)
-    (ROOT / "results" / "rest.json").write_text(json.dumps(report, indent=2))
+    (ROOT / "results" / "rest.json").write_text(json.dumps(results, indent=2))
     print("REST channel latency (ms) and throughput (turns/s):")
     print(f"{'':22}{'conc':>5}{'p50':>8}{'p95':>8}{'p99':>8}{'turns/s':>9}{'errors':>8}")
     for name, numbers in (("rasa init baseline", baseline), ("cssecure", ours)):
