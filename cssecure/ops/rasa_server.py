@@ -265,6 +265,66 @@ def install_applied_events_cache() -> None:
     DialogueStateTracker.applied_events = applied_events  # type: ignore[method-assign]
 
 
+# Customer turns of events a custom action is sent (with everything since the earliest of
+# them): our actions read at most the message before the latest one (actions/general.py)
+# and the slot candidates after the latest (rasa_sdk's slots_to_validate).
+ACTION_EVENT_TURNS = 3
+
+
+def recent_events(events: Any, turns: int = ACTION_EVENT_TURNS) -> list[Any]:
+    """The events from the ``turns``-th last user message on (all of them if fewer)."""
+    from rasa.shared.core.events import UserUttered
+
+    listed = list(events)
+    seen = 0
+    for index in range(len(listed) - 1, -1, -1):
+        if isinstance(listed[index], UserUttered):
+            seen += 1
+            if seen == turns:
+                return listed[index:]
+    return listed
+
+
+def install_recent_events_for_actions() -> None:
+    """Send custom actions the tracker with the events of the last few turns only.
+
+    Rasa sends the action server the whole conversation's events on every call (two or
+    three per message): serialising them (``as_dict`` and JSON) on the Rasa server and
+    parsing them on the action server grew with every turn, ~12% of the Rasa server's CPU
+    per turn by the end of a claim (py-spy under bench/bench_rest.py). Everything else in
+    the request (slots, latest message, active loop, latest action, paused, the domain when
+    asked for) is Rasa's own; the contract is in docs/TEAM-CONTRACTS.md. Idempotent.
+    """
+    import rasa
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.trackers import EventVerbosity
+
+    if getattr(RemoteAction._action_call_format, _INSTALLED_MARK, False):
+        return
+    original = RemoteAction._action_call_format
+
+    def action_call_format(self: Any, tracker: Any, domain: Any) -> dict[str, Any]:
+        if type(self)._action_call_format is not action_call_format:
+            return dict(original(self, tracker, domain))  # a subclass with its own format
+        state = tracker.current_state(EventVerbosity.NONE)
+        state["events"] = [event.as_dict() for event in recent_events(tracker.events)]
+        result = {
+            "next_action": self._name,
+            "sender_id": tracker.sender_id,
+            "tracker": state,
+            "version": rasa.__version__,
+        }
+        if (
+            not self._is_selective_domain_enabled()
+            or domain.does_custom_action_explicitly_need_domain(self.name())
+        ):
+            result["domain"] = domain.as_dict()
+        return result
+
+    setattr(action_call_format, _INSTALLED_MARK, True)
+    RemoteAction._action_call_format = action_call_format  # type: ignore[method-assign]
+
+
 # Seconds an idle connection to the action server stays open for reuse: below the action
 # server's own keep-alive timeout (Sanic's default, 5 s), so it is always the client that
 # closes and a request never meets a connection the server is closing at that moment.
@@ -352,6 +412,7 @@ def install_rasa_server_patches() -> None:
     install_action_response_check()
     install_event_type_cache()
     install_applied_events_cache()
+    install_recent_events_for_actions()
     install_action_keepalive()
 
 

@@ -7,6 +7,7 @@ small aiohttp server in the test's event loop.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -279,3 +280,63 @@ def test_applied_events_start_over_when_events_are_replaced() -> None:
     assert len(tracker.applied_events()) == 3
     tracker.events = deque([ActionExecuted("action_listen")])
     assert tracker.applied_events() == [ActionExecuted("action_listen")]
+
+
+def _conversation_of(turns: int) -> DialogueStateTracker:
+    domain = Domain.from_dict({"slots": {"parcel_id": {
+        "type": "text", "mappings": [{"type": "custom"}]}}})
+    events: list[Event] = [ActionExecuted("action_listen")]
+    for turn in range(turns):
+        events += [
+            UserUttered(f"message {turn}", {"name": "inform", "confidence": 0.9}),
+            SlotSet("parcel_id", f"P71000{turn}"),
+            ActionExecuted("claim_form"),
+            BotUttered(f"question {turn}"),
+            ActionExecuted("action_listen"),
+        ]
+    return DialogueStateTracker.from_events("recent-events", events, domain.slots)
+
+
+async def _request_body(tracker: DialogueStateTracker) -> dict[str, Any]:
+    bodies: list[dict[str, Any]] = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        bodies.append(await request.json())
+        return web.json_response({"events": [], "responses": []})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    domain = Domain.empty()
+    try:
+        await RemoteAction("action_ask_parcel_id", EndpointConfig(
+            f"http://127.0.0.1:{port}/webhook")).run(
+            CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(domain.responses),
+            tracker, domain)
+    finally:
+        await runner.cleanup()
+    return bodies[0]
+
+
+@pytest.mark.parametrize("turns", [0, 1, 3, 7])
+def test_actions_get_the_last_three_turns_of_events_and_the_whole_state(turns: int) -> None:
+    from rasa.shared.core.trackers import EventVerbosity
+
+    tracker = _conversation_of(turns)
+    body = asyncio.run(_request_body(tracker))
+    sent = body["tracker"]
+    expected = json.loads(json.dumps(tracker.current_state(EventVerbosity.ALL)))
+    events = expected.pop("events")
+    # Everything but the events is Rasa's own state.
+    assert {key: value for key, value in sent.items() if key != "events"} == expected
+    if turns < 3:
+        assert sent["events"] == events
+    else:
+        users = [i for i, event in enumerate(events) if event["event"] == "user"]
+        assert sent["events"] == events[users[-3]:]
+        assert [e["text"] for e in sent["events"] if e["event"] == "user"] == [
+            f"message {turn}" for turn in range(turns - 3, turns)]
