@@ -290,8 +290,9 @@ def install_recent_events_for_actions() -> None:
 
     Rasa sends the action server the whole conversation's events on every call (two or
     three per message): serialising them (``as_dict`` and JSON) on the Rasa server and
-    parsing them on the action server grew with every turn, ~12% of the Rasa server's CPU
-    per turn by the end of a claim (py-spy under bench/bench_rest.py). Everything else in
+    parsing them on the action server grew with every turn (JSON encoding of action calls
+    was ~6% of the Rasa server's CPU per turn, py-spy under bench/bench_rest.py, on top of
+    building the events' dicts). Everything else in
     the request (slots, latest message, active loop, latest action, paused, the domain when
     asked for) is Rasa's own; the contract is in docs/TEAM-CONTRACTS.md. Idempotent.
     """

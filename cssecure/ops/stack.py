@@ -70,7 +70,7 @@ def write_endpoints(action_url: str, dest: Path, source: Path | None = None) -> 
     action server elsewhere goes through this one function.
     """
     endpoints = yaml.safe_load((source or PROJECT_ROOT / "endpoints.yml").read_text())
-    endpoints["action_endpoint"] = {"url": action_url}
+    endpoints["action_endpoint"] = {**(endpoints.get("action_endpoint") or {}), "url": action_url}
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(yaml.safe_dump(endpoints, sort_keys=False))
     return dest

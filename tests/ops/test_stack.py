@@ -86,11 +86,29 @@ def test_write_endpoints_points_rasa_at_the_configured_action_server(tmp_path: P
 
     dest = write_endpoints("http://127.0.0.1:6001/webhook", tmp_path / "endpoints.yml")
     written = yaml.safe_load(dest.read_text())
-    assert written["action_endpoint"] == {"url": "http://127.0.0.1:6001/webhook"}
-    # Everything else is the repository's own endpoints.yml.
     from cssecure.settings import PROJECT_ROOT
 
     original = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text())
+    assert written["action_endpoint"] == {
+        **original["action_endpoint"], "url": "http://127.0.0.1:6001/webhook"}
+    assert written["action_endpoint"]["enable_selective_domain"] is True
+    # Everything else is the repository's own endpoints.yml.
     assert {k: v for k, v in written.items() if k != "action_endpoint"} == {
         k: v for k, v in original.items() if k != "action_endpoint"
     }
+
+
+def test_every_form_validator_is_sent_the_domain() -> None:
+    """With selective domain (endpoints.yml), an action gets the domain only when domain.yml
+    says so: Rasa validates form F with the action ``validate_F``, which needs its forms and
+    slots."""
+    from rasa.shared.core.domain import Domain
+
+    from cssecure.settings import PROJECT_ROOT
+
+    domain = Domain.load(PROJECT_ROOT / "domain.yml")
+    assert set(domain.form_names) == {"claim_form", "quote_form"}
+    for form in domain.form_names:
+        assert f"validate_{form}" in domain.user_actions
+        assert domain.does_custom_action_explicitly_need_domain(f"validate_{form}")
+    assert not domain.does_custom_action_explicitly_need_domain("action_ask_insured")
