@@ -176,6 +176,19 @@ def test_unknown_event_names_still_fail_or_take_the_default() -> None:
     assert Event.resolve_by_type("topic") is None
 
 
+async def _fake_action_server(webhook: Any) -> tuple[EndpointConfig, web.AppRunner]:
+    """An aiohttp action server on a free loopback port answering with ``webhook``; the
+    caller cleans up the returned runner."""
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return EndpointConfig(f"http://127.0.0.1:{port}/webhook"), runner
+
+
 async def _call_action_server_three_times() -> tuple[list[list[Event]], set[Any]]:
     peers: set[Any] = set()
 
@@ -185,14 +198,7 @@ async def _call_action_server_three_times() -> tuple[list[list[Event]], set[Any]
         peers.add(request.transport.get_extra_info("peername") if request.transport else None)
         return web.json_response(ANSWER)
 
-    app = web.Application()
-    app.router.add_post("/webhook", webhook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+    endpoint, runner = await _fake_action_server(webhook)
     domain = Domain.empty()
     results = []
     try:
@@ -304,17 +310,10 @@ async def _request_body(tracker: DialogueStateTracker) -> dict[str, Any]:
         bodies.append(await request.json())
         return web.json_response({"events": [], "responses": []})
 
-    app = web.Application()
-    app.router.add_post("/webhook", webhook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    endpoint, runner = await _fake_action_server(webhook)
     domain = Domain.empty()
     try:
-        await RemoteAction("action_ask_parcel_id", EndpointConfig(
-            f"http://127.0.0.1:{port}/webhook")).run(
+        await RemoteAction("action_ask_parcel_id", endpoint).run(
             CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(domain.responses),
             tracker, domain)
     finally:
