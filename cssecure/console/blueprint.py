@@ -42,6 +42,12 @@ from cssecure.claims.evidence import EvidenceFileStore
 from cssecure.claims.model import STATUSES
 from cssecure.claims.views import claim_summary, claim_to_dict
 from cssecure.console.accounts import AgentDirectory, AgentSession
+from cssecure.console.provenance import (
+    disagreement_notice,
+    fact_rows,
+    linked_claims,
+    missing_evidence,
+)
 from cssecure.console.security import new_token, tokens_equal
 from cssecure.handoff import service
 from cssecure.handoff.rasa_api import CustomerNotReached, RasaUnavailable
@@ -283,6 +289,7 @@ def console_blueprint(deps: ConsoleDeps) -> Blueprint:
                 statuses=STATUSES, selected_status="", error=str(exc),
             )
         view = claim_to_dict(claim)
+        rows = fact_rows(view)
         transcript, transcript_error = await _transcript(deps.ports, claim.conversation_id)
         return _page(
             "claim.html",
@@ -290,7 +297,10 @@ def console_blueprint(deps: ConsoleDeps) -> Blueprint:
             agent=session.agent.name,
             csrf_token=session.csrf_token,
             claim=view,
-            facts=sorted(view["facts"].items()),
+            fact_rows=rows,
+            disagreement=disagreement_notice(view, rows),
+            missing_evidence=missing_evidence(view, datetime.now(timezone.utc).date()),
+            linked_claims=linked_claims(view, PREFIX),
             transcript=transcript,
             transcript_error=transcript_error,
             notice=notice,
