@@ -22,7 +22,7 @@ from cssecure.claims import services
 from cssecure.claims.db import create_engine
 from cssecure.claims.errors import ClaimNotFound, ClaimsError, ClaimsUnavailable
 from cssecure.claims.evidence import EvidenceFileStore
-from cssecure.claims.model import Parcel, is_reference
+from cssecure.claims.model import Parcel, is_reference, is_valid_id
 from cssecure.claims.parcels import HttpParcelSource, ParcelSource, SqlParcelSource
 from cssecure.claims.unit_of_work import UnitOfWork
 from cssecure.claims.views import (
@@ -189,17 +189,23 @@ class ClaimsApp:
         conversation_id: str,
         verified: bool,
         flag_for_agent: bool = False,
+        draft_id: str | None = None,
     ) -> dict[str, Any]:
-        """Assess and file a claim (idempotent per open parcel and claim type).
+        """Settle the trusted facts, assess and file a claim (idempotent per filer, open
+        parcel and claim type).
 
+        ``facts`` are what the customer said; the claim is decided on the trusted facts
+        (the agency's record wins, evidence facts need their file: ``services.settle_claim``).
         With ``flag_for_agent`` (the assistant's filings), a new claim that needs a person
         (``Claim.agent_needed_on_filing``) is flagged and the team notified, atomically.
+        ``draft_id``: the files sent while this claim was reported move to it.
 
         Returns:
-            ``{"reference", "status", "assessment", "created", "agent_reason"}``;
-            ``assessment`` is the stored one (the existing ticket's when ``created`` is
-            False); ``agent_reason`` says why the new claim was flagged for a person (the
-            team is notified in the same transaction), ``None`` when it was not.
+            ``{"reference", "status", "assessment", "created", "agent_reason",
+            "missing_evidence", "disagreements", "linked_claims"}``; ``assessment`` is the
+            stored one (the existing ticket's when ``created`` is False); ``agent_reason``
+            says why the new claim was flagged for a person (the team is notified in the
+            same transaction), ``None`` when it was not.
         """
         parcel_id = parcel_id.strip()
         filed = services.file_claim(
@@ -214,6 +220,7 @@ class ClaimsApp:
             parcel=self.parcel_source.get(parcel_id),
             now=self._clock,
             flag_for_agent=flag_for_agent,
+            draft_id=draft_id,
         )
         return {
             "reference": filed.claim.reference,
@@ -221,6 +228,72 @@ class ClaimsApp:
             "assessment": filed.claim.assessment,
             "created": filed.created,
             "agent_reason": filed.agent_reason,
+            "missing_evidence": filed.claim.missing_evidence,
+            "disagreements": filed.claim.disagreements,
+            "linked_claims": filed.claim.linked_claims,
+        }
+
+    @translate_errors
+    def preview_claim(
+        self,
+        *,
+        parcel_id: str,
+        facts: dict[str, Any],
+        customer_id: str | None,
+        conversation_id: str,
+        verified: bool,
+        draft_id: str | None = None,
+    ) -> dict[str, Any]:
+        """What filing these facts now would decide, without storing anything.
+
+        The same settlement as ``file_claim`` (record over statements, evidence files,
+        the parcel's other claims), so the summary the customer confirms is what is filed.
+
+        Returns:
+            ``{"assessment", "facts", "fact_sources", "disagreements", "missing_evidence",
+            "linked_claims", "held": bool}``: ``held`` when a person or a file must come
+            before any payout.
+
+        Raises:
+            InvalidClaim: the trusted facts cannot be assessed (the message says why).
+        """
+        parcel_id = parcel_id.strip()
+        parcel = self.parcel_source.get(parcel_id) if is_valid_id(parcel_id) else None
+        if parcel is not None and customer_id is not None and parcel.customer_id not in (
+            None,
+            customer_id,
+        ):
+            parcel = None  # never settle on (or show) another account's record
+        with self.uow() as uow:
+            others = uow.claims.for_parcel(parcel_id)
+            kinds = (
+                [h.item.kind for h in uow.held_evidence.of_draft(conversation_id, draft_id)]
+                if draft_id
+                else []
+            )
+        settled = services.settle_claim(
+            {**facts, "parcel_id": parcel_id},
+            parcel=parcel,
+            evidence_kinds=kinds,
+            others=[c for c in others if not services.same_claim(c, facts, customer_id,
+                                                                 conversation_id)],
+            customer_id=customer_id,
+            conversation_id=conversation_id,
+            verified=verified,
+        )
+        payout = Decimal(str(settled.assessment.get("payout_rmb") or "0"))
+        over_room = settled.payout_room is not None and payout > settled.payout_room
+        return {
+            "assessment": settled.assessment,
+            "facts": settled.facts,
+            "fact_sources": settled.fact_sources,
+            "disagreements": settled.disagreements,
+            "missing_evidence": settled.missing_evidence,
+            "linked_claims": settled.linked_claims,
+            "held": bool(
+                settled.disagreements or settled.linked_claims or over_room
+                or settled.missing_evidence
+            ),
         }
 
     @translate_errors
@@ -298,6 +371,95 @@ class ClaimsApp:
             "reference": reference.strip().upper(),
             "created": created,
         }
+
+    @translate_errors
+    def attach_draft_evidence(
+        self,
+        conversation_id: str,
+        draft_id: str,
+        kind: str,
+        filename: str,
+        data: bytes,
+        source_channel: str,
+        customer_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Keep a file sent while a claim is being reported; it moves to the claim at filing.
+
+        Returns:
+            The evidence record plus ``draft_id`` and ``created``.
+
+        Raises:
+            EvidenceRejected: the file was refused; the message says why.
+        """
+        item, created = services.hold_evidence(
+            self.uow,
+            self.evidence_store,
+            conversation_id=conversation_id,
+            customer_id=customer_id,
+            draft_id=draft_id,
+            kind=kind,
+            filename=filename,
+            data=data,
+            source_channel=source_channel,
+            now=self._clock,
+        )
+        return {**evidence_to_dict(item), "draft_id": draft_id, "created": created}
+
+    @translate_errors
+    def attach_loose_evidence(
+        self,
+        conversation_id: str,
+        customer_id: str | None,
+        kind: str,
+        filename: str,
+        data: bytes,
+        source_channel: str,
+    ) -> dict[str, Any]:
+        """Keep a file sent outside any claim until the customer says which claim it is for.
+
+        Returns:
+            The evidence record plus ``loose: True`` and ``created``.
+
+        Raises:
+            EvidenceRejected: the file was refused; the message says why.
+        """
+        item, created = services.hold_evidence(
+            self.uow,
+            self.evidence_store,
+            conversation_id=conversation_id,
+            customer_id=customer_id,
+            draft_id=None,
+            kind=kind,
+            filename=filename,
+            data=data,
+            source_channel=source_channel,
+            now=self._clock,
+        )
+        return {**evidence_to_dict(item), "loose": True, "created": created}
+
+    @translate_errors
+    def draft_evidence_kinds(self, conversation_id: str, draft_id: str) -> list[str]:
+        """The kinds of the files received so far for a claim draft."""
+        return services.draft_evidence_kinds(self.uow, conversation_id, draft_id)
+
+    @translate_errors
+    def assign_evidence(
+        self, evidence_id: str, reference: str, *, conversation_id: str, customer_id: str | None
+    ) -> dict[str, Any]:
+        """Move a kept file to one of the caller's claims; the claim's customer view.
+
+        Raises:
+            ClaimNotFound: no such kept file, or not a claim of this caller.
+        """
+        claim = services.assign_evidence(
+            self.uow,
+            evidence_id,
+            reference,
+            conversation_id=conversation_id,
+            customer_id=customer_id,
+            now=self._clock,
+        )
+        return claim_to_dict(claim)
 
     @translate_errors
     def evidence_path(self, reference: str, evidence_id: str) -> tuple[dict[str, Any], Path]:

@@ -78,6 +78,12 @@ RULES_ENGINE_ACTOR = "rules-engine"
 # the support team, so they carry no customer data.
 REVIEW_REASON = "the assessment is review: a person must decide"
 UNVERIFIED_REASON = "filed without sign-in: check the parcel is the customer's before payout"
+DISAGREEMENT_REASON = (
+    "the customer's statements disagree with the agency's record: a person must decide"
+)
+LINKED_REASON = "another claim on the same parcel: a person must weigh them together"
+EXPOSURE_REASON = "the payout would exceed what the terms allow for this parcel across its claims"
+SUPERSEDED_REASON = "the parcel's owner filed the same claim signed in: close this unverified one"
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 _CHANNEL_RE = re.compile(r"^[a-z][a-z0-9_-]{0,19}$")
@@ -385,6 +391,26 @@ class EvidenceItem:
     received_at: datetime
 
 
+@dataclass(frozen=True)
+class HeldEvidence:
+    """A file received before it belongs to a claim (issue 12).
+
+    Attributes:
+        draft_id: the claim draft it was sent during (it moves to the claim when that is
+            filed); ``None`` for a file sent outside any claim, kept until the customer
+            says which claim it is for.
+    """
+
+    item: EvidenceItem
+    conversation_id: str
+    customer_id: str | None
+    draft_id: str | None
+
+
+# Statuses whose payout counts against what a parcel may be paid in all (issue 12).
+PAYOUT_STATUSES = frozenset({"approved", "paid", "voucher_issued"})
+
+
 @dataclass
 class Claim:
     """A claim ticket: the facts as collected, the assessment as decided, its workflow.
@@ -420,6 +446,13 @@ class Claim:
     history: list[HistoryEntry] = field(default_factory=list)
     evidence: list[EvidenceItem] = field(default_factory=list)
     version: int = 0
+    # Issue 12: {fact: {"value", "source", "at", "claimed"?}} (docs/TEAM-CONTRACTS.md); facts
+    # the customer says have evidence not yet received; related claims on the same parcel.
+    fact_sources: dict[str, Any] = field(default_factory=dict)
+    missing_evidence: list[dict[str, Any]] = field(default_factory=list)
+    linked_claims: list[str] = field(default_factory=list)
+    # Why this claim was held for a person when it was filed (not stored: the history says it).
+    hold_reason: str | None = field(default=None, compare=False)
 
     # ---------------------------------------------------------------- creation
 
@@ -438,12 +471,30 @@ class Claim:
         assessment: dict[str, Any],
         filing_key: str,
         at: datetime,
+        fact_sources: Mapping[str, Any] | None = None,
+        missing_evidence: list[dict[str, Any]] | None = None,
+        linked_claims: list[str] | None = None,
+        payout_room: Decimal | None = None,
+        evidence: list[EvidenceItem] | None = None,
     ) -> Claim:
-        """File a new claim and triage it by the engine's decision.
+        """File a new claim and triage it by the engine's decision and the filing checks.
 
-        ``approve`` -> approved with the computed payout; ``reject`` -> rejected (closed,
-        the reasons are in the note); ``review`` -> awaiting_evidence when evidence that
-        can still be produced is missing, otherwise in_review.
+        Default: ``approve`` -> approved with the computed payout; ``reject`` -> rejected
+        (closed, the reasons are in the note); ``review`` -> awaiting_evidence when evidence
+        that can still be produced is missing, otherwise in_review. Overrides, in this order
+        (issue 12: money is only decided on facts we can trust):
+
+        1. a customer's statement disagrees with the trusted value (``fact_sources`` entries
+           with ``claimed``) -> in_review, for a person;
+        2. other claims on the same parcel (``linked_claims``) -> in_review, for a person;
+        3. an approval above what the parcel may still pay (``payout_room``) -> in_review;
+        4. evidence the customer says exists but has not sent (``missing_evidence``) and the
+           claim is not rejected anyway -> awaiting_evidence; nothing is paid before it comes.
+
+        Args:
+            payout_room: what the terms still allow for this parcel after the payouts of its
+                other claims (``None``: no limit known).
+            evidence: files received while the claim was reported (they move to the claim).
         """
         if claim_type not in CLAIM_TYPES:
             raise InvalidClaim(
@@ -471,12 +522,25 @@ class Claim:
             created_at=at,
             updated_at=at,
             filing_key=filing_key,
+            fact_sources=dict(fact_sources or {}),
+            missing_evidence=list(missing_evidence or []),
+            linked_claims=list(linked_claims or []),
+            evidence=list(evidence or []),
         )
         claim.history.append(
             HistoryEntry(at, f"customer via {channel}", None, SUBMITTED, "claim filed")
         )
-        claim._triage(at)
+        claim._triage(at, payout_room)
         return claim
+
+    @property
+    def disagreements(self) -> list[str]:
+        """Facts where the customer said something else than the trusted value."""
+        return sorted(
+            name
+            for name, entry in self.fact_sources.items()
+            if isinstance(entry, Mapping) and "claimed" in entry
+        )
 
     def agent_needed_on_filing(self) -> str | None:
         """Why a person must look at this newly filed claim, or ``None``.
@@ -486,18 +550,41 @@ class Claim:
           is the customer's before any payout.
         """
         decision = self.assessment["decision"]
+        if self.hold_reason is not None:
+            return self.hold_reason
         if decision == "review":
             return REVIEW_REASON
         if decision == "approve" and not self.verified:
             return UNVERIFIED_REASON
         return None
 
-    def _triage(self, at: datetime) -> None:
+    def _hold(self, payout_room: Decimal | None) -> str | None:
+        """The filing check that stops the engine's decision, if any (see ``file``)."""
+        if self.disagreements:
+            return DISAGREEMENT_REASON
+        if self.linked_claims:
+            return LINKED_REASON
+        payout = Decimal(str(self.assessment.get("payout_rmb") or "0"))
+        if (
+            self.assessment["decision"] == "approve"
+            and payout_room is not None
+            and quantize_money(payout) > quantize_money(payout_room)
+        ):
+            return EXPOSURE_REASON
+        return None
+
+    def _triage(self, at: datetime, payout_room: Decimal | None = None) -> None:
         decision = self.assessment["decision"]
         version = self.assessment.get("terms_version", "?")
         reasons = " ".join(self.assessment.get("reasons", ()))
         note = f"assessed under terms {version}: {decision}. {reasons}".strip()
-        if decision == "approve":
+        self.hold_reason = self._hold(payout_room)
+        if self.hold_reason is not None:
+            self._move(IN_REVIEW, RULES_ENGINE_ACTOR, f"{note} Held: {self.hold_reason}.", at)
+        elif self.missing_evidence and decision != "reject":
+            missing = ", ".join(str(item.get("fact")) for item in self.missing_evidence)
+            self._move(AWAITING_EVIDENCE, RULES_ENGINE_ACTOR, f"{note} Waiting for: {missing}.", at)
+        elif decision == "approve":
             self._move(APPROVED, RULES_ENGINE_ACTOR, note, at)
             self.payout_rmb = quantize_money(Decimal(self.assessment["payout_rmb"]))
             self.payout_form = self.assessment["payout_form"]
@@ -517,8 +604,15 @@ class Claim:
 
     @property
     def open_key(self) -> str | None:
-        """Unique among open claims: ``parcel_id/claim_type``; ``None`` once closed."""
-        return f"{self.parcel_id}/{self.claim_type}" if self.is_open else None
+        """Unique among open claims: ``parcel_id/claim_type``; ``None`` once closed.
+
+        A claim filed without sign-in gets its own key (``parcel_id/claim_type/reference``):
+        an unverified claim never blocks the verified owner's claim on the same parcel.
+        """
+        if not self.is_open:
+            return None
+        key = f"{self.parcel_id}/{self.claim_type}"
+        return key if self.verified else f"{key}/{self.reference}"
 
     def evidence_by_sha256(self, sha256: str, kind: str) -> EvidenceItem | None:
         """The evidence item with these bytes and kind, if it was already received."""
@@ -553,12 +647,19 @@ class Claim:
         at: datetime,
         payout_rmb: Decimal | None = None,
         payout_form: str | None = None,
+        payout_room: Decimal | None = None,
     ) -> None:
         """Approve with the engine's payout, or with another one and a note saying why.
 
+        Args:
+            payout_room: what the terms still allow for this parcel after the approved
+                payouts of its other claims (issue 12: exposure per parcel); ``None``: no
+                limit known.
+
         Raises:
             InvalidTransition: not allowed from this status, no payout can be determined,
-                the payout is not positive or exceeds the insured value of a refund.
+                the payout is not positive, exceeds the insured value of a refund, or
+                exceeds what the parcel may still be paid.
         """
         engine_payout = Decimal(self.assessment.get("payout_rmb", "0"))
         engine_form = self.assessment.get("payout_form", "none")
@@ -582,6 +683,11 @@ class Claim:
                 raise InvalidTransition(
                     f"A refund of {amount} RMB exceeds the insured value of {cap} RMB."
                 )
+        if payout_room is not None and amount > quantize_money(payout_room):
+            raise InvalidTransition(
+                f"A payout of {amount} RMB exceeds what the terms still allow for parcel "
+                f"{self.parcel_id} across its claims: {quantize_money(payout_room)} RMB."
+            )
         self._move(APPROVED, actor, f"{note} (payout {amount} RMB as {form})".strip(), at)
         self.payout_rmb = amount
         self.payout_form = form
@@ -626,6 +732,10 @@ class Claim:
     def add_evidence(self, item: EvidenceItem, *, actor: str, at: datetime) -> None:
         """Attach an evidence item; a claim waiting for evidence goes back to review.
 
+        A file of a kind the claim was waiting for ticks that item off ``missing_evidence``
+        and records its fact as proven by evidence (a person still checks the file: the
+        claim goes to review, never straight to a payout).
+
         Raises:
             InvalidTransition: the claim is paid, given its voucher or withdrawn.
         """
@@ -634,6 +744,19 @@ class Claim:
                 f"Claim {self.reference} is {self.status}; it takes no more evidence."
             )
         self.evidence.append(item)
+        still_missing = []
+        for wanted in self.missing_evidence:
+            if item.kind in wanted.get("kinds", ()):
+                fact = str(wanted.get("fact"))
+                self.fact_sources[fact] = {
+                    "value": True,
+                    "source": "evidence",
+                    "at": at.isoformat(),
+                    "evidence_id": item.evidence_id,
+                }
+            else:
+                still_missing.append(wanted)
+        self.missing_evidence = still_missing
         note = f"evidence received: {item.kind} ({item.content_type}, {item.size_bytes} bytes)"
         if self.status == AWAITING_EVIDENCE:
             self._move(IN_REVIEW, actor, note, at)

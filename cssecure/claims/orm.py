@@ -118,6 +118,11 @@ claims = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("version", sa.Integer(), nullable=False),
+    # Issue 12 (migration 0004; NULL on older tickets, read as empty): each fact's value,
+    # source and time; evidence the customer says exists but has not sent; related claims.
+    sa.Column("fact_sources", sa.JSON(), nullable=True),
+    sa.Column("missing_evidence", sa.JSON(), nullable=True),
+    sa.Column("linked_claims", sa.JSON(), nullable=True),
 )
 
 claim_history = sa.Table(
@@ -144,6 +149,27 @@ evidence_items = sa.Table(
     sa.Column(
         "claim_id", sa.Integer(), sa.ForeignKey("claims.id", ondelete="RESTRICT"), nullable=False
     ),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("filename", sa.String(200), nullable=False),
+    sa.Column("stored_name", sa.String(80), nullable=False, unique=True),
+    sa.Column("size_bytes", sa.BigInteger(), nullable=False),
+    sa.Column("content_type", sa.String(40), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("source_channel", sa.String(20), nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Files received before they belong to a claim: those of a claim still being reported
+# (``draft_id`` set: they move to the claim when it is filed) and those sent outside any
+# claim (``draft_id`` NULL: kept until the customer says which claim they are for).
+held_evidence = sa.Table(
+    "held_evidence",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("evidence_id", sa.String(40), nullable=False, unique=True),
+    sa.Column("conversation_id", sa.String(200), nullable=False, index=True),
+    sa.Column("customer_id", sa.String(40), nullable=True),
+    sa.Column("draft_id", sa.String(40), nullable=True),
     sa.Column("kind", sa.String(30), nullable=False),
     sa.Column("filename", sa.String(200), nullable=False),
     sa.Column("stored_name", sa.String(80), nullable=False, unique=True),

@@ -22,6 +22,7 @@ from cssecure.claims.model import (
     PARCEL_FIELDS,
     Claim,
     EvidenceItem,
+    HeldEvidence,
     HistoryEntry,
     Parcel,
     format_reference,
@@ -131,6 +132,12 @@ class ClaimRepository:
         """The open claim for this parcel and claim type, if any."""
         return self._one(orm.claims.c.open_key == f"{parcel_id}/{claim_type}")
 
+    def for_parcel(self, parcel_id: str) -> list[Claim]:
+        """Every claim on this parcel, oldest first (exposure and linked claims)."""
+        c = orm.claims.c
+        query = sa.select(orm.claims).where(c.parcel_id == parcel_id).order_by(c.id)
+        return self._load([r._mapping for r in self.connection.execute(query)])
+
     def get_by_filing_key(self, filing_key: str) -> Claim | None:
         """The claim created by the filing request with this key, if any."""
         return self._one(orm.claims.c.filing_key == filing_key)
@@ -212,6 +219,10 @@ class ClaimRepository:
                 history=history[row["id"]],
                 evidence=evidence[row["id"]],
                 version=row["version"],
+                # NULL on tickets filed before migration 0004: read as empty.
+                fact_sources=dict(row["fact_sources"] or {}),
+                missing_evidence=list(row["missing_evidence"] or []),
+                linked_claims=list(row["linked_claims"] or []),
             )
             # Hand out the same object twice in one unit of work, so changes don't fork.
             if claim.reference in self._seen:
@@ -326,6 +337,82 @@ def _claim_values(claim: Claim, version: int | None = None) -> dict[str, Any]:
         "created_at": claim.created_at,
         "updated_at": claim.updated_at,
         "version": claim.version if version is None else version,
+        "fact_sources": claim.fact_sources,
+        "missing_evidence": claim.missing_evidence,
+        "linked_claims": claim.linked_claims,
+    }
+
+
+class HeldEvidenceRepository:
+    """Files received before they belong to a claim (``orm.held_evidence``)."""
+
+    def __init__(self, connection: Connection) -> None:
+        """Work on ``connection`` (owned by the unit of work)."""
+        self.connection = connection
+
+    def add(self, item: HeldEvidence) -> None:
+        """Store a held file's record."""
+        self.connection.execute(orm.held_evidence.insert().values(**_held_values(item)))
+
+    def of_draft(self, conversation_id: str, draft_id: str) -> list[HeldEvidence]:
+        """The files of one claim draft of one conversation, oldest first."""
+        h = orm.held_evidence.c
+        return self._select(
+            (h.conversation_id == conversation_id) & (h.draft_id == draft_id)
+        )
+
+    def get(self, evidence_id: str) -> HeldEvidence | None:
+        """One held file by its public id."""
+        found = self._select(orm.held_evidence.c.evidence_id == evidence_id)
+        return found[0] if found else None
+
+    def remove(self, evidence_ids: Iterable[str]) -> None:
+        """Forget held records (their files now belong to a claim)."""
+        ids = list(evidence_ids)
+        if ids:
+            self.connection.execute(
+                orm.held_evidence.delete().where(orm.held_evidence.c.evidence_id.in_(ids))
+            )
+
+    def _select(self, condition: Any) -> list[HeldEvidence]:
+        h = orm.held_evidence.c
+        rows = self.connection.execute(sa.select(orm.held_evidence).where(condition).order_by(h.id))
+        return [
+            HeldEvidence(
+                item=EvidenceItem(
+                    evidence_id=r.evidence_id,
+                    kind=r.kind,
+                    filename=r.filename,
+                    stored_name=r.stored_name,
+                    size_bytes=r.size_bytes,
+                    content_type=r.content_type,
+                    sha256=r.sha256,
+                    source_channel=r.source_channel,
+                    received_at=as_utc(r.received_at),
+                ),
+                conversation_id=r.conversation_id,
+                customer_id=r.customer_id,
+                draft_id=r.draft_id,
+            )
+            for r in rows
+        ]
+
+
+def _held_values(held: HeldEvidence) -> dict[str, Any]:
+    item = held.item
+    return {
+        "evidence_id": item.evidence_id,
+        "conversation_id": held.conversation_id,
+        "customer_id": held.customer_id,
+        "draft_id": held.draft_id,
+        "kind": item.kind,
+        "filename": item.filename,
+        "stored_name": item.stored_name,
+        "size_bytes": item.size_bytes,
+        "content_type": item.content_type,
+        "sha256": item.sha256,
+        "source_channel": item.source_channel,
+        "received_at": item.received_at,
     }
 
 

@@ -13,7 +13,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -27,9 +27,14 @@ from cssecure.claims.evidence import EvidenceFileStore, check_evidence
 from cssecure.claims.model import (
     CLAIM_TYPES,
     PAID,
+    PAYOUT_STATUSES,
+    REJECTED,
+    SUPERSEDED_REASON,
     VOUCHER_ISSUED,
+    WITHDRAWN,
     Claim,
     EvidenceItem,
+    HeldEvidence,
     Parcel,
     is_valid_id,
     parse_money,
@@ -99,12 +104,114 @@ class Filed:
     agent_reason: str | None = None
 
 
+def same_claim(
+    claim: Claim, facts: Mapping[str, Any], customer_id: str | None, conversation_id: str
+) -> bool:
+    """Whether ``claim`` is the open claim these facts would file again (idempotent filing)."""
+    return (
+        claim.is_open
+        and claim.claim_type == facts.get("claim_type")
+        and _same_filer(claim, customer_id, conversation_id)
+    )
+
+
 def _same_filer(claim: Claim, customer_id: str | None, conversation_id: str) -> bool:
     """Whether the caller may see ``claim``: the same customer, or for an anonymous claim
     the same conversation."""
     if claim.customer_id is not None:
         return claim.customer_id == customer_id
     return claim.conversation_id == conversation_id
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A claim as it would be filed: trusted facts, their sources, the assessment, the room.
+
+    Attributes:
+        facts: the trusted facts (``jsonable``), the engine's input.
+        fact_sources: name -> ``{"value", "source", "claimed"?}`` (without times).
+        missing_evidence: the checklist of evidence said to exist but not received.
+        assessment: the engine's assessment of ``facts`` (``assess_facts``).
+        payout_room: what the parcel may still be paid after its other claims' payouts
+            (``None``: not known).
+        linked_claims: other live claims on the parcel a person must weigh with this one.
+        superseded: unverified claims of other filers this verified owner's claim replaces.
+    """
+
+    facts: dict[str, Any]
+    fact_sources: dict[str, Any]
+    missing_evidence: list[dict[str, Any]]
+    assessment: dict[str, Any]
+    payout_room: Decimal | None
+    linked_claims: list[str]
+    superseded: list[str]
+
+    @property
+    def disagreements(self) -> list[str]:
+        """Facts where the customer's statement differs from the trusted value."""
+        return sorted(n for n, e in self.fact_sources.items() if "claimed" in e)
+
+
+def settle_claim(
+    statements: Mapping[str, Any],
+    *,
+    parcel: Parcel | None,
+    evidence_kinds: Iterable[str],
+    others: Iterable[Claim] = (),
+    customer_id: str | None = None,
+    conversation_id: str = "",
+    verified: bool = False,
+    assessor: Callable[[Mapping[str, Any]], dict[str, Any]] = assess_facts,
+) -> Settled:
+    """Decide which facts a claim is decided on and check it against the parcel's claims.
+
+    The agency's record beats the customer's word; evidence facts count only with a file;
+    other live claims on the parcel (not rejected or withdrawn) are linked for a person, and
+    their payouts reduce what this claim may still pay (issue 12).
+
+    Raises:
+        InvalidClaim: the trusted facts cannot be assessed (the message says why).
+    """
+    from cssecure.policy import load_terms, payout_limit
+    from cssecure.policy.trust import evidence_due, missing_evidence_items, settle_facts
+
+    record = parcel.facts() if parcel is not None else None
+    settled = settle_facts(statements, record=record, evidence_kinds=evidence_kinds)
+    try:
+        facts = jsonable(settled.facts)
+        sources = {name: jsonable(entry) for name, entry in settled.sources.items()}
+    except TypeError as exc:
+        raise InvalidClaim(f"Cannot store the facts: {exc}.") from None
+    assessment = assessor(facts)
+    report_day = _report_day(facts.get("report_date"))
+    due = evidence_due(report_day, load_terms(report_day).evidence_due_days)
+    live = [c for c in others if c.status not in (REJECTED, WITHDRAWN)]
+    superseded = [
+        c.reference
+        for c in live
+        if verified and not c.verified and not _same_filer(c, customer_id, conversation_id)
+    ]
+    linked = [c.reference for c in live if c.reference not in superseded]
+    limit = payout_limit(facts)
+    paid = sum(
+        (c.payout_rmb or Decimal(0) for c in live if c.status in PAYOUT_STATUSES), Decimal(0)
+    )
+    return Settled(
+        facts=facts,
+        fact_sources=sources,
+        missing_evidence=missing_evidence_items(settled, due),
+        assessment=assessment,
+        payout_room=None if limit is None else max(limit - paid, Decimal(0)),
+        linked_claims=linked,
+        superseded=superseded,
+    )
+
+
+def _report_day(value: Any) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return utcnow().date()
 
 
 def file_claim(
@@ -121,13 +228,16 @@ def file_claim(
     now: Clock = utcnow,
     assessor: Callable[[Mapping[str, Any]], dict[str, Any]] = assess_facts,
     flag_for_agent: bool = False,
+    draft_id: str | None = None,
 ) -> Filed:
-    """Assess and store a claim, or return the ticket that already covers it.
+    """Settle the trusted facts, assess and store a claim, or return the ticket that covers it.
 
-    Idempotent: while a claim for this parcel and claim type is open, filing again
-    returns it; a retry of the very same request returns its ticket even if closed.
-    Both are enforced by unique database indexes, so concurrent filings (double clicks,
-    two servers) end with one ticket.
+    ``facts`` are the customer's statements; the claim is decided on the trusted facts
+    (``settle_claim``: the agency's record wins, evidence facts need their file) and
+    stores both, with each fact's source. Idempotent: while this filer has an open claim
+    for this parcel and claim type, filing again returns it; a retry of the very same
+    request returns its ticket even if closed. Both are enforced by unique database
+    indexes, so concurrent filings (double clicks, two servers) end with one ticket.
 
     Args:
         parcel: the agency's record of the parcel, if it has one; a parcel owned by
@@ -135,6 +245,7 @@ def file_claim(
         flag_for_agent: flag a new claim that needs a person
             (``Claim.agent_needed_on_filing``) and queue the team's notification, in the
             same transaction (the assistant's filings; staff filing by hand need no flag).
+        draft_id: the claim draft of this conversation whose files move to the new claim.
 
     Raises:
         InvalidClaim: bad identifiers or facts; nothing is stored.
@@ -162,28 +273,48 @@ def file_claim(
             "that shipped it."
         )
     try:
-        stored_facts = jsonable({**facts, "parcel_id": parcel_id, "claim_type": claim_type})
+        statements = jsonable({**facts, "parcel_id": parcel_id, "claim_type": claim_type})
     except TypeError as exc:
         raise InvalidClaim(f"Cannot store the facts: {exc}.") from None
-    assessment = assessor(stored_facts)
-    key = filing_key(parcel_id, claim_type, conversation_id, stored_facts)
+    key = filing_key(parcel_id, claim_type, conversation_id, statements)
 
     for _ in range(_FILING_ATTEMPTS):
         with uow_factory() as uow:
-            existing = uow.claims.get_open(parcel_id, claim_type) or uow.claims.get_by_filing_key(
-                key
-            )
+            others = uow.claims.for_parcel(parcel_id)
+            existing = next(
+                (
+                    c
+                    for c in others
+                    if c.is_open
+                    and c.claim_type == claim_type
+                    and _same_filer(c, customer_id, conversation_id)
+                ),
+                None,
+            ) or uow.claims.get_by_filing_key(key)
             if existing is not None:
-                if not _same_filer(existing, customer_id, conversation_id):
-                    # Its reference and status are the other filer's business, not this one's.
-                    raise InvalidClaim(
-                        f"There is already an open {claim_type} claim for parcel {parcel_id} "
-                        "from another account or conversation. If it is yours, continue where "
-                        "you filed it or sign in with that account; otherwise a person from "
-                        "our team can help."
-                    )
                 return Filed(existing, created=False)
+            if verified and any(
+                c.is_open and c.verified and c.claim_type == claim_type for c in others
+            ):
+                # Its reference and status are the other filer's business, not this one's.
+                raise InvalidClaim(
+                    f"There is already an open {claim_type} claim for parcel {parcel_id} "
+                    "from another account. If it is yours, continue where you filed it or "
+                    "sign in with that account; otherwise a person from our team can help."
+                )
+            held = uow.held_evidence.of_draft(conversation_id, draft_id) if draft_id else []
+            settled = settle_claim(
+                statements,
+                parcel=parcel,
+                evidence_kinds=[h.item.kind for h in held],
+                others=others,
+                customer_id=customer_id,
+                conversation_id=conversation_id,
+                verified=verified,
+                assessor=assessor,
+            )
             at = now()
+            stamp = at.isoformat()
             claim = Claim.file(
                 reference=uow.claims.next_reference(at.year),
                 parcel_id=parcel_id,
@@ -192,16 +323,28 @@ def file_claim(
                 conversation_id=conversation_id,
                 customer_id=customer_id,
                 verified=verified,
-                facts=stored_facts,
-                assessment=assessment,
+                facts=settled.facts,
+                assessment=settled.assessment,
                 filing_key=key,
                 at=at,
+                fact_sources={n: {**e, "at": stamp} for n, e in settled.fact_sources.items()},
+                missing_evidence=settled.missing_evidence,
+                linked_claims=settled.linked_claims,
+                payout_room=settled.payout_room,
+                evidence=[h.item for h in held],
             )
             uow.claims.add(claim)
+            uow.held_evidence.remove(h.item.evidence_id for h in held)
             # In the same transaction: a claim is never stored without its flag for a person.
             reason = claim.agent_needed_on_filing() if flag_for_agent else None
             if reason is not None:
                 _ask_for_agent(uow, claim, conversation_id, reason, "assistant", at)
+            for other in others:
+                if other.reference in settled.superseded:
+                    other.linked_claims.append(claim.reference)
+                    _ask_for_agent(
+                        uow, other, other.conversation_id, SUPERSEDED_REASON, "assistant", at
+                    )
             try:
                 uow.commit()
             except ConflictingWrite:
@@ -274,10 +417,15 @@ def decide(
     if not approve and (payout_rmb is not None or payout_form is not None):
         raise InvalidClaim("A rejection takes no payout.")
 
-    def change(_: UnitOfWork, claim: Claim) -> None:
+    def change(uow: UnitOfWork, claim: Claim) -> None:
         if approve:
             claim.approve(
-                actor=actor, note=note, at=now(), payout_rmb=payout_rmb, payout_form=payout_form
+                actor=actor,
+                note=note,
+                at=now(),
+                payout_rmb=payout_rmb,
+                payout_form=payout_form,
+                payout_room=payout_room(claim, uow.claims.for_parcel(claim.parcel_id)),
             )
         else:
             claim.transition("rejected", actor=actor, note=note, at=now())
@@ -285,6 +433,25 @@ def decide(
             claim.hand_back(actor=actor, note="decided", at=now())
 
     return _change(uow_factory, reference, change)
+
+
+def payout_room(claim: Claim, on_parcel: Iterable[Claim]) -> Decimal | None:
+    """What ``claim`` may still be paid: the parcel's limit (``policy.payout_limit`` of its
+    trusted facts) less the payouts of the parcel's other approved or settled claims."""
+    from cssecure.policy import payout_limit
+
+    limit = payout_limit(claim.facts)
+    if limit is None:
+        return None
+    paid = sum(
+        (
+            c.payout_rmb or Decimal(0)
+            for c in on_parcel
+            if c.reference != claim.reference and c.status in PAYOUT_STATUSES
+        ),
+        Decimal(0),
+    )
+    return max(limit - paid, Decimal(0))
 
 
 def change_status(
@@ -383,6 +550,33 @@ def add_note(
     )
 
 
+def _new_item(
+    store: EvidenceFileStore,
+    uow: UnitOfWork,
+    *,
+    kind: str,
+    filename: str,
+    data: bytes,
+    source_channel: str,
+    at: datetime,
+) -> EvidenceItem:
+    """Check a file, write its bytes (deleted again on rollback) and describe it."""
+    checked = check_evidence(kind, filename, data)
+    stored_name = store.save(data, checked.content_type)
+    uow.on_rollback(lambda: store.delete(stored_name))
+    return EvidenceItem(
+        evidence_id="ev_" + secrets.token_urlsafe(12),
+        kind=checked.kind,
+        filename=checked.filename,
+        stored_name=stored_name,
+        size_bytes=checked.size_bytes,
+        content_type=checked.content_type,
+        sha256=checked.sha256,
+        source_channel=source_channel,
+        received_at=at,
+    )
+
+
 def attach_evidence(
     uow_factory: UowFactory,
     store: EvidenceFileStore,
@@ -415,23 +609,102 @@ def attach_evidence(
         existing = claim.evidence_by_sha256(checked.sha256, kind)
         if existing is not None:
             return existing, False
-        stored_name = store.save(data, checked.content_type)
-        uow.on_rollback(lambda: store.delete(stored_name))
         at = now()
-        item = EvidenceItem(
-            evidence_id="ev_" + secrets.token_urlsafe(12),
-            kind=checked.kind,
-            filename=checked.filename,
-            stored_name=stored_name,
-            size_bytes=checked.size_bytes,
-            content_type=checked.content_type,
-            sha256=checked.sha256,
-            source_channel=source_channel,
-            received_at=at,
+        item = _new_item(
+            store, uow, kind=kind, filename=filename, data=data,
+            source_channel=source_channel, at=at,
         )
         claim.add_evidence(item, actor=actor or f"customer via {source_channel}", at=at)
         uow.commit()
     return item, True
+
+
+def hold_evidence(
+    uow_factory: UowFactory,
+    store: EvidenceFileStore,
+    *,
+    conversation_id: str,
+    customer_id: str | None,
+    draft_id: str | None,
+    kind: str,
+    filename: str,
+    data: bytes,
+    source_channel: str,
+    now: Clock = utcnow,
+) -> tuple[EvidenceItem, bool]:
+    """Keep a file that does not belong to a filed claim yet (issue 12).
+
+    With ``draft_id``: a file sent while the claim is being reported; it moves to the claim
+    when that is filed (``file_claim(draft_id=...)``). Without: a file sent outside any claim,
+    kept until the customer says which claim it is for (``assign_evidence``).
+
+    Returns:
+        The evidence record and whether this call stored it (the same bytes and kind sent
+        again for the same draft return the first record).
+
+    Raises:
+        EvidenceRejected: the file is refused (nothing stored).
+        InvalidClaim: no conversation or a malformed draft id.
+    """
+    if not conversation_id or len(conversation_id) > 200:
+        raise InvalidClaim("A conversation id (at most 200 characters) is required.")
+    if draft_id is not None and not is_valid_id(draft_id):
+        raise InvalidClaim(f"{draft_id!r} is not a valid claim draft id.")
+    checked = check_evidence(kind, filename, data)
+    with uow_factory() as uow:
+        if draft_id is not None:
+            for held in uow.held_evidence.of_draft(conversation_id, draft_id):
+                if held.item.sha256 == checked.sha256 and held.item.kind == checked.kind:
+                    return held.item, False
+        item = _new_item(
+            store, uow, kind=kind, filename=filename, data=data,
+            source_channel=source_channel, at=now(),
+        )
+        uow.held_evidence.add(HeldEvidence(item, conversation_id, customer_id, draft_id))
+        uow.commit()
+    return item, True
+
+
+def draft_evidence_kinds(uow_factory: UowFactory, conversation_id: str, draft_id: str) -> list[str]:
+    """The kinds of the files received so far for a claim draft, in the order received."""
+    with uow_factory() as uow:
+        return [h.item.kind for h in uow.held_evidence.of_draft(conversation_id, draft_id)]
+
+
+def assign_evidence(
+    uow_factory: UowFactory,
+    evidence_id: str,
+    reference: str,
+    *,
+    conversation_id: str,
+    customer_id: str | None,
+    now: Clock = utcnow,
+) -> Claim:
+    """Move a file kept outside any claim to the claim its sender names.
+
+    The file must have been sent in this conversation (or by this signed-in customer), and
+    the claim must be the caller's: the customer's own claim, or for an anonymous caller
+    one filed in this conversation.
+
+    Raises:
+        ClaimNotFound: no such kept file or claim for this caller.
+        InvalidTransition: the claim takes no more evidence.
+    """
+    with uow_factory() as uow:
+        held = uow.held_evidence.get(evidence_id)
+        if held is None or held.draft_id is not None or not (
+            held.conversation_id == conversation_id
+            or (customer_id is not None and held.customer_id == customer_id)
+        ):
+            raise ClaimNotFound(evidence_id)
+        claim = uow.claims.get(reference.strip().upper())
+        if claim is None or not _same_filer(claim, customer_id, conversation_id):
+            raise ClaimNotFound(reference)
+        at = now()
+        claim.add_evidence(held.item, actor=f"customer via {held.item.source_channel}", at=at)
+        uow.held_evidence.remove([evidence_id])
+        uow.commit()
+    return claim
 
 
 def parse_payout(value: Decimal | str) -> Decimal:

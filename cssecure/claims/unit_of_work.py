@@ -15,7 +15,12 @@ from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.exc import IntegrityError
 
 from cssecure.claims.errors import ConflictingWrite
-from cssecure.claims.repository import ClaimRepository, OutboxRepository, ParcelRepository
+from cssecure.claims.repository import (
+    ClaimRepository,
+    HeldEvidenceRepository,
+    OutboxRepository,
+    ParcelRepository,
+)
 
 
 class UnitOfWork:
@@ -43,6 +48,7 @@ class UnitOfWork:
         self.parcels = ParcelRepository(self._connection)
         self.claims = ClaimRepository(self._connection)
         self.outbox = OutboxRepository(self._connection)
+        self.held_evidence = HeldEvidenceRepository(self._connection)
         return self
 
     def __exit__(

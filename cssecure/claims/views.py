@@ -101,4 +101,7 @@ def claim_to_dict(claim: Claim) -> dict[str, Any]:
             for entry in claim.history
         ],
         "evidence": [evidence_to_dict(item) for item in claim.evidence],
+        "fact_sources": claim.fact_sources,
+        "missing_evidence": claim.missing_evidence,
+        "linked_claims": claim.linked_claims,
     }

@@ -13,6 +13,7 @@ from cssecure.policy.engine import (
     cancellation_refund,
     needed_facts,
     parse_facts,
+    payout_limit,
     quote,
 )
 from cssecure.policy.facts import FACT_LABELS, FACT_NAMES, ClaimFacts, InvalidFacts
@@ -35,6 +36,7 @@ __all__ = [
     "load_terms",
     "needed_facts",
     "parse_facts",
+    "payout_limit",
     "quote",
     "resolve_country",
     "resolve_line",

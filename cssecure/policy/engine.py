@@ -21,6 +21,7 @@ from cssecure.policy.facts import (
     read_line,
     read_money,
 )
+from cssecure.policy.registry import REGISTRY, Registry, RegistryError
 from cssecure.policy.rules import (
     CANCELLATION,
     CENT,
@@ -29,6 +30,7 @@ from cssecure.policy.rules import (
     lost_from,
     lowest_possible_maximum,
     maximum_insured_value,
+    parcel_payout_limit,
     rmb,
 )
 from cssecure.policy.terms import Terms, load_terms
@@ -263,6 +265,31 @@ def quote(
     )
 
 
+def payout_limit(facts: Mapping[str, object], terms: Terms | None = None) -> Decimal | None:
+    """What all claims on one parcel may pay together (``rules.parcel_payout_limit``).
+
+    Args:
+        facts: the parcel's trusted facts under the spec's names (a claim_type is needed
+            only to read them; any claim type gives the same limit).
+        terms: the terms to apply; default: those in force on the report date.
+
+    Returns:
+        The limit in RMB rounded half-up to the cent; ``0.00`` for an uninsured parcel;
+        ``None`` when a fact the limit needs is unknown or invalid.
+    """
+    try:
+        parsed = read_facts({"claim_type": "lost", **facts})
+    except InvalidFacts:
+        return None
+    if parsed.insured is False:
+        return Decimal("0.00")
+    try:
+        limit = parcel_payout_limit(parsed, terms or terms_for(parsed))
+    except Missing:
+        return None
+    return limit.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def cancellation_refund(premium_paid: object, *, shipped: bool) -> CancellationRefund:
     """The premium refund when a parcel is cancelled.
 
@@ -333,14 +360,6 @@ def _loss_proof_may_matter(facts: ClaimFacts) -> bool:
     return reported < lost_from(shipped, terms_for(facts))
 
 
-def _kind(kind: str) -> Condition:
-    return lambda facts: facts.damage_kind == kind
-
-
-def _kind_not(kind: str) -> Condition:
-    return lambda facts: facts.damage_kind != kind
-
-
 def _goods_value_for_seizure(facts: ClaimFacts) -> bool:
     return _not_biy(facts) and facts.seizure_extent != "complete"
 
@@ -349,87 +368,54 @@ def _maybe_undelivered(facts: ClaimFacts) -> bool:
     return "delivered_date" not in facts.provided or facts.delivered_date is None
 
 
-_AMOUNTS: tuple[tuple[str, Condition], ...] = (
-    ("insured_value", _always),
-    ("items_value", _always),
-    ("shipping_fee", _always),
-    ("shipping_line", _always),
-    ("destination_country", _always),
-)
-_BIY_QUESTIONS: tuple[tuple[str, Condition], ...] = (
-    ("value_proof", _biy),
-    ("biy_marked_correctly", _biy),
-)
+def _water_damage(facts: ClaimFacts) -> bool:
+    return facts.damage_kind == "water"
 
 
-def _plan(*questions: tuple[str, Condition]) -> tuple[tuple[str, Condition], ...]:
-    """The questions in order, each fact once (its first place wins)."""
-    seen: set[str] = set()
-    ordered = []
-    for name, condition in questions:
-        if name not in seen:
-            seen.add(name)
-            ordered.append((name, condition))
-    return tuple(ordered)
+def _crease_damage(facts: ClaimFacts) -> bool:
+    return facts.damage_kind == "crease"
 
 
-QUESTION_PLANS: dict[str, tuple[tuple[str, Condition], ...]] = {
-    "lost": _plan(
-        ("insured", _always),
-        ("submitted_date", _always),
-        ("order_type", _always),
-        ("shipped_date", _loss_unproven),
-        ("report_date", _loss_unproven),
-        ("delivered_date", _loss_unproven),
-        ("loss_proof", _loss_proof_may_matter),
-        *_BIY_QUESTIONS,
-        ("weight_kg", _biy),
-        *_AMOUNTS,
-    ),
-    "seized": _plan(
-        ("insured", _always),
-        ("submitted_date", _always),
-        ("order_type", _always),
-        ("seizure_proof", _always),
-        ("seizure_extent", _always),
-        *_BIY_QUESTIONS,
-        ("affected_items_value", _goods_value_for_seizure),
-        ("weight_kg", _biy),
-        *_AMOUNTS,
-    ),
-    "damaged": _plan(
-        ("insured", _always),
-        ("submitted_date", _always),
-        ("order_type", _always),
-        ("delivered_date", _always),
-        ("report_date", _always),
-        ("unboxing_video", _always),
-        ("damage_kind", _always),
-        ("waterproof_selected", _kind("water")),
-        ("original_packaging", _kind("crease")),
-        ("damage_photos", _kind_not("missing_item")),
-        ("usable_after_damage", _kind_not("missing_item")),
-        *_BIY_QUESTIONS,
-        ("affected_items_value", _not_biy),
-        ("weight_kg", _biy),
-        *_AMOUNTS,
-    ),
-    "returned": _plan(
-        ("insured", _always),
-        ("submitted_date", _always),
-        ("shipping_line", _always),
-        ("voucher_used_before", _always),
-        *_AMOUNTS,
-    ),
-    "delayed": _plan(
-        ("insured", _always),
-        ("submitted_date", _always),
-        ("shipping_line", _always),
-        ("delivered_date", _always),
-        ("report_date", _maybe_undelivered),
-        *_AMOUNTS,
-    ),
+def _not_missing_item(facts: ClaimFacts) -> bool:
+    return facts.damage_kind != "missing_item"
+
+
+# The conditions a plan of the fact registry (facts.yaml, `plans`) may name.
+CONDITIONS: dict[str, Condition] = {
+    "always": _always,
+    "biy": _biy,
+    "not_biy": _not_biy,
+    "loss_unproven": _loss_unproven,
+    "loss_proof_may_matter": _loss_proof_may_matter,
+    "water_damage": _water_damage,
+    "crease_damage": _crease_damage,
+    "not_missing_item": _not_missing_item,
+    "goods_value_for_seizure": _goods_value_for_seizure,
+    "maybe_undelivered": _maybe_undelivered,
 }
+
+
+def question_plans(registry: Registry = REGISTRY) -> dict[str, tuple[tuple[str, Condition], ...]]:
+    """Each claim type's questions with their conditions, from the registry's plans.
+
+    Raises:
+        RegistryError: a plan names a condition that is not in ``CONDITIONS``.
+    """
+    plans: dict[str, tuple[tuple[str, Condition], ...]] = {}
+    for claim_type, steps in registry.plans.items():
+        plan = []
+        for name, condition in steps:
+            if (condition or "always") not in CONDITIONS:
+                raise RegistryError(
+                    f"plans.{claim_type}.{name}: unknown condition {condition!r}; "
+                    f"one of {', '.join(CONDITIONS)}"
+                )
+            plan.append((name, CONDITIONS[condition or "always"]))
+        plans[claim_type] = tuple(plan)
+    return plans
+
+
+QUESTION_PLANS: dict[str, tuple[tuple[str, Condition], ...]] = question_plans()
 
 
 def needed_facts(known: Mapping[str, object], terms: Terms | None = None) -> list[str]:
@@ -476,6 +462,7 @@ __all__ = [
     "cancellation_refund",
     "needed_facts",
     "parse_facts",
+    "payout_limit",
     "quote",
     "terms_for",
 ]

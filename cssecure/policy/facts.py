@@ -18,74 +18,31 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from cssecure.policy.catalog import Line, resolve_country, resolve_line
+from cssecure.policy.registry import REGISTRY, Registry
 
-CLAIM_TYPES = ("damaged", "lost", "seized", "returned", "delayed")
-ORDER_TYPES = ("agent", "buy_it_yourself")
-DAMAGE_KINDS = ("broken", "water", "crease", "missing_item", "other")
-SEIZURE_EXTENTS = ("complete", "partial")
+# The vocabulary comes from the fact registry (facts.yaml): names, types, words, labels.
+CLAIM_TYPES: tuple[str, ...] = REGISTRY.facts["claim_type"].values
+ORDER_TYPES: tuple[str, ...] = REGISTRY.facts["order_type"].values
+DAMAGE_KINDS: tuple[str, ...] = REGISTRY.facts["damage_kind"].values
+SEIZURE_EXTENTS: tuple[str, ...] = REGISTRY.facts["seizure_extent"].values
 
 AGENT = "agent"
 BUY_IT_YOURSELF = "buy_it_yourself"
 
 # Plain words for every fact, used in error messages and questions.
-FACT_LABELS: dict[str, str] = {
-    "claim_type": "what happened to the parcel",
-    "parcel_id": "the parcel number",
-    "insured": "whether CSSecure was bought for the parcel",
-    "order_type": "the kind of order (agent order or Buy It Yourself)",
-    "shipping_line": "the shipping line",
-    "destination_country": "the destination country",
-    "items_value": "the value of the goods",
-    "shipping_fee": "the shipping fee paid",
-    "insured_value": "the insured amount",
-    "weight_kg": "the weight of the affected goods in kg",
-    "submitted_date": "the date the parcel was submitted to ship",
-    "shipped_date": "the date the parcel left the warehouse",
-    "delivered_date": "the delivery date",
-    "report_date": "the date of this report",
-    "unboxing_video": "whether there is an unbroken unboxing video",
-    "damage_photos": "whether there are photos of the damage",
-    "damage_kind": "the kind of damage",
-    "usable_after_damage": "whether the goods can still be used",
-    "original_packaging": "whether the goods were shipped in their original packaging",
-    "waterproof_selected": "whether the waterproof option was chosen at shipping",
-    "affected_items_value": "the value of the affected goods",
-    "seizure_extent": "whether the whole parcel or part of it was seized",
-    "seizure_proof": "whether there is a customs letter or carrier confirmation of the seizure",
-    "loss_proof": "whether the carrier confirmed the loss or a letter was received",
-    "value_proof": "whether there is proof of the order value",
-    "biy_marked_correctly": "whether branded/electronic/liquid goods were marked when ordering",
-    "voucher_used_before": "whether the free reshipping voucher was already used for this parcel",
-}
-FACT_NAMES: tuple[str, ...] = tuple(FACT_LABELS)
+FACT_LABELS: dict[str, str] = {name: fact.label for name, fact in REGISTRY.facts.items()}
+FACT_NAMES: tuple[str, ...] = REGISTRY.names
 
-MONEY_FACTS = frozenset({"items_value", "shipping_fee", "insured_value", "affected_items_value"})
-DATE_FACTS = ("submitted_date", "shipped_date", "delivered_date", "report_date")
-BOOL_FACTS = frozenset(
-    {
-        "insured",
-        "unboxing_video",
-        "damage_photos",
-        "usable_after_damage",
-        "original_packaging",
-        "waterproof_selected",
-        "seizure_proof",
-        "loss_proof",
-        "value_proof",
-        "biy_marked_correctly",
-        "voucher_used_before",
-    }
-)
+MONEY_FACTS = REGISTRY.of_type("money")
+DATE_FACTS = tuple(name for name in FACT_NAMES if REGISTRY.facts[name].type == "date")
+BOOL_FACTS = REGISTRY.of_type("bool")
 CHOICE_FACTS: dict[str, tuple[str, ...]] = {
-    "claim_type": CLAIM_TYPES,
-    "order_type": ORDER_TYPES,
-    "damage_kind": DAMAGE_KINDS,
-    "seizure_extent": SEIZURE_EXTENTS,
+    name: fact.values for name, fact in REGISTRY.facts.items() if fact.type == "choice"
 }
 _CHOICE_ALIASES = {"biy": BUY_IT_YOURSELF, "regular": AGENT, "missing": "missing_item"}
 _TRUE_WORDS = frozenset({"true", "yes", "y"})
@@ -159,10 +116,18 @@ class ClaimFacts:
     value_proof: bool | None = None
     biy_marked_correctly: bool | None = None
     voucher_used_before: bool | None = None
+    # Registered facts no rule reads yet (a fact is added to the registry before its rule).
+    others: Mapping[str, object] = field(default_factory=dict)
+
+    def get(self, name: str) -> object:
+        """The value of any registered fact (None when not given)."""
+        if name in _FIELDS:
+            return getattr(self, name)
+        return self.others.get(name)
 
     def as_mapping(self) -> dict[str, object]:
         """The given facts under their spec names (line by its catalog name)."""
-        return {name: getattr(self, name) for name in FACT_NAMES if name in self.provided}
+        return {name: self.get(name) for name in FACT_NAMES if name in self.provided}
 
 
 def read_money(field: str, value: object) -> Decimal:
@@ -284,6 +249,9 @@ def read_country(field: str, value: object) -> str:
     return code
 
 
+_FIELDS = frozenset(f.name for f in fields(ClaimFacts)) - {"provided", "others", "line"}
+
+
 def read_facts(mapping: Mapping[str, object]) -> ClaimFacts:
     """Check the given facts one by one and together; the claim may still be incomplete.
 
@@ -313,29 +281,33 @@ def read_facts(mapping: Mapping[str, object]) -> ClaimFacts:
                 values[name] = None
                 provided.add(name)
             continue
-        values[name] = _read(name, raw)
+        values[name] = read_fact(name, raw)
         provided.add(name)
     if "shipping_line" in provided:
         line = read_line("shipping_line", values["shipping_line"])
         values["line"] = line
     _check_together(values)
-    return ClaimFacts(provided=frozenset(provided), **values)  # type: ignore[arg-type]
+    others = {name: values.pop(name) for name in list(values) if name not in _FIELDS | {"line"}}
+    return ClaimFacts(
+        provided=frozenset(provided), others=others, **values  # type: ignore[arg-type]
+    )
 
 
-def _read(name: str, raw: object) -> object:
-    if name in MONEY_FACTS:
-        return read_money(name, raw)
-    if name in BOOL_FACTS:
-        return read_bool(name, raw)
-    if name in CHOICE_FACTS:
-        return read_choice(name, raw)
-    if name in DATE_FACTS:
-        return read_date(name, raw)
-    if name == "weight_kg":
-        return read_weight(name, raw)
-    if name == "destination_country":
-        return read_country(name, raw)
-    return read_text(name, raw)
+def read_fact(name: str, raw: object, registry: Registry = REGISTRY) -> object:
+    """Read one fact by its registered type."""
+    return _READERS[registry.facts[name].type](name, raw)
+
+
+_READERS = {
+    "money": read_money,
+    "bool": read_bool,
+    "choice": read_choice,
+    "date": read_date,
+    "weight": read_weight,
+    "country": read_country,
+    "line": read_text,  # the catalog reads the name afterwards (ClaimFacts.line)
+    "text": read_text,
+}
 
 
 def _check_together(values: Mapping[str, object]) -> None:

@@ -808,3 +808,43 @@ def decide(facts: ClaimFacts, terms: Terms) -> Outcome:
     amount, explanation = plan.payout(facts, terms)
     payout = amount.quantize(CENT, rounding=ROUND_HALF_UP)
     return Outcome(APPROVE, payout, plan.payout_form, None, (*notes, explanation, *plan.closing))
+
+
+# --- exposure per parcel (issue 12) -------------------------------------------------------
+
+
+def parcel_payout_limit(facts: ClaimFacts, terms: Terms) -> Decimal:
+    """The most all claims on one parcel may pay together.
+
+    Default: compensation never exceeds min(insured value, actual value, maximum) (terms,
+    Insured Value; spec 2.2): a lost, seized and damaged claim on the same goods share it.
+    What the terms add on top, per parcel: the one reshipping voucher worth the shipping fee
+    ("We will provide the shipping voucher once for free"), unless the line has no return
+    cover, and the delay refund ("we can refund 20% of the freight"), unless the line has none.
+    An unknown line is an ordinary air line (spec section 1) and gets both.
+
+    Args:
+        facts: the parcel's trusted facts: insured_value, items_value and shipping_fee are
+            needed; shipping_line and destination_country where a line limit may apply.
+        terms: the terms in force.
+
+    Returns:
+        The limit in RMB (unrounded).
+
+    Raises:
+        Missing: a fact the limit needs is not given.
+    """
+    insured = _money(facts, "insured_value")
+    fee = _money(facts, "shipping_fee")
+    actual = _money(facts, "items_value") + fee
+    line_id = facts.line.id if facts.line is not None else None
+    if line_id is None or facts.destination_country is None:
+        maximum = terms.maximum_insured_value
+    else:
+        maximum = maximum_insured_value(terms, line_id, facts.destination_country, fee)[0]
+    limit = min(insured, actual, maximum)
+    if line_id not in terms.lines_without_return_cover:
+        limit += fee
+    if line_id not in terms.lines_without_delay_refund:
+        limit += terms.delay_refund_rate * fee
+    return limit

@@ -36,6 +36,7 @@ PARAMETER_NAMES = (
     "lines_without_return_cover",
     "biy_rate_per_kg",
     "biy_maximum",
+    "evidence_due_days",
 )
 
 
@@ -89,6 +90,7 @@ class Terms:
     lines_without_return_cover: frozenset[str]
     biy_rate_per_kg: Decimal
     biy_maximum: Decimal
+    evidence_due_days: int
 
     def limit_for(self, line_id: str | None, country: str | None) -> InsuredValueLimit | None:
         """The first limit that applies to the line and destination, if any."""
@@ -186,6 +188,7 @@ def _terms_at(source: Path, version_date: date) -> Terms:
         lines_without_return_cover=frozenset(current["lines_without_return_cover"] or ()),
         biy_rate_per_kg=_decimal(current["biy_rate_per_kg"]),
         biy_maximum=_decimal(current["biy_maximum"]),
+        evidence_due_days=int(current["evidence_due_days"]),
     )
 
 
