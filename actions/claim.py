@@ -41,10 +41,23 @@ from actions.questions import (
     question_text,
 )
 from actions.quotes import quote_reply
-from actions.texts import decision_text, format_value, parcel_found_text, summary_text
-from cssecure.claims.errors import ClaimsError, ClaimsUnavailable
-from cssecure.claims.model import REVIEW_REASON, UNVERIFIED_REASON
+from actions.texts import (
+    checks_text,
+    decision_text,
+    format_value,
+    parcel_found_text,
+    summary_text,
+)
+from cssecure.claims.errors import ClaimsError, ClaimsUnavailable, InvalidClaim
+from cssecure.claims.model import (
+    DISAGREEMENT_REASON,
+    EXPOSURE_REASON,
+    LINKED_REASON,
+    REVIEW_REASON,
+    UNVERIFIED_REASON,
+)
 from cssecure.policy.facts import FACT_NAMES
+from cssecure.policy.registry import REGISTRY
 
 logger = logging.getLogger(__name__)
 
@@ -56,16 +69,10 @@ CONFIRM_BUTTONS = [
     {"title": "No", "payload": "/deny"},
 ]
 INTENT_CLAIM_TYPES = {f"report_{claim_type}": claim_type for claim_type in CLAIM_TYPE_WORDS}
-# Evidence a channel reports (``/inform{"evidence_kind": ...}``) and the fact it proves.
-EVIDENCE_FACTS = {
-    "unboxing_video": "unboxing_video",
-    "photo": "damage_photos",
-    "customs_letter": "seizure_proof",
-    "value_proof": "value_proof",
-}
 # Slots that belong to one claim draft (cleared when it is filed or dropped).
 DRAFT_SLOTS = (
     *FACT_NAMES,
+    "claim_draft_id",
     "claim_confirmed",
     "correcting",
     "parcel_looked_up",
@@ -87,6 +94,19 @@ class Answer:
         """True when ``value`` is this message's text, i.e. a new answer, not a stored fact."""
         return isinstance(value, str) and value == self.text
 
+    @property
+    def is_protocol(self) -> bool:
+        """True for a message a channel or a button produced (``/intent{...}``), which is
+        read by its intent and entities only, never as typed words: an evidence notice
+        carries a random id whose letters must not answer a question (issue 12)."""
+        return self.text.lstrip().startswith("/")
+
+    @property
+    def evidence_kind(self) -> str | None:
+        """The kind of the evidence file a channel just stored, if this is its notice."""
+        kinds = entity_values(self.entities, "evidence_kind")
+        return str(kinds[0]) if kinds and self.is_protocol else None
+
 
 def read_answer(question: Question, value: Any, answer: Answer) -> Any:
     """Parse one answer (or re-check a stored value) into the fact's stored form.
@@ -103,11 +123,11 @@ def read_answer(question: Question, value: Any, answer: Answer) -> Any:
     intent = answer.intent if fresh else None
     text = str(value)
     kind = question.kind
+    if fresh and answer.is_protocol:
+        return _read_protocol(question, answer)
     if kind == "bool":
         if isinstance(value, bool):
             return value
-        if fresh and _evidence_proves(answer) == question.slot:
-            return True
         return parse_bool(text, intent)
     if kind == "money":
         return parse_money(text, entities)
@@ -128,6 +148,29 @@ def read_answer(question: Question, value: Any, answer: Answer) -> Any:
     if kind == "line":
         return _read_line(text, entities)
     return _read_country(text, entities)
+
+
+def _read_protocol(question: Question, answer: Answer) -> Any:
+    """A button or a channel's notice as the answer to ``question``: by intent or entity.
+
+    Raises:
+        AnswerError: the message does not answer this question (e.g. a file of another
+            kind): the customer is told what was received and asked again.
+    """
+    kind = answer.evidence_kind
+    if kind is not None:
+        if question.slot in REGISTRY.facts_proven_by(kind):
+            return True
+        raise AnswerError(
+            f"Thanks, I've received your {kind.replace('_', ' ')}; I'll keep it with this "
+            f"claim. {question_text(question.slot, None)}"
+        )
+    choice = entity_values(answer.entities, "choice")
+    if question.kind == "choice" and choice:
+        return parse_choice(str(choice[0]), question, answer.entities)
+    if question.kind == "bool" and answer.intent in ("affirm", "deny"):
+        return answer.intent == "affirm"
+    raise AnswerError(f"Sorry, that doesn't answer my question. {question.text}")
 
 
 def _read_line(text: str, entities: list[dict[str, Any]]) -> str:
@@ -169,12 +212,6 @@ def _answers_question(slot: str | None, answer: Answer) -> bool:
     except AnswerError:
         return False
     return True
-
-
-def _evidence_proves(answer: Answer) -> str | None:
-    """The fact proved by an evidence file the channel just reported, if any."""
-    kinds = entity_values(answer.entities, "evidence_kind")
-    return EVIDENCE_FACTS.get(kinds[0]) if kinds else None
 
 
 # The repeated-failure counter of the validators (failed_answer / _answered).
@@ -458,6 +495,13 @@ def _read_correction(text: str, answer: Answer) -> tuple[str, Any] | None:
         return None
 
 
+EVIDENCE_FACT_NAMES = frozenset(fact.name for fact in REGISTRY.evidence_facts)
+SEND_THE_FILE = (
+    "Good. Please send it here in this chat, now or later: the claim waits for the file, "
+    "and nothing is paid before it has arrived and been checked."
+)
+
+
 def _make_validator(slot: str) -> Any:
     async def validate(
         self: ValidateClaimForm,
@@ -466,10 +510,14 @@ def _make_validator(slot: str) -> Any:
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
+        answer = Answer(tracker)
         try:
-            parsed = read_answer(QUESTIONS[slot], value, Answer(tracker))
+            parsed = read_answer(QUESTIONS[slot], value, answer)
         except AnswerError as exc:
             return failed_answer(slot, str(exc), dispatcher, tracker)
+        if parsed is True and slot in EVIDENCE_FACT_NAMES and answer.evidence_kind is None:
+            # "Yes, I have it" is a claim until the file is here (issue 12).
+            dispatcher.utter_message(text=SEND_THE_FILE)
         return _answered(slot, parsed)
 
     validate.__name__ = f"validate_{slot}"
@@ -541,12 +589,16 @@ class ActionAskClaimConfirmed(Action):
             return []
         slots = dict(tracker.slots)
         try:
-            assessment = services.assess_claim(slots)
-        except InvalidFacts as exc:
+            preview = services.preview_claim(slots, tracker.sender_id)
+        except (InvalidFacts, InvalidClaim) as exc:
             dispatcher.utter_message(text=f"Something doesn't fit: {exc}\n{correct_prompt}")
             return [SlotSet("correcting", True)]
+        assessment = preview["assessment"]
         summary = summary_text(services.known_facts(slots))
-        decision = decision_text(assessment, services.today())
+        decision = decision_text(assessment, services.today(), held=bool(preview.get("held")))
+        checks = checks_text(preview)
+        if checks:
+            decision = f"{decision}\n\n{checks}"
         if assessment.get("decision") == "reject":
             ask = (
                 "Do you still want me to file it? A person will see it, but the terms "
@@ -578,6 +630,10 @@ class ActionStartClaim(Action):
             SlotSet("pending_confirmation", None),
             SlotSet("report_date", services.today().isoformat()),
         ]
+        if not tracker.get_slot("claim_draft_id"):
+            # The draft's identity from its first question: files sent while the claim is
+            # reported are kept under it and move to the claim when it is filed.
+            events.append(SlotSet("claim_draft_id", services.new_draft_id()))
         parcel = tracker.get_slot("parcel_looked_up")
         if current and (new_type is None or new_type == current):
             where = f" for parcel {parcel}" if parcel else ""
@@ -632,6 +688,7 @@ class ActionFileClaim(Action):
                 conversation_id=tracker.sender_id,
                 verified=bool(slots.get("verified")),
                 flag_for_agent=True,
+                draft_id=slots.get("claim_draft_id"),
             )
         except ClaimsUnavailable:
             return _filing_failed(dispatcher, tracker)
@@ -650,7 +707,11 @@ class ActionFileClaim(Action):
                 f"You already have an open claim for this parcel: {reference} "
                 f"(status: {result.get('status', 'open')}). I haven't opened a second one."
             )
-        decision = decision_text(assessment, services.today())
+        held = bool(result.get("agent_reason") or result.get("missing_evidence"))
+        decision = decision_text(assessment, services.today(), held=held)
+        checks = checks_text(result) if result.get("created", True) else ""
+        if checks:
+            decision = f"{decision}\n{checks}"
         evidence = (
             "You can send photos, the unboxing video or letters here at any time: they are "
             f"added to {reference}."
@@ -659,7 +720,7 @@ class ActionFileClaim(Action):
         # (Claim.agent_needed_on_filing); the assistant keeps talking either way: the
         # customer may still add evidence, and an agent's "take over" pauses it.
         agent_reason = result.get("agent_reason")
-        if agent_reason == REVIEW_REASON:
+        if agent_reason in (REVIEW_REASON, DISAGREEMENT_REASON, LINKED_REASON, EXPOSURE_REASON):
             text = f"{head}\n{decision}\n{REVIEW_NEXT_STEP} {evidence}"
         elif agent_reason == UNVERIFIED_REASON:
             # Money never moves on an anonymous claim until a person has checked that the

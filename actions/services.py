@@ -8,6 +8,7 @@ a rule themselves.
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Mapping
 from datetime import date, timedelta
@@ -91,6 +92,39 @@ def assess_claim(slots: Mapping[str, Any]) -> dict[str, Any]:
     from cssecure.policy import assess, parse_facts
 
     return dict(assess(parse_facts(known_facts(slots))).to_json())
+
+
+def preview_claim(slots: Mapping[str, Any], conversation_id: str) -> dict[str, Any]:
+    """What filing the draft now would decide: ``ClaimsApp.preview_claim`` (the agency's
+    record over the customer's word, evidence files, the parcel's other claims).
+
+    When the claims service cannot be reached, the engine's assessment of the facts as
+    told, marked ``held`` (nothing is promised before the record has been checked).
+
+    Raises:
+        cssecure.policy.InvalidFacts, cssecure.claims.errors.InvalidClaim: the facts don't
+            fit together; ``str(exc)`` says why.
+    """
+    from cssecure.claims.errors import ClaimsUnavailable
+
+    facts = known_facts(slots)
+    customer_id = slots.get("customer_id") if slots.get("verified") else None
+    try:
+        return claims_app().preview_claim(
+            parcel_id=str(slots.get("parcel_id") or ""),
+            facts=facts,
+            customer_id=customer_id,
+            conversation_id=conversation_id,
+            verified=bool(slots.get("verified")),
+            draft_id=slots.get("claim_draft_id"),
+        )
+    except ClaimsUnavailable:
+        return {"assessment": assess_claim(slots), "held": True}
+
+
+def new_draft_id() -> str:
+    """A fresh claim-draft identity (``claim_draft_id`` slot; evidence is kept under it)."""
+    return "dr_" + secrets.token_urlsafe(12)
 
 
 def quote_premium(

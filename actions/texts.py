@@ -117,12 +117,23 @@ def parcel_found_text(parcel_id: str, record: Mapping[str, Any]) -> str:
     )
 
 
-def decision_text(assessment: Mapping[str, Any], today: date) -> str:
-    """The decision with its reasons, in plain words, and what happens next."""
+def decision_text(assessment: Mapping[str, Any], today: date, *, held: bool = False) -> str:
+    """The decision with its reasons, in plain words, and what happens next.
+
+    Args:
+        held: a person or a file must come first (``checks_text`` says which): an
+            approval is then what the terms give once the checks pass, not a payment.
+    """
     decision = assessment.get("decision")
     reasons = [str(r) for r in assessment.get("reasons", ())]
     why = "".join(f"\n- {r}" for r in reasons)
-    if decision == "approve":
+    if decision == "approve" and held:
+        head = (
+            f"If the checks below confirm these facts, the terms give "
+            f"{assessment['payout_rmb']} RMB"
+            + (" as a reshipping voucher." if assessment.get("payout_form") == "voucher" else ".")
+        )
+    elif decision == "approve":
         if assessment.get("payout_form") == "voucher":
             head = f"Covered: you get a reshipping voucher worth {assessment['payout_rmb']} RMB."
         else:
@@ -139,3 +150,35 @@ def decision_text(assessment: Mapping[str, Any], today: date) -> str:
             eligible = date.fromisoformat(str(assessment["eligible_from"]))
             head += f" You can claim from {eligible:%d %B %Y}."
     return f"{head}\nWhy:{why}" if why else head
+
+
+def checks_text(preview: Mapping[str, Any]) -> str:
+    """What must happen before money moves (issue 12), from ``ClaimsApp.preview_claim``:
+    facts where the customer and the agency's record differ, evidence said to exist but not
+    received yet, other claims on the same parcel. Empty when nothing holds the claim."""
+    lines: list[str] = []
+    sources = preview.get("fact_sources") or {}
+    for name in preview.get("disagreements") or ():
+        entry = sources.get(name) or {}
+        lines.append(
+            f"- {FACT_LABELS.get(name, name)}: our record says "
+            f"{format_value(name, entry.get('value'))}, you said "
+            f"{format_value(name, entry.get('claimed'))}. The record counts; a person from "
+            "our claims team will check it with you before anything is paid."
+        )
+    for item in preview.get("missing_evidence") or ():
+        due = date.fromisoformat(str(item["due"]))
+        lines.append(
+            f"- {str(item.get('label') or item['fact']).capitalize()}: please send the file "
+            f"here in this chat by {due:%d %B %Y}. Nothing is paid before it arrives and is "
+            "checked."
+        )
+    linked = preview.get("linked_claims") or ()
+    if linked:
+        lines.append(
+            f"- There is already another claim on this parcel ({', '.join(linked)}): a person "
+            "will decide them together, so the parcel is never paid twice."
+        )
+    if not lines:
+        return ""
+    return "Before any payout:\n" + "\n".join(lines)

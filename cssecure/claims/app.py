@@ -230,6 +230,7 @@ class ClaimsApp:
             "agent_reason": filed.agent_reason,
             "missing_evidence": filed.claim.missing_evidence,
             "disagreements": filed.claim.disagreements,
+            "fact_sources": filed.claim.fact_sources,
             "linked_claims": filed.claim.linked_claims,
         }
 

@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, NoReturn
 
 from cssecure.claims.errors import InvalidClaim, InvalidParcelData, InvalidTransition
+from cssecure.policy.registry import REGISTRY
 
 CENT = Decimal("0.01")
 
@@ -70,7 +71,7 @@ TRANSITIONS: Mapping[str, frozenset[str]] = {
 
 # Spec section 2, interpretation 3: evidence that can still be produced makes a `review`
 # decision wait for the customer rather than for an agent.
-PRODUCIBLE_EVIDENCE_FACTS = ("damage_photos", "seizure_proof", "loss_proof", "value_proof")
+PRODUCIBLE_EVIDENCE_FACTS = tuple(f.name for f in REGISTRY.evidence_facts if f.producible)
 
 RULES_ENGINE_ACTOR = "rules-engine"
 

@@ -36,7 +36,11 @@ def make_parcel(**changes: Any) -> Parcel:
 
 
 def lost_facts(**changes: Any) -> dict[str, Any]:
-    """Facts of a lost-parcel claim with carrier proof (the engine approves 1000.00)."""
+    """Facts of a lost-parcel claim after the 5-month wait (the engine approves 1000.00).
+
+    No proof is claimed: a customer's "yes, I have proof" without the file would make the
+    claim wait for it (issue 12), which the tests of that live in test_trusted_facts.py.
+    """
     facts: dict[str, Any] = {
         "insured": True,
         "order_type": "agent",
@@ -48,8 +52,8 @@ def lost_facts(**changes: Any) -> dict[str, Any]:
         "submitted_date": "2024-02-01",
         "shipped_date": "2024-02-03",
         "delivered_date": None,
-        "report_date": "2024-03-20",
-        "loss_proof": True,
+        "report_date": "2024-07-10",
+        "loss_proof": False,
     }
     facts.update(changes)
     return facts

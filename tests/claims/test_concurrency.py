@@ -23,7 +23,7 @@ def _file_at_once(app: ClaimsApp, attempts: int) -> list[dict[str, Any]]:
     def attempt(i: int) -> dict[str, Any]:
         barrier.wait()
         # Different conversations: double clicks, retries and two servers alike.
-        return file_lost(app, conversation_id=f"conv-{i}", report_date="2024-03-20")
+        return file_lost(app, conversation_id=f"conv-{i}", report_date="2024-07-10")
 
     with ThreadPoolExecutor(max_workers=attempts) as pool:
         return list(pool.map(attempt, range(attempts)))

@@ -34,7 +34,11 @@ def test_filing_stores_the_facts_and_the_engines_assessment(app: ClaimsApp) -> N
     assert filed["assessment"]["terms_version"]
     claim = app.claim_detail(filed["reference"])
     assert claim is not None
-    assert claim["facts"]["items_value"] == "800.00" and claim["facts"]["loss_proof"] is True
+    assert claim["facts"]["items_value"] == "800.00" and claim["facts"]["loss_proof"] is False
+    # Every stored fact says where it came from (issue 12): no record here, the customer.
+    assert claim["fact_sources"]["items_value"]["source"] == "customer"
+    assert claim["fact_sources"]["items_value"]["value"] == "800.00"
+    assert claim["fact_sources"]["items_value"]["at"].startswith(claim["created_at"][:10])
     assert claim["payout_rmb"] == "1000.00" and claim["payout_form"] == "refund"
     assert [(h["from"], h["to"]) for h in claim["history"]] == [
         (None, "submitted"),
@@ -45,8 +49,8 @@ def test_filing_stores_the_facts_and_the_engines_assessment(app: ClaimsApp) -> N
 def test_filing_again_returns_the_open_ticket(app: ClaimsApp) -> None:
     first = file_lost(app, loss_proof=False, report_date="2024-04-01")  # too early: reject
     assert first["status"] == "rejected"
-    second = file_lost(app, conversation_id="conv-2", report_date="2024-03-25")
-    third = file_lost(app, conversation_id="conv-3", report_date="2024-03-26")
+    second = file_lost(app, conversation_id="conv-2", report_date="2024-07-10")
+    third = file_lost(app, conversation_id="conv-3", report_date="2024-07-11")
     assert second["created"] and not third["created"]
     assert third["reference"] == second["reference"] != first["reference"]
     assert third["assessment"] == second["assessment"]
