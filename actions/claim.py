@@ -595,8 +595,12 @@ class ActionAskClaimConfirmed(Action):
             return [SlotSet("correcting", True)]
         assessment = preview["assessment"]
         summary = summary_text(services.known_facts(slots))
-        decision = decision_text(assessment, services.today(), held=bool(preview.get("held")))
-        checks = checks_text(preview)
+        shown = bool(slots.get("verified"))
+        held: bool | str = bool(preview.get("held"))
+        if preview.get("disagreements") and not shown:
+            held = "hide_amount"
+        decision = decision_text(assessment, services.today(), held=held)
+        checks = checks_text(preview, show_record=shown)
         if checks:
             decision = f"{decision}\n\n{checks}"
         if assessment.get("decision") == "reject":
@@ -707,9 +711,12 @@ class ActionFileClaim(Action):
                 f"You already have an open claim for this parcel: {reference} "
                 f"(status: {result.get('status', 'open')}). I haven't opened a second one."
             )
-        held = bool(result.get("agent_reason") or result.get("missing_evidence"))
+        shown = bool(slots.get("verified"))
+        held: bool | str = bool(result.get("agent_reason") or result.get("missing_evidence"))
+        if result.get("disagreements") and not shown:
+            held = "hide_amount"
         decision = decision_text(assessment, services.today(), held=held)
-        checks = checks_text(result) if result.get("created", True) else ""
+        checks = checks_text(result, show_record=shown) if result.get("created", True) else ""
         if checks:
             decision = f"{decision}\n{checks}"
         evidence = (

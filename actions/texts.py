@@ -117,16 +117,25 @@ def parcel_found_text(parcel_id: str, record: Mapping[str, Any]) -> str:
     )
 
 
-def decision_text(assessment: Mapping[str, Any], today: date, *, held: bool = False) -> str:
+def decision_text(
+    assessment: Mapping[str, Any], today: date, *, held: bool | str = False
+) -> str:
     """The decision with its reasons, in plain words, and what happens next.
 
     Args:
         held: a person or a file must come first (``checks_text`` says which): an
-            approval is then what the terms give once the checks pass, not a payment.
+            approval is then what the terms give once the checks pass, not a payment;
+            ``"hide_amount"``: the amount rests on the record, which this customer may not
+            see (anonymous, details differing), so none is named.
     """
     decision = assessment.get("decision")
     reasons = [str(r) for r in assessment.get("reasons", ())]
     why = "".join(f"\n- {r}" for r in reasons)
+    if held == "hide_amount":
+        return (
+            "A person from our claims team will check the details with our records and "
+            "decide; I can't give an amount before that."
+        )
     if decision == "approve" and held:
         head = (
             f"If the checks below confirm these facts, the terms give "
@@ -152,13 +161,25 @@ def decision_text(assessment: Mapping[str, Any], today: date, *, held: bool = Fa
     return f"{head}\nWhy:{why}" if why else head
 
 
-def checks_text(preview: Mapping[str, Any]) -> str:
+def checks_text(preview: Mapping[str, Any], *, show_record: bool = True) -> str:
     """What must happen before money moves (issue 12), from ``ClaimsApp.preview_claim``:
     facts where the customer and the agency's record differ, evidence said to exist but not
-    received yet, other claims on the same parcel. Empty when nothing holds the claim."""
+    received yet, other claims on the same parcel. Empty when nothing holds the claim.
+
+    Args:
+        show_record: whether the customer may see the record's values (signed in as the
+            parcel's owner); an anonymous customer only learns that details differ.
+    """
     lines: list[str] = []
     sources = preview.get("fact_sources") or {}
-    for name in preview.get("disagreements") or ():
+    disagreements = list(preview.get("disagreements") or ())
+    if disagreements and not show_record:
+        lines.append(
+            "- Some of the details you gave differ from our records. A person from our "
+            "claims team will check them with you before anything is paid."
+        )
+        disagreements = []
+    for name in disagreements:
         entry = sources.get(name) or {}
         lines.append(
             f"- {FACT_LABELS.get(name, name)}: our record says "

@@ -45,6 +45,7 @@ from cssecure.claims.db import upgrade
 from cssecure.claims.parcels import AgencyApiError
 
 TODAY = date.today()
+PDF = b"%PDF-1.7\n" + b"\x00" * 32
 YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 
 
@@ -63,7 +64,11 @@ _damaged = damaged_slots
 def test_reporting_a_problem_starts_a_claim_dated_today(domain: dict[str, Any]) -> None:
     tracker = make_tracker(alice(), text="my parcel is lost", intent="report_lost")
     events, messages = run(ActionStartClaim(), tracker, domain)
-    assert slot_events(events) == {
+    started = slot_events(events)
+    # The draft has an identity from its first question: files sent meanwhile are kept
+    # under it (issue 12).
+    assert re.fullmatch(r"dr_[A-Za-z0-9_-]{16}", started.pop("claim_draft_id"))
+    assert started == {
         "pending_confirmation": None,
         "report_date": TODAY.isoformat(),
         "claim_type": "lost",
@@ -77,9 +82,11 @@ def test_reporting_a_problem_starts_a_claim_dated_today(domain: dict[str, Any]) 
 def test_reporting_again_resumes_the_draft_without_losing_anything(
     domain: dict[str, Any],
 ) -> None:
-    tracker = make_tracker(_lost(), text="hi my parcel is lost", intent="report_lost")
+    tracker = make_tracker(
+        _lost(claim_draft_id="dr_kept"), text="hi my parcel is lost", intent="report_lost"
+    )
     events, messages = run(ActionStartClaim(), tracker, domain)
-    assert slot_events(events) == {
+    assert slot_events(events) == {  # the draft keeps its identity
         "pending_confirmation": None,
         "report_date": TODAY.isoformat(),
     }
@@ -89,7 +96,9 @@ def test_reporting_again_resumes_the_draft_without_losing_anything(
 
 
 def test_reporting_another_type_switches_the_draft(domain: dict[str, Any]) -> None:
-    tracker = make_tracker(_lost(), text="it was returned", intent="report_returned")
+    tracker = make_tracker(
+        _lost(claim_draft_id="dr_kept"), text="it was returned", intent="report_returned"
+    )
     events, messages = run(ActionStartClaim(), tracker, domain)
     assert slot_events(events) == {
         "pending_confirmation": None,
@@ -130,7 +139,9 @@ def test_the_unboxing_video_question_says_exactly_what_counts(domain: dict[str, 
 def test_summary_gives_the_decision_and_asks_to_file(
     claims_app: ClaimsApp, domain: dict[str, Any]
 ) -> None:
-    tracker = make_tracker(_lost(loss_proof=True))
+    # The carrier's confirmation was sent during the claim: the proof is a checked file.
+    claims_app.attach_draft_evidence("conv-1", "dr_1", "carrier_confirmation", "c.pdf", PDF, "web")
+    tracker = make_tracker(_lost(loss_proof=True, claim_draft_id="dr_1"))
     events, messages = run(ActionAskClaimConfirmed(), tracker, domain)
     assert events == []
     assert messages[0]["buttons"] == YES_NO
@@ -180,10 +191,12 @@ def test_summary_of_a_review_says_a_person_decides_and_by_when(
 def test_facts_that_do_not_fit_together_ask_for_a_correction(
     claims_app: ClaimsApp, domain: dict[str, Any]
 ) -> None:
-    slots = _damaged(delivered_date=_day(40), unboxing_video=False)  # before shipping
+    # The damaged goods cannot be worth more than all the goods (900.00 on the record).
+    slots = _damaged(unboxing_video=True, damage_kind="broken", damage_photos=True,
+                     usable_after_damage=False, affected_items_value="5000.00")
     events, messages = run(ActionAskClaimConfirmed(), make_tracker(slots), domain)
     assert slot_events(events) == {"correcting": True}
-    assert messages[0]["text"].startswith("Something doesn't fit: delivered_date")
+    assert messages[0]["text"].startswith("Something doesn't fit: affected_items_value")
     assert "Which detail should I correct?" in messages[0]["text"]
 
 
@@ -201,8 +214,9 @@ def test_while_correcting_the_summary_asks_only_what_to_change(domain: dict[str,
 def test_filing_stores_the_ticket_and_gives_the_reference(
     claims_app: ClaimsApp, domain: dict[str, Any]
 ) -> None:
+    claims_app.attach_draft_evidence("conv-9", "dr_9", "carrier_confirmation", "c.pdf", PDF, "web")
     slots = _lost(loss_proof=True, claim_confirmed=True, failed_slot="weight_kg",
-                  failed_attempts=1)
+                  failed_attempts=1, claim_draft_id="dr_9")
     tracker = make_tracker(slots, sender_id="conv-9")
     events, messages = run(ActionFileClaim(), tracker, domain)
     reference = slot_events(events)["claim_ref"]
@@ -229,6 +243,10 @@ def test_filing_stores_the_ticket_and_gives_the_reference(
     assert ticket["parcel_id"] == LOST_RECENT
     assert ticket["claim_type"] == "lost"
     assert ticket["assessment"]["decision"] == "approve"
+    # The file sent while reporting moved to the claim and proves the loss.
+    assert [e["kind"] for e in ticket["evidence"]] == ["carrier_confirmation"]
+    assert ticket["fact_sources"]["loss_proof"]["source"] == "evidence"
+    assert ticket["status"] == "approved"
 
 
 def test_filing_twice_returns_the_open_ticket(

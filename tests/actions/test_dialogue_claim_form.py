@@ -26,9 +26,10 @@ from dialogue_support import (
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
-from actions.claim import ASK_ACTIONS, ValidateClaimForm
+from actions.claim import ASK_ACTIONS, SEND_THE_FILE, ValidateClaimForm
 from actions.questions import NOT_DELIVERED, QUESTIONS
 from cssecure.claims.app import ClaimsApp
+from cssecure.policy.registry import REGISTRY
 
 TODAY = date.today()
 ASK = {action.slot: action for action in ASK_ACTIONS}
@@ -180,7 +181,8 @@ def test_proof_of_loss_answered_yes_settles_the_claim(
         "loss_proof": True,
         "requested_slot": "claim_confirmed",
     }
-    assert messages == []
+    # A "yes" is the customer's word, not the proof (issue 12): the file is asked for.
+    assert texts(messages) == [SEND_THE_FILE]
 
 
 def test_evidence_file_answers_the_evidence_question(
@@ -193,8 +195,66 @@ def test_evidence_file_answers_the_evidence_question(
         entities=[ent("evidence_kind", "unboxing_video"), ent("evidence_id", "ev-1")],
         candidates={"unboxing_video": text},
     )
-    events, _ = run(ValidateClaimForm(), tracker, domain)
+    events, messages = run(ValidateClaimForm(), tracker, domain)
     assert slot_events(events)["unboxing_video"] is True
+    assert messages == []
+
+
+# Evidence ids are random: letters in them ("n", "y", "no", "yes") must never answer a
+# yes/no question (issue 12). Every kind of file, at every evidence question, with ids that
+# contain the yes/no words: a file that proves the question answers yes, any other file is
+# acknowledged and the question asked again, never "no".
+_WORDY_IDS = ("ev_no", "ev_n", "ev_yes", "ev_y", "ev_nOpe-yes_n", "NO", "Y")
+
+
+@pytest.mark.parametrize("evidence_id", _WORDY_IDS)
+@pytest.mark.parametrize(
+    ("kind", "slot"),
+    [
+        (kind, fact.name)
+        for fact in REGISTRY.evidence_facts
+        for kind in ("unboxing_video", "photo", "customs_letter", "carrier_confirmation",
+                     "value_proof", "other")
+    ],
+)
+def test_an_evidence_notice_is_never_read_as_typed_words(
+    kind: str, slot: str, evidence_id: str, claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    text = f'/inform{{"evidence_kind": "{kind}", "evidence_id": "{evidence_id}"}}'
+    tracker = make_tracker(
+        alice(claim_type="damaged", parcel_id=DAMAGED, parcel_looked_up=DAMAGED,
+              requested_slot=slot),
+        text=text,
+        entities=[ent("evidence_kind", kind), ent("evidence_id", evidence_id)],
+        candidates={slot: text},
+    )
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    value = slot_events(events)[slot]
+    if kind in REGISTRY.facts[slot].proven_by:
+        assert value is True
+    else:
+        assert value is None
+        assert texts(messages)[0].startswith(
+            f"Thanks, I've received your {kind.replace('_', ' ')}"
+        )
+
+
+@pytest.mark.parametrize(
+    ("payload", "intent", "expected"),
+    [("/affirm", "affirm", True), ("/deny", "deny", False), ("/inform", "inform", None)],
+)
+def test_a_button_answers_by_its_intent_only(
+    payload: str, intent: str, expected: bool | None, claims_app: ClaimsApp,
+    domain: dict[str, Any],
+) -> None:
+    tracker = make_tracker(
+        _lost_recent_slots(requested_slot="loss_proof"),
+        text=payload,
+        intent=intent,
+        candidates={"loss_proof": payload},
+    )
+    events, _ = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events)["loss_proof"] is expected
 
 
 def test_unclear_answer_is_re_asked_with_the_reason(
