@@ -179,7 +179,10 @@ def settle_claim(
     settled = settle_facts(statements, record=record, evidence_kinds=evidence_kinds)
     try:
         facts = jsonable(settled.facts)
-        sources = {name: jsonable(entry) for name, entry in settled.sources.items()}
+        sources = {
+            name: {key: jsonable(value, name) for key, value in entry.items()}
+            for name, entry in settled.sources.items()
+        }
     except TypeError as exc:
         raise InvalidClaim(f"Cannot store the facts: {exc}.") from None
     assessment = assessor(facts)
