@@ -13,7 +13,6 @@ tickets have none of them: their stored facts are shown with the source "not rec
 from __future__ import annotations
 
 import contextlib
-import importlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -22,7 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from cssecure.policy.catalog import country_name
-from cssecure.policy.facts import FACT_LABELS, MONEY_FACTS
+from cssecure.policy.registry import REGISTRY
 
 SOURCE_WORDS = {
     "record": "agency record",
@@ -42,13 +41,6 @@ _AGAINST = {
 NOT_RECORDED_OLD = "not recorded (filed before provenance)"
 NOT_RECORDED = "not recorded"
 
-_MONEY = MONEY_FACTS | {"payout_rmb"}
-_UNITS = {"weight_kg": "kg"}
-_CHOICE_WORDS = {
-    "agent": "agent order",
-    "buy_it_yourself": "Buy It Yourself",
-}
-_WORDED_CHOICES = frozenset({"claim_type", "order_type", "damage_kind", "seizure_extent"})
 
 
 @dataclass(frozen=True)
@@ -90,49 +82,28 @@ class LinkedClaim:
 # ------------------------------------------------------------------- labels
 
 
-def _registry_facts() -> Mapping[str, Any]:
-    """The fact registry's entries, or nothing while the registry does not exist."""
-    try:
-        module = importlib.import_module("cssecure.policy.registry")
-    except ImportError:
-        return {}
-    facts = getattr(getattr(module, "REGISTRY", None), "facts", None)
-    return facts if isinstance(facts, Mapping) else {}
-
-
 def fact_label(name: str) -> str:
-    """The plain-words label of a fact: the registry's, else the policy's, else the name."""
-    entry = _registry_facts().get(name)
-    label = getattr(entry, "label", None)
-    if isinstance(label, str) and label:
-        return label
-    return FACT_LABELS.get(name, name)
+    """The plain-words label of a fact (the fact registry's), else its spec name."""
+    fact = REGISTRY.facts.get(name)
+    return fact.label if fact is not None else name
 
 
 def _fact_order() -> dict[str, int]:
-    names = list(_registry_facts()) or list(FACT_LABELS)
-    return {name: i for i, name in enumerate(names)}
+    return {name: i for i, name in enumerate(REGISTRY.names)}
 
 
 # ------------------------------------------------------------------- values
 
 
-def _unit(name: str) -> str:
-    unit = getattr(_registry_facts().get(name), "unit", None)
-    if isinstance(unit, str):
-        return unit
-    return "RMB" if name in _MONEY else _UNITS.get(name, "")
-
-
 def _choice_words(name: str, text: str) -> str | None:
-    """The registry's title of a choice value ("Buy It Yourself"), else fixed words."""
-    ask = getattr(_registry_facts().get(name), "ask", None)
-    for choice in getattr(ask, "choices", None) or ():
-        if getattr(choice, "value", None) == text and getattr(choice, "title", None):
-            return str(choice.title)
-    if name in _WORDED_CHOICES:
-        return _CHOICE_WORDS.get(text, text.replace("_", " "))
-    return None
+    """The title of a choice value ("Buy It Yourself"), from the registry's question."""
+    fact = REGISTRY.facts.get(name)
+    if fact is None or fact.type != "choice":
+        return None
+    for choice in fact.ask.choices if fact.ask is not None else ():
+        if choice.value == text:
+            return choice.title
+    return text.replace("_", " ")
 
 
 def value_words(name: str, value: Any) -> str:
@@ -155,12 +126,13 @@ def value_words(name: str, value: Any) -> str:
         text = str(value)
     if not text:
         return "(blank)"
-    unit = _unit(name)
+    fact = REGISTRY.facts.get(name)
+    unit = fact.unit if fact is not None else ("RMB" if name == "payout_rmb" else "")
     if unit == "RMB":
         return f"{_money(text)} RMB"
     if unit == "kg":
         return f"{text} kg"
-    if name == "destination_country" and len(text) == 2:
+    if fact is not None and fact.type == "country" and len(text) == 2:
         country = country_name(text)
         return f"{country} ({text})" if country != text else text
     return _choice_words(name, text) or text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import date
 from typing import Any
 
@@ -18,7 +17,8 @@ from cssecure.console.provenance import (
     missing_evidence,
     value_words,
 )
-from cssecure.policy.facts import CHOICE_FACTS, FACT_LABELS
+from cssecure.policy.facts import CHOICE_FACTS
+from cssecure.policy.registry import REGISTRY
 
 AT = "2026-03-02T09:15:00+00:00"
 
@@ -137,6 +137,8 @@ def test_a_fact_missing_from_recorded_provenance_is_not_called_old() -> None:
         ("affected_items_value", 300, "300.00 RMB"),
         ("weight_kg", "3.5", "3.5 kg"),
         ("order_type", "buy_it_yourself", "Buy It Yourself"),
+        ("damage_kind", "missing_item", "An item is missing"),
+        ("claim_type", "seized", "Seized by customs"),
         ("destination_country", "DE", "Germany (DE)"),
         ("items_value", "about 800", "about 800 RMB"),
         ("parcel_id", "", "(blank)"),
@@ -166,20 +168,12 @@ def test_no_python_repr_reaches_the_page() -> None:
     assert not any("True" in t or "None" in t for t in texts)
 
 
-def _registry_label(name: str) -> str | None:
-    try:
-        registry = importlib.import_module("cssecure.policy.registry")
-    except ImportError:
-        return None
-    return str(registry.REGISTRY.facts[name].label)
-
-
-def test_labels_come_from_the_fact_registry_else_the_policy() -> None:
-    expected = _registry_label("insured_value") or FACT_LABELS["insured_value"]
-    assert fact_label("insured_value") == expected != "insured_value"
+def test_labels_come_from_the_fact_registry() -> None:
+    assert fact_label("insured_value") == REGISTRY.facts["insured_value"].label
+    assert fact_label("insured_value") == "the insured amount"
     assert fact_label("no_such_fact") == "no_such_fact"
     (row,) = fact_rows({"facts": {"loss_proof": True}})
-    assert row.label == (_registry_label("loss_proof") or FACT_LABELS["loss_proof"])
+    assert row.label == REGISTRY.facts["loss_proof"].label
 
 
 def test_missing_evidence_checklist() -> None:
