@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+DEFAULT_SOURCE = Path(__file__).with_name("facts.yaml")
 FACT_TYPES = frozenset({"money", "bool", "date", "choice", "text", "weight", "line", "country"})
 SOURCES = ("record", "evidence", "agent", "customer", "assistant")
 ANSWER_KINDS = frozenset(
@@ -244,10 +244,7 @@ def load_registry(path: Path | None = None) -> Registry:
     Raises:
         RegistryError: the file is inconsistent (the message says where).
     """
-    if path is None:
-        text = resources.files("cssecure.policy").joinpath("facts.yaml").read_text("utf-8")
-    else:
-        text = Path(path).read_text("utf-8")
+    text = Path(path or DEFAULT_SOURCE).read_text("utf-8")
     data = yaml.safe_load(text)
     if not isinstance(data, Mapping) or not isinstance(data.get("facts"), Mapping):
         raise RegistryError("expected `facts:` and `plans:` at the top")
