@@ -3,6 +3,7 @@ handoff to a person, fallback and evidence acknowledgements."""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -337,7 +338,8 @@ def _previous_user_intent(tracker: Tracker) -> str | None:
 
 class ActionInformOutsideClaim(Action):
     """Information with no question pending: an evidence file a channel stored is
-    acknowledged; anything else gets a way forward."""
+    acknowledged (or, kept outside any claim, the customer is asked which claim it is
+    for: never guessed, issue 12); anything else gets a way forward."""
 
     def name(self) -> str:
         """Name of the action."""
@@ -346,18 +348,95 @@ class ActionInformOutsideClaim(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Say which claim an evidence file belongs to, or what the assistant can do."""
-        kinds = entity_values(Answer(tracker).entities, "evidence_kind")
-        if not kinds:
+        """Say where an evidence file went, ask which claim a kept one is for, or move it."""
+        answer = Answer(tracker)
+        evidence_ids = entity_values(answer.entities, "evidence_id")
+        chosen = entity_values(answer.entities, "claim_ref")
+        if answer.is_protocol and evidence_ids and chosen:
+            return self._assign(dispatcher, tracker, str(evidence_ids[0]), str(chosen[0]))
+        kind_word = (answer.evidence_kind or "").replace("_", " ")
+        if not kind_word or not evidence_ids:
             dispatcher.utter_message(
                 text=f"Thanks. What would you like me to do with that? {WHAT_I_DO}"
             )
             return []
-        kind = kinds[0].replace("_", " ")
-        reference = tracker.get_slot("claim_ref")
-        if reference:
-            text = f"Thanks, I've received your {kind}; it is added to claim {reference}."
-        else:
-            text = f"Thanks, I've received your {kind}. Our team will match it to your claim."
-        dispatcher.utter_message(text=text)
+        if tracker.get_slot("claim_draft_id"):
+            dispatcher.utter_message(
+                text=f"Thanks, I've received your {kind_word}; it stays with the claim "
+                "you're reporting."
+            )
+            return []
+        try:
+            kept = services.claims_app().loose_evidence(str(evidence_ids[0]), tracker.sender_id)
+        except ClaimsError:
+            kept = None
+        if kept is None:
+            reference = tracker.get_slot("claim_ref")
+            where = f"it is added to claim {reference}" if reference else "it is stored"
+            dispatcher.utter_message(text=f"Thanks, I've received your {kind_word}; {where}.")
+            return []
+        return self._ask_which_claim(dispatcher, tracker, kind_word, str(evidence_ids[0]))
+
+    @staticmethod
+    def _ask_which_claim(
+        dispatcher: CollectingDispatcher, tracker: Tracker, kind_word: str, evidence_id: str
+    ) -> list[EventType]:
+        customer_id = tracker.get_slot("customer_id") if tracker.get_slot("verified") else None
+        references: list[str] = []
+        try:
+            if customer_id:
+                references = [
+                    str(c["reference"])
+                    for c in services.claims_app().claims_for_customer(customer_id)
+                    if c.get("open")
+                ]
+        except ClaimsError:
+            references = []
+        own = tracker.get_slot("claim_ref")
+        if own and own not in references:
+            references.append(str(own))
+        if not references:
+            dispatcher.utter_message(
+                text=f"Thanks, I've kept your {kind_word}, but I don't see a claim of yours "
+                "to add it to yet. Tell me what happened to your parcel and I'll start one; "
+                "you can send the file again while we go."
+            )
+            return []
+        buttons = [
+            {
+                "title": reference,
+                "payload": "/inform"
+                + json.dumps({"claim_ref": reference, "evidence_id": evidence_id}),
+            }
+            for reference in references[:10]
+        ]
+        dispatcher.utter_message(
+            text=f"Thanks, I've kept your {kind_word}. Which claim is it for?",
+            buttons=buttons,
+        )
+        return []
+
+    @staticmethod
+    def _assign(
+        dispatcher: CollectingDispatcher, tracker: Tracker, evidence_id: str, reference: str
+    ) -> list[EventType]:
+        customer_id = tracker.get_slot("customer_id") if tracker.get_slot("verified") else None
+        try:
+            services.claims_app().assign_evidence(
+                evidence_id, reference, conversation_id=tracker.sender_id,
+                customer_id=customer_id,
+            )
+        except ClaimsUnavailable:
+            dispatcher.utter_message(
+                text="Sorry, I can't reach our claims system just now. Your file is kept; "
+                "please tap the claim again in a few minutes."
+            )
+            return []
+        except ClaimsError:
+            dispatcher.utter_message(
+                text="I can't add that file to that claim: it isn't one of your claims, or "
+                "the file was already added. A person from our team can help."
+            )
+            return []
+        dispatcher.utter_message(text=f"Done: the file is added to claim {reference}.")
         return []

@@ -439,6 +439,15 @@ class ClaimsApp:
         return {**evidence_to_dict(item), "loose": True, "created": created}
 
     @translate_errors
+    def loose_evidence(self, evidence_id: str, conversation_id: str) -> dict[str, Any] | None:
+        """A file of this conversation kept outside any claim, or ``None``."""
+        with self.uow() as uow:
+            held = uow.held_evidence.get(evidence_id)
+        if held is None or held.draft_id is not None or held.conversation_id != conversation_id:
+            return None
+        return {**evidence_to_dict(held.item), "loose": True}
+
+    @translate_errors
     def draft_evidence_kinds(self, conversation_id: str, draft_id: str) -> list[str]:
         """The kinds of the files received so far for a claim draft."""
         return services.draft_evidence_kinds(self.uow, conversation_id, draft_id)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import date
 from typing import Any
 
@@ -11,6 +12,8 @@ from dialogue_support import (
     ALICE,
     BOB,
     LOST_OLD,
+    LOST_RECENT,
+    SEIZED,
     alice,
     ent,
     make_tracker,
@@ -316,16 +319,90 @@ def test_a_miss_after_an_understood_message_is_a_first_miss(domain: dict[str, An
 # --------------------------------------------------------------- evidence
 
 
-def test_evidence_after_filing_is_acknowledged_with_the_reference(domain: dict[str, Any]) -> None:
-    tracker = make_tracker(
-        alice(claim_ref="CS-2026-000042"),
-        entities=[ent("evidence_kind", "customs_letter"), ent("evidence_id", "e1")],
+PDF = b"%PDF-1.7\n" + b"\x00" * 32
+
+
+def _notice(slots: dict[str, Any], kind: str, evidence_id: str) -> Any:
+    """The message a channel sends after storing a file (protocol text, not typed)."""
+    return make_tracker(
+        slots,
+        text=json_notice(kind, evidence_id),
+        entities=[ent("evidence_kind", kind), ent("evidence_id", evidence_id)],
     )
+
+
+def json_notice(kind: str, evidence_id: str) -> str:
+    return "/inform" + json.dumps({"evidence_kind": kind, "evidence_id": evidence_id})
+
+
+def test_evidence_after_filing_is_acknowledged_with_the_reference(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    tracker = _notice(alice(claim_ref="CS-2026-000042"), "customs_letter", "e1")
     events, messages = run(ActionInformOutsideClaim(), tracker, domain)
     assert events == []
     assert texts(messages) == [
         "Thanks, I've received your customs letter; it is added to claim CS-2026-000042."
     ]
+
+
+def test_evidence_during_a_claim_stays_with_the_draft(domain: dict[str, Any]) -> None:
+    tracker = _notice(alice(claim_draft_id="dr_1", claim_ref="CS-2026-000001"), "photo", "e2")
+    _, messages = run(ActionInformOutsideClaim(), tracker, domain)
+    assert texts(messages) == [
+        "Thanks, I've received your photo; it stays with the claim you're reporting."
+    ]
+
+
+def test_a_file_kept_outside_any_claim_is_never_guessed_the_customer_chooses(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    first = _file_lost_claim(claims_app)
+    second = _file_lost_claim(claims_app, parcel=LOST_RECENT)
+    kept = claims_app.attach_loose_evidence("conv-1", ALICE, "customs_letter", "l.pdf", PDF,
+                                            "telegram")
+    _, messages = run(
+        ActionInformOutsideClaim(), _notice(alice(), "customs_letter", kept["evidence_id"]),
+        domain,
+    )
+    assert texts(messages) == ["Thanks, I've kept your customs letter. Which claim is it for?"]
+    buttons = messages[0]["buttons"]
+    assert [b["title"] for b in buttons] == [first, second]
+    chosen = json.loads(buttons[1]["payload"][len("/inform"):])
+    assert chosen == {"claim_ref": second, "evidence_id": kept["evidence_id"]}
+    # Neither claim got the file before the customer chose.
+    assert all(claims_app.claim_detail(r)["evidence"] == [] for r in (first, second))  # type: ignore[index]
+    tap = make_tracker(
+        alice(), text=buttons[1]["payload"],
+        entities=[ent("claim_ref", second), ent("evidence_id", kept["evidence_id"])],
+    )
+    _, messages = run(ActionInformOutsideClaim(), tap, domain)
+    assert texts(messages) == [f"Done: the file is added to claim {second}."]
+    detail = claims_app.claim_detail(second)
+    assert detail is not None and [e["kind"] for e in detail["evidence"]] == ["customs_letter"]
+
+
+def test_a_kept_file_cannot_be_moved_to_someone_elses_claim(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    bobs = _file_lost_claim(claims_app, customer=BOB, parcel=SEIZED)
+    kept = claims_app.attach_loose_evidence("conv-1", ALICE, "value_proof", "p.pdf", PDF, "web")
+    tap = make_tracker(
+        alice(), text=f'/inform{{"claim_ref": "{bobs}", "evidence_id": "{kept["evidence_id"]}"}}',
+        entities=[ent("claim_ref", bobs), ent("evidence_id", kept["evidence_id"])],
+    )
+    _, messages = run(ActionInformOutsideClaim(), tap, domain)
+    assert texts(messages)[0].startswith("I can't add that file to that claim")
+    assert claims_app.claim_detail(bobs)["evidence"] == []  # type: ignore[index]
+
+
+def test_typed_words_that_look_like_a_notice_are_not_one(domain: dict[str, Any]) -> None:
+    tracker = make_tracker(
+        alice(claim_ref="CS-2026-000042"), text="my customs letter e1",
+        entities=[ent("evidence_kind", "customs_letter"), ent("evidence_id", "e1")],
+    )
+    _, messages = run(ActionInformOutsideClaim(), tracker, domain)
+    assert texts(messages)[0].startswith("Thanks. What would you like me to do with that?")
 
 
 def test_information_out_of_context_gets_a_way_forward(domain: dict[str, Any]) -> None:
