@@ -20,13 +20,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cssecure.channels.common import LINK_USAGE, BotCommand, valid_link_code
 from cssecure.channels.evidence import (
-    NO_CLAIM_FOR_EVIDENCE,
+    CLAIM_SLOT,
+    DRAFT_SLOT,
     ClaimsForEvidence,
-    EvidenceNotStored,
-    claim_reference_for_evidence,
+    ConversationClaims,
+    EvidenceTarget,
+    chat_evidence_target,
     store_evidence,
 )
-from cssecure.claims.errors import ClaimsError
 from cssecure.settings import Settings
 from cssecure.web import linking
 
@@ -141,30 +142,42 @@ class ChatServices:
             return AccountReply(NOT_LINKED_REPLY, changed=False)
         return None
 
-    async def claim_for_file(
-        self, *, conversation_claim_ref: str | None, customer_id: str | None, caption: str | None
-    ) -> str:
-        """The claim reference a file belongs to.
+    async def target_for_file(
+        self,
+        *,
+        conversation_id: str,
+        conversation: ConversationClaims,
+        customer_id: str | None,
+        caption: str | None,
+    ) -> EvidenceTarget:
+        """Where a file sent in ``conversation_id`` goes (``evidence.evidence_target``).
 
         Raises:
-            EvidenceNotStored: no claim can be told (the message says what to do).
+            EvidenceNotStored: the caption names a claim the caller may not see, or the
+                claims store is down (the message says what to do).
         """
-        try:
-            reference = await asyncio.to_thread(
-                claim_reference_for_evidence,
-                self.claims,
-                conversation_claim_ref=conversation_claim_ref,
+        claims = self.claims  # created here, in the event loop's thread
+        return await asyncio.to_thread(
+            lambda: chat_evidence_target(
+                claims,
+                conversation_id=conversation_id,
                 customer_id=customer_id,
+                conversation=conversation,
                 caption=caption,
             )
-        except ClaimsError as exc:
-            raise EvidenceNotStored(str(exc)) from exc
-        if reference is None:
-            raise EvidenceNotStored(NO_CLAIM_FOR_EVIDENCE)
-        return reference
+        )
 
-    async def store_file(self, *, reference: str, kind: str, filename: str, data: bytes) -> str:
-        """Store a file as evidence of ``reference``; returns the evidence id.
+    async def store_file(
+        self,
+        target: EvidenceTarget,
+        *,
+        conversation_id: str,
+        customer_id: str | None,
+        kind: str,
+        filename: str,
+        data: bytes,
+    ) -> str:
+        """Store a file where ``target`` says; returns the evidence id.
 
         Raises:
             EvidenceNotStored: refused or not possible now (the message says why).
@@ -173,7 +186,9 @@ class ChatServices:
         return await asyncio.to_thread(
             lambda: store_evidence(
                 claims,
-                reference=reference,
+                target,
+                conversation_id=conversation_id,
+                customer_id=customer_id,
                 kind=kind,
                 filename=filename,
                 data=data,
@@ -195,16 +210,18 @@ def agent_from_app(app: Any) -> Any:
     return getattr(getattr(app, "ctx", None), "agent", None)
 
 
-async def conversation_claim_ref(agent: Any, conversation_id: str) -> str | None:
-    """The ``claim_ref`` slot of a conversation in the Rasa agent's tracker store."""
+async def conversation_claims(agent: Any, conversation_id: str) -> ConversationClaims:
+    """The ``claim_draft_id`` and ``claim_ref`` slots of a conversation in the Rasa agent's
+    tracker store (both unset when there is no such conversation)."""
     store = getattr(agent, "tracker_store", None)
     if store is None:
-        return None
+        return ConversationClaims()
     tracker = await store.retrieve(conversation_id)
     if tracker is None:
-        return None
-    value = tracker.get_slot("claim_ref")
-    return str(value) if value else None
+        return ConversationClaims()
+    return ConversationClaims.from_slots(
+        {name: tracker.get_slot(name) for name in (DRAFT_SLOT, CLAIM_SLOT)}
+    )
 
 
 async def record_agent_message(

@@ -13,8 +13,9 @@ so the channel has two halves:
 * :class:`DiscordInput`, mounted in Rasa through ``credentials.yml`` at
   ``/webhooks/discord/``: ``webhook`` takes ``{"sender", "text", "metadata"}`` from the bot
   process and returns the bot's replies (Rasa's REST channel cannot carry the metadata);
-  ``claim_ref`` tells the bot process which claim a conversation is about (for
-  attachments); ``push`` delivers an agent's message to the customer's direct messages and
+  ``claim_ref`` tells the bot process which claim draft is in progress in a conversation
+  and which claim it is about (``{"claim_draft_id", "claim_ref"}``: where attachments
+  go); ``push`` delivers an agent's message to the customer's direct messages and
   records it in the tracker. The bot process authenticates with a key derived from the bot
   token (``Authorization: Bearer``), ``push`` with ``RASA_TOKEN`` like the other channels.
 
@@ -54,7 +55,7 @@ from cssecure.channels.chat import (
     ChatServices,
     agent_from_app,
     bearer_matches,
-    conversation_claim_ref,
+    conversation_claims,
     push_body,
     record_agent_message,
     store_session_metadata,
@@ -70,7 +71,10 @@ from cssecure.channels.common import (
     split_text,
 )
 from cssecure.channels.evidence import (
+    CLAIM_SLOT,
     DISCORD_MAX_FILE_BYTES,
+    DRAFT_SLOT,
+    ConversationClaims,
     EvidenceNotStored,
     evidence_kind,
     inform_message,
@@ -308,8 +312,10 @@ class DiscordInput(InputChannel):
             sender = genuine_sender(request.json if request.body else None)
             if sender is None:
                 return response.json({"error": "sender is required."}, status=400)
-            ref = await conversation_claim_ref(agent_from_app(request.app), sender)
-            return response.json({"claim_ref": ref})
+            slots = await conversation_claims(agent_from_app(request.app), sender)
+            return response.json(
+                {"claim_ref": slots.claim_ref, "claim_draft_id": slots.draft_id}
+            )
 
         @bp.route("/push", methods=["POST"])
         async def push(request: Request) -> HTTPResponse:
@@ -502,10 +508,13 @@ class RasaBridge:
         messages = data.get("messages")
         return [m for m in messages if isinstance(m, dict)] if isinstance(messages, list) else []
 
-    async def claim_ref(self, sender: str) -> str | None:
-        """The claim the conversation is about (its ``claim_ref`` slot), if any."""
-        value = (await self._post("claim_ref", {"sender": sender})).get("claim_ref")
-        return str(value) if value else None
+    async def conversation_claims(self, sender: str) -> ConversationClaims:
+        """The conversation's claim draft in progress and the claim it is about (its
+        ``claim_draft_id`` and ``claim_ref`` slots)."""
+        answer = await self._post("claim_ref", {"sender": sender})
+        return ConversationClaims.from_slots(
+            {DRAFT_SLOT: answer.get("claim_draft_id"), CLAIM_SLOT: answer.get("claim_ref")}
+        )
 
     async def close(self) -> None:
         """Close the HTTP session."""
@@ -605,12 +614,12 @@ class DiscordBridge:
                 raise EvidenceNotStored(FILE_TOO_BIG)
             customer_id = await self.services.customer_for(str(user_id))
             try:
-                conversation_ref = await self.rasa.claim_ref(conversation)
+                claims_of_conversation = await self.rasa.conversation_claims(conversation)
             except RasaUnavailable as exc:
                 raise EvidenceNotStored(RASA_UNAVAILABLE) from exc
-            reference = await self.services.claim_for_file(
-                conversation_claim_ref=conversation_ref, customer_id=customer_id,
-                caption=caption,
+            target = await self.services.target_for_file(
+                conversation_id=conversation, conversation=claims_of_conversation,
+                customer_id=customer_id, caption=caption,
             )
             data = await attachment.read()
             content_type = getattr(attachment, "content_type", None)
@@ -619,7 +628,8 @@ class DiscordBridge:
             )
             kind = evidence_kind(media, caption, content_type)
             evidence_id = await self.services.store_file(
-                reference=reference, kind=kind, filename=attachment.filename, data=data
+                target, conversation_id=conversation, customer_id=customer_id,
+                kind=kind, filename=attachment.filename, data=data,
             )
         except (EvidenceNotStored, AccountsUnavailable) as exc:
             await channel.send(str(exc))

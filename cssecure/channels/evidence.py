@@ -1,8 +1,18 @@
-"""Evidence files sent in a chat: which claim and kind they belong to, and storing them.
+"""Evidence files sent in a chat: where they go, what kind they are, and storing them.
 
 Files never pass through the dialogue (docs/TEAM-CONTRACTS.md): the channel stores the
-bytes through ``ClaimsApp.attach_evidence`` and then tells the bot with
+bytes through the claims service and then tells the bot with
 ``/inform{"evidence_kind": ..., "evidence_id": ...}``.
+
+Where a file goes is decided here, once, for every channel (web upload, Telegram,
+Discord): :func:`evidence_target` (docs/TEAM-CONTRACTS.md, "Trusted facts, provenance and
+draft evidence"). In order:
+
+1. a claim named in the caption (the web form's ``claim_ref``) that the caller may see;
+2. the claim draft in progress (the conversation's ``claim_draft_id`` slot);
+3. the claim filed in this conversation (its ``claim_ref`` slot), if it is the caller's;
+4. otherwise the file is kept *loose* (no claim, no draft): never guessed. The bot is told
+   as usual and asks the customer which claim it is for.
 """
 
 from __future__ import annotations
@@ -10,10 +20,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
-from cssecure.claims.errors import ClaimsError
-from cssecure.claims.model import CLOSED_STATUSES, EVIDENCE_KINDS
+from cssecure.claims.errors import ClaimNotFound, ClaimsError
+from cssecure.claims.model import EVIDENCE_KINDS
 
 # Telegram bots may download files up to 20 MB (getFile); Discord lets most users send 25 MB.
 # The claims store applies its own, stricter limits per kind; these bound what we download.
@@ -22,12 +33,22 @@ DISCORD_MAX_FILE_BYTES = 25 * 1024 * 1024
 
 CLAIM_REFERENCE = re.compile(r"\bCS-\d{4}-\d{6,}\b", re.IGNORECASE)
 
-NO_CLAIM_FOR_EVIDENCE = (
-    "I keep files with a claim, and I could not tell which claim this one is for. "
-    "Please report what happened first, or send the file again with your claim "
-    "reference (for example CS-2026-000042) as its caption. Your file was not stored."
-)
 STORE_FAILED = "Sorry, I could not store your file just now. Please send it again in a few minutes."
+
+# Slots of the conversation's tracker that say which claim a file belongs to (set by the
+# dialogue): the draft being reported, and the claim filed in (or discussed by) it.
+DRAFT_SLOT = "claim_draft_id"
+CLAIM_SLOT = "claim_ref"
+
+
+def claim_not_yours(reference: str) -> str:
+    """The refusal of a file whose caption names a claim the caller may not see."""
+    return (
+        f"I could not find claim {reference} among your claims, so I did not store this "
+        "file. Please check the reference, or send the file again without it: I will ask "
+        "you which claim it is for."
+    )
+
 
 # Words in a caption that say what a file proves, checked in this order.
 _CAPTION_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -48,15 +69,179 @@ class EvidenceNotStored(Exception):
 class ClaimsForEvidence(Protocol):
     """The part of ``cssecure.claims.app.ClaimsApp`` the channels use for evidence."""
 
-    def claims_for_customer(self, customer_id: str) -> list[dict[str, Any]]: ...
-
-    def get_claim(
-        self, reference: str, customer_id: str | None = None
-    ) -> dict[str, Any] | None: ...
+    def claim_detail(self, reference: str) -> dict[str, Any] | None: ...
 
     def attach_evidence(
         self, reference: str, kind: str, filename: str, data: bytes, source_channel: str
     ) -> dict[str, Any]: ...
+
+    def attach_draft_evidence(
+        self,
+        conversation_id: str,
+        draft_id: str,
+        kind: str,
+        filename: str,
+        data: bytes,
+        source_channel: str,
+        customer_id: str | None = None,
+    ) -> dict[str, Any]: ...
+
+    def attach_loose_evidence(
+        self,
+        conversation_id: str,
+        customer_id: str | None,
+        kind: str,
+        filename: str,
+        data: bytes,
+        source_channel: str,
+    ) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class ConversationClaims:
+    """What a conversation's tracker says about its claims (slots set by the dialogue).
+
+    Attributes:
+        draft_id: ``claim_draft_id``: the claim being reported, not filed yet.
+        claim_ref: ``claim_ref``: the claim filed in (or discussed by) the conversation.
+    """
+
+    draft_id: str | None = None
+    claim_ref: str | None = None
+
+    @classmethod
+    def from_slots(cls, slots: Mapping[str, Any] | None) -> ConversationClaims:
+        """From a tracker's slot values (anything but a non-empty string counts as unset)."""
+        slots = slots or {}
+        draft, claim = slots.get(DRAFT_SLOT), slots.get(CLAIM_SLOT)
+        return cls(
+            draft_id=draft if isinstance(draft, str) and draft else None,
+            claim_ref=claim if isinstance(claim, str) and claim else None,
+        )
+
+
+@dataclass(frozen=True)
+class EvidenceTarget:
+    """Where a file goes.
+
+    Attributes:
+        to: ``"claim"`` (a filed claim), ``"draft"`` (the claim being reported) or
+            ``"loose"`` (kept for the conversation; the bot asks which claim it is for).
+        key: the claim reference, the draft id, or None for a loose file.
+    """
+
+    to: Literal["claim", "draft", "loose"]
+    key: str | None = None
+
+    @property
+    def reference(self) -> str | None:
+        """The claim reference when the file goes to a filed claim."""
+        return self.key if self.to == "claim" else None
+
+    @property
+    def draft_id(self) -> str | None:
+        """The draft id when the file goes to the claim being reported."""
+        return self.key if self.to == "draft" else None
+
+
+LOOSE = EvidenceTarget("loose")
+
+
+def caption_reference(caption: str | None) -> str | None:
+    """The first claim reference written in a file's caption, upper-cased."""
+    match = CLAIM_REFERENCE.search(caption or "")
+    return match.group(0).upper() if match else None
+
+
+def visible_claim(
+    claims: ClaimsForEvidence, reference: str, *, conversation_id: str, customer_id: str | None
+) -> str | None:
+    """``reference`` (normalised) when the caller may add files to it, else None.
+
+    A claim is the caller's when it was filed in this conversation or belongs to the
+    verified customer: an anonymous chat cannot reach a stranger's claim by typing its
+    reference, nor a conversation whose slot names a claim of another conversation.
+    """
+    claim = claims.claim_detail(reference.strip())
+    if claim is None:
+        return None
+    mine = claim.get("conversation_id") == conversation_id or (
+        customer_id is not None and claim.get("customer_id") == customer_id
+    )
+    return str(claim["reference"]) if mine else None
+
+
+def evidence_target(
+    claims: ClaimsForEvidence,
+    *,
+    conversation_id: str,
+    customer_id: str | None,
+    conversation: ConversationClaims,
+    named_reference: str | None = None,
+) -> EvidenceTarget:
+    """Where a file sent in a conversation goes (the one rule of every channel).
+
+    Args:
+        conversation_id: the conversation the file was sent in.
+        customer_id: the verified customer of the conversation, None when anonymous.
+        conversation: the conversation's ``claim_draft_id`` and ``claim_ref`` slots.
+        named_reference: a claim reference the customer named for this file (its caption,
+            the web form's ``claim_ref``), if any.
+
+    Returns:
+        The named claim; else the draft in progress; else the conversation's claim if it is
+        the caller's; else :data:`LOOSE`. Nothing is ever guessed from the customer's
+        other claims.
+
+    Raises:
+        ClaimNotFound: the named claim does not exist or is not the caller's (the file is
+            refused: storing it anywhere else would go against what the customer said).
+        ClaimsUnavailable: the claims store cannot be read.
+    """
+    if named_reference:
+        reference = visible_claim(
+            claims, named_reference, conversation_id=conversation_id, customer_id=customer_id
+        )
+        if reference is None:
+            raise ClaimNotFound(named_reference.strip())
+        return EvidenceTarget("claim", reference)
+    if conversation.draft_id:
+        return EvidenceTarget("draft", conversation.draft_id)
+    if conversation.claim_ref:
+        reference = visible_claim(
+            claims, conversation.claim_ref, conversation_id=conversation_id,
+            customer_id=customer_id,
+        )
+        if reference is not None:
+            return EvidenceTarget("claim", reference)
+    return LOOSE
+
+
+def attach_to_target(
+    claims: ClaimsForEvidence,
+    target: EvidenceTarget,
+    *,
+    conversation_id: str,
+    customer_id: str | None,
+    kind: str,
+    filename: str,
+    data: bytes,
+    channel: str,
+) -> dict[str, Any]:
+    """Store a file where :func:`evidence_target` said; the claims service's answer.
+
+    Raises:
+        ClaimsError: refused (``EvidenceRejected``: type, size, name) or not possible now.
+    """
+    if target.to == "claim" and target.key:
+        return claims.attach_evidence(target.key, kind, filename, data, channel)
+    if target.to == "draft" and target.key:
+        return claims.attach_draft_evidence(
+            conversation_id, target.key, kind, filename, data, channel, customer_id=customer_id
+        )
+    return claims.attach_loose_evidence(
+        conversation_id, customer_id, kind, filename, data, channel
+    )
 
 
 def evidence_kind(media: str, caption: str | None = None, content_type: str | None = None) -> str:
@@ -88,64 +273,60 @@ def inform_message(kind: str, evidence_id: str) -> str:
     return "/inform" + json.dumps({"evidence_kind": kind, "evidence_id": evidence_id})
 
 
-def claim_reference_for_evidence(
+def chat_evidence_target(
     claims: ClaimsForEvidence,
     *,
-    conversation_claim_ref: str | None,
+    conversation_id: str,
     customer_id: str | None,
+    conversation: ConversationClaims,
     caption: str | None,
-) -> str | None:
-    """The claim a file sent in a chat belongs to, or None when it cannot be told.
+) -> EvidenceTarget:
+    """:func:`evidence_target` for a chat file (the claim is named in its caption).
 
-    In order: a reference in the caption, if it is this conversation's claim or one of the
-    linked customer's claims (an anonymous chat cannot attach files to a stranger's claim
-    by typing its reference); the claim of this conversation; the linked customer's only
-    open claim.
+    Raises:
+        EvidenceNotStored: the caption names a claim the caller may not see, or the
+            claims store cannot be read (the message says what to do).
     """
-    match = CLAIM_REFERENCE.search(caption or "")
-    if match:
-        wanted = match.group(0).upper()
-        if conversation_claim_ref and wanted == conversation_claim_ref.upper():
-            return wanted
-        if customer_id is not None and claims.get_claim(wanted, customer_id) is not None:
-            return wanted
-        return None
-    if conversation_claim_ref:
-        return conversation_claim_ref
-    if customer_id is not None:
-        open_claims = [
-            c
-            for c in claims.claims_for_customer(customer_id)
-            if c.get("open", c.get("status") not in CLOSED_STATUSES)
-        ]
-        if len(open_claims) == 1:
-            return str(open_claims[0]["reference"])
-    return None
+    named = caption_reference(caption)
+    try:
+        return evidence_target(
+            claims, conversation_id=conversation_id, customer_id=customer_id,
+            conversation=conversation, named_reference=named,
+        )
+    except ClaimNotFound as exc:
+        raise EvidenceNotStored(claim_not_yours(exc.reference)) from exc
+    except ClaimsError as exc:
+        raise EvidenceNotStored(str(exc) or STORE_FAILED) from exc
 
 
 def store_evidence(
     claims: ClaimsForEvidence,
+    target: EvidenceTarget,
     *,
-    reference: str,
+    conversation_id: str,
+    customer_id: str | None,
     kind: str,
     filename: str,
     data: bytes,
     channel: str,
 ) -> str:
-    """Store a file through the claims service and return its evidence id.
+    """Store a chat file where ``target`` says and return its evidence id.
 
     Raises:
         EvidenceNotStored: the store refused the file (its message says why) or is down.
     """
     try:
-        stored = claims.attach_evidence(reference, kind, filename, data, channel)
+        stored = attach_to_target(
+            claims, target, conversation_id=conversation_id, customer_id=customer_id,
+            kind=kind, filename=filename, data=data, channel=channel,
+        )
     except ClaimsError as exc:
         raise EvidenceNotStored(str(exc) or STORE_FAILED) from exc
     return evidence_id_of(stored)
 
 
 def evidence_id_of(stored: Mapping[str, Any]) -> str:
-    """The id in ``attach_evidence``'s answer."""
+    """The id in an ``attach_*evidence`` answer."""
     for key in ("evidence_id", "id"):
         if stored.get(key) is not None:
             return str(stored[key])

@@ -50,7 +50,7 @@ from cssecure.channels.chat import (
     ChatServices,
     agent_from_app,
     bearer_matches,
-    conversation_claim_ref,
+    conversation_claims,
     push_body,
     record_agent_message,
     store_session_metadata,
@@ -524,21 +524,27 @@ class CSSecureTelegramInput(TelegramInput):
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         agent: Any,
     ) -> None:
-        """Store a photo/video/document as evidence and tell the bot, or say why not."""
+        """Store a photo/video/document as evidence and tell the bot, or say why not.
+
+        The file goes where ``evidence.evidence_target`` says (caption, draft, filed
+        claim, else kept loose: the bot then asks which claim it is for).
+        """
         out = self.bot()
         try:
             if incoming.file_size and incoming.file_size > TELEGRAM_MAX_FILE_BYTES:
                 raise EvidenceNotStored(FILE_TOO_BIG)
             customer_id = await self.services.customer_for(user_id)
-            reference = await self.services.claim_for_file(
-                conversation_claim_ref=await conversation_claim_ref(agent, conversation),
+            target = await self.services.target_for_file(
+                conversation_id=conversation,
+                conversation=await conversation_claims(agent, conversation),
                 customer_id=customer_id,
                 caption=caption,
             )
             data = await out.download(incoming.file_id)
             kind = evidence_kind(incoming.media, caption, incoming.mime_type)
             evidence_id = await self.services.store_file(
-                reference=reference, kind=kind, filename=incoming.filename, data=data
+                target, conversation_id=conversation, customer_id=customer_id,
+                kind=kind, filename=incoming.filename, data=data,
             )
         except (EvidenceNotStored, AccountsUnavailable) as exc:
             await out.send_message(chat_id, str(exc))

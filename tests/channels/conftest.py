@@ -82,18 +82,32 @@ def claims_app(settings: Settings) -> ClaimsApp:
 def file_lost_claim(
     app: ClaimsApp, *, customer_id: str | None = "demo-alice",
     channel: str = "telegram", conversation: str = "test-conversation",
+    parcel: str = "P900001",
 ) -> str:
     """File a lost-parcel claim (with carrier proof) the way the dialogue does; its reference.
 
-    A linked customer claims their demo parcel P900001; an anonymous one (who may not claim
-    a parcel on someone's account) a parcel the agency has no record of, with the same facts.
+    A linked customer claims their demo parcel (P900001 or P900002, both lost); an anonymous
+    one (who may not claim a parcel on someone's account) a parcel the agency has no record
+    of, with the same facts.
     """
-    parcel = app.lookup_parcel("P900001", "demo-alice") or {}
-    parcel_id = "P900001" if customer_id == "demo-alice" else "PX700001"
-    facts = {k: v for k, v in parcel.items() if k not in ("parcel_id", "customer_id", "exists")}
+    record = app.lookup_parcel(parcel, "demo-alice") or {}
+    parcel_id = parcel if customer_id == "demo-alice" else "PX7" + parcel[-5:]
+    facts = {k: v for k, v in record.items() if k not in ("parcel_id", "customer_id", "exists")}
     facts.update(claim_type="lost", loss_proof=True, report_date=date.today().isoformat())
     filed = app.file_claim(
         parcel_id=parcel_id, claim_type="lost", facts=facts, customer_id=customer_id,
         channel=channel, conversation_id=conversation, verified=customer_id is not None,
     )
     return str(filed["reference"])
+
+
+def draft_kinds(app: ClaimsApp, conversation: str, draft_id: str) -> list[str]:
+    """The kinds of the files a claim draft has received (claims service: issue 12)."""
+    return list(app.draft_evidence_kinds(conversation, draft_id))
+
+
+def evidence_ids(app: ClaimsApp, reference: str) -> list[str]:
+    """The evidence ids attached to a filed claim."""
+    detail = app.claim_detail(reference)
+    assert detail is not None
+    return [str(item["evidence_id"]) for item in detail["evidence"]]

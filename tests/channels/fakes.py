@@ -19,7 +19,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage, register
 from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import UserUttered
+from rasa.shared.core.events import SlotSet, UserUttered
 from sanic import Sanic
 
 
@@ -198,8 +198,15 @@ class _DiscordHandler(BaseHTTPRequestHandler):
         self.wfile.write(raw)
 
 
+# The slots the channels read (set by the dialogue): the claim draft being reported and the
+# claim filed in (or discussed by) the conversation.
 CLAIM_REF_DOMAIN = Domain.from_dict(
-    {"slots": {"claim_ref": {"type": "text", "mappings": [{"type": "custom"}]}}}
+    {
+        "slots": {
+            name: {"type": "text", "mappings": [{"type": "custom"}]}
+            for name in ("claim_ref", "claim_draft_id")
+        }
+    }
 )
 
 
@@ -233,6 +240,15 @@ class FakeAgent:
 
     def is_ready(self) -> bool:
         return True
+
+
+async def set_slots(agent: FakeAgent, conversation: str, **slots: str | None) -> None:
+    """What the dialogue does: ``claim_draft_id`` when a claim starts, ``claim_ref`` (and
+    ``claim_draft_id=None``) when it is filed."""
+    tracker = await agent.tracker_store.get_or_create_tracker(conversation)
+    for name, value in slots.items():
+        tracker.update(SlotSet(name, value))
+    await agent.tracker_store.save(tracker)
 
 
 def echo_reply(message: UserMessage) -> tuple[str, list[dict[str, str]]] | None:

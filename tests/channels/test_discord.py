@@ -13,7 +13,6 @@ from typing import Any
 
 import discord
 import pytest
-from rasa.shared.core.events import SlotSet
 
 from cssecure.channels.chat import ChatServices
 from cssecure.channels.discord import (
@@ -29,11 +28,30 @@ from cssecure.channels.discord import (
     push_conversation,
     push_discord,
 )
+from cssecure.channels.evidence import ConversationClaims, claim_not_yours
 from cssecure.settings import Settings
 from cssecure.web.linking import LinkStore
 
-from .conftest import DISCORD_TOKEN, JPEG, SERVICE_TOKEN, claims_app, file_lost_claim, make_settings
-from .fakes import FakeAgent, FakeDiscordAPI, echo_reply, free_port, post_json, rasa_app, run
+from .conftest import (
+    DISCORD_TOKEN,
+    JPEG,
+    SERVICE_TOKEN,
+    claims_app,
+    draft_kinds,
+    evidence_ids,
+    file_lost_claim,
+    make_settings,
+)
+from .fakes import (
+    FakeAgent,
+    FakeDiscordAPI,
+    echo_reply,
+    free_port,
+    post_json,
+    rasa_app,
+    run,
+    set_slots,
+)
 
 USER = 111222333
 OTHER_USER = 444555666
@@ -332,9 +350,7 @@ def test_an_attachment_is_stored_as_evidence_and_the_bot_is_told(
     photo = FakeAttachment("IMG_2041.jpg", JPEG, "image/jpeg")
 
     async def steps(bridge: DiscordBridge) -> None:
-        tracker = await agent.tracker_store.get_or_create_tracker(conversation)
-        tracker.update(SlotSet("claim_ref", reference))
-        await agent.tracker_store.save(tracker)
+        await set_slots(agent, conversation, claim_ref=reference)
         await bridge.handle_message(FakeMessage(FakeUser(USER), support, "", guild=GUILD,
                                                 attachments=[photo]))
         await bridge.handle_message(FakeMessage(FakeUser(USER), dm, "", attachments=[photo]))
@@ -352,6 +368,124 @@ def test_an_attachment_is_stored_as_evidence_and_the_bot_is_told(
     assert message.text == "/inform" + json.dumps(
         {"evidence_kind": "photo", "evidence_id": item["evidence_id"]})
     assert "larger than 25 MB" in (dm.texts()[-1] or "")
+
+
+DRAFT = "draft-51c0de"
+
+
+def inform_of(message: Any) -> dict[str, str]:
+    """The entities of the channel's ``/inform{...}`` message to the bot."""
+    assert message.text is not None and message.text.startswith("/inform{"), message.text
+    entities: dict[str, str] = json.loads(message.text[len("/inform"):])
+    return entities
+
+
+async def link_alice(bridge: DiscordBridge, dm: FakeChannel, database_url: str) -> None:
+    code = LinkStore.from_url(database_url).issue_code("demo-alice").code
+    await bridge.handle_message(FakeMessage(FakeUser(USER), dm, f"/link {code}"))
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["draft", "caption", "filed", "loose"],
+    ids=["draft-in-progress", "caption-wins", "after-filing", "outside-any-claim"],
+)
+def test_an_attachment_goes_where_the_one_rule_says_never_to_a_guessed_claim(
+    tmp_path: Path, sqlite_url: str, where: str
+) -> None:
+    # Alice (linked) has an open claim from the website (her only one, unless she filed a
+    # second one here); in this DM she is reporting another parcel (draft), or names the
+    # earlier claim in the caption, or has filed the second claim here, or is outside any
+    # claim. Only the caption reaches the earlier one: it is never guessed.
+    settings = settings_for(tmp_path, sqlite_url)
+    app = claims_app(settings)
+    conversation = dm_conversation(USER, settings)
+    earlier = file_lost_claim(app, customer_id="demo-alice", conversation="web-elsewhere")
+    filed = ""
+    if where == "filed":
+        filed = file_lost_claim(app, customer_id="demo-alice", channel="discord",
+                                conversation=conversation, parcel="P900002")
+    agent = FakeAgent(echo_reply)
+    dm = FakeChannel(77)
+    photo = FakeAttachment("IMG_2041.jpg", JPEG, "image/jpeg")
+    caption = f"for {earlier}" if where == "caption" else ""
+
+    async def steps(bridge: DiscordBridge) -> None:
+        await link_alice(bridge, dm, sqlite_url)
+        if where == "draft":  # the conversation was about her earlier claim until now
+            await set_slots(agent, conversation, claim_ref=earlier, claim_draft_id=DRAFT)
+        elif where == "caption":
+            await set_slots(agent, conversation, claim_draft_id=DRAFT)
+        elif where == "filed":
+            await set_slots(agent, conversation, claim_draft_id=None, claim_ref=filed)
+        await bridge.handle_message(FakeMessage(FakeUser(USER), dm, caption,
+                                                attachments=[photo]))
+
+    run(with_bridge(settings, agent, steps))
+    told = inform_of(agent.messages[-1])
+    assert told["evidence_kind"] == "photo"
+    assert agent.messages[-1].metadata == {
+        "channel": "discord", "customer_id": "demo-alice", "verified": True}
+    assert not any("not stored" in (text or "") for text in dm.texts())
+    expected_earlier = [told["evidence_id"]] if where == "caption" else []
+    assert evidence_ids(app, earlier) == expected_earlier
+    if where == "filed":
+        assert evidence_ids(app, filed) == [told["evidence_id"]]
+    assert draft_kinds(app, conversation, DRAFT) == (["photo"] if where == "draft" else [])
+    if where == "loose":
+        # Kept, not lost: once the customer says which claim, it moves there.
+        app.assign_evidence(told["evidence_id"], earlier, conversation_id=conversation,
+                            customer_id="demo-alice")
+        assert evidence_ids(app, earlier) == [told["evidence_id"]]
+
+
+def test_a_caption_naming_a_strangers_claim_is_refused_and_nothing_is_stored(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url)
+    app = claims_app(settings)
+    conversation = dm_conversation(USER, settings)
+    theirs = file_lost_claim(app, customer_id="demo-alice", conversation="web-elsewhere")
+    agent = FakeAgent(echo_reply)
+    dm = FakeChannel(77)
+
+    async def steps(bridge: DiscordBridge) -> None:
+        await set_slots(agent, conversation, claim_draft_id=DRAFT)
+        await bridge.handle_message(FakeMessage(
+            FakeUser(USER), dm, theirs, attachments=[FakeAttachment("x.jpg", JPEG, "image/jpeg")]))
+
+    run(with_bridge(settings, agent, steps))
+    assert dm.texts() == [claim_not_yours(theirs)]
+    assert agent.messages == []
+    assert evidence_ids(app, theirs) == [] and draft_kinds(app, conversation, DRAFT) == []
+
+
+def test_the_rasa_route_tells_the_bot_process_the_draft_and_the_claim_of_a_conversation(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url)
+    conversation = dm_conversation(USER, settings)
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> list[ConversationClaims]:
+        async with rasa_app(DiscordInput(settings), agent) as base:
+            rasa = RasaBridge(base, bridge_key(settings))
+            try:
+                seen = [await rasa.conversation_claims(conversation)]
+                await set_slots(agent, conversation, claim_draft_id=DRAFT)
+                seen.append(await rasa.conversation_claims(conversation))
+                await set_slots(agent, conversation, claim_draft_id=None,
+                                claim_ref="CS-2026-000007")
+                seen.append(await rasa.conversation_claims(conversation))
+                return seen
+            finally:
+                await rasa.close()
+
+    assert run(scenario()) == [
+        ConversationClaims(),
+        ConversationClaims(draft_id=DRAFT),
+        ConversationClaims(claim_ref="CS-2026-000007"),
+    ]
 
 
 # --- pushed messages ----------------------------------------------------------------------

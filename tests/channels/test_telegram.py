@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rasa.shared.core.events import SlotSet
 
 from cssecure.channels.common import conversation_id
-from cssecure.channels.evidence import NO_CLAIM_FOR_EVIDENCE
+from cssecure.channels.evidence import claim_not_yours
 from cssecure.channels.telegram import (
     FILE_TOO_BIG,
     PRIVATE_ONLY,
@@ -33,10 +32,21 @@ from .conftest import (
     SERVICE_TOKEN,
     TELEGRAM_TOKEN,
     claims_app,
+    draft_kinds,
+    evidence_ids,
     file_lost_claim,
     make_settings,
 )
-from .fakes import FakeAgent, FakeFile, FakeTelegramAPI, echo_reply, post_json, rasa_app, run
+from .fakes import (
+    FakeAgent,
+    FakeFile,
+    FakeTelegramAPI,
+    echo_reply,
+    post_json,
+    rasa_app,
+    run,
+    set_slots,
+)
 
 CHAT = 4242
 OTHER_CHAT = 5151
@@ -435,13 +445,6 @@ def file_update(kind: str, file_id: str, caption: str | None = None, update_id: 
     return update
 
 
-async def remember_claim(agent: FakeAgent, conversation: str, reference: str) -> None:
-    """What the dialogue does after filing: the claim_ref slot of the conversation."""
-    tracker = await agent.tracker_store.get_or_create_tracker(conversation)
-    tracker.update(SlotSet("claim_ref", reference))
-    await agent.tracker_store.save(tracker)
-
-
 def test_a_photo_is_fetched_with_getfile_stored_as_evidence_and_the_bot_is_told(
     tmp_path: Path, database_url: str, bot_api: FakeTelegramAPI
 ) -> None:
@@ -453,7 +456,7 @@ def test_a_photo_is_fetched_with_getfile_stored_as_evidence_and_the_bot_is_told(
 
     async def scenario() -> None:
         async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
-            await remember_claim(agent, conv(settings), reference)
+            await set_slots(agent, conv(settings), claim_ref=reference)
             await send(base, settings, file_update("photo", "photo-1"))
 
     run(scenario())
@@ -470,31 +473,122 @@ def test_a_photo_is_fetched_with_getfile_stored_as_evidence_and_the_bot_is_told(
     assert message.sender_id == conv(settings)
 
 
-def test_a_linked_customers_document_goes_to_their_only_open_claim_with_the_captions_kind(
+DRAFT = "draft-7f3a9c"
+
+
+def inform_of(message: Any) -> dict[str, str]:
+    """The entities of the channel's ``/inform{...}`` message to the bot."""
+    assert message.text is not None and message.text.startswith("/inform{"), message.text
+    entities: dict[str, str] = json.loads(message.text[len("/inform"):])
+    return entities
+
+
+async def link_alice(base: str, settings: Settings, database_url: str) -> None:
+    code = LinkStore.from_url(database_url).issue_code("demo-alice").code
+    await send(base, settings, text_update(f"/link {code}", update_id=1))
+
+
+def test_a_file_sent_while_reporting_a_second_claim_goes_to_the_draft_not_the_earlier_claim(
+    tmp_path: Path, database_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    # Issue 12's reproduction: Alice (linked) filed a claim in this chat earlier (the
+    # conversation is still about it), starts reporting another parcel and sends a photo:
+    # it belongs to the new claim.
+    settings = settings_for(tmp_path, database_url, bot_api)
+    app = claims_app(settings)
+    earlier = file_lost_claim(app, customer_id="demo-alice", conversation=conv(settings))
+    bot_api.files["photo-1"] = FakeFile("photos/file_1.jpg", JPEG)
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await link_alice(base, settings, database_url)
+            await set_slots(agent, conv(settings), claim_ref=earlier, claim_draft_id=DRAFT)
+            await send(base, settings, file_update("photo", "photo-1"))
+
+    run(scenario())
+    assert evidence_ids(app, earlier) == []
+    assert draft_kinds(app, conv(settings), DRAFT) == ["photo"]
+    assert inform_of(agent.messages[-1])["evidence_kind"] == "photo"
+    assert agent.messages[-1].metadata == {
+        "channel": "telegram", "customer_id": "demo-alice", "verified": True}
+    assert bot_api.sent_texts()[-1].startswith("echo: /inform")  # no refusal, no warning
+
+
+def test_a_claim_named_in_the_caption_wins_over_the_draft_with_the_captions_kind(
     tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
 ) -> None:
     settings = settings_for(tmp_path, sqlite_url, bot_api)
     app = claims_app(settings)
-    reference = file_lost_claim(app, customer_id="demo-alice", conversation="web-elsewhere")
-    code = LinkStore.from_url(sqlite_url).issue_code("demo-alice").code
+    earlier = file_lost_claim(app, customer_id="demo-alice", conversation="web-elsewhere")
     bot_api.files["doc-1"] = FakeFile("documents/file_2.pdf", PDF)
     agent = FakeAgent(echo_reply)
 
     async def scenario() -> None:
         async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
-            await send(base, settings, text_update(f"/link {code}"))
-            await send(base, settings, file_update("document", "doc-1",
-                                                   caption="letter from the carrier"))
+            await link_alice(base, settings, sqlite_url)
+            await set_slots(agent, conv(settings), claim_draft_id=DRAFT)
+            await send(base, settings, file_update(
+                "document", "doc-1", caption=f"letter from the carrier for {earlier.lower()}"))
 
     run(scenario())
-    detail = app.claim_detail(reference)
+    detail = app.claim_detail(earlier)
     assert detail is not None
     assert [(e["kind"], e["filename"]) for e in detail["evidence"]] == [
         ("carrier_confirmation", "customs-letter.pdf")]
-    assert agent.messages[-1].metadata == {
-        "channel": "telegram", "customer_id": "demo-alice", "verified": True}
-    assert agent.messages[-1].text is not None
-    assert agent.messages[-1].text.startswith('/inform{"evidence_kind": "carrier_confirmation"')
+    assert draft_kinds(app, conv(settings), DRAFT) == []
+    assert inform_of(agent.messages[-1]) == {
+        "evidence_kind": "carrier_confirmation",
+        "evidence_id": detail["evidence"][0]["evidence_id"]}
+
+
+def test_a_file_after_filing_goes_to_the_claim_filed_in_this_chat_not_an_earlier_one(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    app = claims_app(settings)
+    earlier = file_lost_claim(app, customer_id="demo-alice", conversation="web-elsewhere")
+    filed = file_lost_claim(app, customer_id="demo-alice", conversation=conv(settings),
+                            parcel="P900002")
+    bot_api.files["photo-1"] = FakeFile("photos/file_1.jpg", JPEG)
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await link_alice(base, settings, sqlite_url)
+            await set_slots(agent, conv(settings), claim_draft_id=None, claim_ref=filed)
+            await send(base, settings, file_update("photo", "photo-1"))
+
+    run(scenario())
+    assert evidence_ids(app, earlier) == []
+    assert evidence_ids(app, filed) == [inform_of(agent.messages[-1])["evidence_id"]]
+
+
+def test_a_file_outside_any_claim_is_kept_loose_and_the_bot_is_told(
+    tmp_path: Path, database_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    # Alice's only open claim is not guessed: the file is kept and the bot asks.
+    settings = settings_for(tmp_path, database_url, bot_api)
+    app = claims_app(settings)
+    earlier = file_lost_claim(app, customer_id="demo-alice", conversation="web-elsewhere")
+    bot_api.files["photo-1"] = FakeFile("photos/file_1.jpg", JPEG)
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await link_alice(base, settings, database_url)
+            await send(base, settings, file_update("photo", "photo-1"))
+
+    run(scenario())
+    assert evidence_ids(app, earlier) == []
+    told = inform_of(agent.messages[-1])
+    assert told["evidence_kind"] == "photo"
+    # Nothing tells the customer the file was lost: it was kept (the bot asks for the claim).
+    assert not any("not stored" in text for text in bot_api.sent_texts())
+    # It was stored: when the customer says which claim, it moves there.
+    app.assign_evidence(told["evidence_id"], earlier, conversation_id=conv(settings),
+                        customer_id="demo-alice")
+    assert evidence_ids(app, earlier) == [told["evidence_id"]]
 
 
 def test_an_anonymous_chat_cannot_attach_files_to_a_strangers_claim_by_its_reference(
@@ -508,13 +602,15 @@ def test_an_anonymous_chat_cannot_attach_files_to_a_strangers_claim_by_its_refer
 
     async def scenario() -> None:
         async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await set_slots(agent, conv(settings), claim_draft_id=DRAFT)
             await send(base, settings, file_update("photo", "photo-2", caption=reference))
 
     run(scenario())
-    assert bot_api.sent_texts() == [NO_CLAIM_FOR_EVIDENCE]
+    # Refused as named (not slipped into the draft either), before any download.
+    assert bot_api.sent_texts() == [claim_not_yours(reference)]
     assert bot_api.calls_to("getFile") == [] and agent.messages == []
-    detail = app.claim_detail(reference)
-    assert detail is not None and detail["evidence"] == []
+    assert evidence_ids(app, reference) == []
+    assert draft_kinds(app, conv(settings), DRAFT) == []
 
 
 def test_getfile_saying_over_20_mb_is_refused_and_nothing_is_downloaded(
@@ -530,7 +626,7 @@ def test_getfile_saying_over_20_mb_is_refused_and_nothing_is_downloaded(
 
     async def scenario() -> None:
         async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
-            await remember_claim(agent, conv(settings), reference)
+            await set_slots(agent, conv(settings), claim_ref=reference)
             # No file_size in the update: only getFile tells the size.
             await send(base, settings, file_update("photo", "over", update_id=11))
             await send(base, settings, file_update("photo", "at-limit", update_id=12))
@@ -553,7 +649,7 @@ def test_a_file_the_store_refuses_gets_its_clear_message_and_the_bot_is_not_told
 
     async def scenario() -> None:
         async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
-            await remember_claim(agent, conv(settings), reference)
+            await set_slots(agent, conv(settings), claim_ref=reference)
             await send(base, settings, file_update("document", "fake-pdf"))
 
     run(scenario())
