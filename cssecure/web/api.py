@@ -2,12 +2,17 @@
 
 * ``POST /api/evidence`` (multipart: ``file``, optional ``kind`` and ``claim_ref``;
   ``Authorization: Bearer <customer token | anonymous session token>``): checks the file
-  with the claims store's rules, attaches it to the claim in progress, then tells the bot
-  by sending the conversation ``/inform{"evidence_kind", "evidence_id"}``
-  (docs/TEAM-CONTRACTS.md). Answers ``201 {"evidence_id", "kind", "claim_ref", "filename",
-  "bot_notified", "message"}``. When the bot could not be told (``bot_notified`` false:
-  Rasa down or ``RASA_TOKEN`` unset) the file is still stored and attached; the widget only
-  shows it as sent (it cannot send ``message`` itself: the channel strips typed slashes).
+  with the claims store's rules and stores it where every channel stores a file
+  (:func:`cssecure.channels.evidence.evidence_target`): the named claim if it is the
+  caller's, else the claim draft in progress, else the conversation's filed claim, else
+  kept loose (never guessed: the bot asks which claim it is for). Then tells the bot by
+  sending the conversation ``/inform{"evidence_kind", "evidence_id"}``
+  (docs/TEAM-CONTRACTS.md). Answers ``201 {"evidence_id", "kind", "claim_ref", "draft_id",
+  "loose", "filename", "bot_notified", "message"}``: exactly one of ``claim_ref`` (a filed
+  claim), ``draft_id`` (the claim being reported) and ``loose: true`` says where the file
+  went. When the bot could not be told (``bot_notified`` false: Rasa down or
+  ``RASA_TOKEN`` unset) the file is still stored; the widget only shows it as sent (it
+  cannot send ``message`` itself: the channel strips typed slashes).
 * ``POST /api/link-code`` (customer token): a one-time code for Telegram/Discord linking,
   ``{"code", "expires_at"}``.
 
@@ -18,12 +23,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Protocol
+from typing import Protocol
 
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from cssecure.channels.evidence import (
+    CLAIM_SLOT,
+    DRAFT_SLOT,
+    ClaimsForEvidence,
+    ConversationClaims,
+    EvidenceTarget,
+    attach_to_target,
+    evidence_target,
+)
 from cssecure.claims.errors import ClaimNotFound, ClaimsError, ClaimsUnavailable, EvidenceRejected
 from cssecure.claims.evidence import check_evidence, sniff_content_type
 from cssecure.settings import Settings
@@ -33,26 +47,11 @@ from cssecure.web.tokens import TokenRejected, WebIdentity, identity_from_bearer
 
 logger = logging.getLogger(__name__)
 
-# The dialogue keeps the reference of the claim being discussed in this slot.
-CLAIM_SLOT = "claim_ref"
 
-
-class ClaimsPort(Protocol):
-    """What the web app uses of ``cssecure.claims.app.ClaimsApp``."""
-
-    def claim_detail(self, reference: str) -> dict[str, Any] | None:
-        """A claim's full view (the web app checks ownership itself)."""
-        ...
-
-    def claims_for_customer(self, customer_id: str) -> list[dict[str, Any]]:
-        """The customer's claims."""
-        ...
-
-    def attach_evidence(
-        self, reference: str, kind: str, filename: str, data: bytes, source_channel: str
-    ) -> dict[str, Any]:
-        """Store an evidence file for a claim."""
-        ...
+class ClaimsPort(ClaimsForEvidence, Protocol):
+    """What the web app uses of ``cssecure.claims.app.ClaimsApp``: the channels' evidence
+    methods (``claim_detail``, ``attach_evidence``, ``attach_draft_evidence``,
+    ``attach_loose_evidence``)."""
 
 
 def _error(message: str, status: int) -> HTTPResponse:
@@ -77,52 +76,32 @@ def guess_kind(data: bytes) -> str:
     return "other"
 
 
-def _owns(claim: dict[str, Any], identity: WebIdentity) -> bool:
-    """A claim may take uploads from its own conversation or its verified owner."""
-    if claim.get("conversation_id") == identity.conversation_id:
-        return True
-    return identity.customer_id is not None and claim.get("customer_id") == identity.customer_id
-
-
-async def claim_for_upload(
+async def target_for_upload(
     claims: ClaimsPort, settings: Settings, identity: WebIdentity, claim_ref: str | None
-) -> dict[str, Any]:
-    """The claim an upload belongs to.
+) -> EvidenceTarget:
+    """Where an upload goes: the channels' one rule (``evidence.evidence_target``).
 
-    In order: the reference the widget sent; the claim the conversation is about (slot
-    ``claim_ref``); for a signed-in customer, their most recently updated open claim. A
-    claim is the caller's when it was filed in this conversation or belongs to the
-    verified customer.
+    In order: the claim the widget named (``claim_ref``) if it is the caller's; the claim
+    draft in progress (slot ``claim_draft_id``); the claim of this conversation (slot
+    ``claim_ref``) if it is the caller's; otherwise the file is kept loose and the bot asks
+    which claim it is for. A claim is the caller's when it was filed in this conversation
+    or belongs to the verified customer.
 
     Raises:
-        ClaimNotFound: the reference is unknown or not the caller's.
-        ClaimsError: there is no claim in progress to attach to.
+        ClaimNotFound: the named reference is unknown or not the caller's.
+        ClaimsUnavailable: the claims store cannot be read.
     """
-    candidates = [claim_ref] if claim_ref else []
-    if not claim_ref:
-        slot = await conversations.conversation_slot(
-            settings, identity.conversation_id, CLAIM_SLOT
+    slots = await conversations.conversation_slots(
+        settings, identity.conversation_id, (DRAFT_SLOT, CLAIM_SLOT)
+    )
+    return await asyncio.to_thread(
+        lambda: evidence_target(
+            claims,
+            conversation_id=identity.conversation_id,
+            customer_id=identity.customer_id,
+            conversation=ConversationClaims.from_slots(slots),
+            named_reference=claim_ref,
         )
-        if isinstance(slot, str) and slot:
-            candidates.append(slot)
-    for reference in candidates:
-        # The staff view, because an anonymous caller's claim is recognised by its
-        # conversation, which the customer view leaves out; nothing of it is returned.
-        claim = await asyncio.to_thread(claims.claim_detail, reference)
-        if claim is not None and _owns(claim, identity):
-            return claim
-        if reference == claim_ref:
-            raise ClaimNotFound(reference)
-    if identity.customer_id is not None:
-        mine = await asyncio.to_thread(claims.claims_for_customer, identity.customer_id)
-        open_claims = sorted(
-            (c for c in mine if c.get("open")), key=lambda c: c.get("updated_at") or ""
-        )
-        if open_claims:
-            return open_claims[-1]
-    raise ClaimsError(
-        "There is no claim in progress to add this file to. Report your claim in the chat "
-        "first, then send the file."
     )
 
 
@@ -149,9 +128,13 @@ def api_blueprint(
             # The claims store's own rules (type sniffed from the bytes, size, name), first:
             # a bad file is refused with its reason whatever the state of the claim.
             check_evidence(kind, filename, data)
-            claim = await claim_for_upload(claims, settings, identity, claim_ref)
+            target = await target_for_upload(claims, settings, identity, claim_ref)
             stored = await asyncio.to_thread(
-                claims.attach_evidence, claim["reference"], kind, filename, data, "web"
+                lambda: attach_to_target(
+                    claims, target, conversation_id=identity.conversation_id,
+                    customer_id=identity.customer_id, kind=kind, filename=filename,
+                    data=data, channel="web",
+                )
             )
         except EvidenceRejected as exc:
             return _error(str(exc), 422)
@@ -175,7 +158,9 @@ def api_blueprint(
             {
                 "evidence_id": evidence_id,
                 "kind": kind,
-                "claim_ref": claim["reference"],
+                "claim_ref": target.reference,
+                "draft_id": target.draft_id,
+                "loose": target.to == "loose",
                 "filename": filename,
                 "bot_notified": notified,
                 "message": message,

@@ -8,7 +8,8 @@ both behind ``Authorization: Bearer <RASA_TOKEN>``; these functions call them:
 * :func:`inject_user_message`: a message on the customer's behalf, e.g. the
   ``/inform{"evidence_kind": ..., "evidence_id": ...}`` after an upload.
 
-:func:`conversation_slot` reads one slot of a conversation through Rasa's HTTP API.
+:func:`conversation_slots` reads slots of a conversation through Rasa's HTTP API (the
+upload endpoint: ``claim_draft_id`` and ``claim_ref``, where a file goes).
 Failures raise :class:`ConversationUnreachable` with a message for logs and staff; no
 secret or message text is put into it.
 """
@@ -16,6 +17,7 @@ secret or message text is put into it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
@@ -94,10 +96,18 @@ async def inject_user_message(
     await _post(settings, "/webhooks/web/inject", body)
 
 
-async def conversation_slot(settings: Settings, conversation_id: str, slot: str) -> Any:
-    """The current value of ``slot`` in a conversation, or ``None`` when unknown."""
+async def conversation_slots(
+    settings: Settings, conversation_id: str, names: Iterable[str]
+) -> dict[str, Any]:
+    """The current values of the slots ``names`` of a conversation, read in one request.
+
+    A slot that is unknown (or cannot be read: Rasa down, ``RASA_TOKEN`` unset, no such
+    conversation) is ``None``.
+    """
+    wanted = list(names)
+    unknown: dict[str, Any] = dict.fromkeys(wanted)
     if not settings.rasa_token:
-        return None
+        return unknown
     url = (
         settings.rasa_url.rstrip("/")
         + f"/conversations/{quote(conversation_id, safe='')}/tracker"
@@ -108,9 +118,16 @@ async def conversation_slot(settings: Settings, conversation_id: str, slot: str)
             url, params=params
         ) as resp:
             if resp.status != 200:
-                return None
+                return unknown
             tracker = await resp.json(content_type=None)
     except (aiohttp.ClientError, TimeoutError, ValueError):
-        return None
+        return unknown
     slots = tracker.get("slots") if isinstance(tracker, dict) else None
-    return slots.get(slot) if isinstance(slots, dict) else None
+    if not isinstance(slots, dict):
+        return unknown
+    return {name: slots.get(name) for name in wanted}
+
+
+async def conversation_slot(settings: Settings, conversation_id: str, slot: str) -> Any:
+    """The current value of ``slot`` in a conversation, or ``None`` when unknown."""
+    return (await conversation_slots(settings, conversation_id, (slot,)))[slot]

@@ -138,36 +138,84 @@ def test_without_demo_there_is_no_page_and_no_sign_in(tmp_path: Path) -> None:
 # --- evidence upload ------------------------------------------------------------------
 
 
-def test_customer_upload_goes_to_the_open_claim_and_the_bot_is_told(stack: Stack) -> None:
-    reference = stack.file_claim("C-3001", "web-c-elsewhere", "P-3001")
-    token = issue_customer_token(stack.key, "C-3001")
-    answer = stack.upload(token, "damage.jpg", JPEG)
+def where_it_went(body: dict[str, Any]) -> tuple[str | None, str | None, bool]:
+    """``(claim_ref, draft_id, loose)`` of an upload's answer: exactly one is set."""
+    went = (body["claim_ref"], body["draft_id"], body["loose"])
+    assert sum(1 for part in went if part) == 1, body
+    return went
+
+
+def test_upload_while_reporting_goes_to_the_draft_not_the_earlier_open_claim(
+    stack: Stack,
+) -> None:
+    # Issue 12's reproduction: the signed-in customer filed a claim in this conversation
+    # (it is still the one discussed) and is reporting a second one; the photo belongs to
+    # the claim being reported.
+    conversation = customer_conversation_id(stack.key, "C-3001")
+    earlier = stack.file_claim("C-3001", conversation, "P-3001")
+    stack.rasa.slots[conversation] = {"claim_draft_id": "draft-3001", "claim_ref": earlier}
+    answer = stack.upload(issue_customer_token(stack.key, "C-3001"), "damage.jpg", JPEG)
     assert answer.status_code == 201, answer.text
     body = answer.json()
-    assert body["claim_ref"] == reference and body["kind"] == "photo"
+    assert where_it_went(body) == (None, "draft-3001", False) and body["kind"] == "photo"
+    assert stack.claims.draft_evidence_kinds(conversation, "draft-3001") == ["photo"]
+    stored = stack.claims.claim_detail(earlier)
+    assert stored is not None and stored["evidence"] == []
     assert body["bot_notified"] is True
     assert body["message"] == (
         '/inform{"evidence_kind": "photo", "evidence_id": "' + body["evidence_id"] + '"}'
     )
-    stored = stack.claims.claim_detail(reference)
-    assert stored is not None
-    assert [e["evidence_id"] for e in stored["evidence"]] == [body["evidence_id"]]
     told = [m for m in stack.rasa.received if m.text == body["message"]]
     assert len(told) == 1
-    assert told[0].sender_id == customer_conversation_id(stack.key, "C-3001")
+    assert told[0].sender_id == conversation
     assert told[0].metadata == {"channel": "web", "customer_id": "C-3001", "verified": True,
                                 "display": "Sent damage.jpg"}
 
 
-def test_anonymous_upload_needs_a_claim_of_its_own_conversation(stack: Stack) -> None:
+def test_a_named_claim_of_the_caller_wins_over_the_draft(stack: Stack) -> None:
+    earlier = stack.file_claim("C-3101", "web-c-elsewhere-31", "P-3101")
+    conversation = customer_conversation_id(stack.key, "C-3101")
+    stack.rasa.slots[conversation] = {"claim_draft_id": "draft-3101"}
+    answer = stack.upload(issue_customer_token(stack.key, "C-3101"), "a.jpg", JPEG,
+                          claim_ref=earlier.lower())
+    assert answer.status_code == 201, answer.text
+    assert where_it_went(answer.json()) == (earlier, None, False)
+    stored = stack.claims.claim_detail(earlier)
+    assert stored is not None
+    assert [e["evidence_id"] for e in stored["evidence"]] == [answer.json()["evidence_id"]]
+    assert stack.claims.draft_evidence_kinds(conversation, "draft-3101") == []
+
+
+def test_upload_outside_any_claim_is_kept_loose_never_guessed_and_the_bot_is_told(
+    stack: Stack,
+) -> None:
+    earlier = stack.file_claim("C-3201", "web-c-elsewhere-32", "P-3201")
+    conversation = customer_conversation_id(stack.key, "C-3201")
+    answer = stack.upload(issue_customer_token(stack.key, "C-3201"), "a.jpg", JPEG)
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert where_it_went(body) == (None, None, True)
+    stored = stack.claims.claim_detail(earlier)
+    assert stored is not None and stored["evidence"] == []  # her only open claim: not guessed
+    assert [m.sender_id for m in stack.rasa.received if m.text == body["message"]] == [
+        conversation]
+    # Kept: once the customer says which claim it is for, it moves there.
+    stack.claims.assign_evidence(body["evidence_id"], earlier, conversation_id=conversation,
+                                 customer_id="C-3201")
+    moved = stack.claims.claim_detail(earlier)
+    assert moved is not None
+    assert [e["evidence_id"] for e in moved["evidence"]] == [body["evidence_id"]]
+
+
+def test_anonymous_upload_reaches_only_a_claim_of_its_own_conversation(stack: Stack) -> None:
     mine = new_anonymous_conversation_id()
     token = issue_session_token(stack.key, mine)
     no_claim = stack.upload(token, "a.jpg", JPEG)
-    assert no_claim.status_code == 409
-    assert "no claim in progress" in no_claim.json()["error"]
+    assert no_claim.status_code == 201 and where_it_went(no_claim.json())[2] is True
 
     reference = stack.file_claim(None, mine, "P-4001")
-    assert stack.upload(token, "a.jpg", JPEG, claim_ref=reference).status_code == 201
+    named = stack.upload(token, "a.jpg", JPEG, claim_ref=reference)
+    assert named.status_code == 201 and where_it_went(named.json())[0] == reference
 
     stranger = issue_session_token(stack.key, new_anonymous_conversation_id())
     refused = stack.upload(stranger, "b.jpg", JPEG, claim_ref=reference)
@@ -175,18 +223,23 @@ def test_anonymous_upload_needs_a_claim_of_its_own_conversation(stack: Stack) ->
     assert reference in refused.json()["error"]
 
 
-def test_upload_goes_to_the_claim_the_conversation_is_about(stack: Stack) -> None:
+def test_upload_after_filing_goes_to_the_claim_the_conversation_is_about(
+    stack: Stack,
+) -> None:
     mine = new_anonymous_conversation_id()
     reference = stack.file_claim(None, mine, "P-4101")
-    stack.rasa.slots[mine] = {"claim_ref": reference}
+    stack.rasa.slots[mine] = {"claim_draft_id": None, "claim_ref": reference}
     answer = stack.upload(issue_session_token(stack.key, mine), "a.jpg", JPEG)
-    assert answer.status_code == 201 and answer.json()["claim_ref"] == reference
+    assert answer.status_code == 201 and where_it_went(answer.json())[0] == reference
 
-    # A slot naming a claim of another conversation does not open it.
+    # A slot naming a claim of another conversation does not open it: the file is kept.
     other = new_anonymous_conversation_id()
     stack.rasa.slots[other] = {"claim_ref": reference}
-    refused = stack.upload(issue_session_token(stack.key, other), "b.jpg", JPEG)
-    assert refused.status_code == 409
+    kept = stack.upload(issue_session_token(stack.key, other), "b.jpg", JPEG)
+    assert kept.status_code == 201 and where_it_went(kept.json())[2] is True
+    stored = stack.claims.claim_detail(reference)
+    assert stored is not None
+    assert [e["evidence_id"] for e in stored["evidence"]] == [answer.json()["evidence_id"]]
 
 
 def test_upload_to_another_customers_claim_is_refused(stack: Stack) -> None:
@@ -281,7 +334,8 @@ def test_evidence_is_kept_when_the_bot_cannot_be_told(tmp_path: Path) -> None:
     try:
         stack_like = Stack(settings, widget_key(settings), claims, FakeRasa(settings), web)
         reference = stack_like.file_claim("C-7001", "web-c-seven", "P-7001")
-        answer = stack_like.upload(issue_customer_token(stack_like.key, "C-7001"), "a.jpg", JPEG)
+        answer = stack_like.upload(issue_customer_token(stack_like.key, "C-7001"), "a.jpg", JPEG,
+                                   claim_ref=reference)
         assert answer.status_code == 201
         body: dict[str, Any] = answer.json()
         # Stored and attached even though the bot could not be told.

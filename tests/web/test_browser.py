@@ -144,11 +144,17 @@ def test_signed_in_customer_chats_uploads_reloads_and_hears_from_an_agent(
 
     photo = tmp_path / "damage.jpg"
     photo.write_bytes(_jpeg())
-    page.get_by_label("Attach a photo, video or document").set_input_files(str(photo))
+    with page.expect_response("**/api/evidence") as uploaded:
+        page.get_by_label("Attach a photo, video or document").set_input_files(str(photo))
     done = log.locator(".csw-upload-item[data-state=done]")
     expect(done).to_contain_text("Sent damage.jpg")
-    expect(done).to_contain_text(reference)
-    assert [e["filename"] for e in _evidence(settings, reference)] == ["damage.jpg"]
+    # Her open claim gets the file only when the widget named it (the assistant mentioned
+    # it); otherwise it went to a claim being reported or was kept for the conversation,
+    # never guessed onto her open claim (issue 12).
+    went = uploaded.value.json()
+    on_claim = [e["filename"] for e in _evidence(settings, reference)]
+    assert on_claim == (["damage.jpg"] if went["claim_ref"] == reference else [])
+    assert went["claim_ref"] in (None, reference)
 
     page.reload()
     expect(page.locator(".csw[data-ready=true][data-session=verified]")).to_be_visible()
