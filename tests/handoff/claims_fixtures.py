@@ -45,8 +45,9 @@ def file_claim(
         "insured_value": Decimal("800.00"),
         "affected_items_value": Decimal("300.00"),
         "damage_kind": "broken",
-        "unboxing_video": True,
-        "damage_photos": True,
+        # No evidence facts: a "yes" without its file would make the claim wait for the
+        # file (issue 12); these fixtures are about the agent's side of a decided claim.
+        "usable_after_damage": False,
     }
     base.update(facts or {})
     form = "refund" if payout != "0.00" else "none"
