@@ -148,13 +148,13 @@ def test_signed_in_customer_chats_uploads_reloads_and_hears_from_an_agent(
         page.get_by_label("Attach a photo, video or document").set_input_files(str(photo))
     done = log.locator(".csw-upload-item[data-state=done]")
     expect(done).to_contain_text("Sent damage.jpg")
-    # Her open claim gets the file only when the widget named it (the assistant mentioned
-    # it); otherwise it went to a claim being reported or was kept for the conversation,
-    # never guessed onto her open claim (issue 12).
+    # The widget names no claim: with no claim reported or filed in this chat the file is
+    # kept and the assistant asks which claim it is for; it is never guessed onto her
+    # open claim (issue 12).
     went = uploaded.value.json()
-    on_claim = [e["filename"] for e in _evidence(settings, reference)]
-    assert on_claim == (["damage.jpg"] if went["claim_ref"] == reference else [])
-    assert went["claim_ref"] in (None, reference)
+    assert (went["claim_ref"], went["loose"]) == (None, True)
+    expect(done).to_contain_text("kept until you say which claim it is for")
+    assert _evidence(settings, reference) == []
 
     page.reload()
     expect(page.locator(".csw[data-ready=true][data-session=verified]")).to_be_visible()

@@ -17,8 +17,6 @@
   "use strict";
 
   var STORAGE_KEY = "cssecure.widget.session";
-  // A claim reference in the bot's words (CS-2026-000042): uploads go to that claim.
-  var CLAIM_REF = /\bCS-\d{4}-\d{6}\b/;
   var TYPING_TIMEOUT_MS = 20000;
   var KIND_LABELS = [
     ["", "Detect from the file"],
@@ -64,7 +62,6 @@
     var customerToken = options.token || null;
     var sessionToken = null; // anonymous visitors: issued by the server, authorises uploads
     var typingTimer = null;
-    var claimRef = null; // the latest claim the assistant mentioned; the server checks it
 
     container.textContent = "";
     var root = el("section", { class: "csw", "aria-labelledby": id + "-title" });
@@ -150,8 +147,6 @@
 
     function addMessage(sender, text, extra) {
       extra = extra || {};
-      var mentioned = sender !== "user" && CLAIM_REF.exec(text || "");
-      if (mentioned) claimRef = mentioned[0];
       var item = el("li", { class: "csw-msg csw-from-" + sender });
       var who = sender === "user" ? "You" : sender === "agent" ? (extra.agent_name ? "Agent " + extra.agent_name : "Agent") : "Assistant";
       item.appendChild(el("span", { class: sender === "agent" ? "csw-who" : "csw-sr-only" }, who + ": "));
@@ -277,7 +272,8 @@
       var data = new FormData();
       data.append("file", chosen, chosen.name);
       if (kind.value) data.append("kind", kind.value);
-      if (claimRef) data.append("claim_ref", claimRef);
+      // No claim reference is sent: the server routes the file to the claim being reported,
+      // else the claim filed in this chat, else keeps it and the assistant asks (issue 12).
       var xhr = new XMLHttpRequest();
       xhr.open("POST", options.uploadUrl || "/api/evidence");
       xhr.setRequestHeader("Authorization", "Bearer " + bearer);
@@ -289,7 +285,10 @@
         try { body = JSON.parse(xhr.responseText || "{}"); } catch (e) { body = {}; }
         if (xhr.status >= 200 && xhr.status < 300) {
           progress.value = 100;
-          caption.textContent = "Sent " + chosen.name + " (" + (body.kind || "evidence").replace(/_/g, " ") + ") for claim " + (body.claim_ref || "") + ".";
+          var where = body.claim_ref ? "for claim " + body.claim_ref
+            : body.draft_id ? "for the claim you are reporting"
+            : "kept until you say which claim it is for";
+          caption.textContent = "Sent " + chosen.name + " (" + (body.kind || "evidence").replace(/_/g, " ") + ") " + where + ".";
           item.setAttribute("data-state", "done");
           if (body.bot_notified) setTyping(true);
         } else {
