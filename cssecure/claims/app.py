@@ -392,19 +392,9 @@ class ClaimsApp:
         Raises:
             EvidenceRejected: the file was refused; the message says why.
         """
-        item, created = services.hold_evidence(
-            self.uow,
-            self.evidence_store,
-            conversation_id=conversation_id,
-            customer_id=customer_id,
-            draft_id=draft_id,
-            kind=kind,
-            filename=filename,
-            data=data,
-            source_channel=source_channel,
-            now=self._clock,
-        )
-        return {**evidence_to_dict(item), "draft_id": draft_id, "created": created}
+        stored = self._hold(conversation_id, customer_id, draft_id, kind, filename, data,
+                            source_channel)
+        return {**stored, "draft_id": draft_id}
 
     @translate_errors
     def attach_loose_evidence(
@@ -424,19 +414,33 @@ class ClaimsApp:
         Raises:
             EvidenceRejected: the file was refused; the message says why.
         """
+        stored = self._hold(conversation_id, customer_id, None, kind, filename, data,
+                            source_channel)
+        return {**stored, "loose": True}
+
+    def _hold(
+        self,
+        conversation_id: str,
+        customer_id: str | None,
+        draft_id: str | None,
+        kind: str,
+        filename: str,
+        data: bytes,
+        source_channel: str,
+    ) -> dict[str, Any]:
         item, created = services.hold_evidence(
             self.uow,
             self.evidence_store,
             conversation_id=conversation_id,
             customer_id=customer_id,
-            draft_id=None,
+            draft_id=draft_id,
             kind=kind,
             filename=filename,
             data=data,
             source_channel=source_channel,
             now=self._clock,
         )
-        return {**evidence_to_dict(item), "loose": True, "created": created}
+        return {**evidence_to_dict(item), "created": created}
 
     @translate_errors
     def loose_evidence(self, evidence_id: str, conversation_id: str) -> dict[str, Any] | None:

@@ -141,6 +141,20 @@ claim_history = sa.Table(
     sa.UniqueConstraint("claim_id", "seq", name="uq_claim_history_claim_id_seq"),
 )
 
+def _file_columns() -> list[sa.Column[Any]]:
+    """The columns describing one stored evidence file (``cssecure.claims.model.EvidenceItem``)."""
+    return [
+        sa.Column("kind", sa.String(30), nullable=False),
+        sa.Column("filename", sa.String(200), nullable=False),
+        sa.Column("stored_name", sa.String(80), nullable=False, unique=True),
+        sa.Column("size_bytes", sa.BigInteger(), nullable=False),
+        sa.Column("content_type", sa.String(40), nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("source_channel", sa.String(20), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    ]
+
+
 evidence_items = sa.Table(
     "evidence_items",
     metadata,
@@ -149,14 +163,7 @@ evidence_items = sa.Table(
     sa.Column(
         "claim_id", sa.Integer(), sa.ForeignKey("claims.id", ondelete="RESTRICT"), nullable=False
     ),
-    sa.Column("kind", sa.String(30), nullable=False),
-    sa.Column("filename", sa.String(200), nullable=False),
-    sa.Column("stored_name", sa.String(80), nullable=False, unique=True),
-    sa.Column("size_bytes", sa.BigInteger(), nullable=False),
-    sa.Column("content_type", sa.String(40), nullable=False),
-    sa.Column("sha256", sa.String(64), nullable=False),
-    sa.Column("source_channel", sa.String(20), nullable=False),
-    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    *_file_columns(),
 )
 
 # Files received before they belong to a claim: those of a claim still being reported
@@ -170,14 +177,7 @@ held_evidence = sa.Table(
     sa.Column("conversation_id", sa.String(200), nullable=False, index=True),
     sa.Column("customer_id", sa.String(40), nullable=True),
     sa.Column("draft_id", sa.String(40), nullable=True),
-    sa.Column("kind", sa.String(30), nullable=False),
-    sa.Column("filename", sa.String(200), nullable=False),
-    sa.Column("stored_name", sa.String(80), nullable=False, unique=True),
-    sa.Column("size_bytes", sa.BigInteger(), nullable=False),
-    sa.Column("content_type", sa.String(40), nullable=False),
-    sa.Column("sha256", sa.String(64), nullable=False),
-    sa.Column("source_channel", sa.String(20), nullable=False),
-    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    *_file_columns(),
 )
 
 # Notifications for the support team, written in the same transaction as the change

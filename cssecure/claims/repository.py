@@ -184,19 +184,7 @@ class ClaimRepository:
         for r in self.connection.execute(
             sa.select(orm.evidence_items).where(e.claim_id.in_(ids)).order_by(e.id)
         ):
-            evidence[r.claim_id].append(
-                EvidenceItem(
-                    evidence_id=r.evidence_id,
-                    kind=r.kind,
-                    filename=r.filename,
-                    stored_name=r.stored_name,
-                    size_bytes=r.size_bytes,
-                    content_type=r.content_type,
-                    sha256=r.sha256,
-                    source_channel=r.source_channel,
-                    received_at=as_utc(r.received_at),
-                )
-            )
+            evidence[r.claim_id].append(_evidence_from_row(r))
         claims = []
         for row in rows:
             claim = Claim(
@@ -292,18 +280,7 @@ class ClaimRepository:
         if entries:
             self.connection.execute(orm.claim_history.insert(), entries)
         items = [
-            {
-                "claim_id": claim_id,
-                "evidence_id": item.evidence_id,
-                "kind": item.kind,
-                "filename": item.filename,
-                "stored_name": item.stored_name,
-                "size_bytes": item.size_bytes,
-                "content_type": item.content_type,
-                "sha256": item.sha256,
-                "source_channel": item.source_channel,
-                "received_at": item.received_at,
-            }
+            {"claim_id": claim_id, **_evidence_values(item)}
             for item in claim.evidence[evidence_from:]
         ]
         if items:
@@ -379,17 +356,7 @@ class HeldEvidenceRepository:
         rows = self.connection.execute(sa.select(orm.held_evidence).where(condition).order_by(h.id))
         return [
             HeldEvidence(
-                item=EvidenceItem(
-                    evidence_id=r.evidence_id,
-                    kind=r.kind,
-                    filename=r.filename,
-                    stored_name=r.stored_name,
-                    size_bytes=r.size_bytes,
-                    content_type=r.content_type,
-                    sha256=r.sha256,
-                    source_channel=r.source_channel,
-                    received_at=as_utc(r.received_at),
-                ),
+                item=_evidence_from_row(r),
                 conversation_id=r.conversation_id,
                 customer_id=r.customer_id,
                 draft_id=r.draft_id,
@@ -399,21 +366,34 @@ class HeldEvidenceRepository:
 
 
 def _held_values(held: HeldEvidence) -> dict[str, Any]:
-    item = held.item
     return {
-        "evidence_id": item.evidence_id,
+        **_evidence_values(held.item),
         "conversation_id": held.conversation_id,
         "customer_id": held.customer_id,
         "draft_id": held.draft_id,
-        "kind": item.kind,
-        "filename": item.filename,
-        "stored_name": item.stored_name,
-        "size_bytes": item.size_bytes,
-        "content_type": item.content_type,
-        "sha256": item.sha256,
-        "source_channel": item.source_channel,
+    }
+
+
+_EVIDENCE_FIELDS = (
+    "evidence_id", "kind", "filename", "stored_name", "size_bytes", "content_type", "sha256",
+    "source_channel",
+)
+
+
+def _evidence_values(item: EvidenceItem) -> dict[str, Any]:
+    """An evidence file's row values (``evidence_items`` and ``held_evidence`` alike)."""
+    return {
+        **{name: getattr(item, name) for name in _EVIDENCE_FIELDS},
         "received_at": item.received_at,
     }
+
+
+def _evidence_from_row(row: Any) -> EvidenceItem:
+    """The evidence file a row describes (times as aware UTC)."""
+    return EvidenceItem(
+        **{name: getattr(row, name) for name in _EVIDENCE_FIELDS},
+        received_at=as_utc(row.received_at),
+    )
 
 
 class OutboxRepository:

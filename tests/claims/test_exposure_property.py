@@ -20,7 +20,7 @@ from cssecure.claims.model import PAYOUT_STATUSES
 from cssecure.policy import payout_limit
 
 from .support import make_parcel
-from .test_trusted_facts import CLAIM_TYPES, PARCEL, RECORD, file, record_facts
+from .test_trusted_facts import CLAIM_TYPES, RECORD, file, record_facts
 
 # One step: file a claim (type, filer, whether its files come), or a person decides the
 # n-th claim (approve with the rules' payout or another amount, reject), or settles it.
