@@ -49,13 +49,7 @@ from actions.texts import (
     summary_text,
 )
 from cssecure.claims.errors import ClaimsError, ClaimsUnavailable, InvalidClaim
-from cssecure.claims.model import (
-    DISAGREEMENT_REASON,
-    EXPOSURE_REASON,
-    LINKED_REASON,
-    REVIEW_REASON,
-    UNVERIFIED_REASON,
-)
+from cssecure.claims.model import REVIEW_REASON, UNVERIFIED_REASON  # noqa: F401 - re-exported
 from cssecure.policy.facts import FACT_NAMES
 from cssecure.policy.registry import REGISTRY
 
@@ -726,8 +720,10 @@ class ActionFileClaim(Action):
         # The claims service flags a new claim for a person and notifies the team with it
         # (Claim.agent_needed_on_filing); the assistant keeps talking either way: the
         # customer may still add evidence, and an agent's "take over" pauses it.
-        agent_reason = result.get("agent_reason")
-        if agent_reason in (REVIEW_REASON, DISAGREEMENT_REASON, LINKED_REASON, EXPOSURE_REASON):
+        agent_reason = str(result.get("agent_reason") or "")
+        if agent_reason and agent_reason != UNVERIFIED_REASON:
+            # A person decides (review, facts against the record, another claim on the
+            # parcel, the parcel's limit): the reasons are the claims service's.
             text = f"{head}\n{decision}\n{REVIEW_NEXT_STEP} {evidence}"
         elif agent_reason == UNVERIFIED_REASON:
             # Money never moves on an anonymous claim until a person has checked that the

@@ -548,16 +548,21 @@ class Claim:
 
         - the assessment is ``review``: a person decides (docs/TEAM-CONTRACTS.md, handoff);
         - it is approved but filed without sign-in (issue 6): a person checks that the parcel
-          is the customer's before any payout.
+          is the customer's before any payout;
+        - a filing check held it (``hold_reason``, issue 12): the customer's statements
+          disagree with the record, another claim is on the parcel, or the parcel's limit.
+
+        Several reasons are joined with "; " (the first is the main one), so that the agent
+        sees all of them: e.g. an anonymous claim whose facts disagree with the record needs
+        both the facts and the ownership checked.
         """
         decision = self.assessment["decision"]
-        if self.hold_reason is not None:
-            return self.hold_reason
+        reasons = [self.hold_reason] if self.hold_reason is not None else []
         if decision == "review":
-            return REVIEW_REASON
-        if decision == "approve" and not self.verified:
-            return UNVERIFIED_REASON
-        return None
+            reasons.append(REVIEW_REASON)
+        if not self.verified and (decision == "approve" or reasons):
+            reasons.append(UNVERIFIED_REASON)
+        return "; ".join(reasons) or None
 
     def _hold(self, payout_room: Decimal | None) -> str | None:
         """The filing check that stops the engine's decision, if any (see ``file``)."""

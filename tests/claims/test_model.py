@@ -107,7 +107,8 @@ def test_a_rejected_filing_is_closed_and_frees_the_open_key() -> None:
 
 @pytest.mark.parametrize("decision, verified, reason", [
     ("review", True, REVIEW_REASON),
-    ("review", False, REVIEW_REASON),
+    # Both checks: the decision and who the customer is (issue 12: the agent sees all).
+    ("review", False, f"{REVIEW_REASON}; {UNVERIFIED_REASON}"),
     ("approve", False, UNVERIFIED_REASON),  # a person checks the parcel is theirs first
     ("approve", True, None),
     ("reject", False, None),

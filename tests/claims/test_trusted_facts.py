@@ -20,6 +20,7 @@ from cssecure.claims.model import (
     DISAGREEMENT_REASON,
     LINKED_REASON,
     SUPERSEDED_REASON,
+    UNVERIFIED_REASON,
 )
 from cssecure.policy import payout_limit
 from cssecure.policy.registry import REGISTRY
@@ -176,7 +177,10 @@ def test_the_issues_insured_value_trick_is_held_for_a_person(
     filed = file(store, "lost", customer_id=customer_id, conversation="c-trick",
                  insured_value="10000.00", items_value="9800.00")
     assert filed["status"] == "in_review"
-    assert filed["agent_reason"] == DISAGREEMENT_REASON
+    # The person checks the facts, and for an anonymous customer the ownership too.
+    assert filed["agent_reason"] == (
+        DISAGREEMENT_REASON if customer_id else f"{DISAGREEMENT_REASON}; {UNVERIFIED_REASON}"
+    )
     assert sorted(filed["disagreements"]) == ["insured_value", "items_value"]
     # Were it approved, it would be on the record's 1000.00, never 10000.00.
     assert filed["assessment"]["payout_rmb"] == "1000.00"
@@ -348,7 +352,8 @@ def test_an_anonymous_claim_never_blocks_the_signed_in_owner(store: ClaimsApp) -
 def test_two_anonymous_claims_on_one_parcel_both_go_to_a_person(store: ClaimsApp) -> None:
     first = file(store, "lost", customer_id=None, conversation="anon-1")
     second = file(store, "lost", customer_id=None, conversation="anon-2")
-    assert second["created"] and second["agent_reason"] == LINKED_REASON
+    assert second["created"]
+    assert second["agent_reason"] == f"{LINKED_REASON}; {UNVERIFIED_REASON}"
     assert second["linked_claims"] == [first["reference"]]
 
 

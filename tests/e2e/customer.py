@@ -3,9 +3,11 @@
 The customer knows its parcel (a demo parcel's record) and the answers of its case in
 ``claims.yml``. Each turn it reads the assistant's messages, recognises the question by
 its exact wording (``actions.questions.question_text``, the text the form sends), and
-answers it in a customer's words. Anything else the assistant says in place of a
-question (a re-prompt after a misunderstood answer, an apology, silence) ends the
-conversation as a failure: the test then shows the whole transcript.
+answers it in a customer's words, or, for a question its ``files`` answer (a customer on a
+channel with uploads), by sending that evidence file instead of typing. Anything else the
+assistant says in place of a question (a re-prompt after a misunderstood answer, an
+apology, silence) ends the conversation as a failure: the test then shows the whole
+transcript.
 """
 
 from __future__ import annotations
@@ -101,20 +103,35 @@ def file_claim(
     answers: Mapping[str, str],
     today: date,
     max_messages: int = 30,
+    files: Mapping[str, str] | None = None,
+    send_file: Callable[[str], list[dict[str, Any]]] | None = None,
 ) -> Transcript:
     """Talk until the claim is filed; returns the transcript with the reference.
+
+    Args:
+        files: fact -> evidence kind: asked that fact, the customer sends a file of the kind
+            with ``send_file`` (which returns the assistant's replies) instead of typing.
 
     Raises:
         ConversationFailed: the assistant asked something twice, asked what the script
             has no answer for, or said anything that is neither a question nor the
             filing confirmation.
     """
+    files = files or {}
+    if files and send_file is None:
+        raise ValueError("a customer with files needs a channel that takes uploads")
     transcript = Transcript()
-    text = expand(opening, today)
+    text: str | None = expand(opening, today)
+    kind: str | None = None
     while transcript.customer_messages < max_messages:
-        transcript.lines.append(f"> {text}")
         transcript.customer_messages += 1
-        replies = say(text)
+        if text is not None:
+            transcript.lines.append(f"> {text}")
+            replies = say(text)
+        else:
+            assert send_file is not None and kind is not None
+            transcript.lines.append(f"> [sends a file: {kind}]")
+            replies = send_file(kind)
         transcript.lines += [f"< {m.get('text')}" for m in replies]
         for message in replies:
             found = REFERENCE.search(str(message.get("text") or ""))
@@ -127,7 +144,10 @@ def file_claim(
         if asked in transcript.asked and asked != "confirm":
             raise ConversationFailed(f"asked {asked} twice (answer not understood):\n{transcript}")
         transcript.asked.append(asked)
-        if asked == "confirm":
+        text, kind = None, None
+        if asked in files:
+            kind = files[asked]
+        elif asked == "confirm":
             text = "yes please file it"
         elif asked in answers:
             text = expand(answers[asked], today)

@@ -4,9 +4,14 @@ URL changed) and the real action server, as subprocesses on free loopback ports,
 a temporary claims database and tracker store.
 
 Processes are started and stopped with ``bench/servers.py``. The claims database holds the
-demo parcels (``cssecure parcels seed-demo``) and, for anonymous REST customers, a
-*walk-in twin* of each: the same parcel under ``P91xxxx`` with no owner (an anonymous
-customer may only claim a parcel that is on no one's account).
+demo parcels (``cssecure parcels seed-demo``) and, for anonymous customers, *walk-in twins*
+of each: the same parcel with no owner, under ``P91xxxx`` (REST customers) and ``P92xxxx``
+(anonymous website visitors). Each table of cases claims its own twins: two claims on one
+parcel are linked for a person (issue 12), which is not what those cases are about.
+
+The website chat (``cssecure/channels/socketio.py``, in the repository's credentials.yml)
+runs in the same Rasa server: ``e2e.widget`` drives it like the widget does, signed in with a
+customer token (``cssecure/web/tokens.py``) or anonymous.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import os
 import secrets
 import sys
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -32,6 +38,11 @@ from cssecure.claims.app import ClaimsApp  # noqa: E402
 from cssecure.claims.db import upgrade  # noqa: E402
 from cssecure.claims.demo import demo_parcels  # noqa: E402
 from cssecure.claims.model import Parcel  # noqa: E402
+from cssecure.settings import Settings  # noqa: E402
+from cssecure.web.tokens import issue_customer_token, widget_key  # noqa: E402
+
+# Walk-in twins: "91" for the REST customers, "92" for anonymous website visitors.
+TWIN_SERIES = ("91", "92")
 
 
 def trained_model() -> Path | None:
@@ -43,15 +54,19 @@ def trained_model() -> Path | None:
     return models[-1] if models else None
 
 
-def walk_in_twin(parcel_id: str) -> str:
-    """``P900004`` -> ``P910004``: the demo parcel's ownerless twin."""
-    return "P91" + parcel_id[3:]
+def walk_in_twin(parcel_id: str, series: str = "91") -> str:
+    """``P900004`` -> ``P910004`` (``series`` "92": ``P920004``): an ownerless twin."""
+    return f"P{series}" + parcel_id[3:]
 
 
 def seeded_parcels(today: date) -> list[Parcel]:
     """The demo parcels and their ownerless twins."""
     demo = demo_parcels(today)
-    twins = [replace(p, parcel_id=walk_in_twin(p.parcel_id), customer_id=None) for p in demo]
+    twins = [
+        replace(p, parcel_id=walk_in_twin(p.parcel_id, series), customer_id=None)
+        for series in TWIN_SERIES
+        for p in demo
+    ]
     return [*demo, *twins]
 
 
@@ -95,6 +110,57 @@ class AssistantStack:
         with urllib.request.urlopen(url, timeout=60) as answer:  # noqa: S310
             result: dict[str, Any] = json.loads(answer.read())
         return result
+
+    def slots(self, sender: str) -> dict[str, Any]:
+        """The conversation's slot values."""
+        slots: dict[str, Any] = self.tracker(sender).get("slots") or {}
+        return slots
+
+    def last_replies(self, sender: str) -> list[dict[str, Any]]:
+        """The assistant's messages since the conversation's latest user message, as the
+        tracker recorded them (``{"text", "buttons"}``)."""
+        events = self.tracker(sender).get("events") or []
+        users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+        after = events[users[-1] + 1 :] if users else events
+        return [
+            {"text": e.get("text"), "buttons": (e.get("data") or {}).get("buttons")}
+            for e in after
+            if e.get("event") == "bot"
+        ]
+
+    def inject(
+        self, conversation_id: str, message: str, customer_id: str | None, display: str
+    ) -> None:
+        """A message on the customer's behalf into a website conversation, as the web app
+        sends it after an upload (``POST /webhooks/web/inject``, docs/TEAM-CONTRACTS.md);
+        returns once the assistant has answered."""
+        request = urllib.request.Request(  # noqa: S310 - loopback test server
+            f"{self.rasa.url}/webhooks/web/inject",
+            data=json.dumps(
+                {
+                    "conversation_id": conversation_id,
+                    "message": message,
+                    "customer_id": customer_id,
+                    "display": display,
+                }
+            ).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"},
+        )
+        with urllib.request.urlopen(request, timeout=120) as answer:  # noqa: S310
+            assert json.loads(answer.read()) == {"delivered": True}
+
+    def customer_token(self, customer_id: str) -> str:
+        """The token the agency's website gives the widget for a signed-in customer."""
+        settings = Settings.from_env({**os.environ, **self.env})
+        return issue_customer_token(widget_key(settings), customer_id)
+
+    def add_parcels(self, parcels: Iterable[Parcel]) -> None:
+        """Put more parcels on the agency's record (a test's own parcels)."""
+        app = self.claims()
+        try:
+            app.import_parcels(list(parcels))
+        finally:
+            app.dispose()
 
     def logs(self) -> str:
         """The last lines of every server's log (for failure messages)."""
