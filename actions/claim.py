@@ -412,6 +412,18 @@ class ValidateClaimForm(FormValidationAction):
             return {"claim_confirmed": True}
         answer = Answer(tracker)
         text = str(value)
+        if answer.is_fresh(value) and answer.is_protocol:
+            # A button or a channel's notice: its intent says it, never its letters.
+            if answer.intent == "affirm":
+                return _answered("claim_confirmed", True)
+            if answer.intent == "deny":
+                return {"claim_confirmed": None, "correcting": True}
+            if answer.evidence_kind is not None:
+                dispatcher.utter_message(
+                    text=f"Thanks, I've received your {answer.evidence_kind.replace('_', ' ')}; "
+                    "it goes with this claim."
+                )
+            return {"claim_confirmed": None}
         if not tracker.get_slot("correcting"):
             try:
                 if parse_bool(text, answer.intent):
@@ -439,9 +451,16 @@ class ValidateClaimForm(FormValidationAction):
             # Another parcel: look it up, as if it had been given first.
             found = await self.validate_parcel_id(fact_value, dispatcher, tracker, domain)
             return found | done
-        dispatcher.utter_message(
-            text=f"Updated: {QUESTIONS[slot].label} is now {format_value(slot, fact_value)}."
-        )
+        said = f"{QUESTIONS[slot].label} is now {format_value(slot, fact_value)}"
+        if REGISTRY.facts[slot].on_record and tracker.get_slot("parcel_looked_up"):
+            # The agency's record beats a customer's word (issue 12): noted, not taken.
+            dispatcher.utter_message(
+                text=f"Noted: {said} in your claim. Where our parcel record says otherwise, "
+                "the record counts and a person from our claims team checks it with you "
+                "before anything is paid."
+            )
+        else:
+            dispatcher.utter_message(text=f"Updated: {said}.")
         return {slot: fact_value, **done, "failed_slot": None, "failed_attempts": None}
 
     async def validate_weight_kg(

@@ -402,7 +402,44 @@ def test_a_correction_changes_the_named_fact(claims_app: ClaimsApp, domain: dict
         "correcting": False,
         "requested_slot": "claim_confirmed",
     }
-    assert texts(messages) == ["Updated: Shipping fee is now 120.00 RMB."]
+    # The shipping fee is on the agency's record: the customer's value is noted, and the
+    # summary then shows both (issue 12).
+    assert texts(messages) == [
+        "Noted: Shipping fee is now 120.00 RMB in your claim. Where our parcel record says "
+        "otherwise, the record counts and a person from our claims team checks it with you "
+        "before anything is paid."
+    ]
+
+
+def test_a_correction_of_a_fact_the_record_does_not_hold_is_taken(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    text = "the value of the damaged goods was 120 rmb"
+    tracker = make_tracker(
+        _lost_recent_slots(loss_proof=True, correcting=True, requested_slot="claim_confirmed"),
+        text=text,
+        entities=[ent("amount", "120.00"), ent("currency", "RMB")],
+        candidates={"claim_confirmed": text},
+    )
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events)["affected_items_value"] == "120.00"
+    assert texts(messages) == ["Updated: Value of the affected goods is now 120.00 RMB."]
+
+
+@pytest.mark.parametrize("evidence_id", ["ev_no", "ev_n", "ev_yes", "ev_Y"])
+def test_an_evidence_notice_at_the_summary_neither_files_nor_corrects(
+    evidence_id: str, claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    text = f'/inform{{"evidence_kind": "photo", "evidence_id": "{evidence_id}"}}'
+    tracker = make_tracker(
+        _lost_recent_slots(loss_proof=True, requested_slot="claim_confirmed"),
+        text=text,
+        entities=[ent("evidence_kind", "photo"), ent("evidence_id", evidence_id)],
+        candidates={"claim_confirmed": text},
+    )
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events) == {"claim_confirmed": None, "requested_slot": "claim_confirmed"}
+    assert texts(messages) == ["Thanks, I've received your photo; it goes with this claim."]
 
 
 def test_a_correction_that_names_no_fact_is_re_asked(
