@@ -16,7 +16,7 @@ import pytest
 
 from actions.services import decision_by
 from cssecure.claims.demo import demo_parcels
-from cssecure.claims.model import REVIEW_REASON
+from cssecure.claims.model import REVIEW_REASON, UNVERIFIED_REASON
 from e2e.customer import file_claim
 from e2e.stack import AssistantStack, walk_in_twin
 from e2e.widget import WebChat
@@ -74,7 +74,10 @@ def test_a_claim_in_review_goes_to_the_team_and_the_assistant_keeps_answering(
         True,
     ), str(transcript)
     mine = [p for p in queued if p.get("reference") == transcript.reference]
-    assert [(p["conversation_id"], p["reason"]) for p in mine] == [(sender, REVIEW_REASON)]
+    # The main reason first; filed without sign-in, the agent also checks whose parcel it is.
+    assert [(p["conversation_id"], p["reason"]) for p in mine] == [
+        (sender, f"{REVIEW_REASON}; {UNVERIFIED_REASON}")
+    ]
 
     assert ticket["missing_evidence"] == [], ticket
     assert sorted(e["kind"] for e in ticket["evidence"]) == ["photo", "unboxing_video"]
