@@ -20,15 +20,33 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cssecure.claims.app import ClaimsApp
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 
-# The target of issue 5: a lost-parcel claim with carrier proof on a known parcel.
-LOST_WITH_PROOF = (
+
+@dataclass(frozen=True)
+class SendFile:
+    """The customer sends an evidence file (a channel stores it, then tells the bot)."""
+
+    kind: str
+    filename: str
+    data: bytes
+
+    def __str__(self) -> str:
+        return f"[file] {self.filename}"
+
+
+# The target of issue 5: a lost-parcel claim with carrier proof on a known parcel. The
+# proof is the carrier's confirmation itself, sent in the chat (issue 12: a "yes, I have
+# it" without the file makes the claim wait for it and pays nothing).
+LOST_WITH_PROOF: tuple[str | SendFile, ...] = (
     "hi, my parcel P900002 is lost",
-    "yes, DHL sent me a confirmation that it is lost",
+    SendFile("carrier_confirmation", "dhl-lost-parcel.pdf", b"%PDF-1.7\n" + b"\x00" * 32),
     "yes please file it",
     # Spare answers, used only if the assistant asks something more.
     "yes",
@@ -110,21 +128,49 @@ def seeded_database(directory: Path) -> str:
 
 
 async def _talk(
-    model: Path, webhook: str, messages: Sequence[str], metadata: dict[str, Any]
+    model: Path,
+    webhook: str,
+    messages: Sequence[str | SendFile],
+    metadata: dict[str, Any],
+    claims: ClaimsApp,
 ) -> Conversation:
     from rasa.core.agent import load_agent
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.core.utils import AvailableEndpoints
     from rasa.utils.endpoints import EndpointConfig
 
+    from cssecure.channels.evidence import (
+        ConversationClaims,
+        attach_to_target,
+        evidence_target,
+        inform_message,
+    )
+
     endpoints = AvailableEndpoints(action=EndpointConfig(webhook))
     agent = await load_agent(model_path=str(model), endpoints=endpoints)
     conversation = Conversation()
     sender = f"stack-{time.time_ns()}"
-    for text in messages:
+    customer_id = metadata.get("customer_id") if metadata.get("verified") else None
+    for step in messages:
+        text = step
+        if isinstance(step, SendFile):
+            # What a channel does with a file: store it where the one rule says (the draft
+            # being reported), then tell the bot with the protocol message.
+            tracker = await agent.tracker_store.retrieve(sender)
+            slots = tracker.current_slot_values() if tracker is not None else {}
+            target = evidence_target(
+                claims, conversation_id=sender, customer_id=customer_id,
+                conversation=ConversationClaims.from_slots(slots),
+            )
+            stored = attach_to_target(
+                claims, target, conversation_id=sender, customer_id=customer_id,
+                kind=step.kind, filename=step.filename, data=step.data,
+                channel=str(metadata.get("channel") or "web"),
+            )
+            text = inform_message(step.kind, str(stored["evidence_id"]))
         output = CollectingOutputChannel()
         await agent.handle_message(UserMessage(text, output, sender_id=sender, metadata=metadata))
-        conversation.sent.append(text)
+        conversation.sent.append(str(step))
         for reply in output.messages:
             body = str(reply.get("text") or "")
             conversation.replies.append(body)
@@ -143,12 +189,16 @@ def run_lost_claim(model: Path) -> tuple[Conversation, dict[str, Any] | None]:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         url = seeded_database(directory)
-        with action_server(url, directory) as webhook:
-            conversation = asyncio.run(_talk(model, webhook, LOST_WITH_PROOF, ALICE_WEB))
-        ticket = None
-        if conversation.reference:
-            app = ClaimsApp(url, directory / "evidence")
-            ticket = app.get_claim(conversation.reference, ALICE_WEB["customer_id"])
+        app = ClaimsApp(url, directory / "evidence")
+        try:
+            with action_server(url, directory) as webhook:
+                conversation = asyncio.run(
+                    _talk(model, webhook, LOST_WITH_PROOF, ALICE_WEB, app)
+                )
+            ticket = None
+            if conversation.reference:
+                ticket = app.get_claim(conversation.reference, ALICE_WEB["customer_id"])
+        finally:
             app.dispose()
     return conversation, ticket
 

@@ -1,4 +1,5 @@
-"""The 6-message target through the trained assistant (NLU + dialogue + action server)."""
+"""The 6-message target through the trained assistant (NLU + dialogue + action server); the
+carrier's confirmation is sent as a file, as issue 12 requires for a payout."""
 
 from __future__ import annotations
 
@@ -24,3 +25,11 @@ def test_lost_claim_with_carrier_proof_on_a_known_parcel_in_at_most_six_messages
     assert ticket["claim_type"] == "lost"
     assert ticket["assessment"]["decision"] == "approve"
     assert ticket["assessment"]["payout_rmb"] == "500.00"
+    # Decided on the carrier's confirmation sent in the chat (issue 12), so paid on it.
+    assert (ticket["status"], ticket["payout_rmb"], ticket["missing_evidence"]) == (
+        "approved",
+        "500.00",
+        [],
+    ), conversation.replies
+    assert ticket["fact_sources"]["loss_proof"]["source"] == "evidence"
+    assert [e["kind"] for e in ticket["evidence"]] == ["carrier_confirmation"]
