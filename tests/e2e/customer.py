@@ -24,6 +24,8 @@ from cssecure.policy import country_name
 
 # What the summary ends with (actions/claim.py, ActionAskClaimConfirmed).
 FILE_IT_PROMPTS = ("Shall I file this claim?", "Do you still want me to file it?")
+# What it asks after a "no" to the summary.
+CORRECT_PROMPT = "Which detail should I correct?"
 REFERENCE = re.compile(r"Reference: (CS-\d{4}-\d{6})\.")
 _TODAY_MINUS = re.compile(r"\{today-(\d+)\}")
 
@@ -83,7 +85,7 @@ class ConversationFailed(AssertionError):
 
 def recognise(messages: Sequence[Mapping[str, Any]], claim_type: str | None) -> str | None:
     """The fact the assistant asks for in its latest messages, ``"confirm"`` for the
-    summary, or ``None``."""
+    summary, ``"correct"`` when it asks which detail to correct, or ``None``."""
     for message in reversed(messages):
         text = str(message.get("text") or "")
         for slot in QUESTIONS:
@@ -91,6 +93,8 @@ def recognise(messages: Sequence[Mapping[str, Any]], claim_type: str | None) -> 
                 return slot
         if any(prompt in text for prompt in FILE_IT_PROMPTS):
             return "confirm"
+        if CORRECT_PROMPT in text:
+            return "correct"
     return None
 
 
@@ -105,12 +109,20 @@ def file_claim(
     max_messages: int = 30,
     files: Mapping[str, str] | None = None,
     send_file: Callable[[str], list[dict[str, Any]]] | None = None,
+    confirmations: Sequence[str] = ("yes please file it",),
+    corrections: Sequence[str] = (),
+    opening_file: str | None = None,
 ) -> Transcript:
     """Talk until the claim is filed; returns the transcript with the reference.
 
     Args:
         files: fact -> evidence kind: asked that fact, the customer sends a file of the kind
             with ``send_file`` (which returns the assistant's replies) instead of typing.
+        confirmations: the answers to the summary's "Shall I file this claim?", in turn (the
+            last one repeats): e.g. ``("no", "yes")`` to correct a detail first.
+        corrections: what the customer says, in turn, when asked which detail to correct.
+        opening_file: start by sending a file of this kind instead of saying ``opening``
+            (to answer a question asked before this call).
 
     Raises:
         ConversationFailed: the assistant asked something twice, asked what the script
@@ -118,11 +130,12 @@ def file_claim(
             filing confirmation.
     """
     files = files or {}
-    if files and send_file is None:
+    confirms, fixes = list(confirmations), list(corrections)
+    if (files or opening_file) and send_file is None:
         raise ValueError("a customer with files needs a channel that takes uploads")
     transcript = Transcript()
-    text: str | None = expand(opening, today)
-    kind: str | None = None
+    text: str | None = None if opening_file else expand(opening, today)
+    kind: str | None = opening_file
     while transcript.customer_messages < max_messages:
         transcript.customer_messages += 1
         if text is not None:
@@ -141,14 +154,18 @@ def file_claim(
         asked = recognise(replies, claim_type)
         if asked is None:
             raise ConversationFailed(f"no question recognised:\n{transcript}")
-        if asked in transcript.asked and asked != "confirm":
+        if asked in transcript.asked and asked not in ("confirm", "correct"):
             raise ConversationFailed(f"asked {asked} twice (answer not understood):\n{transcript}")
         transcript.asked.append(asked)
         text, kind = None, None
         if asked in files:
             kind = files[asked]
         elif asked == "confirm":
-            text = "yes please file it"
+            text = confirms.pop(0) if len(confirms) > 1 else confirms[0]
+        elif asked == "correct":
+            if not fixes:
+                raise ConversationFailed(f"the script has nothing to correct:\n{transcript}")
+            text = fixes.pop(0)
         elif asked in answers:
             text = expand(answers[asked], today)
         elif asked in PARCEL_ANSWERS:
