@@ -645,3 +645,49 @@ def test_a_strangers_claim_after_the_owners_never_shows_the_owners_reference(
     assert filed["linked_claims"] == [mine.reference]
     assert filed["status"] == "in_review" and filed["payout_rmb"] is None
     assert mine.reference not in everything_said(theirs), str(theirs)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "product bug: the stranger's superseded claim stays `approved` with its payout, which "
+        "uses up the parcel's limit, so the owner's claim is held for the exposure check "
+        "instead of proceeding (cssecure/claims/services.py settle_claim)"
+    ),
+)
+def test_the_owner_proceeds_even_after_a_strangers_claim_was_approved(
+    assistant: AssistantStack, chats: Callable[..., WebChat]
+) -> None:
+    owner = "t12-owner-lost"
+    parcel = own_parcel(assistant, "P900001", "P940001", owner)  # lost: shipped 170 days ago
+    stranger = "e2e-t12-stranger-lost"
+    squatted = file_claim(
+        lambda text: assistant.say(stranger, text),
+        opening=f"my parcel {parcel.parcel_id} never arrived, it is lost",
+        claim_type="lost",
+        parcel=parcel,
+        answers={},
+        today=TODAY,
+    )
+    assert squatted.reference, str(squatted)
+    # Covered without proof after five months: approved, a person checks whose it is first.
+    theirs = ticket(assistant, squatted.reference)
+    assert (theirs["status"], theirs["verified"]) == ("approved", False)
+
+    chat = chats(owner)
+    transcript = file_claim(
+        chat.say,
+        opening=f"my parcel {parcel.parcel_id} never arrived, it is lost",
+        claim_type="lost",
+        parcel=parcel,
+        answers={},
+        today=TODAY,
+    )
+    assert transcript.reference, str(transcript)
+    mine = ticket(assistant, transcript.reference)
+    assert ticket(assistant, squatted.reference)["linked_claims"] == [transcript.reference]
+    assert (mine["status"], mine["payout_rmb"], mine["needs_agent"]) == (
+        "approved",
+        "1000.00",
+        False,
+    ), str(transcript)
