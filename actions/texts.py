@@ -194,11 +194,14 @@ def checks_text(preview: Mapping[str, Any], *, show_record: bool = True) -> str:
             f"here in this chat by {due:%d %B %Y}. Nothing is paid before it arrives and is "
             "checked."
         )
-    linked = preview.get("linked_claims") or ()
-    if linked:
+    linked = list(preview.get("linked_claims") or ())
+    others = int(preview.get("others_linked") or 0)
+    if linked or others:
+        # Only the customer's own claims are named; another filer's are their business.
+        named = f" ({', '.join(linked)})" if linked and not others else ""
         lines.append(
-            f"- There is already another claim on this parcel ({', '.join(linked)}): a person "
-            "will decide them together, so the parcel is never paid twice."
+            f"- There is already another claim on this parcel{named}: a person will decide "
+            "them together, so the parcel is never paid twice."
         )
     if not lines:
         return ""

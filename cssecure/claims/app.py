@@ -62,6 +62,12 @@ def translate_errors(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def _linked_for_filer(linked: list[str], own: Iterable[str]) -> dict[str, Any]:
+    """Linked claims as the filer may see them: their own by reference, others counted."""
+    mine = [reference for reference in linked if reference in set(own)]
+    return {"linked_claims": mine, "others_linked": len(linked) - len(mine)}
+
+
 class ClaimsApp:
     """The claims service facade (thread-safe; one per process is enough)."""
 
@@ -202,7 +208,9 @@ class ClaimsApp:
 
         Returns:
             ``{"reference", "status", "assessment", "created", "agent_reason",
-            "missing_evidence", "disagreements", "linked_claims"}``; ``assessment`` is the
+            "missing_evidence", "disagreements", "fact_sources", "linked_claims",
+            "others_linked"}`` (``linked_claims``: the filer's own related claims;
+            ``others_linked``: how many of other filers, never named); ``assessment`` is the
             stored one (the existing ticket's when ``created`` is False); ``agent_reason``
             says why the new claim was flagged for a person (the team is notified in the
             same transaction), ``None`` when it was not.
@@ -231,7 +239,7 @@ class ClaimsApp:
             "missing_evidence": filed.claim.missing_evidence,
             "disagreements": filed.claim.disagreements,
             "fact_sources": filed.claim.fact_sources,
-            "linked_claims": filed.claim.linked_claims,
+            **_linked_for_filer(filed.claim.linked_claims, filed.own_linked),
         }
 
     @translate_errors
@@ -290,7 +298,7 @@ class ClaimsApp:
             "fact_sources": settled.fact_sources,
             "disagreements": settled.disagreements,
             "missing_evidence": settled.missing_evidence,
-            "linked_claims": settled.linked_claims,
+            **_linked_for_filer(settled.linked_claims, settled.own_linked),
             "held": bool(
                 settled.disagreements or settled.linked_claims or over_room
                 or settled.missing_evidence

@@ -720,6 +720,21 @@ class Claim:
         self.needs_agent = True
         self._record(actor, self.status, f"agent requested: {reason}", at)
 
+    def supersede(self, by_reference: str, *, actor: str, at: datetime) -> None:
+        """This unverified claim is replaced by the parcel's owner's claim ``by_reference``.
+
+        Linked to it and flagged for an agent to close; an approval whose money has not
+        moved is taken back to review (its payout no longer counts against the parcel's
+        limit, so the owner's claim is never held by a stranger's approval).
+        """
+        if by_reference not in self.linked_claims:
+            self.linked_claims.append(by_reference)
+        if self.status == APPROVED:
+            self._move(IN_REVIEW, actor, f"superseded by the owner's claim {by_reference}", at)
+            self.payout_rmb = None
+            self.payout_form = "none"
+        self.request_agent(actor=actor, reason=SUPERSEDED_REASON, at=at)
+
     def hand_back(self, *, actor: str, note: str, at: datetime) -> None:
         """Clear the needs-agent flag (the agent hands the conversation back)."""
         if not self.needs_agent:

@@ -25,6 +25,7 @@ from cssecure.claims.errors import (
 )
 from cssecure.claims.evidence import EvidenceFileStore, check_evidence
 from cssecure.claims.model import (
+    APPROVED,
     CLAIM_TYPES,
     PAID,
     PAYOUT_STATUSES,
@@ -102,6 +103,8 @@ class Filed:
     created: bool
     # Why this call flagged the new claim for a person (and queued the team's notification).
     agent_reason: str | None = None
+    # The linked claims this filer may be told about (their own); the others are counted.
+    own_linked: tuple[str, ...] = ()
 
 
 def same_claim(
@@ -136,6 +139,8 @@ class Settled:
             (``None``: not known).
         linked_claims: other live claims on the parcel a person must weigh with this one.
         superseded: unverified claims of other filers this verified owner's claim replaces.
+        own_linked: the linked claims of this same filer (the only ones the customer may
+            be told the references of; others are someone else's business).
     """
 
     facts: dict[str, Any]
@@ -145,6 +150,7 @@ class Settled:
     payout_room: Decimal | None
     linked_claims: list[str]
     superseded: list[str]
+    own_linked: list[str]
 
     @property
     def disagreements(self) -> list[str]:
@@ -195,9 +201,22 @@ def settle_claim(
         if verified and not c.verified and not _same_filer(c, customer_id, conversation_id)
     ]
     linked = [c.reference for c in live if c.reference not in superseded]
+    own = [
+        c.reference
+        for c in live
+        if c.reference in linked and _same_filer(c, customer_id, conversation_id)
+    ]
     limit = payout_limit(facts)
+    # A superseded approval is taken back when this claim is filed (Claim.supersede): only
+    # money that has moved, or approvals that stand, count against the parcel's limit.
     paid = sum(
-        (c.payout_rmb or Decimal(0) for c in live if c.status in PAYOUT_STATUSES), Decimal(0)
+        (
+            c.payout_rmb or Decimal(0)
+            for c in live
+            if c.status in PAYOUT_STATUSES
+            and not (c.reference in superseded and c.status == APPROVED)
+        ),
+        Decimal(0),
     )
     return Settled(
         facts=facts,
@@ -207,6 +226,7 @@ def settle_claim(
         payout_room=None if limit is None else max(limit - paid, Decimal(0)),
         linked_claims=linked,
         superseded=superseded,
+        own_linked=own,
     )
 
 
@@ -344,15 +364,19 @@ def file_claim(
                 _ask_for_agent(uow, claim, conversation_id, reason, "assistant", at)
             for other in others:
                 if other.reference in settled.superseded:
-                    other.linked_claims.append(claim.reference)
-                    _ask_for_agent(
-                        uow, other, other.conversation_id, SUPERSEDED_REASON, "assistant", at
+                    other.supersede(claim.reference, actor="assistant", at=at)
+                    uow.outbox.add(
+                        "agent_requested",
+                        _agent_payload(other, other.conversation_id, SUPERSEDED_REASON),
+                        at,
                     )
             try:
                 uow.commit()
             except ConflictingWrite:
                 continue  # a concurrent filing won: the next round finds its ticket
-            return Filed(claim, created=True, agent_reason=reason)
+            return Filed(
+                claim, created=True, agent_reason=reason, own_linked=tuple(settled.own_linked)
+            )
     raise ClaimsUnavailable(
         "Your claim could not be filed because of too many simultaneous requests; please try again."
     )
@@ -514,13 +538,19 @@ def _ask_for_agent(
     at: datetime,
 ) -> None:
     """Flag the claim (if any) and queue the team's notification in ``uow``."""
+    if claim is not None:
+        claim.request_agent(actor=actor, reason=reason, at=at)
+    uow.outbox.add("agent_requested", _agent_payload(claim, conversation_id, reason), at)
+
+
+def _agent_payload(claim: Claim | None, conversation_id: str, reason: str) -> dict[str, Any]:
+    """The team's ``agent_requested`` notification (no customer data: cssecure.notify)."""
     payload: dict[str, Any] = {
         "reference": None,
         "conversation_id": conversation_id,
         "reason": reason,
     }
     if claim is not None:
-        claim.request_agent(actor=actor, reason=reason, at=at)
         payload.update(
             reference=claim.reference,
             parcel_id=claim.parcel_id,
@@ -528,7 +558,7 @@ def _ask_for_agent(
             status=claim.status,
             channel=claim.channel,
         )
-    uow.outbox.add("agent_requested", payload, at)
+    return payload
 
 
 def hand_back(

@@ -347,6 +347,19 @@ def test_an_anonymous_claim_never_blocks_the_signed_in_owner(store: ClaimsApp) -
     assert linked is not None and linked["needs_agent"]
     assert linked["linked_claims"] == [owner["reference"]]
     assert any(SUPERSEDED_REASON in h["note"] for h in linked["history"])
+    # The stranger's approval is taken back (no money had moved): the parcel's limit is
+    # the owner's, and the two never both stand approved.
+    assert (linked["status"], linked["payout_rmb"]) == ("in_review", None)
+
+
+def test_an_approved_anonymous_lost_claim_does_not_use_up_the_owners_limit(
+    store: ClaimsApp,
+) -> None:
+    squatter = file(store, "lost", customer_id=None, conversation="stranger")
+    assert squatter["status"] == "approved"
+    owner = file(store, "lost", conversation="owner")
+    assert (owner["status"], owner["agent_reason"]) == ("approved", None)
+    assert owner["assessment"]["payout_rmb"] == "1000.00"
 
 
 def test_two_anonymous_claims_on_one_parcel_both_go_to_a_person(store: ClaimsApp) -> None:
@@ -354,7 +367,10 @@ def test_two_anonymous_claims_on_one_parcel_both_go_to_a_person(store: ClaimsApp
     second = file(store, "lost", customer_id=None, conversation="anon-2")
     assert second["created"]
     assert second["agent_reason"] == f"{LINKED_REASON}; {UNVERIFIED_REASON}"
-    assert second["linked_claims"] == [first["reference"]]
+    # The other filer's claim is linked for the agent, but never named to this customer.
+    assert (second["linked_claims"], second["others_linked"]) == ([], 1)
+    detail = store.claim_detail(second["reference"])
+    assert detail is not None and detail["linked_claims"] == [first["reference"]]
 
 
 def test_the_same_anonymous_conversation_filing_again_gets_its_ticket(store: ClaimsApp) -> None:
