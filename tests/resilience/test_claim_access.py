@@ -5,7 +5,9 @@
 - An anonymous claim never blocks the signed-in owner: the owner's claim is filed as usual
   and the unverified one is flagged for an agent, linked to the owner's.
 - A second claim after someone else's (an anonymous one, or anonymous after a customer's)
-  is never refused nor decided on its own: it goes to a person, linked to the first.
+  is never refused nor decided on its own: it goes to a person, linked to the first, and
+  its filer is not told the first one's reference.
+- A stranger's approved claim is taken back when the owner files: the parcel is paid once.
 Run on SQLite and PostgreSQL (the open-claim uniqueness is a database index).
 """
 
@@ -68,14 +70,6 @@ def test_an_anonymous_claim_never_blocks_the_signed_in_owner(app: ClaimsApp) -> 
     assert any(SUPERSEDED_REASON in entry["note"] for entry in stranger["history"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "product bug: a superseded unverified claim stays `approved` with its payout, which "
-        "counts against the parcel's limit, so the owner's claim is held for the exposure "
-        "check (services.settle_claim counts every live claim's payout)"
-    ),
-)
 def test_the_owner_is_paid_even_when_the_strangers_claim_was_approved(app: ClaimsApp) -> None:
     stranger = file(app, None, "conv-a")
     assert (stranger["status"], stranger["agent_reason"]) == (
@@ -84,9 +78,16 @@ def test_the_owner_is_paid_even_when_the_strangers_claim_was_approved(app: Claim
     )
     owners = file(app, "cust-2", "conv-b")
     assert (owners["status"], owners["agent_reason"]) == ("approved", None)
-    # The parcel is never paid twice: the stranger's approval does not stand next to it.
+    # The parcel is never paid twice: the stranger's approval is taken back for a person.
     approved = [c for c in app.list_claims() if c["status"] == "approved"]
     assert [c["reference"] for c in approved] == [owners["reference"]]
+    taken_back = app.claim_detail(str(stranger["reference"]))
+    assert taken_back is not None
+    assert (taken_back["status"], taken_back["payout_rmb"], taken_back["needs_agent"]) == (
+        "in_review",
+        None,
+        True,
+    )
 
 
 @pytest.mark.parametrize(
@@ -103,11 +104,14 @@ def test_a_second_unverified_filer_goes_to_a_person_linked_to_the_first(
     later = file(app, *second)
     assert later["created"] is True and later["reference"] != reference
     assert later["status"] == "in_review"
-    assert later["linked_claims"] == [reference]
     assert LINKED_REASON in str(later["agent_reason"])
+    # The second filer is told another claim exists, never which: that is the first's.
+    assert (later["linked_claims"], later["others_linked"]) == ([], 1)
+    assert reference not in str(later)
     detail = app.claim_detail(str(later["reference"]))
     assert detail is not None
     assert (detail["needs_agent"], detail["payout_rmb"]) == (True, None)
+    assert detail["linked_claims"] == [reference]  # the agent sees both
     # The first claim is untouched: still the first filer's, still as it was decided.
     assert app.claim_detail(reference)["linked_claims"] == []  # type: ignore[index]
 
