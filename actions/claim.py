@@ -609,11 +609,11 @@ class ActionAskClaimConfirmed(Action):
         assessment = preview["assessment"]
         summary = summary_text(services.known_facts(slots))
         shown = bool(slots.get("verified"))
-        held: bool | str = bool(preview.get("held"))
+        checks = checks_text(preview, show_record=shown)
+        held: bool | str = "checks" if checks else bool(preview.get("held"))
         if preview.get("disagreements") and not shown:
             held = "hide_amount"
         decision = decision_text(assessment, services.today(), held=held)
-        checks = checks_text(preview, show_record=shown)
         if checks:
             decision = f"{decision}\n\n{checks}"
         if assessment.get("decision") == "reject":
@@ -725,11 +725,13 @@ class ActionFileClaim(Action):
                 f"(status: {result.get('status', 'open')}). I haven't opened a second one."
             )
         shown = bool(slots.get("verified"))
-        held: bool | str = bool(result.get("agent_reason") or result.get("missing_evidence"))
+        checks = checks_text(result, show_record=shown) if result.get("created", True) else ""
+        # Filed without sign-in only: the next step below says a person checks ownership.
+        person = str(result.get("agent_reason") or "") not in ("", UNVERIFIED_REASON)
+        held: bool | str = "checks" if checks else person
         if result.get("disagreements") and not shown:
             held = "hide_amount"
         decision = decision_text(assessment, services.today(), held=held)
-        checks = checks_text(result, show_record=shown) if result.get("created", True) else ""
         if checks:
             decision = f"{decision}\n{checks}"
         evidence = (

@@ -123,10 +123,11 @@ def decision_text(
     """The decision with its reasons, in plain words, and what happens next.
 
     Args:
-        held: a person or a file must come first (``checks_text`` says which): an
-            approval is then what the terms give once the checks pass, not a payment;
-            ``"hide_amount"``: the amount rests on the record, which this customer may not
-            see (anonymous, details differing), so none is named.
+        held: a person or a file must come first, so an approval is what the terms give,
+            not yet a payment: ``"checks"`` when ``checks_text`` lists them below, any other
+            true value when a person confirms it; ``"hide_amount"``: the amount rests on
+            the record, which this customer may not see (anonymous, details differing), so
+            none is named.
     """
     decision = assessment.get("decision")
     reasons = [str(r) for r in assessment.get("reasons", ())]
@@ -137,11 +138,16 @@ def decision_text(
             "decide; I can't give an amount before that."
         )
     if decision == "approve" and held:
-        head = (
-            f"If the checks below confirm these facts, the terms give "
-            f"{assessment['payout_rmb']} RMB"
-            + (" as a reshipping voucher." if assessment.get("payout_form") == "voucher" else ".")
+        given = f"{assessment['payout_rmb']} RMB" + (
+            " as a reshipping voucher" if assessment.get("payout_form") == "voucher" else ""
         )
+        if held == "checks":
+            head = f"If the checks below confirm these facts, the terms give {given}."
+        else:
+            head = (
+                f"The terms give {given}; a person from our claims team confirms it before "
+                "it is paid."
+            )
     elif decision == "approve":
         if assessment.get("payout_form") == "voucher":
             head = f"Covered: you get a reshipping voucher worth {assessment['payout_rmb']} RMB."

@@ -22,6 +22,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -104,10 +105,24 @@ def customers(n: int, scripts: list[dict[str, Any]] | None = None) -> list[Custo
         script = scripts[i % len(scripts)]
         parcel_id = f"P8{i:06d}"
         messages = [m.replace(script["parcel_id"], parcel_id) for m in script["messages"]]
-        parcel = {**script["parcel"], "parcel_id": parcel_id}
+        parcel = {
+            **{key: _dated(value) for key, value in script["parcel"].items()},
+            "parcel_id": parcel_id,
+        }
         result.append(Customer(i, parcel_id, script["claim_type"], messages,
                                dict(script["expect"]), parcel))
     return result
+
+
+_TODAY_MINUS = re.compile(r"^\{today-(\d+)\}$")
+
+
+def _dated(value: Any) -> Any:
+    """A record value, with ``{today-N}`` replaced by the date N days before today."""
+    match = _TODAY_MINUS.match(value) if isinstance(value, str) else None
+    if match is None:
+        return value
+    return (date.today() - timedelta(days=int(match.group(1)))).isoformat()
 
 
 def seed(database_url: str, crowd: list[Customer], evidence_dir: Path) -> None:

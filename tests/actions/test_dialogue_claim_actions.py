@@ -367,14 +367,17 @@ def test_an_anonymous_approval_waits_for_an_agent_to_check_the_owner(
 ) -> None:
     # The parcel is alice's, but this customer is not signed in: the claim is filed
     # unverified (issue 6) and a person confirms ownership before any payout.
-    slots = {**_lost(loss_proof=True, claim_confirmed=True), "customer_id": None,
-             "verified": False, "channel": "web"}
+    claims_app.attach_draft_evidence("anon-1", "dr_a", "carrier_confirmation", "c.pdf", PDF, "web")
+    slots = {**_lost(loss_proof=True, claim_confirmed=True, claim_draft_id="dr_a"),
+             "customer_id": None, "verified": False, "channel": "web"}
     events, messages = run(ActionFileClaim(), make_tracker(slots, sender_id="anon-1"), domain)
     reference = slot_events(events)["claim_ref"]
     assert not [e for e in events if e.get("event") == "pause"]
-    assert "a person from our claims team will first confirm that the parcel is yours" in (
-        messages[0]["text"]
-    )
+    text = messages[0]["text"]
+    assert "a person from our claims team will first confirm that the parcel is yours" in text
+    # Nothing else holds it: no promise of checks that are not listed.
+    assert "Covered: 500.00 RMB will be refunded" in text
+    assert "checks below" not in text and "Before any payout" not in text
     ticket = claims_app.claim_detail(reference)
     assert ticket is not None and ticket["verified"] is False and ticket["needs_agent"] is True
     topic, payload = queued_notifications(claims_app)[0]
