@@ -64,8 +64,9 @@ def test_a_claim_with_its_files_sent_in_the_chat_is_approved_on_them(
     # Anonymous: approved on the files, but flagged for a person to check the parcel is theirs.
     assert ticket["needs_agent"] is True
     filed = transcript.lines[-1]
-    assert f"the terms give {ticket['payout_rmb']} RMB" in filed, filed
-    assert "Before any payout" not in filed, filed  # no file missing, nothing to check
+    assert f"Covered: {ticket['payout_rmb']} RMB will be refunded" in filed, filed
+    # No file missing and nothing to check: no promise of checks that are not listed.
+    assert "Before any payout" not in filed and "checks below" not in filed, filed
     assert "first confirm that the parcel is yours" in filed, filed
     # The draft's files left the draft: they are the claim's now, nothing is kept loose.
     assert assistant.slots(visitor.conversation_id)["claim_draft_id"] is None
