@@ -85,6 +85,9 @@ DISAGREEMENT_REASON = (
 LINKED_REASON = "another claim on the same parcel: a person must weigh them together"
 EXPOSURE_REASON = "the payout would exceed what the terms allow for this parcel across its claims"
 SUPERSEDED_REASON = "the parcel's owner filed the same claim signed in: close this unverified one"
+EVIDENCE_CHECK_REASON = "the decision rests on files the customer sent: check them before payout"
+EVIDENCE_ARRIVED_REASON = "evidence the claim was waiting for has arrived: check it and decide"
+REPORTED_AGAIN_REASON = "the customer reported this claim again with new details or files"
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 _CHANNEL_RE = re.compile(r"^[a-z][a-z0-9_-]{0,19}$")
@@ -562,7 +565,7 @@ class Claim:
             reasons.append(REVIEW_REASON)
         if not self.verified and (decision == "approve" or reasons):
             reasons.append(UNVERIFIED_REASON)
-        return "; ".join(reasons) or None
+        return "; ".join(dict.fromkeys(reasons)) or None
 
     def _hold(self, payout_room: Decimal | None) -> str | None:
         """The filing check that stops the engine's decision, if any (see ``file``)."""
@@ -579,6 +582,23 @@ class Claim:
             return EXPOSURE_REASON
         return None
 
+    def _approval_check(self) -> str | None:
+        """What a person must check before an approval on these facts is paid, if anything.
+
+        Exceptions to approving on the engine's decision (issue 12): a decision resting on
+        evidence files the customer sent (a person looks at the video, the photos, the
+        letter before money moves; the file type check alone proves nothing), and a
+        customer who is not signed in (a person confirms the parcel is theirs).
+        """
+        if any(
+            isinstance(entry, Mapping) and entry.get("source") == "evidence"
+            for entry in self.fact_sources.values()
+        ):
+            return EVIDENCE_CHECK_REASON
+        if not self.verified:
+            return UNVERIFIED_REASON
+        return None
+
     def _triage(self, at: datetime, payout_room: Decimal | None = None) -> None:
         decision = self.assessment["decision"]
         version = self.assessment.get("terms_version", "?")
@@ -590,6 +610,9 @@ class Claim:
         elif self.missing_evidence and decision != "reject":
             missing = ", ".join(str(item.get("fact")) for item in self.missing_evidence)
             self._move(AWAITING_EVIDENCE, RULES_ENGINE_ACTOR, f"{note} Waiting for: {missing}.", at)
+        elif decision == "approve" and self._approval_check() is not None:
+            self.hold_reason = self._approval_check()
+            self._move(IN_REVIEW, RULES_ENGINE_ACTOR, f"{note} Held: {self.hold_reason}.", at)
         elif decision == "approve":
             self._move(APPROVED, RULES_ENGINE_ACTOR, note, at)
             self.payout_rmb = quantize_money(Decimal(self.assessment["payout_rmb"]))

@@ -20,16 +20,20 @@ from typing import Any
 from cssecure.claims.errors import (
     ClaimNotFound,
     ClaimsUnavailable,
+    ConcurrentUpdate,
     ConflictingWrite,
     InvalidClaim,
 )
 from cssecure.claims.evidence import EvidenceFileStore, check_evidence
 from cssecure.claims.model import (
     APPROVED,
+    AWAITING_EVIDENCE,
     CLAIM_TYPES,
+    EVIDENCE_ARRIVED_REASON,
     PAID,
     PAYOUT_STATUSES,
     REJECTED,
+    REPORTED_AGAIN_REASON,
     SUPERSEDED_REASON,
     VOUCHER_ISSUED,
     WITHDRAWN,
@@ -178,7 +182,7 @@ def settle_claim(
     Raises:
         InvalidClaim: the trusted facts cannot be assessed (the message says why).
     """
-    from cssecure.policy import load_terms, payout_limit
+    from cssecure.policy import load_terms
     from cssecure.policy.trust import evidence_due, missing_evidence_items, settle_facts
 
     record = parcel.facts() if parcel is not None else None
@@ -206,28 +210,36 @@ def settle_claim(
         for c in live
         if c.reference in linked and _same_filer(c, customer_id, conversation_id)
     ]
-    limit = payout_limit(facts)
     # A superseded approval is taken back when this claim is filed (Claim.supersede): only
-    # money that has moved, or approvals that stand, count against the parcel's limit.
-    paid = sum(
-        (
-            c.payout_rmb or Decimal(0)
-            for c in live
-            if c.status in PAYOUT_STATUSES
-            and not (c.reference in superseded and c.status == APPROVED)
-        ),
-        Decimal(0),
-    )
+    # money that has moved, or approvals that stand, count against the parcel's limits.
+    counted = [
+        c for c in live if not (c.reference in superseded and c.status == APPROVED)
+    ]
+    room = room_for(str(facts.get("claim_type")), facts, counted)
     return Settled(
         facts=facts,
         fact_sources=sources,
         missing_evidence=missing_evidence_items(settled, due),
         assessment=assessment,
-        payout_room=None if limit is None else max(limit - paid, Decimal(0)),
+        payout_room=room,
         linked_claims=linked,
         superseded=superseded,
         own_linked=own,
     )
+
+
+def _new_details(claim: Claim, statements: Mapping[str, Any]) -> dict[str, Any]:
+    """What the customer says now that the open ``claim`` does not already hold (neither
+    as a trusted fact nor as their earlier claimed statement); the report date aside."""
+    news = {}
+    for name, value in statements.items():
+        if name == "report_date" or value == claim.facts.get(name):
+            continue
+        entry = claim.fact_sources.get(name)
+        if isinstance(entry, Mapping) and entry.get("claimed") == value:
+            continue
+        news[name] = value
+    return news
 
 
 def _report_day(value: Any) -> date:
@@ -315,7 +327,31 @@ def file_claim(
                 None,
             ) or uow.claims.get_by_filing_key(key)
             if existing is not None:
-                return Filed(existing, created=False)
+                held = uow.held_evidence.of_draft(conversation_id, draft_id) if draft_id else []
+                news = _new_details(existing, statements)
+                if existing.filing_key == key or not (held or news) or not existing.is_open:
+                    return Filed(existing, created=False)
+                # The customer reported this open claim again with something new: nothing
+                # is lost (the files and the new details join it) and a person looks.
+                at = now()
+                for item in held:
+                    existing.add_evidence(
+                        item.item, actor=f"customer via {item.item.source_channel}", at=at
+                    )
+                uow.held_evidence.remove(h.item.evidence_id for h in held)
+                if news:
+                    said = ", ".join(f"{name} {value}" for name, value in sorted(news.items()))
+                    existing.add_note(
+                        actor=f"customer via {channel}", note=f"reported again: {said}", at=at
+                    )
+                reason = REPORTED_AGAIN_REASON if flag_for_agent else None
+                if reason is not None:
+                    _ask_for_agent(uow, existing, conversation_id, reason, "assistant", at)
+                try:
+                    uow.commit()
+                except (ConflictingWrite, ConcurrentUpdate):
+                    continue
+                return Filed(existing, created=False, agent_reason=reason)
             if verified and any(
                 c.is_open and c.verified and c.claim_type == claim_type for c in others
             ):
@@ -463,22 +499,38 @@ def decide(
 
 
 def payout_room(claim: Claim, on_parcel: Iterable[Claim]) -> Decimal | None:
-    """What ``claim`` may still be paid: the parcel's limit (``policy.payout_limit`` of its
-    trusted facts) less the payouts of the parcel's other approved or settled claims."""
-    from cssecure.policy import payout_limit
+    """What ``claim`` may still be paid (``room_for`` its type and trusted facts, after the
+    parcel's other approved or settled claims)."""
+    others = [c for c in on_parcel if c.reference != claim.reference]
+    return room_for(claim.claim_type, claim.facts, others)
 
-    limit = payout_limit(claim.facts)
-    if limit is None:
+
+def room_for(
+    claim_type: str, facts: Mapping[str, Any], counted: Iterable[Claim]
+) -> Decimal | None:
+    """What a claim of ``claim_type`` may still pay on its parcel (issue 12).
+
+    ``policy.payout_limits`` of the parcel's trusted facts, less what ``counted`` claims
+    in an approved or settled status pay: within its own kind of payout (compensation,
+    voucher, delay refund: ``policy.PAYOUT_KINDS``) and within the parcel's total.
+
+    Returns:
+        The room in RMB (never below 0), or ``None`` when the limits are not known.
+    """
+    from cssecure.policy import PAYOUT_KINDS, payout_limits
+
+    limits = payout_limits(facts)
+    if limits is None:
         return None
-    paid = sum(
-        (
-            c.payout_rmb or Decimal(0)
-            for c in on_parcel
-            if c.reference != claim.reference and c.status in PAYOUT_STATUSES
-        ),
-        Decimal(0),
-    )
-    return max(limit - paid, Decimal(0))
+    kind = PAYOUT_KINDS[claim_type]
+    paying = [
+        (PAYOUT_KINDS[c.claim_type], c.payout_rmb)
+        for c in counted
+        if c.status in PAYOUT_STATUSES and c.payout_rmb is not None
+    ]
+    same_kind = sum((amount for k, amount in paying if k == kind), Decimal(0))
+    everything = sum((amount for _, amount in paying), Decimal(0))
+    return max(min(limits[kind] - same_kind, limits["total"] - everything), Decimal(0))
 
 
 def change_status(
@@ -647,9 +699,18 @@ def attach_evidence(
             store, uow, kind=kind, filename=filename, data=data,
             source_channel=source_channel, at=at,
         )
-        claim.add_evidence(item, actor=actor or f"customer via {source_channel}", at=at)
+        _add_evidence(uow, claim, item, actor or f"customer via {source_channel}", at)
         uow.commit()
     return item, True
+
+
+def _add_evidence(uow: UnitOfWork, claim: Claim, item: EvidenceItem, actor: str,
+                  at: datetime) -> None:
+    """Attach a file; a claim that was waiting for evidence goes to a person to check it."""
+    waiting = claim.status == AWAITING_EVIDENCE
+    claim.add_evidence(item, actor=actor, at=at)
+    if waiting:
+        _ask_for_agent(uow, claim, claim.conversation_id, EVIDENCE_ARRIVED_REASON, actor, at)
 
 
 def hold_evidence(
@@ -734,7 +795,7 @@ def assign_evidence(
         if claim is None or not _same_filer(claim, customer_id, conversation_id):
             raise ClaimNotFound(reference)
         at = now()
-        claim.add_evidence(held.item, actor=f"customer via {held.item.source_channel}", at=at)
+        _add_evidence(uow, claim, held.item, f"customer via {held.item.source_channel}", at)
         uow.held_evidence.remove([evidence_id])
         uow.commit()
     return claim

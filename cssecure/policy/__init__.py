@@ -14,14 +14,17 @@ from cssecure.policy.engine import (
     needed_facts,
     parse_facts,
     payout_limit,
+    payout_limits,
     quote,
 )
 from cssecure.policy.facts import FACT_LABELS, FACT_NAMES, ClaimFacts, InvalidFacts
+from cssecure.policy.rules import PAYOUT_KINDS
 from cssecure.policy.terms import Terms, TermsError, load_terms
 
 __all__ = [
     "FACT_LABELS",
     "FACT_NAMES",
+    "PAYOUT_KINDS",
     "Assessment",
     "CancellationRefund",
     "ClaimFacts",
@@ -37,6 +40,7 @@ __all__ = [
     "needed_facts",
     "parse_facts",
     "payout_limit",
+    "payout_limits",
     "quote",
     "resolve_country",
     "resolve_line",

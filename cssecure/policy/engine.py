@@ -30,7 +30,7 @@ from cssecure.policy.rules import (
     lost_from,
     lowest_possible_maximum,
     maximum_insured_value,
-    parcel_payout_limit,
+    parcel_payout_limits,
     rmb,
 )
 from cssecure.policy.terms import Terms, load_terms
@@ -265,29 +265,38 @@ def quote(
     )
 
 
-def payout_limit(facts: Mapping[str, object], terms: Terms | None = None) -> Decimal | None:
-    """What all claims on one parcel may pay together (``rules.parcel_payout_limit``).
-
-    Args:
-        facts: the parcel's trusted facts under the spec's names (a claim_type is needed
-            only to read them; any claim type gives the same limit).
-        terms: the terms to apply; default: those in force on the report date.
+def payout_limits(
+    facts: Mapping[str, object], terms: Terms | None = None
+) -> dict[str, Decimal] | None:
+    """What one parcel may pay per kind of payout and in all (``rules.parcel_payout_limits``).
 
     Returns:
-        The limit in RMB rounded half-up to the cent; ``0.00`` for an uninsured parcel;
-        ``None`` when a fact the limit needs is unknown or invalid.
+        ``{"compensation", "voucher", "delay_refund", "total"}`` rounded half-up to the
+        cent (all ``0.00`` for an uninsured parcel); ``None`` when a fact they need is
+        unknown or invalid. ``rules.PAYOUT_KINDS`` says which kind a claim type pays.
     """
     try:
         parsed = read_facts({"claim_type": "lost", **facts})
     except InvalidFacts:
         return None
     if parsed.insured is False:
-        return Decimal("0.00")
+        return dict.fromkeys(("compensation", "voucher", "delay_refund", "total"), Decimal("0.00"))
     try:
-        limit = parcel_payout_limit(parsed, terms or terms_for(parsed))
+        limits = parcel_payout_limits(parsed, terms or terms_for(parsed))
     except Missing:
         return None
-    return limit.quantize(CENT, rounding=ROUND_HALF_UP)
+    return {kind: v.quantize(CENT, rounding=ROUND_HALF_UP) for kind, v in limits.items()}
+
+
+def payout_limit(facts: Mapping[str, object], terms: Terms | None = None) -> Decimal | None:
+    """What all claims on one parcel may pay together (the ``total`` of ``payout_limits``).
+
+    Returns:
+        The limit in RMB rounded half-up to the cent; ``0.00`` for an uninsured parcel;
+        ``None`` when a fact the limit needs is unknown or invalid.
+    """
+    limits = payout_limits(facts, terms)
+    return None if limits is None else limits["total"]
 
 
 def cancellation_refund(premium_paid: object, *, shipped: bool) -> CancellationRefund:
@@ -463,6 +472,7 @@ __all__ = [
     "needed_facts",
     "parse_facts",
     "payout_limit",
+    "payout_limits",
     "quote",
     "terms_for",
 ]

@@ -813,26 +813,32 @@ def decide(facts: ClaimFacts, terms: Terms) -> Outcome:
 # --- exposure per parcel (issue 12) -------------------------------------------------------
 
 
-def parcel_payout_limit(facts: ClaimFacts, terms: Terms) -> Decimal:
-    """The most all claims on one parcel may pay together.
+# What each claim type pays out of (issue 12): the goods' compensation is one amount for
+# lost, seized and damaged claims together; the voucher and the delay refund are their own.
+PAYOUT_KINDS = {
+    "lost": "compensation",
+    "seized": "compensation",
+    "damaged": "compensation",
+    "returned": "voucher",
+    "delayed": "delay_refund",
+}
+
+
+def parcel_payout_limits(facts: ClaimFacts, terms: Terms) -> dict[str, Decimal]:
+    """What one parcel may pay, per kind of payout and in all.
 
     Default: compensation never exceeds min(insured value, actual value, maximum) (terms,
-    Insured Value; spec 2.2): a lost, seized and damaged claim on the same goods share it.
-    What the terms add on top, per parcel: the one reshipping voucher worth the shipping fee
-    ("We will provide the shipping voucher once for free"), unless the line has no return
-    cover, and the delay refund ("we can refund 20% of the freight"), unless the line has none.
-    An unknown line is an ordinary air line (spec section 1) and gets both.
-
-    Args:
-        facts: the parcel's trusted facts: insured_value, items_value and shipping_fee are
-            needed; shipping_line and destination_country where a line limit may apply.
-        terms: the terms in force.
+    Insured Value; spec 2.2), whichever of lost, seized and damaged pays it. Overrides:
+    the one reshipping voucher worth the shipping fee ("We will provide the shipping
+    voucher once for free"), none where the line has no return cover; the delay refund
+    ("we can refund 20% of the freight"), none where the line has none. An unknown line is
+    an ordinary air line (spec section 1) and has both.
 
     Returns:
-        The limit in RMB (unrounded).
+        ``{"compensation", "voucher", "delay_refund", "total"}`` in RMB (unrounded).
 
     Raises:
-        Missing: a fact the limit needs is not given.
+        Missing: a fact the limits need is not given.
     """
     insured = _money(facts, "insured_value")
     fee = _money(facts, "shipping_fee")
@@ -842,9 +848,22 @@ def parcel_payout_limit(facts: ClaimFacts, terms: Terms) -> Decimal:
         maximum = terms.maximum_insured_value
     else:
         maximum = maximum_insured_value(terms, line_id, facts.destination_country, fee)[0]
-    limit = min(insured, actual, maximum)
-    if line_id not in terms.lines_without_return_cover:
-        limit += fee
-    if line_id not in terms.lines_without_delay_refund:
-        limit += terms.delay_refund_rate * fee
-    return limit
+    limits = {
+        "compensation": min(insured, actual, maximum),
+        "voucher": _ZERO if line_id in terms.lines_without_return_cover else fee,
+        "delay_refund": (
+            _ZERO if line_id in terms.lines_without_delay_refund
+            else terms.delay_refund_rate * fee
+        ),
+    }
+    limits["total"] = sum(limits.values(), _ZERO)
+    return limits
+
+
+def parcel_payout_limit(facts: ClaimFacts, terms: Terms) -> Decimal:
+    """The most all claims on one parcel may pay together (``parcel_payout_limits`` total).
+
+    Raises:
+        Missing: a fact the limit needs is not given.
+    """
+    return parcel_payout_limits(facts, terms)["total"]

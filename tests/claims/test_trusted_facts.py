@@ -18,7 +18,9 @@ from cssecure.claims.app import ClaimsApp
 from cssecure.claims.errors import ClaimNotFound, InvalidTransition
 from cssecure.claims.model import (
     DISAGREEMENT_REASON,
+    EVIDENCE_CHECK_REASON,
     LINKED_REASON,
+    REPORTED_AGAIN_REASON,
     SUPERSEDED_REASON,
     UNVERIFIED_REASON,
 )
@@ -115,13 +117,21 @@ def file(
 
 
 @pytest.mark.parametrize("claim_type", CLAIM_TYPES)
-def test_each_claim_type_on_trusted_facts_is_approved_at_its_payout(
+def test_each_claim_type_on_trusted_facts_is_decided_at_its_payout(
     store: ClaimsApp, claim_type: str
 ) -> None:
+    """On the record alone the engine's approval stands; one resting on files the customer
+    sent waits for a person to look at them (a file's type proves nothing of its content)."""
     filed = file(store, claim_type)
-    assert (filed["status"], filed["agent_reason"]) == ("approved", None)
     assert filed["assessment"]["payout_rmb"] == PAYOUT[claim_type]
     assert filed["disagreements"] == [] and filed["missing_evidence"] == []
+    if PROOF[claim_type]:
+        assert (filed["status"], filed["agent_reason"]) == ("in_review", EVIDENCE_CHECK_REASON)
+        approved = store.decide(filed["reference"], approve=True, note="files checked",
+                                agent="alice")
+        assert approved["payout_rmb"] == PAYOUT[claim_type]
+    else:
+        assert (filed["status"], filed["agent_reason"]) == ("approved", None)
 
 
 # ---------------------------------------------------------- the record beats a word
@@ -249,6 +259,7 @@ def test_yes_without_the_file_waits_for_it_and_pays_nothing(
     assert after["status"] == "in_review" and after["missing_evidence"] == []
     assert after["fact_sources"][name]["source"] == "evidence"
     assert after["payout_rmb"] is None
+    assert after["needs_agent"] is True  # a person is asked to check it
 
 
 def test_value_proof_of_a_buy_it_yourself_order_needs_its_file(app: ClaimsApp) -> None:
@@ -306,7 +317,7 @@ def test_a_second_claim_on_the_same_parcel_goes_to_a_person_linked_to_the_first(
 ) -> None:
     one = file(store, first)
     two = file(store, second)
-    assert one["status"] == "approved"
+    assert one["agent_reason"] in (None, EVIDENCE_CHECK_REASON)
     assert two["status"] == "in_review" and two["agent_reason"] == LINKED_REASON
     assert two["linked_claims"] == [one["reference"]]
 
@@ -314,7 +325,7 @@ def test_a_second_claim_on_the_same_parcel_goes_to_a_person_linked_to_the_first(
 def test_a_rejected_claim_does_not_hold_the_next_one(store: ClaimsApp) -> None:
     rejected = file(store, "damaged", files=("photo",), unboxing_video=False)
     assert rejected["status"] == "rejected"
-    assert file(store, "lost")["status"] == "approved"
+    assert file(store, "returned")["status"] == "approved"
 
 
 def test_the_issues_three_claims_never_pay_more_than_the_parcel_allows(
@@ -323,6 +334,7 @@ def test_the_issues_three_claims_never_pay_more_than_the_parcel_allows(
     refs = [file(store, t)["reference"] for t in ("lost", "delayed", "returned")]
     limit = payout_limit(store.claim_detail(refs[0])["facts"])  # type: ignore[index]
     assert limit == Decimal("1240.00")  # 1000 compensation + 200 voucher + 40 delay refund
+    store.decide(refs[0], approve=True, note="carrier letter checked", agent="alice")
     for ref in refs[1:]:
         try:
             store.decide(ref, approve=True, note="checked", agent="alice",
@@ -334,13 +346,51 @@ def test_the_issues_three_claims_never_pay_more_than_the_parcel_allows(
     assert total <= limit
 
 
+@pytest.mark.parametrize(
+    ("claim_type", "at_the_limit"),
+    [("delayed", "40.00"), ("returned", "200.00"), ("damaged", None), ("seized", None)],
+)
+def test_each_kind_of_payout_has_its_own_room_after_a_lost_parcel_was_paid(
+    store: ClaimsApp, claim_type: str, at_the_limit: str | None
+) -> None:
+    """The voucher and the delay refund are their own (reviewer's finding): a lost parcel's
+    compensation cannot grow into them, nor a second compensation claim into anything."""
+    lost = file(store, "lost")
+    store.decide(lost["reference"], approve=True, note="checked", agent="alice")
+    other = file(store, claim_type, conversation="conv-2")
+    if at_the_limit is None:  # compensation is used up: nothing, not even 0.01
+        with pytest.raises(InvalidTransition, match="exceeds"):
+            store.decide(other["reference"], approve=True, note="x", agent="alice",
+                         payout_rmb="0.01")
+        return
+    over = str(Decimal(at_the_limit) + Decimal("0.01"))
+    with pytest.raises(InvalidTransition, match="exceeds"):
+        store.decide(other["reference"], approve=True, note="x", agent="alice", payout_rmb=over)
+    done = store.decide(other["reference"], approve=True, note="x", agent="alice",
+                        payout_rmb=at_the_limit)
+    assert done["payout_rmb"] == at_the_limit
+
+
+def test_a_lost_parcels_compensation_never_takes_the_voucher_or_delay_room(
+    store: ClaimsApp,
+) -> None:
+    squatter = file(store, "lost", customer_id=None, conversation="stranger")
+    owner = file(store, "lost", conversation="owner")
+    store.decide(owner["reference"], approve=True, note="checked", agent="alice")
+    # The stranger's claim (superseded) cannot be paid the 240.00 the voucher and the delay
+    # refund would leave: compensation is used up.
+    with pytest.raises(InvalidTransition, match="exceeds"):
+        store.decide(squatter["reference"], approve=True, note="x", agent="alice",
+                     payout_rmb="240.00")
+
+
 # ---------------------------------------------------- unverified never blocks the owner
 
 
 def test_an_anonymous_claim_never_blocks_the_signed_in_owner(store: ClaimsApp) -> None:
-    squatter = file(store, "damaged", customer_id=None, conversation="stranger")
-    assert squatter["status"] == "approved" and squatter["agent_reason"] is not None
-    owner = file(store, "damaged", conversation="owner")
+    squatter = file(store, "returned", customer_id=None, conversation="stranger")
+    store.decide(squatter["reference"], approve=True, note="looked fine", agent="alice")
+    owner = file(store, "returned", conversation="owner")
     assert owner["created"] is True and owner["reference"] != squatter["reference"]
     assert owner["status"] == "approved" and owner["agent_reason"] is None
     linked = store.claim_detail(squatter["reference"])
@@ -356,10 +406,14 @@ def test_an_approved_anonymous_lost_claim_does_not_use_up_the_owners_limit(
     store: ClaimsApp,
 ) -> None:
     squatter = file(store, "lost", customer_id=None, conversation="stranger")
-    assert squatter["status"] == "approved"
+    # Not signed in: never approved on filing; here a person approved it.
+    assert (squatter["status"], squatter["agent_reason"]) == (
+        "in_review", f"{EVIDENCE_CHECK_REASON}; {UNVERIFIED_REASON}")
+    store.decide(squatter["reference"], approve=True, note="looked fine", agent="alice")
     owner = file(store, "lost", conversation="owner")
-    assert (owner["status"], owner["agent_reason"]) == ("approved", None)
-    assert owner["assessment"]["payout_rmb"] == "1000.00"
+    assert (owner["status"], owner["agent_reason"]) == ("in_review", EVIDENCE_CHECK_REASON)
+    approved = store.decide(owner["reference"], approve=True, note="checked", agent="alice")
+    assert approved["payout_rmb"] == "1000.00"  # the stranger's approval was taken back
 
 
 def test_two_anonymous_claims_on_one_parcel_both_go_to_a_person(store: ClaimsApp) -> None:
@@ -377,3 +431,28 @@ def test_the_same_anonymous_conversation_filing_again_gets_its_ticket(store: Cla
     first = file(store, "lost", customer_id=None, conversation="anon-1")
     again = file(store, "lost", customer_id=None, conversation="anon-1", report_date="2024-04-17")
     assert (again["created"], again["reference"]) == (False, first["reference"])
+
+
+def test_reporting_an_open_claim_again_adds_the_new_details_and_files_for_a_person(
+    store: ClaimsApp,
+) -> None:
+    """A second damaged item on a parcel with an open damaged claim (reviewer's finding):
+    nothing is lost, the files and the new value join the open claim, and a person looks."""
+    first = file(store, "damaged")
+    again = file(store, "damaged", conversation="conv-2", affected_items_value="600.00")
+    assert (again["created"], again["reference"]) == (False, first["reference"])
+    assert again["agent_reason"] == REPORTED_AGAIN_REASON
+    detail = store.claim_detail(first["reference"])
+    assert detail is not None and detail["needs_agent"]
+    assert len(detail["evidence"]) == 4  # both reports' video and photo
+    assert any("reported again: affected_items_value 600.00" in h["note"]
+               for h in detail["history"])
+    assert store.draft_evidence_kinds("conv-2", "dr_conv-2_damaged") == []
+
+
+def test_a_retry_of_the_same_report_changes_nothing(store: ClaimsApp) -> None:
+    first = file(store, "returned")
+    again = file(store, "returned", files=())
+    assert (again["created"], again["agent_reason"]) == (False, None)
+    detail = store.claim_detail(first["reference"])
+    assert detail is not None and len(detail["history"]) == 2 and not detail["needs_agent"]
