@@ -67,6 +67,7 @@ INTENT_CLAIM_TYPES = {f"report_{claim_type}": claim_type for claim_type in CLAIM
 DRAFT_SLOTS = (
     *FACT_NAMES,
     "claim_draft_id",
+    "parcel_record",
     "claim_confirmed",
     "correcting",
     "parcel_looked_up",
@@ -379,6 +380,7 @@ class ValidateClaimForm(FormValidationAction):
             # Another parcel than before: nothing said about the old one applies.
             updates.update({n: None for n in FACT_NAMES if n not in ("claim_type", "report_date")})
             updates["parcel_weight_kg"] = None
+            updates["parcel_record"] = None
             updates["parcel_id"] = parcel_id
         found = {
             name: NOT_DELIVERED if record[name] is None else record[name]
@@ -390,6 +392,12 @@ class ValidateClaimForm(FormValidationAction):
             and (record[name] is not None or name == "delivered_date")
         }
         updates.update(found)
+        if found:
+            # The record as the agency holds it: what the form asks is decided on it, as
+            # the filing will be (a customer's correction never hides it: issue 12).
+            updates["parcel_record"] = {
+                name: value for name, value in record.items() if name in FACT_NAMES
+            }
         if record.get("weight_kg") is not None:
             updates["parcel_weight_kg"] = str(record["weight_kg"])
         if found:
@@ -607,7 +615,9 @@ class ActionAskClaimConfirmed(Action):
             dispatcher.utter_message(text=f"Something doesn't fit: {exc}\n{correct_prompt}")
             return [SlotSet("correcting", True)]
         assessment = preview["assessment"]
-        summary = summary_text(services.known_facts(slots))
+        # The facts the decision rests on (the record's where it holds them); the customer's
+        # differing words are listed under the checks.
+        summary = summary_text({**services.known_facts(slots), **(preview.get("facts") or {})})
         shown = bool(slots.get("verified"))
         checks = checks_text(preview, show_record=shown)
         held: bool | str = "checks" if checks else bool(preview.get("held"))
@@ -743,9 +753,12 @@ class ActionFileClaim(Action):
         # customer may still add evidence, and an agent's "take over" pauses it.
         agent_reason = str(result.get("agent_reason") or "")
         if agent_reason and agent_reason != UNVERIFIED_REASON:
-            # A person decides (review, facts against the record, another claim on the
-            # parcel, the parcel's limit): the reasons are the claims service's.
-            text = f"{head}\n{decision}\n{REVIEW_NEXT_STEP} {evidence}"
+            # A person decides (review, facts against the record, files to check, another
+            # claim on the parcel, the parcel's limit): the reasons are the service's.
+            steps = REVIEW_NEXT_STEP
+            if UNVERIFIED_REASON in agent_reason:
+                steps += " " + UNVERIFIED_NEXT_STEP
+            text = f"{head}\n{decision}\n{steps} {evidence}"
         elif agent_reason == UNVERIFIED_REASON:
             # Money never moves on an anonymous claim until a person has checked that the
             # parcel is the customer's.

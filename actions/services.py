@@ -77,10 +77,21 @@ def known_facts(slots: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def needed_facts(slots: Mapping[str, Any]) -> list[str]:
-    """Facts still needed to decide this claim, in asking order (the engine decides)."""
-    from cssecure.policy import needed_facts as engine_needed_facts
+    """Facts still needed to decide this claim, in asking order (the engine decides).
 
-    return list(engine_needed_facts(known_facts(slots)))
+    Decided on the facts the claim will be filed on: where the agency's record
+    (``parcel_record`` slot, signed-in owners) holds a fact, its value counts, not a
+    customer's correction (``cssecure.policy.trust``), so the form never stops short of
+    what the filing needs.
+    """
+    from cssecure.policy import needed_facts as engine_needed_facts
+    from cssecure.policy.trust import settle_facts
+
+    known = known_facts(slots)
+    record = slots.get("parcel_record")
+    if isinstance(record, Mapping):
+        known = settle_facts(known, record=record).facts
+    return list(engine_needed_facts(known))
 
 
 def assess_claim(slots: Mapping[str, Any]) -> dict[str, Any]:

@@ -268,11 +268,13 @@ class ClaimsApp:
         """
         parcel_id = parcel_id.strip()
         parcel = self.parcel_source.get(parcel_id) if is_valid_id(parcel_id) else None
-        if parcel is not None and customer_id is not None and parcel.customer_id not in (
-            None,
-            customer_id,
+        if parcel is not None and (
+            customer_id is None or parcel.customer_id not in (None, customer_id)
         ):
-            parcel = None  # never settle on (or show) another account's record
+            # Never settle on (or show) a record the caller may not see: an anonymous
+            # preview on the customer's own words cannot be used to probe the record one
+            # guess at a time; the filing still settles on it, and a person sees both.
+            parcel = None
         with self.uow() as uow:
             others = uow.claims.for_parcel(parcel_id)
             kinds = (
@@ -292,6 +294,10 @@ class ClaimsApp:
         )
         payout = Decimal(str(settled.assessment.get("payout_rmb") or "0"))
         over_room = settled.payout_room is not None and payout > settled.payout_room
+        # As Claim._approval_check: files the customer sent, or no sign-in, need a person.
+        person_checks = not verified or any(
+            e.get("source") == "evidence" for e in settled.fact_sources.values()
+        )
         return {
             "assessment": settled.assessment,
             "facts": settled.facts,
@@ -301,7 +307,7 @@ class ClaimsApp:
             **_linked_for_filer(settled.linked_claims, settled.own_linked),
             "held": bool(
                 settled.disagreements or settled.linked_claims or over_room
-                or settled.missing_evidence
+                or settled.missing_evidence or person_checks
             ),
         }
 

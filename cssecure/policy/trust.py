@@ -123,6 +123,9 @@ def settle_facts(
         The trusted facts, their sources, disagreements and missing evidence.
     """
     kinds = set(evidence_kinds)
+    # A file proves the evidence facts this claim type can ask (a carrier's letter is proof
+    # of loss on a lost claim, of seizure on a seized one), or ones the customer named.
+    asked = set(registry.needed_for(str(statements.get("claim_type"))))
     facts: dict[str, Any] = {}
     sources: dict[str, dict[str, Any]] = {}
     disagreements: list[str] = []
@@ -141,7 +144,7 @@ def settle_facts(
                 disagreements.append(name)
             sources[name] = entry
             continue
-        if fact.is_evidence and kinds & set(fact.proven_by):
+        if fact.is_evidence and kinds & set(fact.proven_by) and (said or name in asked):
             facts[name] = True
             sources[name] = {"value": True, "source": EVIDENCE}
             continue

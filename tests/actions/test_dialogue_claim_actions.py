@@ -42,6 +42,7 @@ from actions.claim import (
 from actions.questions import QUESTIONS
 from cssecure.claims.app import ClaimsApp
 from cssecure.claims.db import upgrade
+from cssecure.claims.model import EVIDENCE_CHECK_REASON
 from cssecure.claims.parcels import AgencyApiError
 
 TODAY = date.today()
@@ -150,7 +151,9 @@ def test_summary_gives_the_decision_and_asks_to_file(
         f"DHL, to United States, submitted {_day(32)}, shipped {_day(30)}, not delivered.\n"
         "Goods 400.00 RMB, shipping 100.00 RMB, insured for 500.00 RMB.\n"
         "- Proof of loss: yes\n\n"
-        "My assessment: Covered: 500.00 RMB will be refunded to your account.\nWhy:\n"
+        # The proof is a file the customer sent: a person looks at it before payment.
+        "My assessment: The terms give 500.00 RMB; a person from our claims team confirms "
+        "it before it is paid.\nWhy:\n"
         + "\n".join(f"- {r}" for r in services.assess_claim(_lost(loss_proof=True))["reasons"])
         + "\n\nShall I file this claim? Say no to correct a detail first."
     ]
@@ -232,7 +235,8 @@ def test_filing_stores_the_ticket_and_gives_the_reference(
     }
     assert len(events) == len(held) + 2
     assert texts(messages)[0].startswith(
-        f"Your claim is filed. Reference: {reference}.\nCovered: 500.00 RMB will be refunded"
+        f"Your claim is filed. Reference: {reference}.\nThe terms give 500.00 RMB; a person "
+        "from our claims team confirms it before it is paid."
     )
     assert texts(messages)[0].endswith(
         f"You can send photos, the unboxing video or letters here at any time: they are "
@@ -243,10 +247,11 @@ def test_filing_stores_the_ticket_and_gives_the_reference(
     assert ticket["parcel_id"] == LOST_RECENT
     assert ticket["claim_type"] == "lost"
     assert ticket["assessment"]["decision"] == "approve"
-    # The file sent while reporting moved to the claim and proves the loss.
+    # The file sent while reporting moved to the claim and proves the loss; a person
+    # checks it before the payout (the file's type says nothing of what it shows).
     assert [e["kind"] for e in ticket["evidence"]] == ["carrier_confirmation"]
     assert ticket["fact_sources"]["loss_proof"]["source"] == "evidence"
-    assert ticket["status"] == "approved"
+    assert ticket["status"] == "in_review"
 
 
 def test_filing_twice_returns_the_open_ticket(
@@ -375,8 +380,9 @@ def test_an_anonymous_approval_waits_for_an_agent_to_check_the_owner(
     assert not [e for e in events if e.get("event") == "pause"]
     text = messages[0]["text"]
     assert "a person from our claims team will first confirm that the parcel is yours" in text
-    # Nothing else holds it: no promise of checks that are not listed.
-    assert "Covered: 500.00 RMB will be refunded" in text
+    # The carrier's letter is checked and the owner confirmed by a person; no promise of
+    # checks that are not listed.
+    assert "The terms give 500.00 RMB; a person from our claims team confirms it" in text
     assert "checks below" not in text and "Before any payout" not in text
     ticket = claims_app.claim_detail(reference)
     assert ticket is not None and ticket["verified"] is False and ticket["needs_agent"] is True
@@ -384,7 +390,7 @@ def test_an_anonymous_approval_waits_for_an_agent_to_check_the_owner(
     assert (topic, payload["reference"], payload["reason"]) == (
         "agent_requested",
         reference,
-        UNVERIFIED_REASON,
+        f"{EVIDENCE_CHECK_REASON}; {UNVERIFIED_REASON}",
     )
 
 
@@ -510,3 +516,39 @@ def test_old_lost_parcel_goes_straight_to_the_summary(
     )
     events, _ = run(ValidateClaimForm(), tracker, domain)
     assert slot_events(events)["requested_slot"] == "claim_confirmed"
+
+
+# ------------------------------------------------- trusted facts in the conversation
+
+
+def test_an_anonymous_summary_never_consults_the_record_so_it_cannot_be_probed(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    """A stranger guessing alice's insured value learns nothing from the summary (the
+    reviewer's record oracle); the filing still settles on the record for a person."""
+    guessed = {**_lost(loss_proof=False, insured_value="1200.00", claim_confirmed=True),
+               "customer_id": None, "verified": False, "parcel_record": None}
+    _, messages = run(ActionAskClaimConfirmed(), make_tracker(guessed, sender_id="anon-9"),
+                      domain)
+    summary = messages[0]["text"]
+    assert "differ" not in summary and "record" not in summary
+    events, messages = run(ActionFileClaim(), make_tracker(guessed, sender_id="anon-9"), domain)
+    filed = messages[0]["text"]
+    assert "500.00" not in filed and "1200.00" not in filed
+    assert "differ from our records" in filed
+    ticket = claims_app.claim_detail(slot_events(events)["claim_ref"])
+    assert ticket is not None and ticket["status"] == "in_review"
+    assert ticket["fact_sources"]["insured_value"] == {
+        **ticket["fact_sources"]["insured_value"], "value": "500.00", "claimed": "1200.00"}
+
+
+def test_the_form_asks_what_the_record_makes_necessary_despite_a_correction(
+    claims_app: ClaimsApp,
+) -> None:
+    """A signed-in customer moves the delivery date 20 days back: on their words the claim
+    is settled (reported too late), but it is filed on the record's date, so the form
+    still asks what a timely damage claim needs (no "something doesn't fit" loop)."""
+    record = claims_app.lookup_parcel("P900004", ALICE)
+    slots = _damaged(delivered_date=_day(20), parcel_record=record)
+    assert services.needed_facts({**slots, "parcel_record": None}) == []
+    assert services.needed_facts(slots)[0] == "unboxing_video"

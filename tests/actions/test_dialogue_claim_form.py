@@ -50,7 +50,10 @@ def test_known_parcel_fills_the_agencys_facts_and_asks_only_what_is_left(
         candidates={"parcel_id": LOST_RECENT},
     )
     events, messages = run(ValidateClaimForm(), tracker, domain)
-    assert slot_events(events) == {
+    record = slot_events(events).pop("parcel_record")
+    # The record itself is kept: what is asked is decided on it, as the filing is.
+    assert record == claims_app.lookup_parcel(LOST_RECENT, ALICE)
+    assert {k: v for k, v in slot_events(events).items() if k != "parcel_record"} == {
         "parcel_id": LOST_RECENT,
         "parcel_looked_up": LOST_RECENT,
         "insured": True,
