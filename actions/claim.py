@@ -68,6 +68,7 @@ DRAFT_SLOTS = (
     *FACT_NAMES,
     "claim_draft_id",
     "parcel_record",
+    "evidence_received",
     "claim_confirmed",
     "correcting",
     "parcel_looked_up",
@@ -168,6 +169,16 @@ def _read_protocol(question: Question, answer: Answer) -> Any:
     raise AnswerError(f"Sorry, that doesn't answer my question. {question.text}")
 
 
+def received_evidence(tracker: Tracker, answer: Answer) -> list[EventType]:
+    """The event adding the kind of a file a channel just stored to ``evidence_received``
+    (none when this message is no evidence notice or the kind is already there)."""
+    kind = answer.evidence_kind
+    kinds = list(tracker.get_slot("evidence_received") or [])
+    if kind is None or kind in kinds:
+        return []
+    return [SlotSet("evidence_received", [*kinds, kind])]
+
+
 def _read_line(text: str, entities: list[dict[str, Any]]) -> str:
     named = entity_values(entities, "shipping_line")
     raw = (named[0] if named else text).strip()
@@ -261,7 +272,12 @@ class ValidateClaimForm(FormValidationAction):
             or _answers_question(requested, answer)
         ):
             already_clear = {name for name in FAILURE_SLOTS if tracker.get_slot(name) is None}
-            validated = await super().run(dispatcher, tracker, domain)
+            received = received_evidence(tracker, answer)
+            if received:
+                # A file arrived while the claim is reported: the facts it proves are not
+                # asked any more (the filing counts the file itself, from the draft).
+                tracker.add_slots(received)
+            validated = [*received, *await super().run(dispatcher, tracker, domain)]
             # A failure counter that is already clear needs no event: every answer would
             # add two, each costing the Rasa server on every later turn of the claim.
             return [
@@ -535,6 +551,10 @@ def _make_validator(slot: str) -> Any:
         try:
             parsed = read_answer(QUESTIONS[slot], value, answer)
         except AnswerError as exc:
+            if answer.evidence_kind is not None:
+                # A file is no failed answer: acknowledged, and the question stands.
+                dispatcher.utter_message(text=str(exc))
+                return {slot: None}
             return failed_answer(slot, str(exc), dispatcher, tracker)
         if parsed is True and slot in EVIDENCE_FACT_NAMES and answer.evidence_kind is None:
             # "Yes, I have it" is a claim until the file is here (issue 12).

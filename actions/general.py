@@ -28,6 +28,7 @@ from actions.claim import (
     Answer,
     failed_answer,
     has_draft,
+    received_evidence,
 )
 from actions.parsing import AnswerError, entity_values, parse_money
 from actions.questions import CLAIM_TYPE_WORDS
@@ -365,7 +366,7 @@ class ActionInformOutsideClaim(Action):
                 text=f"Thanks, I've received your {kind_word}; it stays with the claim "
                 "you're reporting."
             )
-            return []
+            return received_evidence(tracker, answer)
         try:
             kept = services.claims_app().loose_evidence(str(evidence_ids[0]), tracker.sender_id)
         except ClaimsError:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from actions.questions import NOT_DELIVERED
 from cssecure.policy.facts import FACT_NAMES
+from cssecure.policy.registry import REGISTRY
 
 if TYPE_CHECKING:
     from cssecure.claims.app import ClaimsApp
@@ -64,6 +65,12 @@ def known_facts(slots: Mapping[str, Any]) -> dict[str, Any]:
         if value is None:
             continue
         facts[name] = None if value == NOT_DELIVERED else value
+    # Files already sent while reporting prove the evidence facts this claim type asks.
+    asked = REGISTRY.needed_for(str(facts.get("claim_type")))
+    for kind in slots.get("evidence_received") or ():
+        for name in REGISTRY.facts_proven_by(str(kind)):
+            if name in asked and facts.get(name) is None:
+                facts[name] = True
     if "weight_kg" not in facts and slots.get("parcel_weight_kg") is not None:
         # The agency's weight is the whole parcel's: it is the affected goods' weight only
         # when the claim is about the whole parcel (not damage, not a partial seizure).

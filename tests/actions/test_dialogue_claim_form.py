@@ -15,6 +15,7 @@ from dialogue_support import (
     LOST_RECENT,
     SEIZED,
     alice,
+    damaged_slots,
     days_ago,
     ent,
     lost_recent_slots,
@@ -441,7 +442,11 @@ def test_an_evidence_notice_at_the_summary_neither_files_nor_corrects(
         candidates={"claim_confirmed": text},
     )
     events, messages = run(ValidateClaimForm(), tracker, domain)
-    assert slot_events(events) == {"claim_confirmed": None, "requested_slot": "claim_confirmed"}
+    assert slot_events(events) == {
+        "evidence_received": ["photo"],
+        "claim_confirmed": None,
+        "requested_slot": "claim_confirmed",
+    }
     assert texts(messages) == ["Thanks, I've received your photo; it goes with this claim."]
 
 
@@ -683,3 +688,30 @@ def test_a_damaged_biy_claim_is_paid_by_the_damaged_goods_weight(
 ) -> None:
     assessment = services.assess_claim(_biy_damaged(weight_kg="1.5"))
     assert (assessment["decision"], assessment["payout_rmb"]) == ("approve", "60.00")
+
+
+def test_a_file_sent_early_is_not_asked_for_again_and_is_no_failed_answer(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    """Photos sent while the kind of damage is asked: acknowledged, the kind is asked
+    again without counting a failure, and "Do you have photos?" is never asked."""
+    text = '/inform{"evidence_kind": "photo", "evidence_id": "ev_n"}'
+    slots = damaged_slots(unboxing_video=True, requested_slot="damage_kind")
+    tracker = make_tracker(
+        slots, text=text, entities=[ent("evidence_kind", "photo"), ent("evidence_id", "ev_n")],
+        candidates={"damage_kind": text},
+    )
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events) == {
+        "evidence_received": ["photo"],
+        "damage_kind": None,
+        "requested_slot": "damage_kind",
+    }
+    assert texts(messages)[0].startswith("Thanks, I've received your photo")
+    later = make_tracker(
+        {**slots, "evidence_received": ["photo"], "requested_slot": "damage_kind"},
+        text="it is broken", candidates={"damage_kind": "it is broken"},
+    )
+    events, _ = run(ValidateClaimForm(), later, domain)
+    assert slot_events(events)["damage_kind"] == "broken"
+    assert slot_events(events)["requested_slot"] == "usable_after_damage"  # photos skipped
