@@ -505,6 +505,12 @@ def payout_room(claim: Claim, on_parcel: Iterable[Claim]) -> Decimal | None:
     return room_for(claim.claim_type, claim.facts, others)
 
 
+def room_of(uow_factory: UowFactory, claim: Claim) -> Decimal | None:
+    """What ``claim`` may still be paid, read from the database (staff views)."""
+    with uow_factory() as uow:
+        return payout_room(claim, uow.claims.for_parcel(claim.parcel_id))
+
+
 def room_for(
     claim_type: str, facts: Mapping[str, Any], counted: Iterable[Claim]
 ) -> Decimal | None:

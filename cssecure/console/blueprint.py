@@ -289,6 +289,10 @@ def console_blueprint(deps: ConsoleDeps) -> Blueprint:
                 statuses=STATUSES, selected_status="", error=str(exc),
             )
         view = claim_to_dict(claim)
+        # What the parcel may still pay this claim (its kind and the parcel's total, after
+        # the parcel's other approved claims): agents see it before they approve.
+        room = await _blocking(claims_services.room_of, deps.ports.uow_factory, claim)
+        view["payout_room"] = None if room is None else f"{room:.2f}"
         rows = fact_rows(view)
         transcript, transcript_error = await _transcript(deps.ports, claim.conversation_id)
         return _page(

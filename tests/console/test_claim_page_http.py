@@ -267,3 +267,16 @@ def test_an_old_ticket_without_provenance_still_renders(console: Console) -> Non
     assert not any("disagrees" in r.classes for r in rows.values())
     for absent in ("disagreement", "missing-evidence", "linked-claims"):
         assert page.by_id(absent) is None, absent
+
+
+def test_the_claim_page_says_what_the_parcel_may_still_pay(console: Console) -> None:
+    """Agents see the room before they approve (reviewer's finding): the record's 800.00
+    compensation, of which nothing is paid yet; after the earlier claim is approved at
+    500.00, 300.00 is left for this one."""
+    earlier, claim = _disputed_claim(console)
+    browser = console.login()
+    url = f"{console.url}/console/claims/{claim.reference}"
+    assert "at most 800.00 RMB" in element(parse(browser.get(url).text), "payout-room").text
+    services.decide(lambda: UnitOfWork(console.engine), earlier.reference, approve=True,
+                    note="checked", actor="alice", payout_rmb=Decimal("500.00"))
+    assert "at most 300.00 RMB" in element(parse(browser.get(url).text), "payout-room").text
