@@ -1,7 +1,8 @@
 """Property (issue 12): whatever claims are filed and decided on one parcel, in whatever
-order, the approved and settled payouts together never exceed what the terms allow for it
-(``policy.payout_limit``: min of insured value, actual value and the line's maximum, plus
-the one reshipping voucher and the delay refund)."""
+order, the approved and settled payouts never exceed what the terms allow for it
+(``policy.payout_limits``): compensation (lost, seized, damaged together) at most min of
+insured value, actual value and the line's maximum, the one reshipping voucher at most the
+shipping fee, the delay refund at most its share, and all of them together their sum."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from cssecure.claims.app import ClaimsApp
 from cssecure.claims.errors import ClaimsError
 from cssecure.claims.model import PAYOUT_STATUSES
-from cssecure.policy import payout_limit
+from cssecure.policy import PAYOUT_KINDS, payout_limits
 
 from .support import make_parcel
 from .test_trusted_facts import CLAIM_TYPES, RECORD, file, record_facts
@@ -44,12 +45,16 @@ OTHER = st.tuples(st.sampled_from(["reject", "settle"]), st.integers(0, 9), st.n
 STEPS = st.lists(st.one_of(FILE, DECIDE, DECIDE, OTHER), min_size=1, max_size=12)
 
 
-def _total(app: ClaimsApp) -> Decimal:
-    claims = [app.claim_detail(c["reference"]) for c in app.list_claims()]
-    return sum(
-        (Decimal(c["payout_rmb"]) for c in claims if c and c["status"] in PAYOUT_STATUSES),
-        Decimal(0),
-    )
+def _paid(app: ClaimsApp) -> dict[str, Decimal]:
+    """Approved and settled payouts on the parcel, per kind of payout and in all."""
+    paid = dict.fromkeys(("compensation", "voucher", "delay_refund", "total"), Decimal(0))
+    for summary in app.list_claims():
+        claim = app.claim_detail(summary["reference"])
+        if claim and claim["status"] in PAYOUT_STATUSES:
+            amount = Decimal(claim["payout_rmb"])
+            paid[PAYOUT_KINDS[claim["claim_type"]]] += amount
+            paid["total"] += amount
+    return paid
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -63,8 +68,8 @@ def test_payouts_on_one_parcel_never_exceed_what_the_terms_allow(
     app = ClaimsApp(f"sqlite:///{path}", workdir / "evidence")
     try:
         app.import_parcels([make_parcel(**RECORD)])
-        limit = payout_limit({**record_facts(), "claim_type": "lost"})
-        assert limit is not None
+        limits = payout_limits({**record_facts(), "claim_type": "lost"})
+        assert limits is not None and limits["total"] == Decimal("1240.00")
         filed: list[str] = []
         for number, (action, first, second, third) in enumerate(steps):
             try:
@@ -87,7 +92,8 @@ def test_payouts_on_one_parcel_never_exceed_what_the_terms_allow(
                     app.change_status(ref, to, agent="alice", note="done")
             except ClaimsError:
                 pass  # a refused step changes nothing
-            assert _total(app) <= limit
+            paid = _paid(app)
+            assert all(paid[kind] <= limit for kind, limit in limits.items()), (paid, limits)
     finally:
         app.dispose()
         shutil.rmtree(workdir, ignore_errors=True)
