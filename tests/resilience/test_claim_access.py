@@ -7,7 +7,9 @@
 - A second claim after someone else's (an anonymous one, or anonymous after a customer's)
   is never refused nor decided on its own: it goes to a person, linked to the first, and
   its filer is not told the first one's reference.
-- A stranger's approved claim is taken back when the owner files: the parcel is paid once.
+- A claim filed without sign-in is never approved on filing: a person checks whose parcel it
+  is first. A stranger's claim a person approved is taken back when the owner files: the
+  parcel is paid once.
 Run on SQLite and PostgreSQL (the open-claim uniqueness is a database index).
 """
 
@@ -20,7 +22,7 @@ import pytest
 
 from cssecure.claims.app import ClaimsApp
 from cssecure.claims.errors import InvalidClaim
-from cssecure.claims.model import LINKED_REASON, SUPERSEDED_REASON
+from cssecure.claims.model import LINKED_REASON, SUPERSEDED_REASON, UNVERIFIED_REASON
 
 # Shipped long ago (more than five months): lost without proof, nothing waits for a file.
 FACTS = {
@@ -72,15 +74,21 @@ def test_an_anonymous_claim_never_blocks_the_signed_in_owner(app: ClaimsApp) -> 
 
 def test_the_owner_is_paid_even_when_the_strangers_claim_was_approved(app: ClaimsApp) -> None:
     stranger = file(app, None, "conv-a")
-    assert (stranger["status"], stranger["agent_reason"]) == (
-        "approved",
-        "filed without sign-in: check the parcel is the customer's before payout",
+    # Filed without sign-in: never approved on filing, a person checks whose parcel it is.
+    assert (stranger["status"], stranger["agent_reason"]) == ("in_review", UNVERIFIED_REASON)
+    assert stranger["assessment"]["decision"] == "approve"
+    # A person approves it (the parcel looked like the stranger's): the money has not moved.
+    approved_by_agent = app.decide(
+        str(stranger["reference"]), approve=True, note="ownership looked fine", agent="ann"
     )
+    assert (approved_by_agent["status"], approved_by_agent["payout_rmb"]) == ("approved", "380.00")
     owners = file(app, "cust-2", "conv-b")
     assert (owners["status"], owners["agent_reason"]) == ("approved", None)
     # The parcel is never paid twice: the stranger's approval is taken back for a person.
     approved = [c for c in app.list_claims() if c["status"] == "approved"]
-    assert [c["reference"] for c in approved] == [owners["reference"]]
+    assert [(c["reference"], c["payout_rmb"]) for c in approved] == [
+        (owners["reference"], "380.00")
+    ]
     taken_back = app.claim_detail(str(stranger["reference"]))
     assert taken_back is not None
     assert (taken_back["status"], taken_back["payout_rmb"], taken_back["needs_agent"]) == (
@@ -88,6 +96,7 @@ def test_the_owner_is_paid_even_when_the_strangers_claim_was_approved(app: Claim
         None,
         True,
     )
+    assert taken_back["linked_claims"] == [owners["reference"]]
 
 
 @pytest.mark.parametrize(
