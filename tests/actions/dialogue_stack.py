@@ -2,7 +2,11 @@
 loaded in-process) with the real action server as a subprocess, on a temporary claims
 database seeded with the demo parcels. Used by ``test_dialogue_stack.py`` and usable from
 the benchmarks: ``python tests/actions/dialogue_stack.py`` prints the message count of the
-lost-parcel target."""
+lost-parcel target.
+
+The claim rests on the carrier's confirmation the customer sent, so it is filed for a person
+to check the file (``in_review``, issue 12 review); :func:`run_lost_claim` then has an agent
+approve it through ``ClaimsApp.decide``, as the console does, to see what is paid."""
 
 from __future__ import annotations
 
@@ -181,9 +185,15 @@ async def _talk(
     return conversation
 
 
-def run_lost_claim(model: Path) -> tuple[Conversation, dict[str, Any] | None]:
-    """File the lost-parcel claim through the whole assistant; returns the conversation
-    and the stored ticket (customer's view)."""
+AGENT = "bench-agent"
+
+
+def run_lost_claim(
+    model: Path,
+) -> tuple[Conversation, dict[str, Any] | None, dict[str, Any] | None]:
+    """File the lost-parcel claim through the whole assistant; returns the conversation,
+    the stored ticket as filed and the ticket once an agent approved it (customer's view;
+    ``None`` when nothing was filed)."""
     from cssecure.claims.app import ClaimsApp
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -195,19 +205,25 @@ def run_lost_claim(model: Path) -> tuple[Conversation, dict[str, Any] | None]:
                 conversation = asyncio.run(
                     _talk(model, webhook, LOST_WITH_PROOF, ALICE_WEB, app)
                 )
-            ticket = None
+            filed = approved = None
             if conversation.reference:
-                ticket = app.get_claim(conversation.reference, ALICE_WEB["customer_id"])
+                filed = app.get_claim(conversation.reference, ALICE_WEB["customer_id"])
+                # The agent looks at the carrier's confirmation and approves the terms' payout.
+                app.decide(
+                    conversation.reference, approve=True, note="carrier confirmation checked",
+                    agent=AGENT,
+                )
+                approved = app.get_claim(conversation.reference, ALICE_WEB["customer_id"])
         finally:
             app.dispose()
-    return conversation, ticket
+    return conversation, filed, approved
 
 
 if __name__ == "__main__":
     found = newest_model()
     if found is None:
         sys.exit("no model in models/: run `make train` first")
-    talk, stored = run_lost_claim(found)
+    talk, stored, decided = run_lost_claim(found)
     print("\n".join(f"> {line}" for line in talk.replies), file=sys.stderr)
     print(
         json.dumps(
@@ -215,6 +231,8 @@ if __name__ == "__main__":
                 "lost_claim_customer_messages": len(talk.sent),
                 "reference": talk.reference,
                 "decision": (stored or {}).get("assessment", {}).get("decision"),
+                "status": (stored or {}).get("status"),
+                "approved_payout_rmb": (decided or {}).get("payout_rmb"),
             }
         )
     )

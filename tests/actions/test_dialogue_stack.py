@@ -1,12 +1,15 @@
 """The 6-message target through the trained assistant (NLU + dialogue + action server); the
-carrier's confirmation is sent as a file, as issue 12 requires for a payout."""
+carrier's confirmation is sent as a file, as issue 12 requires for a payout, and a person
+checks that file before the payout (in review until an agent approves)."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
-from dialogue_stack import newest_model, run_lost_claim
+from dialogue_stack import AGENT, newest_model, run_lost_claim
+
+from cssecure.claims.model import EVIDENCE_CHECK_REASON
 
 pytestmark = [pytest.mark.slow, pytest.mark.stack]
 
@@ -17,7 +20,7 @@ def test_lost_claim_with_carrier_proof_on_a_known_parcel_in_at_most_six_messages
         if os.environ.get("CI") == "true":
             pytest.fail("no trained model in models/ (run `make train`)")
         pytest.skip("no trained model in models/ (run `make train`)")
-    conversation, ticket = run_lost_claim(model)
+    conversation, ticket, approved = run_lost_claim(model)
     assert conversation.reference is not None, conversation.replies
     assert len(conversation.sent) <= 6
     assert ticket is not None
@@ -25,11 +28,23 @@ def test_lost_claim_with_carrier_proof_on_a_known_parcel_in_at_most_six_messages
     assert ticket["claim_type"] == "lost"
     assert ticket["assessment"]["decision"] == "approve"
     assert ticket["assessment"]["payout_rmb"] == "500.00"
-    # Decided on the carrier's confirmation sent in the chat (issue 12), so paid on it.
-    assert (ticket["status"], ticket["payout_rmb"], ticket["missing_evidence"]) == (
-        "approved",
-        "500.00",
-        [],
-    ), conversation.replies
+    # Decided on the carrier's confirmation sent in the chat (issue 12); the decision rests
+    # on a file the customer sent, so a person checks it before anything is paid.
+    assert (
+        ticket["status"], ticket["payout_rmb"], ticket["needs_agent"], ticket["missing_evidence"]
+    ) == ("in_review", None, True, []), conversation.replies
+    assert any(
+        entry["note"] == f"agent requested: {EVIDENCE_CHECK_REASON}" for entry in ticket["history"]
+    ), ticket["history"]
     assert ticket["fact_sources"]["loss_proof"]["source"] == "evidence"
     assert [e["kind"] for e in ticket["evidence"]] == ["carrier_confirmation"]
+    said = "\n".join(conversation.replies)
+    assert "The terms give 500.00 RMB; a person from our claims team confirms it" in said, said
+    assert "Covered:" not in said and "will be refunded" not in said, said
+    # The agent approves: the terms' payout, and the claim no longer waits for a person.
+    assert approved is not None
+    assert (
+        approved["status"], approved["payout_rmb"], approved["payout_form"],
+        approved["needs_agent"],
+    ) == ("approved", "500.00", "refund", False)
+    assert AGENT in [entry["actor"] for entry in approved["history"]]
