@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from cssecure.claims import model
 from cssecure.claims.model import Parcel
 from e2e.customer import Transcript
 from e2e.stack import AssistantStack
@@ -43,6 +44,13 @@ def claims_show(stack: AssistantStack, reference: str) -> dict[str, Any]:
     return ticket
 
 
+def agent_reason(case: dict[str, Any]) -> str | None:
+    """What the team is told on filing: the case's ``agent_reasons`` joined as the claims
+    service joins them (``Claim.agent_needed_on_filing``); ``None``: not flagged."""
+    names = case["expect"].get("agent_reasons") or []
+    return "; ".join(getattr(model, name) for name in names) or None
+
+
 def check_ticket(
     stack: AssistantStack,
     case: dict[str, Any],
@@ -70,6 +78,7 @@ def check_ticket(
         "conversation_id": ticket["conversation_id"],
         "customer_id": ticket["customer_id"],
         "verified": ticket["verified"],
+        "needs_agent": ticket["needs_agent"],
     }
     assert stored == {
         "parcel_id": parcel_id,
@@ -83,7 +92,11 @@ def check_ticket(
         "conversation_id": conversation_id,
         "customer_id": None,
         "verified": False,
+        "needs_agent": agent_reason(case) is not None,
     }, str(transcript)
+    # The team was told once, with every reason a person must look at.
+    reason = agent_reason(case)
+    assert stack.queued_reasons(transcript.reference) == ([reason] if reason else []), ticket
     # The facts the claim was decided on are the agency's record where it has them.
     assert ticket["facts"]["report_date"] == today.isoformat()
     assert ticket["facts"]["items_value"] == str(parcel.items_value)
@@ -104,3 +117,17 @@ def check_ticket(
         assert date.fromisoformat(item["due"]) > today, item
     assert ticket["assessment"]["reasons"], ticket
     return ticket
+
+
+def approve_as_agent(stack: AssistantStack, case: dict[str, Any], reference: str) -> None:
+    """A person approves the claim with the terms' payout (``ClaimsApp.decide``, as the
+    console does): the ticket is approved with the case's ``agent_approves`` payout and no
+    longer waits for a person."""
+    wanted = case["expect"]["agent_approves"]
+    stack.decide(reference, note="e2e: files and ownership checked")
+    ticket = claims_show(stack, reference)
+    assert (
+        ticket["status"], ticket["payout_rmb"], ticket["payout_form"], ticket["needs_agent"]
+    ) == ("approved", wanted["payout_rmb"], wanted["payout_form"], False), ticket
+    # The person approved what the terms give, the amount the customer was told.
+    assert ticket["payout_rmb"] == ticket["assessment"]["payout_rmb"], ticket

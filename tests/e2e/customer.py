@@ -78,6 +78,15 @@ class Transcript:
     def __str__(self) -> str:
         return "\n".join(self.lines)
 
+    @property
+    def summary(self) -> str:
+        """The assistant's last summary before filing (the message asking to file it)."""
+        return next(
+            line[2:]
+            for line in reversed(self.lines)
+            if line.startswith("< ") and any(prompt in line for prompt in FILE_IT_PROMPTS)
+        )
+
 
 class ConversationFailed(AssertionError):
     """The assistant said something the script cannot answer; the message has the transcript."""

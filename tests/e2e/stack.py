@@ -23,7 +23,7 @@ import sys
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +148,27 @@ class AssistantStack:
         )
         with urllib.request.urlopen(request, timeout=120) as answer:  # noqa: S310
             assert json.loads(answer.read()) == {"delivered": True}
+
+    def queued_reasons(self, reference: str) -> list[str]:
+        """Why the support team was notified about a claim, oldest first (the outbox: the
+        end-to-end stack runs no relay, so every notification stays pending)."""
+        app = self.claims()
+        try:
+            later = datetime.now(timezone.utc) + timedelta(days=1)
+            with app.uow() as uow:
+                rows = [dict(row["payload"]) for row in uow.outbox.pending(later)]
+        finally:
+            app.dispose()
+        return [str(p["reason"]) for p in rows if p.get("reference") == reference]
+
+    def decide(self, reference: str, *, note: str, agent: str = "e2e-agent") -> dict[str, Any]:
+        """A person approves the claim with the terms' payout, as the console does
+        (``ClaimsApp.decide``); the claim after it (staff view)."""
+        app = self.claims()
+        try:
+            return app.decide(reference, approve=True, note=note, agent=agent)
+        finally:
+            app.dispose()
 
     def customer_token(self, customer_id: str) -> str:
         """The token the agency's website gives the widget for a signed-in customer."""

@@ -4,7 +4,11 @@ with ``cssecure claims show --json``.
 
 REST has no upload (issue 12): a customer who says "yes, I have the video" without sending
 it gets a claim that waits for the file, with the checklist of what is missing and until
-when, and no payout. tests/e2e/test_web_claims.py files the same claims with their files."""
+when, and no payout. tests/e2e/test_web_claims.py files the same claims with their files.
+
+REST customers are anonymous: no claim is approved on filing (issue 12 review). A person
+first confirms the parcel is the customer's; the claims that need no file (returned,
+delayed) are then approved by that person with the terms' payout."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ import pytest
 from cssecure.claims.demo import demo_parcels
 from cssecure.policy import load_terms
 from cssecure.policy.registry import REGISTRY
-from e2e.cases import CASES, cases, check_ticket
+from e2e.cases import CASES, approve_as_agent, cases, check_ticket
 from e2e.customer import file_claim
 from e2e.stack import AssistantStack, walk_in_twin
 
@@ -66,3 +70,22 @@ def test_a_claim_filed_through_rest_is_stored_as_assessed(
             f"{due:%d %B %Y}" in filed, filed
     if ticket["missing_evidence"]:
         assert "Nothing is paid before it arrives" in filed, filed
+    # Filed without sign-in: the customer is told a person checks the parcel is theirs first.
+    assert "first confirm that the parcel is yours" in filed, filed
+    assert "the payout follows that check" in filed, filed
+    if "agent_approves" not in case["expect"]:
+        return
+
+    # Approved by the terms on the record and the customer's words, held only for the
+    # ownership check: the summary said so, and named what the terms give.
+    payout = case["expect"]["agent_approves"]
+    given = f"{payout['payout_rmb']} RMB" + (
+        " as a reshipping voucher" if payout["payout_form"] == "voucher" else ""
+    )
+    assert (
+        f"The terms give {given}; a person from our claims team confirms it before it is paid."
+    ) in transcript.summary, transcript.summary
+    assert payout["payout_rmb"] in filed, filed
+    assert "Before any payout" not in filed and "checks below" not in filed, filed
+    # A person confirms the parcel is theirs and approves: the terms' payout.
+    approve_as_agent(assistant, case, ticket["reference"])

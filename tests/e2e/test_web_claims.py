@@ -1,8 +1,10 @@
 """One claim of each evidence-backed type filed in the website chat by an anonymous visitor
 who sends the files while reporting (issue 12): each file is kept with the claim draft,
-answers its question, moves to the claim at filing, and the claim is decided on it
-(approved with the terms' payout; filed without sign-in, so a person still checks the
-parcel is theirs before the money moves)."""
+answers its question, moves to the claim at filing, and the claim is decided on it (the
+engine approves with the terms' payout). Nothing is paid on filing (issue 12 review): the
+approval rests on files the customer sent, and the claim was filed without sign-in, so a
+person checks the files and that the parcel is theirs; that person then approves it with
+the terms' payout."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from typing import Any
 import pytest
 
 from cssecure.claims.demo import demo_parcels
-from e2e.cases import cases, check_ticket
+from e2e.cases import approve_as_agent, cases, check_ticket
 from e2e.customer import file_claim
 from e2e.stack import AssistantStack, walk_in_twin
 from e2e.widget import WebChat
@@ -38,7 +40,7 @@ def test_the_website_table_sends_a_file_for_each_evidence_backed_claim_type() ->
 
 
 @pytest.mark.parametrize("case", WEB_CASES, ids=[c["claim_type"] for c in WEB_CASES])
-def test_a_claim_with_its_files_sent_in_the_chat_is_approved_on_them(
+def test_a_claim_with_its_files_sent_in_the_chat_is_held_for_a_person_who_approves_it(
     assistant: AssistantStack, visitor: WebChat, case: dict[str, Any]
 ) -> None:
     today = date.today()
@@ -61,12 +63,22 @@ def test_a_claim_with_its_files_sent_in_the_chat_is_approved_on_them(
         assistant, case, transcript, parcel=parcel, parcel_id=twin, channel="web",
         conversation_id=visitor.conversation_id, today=today,
     )
-    # Anonymous: approved on the files, but flagged for a person to check the parcel is theirs.
-    assert ticket["needs_agent"] is True
+    # Held for a person: the files to check and, filed without sign-in, whose parcel it is.
+    payout = case["expect"]["agent_approves"]["payout_rmb"]
+    held = (
+        f"The terms give {payout} RMB; a person from our claims team confirms it before it "
+        "is paid."
+    )
+    assert held in transcript.summary, transcript.summary
     filed = transcript.lines[-1]
-    assert f"Covered: {ticket['payout_rmb']} RMB will be refunded" in filed, filed
-    # No file missing and nothing to check: no promise of checks that are not listed.
+    assert held in filed, filed
+    assert "Covered:" not in filed and "will be refunded" not in filed, filed
+    # No file missing and nothing listed to check: no promise of checks that are not listed.
     assert "Before any payout" not in filed and "checks below" not in filed, filed
+    assert "a person will answer you here in this chat" in filed, filed
     assert "first confirm that the parcel is yours" in filed, filed
     # The draft's files left the draft: they are the claim's now, nothing is kept loose.
     assert assistant.slots(visitor.conversation_id)["claim_draft_id"] is None
+
+    # A person checks the files and the ownership and approves: the terms' payout.
+    approve_as_agent(assistant, case, ticket["reference"])
