@@ -5,12 +5,16 @@ share (trained model, Rasa server with its REST and website channels, action ser
 database) and checks the ticket in the claims database:
 
 - an anonymous statement against the agency's record goes to a person, and the record's
-  values are never shown to the anonymous customer;
-- "yes, I have the video/photos" without a file waits for the file and pays nothing;
+  values are never shown to the anonymous customer (its summary never consults the record);
+- "yes, I have the video/photos" without a file waits for the file and pays nothing; the
+  file arriving asks a person to check it;
+- an approval resting on files the customer sent, or filed without sign-in, waits for a
+  person (in review), who then approves it through the claims app as the console does;
 - a channel's evidence notice is never read as a typed yes/no answer;
 - a second claim of another type on the same parcel goes to a person, linked to the first,
-  and the parcel is never paid above its limit;
-- an anonymous claim never blocks the signed-in owner, even an approved one (taken back);
+  and the parcel is never paid above its limits (per kind of payout and in all);
+- an anonymous claim never blocks the signed-in owner, even one a person approved (taken
+  back);
 - a signed-in customer "correcting" a fact the record holds gets a person, not a payout;
 - a second filer is told another claim exists on the parcel, never its reference.
 
@@ -23,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -35,12 +39,14 @@ from cssecure.claims.demo import demo_parcels
 from cssecure.claims.errors import ClaimsError
 from cssecure.claims.model import (
     DISAGREEMENT_REASON,
+    EVIDENCE_ARRIVED_REASON,
+    EVIDENCE_CHECK_REASON,
     LINKED_REASON,
     SUPERSEDED_REASON,
     UNVERIFIED_REASON,
     Parcel,
 )
-from cssecure.policy import load_terms, payout_limit
+from cssecure.policy import PAYOUT_KINDS, load_terms, payout_limit, payout_limits
 from cssecure.policy.registry import REGISTRY
 from e2e.customer import PARCEL_ANSWERS, Transcript, file_claim, recognise
 from e2e.evidence import inform_message, notify, store
@@ -93,14 +99,15 @@ def parcel_claims(stack: AssistantStack, parcel_id: str) -> list[dict[str, Any]]
 
 def queued_reasons(stack: AssistantStack, reference: str) -> list[str]:
     """Why the support team was notified about a claim (the outbox)."""
-    app = stack.claims()
-    try:
-        later = datetime.now(timezone.utc) + timedelta(days=1)
-        with app.uow() as uow:
-            rows = [dict(row["payload"]) for row in uow.outbox.pending(later)]
-    finally:
-        app.dispose()
-    return [str(p["reason"]) for p in rows if p.get("reference") == reference]
+    return stack.queued_reasons(reference)
+
+
+def held_wording(payout: str) -> str:
+    """What the assistant says of an approval a person confirms before it is paid."""
+    return (
+        f"The terms give {payout} RMB; a person from our claims team confirms it before it "
+        "is paid."
+    )
 
 
 def money(value: Any) -> Decimal:
@@ -220,10 +227,12 @@ def test_an_anonymous_statement_against_the_record_goes_to_a_person_and_stays_un
     (reason,) = queued_reasons(assistant, transcript.reference)
     assert reason.startswith(DISAGREEMENT_REASON) and UNVERIFIED_REASON in reason
 
-    # The anonymous customer learns that details differ, never the record's values nor the
-    # amount they would give.
+    # The anonymous customer learns that details differ once the claim is filed, never the
+    # record's values nor the amount they would give. The summary before filing never
+    # consults the record: it could otherwise be used to probe it one guess at a time.
     said = everything_said(transcript)
-    assert "differ from our records" in said, said
+    assert "differ from our records" not in transcript.summary, transcript.summary
+    assert "differ from our records" in transcript.lines[-1], transcript.lines[-1]
     assert "I can't give an amount before that" in said, said
     for amount in (money(parcel.insured_value), money(parcel.items_value)):
         assert not shows_amount(said, amount), (amount, said)
@@ -283,16 +292,23 @@ def test_yes_without_the_files_waits_for_them_with_a_checklist_and_pays_nothing(
     assert "Covered:" not in said and "will be refunded" not in said, said
 
     # The files come later, in the same chat: each goes to the filed claim, which a person
-    # then checks (in review); still nothing paid.
+    # then checks (in review, the team asked to look); still nothing paid.
+    assert queued_reasons(assistant, reference) == [UNVERIFIED_REASON]
     video = visitor.send_file("unboxing_video")
     assert f"added to claim {reference}" in video[-1]["text"], video
     after_video = ticket(assistant, reference)
     assert after_video["status"] == "in_review" and after_video["payout_rmb"] is None
+    assert after_video["needs_agent"] is True
+    assert queued_reasons(assistant, reference) == [UNVERIFIED_REASON, EVIDENCE_ARRIVED_REASON]
     assert [m["fact"] for m in after_video["missing_evidence"]] == ["damage_photos"]
     assert after_video["fact_sources"]["unboxing_video"]["source"] == "evidence"
     visitor.send_file("photo")
     after_photos = ticket(assistant, reference)
-    assert (after_photos["status"], after_photos["payout_rmb"]) == ("in_review", None)
+    assert (after_photos["status"], after_photos["payout_rmb"], after_photos["needs_agent"]) == (
+        "in_review",
+        None,
+        True,
+    )
     assert after_photos["missing_evidence"] == []
     assert sorted(e["kind"] for e in after_photos["evidence"]) == ["photo", "unboxing_video"]
 
@@ -361,11 +377,13 @@ def test_a_photo_notice_never_answers_a_question_the_photo_does_not_prove(
     slots = assistant.slots(visitor.conversation_id)
     assert slots[question] is None, slots[question]  # neither a "no" nor a "yes"
     assert slots["claim_type"] == claim_type and slots["claim_draft_id"]
+    assert slots["parcel_record"] is None  # an anonymous visitor's form never holds the record
     if question != "unboxing_video" or evidence_id != NO_ID:
         return
 
     # The issue's case to the end: the customer then sends the video; the claim is filed
-    # and decided on both files, not rejected.
+    # and decided on both files, not rejected; a person checks them (and, filed without
+    # sign-in, whose parcel it is) before the approval is paid.
     transcript = file_claim(
         visitor.say,
         opening="",
@@ -385,10 +403,25 @@ def test_a_photo_notice_never_answers_a_question_the_photo_does_not_prove(
     assert transcript.reference, str(transcript)
     filed = ticket(assistant, transcript.reference)
     assert filed["decision"] == "approve" and filed["status"] != "rejected", str(transcript)
-    assert filed["status"] == "approved" and filed["payout_rmb"] == "300.00"
+    assert (filed["status"], filed["payout_rmb"], filed["needs_agent"]) == (
+        "in_review",
+        None,
+        True,
+    ), str(transcript)
+    assert filed["assessment"]["payout_rmb"] == "300.00"
     assert filed["facts"]["unboxing_video"] is True
     assert filed["fact_sources"]["unboxing_video"]["source"] == "evidence"
     assert "photo" in [e["kind"] for e in filed["evidence"]]
+    assert queued_reasons(assistant, transcript.reference) == [
+        f"{EVIDENCE_CHECK_REASON}; {UNVERIFIED_REASON}"
+    ]
+    assert held_wording("300.00") in transcript.lines[-1], transcript.lines[-1]
+    approved = assistant.decide(transcript.reference, note="video and photos checked")
+    assert (approved["status"], approved["payout_rmb"], approved["needs_agent"]) == (
+        "approved",
+        "300.00",
+        False,
+    )
 
 
 # ------------------------------------------- claims of several types on one parcel
@@ -420,26 +453,32 @@ def test_more_claims_on_one_parcel_go_to_a_person_linked_and_never_pay_over_its_
         )
         assert transcript.reference, str(transcript)
         filed = ticket(assistant, transcript.reference)
+        # Nothing is paid on filing: a person looks at each claim first.
+        assert (filed["status"], filed["needs_agent"], filed["payout_rmb"]) == (
+            "in_review",
+            True,
+            None,
+        ), str(transcript)
+        assert filed["decision"] == "approve", str(transcript)
+        (reason,) = queued_reasons(assistant, filed["reference"])
         if references:
             # A person weighs it with the earlier ones: linked, held, nothing paid.
             assert filed["linked_claims"] == references, str(transcript)
-            assert (filed["status"], filed["needs_agent"], filed["payout_rmb"]) == (
-                "in_review",
-                True,
-                None,
-            ), str(transcript)
-            assert queued_reasons(assistant, filed["reference"])[0].startswith(LINKED_REASON)
+            assert reason.startswith(LINKED_REASON) and UNVERIFIED_REASON in reason, reason
             assert "another claim on this parcel" in transcript.lines[-1]
         else:
-            assert (filed["status"], filed["payout_rmb"]) == ("approved", "50.00"), str(
-                transcript
-            )
+            # The first claim: filed without sign-in, held only to check whose parcel it is.
+            assert filed["linked_claims"] == []
+            assert reason == UNVERIFIED_REASON, reason
+            assert filed["assessment"]["payout_rmb"] == "50.00"
         references.append(filed["reference"])
 
     claims = parcel_claims(assistant, parcel.parcel_id)
     assert [c["reference"] for c in claims] == references
     limit = payout_limit(claims[0]["facts"])
-    assert limit is not None
+    limits = payout_limits(claims[0]["facts"])
+    assert limit is not None and limits is not None and limits["total"] == limit
+    terms = {c["claim_type"]: money(c["assessment"]["payout_rmb"]) for c in claims}
 
     def total_approved() -> Decimal:
         return sum(
@@ -448,10 +487,22 @@ def test_more_claims_on_one_parcel_go_to_a_person_linked_and_never_pay_over_its_
             Decimal(0),
         )
 
-    assert total_approved() == Decimal("50.00")
-    # A person approves the others: never above what the parcel may still be paid.
+    assert total_approved() == Decimal(0)
+    # A person approves them: each within its own kind of payout, never above the parcel's
+    # total.
     app = assistant.claims()
     try:
+        app.decide(references[0], approve=True, note="parcel is theirs", agent="ann")
+        assert total_approved() == terms["delayed"] == Decimal("50.00")
+        # A voucher above the one reshipping voucher the parcel has, while the parcel's total
+        # still has room: refused (the room is per kind of payout).
+        voucher = limits[PAYOUT_KINDS["returned"]]
+        assert limit - total_approved() > voucher
+        with pytest.raises(ClaimsError, match="exceeds what the terms still allow"):
+            app.decide(
+                references[2], approve=True, note="goodwill", agent="ann",
+                payout_rmb=voucher + Decimal("0.01"), payout_form="voucher",
+            )
         app.decide(references[1], approve=True, note="carrier letter checked", agent="ann")
         room = limit - total_approved()
         with pytest.raises(ClaimsError, match="exceeds what the terms still allow"):
@@ -459,12 +510,15 @@ def test_more_claims_on_one_parcel_go_to_a_person_linked_and_never_pay_over_its_
                 references[2], approve=True, note="goodwill", agent="ann",
                 payout_rmb=room + Decimal("0.01"), payout_form="voucher",
             )
-        try:
-            app.decide(references[2], approve=True, note="first return", agent="ann")
-        except ClaimsError as exc:
-            assert "exceeds" in str(exc)
+        # What the terms give each claim fits its own kind: the return is approved too.
+        app.decide(references[2], approve=True, note="first return", agent="ann")
     finally:
         app.dispose()
+    paid = {
+        c["claim_type"]: (c["status"], money(c["payout_rmb"]))
+        for c in parcel_claims(assistant, parcel.parcel_id)
+    }
+    assert paid == {kind: ("approved", amount) for kind, amount in terms.items()}
     assert total_approved() <= limit
 
 
@@ -516,12 +570,24 @@ def test_an_anonymous_claim_never_blocks_the_signed_in_owner(
     assert squatted.reference not in said, said  # the stranger's claim is not the owner's
     mine = ticket(assistant, transcript.reference)
     assert (mine["customer_id"], mine["verified"]) == (owner, True)
+    # Held only for a person to check the owner's files: not for the stranger's claim (not
+    # linked, not counted against the parcel's limit).
     assert (mine["status"], mine["payout_rmb"], mine["needs_agent"]) == (
+        "in_review",
+        None,
+        True,
+    ), str(transcript)
+    assert mine["linked_claims"] == []
+    assert queued_reasons(assistant, transcript.reference) == [EVIDENCE_CHECK_REASON]
+    assert held_wording("300.00") in transcript.lines[-1], transcript.lines[-1]
+    assert "another claim on this parcel" not in said, said
+    # The person checks the video and the photos and approves the terms' payout in full.
+    approved = assistant.decide(transcript.reference, note="video and photos checked")
+    assert (approved["status"], approved["payout_rmb"], approved["needs_agent"]) == (
         "approved",
         "300.00",
         False,
-    ), str(transcript)
-    assert mine["linked_claims"] == []
+    )
 
     theirs = ticket(assistant, squatted.reference)
     assert theirs["needs_agent"] is True
@@ -660,9 +726,17 @@ def test_the_owner_proceeds_even_after_a_strangers_claim_was_approved(
         today=TODAY,
     )
     assert squatted.reference, str(squatted)
-    # Covered without proof after five months: approved, a person checks whose it is first.
+    # Covered without proof after five months, but filed without sign-in: a person checks
+    # whose parcel it is first, and here approves it (the money has not moved yet).
     theirs = ticket(assistant, squatted.reference)
-    assert (theirs["status"], theirs["verified"]) == ("approved", False)
+    assert (theirs["status"], theirs["verified"], theirs["payout_rmb"]) == (
+        "in_review",
+        False,
+        None,
+    )
+    assert queued_reasons(assistant, squatted.reference) == [UNVERIFIED_REASON]
+    theirs = assistant.decide(squatted.reference, note="looked like theirs")
+    assert (theirs["status"], theirs["payout_rmb"]) == ("approved", "1000.00")
 
     chat = chats(owner)
     transcript = file_claim(
@@ -680,6 +754,8 @@ def test_the_owner_proceeds_even_after_a_strangers_claim_was_approved(
         "1000.00",
         False,
     ), str(transcript)
+    # Decided on the record and the owner's own words, no file to check: paid as filed.
+    assert "Covered: 1000.00 RMB will be refunded to your account." in transcript.lines[-1]
     assert squatted.reference not in everything_said(transcript)
     # The stranger's approval is taken back for an agent to close: the parcel is paid once.
     theirs = ticket(assistant, squatted.reference)
