@@ -6,14 +6,12 @@ exactly N tickets, none duplicated, no error reply, nobody sees another's parcel
 the numbers. The checks are the same code (bench_load.check_tickets).
 
 The conversations are bench/conversations.yml (records that agree with their customers, and
-claims whose proof is only said to exist waiting for the file, as issue 12 decides); their
-approvals are expected held for a person, as every claim filed without sign-in now is."""
+claims whose proof is only said to exist waiting for the file, as issue 12 decides)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -22,21 +20,6 @@ from .stack import ROOT, Stack, newest_model
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
 CUSTOMERS = int(os.environ.get("CSSECURE_LOAD_CUSTOMERS", "50"))
-# The REST customers are anonymous: a claim filed without sign-in is never approved on
-# filing (issue 12 review); it waits for a person to confirm the parcel is theirs, with
-# nothing paid yet. bench/conversations.yml still gives the approval the terms decide.
-AWAITING_OWNERSHIP_CHECK = {"status": "in_review", "payout_rmb": "None", "payout_form": "none"}
-
-
-def as_filed_without_sign_in(scripts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The conversations with each ``expect`` as an anonymous filing stores it."""
-    return [
-        {**script, "expect": {**script["expect"], **AWAITING_OWNERSHIP_CHECK}}
-        if script["expect"].get("status") == "approved"
-        else script
-        for script in scripts
-    ]
-
 
 def test_concurrent_customers_each_get_exactly_their_own_ticket(tmp_path: Path) -> None:
     import sys
@@ -47,7 +30,7 @@ def test_concurrent_customers_each_get_exactly_their_own_ticket(tmp_path: Path) 
     model = newest_model()
     if model is None:
         pytest.fail("no trained model in models/: run `make train` first")
-    crowd = customers(CUSTOMERS, as_filed_without_sign_in(load_conversations()))
+    crowd = customers(CUSTOMERS, load_conversations())
     stack = Stack.create(tmp_path, model)
     seed(stack.env["CSSECURE_DATABASE_URL"], crowd, tmp_path / "evidence")
     try:
