@@ -49,7 +49,11 @@ from actions.texts import (
     summary_text,
 )
 from cssecure.claims.errors import ClaimsError, ClaimsUnavailable, InvalidClaim
-from cssecure.claims.model import REVIEW_REASON, UNVERIFIED_REASON  # noqa: F401 - re-exported
+from cssecure.claims.model import (  # noqa: F401 - REVIEW_REASON re-exported
+    REPORTED_AGAIN_REASON,
+    REVIEW_REASON,
+    UNVERIFIED_REASON,
+)
 from cssecure.policy.facts import FACT_NAMES
 from cssecure.policy.registry import REGISTRY
 
@@ -749,6 +753,12 @@ class ActionFileClaim(Action):
         assessment = result.get("assessment") or {}
         if result.get("created", True):
             head = f"Your claim is filed. Reference: {reference}."
+        elif result.get("agent_reason") == REPORTED_AGAIN_REASON:
+            head = (
+                f"You already have an open claim for this parcel: {reference}. I haven't "
+                "opened a second one: I've added what you told me and any files you sent to "
+                "it, and a person from our claims team will look at it."
+            )
         else:
             head = (
                 f"You already have an open claim for this parcel: {reference} "
@@ -756,9 +766,8 @@ class ActionFileClaim(Action):
             )
         shown = bool(slots.get("verified"))
         checks = checks_text(result, show_record=shown) if result.get("created", True) else ""
-        # Filed without sign-in only: the next step below says a person checks ownership.
-        person = str(result.get("agent_reason") or "") not in ("", UNVERIFIED_REASON)
-        held: bool | str = "checks" if checks else person
+        # Any person's check (ownership included) comes before money: said as in the summary.
+        held: bool | str = "checks" if checks else bool(result.get("agent_reason"))
         if result.get("disagreements") and not shown:
             held = "hide_amount"
         decision = decision_text(assessment, services.today(), held=held)

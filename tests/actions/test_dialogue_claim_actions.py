@@ -47,6 +47,7 @@ from cssecure.claims.parcels import AgencyApiError
 
 TODAY = date.today()
 PDF = b"%PDF-1.7\n" + b"\x00" * 32
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
 YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 
 
@@ -265,6 +266,30 @@ def test_filing_twice_returns_the_open_ticket(
     assert texts(messages)[0].startswith(
         f"You already have an open claim for this parcel: {reference}"
     )
+    assert "I've added" not in texts(messages)[0]  # the same report: nothing new
+
+
+def test_reporting_an_open_claim_again_with_a_file_adds_it_and_asks_a_person(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    """Another item of the parcel is damaged (reviewer's finding): the second report's
+    file and new value join the open claim, which a person then looks at."""
+    slots = _damaged(unboxing_video=True, damage_kind="broken", damage_photos=False,
+                     usable_after_damage=False, affected_items_value="300.00",
+                     claim_confirmed=True)
+    first, _ = run(ActionFileClaim(), make_tracker(slots, sender_id="c-1"), domain)
+    reference = slot_events(first)["claim_ref"]
+    claims_app.attach_draft_evidence("c-2", "dr_2", "photo", "p.jpg", JPEG, "web")
+    again = {**slots, "affected_items_value": "600.00", "claim_draft_id": "dr_2"}
+    second, messages = run(ActionFileClaim(), make_tracker(again, sender_id="c-2"), domain)
+    assert slot_events(second)["claim_ref"] == reference
+    assert texts(messages)[0].startswith(
+        f"You already have an open claim for this parcel: {reference}. I haven't opened a "
+        "second one: I've added what you told me and any files you sent to it"
+    )
+    ticket = claims_app.claim_detail(reference)
+    assert ticket is not None and ticket["needs_agent"] is True
+    assert [e["kind"] for e in ticket["evidence"]] == ["photo"]
 
 
 def test_claims_service_down_keeps_every_fact_and_offers_a_retry_or_a_person(
