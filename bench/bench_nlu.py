@@ -1,13 +1,17 @@
 """Benchmarks the assistant's understanding on held-out messages (issue 5 NLU targets).
 
 Trains the NLU model from ``config.yml`` and ``data/nlu`` (or uses ``--model``), parses every
-message of the held-out sets (never trained on: ``bench/heldout_nlu.yml`` and
-``bench/heldout_nlu_round2.yml``, the latter never used to change anything) and prints, for
-all of them together and for each set:
+message of the held-out sets (never trained on: ``bench/heldout_nlu.yml``,
+``bench/heldout_nlu_round2.yml`` and ``bench/heldout_nlu_round3.yml``, the latter two never used
+to change anything; round 3 was written independently, without seeing the training data) and
+prints, for all of them together and for each set:
 
 - intent macro-F1 and per-intent precision / recall / F1 (goal: macro-F1 >= 0.95);
 - out-of-scope recall, where ``out_of_scope`` or ``nlu_fallback`` both count as recalled;
 - faq response selection accuracy (the right ``faq/<topic>`` answer);
+- the confusion pairs (gold intent -> predicted intent, with counts), and for the newest round
+  (``heldout_nlu_round3``) a section of its own: macro-F1, accuracy, out-of-scope recall,
+  per-intent table and confusion pairs;
 - a FallbackClassifier threshold sweep on the same predictions, to choose its threshold;
 - a 3-fold cross-validation on the training data (``rasa test nlu --cross-validation``);
 - the NLU training time.
@@ -33,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -42,6 +47,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 FALLBACK = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
+# The held-out set of the current round, reported in a section of its own (file stem).
+CURRENT_ROUND = "heldout_nlu_round3"
 SWEEP = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 
 
@@ -219,6 +226,9 @@ def evaluate(examples: list[Example], parsed: list[Parsed], ambiguity: float) ->
     oos_recall = sum(label in (OUT_OF_SCOPE, FALLBACK) for label in oos) / max(len(oos), 1)
     faq = [(e, p) for e, p in pairs if e.response_key]
     selection = sum(p.intent == "faq" and p.response_key == e.response_key for e, p in faq)
+    confusions = Counter(
+        (e.intent, scored(p.intent)) for e, p in pairs if scored(p.intent) != e.intent
+    )
     sweep = {
         f"{t:.2f}": intent_metrics(gold, [with_threshold(p, t, ambiguity) for p in parsed])[
             "macro_f1"
@@ -242,9 +252,17 @@ def evaluate(examples: list[Example], parsed: list[Parsed], ambiguity: float) ->
         "intent_macro_f1": metrics["macro_f1"],
         "intent_accuracy": metrics["accuracy"],
         "out_of_scope_recall": round(oos_recall, 4),
-        "faq_response_accuracy": round(selection / max(len(faq), 1), 4),
+        # None when the set has no faq message labelled with its topic.
+        "faq_response_accuracy": round(selection / len(faq), 4) if faq else None,
         "threshold_sweep_macro_f1": sweep,
         "per_intent": metrics["per_intent"],
+        # Most frequent first: [gold, predicted, count].
+        "confusions": [
+            [gold_label, predicted_label, count]
+            for (gold_label, predicted_label), count in sorted(
+                confusions.items(), key=lambda item: (-item[1], item[0])
+            )
+        ],
         "errors": errors,
     }
 
@@ -297,7 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     [p for e, p in zip(examples, parsed, strict=True) if e.source == source],
                     ambiguity,
                 ).items()
-                if key not in ("per_intent", "errors")
+                if key != "errors"
             }
             for source in sorted({example.source for example in examples})
         },
@@ -320,22 +338,33 @@ def print_report(results: dict[str, Any], goal: float, out: Path) -> None:
     print(f"  intent macro-F1          {results['intent_macro_f1']:.4f}  ({status} goal {goal})")
     print(f"  intent accuracy          {results['intent_accuracy']:.4f}")
     print(f"  out-of-scope recall      {results['out_of_scope_recall']:.4f}")
-    print(f"  faq answer accuracy      {results['faq_response_accuracy']:.4f}")
+    print(f"  faq answer accuracy      {ratio(results['faq_response_accuracy'])}")
     print(f"  fallback threshold       {results['fallback_threshold']} (sweep: macro-F1)")
     for threshold, f1 in results["threshold_sweep_macro_f1"].items():
         print(f"      {threshold}  {f1:.4f}")
-    print("  per intent                precision  recall   F1     n")
-    for label, row in results["per_intent"].items():
-        print(
-            f"    {label:22} {row['precision']:8.3f} {row['recall']:8.3f} {row['f1']:6.3f}"
-            f" {row['support']:5d}"
-        )
+    print_per_intent(results["per_intent"], "  ")
+    print_confusions(results["confusions"], "  ")
+    print("  per held-out set:")
     for source, numbers in results["sets"].items():
         print(
-            f"  {source:24} macro-F1 {numbers['intent_macro_f1']:.4f}, out-of-scope recall "
+            f"  {source:24} macro-F1 {numbers['intent_macro_f1']:.4f}, accuracy "
+            f"{numbers['intent_accuracy']:.4f}, out-of-scope recall "
             f"{numbers['out_of_scope_recall']:.4f}, faq answers "
-            f"{numbers['faq_response_accuracy']:.4f} ({numbers['heldout_messages']} messages)"
+            f"{ratio(numbers['faq_response_accuracy'])} ({numbers['heldout_messages']} messages)"
         )
+    current = results["sets"].get(CURRENT_ROUND)
+    if current:
+        print(
+            f"\n  ROUND 3 ({CURRENT_ROUND}.yml, {current['heldout_messages']} messages, "
+            "independent set: measure once, never tune against it)"
+        )
+        print(f"    intent macro-F1        {current['intent_macro_f1']:.4f}")
+        print(f"    intent accuracy        {current['intent_accuracy']:.4f}")
+        print(f"    out-of-scope recall    {current['out_of_scope_recall']:.4f}")
+        print(f"    faq answer accuracy    {ratio(current['faq_response_accuracy'])}")
+        print_per_intent(current["per_intent"], "    ")
+        print_confusions(current["confusions"], "    ")
+        print()
     if results["errors"]:
         print("  misclassified [gold -> predicted (classifier's top, confidence)]:")
         for error in results["errors"]:
@@ -352,6 +381,31 @@ def print_report(results: dict[str, Any], goal: float, out: Path) -> None:
     elif cv:
         print(f"  cross-validation failed: {cv['error']}")
     print(f"  written to {out}")
+
+
+def ratio(value: float | None) -> str:
+    """A 0..1 number for a person, or n/a when there was nothing to measure."""
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+def print_per_intent(per_intent: dict[str, dict[str, Any]], indent: str) -> None:
+    """The per-intent precision / recall / F1 / support table."""
+    print(f"{indent}per intent                precision  recall   F1     n")
+    for label, row in per_intent.items():
+        print(
+            f"{indent}  {label:22} {row['precision']:8.3f} {row['recall']:8.3f}"
+            f" {row['f1']:6.3f} {row['support']:5d}"
+        )
+
+
+def print_confusions(confusions: list[list[Any]], indent: str) -> None:
+    """The confusion pairs, most frequent first (a fallback counts as out_of_scope)."""
+    if not confusions:
+        print(f"{indent}confusion pairs: none")
+        return
+    print(f"{indent}confusion pairs (gold -> predicted: count)")
+    for gold, predicted, count in confusions:
+        print(f"{indent}  {gold:22} -> {predicted:22} {count:4d}")
 
 
 if __name__ == "__main__":
