@@ -10,13 +10,20 @@ storage in ``cssecure.claims``; these only read answers and word replies.
 from __future__ import annotations
 
 import logging
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
+from rasa_sdk.events import (
+    ActionExecutionRejected,
+    ActiveLoop,
+    ConversationPaused,
+    EventType,
+    SlotSet,
+)
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -44,10 +51,12 @@ from actions.quotes import quote_reply
 from actions.texts import (
     checks_text,
     decision_text,
+    fact_lines,
     format_value,
     parcel_found_text,
     summary_text,
 )
+from actions.volunteered import volunteered_facts
 from cssecure.claims.errors import ClaimsError, ClaimsUnavailable, InvalidClaim
 from cssecure.claims.model import (  # noqa: F401 - REVIEW_REASON re-exported
     REPORTED_AGAIN_REASON,
@@ -204,24 +213,105 @@ def _read_country(text: str, entities: list[dict[str, Any]]) -> str:
 # Answers that can sound like reporting another claim type ("only some of the items"
 # reads like a missing item) but are read as the answer when they fit the question.
 # Not yes/no answers ("no, it was seized" is a switch, not a "no") nor line names (any
-# words are a line name the catalog doesn't know).
+# words are a line name the catalog doesn't know); a parcel number only when the message
+# is nothing but the number and its labels ("parcel id CSB-100016, tracking EE1...CN").
 _ANSWER_FIRST_KINDS = frozenset({"choice", "money", "weight", "date", "delivered", "country"})
 
+# Requests that are no answer. When the question asked gets a message the classifier reads
+# as one of these and the message is no valid answer to it, the form steps aside
+# (ActionExecutionRejected) and a rule of data/rules/claim.yml replies; a valid answer is
+# taken whatever the classifier says ("agent" at the order-type question is an agent
+# order, not a request for a person).
+REQUEST_INTENTS = frozenset(
+    {
+        "faq",
+        "quote_premium",
+        "stop",
+        "human_handoff",
+        "check_claim_status",
+        "bot_challenge",
+        "out_of_scope",
+        "greet",
+        "thank",
+        "goodbye",
+    }
+)
 
-def _answers_question(slot: str | None, answer: Answer) -> bool:
-    """True when the latest message reads as an answer to the fact question ``slot``."""
+# Words around an answer that add nothing to it ("it was an agent order I think").
+_FILLER_WORDS = frozenset(
+    [
+        "a", "an", "the", "it", "its", "it's", "is", "was", "were", "be", "been", "my", "our", "i",
+        "i'm", "im", "think", "guess", "believe", "probably", "yes", "yeah", "yep", "ok", "okay",
+        "sure", "please", "pls", "thanks", "thank", "thx", "you", "hi", "hello", "hey", "just",
+        "only", "that", "this", "one", "order", "ordered", "parcel", "package", "box", "id",
+        "number", "nr", "no", "num", "tracking", "with", "via", "by", "on", "in", "of", "and",
+        "sorry", "um", "uh", "well", "so", "as", "from", "at", "for", "to", "me", "mine",
+        "regular", "normal",
+    ]
+)  # fmt: skip
+
+
+def _answer_shaped(question: Question, answer: Answer) -> bool:
+    """True when the message holds nothing but an answer and filler words.
+
+    A request that names a valid answer ("I want to talk to an agent" names the agent
+    order) is not answer-shaped; "agent", "an agent order" and "parcel id CSB-100016,
+    tracking EE123456789CN" are.
+    """
+    text = answer.text.lower()
+    covered = [
+        (int(e["start"]), int(e["end"]))
+        for e in answer.entities
+        if isinstance(e.get("start"), int) and isinstance(e.get("end"), int)
+    ]
+    answer_words = {
+        word
+        for _, title, keywords in question.choices
+        for phrase in (title, *keywords)
+        for word in phrase.lower().split()
+    }
+    for match in re.finditer(r"[\w'’-]+", text):
+        word = match.group(0)
+        if any(start <= match.start() < end for start, end in covered):
+            continue
+        if any(ch.isdigit() for ch in word) or word in _FILLER_WORDS:
+            continue
+        if any(word.startswith(keyword) for keyword in answer_words):
+            continue
+        return False
+    return True
+
+
+def _parses(slot: str | None, answer: Answer) -> bool:
+    """True when the latest message is a valid value for the fact question ``slot``."""
     question = QUESTIONS.get(slot or "")
-    if (
-        question is None
-        or question.slot == "claim_type"
-        or question.kind not in (_ANSWER_FIRST_KINDS)
-    ):
+    if question is None:
         return False
     try:
         read_answer(question, answer.text, answer)
     except AnswerError:
         return False
     return True
+
+
+def _answers_question(slot: str | None, answer: Answer, *, shaped: bool = False) -> bool:
+    """True when the latest message reads as an answer to the fact question ``slot``.
+
+    Args:
+        slot: the requested slot.
+        answer: the latest message.
+        shaped: also require the message to be nothing but the answer (for messages the
+            classifier reads as a request or another claim), and accept every kind of
+            answer then, yes/no and parcel numbers included.
+    """
+    question = QUESTIONS.get(slot or "")
+    if question is None or question.slot == "claim_type":
+        return False
+    if not shaped and question.kind not in _ANSWER_FIRST_KINDS:
+        return False
+    if shaped and question.kind == "line" and not entity_values(answer.entities, "shipping_line"):
+        return False  # any words are a line name: only a known line is an answer here
+    return _parses(slot, answer) and (not shaped or _answer_shaped(question, answer))
 
 
 # The repeated-failure counter of the validators (failed_answer / _answered).
@@ -264,48 +354,86 @@ class ValidateClaimForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Validate, unless the customer just said the claim is of another type."""
+        """Take the answer to the question asked first; then requests and type switches.
+
+        A valid answer is the answer whatever the classifier reads (issue 13); a request
+        that is no answer rejects the form so that its rule replies; a message reporting
+        another claim type switches the claim (keeping an answer it also gives). Facts the
+        message states unasked are taken too ("EMS, it arrived yesterday").
+        """
         answer = Answer(tracker)
         new_type = INTENT_CLAIM_TYPES.get(answer.intent or "")
         current = tracker.get_slot("claim_type")
         requested = tracker.get_slot(REQUESTED_SLOT)
+        fresh = bool(requested) and answer.is_fresh(tracker.get_slot(requested))
         if (
-            new_type is None
-            or current is None
-            or new_type == current
-            or _answers_question(requested, answer)
+            answer.intent in REQUEST_INTENTS
+            and fresh
+            and not _answers_question(requested, answer, shaped=True)
         ):
-            already_clear = {name for name in FAILURE_SLOTS if tracker.get_slot(name) is None}
-            received = received_evidence(tracker, answer)
-            if received:
-                # A file arrived while the claim is reported: the facts it proves are not
-                # asked any more (the filing counts the file itself, from the draft).
-                tracker.add_slots(received)
-            validated = [*received, *await super().run(dispatcher, tracker, domain)]
-            # A failure counter that is already clear needs no event: every answer would
-            # add two, each costing the Rasa server on every later turn of the claim.
-            return [
-                event for event in validated
-                if not (event.get("event") == "slot" and event.get("name") in already_clear
-                        and event.get("value") is None)
-            ]
-        dispatcher.utter_message(
-            text=(
-                f"Understood: a {CLAIM_TYPE_WORDS[new_type]} claim, not a "
-                f"{CLAIM_TYPE_WORDS[current]} one. I'll keep what you've told me and only "
-                "ask what this claim still needs."
-            )
+            # No answer but a request ("I'd like to talk to a person"): its rule replies,
+            # and the form asks its question again afterwards.
+            return [SlotSet(requested, None), ActionExecutionRejected(FORM)]
+        switch = (
+            new_type is not None
+            and current is not None
+            and new_type != current
+            and not _answers_question(requested, answer)
+            and not _answers_question(requested, answer, shaped=True)
         )
-        events: list[EventType] = [
-            SlotSet("claim_type", new_type),
-            SlotSet("claim_confirmed", None),
-            SlotSet("correcting", False),
+        events: list[EventType] = []
+        # On a switch, an answer it also gives is kept ("P100016, it was seized actually"),
+        # but not a yes/no ("no, customs seized it" is the switch, not a "no") nor a line.
+        kind = QUESTIONS[requested].kind if requested in QUESTIONS else None
+        keep_answer = fresh and kind not in (None, "bool", "line") and _parses(requested, answer)
+        if switch:
+            dispatcher.utter_message(
+                text=(
+                    f"Understood: a {CLAIM_TYPE_WORDS[str(new_type)]} claim, not a "
+                    f"{CLAIM_TYPE_WORDS[current]} one. I'll keep what you've told me and only "
+                    "ask what this claim still needs."
+                )
+            )
+            events += [
+                SlotSet("claim_type", new_type),
+                SlotSet("claim_confirmed", None),
+                SlotSet("correcting", False),
+            ]
+            if fresh and not keep_answer:
+                events.append(SlotSet(requested, None))
+        events += self._volunteered(tracker, answer, new_type if switch else current, requested)
+        if events:
+            tracker.add_slots(events)
+        if switch and not keep_answer:
+            next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
+            return [*events, next_slot] if next_slot else events
+        already_clear = {name for name in FAILURE_SLOTS if tracker.get_slot(name) is None}
+        received = received_evidence(tracker, answer)
+        if received:
+            # A file arrived while the claim is reported: the facts it proves are not
+            # asked any more (the filing counts the file itself, from the draft).
+            tracker.add_slots(received)
+        validated = [*events, *received, *await super().run(dispatcher, tracker, domain)]
+        # A failure counter that is already clear needs no event: every answer would
+        # add two, each costing the Rasa server on every later turn of the claim.
+        return [
+            event for event in validated
+            if not (event.get("event") == "slot" and event.get("name") in already_clear
+                    and event.get("value") is None)
         ]
-        if requested and answer.is_fresh(tracker.get_slot(requested)):
-            events.append(SlotSet(requested, None))
-        tracker.add_slots(events)
-        next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
-        return [*events, next_slot] if next_slot else events
+
+    def _volunteered(
+        self, tracker: Tracker, answer: Answer, claim_type: str | None, requested: str | None
+    ) -> list[EventType]:
+        """``SlotSet`` events for facts the message states unasked (not the one asked)."""
+        if answer.is_protocol:
+            return []
+        known = {name for name in FACT_NAMES if tracker.get_slot(name) is not None}
+        found = volunteered_facts(
+            answer.text, answer.entities, claim_type, services.today(),
+            known=known | {requested or ""},
+        )
+        return [SlotSet(name, value) for name, value in found.items()]
 
     async def required_slots(
         self,
@@ -411,7 +539,13 @@ class ValidateClaimForm(FormValidationAction):
             and name not in ("claim_type", "parcel_id", "report_date", "weight_kg")
             and (record[name] is not None or name == "delivered_date")
         }
-        updates.update(found)
+        # What the customer already said stays as said: where it differs from the record,
+        # the record counts and the difference goes to a person (cssecure/policy/trust.py).
+        said_before = {} if tracker.get_slot("parcel_looked_up") else {
+            name: tracker.get_slot(name) for name in found
+            if tracker.get_slot(name) is not None
+        }
+        updates.update({name: value for name, value in found.items() if name not in said_before})
         if found:
             # The record as the agency holds it: what the form asks is decided on it, as
             # the filing will be (a customer's correction never hides it: issue 12).
@@ -711,7 +845,26 @@ class ActionStartClaim(Action):
                 )
             )
             events.append(SlotSet("claim_type", new_type))
-        return events
+        return events + _noted_from_opening(dispatcher, tracker, new_type or current)
+
+
+def _noted_from_opening(
+    dispatcher: CollectingDispatcher, tracker: Tracker, claim_type: str | None
+) -> list[EventType]:
+    """Take the facts the reporting message states ("my DHL parcel arrived crushed
+    yesterday") and say so, so that the form does not ask them again (issue 13)."""
+    answer = Answer(tracker)
+    if answer.is_protocol:
+        return []
+    known = {name for name in FACT_NAMES if tracker.get_slot(name) is not None}
+    found = volunteered_facts(
+        answer.text, answer.entities, claim_type, services.today(), known=known
+    )
+    if not found:
+        return []
+    lines = "\n".join(fact_lines(found, tuple(found)))
+    dispatcher.utter_message(text=f"Noted from your message:\n{lines}")
+    return [SlotSet(name, value) for name, value in found.items()]
 
 
 class ActionFileClaim(Action):

@@ -38,13 +38,21 @@ class Choice:
 
 @dataclass(frozen=True)
 class Ask:
-    """How the claim form asks a fact (actions/questions.py builds its questions from it)."""
+    """How the claim form asks a fact (actions/questions.py builds its questions from it).
+
+    ``volunteered`` holds the phrases that state the fact unasked, in a message the customer
+    writes before the question comes (actions/volunteered.py): ``(value, phrases)`` pairs,
+    where value is a choice's value, ``yes``/``no`` for a yes/no fact, ``near`` for a date
+    named right after one of the phrases ("arrived yesterday"), ``not_delivered``, or
+    ``entity`` (the phrases are entity names: "my DHL parcel" names the line).
+    """
 
     answer: str
     question: str
     example: str
     choices: tuple[Choice, ...] = ()
     correction_words: tuple[str, ...] = ()
+    volunteered: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -207,7 +215,16 @@ def _ask(name: str, raw: Any) -> Ask:
         example=str(raw["example"]),
         choices=choices,
         correction_words=_tuple(raw.get("correction_words"), f"{where}.correction_words"),
+        volunteered=_volunteered(raw.get("volunteered"), f"{where}.volunteered"),
     )
+
+
+def _volunteered(raw: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, Mapping):
+        raise RegistryError(f"{where}: expected a mapping of value -> phrases")
+    return tuple((str(key), _tuple(phrases, f"{where}.{key}")) for key, phrases in raw.items())
 
 
 def _plans(raw: Any, facts: Mapping[str, Fact]) -> dict[str, tuple[tuple[str, str | None], ...]]:

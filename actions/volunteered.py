@@ -1,0 +1,130 @@
+"""Facts a customer states before being asked ("my DHL parcel arrived crushed yesterday").
+
+Which phrases state which fact is data: the ``volunteered`` entry of a fact's ``ask`` in the
+fact registry (cssecure/policy/facts.yaml). This module only finds them in a message and
+reads the value the same way the form reads an answer (actions/parsing.py), so a fact
+volunteered and a fact answered are stored alike, with the customer as their source. Only
+what a message states plainly is taken: a negated phrase ("I have no customs letter"), two
+values of one fact in one message, or a date that needs a question back are left for the
+form to ask.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from actions.parsing import AnswerError, entity_values, parse_date
+from actions.questions import NOT_DELIVERED, QUESTIONS
+from cssecure.policy.registry import REGISTRY
+
+Entity = Mapping[str, Any]
+
+# A phrase is negated when one of these words comes shortly before it.
+_NEGATION = re.compile(
+    r"\b(no|not|never|without|don'?t|doesn'?t|didn'?t|haven'?t|hasn'?t|can'?t|cannot)\b[^.!?]*$",
+    re.IGNORECASE,
+)
+_NEGATION_REACH = 24  # characters before a phrase in which a negation counts
+_DATE_REACH = 24  # characters between a phrase and the date it introduces ("arrived on the")
+
+
+def _finds(phrase: str, text: str) -> list[re.Match[str]]:
+    return list(re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, re.IGNORECASE))
+
+
+def _stated(phrases: Sequence[str], text: str) -> bool:
+    """True when one of ``phrases`` occurs in ``text`` without a negation just before it."""
+    for phrase in phrases:
+        for match in _finds(phrase, text):
+            before = text[max(0, match.start() - _NEGATION_REACH) : match.start()]
+            if not _NEGATION.search(before):
+                return True
+    return False
+
+
+def _choice(options: Sequence[tuple[str, tuple[str, ...]]], text: str) -> str | None:
+    """The one value whose phrases the text states (None when none or several do)."""
+    values = {value for value, phrases in options if _stated(phrases, text)}
+    return values.pop() if len(values) == 1 else None
+
+
+def _date_after(
+    phrases: Sequence[str], text: str, entities: Sequence[Entity], today: date
+) -> str | None:
+    """The date an entity gives right after one of ``phrases`` ("arrived yesterday")."""
+    for entity in entities:
+        if entity.get("entity") != "date" or not isinstance(entity.get("start"), int):
+            continue
+        before = text[max(0, entity["start"] - _DATE_REACH) : entity["start"]].lower()
+        if not any(_finds(phrase, before) for phrase in phrases):
+            continue
+        try:
+            return parse_date(str(entity.get("value")), [entity], today)
+        except AnswerError:  # ambiguous, in the future, not a date: the form asks
+            return None
+    return None
+
+
+def _entity(names: Sequence[str], fact: str, entities: Sequence[Entity]) -> str | None:
+    """The fact's value from a named entity, read as the form reads its answer."""
+    from actions import services
+
+    for name in names:
+        values = entity_values(entities, name)
+        if len(set(values)) != 1:
+            continue
+        if QUESTIONS[fact].kind == "line":
+            return services.resolve_line(values[0]) or values[0]
+        if QUESTIONS[fact].kind == "country":
+            return services.resolve_country(values[0])
+    return None
+
+
+def volunteered_facts(
+    text: str,
+    entities: Sequence[Entity],
+    claim_type: str | None,
+    today: date,
+    *,
+    known: Collection[str] = (),
+) -> dict[str, Any]:
+    """The facts a message states unasked, in their stored form.
+
+    Args:
+        text: the customer's message as typed (a button's or a channel's ``/intent{...}``
+            payload states nothing: pass "" for it).
+        entities: the message's entities (actions/parsing.py reads them).
+        claim_type: the claim's type; only facts its plan may ask are taken (all when None).
+        today: the day the customer writes (dates without a year, "yesterday").
+        known: facts already known, left as they are.
+
+    Returns:
+        fact name -> value (``True`` for a stated piece of evidence, a choice's value, an ISO
+        date, ``NOT_DELIVERED``, a line or country code); empty when nothing is stated.
+    """
+    if not text or text.lstrip().startswith("/"):
+        return {}
+    wanted = REGISTRY.needed_for(claim_type) if claim_type else tuple(REGISTRY.facts)
+    found: dict[str, Any] = {}
+    for name in wanted:
+        fact = REGISTRY.facts[name]
+        if name in known or fact.ask is None or not fact.ask.volunteered:
+            continue
+        options = dict(fact.ask.volunteered)
+        value: Any = None
+        if "entity" in options:
+            value = _entity(options["entity"], name, entities)
+        elif "near" in options:
+            value = _date_after(options["near"], text, entities, today)
+            if value is None and _stated(options.get(NOT_DELIVERED, ()), text):
+                value = NOT_DELIVERED
+        elif fact.ask.answer == "bool":
+            value = {"yes": True, "no": False}.get(_choice(fact.ask.volunteered, text) or "")
+        else:
+            value = _choice(fact.ask.volunteered, text)
+        if value is not None:
+            found[name] = value
+    return found

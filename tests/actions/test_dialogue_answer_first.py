@@ -1,0 +1,305 @@
+"""The question asked comes first, and facts the customer volunteers are not asked again
+(issue 13): ValidateClaimForm.run and ActionStartClaim on Trackers built in code, with a
+real ClaimsApp behind them.
+
+A valid answer to the question asked is taken whatever the intent classifier reads ("agent"
+at the order-type question is an agent order, not a request for a person); a request that
+is no answer rejects the form (``ActionExecutionRejected``) so that the request's rule
+replies; facts stated unasked fill their slots, and the customer is told so.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from dialogue_support import (
+    LOST_RECENT,
+    alice,
+    make_tracker,
+    run,
+    slot_events,
+    texts,
+)
+
+from actions.claim import ActionStartClaim, ValidateClaimForm
+from actions.questions import NOT_DELIVERED
+from cssecure.claims.app import ClaimsApp
+
+TODAY = date.today()
+REJECTED = {"event": "action_execution_rejected", "name": "claim_form"}
+
+
+def span(text: str, surface: str, name: str, value: str) -> dict[str, Any]:
+    """An entity as the NLU component emits it, with its character offsets in ``text``."""
+    start = text.index(surface)
+    return {
+        "entity": name,
+        "value": value,
+        "start": start,
+        "end": start + len(surface),
+        "extractor": "ClaimEntityExtractor",
+    }
+
+
+def anonymous_seized(**extra: Any) -> dict[str, Any]:
+    """An anonymous customer's seized claim after the parcel number was checked."""
+    return {
+        "claim_type": "seized",
+        "report_date": TODAY.isoformat(),
+        "parcel_id": "P900003",
+        "parcel_looked_up": "P900003",
+        **extra,
+    }
+
+
+def ask(slot: str, text: str, intent: str, *, entities: list[dict[str, Any]] | None = None,
+        slots: dict[str, Any] | None = None) -> Any:
+    """A tracker where the form asked ``slot`` and the customer wrote ``text``."""
+    return make_tracker(
+        {**(slots if slots is not None else anonymous_seized()), "requested_slot": slot},
+        text=text,
+        intent=intent,
+        entities=entities or [],
+        candidates={slot: text},
+        active_loop="claim_form",
+    )
+
+
+def rejected(events: list[dict[str, Any]]) -> bool:
+    return any(
+        e.get("event") == "action_execution_rejected" and e.get("name") == "claim_form"
+        for e in events
+    )
+
+
+# --- a valid answer is the answer, whatever the intent ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("slot", "text", "intent", "value"),
+    [
+        # The issue's reproduction: how customers name a normal CSSBuy order.
+        ("order_type", "agent", "human_handoff", "agent"),
+        ("order_type", "an agent order", "human_handoff", "agent"),
+        ("order_type", "agent order I think", "human_handoff", "agent"),
+        ("order_type", "biy", "faq", "buy_it_yourself"),
+        ("order_type", "it was buy it yourself", "faq", "buy_it_yourself"),
+        ("seizure_extent", "the whole parcel", "out_of_scope", "complete"),
+        ("seizure_proof", "yes thanks", "thank", True),
+        ("shipping_line", "DHL", "out_of_scope", "DHL"),
+    ],
+    ids=["agent", "an-agent-order", "agent-order-i-think", "biy-read-as-faq",
+         "buy-it-yourself-read-as-faq", "whole-parcel-read-as-oos", "yes-thanks-read-as-thank",
+         "line-read-as-oos"],
+)
+def test_a_valid_answer_is_taken_whatever_the_classifier_reads(
+    claims_app: ClaimsApp, domain: dict[str, Any], slot: str, text: str, intent: str, value: Any
+) -> None:
+    entities = [span(text, "DHL", "shipping_line", "DHL")] if "DHL" in text else []
+    events, messages = run(ValidateClaimForm(), ask(slot, text, intent, entities=entities), domain)
+    assert not rejected(events), events
+    assert slot_events(events)[slot] == value
+    assert slot_events(events)["requested_slot"] != slot, messages
+
+
+@pytest.mark.parametrize(
+    ("slot", "text", "intent"),
+    [
+        ("order_type", "I want to talk to an agent", "human_handoff"),
+        ("order_type", "can I speak to a real agent please", "human_handoff"),
+        ("order_type", "what does biy mean?", "faq"),
+        ("seizure_extent", "what happens if only some items are seized?", "faq"),
+        ("seizure_proof", "stop", "stop"),
+        ("seizure_proof", "/human_handoff", "human_handoff"),
+        ("shipping_line", "tell me a joke", "out_of_scope"),
+        ("shipping_line", "I'd like a person", "human_handoff"),
+        ("affected_items_value", "how much to insure 500 rmb?", "quote_premium"),
+    ],
+    ids=["talk-to-an-agent", "real-agent", "faq-naming-biy", "faq-naming-some", "stop",
+         "handoff-button", "joke-at-line", "person-at-line", "quote-naming-an-amount"],
+)
+def test_a_request_that_is_no_answer_rejects_the_form_for_its_rule(
+    claims_app: ClaimsApp, domain: dict[str, Any], slot: str, text: str, intent: str
+) -> None:
+    entities = (
+        [span(text, "500 rmb", "amount", "500.00")] if "500 rmb" in text else []
+    )
+    events, messages = run(ValidateClaimForm(), ask(slot, text, intent, entities=entities), domain)
+    assert events == [{"event": "slot", "timestamp": None, "name": slot, "value": None},
+                      {**REJECTED, "event": "action_execution_rejected", "policy": None,
+                       "confidence": None, "timestamp": None}], events
+    assert messages == []
+
+
+def test_an_amount_read_as_a_quote_request_is_still_the_answer(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    text = "500 rmb"
+    events, _ = run(
+        ValidateClaimForm(),
+        ask("affected_items_value", text, "quote_premium",
+            entities=[span(text, "500 rmb", "amount", "500.00")]),
+        domain,
+    )
+    assert not rejected(events)
+    assert slot_events(events)["affected_items_value"] == "500.00"
+
+
+# --- a parcel number with extra words does not switch the claim ---------------------------
+
+
+def test_a_parcel_number_with_labels_does_not_switch_the_claim_type(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    """The issue's reproduction: "tracking" made the classifier read a lost parcel."""
+    text = f"parcel id {LOST_RECENT}, tracking EE123456789CN"
+    tracker = make_tracker(
+        alice(claim_type="seized", report_date=TODAY.isoformat(), requested_slot="parcel_id"),
+        text=text,
+        intent="report_lost",
+        entities=[span(text, LOST_RECENT, "parcel_id", LOST_RECENT)],
+        candidates={"parcel_id": text},
+        active_loop="claim_form",
+    )
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    slots = slot_events(events)
+    assert "claim_type" not in slots, messages
+    assert slots["parcel_id"] == LOST_RECENT
+    assert not any("not a seized" in m or "Understood" in m for m in texts(messages))
+
+
+def test_a_switch_that_also_gives_the_parcel_number_keeps_the_number(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    text = f"{LOST_RECENT} and actually it was seized by customs, not lost"
+    tracker = make_tracker(
+        alice(claim_type="lost", report_date=TODAY.isoformat(), requested_slot="parcel_id"),
+        text=text,
+        intent="report_seized",
+        entities=[span(text, LOST_RECENT, "parcel_id", LOST_RECENT)],
+        candidates={"parcel_id": text},
+        active_loop="claim_form",
+    )
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    slots = slot_events(events)
+    assert slots["claim_type"] == "seized"
+    assert slots["parcel_id"] == LOST_RECENT
+    assert slots["parcel_looked_up"] == LOST_RECENT
+    assert texts(messages)[0].startswith("Understood: a seized parcel claim, not a lost parcel")
+
+
+# --- volunteered facts ----------------------------------------------------------------------
+
+
+def start(text: str, intent: str, entities: list[dict[str, Any]] | None = None,
+          **slots: Any) -> tuple[dict[str, Any], list[str]]:
+    tracker = make_tracker(alice(**slots), text=text, intent=intent, entities=entities or [])
+    events, messages = run(ActionStartClaim(), tracker, {})
+    return slot_events(events), texts(messages)
+
+
+def test_an_opening_message_fills_the_facts_it_states(claims_app: ClaimsApp) -> None:
+    """The issue's reproductions: "my DHL parcel", "arrived yesterday" (and the damage)."""
+    text = "my DHL parcel arrived yesterday and the box was crushed"
+    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    slots, said = start(
+        text,
+        "report_damaged",
+        [span(text, "DHL", "shipping_line", "DHL"),
+         span(text, "yesterday", "date", yesterday)],
+    )
+    assert slots["claim_type"] == "damaged"
+    assert (slots["shipping_line"], slots["delivered_date"], slots["damage_kind"]) == (
+        "DHL", yesterday, "crease"
+    )
+    assert said[-1] == (
+        "Noted from your message:\n- Delivered: " + yesterday
+        + "\n- Kind of damage: creased / deformed\n- Shipping line: DHL"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "fact", "value"),
+    [
+        ("I got a seizure letter from customs", "report_seized", "seizure_proof", True),
+        ("customs took the whole parcel, I have the customs letter", "report_seized",
+         "seizure_extent", "complete"),
+        ("lost parcel. it was a buy it yourself order", "report_lost", "order_type",
+         "buy_it_yourself"),
+        ("my parcel never arrived", "report_lost", "delivered_date", NOT_DELIVERED),
+        ("the carrier confirmed it is lost", "report_lost", "loss_proof", True),
+    ],
+    ids=["seizure-letter", "whole-parcel", "compound-biy-opening", "never-arrived",
+         "carrier-confirmed"],
+)
+def test_a_volunteered_fact_is_taken(
+    claims_app: ClaimsApp, text: str, intent: str, fact: str, value: Any
+) -> None:
+    slots, said = start(text, intent)
+    assert slots[fact] == value
+    assert said[-1].startswith("Noted from your message:")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "fact"),
+    [
+        ("I have no customs letter, customs seized it", "report_seized", "seizure_proof"),
+        ("customs seized it but I didn't get a seizure letter", "report_seized", "seizure_proof"),
+        ("some items and maybe the whole parcel were seized", "report_seized", "seizure_extent"),
+        ("my parcel is lost, I want to talk to an agent", "report_lost", "order_type"),
+    ],
+    ids=["negated-letter", "negated-didnt", "two-values", "agent-is-no-order-type"],
+)
+def test_a_negated_or_unclear_statement_is_not_taken(
+    claims_app: ClaimsApp, text: str, intent: str, fact: str
+) -> None:
+    slots, _ = start(text, intent)
+    assert fact not in slots
+
+
+def test_a_date_in_the_future_is_not_taken_unasked(claims_app: ClaimsApp) -> None:
+    text = "the parcel was delivered tomorrow"
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    slots, _ = start(text, "report_damaged", [span(text, "tomorrow", "date", tomorrow)])
+    assert "delivered_date" not in slots
+
+
+def test_a_fact_volunteered_inside_the_form_is_not_asked_again(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    text = "EMS, it arrived on 2 days ago"
+    two_days = (TODAY - timedelta(days=2)).isoformat()
+    tracker = ask(
+        "shipping_line", text, "inform",
+        entities=[span(text, "EMS", "shipping_line", "EMS"),
+                  span(text, "2 days ago", "date", two_days)],
+        slots={"claim_type": "damaged", "report_date": TODAY.isoformat(),
+               "parcel_id": "P900004", "parcel_looked_up": "P900004"},
+    )
+    events, _ = run(ValidateClaimForm(), tracker, domain)
+    slots = slot_events(events)
+    assert slots["shipping_line"] == "EMS"
+    assert slots["delivered_date"] == two_days
+    assert slots["requested_slot"] != "delivered_date"
+
+
+def test_a_volunteered_value_that_differs_from_the_record_stays_as_the_customers_word(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    """The record counts (trust.settle_facts), but the customer's word is kept as said, so
+    that the difference reaches a person instead of vanishing at the lookup."""
+    tracker = make_tracker(
+        alice(claim_type="lost", report_date=TODAY.isoformat(), shipping_line="EMS",
+              requested_slot="parcel_id"),
+        text=LOST_RECENT,
+        entities=[{"entity": "parcel_id", "value": LOST_RECENT, "start": 0, "end": 7}],
+        candidates={"parcel_id": LOST_RECENT},
+        active_loop="claim_form",
+    )
+    events, _ = run(ValidateClaimForm(), tracker, domain)
+    slots = slot_events(events)
+    assert slots["parcel_record"]["shipping_line"] == "DHL"
+    assert "shipping_line" not in slots  # the customer's EMS stays in the slot
+    assert slots["destination_country"] == "US"  # unsaid facts come from the record
