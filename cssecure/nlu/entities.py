@@ -7,6 +7,13 @@ phrase lists (``PhraseMatcher``) for shipping lines, currencies and countries. O
 the longest span, then every span's text is normalised (``normalise.py``); a span whose text
 has no valid value (``31/02``) is dropped, not passed on.
 
+A text with two sensible readings keeps the likelier one as ``value`` and lists every reading
+under the extra key ``alternatives`` (as Duckling's ``additional_info`` rides along on Rasa's
+entity dicts): "1.250" is ``{"value": "1250.00", "alternatives": ["1250.00", "1.25"]}``,
+"10/09/2026" is ``{"value": "2026-09-10", "alternatives": ["2026-09-10", "2026-10-09"]}``
+(day-first first), "kr" is ``{"value": "SEK", "alternatives": ["SEK", "NOK", "DKK"]}``.
+Unambiguous entities carry no ``alternatives``.
+
 Entity names and values (claims-spec.md section 4):
 ``amount`` "500.00" (string Decimal), ``currency`` "RMB" or another ISO code,
 ``weight`` kilograms ("3.5"), ``date`` ISO "YYYY-MM-DD", ``shipping_line`` canonical line name,
@@ -30,7 +37,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Span
-from spacy.util import compile_prefix_regex, compile_suffix_regex, filter_spans
+from spacy.util import compile_prefix_regex, compile_suffix_regex
 
 from cssecure.nlu import normalise
 from cssecure.nlu.normalise import (
@@ -56,7 +63,13 @@ ENTITY_NAMES = (AMOUNT, CURRENCY, WEIGHT, DATE, SHIPPING_LINE, COUNTRY, PARCEL_I
 # that they win the overlap against the bare number, then thrown away.
 _NOT_AN_ENTITY = "not_an_entity"
 
-_NUMBER = r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:[.,]\d+)?$"
+# Digits with any thousands separators and decimal mark ("1,250", "1.234,56", "1'250"); the
+# normaliser decides what the separators mean and drops what is no number ("1,2,3").
+_NUMBER = r"^\d(?:[\d.,'\u2019]*\d)?$"
+_THOUSANDS_HEAD = r"^\d{1,3}$"  # "1" of "1 250"
+_THOUSANDS_GROUP = r"^\d{3}(?:[.,]\d{1,2})?$"  # "250" of "1 250", "234,56" of "1 234,56"
+_DAY_MONTH_DIGITS = r"^\d{1,2}\.\d{1,2}$"  # "15.11" of German "15.11."
+_ORDINAL_DAY = r"^(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)$"
 _YEAR = r"^(?:19|20)\d{2}$|^'\d{2}$"
 _DAY = r"^(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?$"
 _CLAIM_REF = re.compile(r"^cs[-_ ]?(20\d{2})[-_ ]?(\d{1,6})$", re.IGNORECASE)
@@ -67,8 +80,35 @@ _NUMERIC_DATE = (
     r"|\d{1,2}[-.]\d{1,2}[-.](?:\d{4}|\d{2})"  # 12.03.2024, 12-03-24 (needs the year: "2-3 days")
     r"|\d{1,2}/\d{1,2}(?:/(?:\d{4}|\d{2}))?"  # 12/03, 12/03/2024
 )
+_MONTH_NAME_DATE = (  # 10-Apr-2026, 10-apr-26, 10-Apr
+    r"\d{1,2}-(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")(?:-(?:\d{4}|\d{2}))?"
+)
 # Whole tokens the default rules would cut at "-" ("CS-2026-000042", "2024-03-12").
-_KEEP_WHOLE = re.compile(rf"^(?i:{_CLAIM_REF_TOKEN}|{_PARCEL_ID}|{_NUMERIC_DATE})$")
+_KEEP_WHOLE = re.compile(
+    rf"^(?i:{_CLAIM_REF_TOKEN}|{_PARCEL_ID}|{_NUMERIC_DATE}|{_MONTH_NAME_DATE})$"
+)
+
+# Currency spellings customers use that lexicon.yml lacks; the file's own entries win. Kept
+# out of ``Lexicon.currencies`` so that data/nlu/lookups.yml (generated from the lexicon, an
+# intent feature) does not change with them; they belong in lexicon.yml when it is next edited.
+_MORE_CURRENCY_ALIASES: dict[str, str] = {
+    "pound": "GBP", "pounds": "GBP", "pound sterling": "GBP", "pounds sterling": "GBP",
+    "quid": "GBP", "zl": "PLN", "złoty": "PLN", "zlotys": "PLN", "zlotych": "PLN",
+    "krona": "SEK", "kronor": "SEK", "swedish krona": "SEK", "swedish kronor": "SEK",
+    "norwegian krone": "NOK", "norwegian kroner": "NOK", "danish krone": "DKK",
+    "danish kroner": "DKK", "franc": "CHF", "francs": "CHF", "swiss franc": "CHF",
+    "swiss francs": "CHF", "sfr": "CHF", "canadian dollar": "CAD", "canadian dollars": "CAD",
+    "australian dollar": "AUD", "australian dollars": "AUD", "us dollar": "USD",
+    "us dollars": "USD", "yen": "JPY", "kr": "SEK", "kr.": "SEK", "krone": "NOK",
+    "kroner": "NOK",
+}  # fmt: skip
+# Spellings shared by several currencies: the value is the first, every one is an alternative.
+_AMBIGUOUS_CURRENCIES: dict[str, tuple[str, ...]] = {
+    "kr": ("SEK", "NOK", "DKK"),
+    "kr.": ("SEK", "NOK", "DKK"),
+    "krone": ("NOK", "DKK"),
+    "kroner": ("NOK", "DKK"),
+}
 
 _COUNT_WORDS = [
     "item", "items", "pcs", "pc", "piece", "pieces", "pair", "pairs", "x", "parcel", "parcels",
@@ -87,8 +127,11 @@ class ExtractedEntity:
         entity: The entity name (claims-spec.md section 4).
         start: Character offset where the entity's text starts.
         end: Character offset just after it.
-        value: The normalised value (see the module docstring).
+        value: The normalised value (see the module docstring); the likelier reading when
+            the text has several.
         text: The text as the customer wrote it.
+        alternatives: Every reading, ``value`` first, when the text has more than one
+            ("1.250": "1250.00", "1.25"); empty otherwise.
     """
 
     entity: str
@@ -96,16 +139,20 @@ class ExtractedEntity:
     end: int
     value: str
     text: str
+    alternatives: tuple[str, ...] = ()
 
     def to_rasa(self) -> dict[str, Any]:
-        """Returns the entity as a Rasa entity dictionary."""
-        return {
+        """Returns the entity as a Rasa entity dictionary (``alternatives`` only when set)."""
+        entity: dict[str, Any] = {
             "entity": self.entity,
             "start": self.start,
             "end": self.end,
             "value": self.value,
             "confidence_entity": 1.0,
         }
+        if self.alternatives:
+            entity["alternatives"] = list(self.alternatives)
+        return entity
 
 
 @dataclass(frozen=True)
@@ -151,13 +198,13 @@ def _alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(word) for word in sorted(set(words), key=len, reverse=True))
 
 
-def _customise_tokenizer(nlp: Language, lexicon: Lexicon) -> None:
+def _customise_tokenizer(nlp: Language, lexicon: Lexicon, currencies: dict[str, str]) -> None:
     """Teaches the tokenizer to split numbers from units and currencies written against them."""
     glued_units = [
-        word for word in (*lexicon.weight_units, *lexicon.currencies)
+        word for word in (*lexicon.weight_units, *currencies)
         if " " not in word and (word.isalpha() or not word.isascii())
     ]  # fmt: skip
-    letter_currencies = [word for word in lexicon.currencies if word.isalpha() and word.isascii()]
+    letter_currencies = [word for word in currencies if word.isalpha() and word.isascii()]
     suffixes = [
         *(nlp.Defaults.suffixes or ()),
         rf"(?<=[0-9])(?i:{_alternation([*glued_units, 'k'])})",
@@ -173,7 +220,17 @@ def _customise_tokenizer(nlp: Language, lexicon: Lexicon) -> None:
         tokenizer.add_special_case(spelling, [{"ORTH": spelling}])
 
 
-Normaliser = Callable[[Span, date], str | None]
+# A normaliser gives a span's value, or its readings (likelier first) when it has several,
+# or None when the span's text has no valid value.
+Normaliser = Callable[[Span, date], str | tuple[str, ...] | None]
+
+# Patterns whose span is dropped before the overlap is settled when it has no valid value, so
+# that a shorter reading of the same words wins: "12.50." is no date (month 50) but 12.50.
+_YIELD_WHEN_INVALID = frozenset({"date_trailing_dot", "date_after_preposition"})
+# Patterns whose span is only the last token matched ("on 15.11" is the date "15.11").
+_LAST_TOKEN_ONLY = frozenset({"date_after_preposition"})
+# For spans of the same words, which kind wins ("15.11" after "on" is a date, not money).
+_PRIORITY = {DATE: 2, WEIGHT: 1}
 
 
 class EntityFinder:
@@ -186,8 +243,9 @@ class EntityFinder:
             lexicon: Surface forms to recognise; the shipped ``lexicon.yml`` by default.
         """
         self.lexicon = lexicon or load_lexicon()
+        self.currencies = _MORE_CURRENCY_ALIASES | self.lexicon.currencies
         self.nlp = spacy.blank("en")
-        _customise_tokenizer(self.nlp, self.lexicon)
+        _customise_tokenizer(self.nlp, self.lexicon, self.currencies)
         self._normalisers: dict[str, tuple[str, Normaliser]] = {}
         self.matcher = Matcher(self.nlp.vocab)
         self.phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
@@ -218,6 +276,19 @@ class EntityFinder:
         self._add("date_numeric", DATE, _numeric_date_value, [
             [{"TEXT": {"REGEX": rf"^(?:{_NUMERIC_DATE})$"}}],
         ])  # fmt: skip
+        self._add("date_trailing_dot", DATE, _numeric_date_value, [
+            [{"TEXT": {"REGEX": _DAY_MONTH_DIGITS}, "SPACY": False}, {"ORTH": "."}],
+        ])  # fmt: skip
+        self._add("date_after_preposition", DATE, _numeric_date_value, [
+            [{"LOWER": {"IN": ["on", "since", "from", "until", "till", "by"]}},
+             {"TEXT": {"REGEX": _DAY_MONTH_DIGITS}}],
+        ])  # fmt: skip
+        self._add("date_month_name_token", DATE, _calendar_words_value, [
+            [{"TEXT": {"REGEX": rf"(?i)^{_MONTH_NAME_DATE}$"}}],
+        ])  # fmt: skip
+        self._add("date_ordinal_day", DATE, _ordinal_day_value, [
+            [{"LOWER": "the"}, {"LOWER": {"REGEX": _ORDINAL_DAY}}],
+        ])  # fmt: skip
         self._add("date_day_month", DATE, _day_month_value, [
             [{"TEXT": {"REGEX": _DAY}}, {"LOWER": "of", "OP": "?"}, {"LOWER": {"IN": months}},
              {"TEXT": {"REGEX": _YEAR}, "OP": "?"}],
@@ -247,25 +318,35 @@ class EntityFinder:
             [{"LOWER": {"IN": ["last", "this", "past"]}}, {"LOWER": {"IN": weekday_words}}],
             [{"LOWER": {"IN": list(WEEKDAYS)}}],
         ])  # fmt: skip
+        thousands: list[dict[str, Any]] = [  # "1 250", "1 234,56"
+            {"TEXT": {"REGEX": _THOUSANDS_HEAD}},
+            {"TEXT": {"REGEX": _THOUSANDS_GROUP}, "OP": "+"},
+        ]
+        weight_unit = {"LOWER": {"IN": list(self.lexicon.weight_units)}}
         self._add("weight", WEIGHT, self._weight_value, [
-            [number, {"LOWER": {"IN": list(self.lexicon.weight_units)}}],
+            [number, weight_unit],
+            [*thousands, weight_unit],
         ])  # fmt: skip
         self._add("amount", AMOUNT, _amount_value, [
             [number],
             [number, {"LOWER": "k"}],
+            thousands,
         ])  # fmt: skip
         self._add(_NOT_AN_ENTITY, _NOT_AN_ENTITY, _no_value, [
             [number, {"LOWER": {"IN": [*DURATION_UNITS, *_COUNT_WORDS]}}],  # "60 days", "3 items"
             [{"LOWER": {"IN": ["size", "sz", "no.", "number", "#", "top", "x", "iphone"]}},
              number],  # "size 42"
             [{"LOWER": {"IN": ["in", "since", "of", "year"]}}, {"TEXT": {"REGEX": _YEAR}}],
+            [{"LOWER": "the"}, {"LOWER": {"REGEX": _ORDINAL_DAY}},
+             {"LOWER": {"IN": [*_COUNT_WORDS, "one", "ones", "floor", "attempt", "try",
+                               "delivery", "shipment", "claim", "email", "message"]}}],
         ])  # fmt: skip
 
     def _add_phrase_patterns(self) -> None:
         make = self.nlp.make_doc
         tables = (
             (SHIPPING_LINE, self.lexicon.shipping_lines),
-            (CURRENCY, self.lexicon.currencies),
+            (CURRENCY, self.currencies),
             (COUNTRY, self.lexicon.countries),
         )
         for label, table in tables:
@@ -287,42 +368,82 @@ class EntityFinder:
             Non-overlapping entities in text order, each with its normalised value.
         """
         today = today or date.today()
-        doc = self.nlp(text)
-        spans = [Span(doc, start, end, label=key) for key, start, end in self.matcher(doc)]
+        # No-break and thin spaces ("1 250") become plain ones: same offsets, same tokens.
+        doc = self.nlp(normalise.same_length_spaces(text))
+        spans = [
+            Span(doc, end - 1 if key_name in _LAST_TOKEN_ONLY else start, end, label=key)
+            for key, start, end in self.matcher(doc)
+            for key_name in (self.nlp.vocab.strings[key],)
+        ]
         spans += [Span(doc, start, end, label=key) for key, start, end in self.phrases(doc)]
         if not _shouting(text):
             spans += [
                 Span(doc, start, end, label=key) for key, start, end in self.uppercase_codes(doc)
             ]
+        readings = {(span.start, span.end, span.label_): self._readings(span, today)
+                    for span in spans}  # fmt: skip
+        spans = [
+            span for span in spans
+            if span.label_ not in _YIELD_WHEN_INVALID
+            or readings[(span.start, span.end, span.label_)]
+        ]  # fmt: skip
         found = []
-        for span in sorted(filter_spans(spans), key=lambda span: span.start):
-            entity = self._entity(span, today)
-            if entity is not None:
-                found.append(entity)
+        for span in sorted(self._longest_first(spans), key=lambda span: span.start):
+            label = self._label(span)
+            values = readings[(span.start, span.end, span.label_)]
+            if label == _NOT_AN_ENTITY or not values:
+                continue
+            found.append(
+                ExtractedEntity(
+                    label, span.start_char, span.end_char, values[0],
+                    text[span.start_char : span.end_char],
+                    values if len(values) > 1 else (),
+                )
+            )  # fmt: skip
         return found
 
-    def _entity(self, span: Span, today: date) -> ExtractedEntity | None:
+    def _label(self, span: Span) -> str:
         key = span.label_
-        value: str | None
-        if key in (SHIPPING_LINE, CURRENCY, COUNTRY):
-            label, value = key, self._lexicon_value(key, span)
-        else:
-            label, normaliser = self._normalisers[key]
-            value = normaliser(span, today)
-        if label == _NOT_AN_ENTITY or value is None:
-            return None
-        return ExtractedEntity(label, span.start_char, span.end_char, value, span.text)
+        return key if key in (SHIPPING_LINE, CURRENCY, COUNTRY) else self._normalisers[key][0]
 
-    def _lexicon_value(self, label: str, span: Span) -> str:
+    def _longest_first(self, spans: list[Span]) -> list[Span]:
+        """Like spaCy's ``filter_spans`` (longest, then earliest, wins), ties broken by kind."""
+        ranked = sorted(
+            spans,
+            key=lambda span: (len(span), -span.start, _PRIORITY.get(self._label(span), 0)),
+            reverse=True,
+        )
+        taken: list[Span] = []
+        used: set[int] = set()
+        for span in ranked:
+            if not used.intersection(range(span.start, span.end)):
+                taken.append(span)
+                used.update(range(span.start, span.end))
+        return taken
+
+    def _readings(self, span: Span, today: date) -> tuple[str, ...]:
+        """The span's value(s), likelier first; empty when its text has no valid value."""
+        key = span.label_
+        value: str | tuple[str, ...] | None
+        if key in (SHIPPING_LINE, CURRENCY, COUNTRY):
+            value = self._lexicon_value(key, span)
+        else:
+            value = self._normalisers[key][1](span, today)
+        if value is None:
+            return ()
+        return (value,) if isinstance(value, str) else value
+
+    def _lexicon_value(self, label: str, span: Span) -> str | tuple[str, ...]:
         phrase = span.text.lower()
         if label == SHIPPING_LINE:
             return self.lexicon.shipping_lines[phrase]
         if label == CURRENCY:
-            return self.lexicon.currencies[phrase]
+            return _AMBIGUOUS_CURRENCIES.get(phrase) or self.currencies[phrase]
         return self.lexicon.countries.get(phrase) or self.lexicon.uppercase_country_codes[span.text]
 
     def _weight_value(self, span: Span, today: date) -> str | None:
-        return normalise.normalise_weight(span[0].text, self.lexicon.weight_units[span[-1].lower_])
+        number_text = span[:-1].text
+        return normalise.normalise_weight(number_text, self.lexicon.weight_units[span[-1].lower_])
 
 
 def _shouting(text: str) -> bool:
@@ -347,11 +468,26 @@ def _parcel_id_value(span: Span, today: date) -> str:
     return span.text.replace("-", "").upper()
 
 
-def _numeric_date_value(span: Span, today: date) -> str | None:
-    return _iso(normalise.resolve_numeric_date(span.text, today))
+def _numeric_date_value(span: Span, today: date) -> tuple[str, ...]:
+    return tuple(value.isoformat() for value in normalise.numeric_date_readings(span.text, today))
+
+
+def _calendar_words_value(span: Span, today: date) -> str | None:
+    """A date with a month name, read by dateparser ("10-Apr-2026", "12th of March")."""
+    return _iso(normalise.resolve_calendar_words(span.text, today))
+
+
+def _ordinal_day_value(span: Span, today: date) -> str | None:
+    """ "the 2nd": the most recent 2nd on or before today."""
+    day = normalise.ordinal_day(span[-1].text)
+    return _iso(normalise.latest_day_of_month(day, today)) if day is not None else None
 
 
 def _day_month_value(span: Span, today: date) -> str | None:
+    resolved = _calendar_words_value(span, today)
+    if resolved is not None:
+        return resolved
+    # Spellings the library does not know ("febuary"): the month table here reads them.
     day = normalise.ordinal_day(span[0].text)
     month_token = next(token for token in span[1:] if token.lower_ in MONTHS)
     year = span[-1].text if span[-1].i != month_token.i and span[-1].text != "," else None
@@ -361,6 +497,9 @@ def _day_month_value(span: Span, today: date) -> str | None:
 
 
 def _month_day_value(span: Span, today: date) -> str | None:
+    resolved = _calendar_words_value(span, today)
+    if resolved is not None:
+        return resolved
     month = MONTHS[span[0].lower_]
     day_token = next(token for token in span[1:] if normalise.ordinal_day(token.text) is not None)
     day = normalise.ordinal_day(day_token.text)
@@ -371,12 +510,20 @@ def _month_day_value(span: Span, today: date) -> str | None:
 
 
 def _relative_word_value(span: Span, today: date) -> str | None:
+    resolved = normalise.resolve_relative_words(span.text, today)
+    if resolved is not None:
+        return _iso(resolved)
     if len(span) > 1:  # "(the) day before yesterday"
         return _iso(today - timedelta(days=2))
+    # Chat spellings the library does not know ("yday", "tmrw").
     return _iso(today + timedelta(days=RELATIVE_DAY_WORDS[span[0].lower_]))
 
 
 def _ago_value(span: Span, today: date) -> str | None:
+    resolved = normalise.resolve_relative_words(span.text, today)
+    if resolved is not None:
+        return _iso(resolved)
+    # "a couple of days ago" and other counts the library does not read.
     words = [token.lower_ for token in span]
     return _iso(normalise.resolve_ago(words[:-2], words[-2], today))
 
@@ -390,8 +537,10 @@ def _weekday_value(span: Span, today: date) -> str | None:
     return _iso(normalise.resolve_weekday(weekday, today, strictly_before=strictly_before))
 
 
-def _amount_value(span: Span, today: date) -> str | None:
-    return normalise.normalise_amount(span[0].text, span[1].text if len(span) > 1 else None)
+def _amount_value(span: Span, today: date) -> tuple[str, ...]:
+    if span[-1].lower_ == "k":
+        return normalise.amount_readings(span[:-1].text, "k")
+    return normalise.amount_readings(span.text)
 
 
 def _iso(value: date | None) -> str | None:
