@@ -63,7 +63,7 @@ from cssecure.claims.model import (  # noqa: F401 - REVIEW_REASON re-exported
     REVIEW_REASON,
     UNVERIFIED_REASON,
 )
-from cssecure.policy.facts import FACT_NAMES
+from cssecure.policy.facts import FACT_NAMES, conflict_with
 from cssecure.policy.registry import REGISTRY
 
 logger = logging.getLogger(__name__)
@@ -677,6 +677,17 @@ SEND_THE_FILE = (
 )
 
 
+def _implausible(slot: str, value: Any, tracker: Tracker) -> str | None:
+    """Why an answer cannot be right next to what is known (a later date before an
+    earlier one, damaged goods worth more than all the goods), in plain words."""
+    if value == NOT_DELIVERED or not isinstance(value, str):
+        return None
+    known = services.known_facts({**tracker.slots, slot: None})
+    record = tracker.get_slot("parcel_record") or {}
+    return conflict_with(slot, value, {**known, **{k: v for k, v in record.items()
+                                                   if v is not None}})
+
+
 def _make_validator(slot: str) -> Any:
     async def validate(
         self: ValidateClaimForm,
@@ -694,6 +705,15 @@ def _make_validator(slot: str) -> Any:
                 dispatcher.utter_message(text=str(exc))
                 return {slot: None}
             return failed_answer(slot, str(exc), dispatcher, tracker)
+        why = _implausible(slot, parsed, tracker)
+        if why is not None:
+            return failed_answer(
+                slot,
+                f"That doesn't fit: {why}. Please check it and give it again (if something "
+                "I noted before is wrong, you can correct it before I file the claim).",
+                dispatcher,
+                tracker,
+            )
         if parsed is True and slot in EVIDENCE_FACT_NAMES and answer.evidence_kind is None:
             # "Yes, I have it" is a claim until the file is here (issue 12).
             dispatcher.utter_message(text=SEND_THE_FILE)
@@ -770,7 +790,11 @@ class ActionAskClaimConfirmed(Action):
         try:
             preview = services.preview_claim(slots, tracker.sender_id)
         except (InvalidFacts, InvalidClaim) as exc:
-            dispatcher.utter_message(text=f"Something doesn't fit: {exc}\n{correct_prompt}")
+            # In plain words: the customer never sees a field name (issue 13).
+            why = conflict_with(None, None, services.known_facts(slots)) or getattr(
+                exc, "message", "some details contradict each other"
+            )
+            dispatcher.utter_message(text=f"Something doesn't fit: {why}.\n{correct_prompt}")
             return [SlotSet("correcting", True)]
         assessment = preview["assessment"]
         # The facts the decision rests on (the record's where it holds them); the customer's

@@ -17,7 +17,7 @@ Input conventions (where the spec is silent):
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -310,20 +310,68 @@ _READERS = {
 }
 
 
-def _check_together(values: Mapping[str, object]) -> None:
-    """Cross-fact checks: dates in order, affected goods within the goods' value."""
+def _label(name: str) -> str:
+    return REGISTRY.facts[name].label if name in REGISTRY.facts else name.replace("_", " ")
+
+
+def _conflicts(
+    values: Mapping[str, object], *, plain: bool = False
+) -> Iterator[tuple[str, str, str]]:
+    """``(fact, other fact, why)`` for each pair of facts that cannot both be right, the
+    first the one to correct; ``why`` names the other fact (staff, the importer) or, with
+    ``plain``, says it in plain words without field names (the customer reads it)."""
     for earlier, later in _DATE_ORDER:
         first, second = values.get(earlier), values.get(later)
         if isinstance(first, date) and isinstance(second, date) and second < first:
-            raise InvalidFacts(
-                later, f"{second.isoformat()} is before {earlier} {first.isoformat()}"
+            yield later, earlier, (
+                f"{_label(later)} ({second.isoformat()}) can't be before "
+                f"{_label(earlier)} ({first.isoformat()})"
+                if plain
+                else f"{second.isoformat()} is before {earlier} {first.isoformat()}"
             )
     affected, items = values.get("affected_items_value"), values.get("items_value")
     if isinstance(affected, Decimal) and isinstance(items, Decimal) and affected > items:
-        raise InvalidFacts(
-            "affected_items_value",
-            f"{affected} is more than the value of all the goods (items_value {items})",
+        yield "affected_items_value", "items_value", (
+            f"{affected:.2f} RMB is more than the value of all the goods in the parcel "
+            f"({items:.2f} RMB)"
+            if plain
+            else f"{affected} is more than the value of all the goods (items_value {items})"
         )
+
+
+def conflict_with(name: str | None, raw: object, known: Mapping[str, object]) -> str | None:
+    """Why an answer cannot be right next to the facts already known, in plain words.
+
+    Args:
+        name: the fact answered (claims-spec.md section 1); None checks ``known`` alone.
+        raw: its value in the stored form ("300.00", "2026-10-09").
+        known: the other facts in their stored form (unreadable ones are ignored).
+
+    Returns:
+        The reason for the customer ("300.00 RMB is more than the value of all the goods in
+        the parcel (200.00 RMB)"), without field names, or None when nothing conflicts.
+    """
+    values: dict[str, object] = {}
+    given = dict(known) if name is None else {**known, name: raw}
+    for other, value in given.items():
+        if other not in REGISTRY.facts or value is None:
+            continue
+        try:
+            values[other] = read_fact(other, value)
+        except InvalidFacts:
+            continue
+    involved = [
+        why
+        for fact, other, why in _conflicts(values, plain=True)
+        if name is None or name in (fact, other)
+    ]
+    return involved[0] if involved else None
+
+
+def _check_together(values: Mapping[str, object]) -> None:
+    """Cross-fact checks: dates in order, affected goods within the goods' value."""
+    for fact, _, why in _conflicts(values):
+        raise InvalidFacts(fact, why)
     insured_value = values.get("insured_value")
     if values.get("insured") is True and insured_value == 0:
         raise InvalidFacts("insured_value", "an insured parcel has an insured amount above 0")

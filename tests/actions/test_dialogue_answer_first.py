@@ -303,3 +303,48 @@ def test_a_volunteered_value_that_differs_from_the_record_stays_as_the_customers
     assert slots["parcel_record"]["shipping_line"] == "DHL"
     assert "shipping_line" not in slots  # the customer's EMS stays in the slot
     assert slots["destination_country"] == "US"  # unsaid facts come from the record
+
+
+# --- implausible answers are explained in plain words and asked again ----------------------
+
+
+@pytest.mark.parametrize(
+    ("slot", "text", "entities", "why"),
+    [
+        # 400.00 RMB of goods in the lost parcel's record: the affected goods can't be worth more.
+        ("affected_items_value", "1250 rmb", [{"entity": "amount", "value": "1250.00"}],
+         "1250.00 RMB is more than the value of all the goods in the parcel (400.00 RMB)"),
+        ("shipped_date", "2020-01-05", [{"entity": "date", "value": "2020-01-05"}],
+         "the date the parcel left the warehouse (2020-01-05) can't be before the date the "
+         "parcel was submitted to ship"),
+    ],
+    ids=["affected-more-than-all-goods", "shipped-before-submitted"],
+)
+def test_an_implausible_answer_is_explained_without_field_names_and_asked_again(
+    claims_app: ClaimsApp, domain: dict[str, Any], slot: str, text: str,
+    entities: list[dict[str, Any]], why: str,
+) -> None:
+    from dialogue_support import lost_recent_slots
+
+    tracker = ask(slot, text, "inform", entities=entities,
+                  slots=lost_recent_slots(claim_type="seized", shipped_date=None))
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    slots = slot_events(events)
+    assert slots[slot] is None
+    assert (slots["failed_slot"], slots["failed_attempts"]) == (slot, 1.0)  # asked again
+    said = texts(messages)[0]
+    assert said.startswith(f"That doesn't fit: {why}"), said
+    assert "_" not in said
+
+
+def test_the_same_amount_within_the_goods_value_is_taken(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    """The boundary's other side: exactly all the goods' value is plausible."""
+    from dialogue_support import lost_recent_slots
+
+    tracker = ask("affected_items_value", "400 rmb", "inform",
+                  entities=[{"entity": "amount", "value": "400.00"}],
+                  slots=lost_recent_slots(claim_type="seized"))
+    events, _ = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events)["affected_items_value"] == "400.00"

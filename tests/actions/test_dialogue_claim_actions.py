@@ -200,8 +200,12 @@ def test_facts_that_do_not_fit_together_ask_for_a_correction(
                      usable_after_damage=False, affected_items_value="5000.00")
     events, messages = run(ActionAskClaimConfirmed(), make_tracker(slots), domain)
     assert slot_events(events) == {"correcting": True}
-    assert messages[0]["text"].startswith("Something doesn't fit: affected_items_value")
-    assert "Which detail should I correct?" in messages[0]["text"]
+    # In plain words, no field names (issue 13: "affected_items_value (...)" was shown).
+    assert messages[0]["text"].startswith(
+        "Something doesn't fit: 5000.00 RMB is more than the value of all the goods in the "
+        "parcel (900.00 RMB).\nWhich detail should I correct?"
+    )
+    assert "_" not in messages[0]["text"].split("\n")[0]
 
 
 def test_while_correcting_the_summary_asks_only_what_to_change(domain: dict[str, Any]) -> None:
