@@ -2,26 +2,69 @@
 
 The NLU's entity component already normalises entities (amount "500.00", currency
 "RMB", weight "3.5", date "2024-03-12", parcel_id upper-case); these functions prefer
-those values and fall back to the raw text for short answers such as "500" or "yes".
+those values and fall back to reading the raw text with the same extractor (for short
+answers such as "500" or "yes", and for values re-read from a slot).
 Each parser returns the value in its stored (JSON-able) form or raises ``AnswerError``
 with a message written for the customer.
+
+An answer with more than one sensible reading is never settled silently: ``parse_money``
+and ``parse_date`` raise ``AmbiguousAnswer`` (an ``AnswerError``) whose message is the
+question to ask and whose ``readings`` are the choices, each with the entities a button for
+it sends back (``/inform{...}``). Those entities carry no ``alternatives``, so a button
+answer is taken as it is.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from num2words import num2words
+
 from actions.questions import NOT_DELIVERED, Question
+from cssecure.nlu import normalise
+from cssecure.policy.currency import RMB_CODES, Conversion, CurrencyError, default_rates
 
 Entity = Mapping[str, Any]
 
 
 class AnswerError(ValueError):
     """The answer could not be read; ``str(exc)`` tells the customer why."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One way to read an ambiguous answer, offered to the customer as a button.
+
+    Attributes:
+        value: The stored form ("1250.00", "2026-10-09").
+        label: The reading in the customer's words ("1,250.00 yuan (one thousand two
+            hundred and fifty)", "9 October 2026").
+        entities: What a button for this reading sends as ``/inform{...}``, e.g.
+            ``{"amount": "1250.00", "currency": "RMB"}`` or ``{"date": "2026-10-09"}``.
+    """
+
+    value: str
+    label: str
+    entities: dict[str, str]
+
+
+class AmbiguousAnswer(AnswerError):
+    """More than one reading; str(exc) is the question to ask ("Did you mean 10 September or 9 October?"), .readings the choices."""  # noqa: E501
+
+    def __init__(self, question: str, readings: Sequence[Reading]) -> None:
+        """Creates the question.
+
+        Args:
+            question: What to ask the customer, naming every reading.
+            readings: The choices, likelier first.
+        """
+        super().__init__(question)
+        self.readings: tuple[Reading, ...] = tuple(readings)
 
 
 _YES_WORDS = frozenset(
@@ -83,7 +126,22 @@ _NOT_DELIVERED = re.compile(
     r"\b(deliver|arriv|receiv|come|came|here)",
     re.IGNORECASE,
 )
-_FOREIGN_CURRENCIES = frozenset({"USD", "EUR", "GBP", "CAD", "AUD", "PLN", "SEK", "CHF", "JPY"})
+_EXTRACTOR = "ClaimEntityExtractor"
+# A number as customers write it, thousands separators included ("1 250", "1.234,56").
+_MONEY_NUMBER = re.compile(r"(?<![\w.,])\d(?:[\d.,'\u2019 \u00a0\u2009\u202f]*\d)?")
+# A date in digits ("15.11", "15.11.", "10/09/2026", "2024-3-5").
+_NUMERIC_DATE = re.compile(r"(?<![\w.])\d{1,4}[-/.]\d{1,2}(?:[-/.]\d{2,4}|\.)?(?![\w/-])")
+
+# Regions writing month-first; languages writing day-first (CLDR's short date patterns).
+_MONTH_FIRST_REGIONS = frozenset({"us", "as", "gu", "mp", "pr", "um", "vi", "ph", "fm", "mh", "pw"})
+_BOTH_ORDERS_REGIONS = frozenset({"ca"})
+_DAY_FIRST_LANGUAGES = frozenset(
+    {
+        "de", "fr", "es", "it", "nl", "pl", "pt", "ru", "uk", "cs", "sk", "da", "nb", "nn",
+        "no", "fi", "el", "tr", "ro", "bg", "hr", "sl", "sr", "et", "lv", "ga", "is", "ca",
+        "gl", "id", "ms", "vi", "he", "ar",
+    }
+)  # fmt: skip
 
 
 def entity_values(entities: Iterable[Entity], name: str) -> list[str]:
@@ -112,31 +170,210 @@ def parse_bool(text: str, intent: str | None) -> bool:
     raise AnswerError("I need a yes or a no here.")
 
 
-def parse_money(text: str, entities: Sequence[Entity]) -> str:
+def parse_money(text: str, entities: Sequence[Entity], *, today: date | None = None) -> str:
     """Read an RMB amount; returns it as a string with two decimals.
 
+    An amount in RMB, or without a currency, is returned as it is ("1250.00"). An amount
+    whose separator could be a thousands separator or a decimal mark ("1.250") is confirmed
+    in words first; an amount in another currency is converted at the dated reference rate
+    (``cssecure.policy.currency``) and the conversion offered for the customer to confirm,
+    or to answer with the RMB value instead.
+
+    Numbers are spelt out with num2words (a maintained library that resolves with Rasa's
+    pins), its commas dropped ("one thousand two hundred and fifty").
+
+    Args:
+        text: The customer's answer.
+        entities: The NLU's entities of that answer; the text is read with the same
+            extractor when they hold no amount.
+        today: The day of the conversion rate; the system date when None.
+
+    Returns:
+        The RMB amount, e.g. "1250.00".
+
     Raises:
-        AnswerError: no amount, a negative amount, or a currency other than RMB.
+        AmbiguousAnswer: the amount has two readings ("1.250"), or is in another currency
+            (one reading: the converted RMB value, with the rate, its date and source).
+        AnswerError: no amount, a negative amount, or a currency without a rate.
     """
-    currencies = {c.upper() for c in entity_values(entities, "currency")}
-    foreign = currencies & _FOREIGN_CURRENCIES or {c for c in ("$", "€", "£") if c in text}
-    if foreign:
-        raise AnswerError(
-            "Please give the amount in RMB (yuan), as shown on your order or parcel page."
-        )
-    amounts = entity_values(entities, "amount")
-    raw = amounts[0] if amounts else _first_number(text)
-    if raw is None:
-        raise AnswerError("I need an amount in RMB, written as a number.")
-    if re.search(r"-\s*\d", text) and not amounts:
+    today = today or date.today()
+    amount, currencies = _money_entities(text, entities, today)
+    start: object
+    if amount is None:
+        raw = _first_money_number(text)
+        if raw is None:
+            raise AnswerError("I need an amount in RMB, written as a number.")
+        readings, start = normalise.amount_readings(raw[0]), raw[1]
+        if not readings:
+            raise AnswerError("I need an amount in RMB, written as a number.")
+    else:
+        readings, start = _readings_of(amount), amount.get("start")
+    if isinstance(start, int) and text[:start].rstrip().endswith("-"):
         raise AnswerError("The amount can't be negative.")
     try:
-        value = Decimal(raw)
+        values = [Decimal(reading) for reading in readings]
     except InvalidOperation as exc:
         raise AnswerError("I need an amount in RMB, written as a number.") from exc
-    if value < 0:
+    if any(value < 0 for value in values):
         raise AnswerError("The amount can't be negative.")
-    return f"{value.quantize(Decimal('0.01')):f}"
+    codes = [code.upper() for code in currencies] or ["RMB"]
+    if all(code in RMB_CODES for code in codes):
+        if len(values) == 1:
+            return _cents(values[0])
+        raise _ambiguous_rmb(values)
+    raise _foreign_amount(values, [code for code in codes if code not in RMB_CODES], today)
+
+
+def _money_entities(
+    text: str, entities: Sequence[Entity], today: date
+) -> tuple[Entity | None, list[str]]:
+    """The amount to read and its currency's possible codes (none: no currency given)."""
+    amounts = [e for e in entities if e.get("entity") == "amount" and e.get("value")]
+    currencies = [e for e in entities if e.get("entity") == "currency" and e.get("value")]
+    if (not amounts or not currencies) and not _read_by_the_extractor(entities):
+        found = _extract(text, today)
+        amounts = amounts or [e for e in found if e.get("entity") == "amount"]
+        currencies = currencies or [e for e in found if e.get("entity") == "currency"]
+    pairs = [(amount, _nearest(amount, currencies)) for amount in amounts]
+    if not pairs:
+        return None, [_readings_of(c)[0] for c in currencies[:1]]
+    # "150 eur, that's 1170 rmb": the RMB amount the customer gave wins.
+    in_rmb = [pair for pair in pairs if pair[1] is not None and _is_rmb(pair[1])]
+    amount, currency = (in_rmb or pairs)[0]
+    return amount, list(_readings_of(currency)) if currency is not None else []
+
+
+def _nearest(amount: Entity, currencies: Sequence[Entity]) -> Entity | None:
+    """The currency written next to the amount; the only or first one without offsets."""
+    if len(currencies) <= 1 or not isinstance(amount.get("start"), int):
+        return currencies[0] if currencies else None
+
+    def gap(currency: Entity) -> int:
+        start, end = currency.get("start"), currency.get("end")
+        if not isinstance(start, int) or not isinstance(end, int):
+            return 10**6
+        return min(abs(start - amount["end"]), abs(amount["start"] - end))
+
+    return min(currencies, key=gap)
+
+
+def _is_rmb(currency: Entity) -> bool:
+    return str(currency.get("value", "")).upper() in RMB_CODES
+
+
+def _readings_of(entity: Entity) -> tuple[str, ...]:
+    """An entity's readings: its ``alternatives`` when it has several, else its value."""
+    alternatives = entity.get("alternatives")
+    if isinstance(alternatives, (list, tuple)) and len(alternatives) > 1:
+        return tuple(str(alternative) for alternative in alternatives)
+    return (str(entity.get("value")),)
+
+
+def _read_by_the_extractor(entities: Sequence[Entity]) -> bool:
+    """True when the NLU's own extractor already read this text: reading it again adds nothing."""
+    return any(entity.get("extractor") == _EXTRACTOR for entity in entities)
+
+
+def _extract(text: str, today: date) -> list[dict[str, Any]]:
+    """Reads the text with the NLU's own extractor (imported on first use: it loads spaCy)."""
+    if not text or text.startswith("/"):
+        return []
+    from cssecure.nlu.entities import extract_entities
+
+    return [entity.to_rasa() for entity in extract_entities(text, today)]
+
+
+def _first_money_number(text: str) -> tuple[str, int] | None:
+    """The first number in the text and where it starts, e.g. "12.05" of "12.05." ."""
+    match = _MONEY_NUMBER.search(text)
+    return (match.group(0).strip(), match.start()) if match else None
+
+
+def _cents(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):f}"
+
+
+def _grouped(value: Decimal) -> str:
+    """1250 -> "1,250.00"."""
+    return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+
+
+def number_in_words(value: Decimal) -> str:
+    """Spells a number in English words: 1250 -> "one thousand two hundred and fifty".
+
+    Uses num2words; its commas ("one thousand, two hundred") are dropped, and a fraction is
+    read digit by digit ("one point two five").
+    """
+    return str(num2words(value.normalize() if value % 1 else int(value))).replace(",", "")
+
+
+def _ambiguous_rmb(values: Sequence[Decimal]) -> AmbiguousAnswer:
+    readings = [
+        Reading(
+            _cents(value),
+            f"{_grouped(value)} yuan ({number_in_words(value)})",
+            {"amount": _cents(value), "currency": "RMB"},
+        )
+        for value in values
+    ]
+    spoken = " or ".join(f"{number_in_words(value)} yuan ({_grouped(value)})" for value in values)
+    return AmbiguousAnswer(f"Just to be sure, is that {spoken}?", readings)
+
+
+def _foreign_text(conversion: Conversion) -> str:
+    """ "€150", "€1.25", "150 CHF": the amount as the customer wrote it."""
+    amount = conversion.amount
+    number = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+    name = default_rates().name(conversion.currency)
+    return f"{name.symbol}{number}" if name.symbol else f"{number} {conversion.currency}"
+
+
+def _rate_text(rate: Decimal) -> str:
+    """8.2460 -> "8.246", 7.8000 -> "7.80": at least two places, no trailing zeros beyond."""
+    text = f"{rate.normalize():f}"
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
+
+
+def _conversion_label(conversion: Conversion) -> str:
+    name = default_rates().name(conversion.currency)
+    unit = name.name if conversion.per == 1 else f"{conversion.per} {name.plural}"
+    return (
+        f"{_foreign_text(conversion)} is {_grouped(conversion.rmb)} yuan at "
+        f"{_rate_text(conversion.rate)} yuan per {unit} "
+        f"({conversion.source} of {conversion.as_of.isoformat()})"
+    )
+
+
+def _foreign_amount(values: Sequence[Decimal], codes: Sequence[str], on: date) -> AnswerError:
+    """The question for an amount in another currency: its conversion(s) to confirm."""
+    try:
+        conversions = [
+            default_rates().to_rmb(value, code, on) for code in codes for value in values
+        ]
+    except CurrencyError:
+        return AnswerError(
+            "Please give the amount in RMB (yuan), as shown on your order or parcel page."
+        )
+    readings = [
+        Reading(
+            _cents(conversion.rmb),
+            _conversion_label(conversion),
+            {"amount": _cents(conversion.rmb), "currency": "RMB"},
+        )
+        for conversion in conversions
+    ]
+    if len(readings) == 1:
+        question = (
+            f"{readings[0].label}. Shall I use {_grouped(conversions[0].rmb)} yuan, or do you "
+            "have the exact RMB amount from your order page? Then just type it."
+        )
+    else:
+        options = " or ".join(reading.label for reading in readings)
+        question = (
+            f"Which did you mean: {options}? Or type the exact RMB amount from your order page."
+        )
+    return AmbiguousAnswer(question, readings)
 
 
 def parse_weight(text: str, entities: Sequence[Entity]) -> str:
@@ -163,32 +400,134 @@ def parse_weight(text: str, entities: Sequence[Entity]) -> str:
     return f"{value.normalize():f}"
 
 
-def parse_date(text: str, entities: Sequence[Entity], today: date) -> str:
-    """Read a date (the NLU's ISO ``date`` entity, or an ISO date typed out).
+def date_order_for_locale(locale: str | None) -> str | None:
+    """The order a customer writes numeric dates in, from their locale.
+
+    Args:
+        locale: A BCP 47 or POSIX locale ("en-US", "en_GB", "de", "pt-BR"), or None.
+
+    Returns:
+        "MDY" for the US (and the regions that follow it), "DMY" for the UK, most of
+        Europe and Latin America, None when unknown or mixed (bare "en", "en-CA", "ja").
+    """
+    if not locale:
+        return None
+    parts = locale.replace("_", "-").split(".")[0].lower().split("-")
+    language = parts[0]
+    region = next((part for part in parts[1:] if len(part) == 2 and part.isalpha()), None)
+    if region in _MONTH_FIRST_REGIONS:
+        return "MDY"
+    if region in _BOTH_ORDERS_REGIONS:
+        return None
+    if language in _DAY_FIRST_LANGUAGES or (language == "en" and region is not None):
+        return "DMY"
+    return None
+
+
+def day_in_words(value: date) -> str:
+    """2026-10-09 -> "9 October 2026"."""
+    return f"{value.day} {value:%B} {value.year}"
+
+
+def parse_date(
+    text: str,
+    entities: Sequence[Entity],
+    today: date,
+    *,
+    date_order: str | None = None,
+    not_before: date | None = None,
+) -> str:
+    """Read a date (the NLU's ``date`` entity, or a date in the text).
+
+    A numeric date that reads differently day-first and month-first ("10/09/2026") is
+    settled by ``date_order``; without one, a reading that is in the future or before
+    ``not_before`` is impossible, and when both readings remain the customer is asked.
+
+    Args:
+        text: The customer's answer.
+        entities: The NLU's entities of that answer; the text is read with the same
+            extractor when they hold no date (and "15.11", which is money to the extractor,
+            is read as a date here, where a date is asked for).
+        today: The day the customer writes on; later dates are refused.
+        date_order: "DMY" or "MDY" from the customer's locale (``date_order_for_locale``);
+            None when unknown.
+        not_before: The earliest possible date (the parcel's submission), or None.
+
+    Returns:
+        The date, ISO "YYYY-MM-DD".
 
     Raises:
-        AnswerError: no date, an impossible date, or a date in the future.
+        AmbiguousAnswer: both readings of a numeric date are possible and no date order
+            settles it ("Did you mean 10 September 2026 or 9 October 2026?").
+        AnswerError: no date, an impossible date, a date in the future, or one before
+            ``not_before``.
     """
-    dates = entity_values(entities, "date")
-    candidates = dates or [m.group(0) for m in _ISO_DATE.finditer(text)]
-    if not candidates:
+    readings = _date_readings(text, entities, today)
+    if date_order is not None and len(readings) == 2:
+        if date_order.upper() not in ("DMY", "MDY"):
+            raise ValueError(f"date_order must be 'DMY', 'MDY' or None, not {date_order!r}")
+        readings = [readings[0] if date_order.upper() == "DMY" else readings[1]]
+    possible = [value for value in readings if _date_refusal(value, today, not_before) is None]
+    if not possible:
+        refusal = _date_refusal(readings[0], today, not_before)
+        raise AnswerError(refusal or "")
+    if len(possible) == 1:
+        return possible[0].isoformat()
+    choices = [Reading(value.isoformat(), day_in_words(value), {"date": value.isoformat()})
+               for value in possible]  # fmt: skip
+    question = " or ".join(choice.label for choice in choices)
+    raise AmbiguousAnswer(f"Did you mean {question}?", choices)
+
+
+def _date_readings(text: str, entities: Sequence[Entity], today: date) -> list[date]:
+    """The first date's readings (one, or day-first then month-first)."""
+    found = [e for e in entities if e.get("entity") == "date" and e.get("value")]
+    if not found and not _read_by_the_extractor(entities):
+        found = [e for e in _extract(text, today) if e.get("entity") == "date"]
+    if found:
+        raw = _readings_of(found[0])
+        try:
+            return [date.fromisoformat(_pad_iso(value)) for value in raw]
+        except ValueError as exc:
+            raise AnswerError(f"{raw[0]} is not a real date.") from exc
+    match = _NUMERIC_DATE.search(text)
+    if match is None:
         raise AnswerError('I need a date, for example 2024-03-12 or "12 march".')
-    try:
-        value = date.fromisoformat(_pad_iso(candidates[0]))
-    except ValueError as exc:
-        raise AnswerError(f"{candidates[0]} is not a real date.") from exc
+    readings = list(normalise.numeric_date_readings(match.group(0), today))
+    if not readings:
+        raise AnswerError(f"{match.group(0)} is not a real date.")
+    return readings
+
+
+def _date_refusal(value: date, today: date, not_before: date | None) -> str | None:
+    """Why the date cannot be the answer, or None when it can."""
     if value > today:
-        raise AnswerError(f"{value.isoformat()} is in the future; please check the date.")
-    return value.isoformat()
+        return f"{value.isoformat()} is in the future; please check the date."
+    if not_before is not None and value < not_before:
+        return (
+            f"{value.isoformat()} is before your parcel was sent on "
+            f"{not_before.isoformat()}; please check the date."
+        )
+    return None
 
 
-def parse_delivered(text: str, entities: Sequence[Entity], today: date) -> str:
-    """Read a delivery date, or "not delivered" (stored as ``NOT_DELIVERED``)."""
+def parse_delivered(
+    text: str,
+    entities: Sequence[Entity],
+    today: date,
+    *,
+    date_order: str | None = None,
+    not_before: date | None = None,
+) -> str:
+    """Read a delivery date, or "not delivered" (stored as ``NOT_DELIVERED``).
+
+    ``date_order`` and ``not_before`` are as for ``parse_date``.
+    """
     if not entity_values(entities, "date") and _NOT_DELIVERED.search(text):
         return NOT_DELIVERED
     if text.strip().lower() in {"no", "nope", "not yet", "never"}:
         return NOT_DELIVERED
-    return parse_date(text, entities, today)
+    return parse_date(text, entities, today, date_order=date_order, not_before=not_before)
 
 
 def parse_choice(text: str, question: Question, entities: Sequence[Entity] = ()) -> str:
