@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -75,18 +76,24 @@ class ActionSessionStart(Action):
 
 
 def metadata_slots(metadata: dict[str, Any]) -> list[EventType]:
-    """``SlotSet`` events for the channel contract ``{channel, customer_id, verified}``.
+    """``SlotSet`` events for the channel contract ``{channel, customer_id, verified, locale}``.
 
     Unknown channels are ignored; a customer id is only trusted with ``verified`` true.
     """
     channel = metadata.get("channel")
     customer_id = metadata.get("customer_id")
     verified = metadata.get("verified") is True and bool(customer_id)
+    locale = metadata.get("locale")
     return [
         SlotSet("channel", channel if channel in CHANNELS else None),
         SlotSet("customer_id", str(customer_id) if customer_id else None),
         SlotSet("verified", verified),
+        SlotSet("locale", locale if isinstance(locale, str) and _LOCALE.match(locale) else None),
     ]
+
+
+# A BCP 47 language tag as channels send it ("en-US", "de", "pt_BR"); anything else is dropped.
+_LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,3}$")
 
 
 class ActionGreet(Action):

@@ -8,6 +8,7 @@ import json
 from datetime import date
 from typing import Any
 
+import pytest
 from dialogue_support import (
     ALICE,
     BOB,
@@ -76,11 +77,12 @@ def test_session_start_copies_channel_metadata_and_keeps_the_draft(
                 "channel": "telegram",
                 "customer_id": ALICE,
                 "verified": True,
+                "locale": "en-US",
             },
         }
     )
     events, messages = run(ActionSessionStart(), tracker, domain)
-    assert [e["event"] for e in events] == ["session_started"] + ["slot"] * 7 + ["action"]
+    assert [e["event"] for e in events] == ["session_started"] + ["slot"] * 8 + ["action"]
     slots = slot_events(events)
     assert slots == {
         "verified": True,
@@ -89,6 +91,7 @@ def test_session_start_copies_channel_metadata_and_keeps_the_draft(
         "parcel_id": LOST_OLD,
         "channel": "telegram",
         "customer_id": ALICE,
+        "locale": "en-US",
     }
     assert events[-1]["name"] == "action_listen"
     assert messages == []
@@ -105,6 +108,20 @@ def test_session_start_never_trusts_an_unverified_or_unknown_identity(
     assert slots["channel"] is None
     assert slots["customer_id"] == BOB
     assert slots["verified"] is False
+    assert slots["locale"] is None
+
+
+@pytest.mark.parametrize(
+    ("locale", "kept"),
+    [("en-US", "en-US"), ("de", "de"), ("pt_BR", "pt_BR"), ("zh-Hans-CN", "zh-Hans-CN"),
+     ("en US", None), ("<script>", None), ("x" * 40, None), (42, None), ("", None)],
+)
+def test_session_start_keeps_only_a_well_formed_locale(
+    domain: dict[str, Any], locale: Any, kept: str | None
+) -> None:
+    tracker = make_tracker({"session_started_metadata": {"channel": "web", "locale": locale}})
+    events, _ = run(ActionSessionStart(), tracker, domain)
+    assert slot_events(events)["locale"] == kept
 
 
 def test_session_start_keeps_the_rest_channel_for_scripts(domain: dict[str, Any]) -> None:
