@@ -56,6 +56,12 @@ class Settings:
     discord_api_url: str | None
     console_secret: str | None
     notify_webhook_url: str | None
+    # Handoff to a person (cssecure.handoff.waiting): when the team answers and how often a
+    # waiting customer is told so.
+    office_hours: str = "Mon-Fri 09:00-18:00"
+    office_timezone: str = "Asia/Shanghai"
+    handoff_wait_minutes: int = 30
+    handoff_ack_interval_minutes: int = 10
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -84,6 +90,10 @@ class Settings:
             discord_api_url=e.get("DISCORD_API_URL") or None,
             console_secret=e.get("CSSECURE_CONSOLE_SECRET") or None,
             notify_webhook_url=e.get("CSSECURE_NOTIFY_WEBHOOK_URL") or None,
+            office_hours=e.get("CSSECURE_OFFICE_HOURS") or "Mon-Fri 09:00-18:00",
+            office_timezone=e.get("CSSECURE_OFFICE_TIMEZONE") or "Asia/Shanghai",
+            handoff_wait_minutes=_minutes(e, "CSSECURE_HANDOFF_WAIT_MINUTES", 30),
+            handoff_ack_interval_minutes=_minutes(e, "CSSECURE_HANDOFF_ACK_INTERVAL_MINUTES", 10),
         )
 
     def __repr__(self) -> str:
@@ -96,6 +106,24 @@ class Settings:
                 value = _mask_url_password(value)
             parts.append(f"{f.name}={value!r}")
         return f"Settings({', '.join(parts)})"
+
+
+def _minutes(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number of minutes (0 or more) from ``env[name]``; ``default`` when unset.
+
+    Raises:
+        ValueError: not a whole number of minutes (the message names the variable).
+    """
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number of minutes, not {raw!r}.") from None
+    if value < 0:
+        raise ValueError(f"{name} must be 0 or more minutes, not {value}.")
+    return value
 
 
 def _mask_url_password(url: str) -> str:

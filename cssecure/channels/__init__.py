@@ -1,6 +1,8 @@
 """Chat channels between customers and the assistant: website widget, Telegram, Discord.
 
-Each channel passes the message metadata ``{"channel", "customer_id", "verified"}`` to Rasa
+Each channel passes the message metadata ``{"channel", "customer_id", "verified"}`` (and
+``locale``, a BCP-47 tag, when the platform tells the customer's language) to Rasa
 (docs/TEAM-CONTRACTS.md) and stores evidence files through the claims service, never
-through the dialogue.
+through the dialogue. Mounting a channel in the Rasa server installs the answers to
+customers waiting for a person (:mod:`cssecure.handoff.waiting`).
 """

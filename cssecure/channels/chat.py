@@ -44,6 +44,22 @@ LINKED_REPLY = (
 UNLINKED_REPLY = "This chat is no longer linked to your CSSecure account."
 NOT_LINKED_REPLY = "This chat is not linked to a CSSecure account."
 
+# An edited message (Telegram's edited_message), see :func:`take_edit`.
+EDIT_FORWARD = "forward"
+EDIT_REPLACE = "replace"
+EDIT_REFUSE = "refuse"
+EDIT_NOT_USED = (
+    "I saw that you edited an earlier message, but I can't take the change into account: "
+    "our conversation has moved on since I used it. If something in it was wrong, please "
+    'send the correct information as a new message (for example: "the parcel number is '
+    'P100001").'
+)
+EDIT_OF_FILE = (
+    "Changing the caption of a file you already sent doesn't change where it was filed. If "
+    "it was the wrong file or for another claim, please send it again with the right caption."
+)
+EDIT_OF_COMMAND = "Edited commands are not run: please send the command again as a new message."
+
 
 @dataclass(frozen=True)
 class AccountReply:
@@ -224,17 +240,31 @@ async def conversation_claims(agent: Any, conversation_id: str) -> ConversationC
     )
 
 
+def pushed_metadata(agent_name: str | None, notice: str | None) -> dict[str, Any]:
+    """The metadata a pushed message is recorded with: an agent's message
+    (``{"sender": "agent", "agent_name"}``), or the assistant's own notice
+    (``{"sender": "assistant", "handoff_notice": notice}``, cssecure.handoff.waiting)."""
+    if notice:
+        return {"sender": "assistant", "handoff_notice": notice}
+    metadata: dict[str, Any] = {"sender": "agent"}
+    if agent_name:
+        metadata["agent_name"] = agent_name
+    return metadata
+
+
 async def record_agent_message(
     agent: Any,
     conversation_id: str,
     text: str,
     agent_name: str | None,
     buttons: list[dict[str, str]],
+    notice: str | None = None,
 ) -> bool:
-    """Append an agent's pushed message to the conversation's tracker, under its lock.
+    """Append a pushed message to the conversation's tracker, under its lock.
 
     The transcript in the console then shows what the customer was sent. Same event shape
-    as the web channel's push (``metadata.sender == "agent"``).
+    as the web channel's push (``metadata.sender == "agent"``; for the assistant's own
+    notices ``metadata.handoff_notice``: :func:`pushed_metadata`).
 
     Returns:
         False when there is no Rasa agent to record with (e.g. a push from a script).
@@ -245,15 +275,94 @@ async def record_agent_message(
     locks = getattr(agent, "lock_store", None)
     if store is None or locks is None:
         return False
-    metadata: dict[str, Any] = {"sender": "agent"}
-    if agent_name:
-        metadata["agent_name"] = agent_name
-    event = BotUttered(text, data={"buttons": buttons} if buttons else {}, metadata=metadata)
+    event = BotUttered(
+        text,
+        data={"buttons": buttons} if buttons else {},
+        metadata=pushed_metadata(agent_name, notice),
+    )
     async with locks.lock(conversation_id):
         tracker = await store.get_or_create_tracker(conversation_id)
         tracker.update(event)
         await store.save(tracker)
     return True
+
+
+def _turn_cannot_be_undone(events: list[Any]) -> bool:
+    """Whether the events of a customer turn did something outside the conversation that
+    going back cannot undo: a claim filed (``claim_ref`` set), a handoff or a new session,
+    a message from an agent or the handoff's own notices."""
+    from rasa.shared.core.events import (
+        BotUttered,
+        ConversationPaused,
+        ConversationResumed,
+        Restarted,
+        SessionStarted,
+        SlotSet,
+    )
+
+    for event in events:
+        if isinstance(event, (ConversationPaused, ConversationResumed, SessionStarted, Restarted)):
+            return True
+        if isinstance(event, SlotSet) and event.key == CLAIM_SLOT and event.value:
+            return True
+        if isinstance(event, BotUttered):
+            metadata = event.metadata or {}
+            if metadata.get("sender") == "agent" or metadata.get("handoff_notice"):
+                return True
+    return False
+
+
+async def take_edit(agent: Any, conversation_id: str, message_id: str, prefix: str) -> str:
+    """Decide what an edited customer message becomes, and prepare the conversation for it.
+
+    Message ids are ``<prefix><number>`` (e.g. ``tg-17``), numbered in the order the chat
+    sent them; our channels pass them to Rasa with each message (``UserMessage.message_id``).
+
+    Returns:
+        ``EDIT_REPLACE``: the edited message is the customer's latest and what the assistant
+            did with it can be undone: its turn was undone (``UserUtteranceReverted``, as
+            Rasa's own "back"), send the corrected text now; it is read as the answer to the
+            same question.
+        ``EDIT_FORWARD``: the assistant never used the original (the conversation waits for
+            or is held by a person, who reads every message; or the original never reached
+            it): send the corrected text as a new message, marked ``edited``.
+        ``EDIT_REFUSE``: the conversation has moved on (later messages, or the turn filed a
+            claim or handed over): tell the customer it was not taken into account.
+    """
+    from rasa.shared.core.events import UserUtteranceReverted, UserUttered
+
+    store = getattr(agent, "tracker_store", None)
+    locks = getattr(agent, "lock_store", None)
+    if store is None or locks is None:
+        return EDIT_FORWARD
+    async with locks.lock(conversation_id):
+        tracker = await store.retrieve(conversation_id)
+        if tracker is None or tracker.is_paused():
+            return EDIT_FORWARD
+        events = list(tracker.events)
+        latest = next(
+            (i for i in range(len(events) - 1, -1, -1) if isinstance(events[i], UserUttered)),
+            None,
+        )
+        if latest is None:
+            return EDIT_FORWARD
+        latest_id = getattr(events[latest], "message_id", None) or ""
+        if latest_id == message_id:
+            if _turn_cannot_be_undone(events[latest + 1:]):
+                return EDIT_REFUSE
+            tracker.update(UserUtteranceReverted(metadata={"edited_message": message_id}))
+            await store.save(tracker)
+            return EDIT_REPLACE
+        if _sequence(latest_id, prefix) < _sequence(message_id, prefix):
+            return EDIT_FORWARD  # newer than anything the assistant saw: never used
+        return EDIT_REFUSE
+
+
+def _sequence(message_id: str, prefix: str) -> float:
+    """The number in ``<prefix><number>``; unknown ids (button presses) count as newest."""
+    if message_id.startswith(prefix) and message_id[len(prefix):].isdigit():
+        return int(message_id[len(prefix):])
+    return float("inf")
 
 
 async def store_session_metadata(
@@ -285,11 +394,27 @@ async def store_session_metadata(
     return True
 
 
-def push_body(body: Any) -> tuple[str, str, str | None, list[dict[str, str]]] | str:
-    """Validate a push request ``{"conversation_id", "text", "agent_name"?, "buttons"?}``.
+@dataclass(frozen=True)
+class PushRequest:
+    """A valid push request (``POST /webhooks/<channel>/push``)."""
+
+    conversation_id: str
+    text: str
+    agent_name: str | None
+    buttons: list[dict[str, str]]
+    notice: str | None = None
+
+
+_NOTICE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz_")
+
+
+def push_body(body: Any) -> PushRequest | str:
+    """Validate a push request ``{"conversation_id", "text", "agent_name"?, "buttons"?,
+    "notice"?}`` (``notice``: the assistant's own message of that kind, e.g. ``expired``,
+    instead of an agent's).
 
     Returns:
-        ``(conversation_id, text, agent_name, buttons)``, or an error message.
+        The request, or an error message.
     """
     if not isinstance(body, dict):
         return "A JSON object is required."
@@ -305,4 +430,10 @@ def push_body(body: Any) -> tuple[str, str, str | None, list[dict[str, str]]] | 
         for b in body.get("buttons") or []
         if isinstance(b, dict) and "title" in b and "payload" in b
     ]
-    return conversation_id, text, agent_name, buttons
+    notice = body.get("notice")
+    if notice is not None and (
+        not isinstance(notice, str) or not notice or len(notice) > 40
+        or not set(notice) <= _NOTICE_CHARS
+    ):
+        return "notice must be a short lower-case name."
+    return PushRequest(conversation_id, text, agent_name, buttons, notice)

@@ -19,6 +19,13 @@ so the channel has two halves:
   records it in the tracker. The bot process authenticates with a key derived from the bot
   token (``Authorization: Bearer``), ``push`` with ``RASA_TOKEN`` like the other channels.
 
+Locale: Discord sends no language with a message, only with a button press
+(``Interaction.locale``, the user's client language); the bot process remembers the latest
+one per user and sends it as metadata ``locale`` with that user's messages from then on.
+
+Customers waiting for a person are answered (:mod:`cssecure.handoff.waiting`, installed
+when :class:`DiscordInput` is mounted in the Rasa server).
+
 Identity: direct-message conversations are ``discord-<user id>-<mac>`` and carry the linked
 customer (``/link CODE``). Conversations in the server channel are
 ``discord-<user id>@<channel id>-<mac>`` and are always anonymous: everyone in the channel
@@ -68,6 +75,7 @@ from cssecure.channels.common import (
     conversation_id,
     customer_text,
     external_id_of,
+    normalise_locale,
     split_text,
 )
 from cssecure.channels.evidence import (
@@ -79,6 +87,7 @@ from cssecure.channels.evidence import (
     evidence_kind,
     inform_message,
 )
+from cssecure.handoff.waiting import install_waiting_replies
 from cssecure.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -250,6 +259,7 @@ class DiscordInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Routes under ``/webhooks/discord/``: ``webhook``, ``claim_ref``, ``push``."""
+        install_waiting_replies(self.settings)
         bp = Blueprint("cssecure_discord_webhook", __name__)
 
         @bp.route("/", methods=["GET"])
@@ -283,10 +293,13 @@ class DiscordInput(InputChannel):
                 return response.json({"error": "sender and text are required."}, status=400)
             metadata = body.get("metadata")
             customer = metadata.get("customer_id") if isinstance(metadata, dict) else None
+            locale = metadata.get("locale") if isinstance(metadata, dict) else None
             # Only DM conversations may carry a customer (see the module docstring).
             if "@" in (external_id_of(sender, CHANNEL, conversation_secret(self.settings)) or ""):
                 customer = None
-            metadata = channel_metadata(CHANNEL, customer if isinstance(customer, str) else None)
+            metadata = channel_metadata(
+                CHANNEL, customer if isinstance(customer, str) else None, locale
+            )
             if text == "/session_start" and not await store_session_metadata(
                 agent_from_app(request.app), sender, metadata
             ):
@@ -326,7 +339,7 @@ class DiscordInput(InputChannel):
             parsed = push_body(request.json if request.body else None)
             if isinstance(parsed, str):
                 return response.json({"error": parsed}, status=400)
-            conversation, text, agent_name, buttons = parsed
+            conversation, text, buttons = parsed.conversation_id, parsed.text, parsed.buttons
             user = user_of(conversation, self.settings)
             if user is None:
                 return response.json({"error": "Not a Discord conversation."}, status=404)
@@ -335,7 +348,8 @@ class DiscordInput(InputChannel):
             except DiscordPushFailed as exc:
                 return response.json({"error": str(exc)}, status=502)
             recorded = await record_agent_message(
-                agent_from_app(request.app), conversation, text, agent_name, buttons
+                agent_from_app(request.app), conversation, text, parsed.agent_name, buttons,
+                parsed.notice,
             )
             return response.json({"delivered": True, "recorded": recorded})
 
@@ -535,6 +549,9 @@ class DiscordBridge:
             int(settings.discord_channel_id) if settings.discord_channel_id else None
         )
         self.bot_user_id: int | None = None
+        # The latest client language each user's button presses told (Discord sends none
+        # with messages), this process only.
+        self.locales: dict[int, str] = {}
 
     def conversation_of(self, user_id: int, channel: Any, guild: Any) -> str | None:
         """The conversation of a message, or None when it is not for us."""
@@ -599,6 +616,10 @@ class DiscordBridge:
         conversation = self.conversation_of(user.id, interaction.channel, interaction.guild)
         if conversation is None:
             return
+        locale = normalise_locale(getattr(getattr(interaction, "locale", None), "value", None)
+                                  or getattr(interaction, "locale", None))
+        if locale:
+            self.locales[user.id] = locale
         await interaction.response.defer()
         if custom_id not in message_custom_ids(interaction.message):
             logger.warning("Refused a Discord button press that matches no button sent.")
@@ -658,7 +679,8 @@ class DiscordBridge:
         assert customer_id is None or isinstance(customer_id, str)
         try:
             replies = await self.rasa.send(
-                conversation, text, channel_metadata(CHANNEL, customer_id)
+                conversation, text,
+                channel_metadata(CHANNEL, customer_id, self.locales.get(user_id)),
             )
         except RasaUnavailable as exc:
             logger.error("Rasa unavailable for a Discord message (%s)", exc)

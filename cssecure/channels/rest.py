@@ -11,6 +11,10 @@ error. This one keeps Rasa's URL and answer (``[{"recipient_id", "text", ...}]``
 - metadata is always anonymous: ``{"channel": "rest", "customer_id": None, "verified": False}``;
 - messages longer than ``MAX_MESSAGE_CHARS`` are answered with ``TOO_LONG_REPLY`` and never
   reach the dialogue; typed ``/intent{...}`` syntax loses its slash (as on every channel).
+
+A REST conversation waiting for a person is answered like every other
+(:mod:`cssecure.handoff.waiting`, installed when the channel is mounted); having no push,
+it learns that the promised time has passed at its next message.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from sanic.response import HTTPResponse
 
 from cssecure.channels.common import MAX_MESSAGE_CHARS, TOO_LONG_REPLY
 from cssecure.channels.socketio import typed_text
+from cssecure.handoff.waiting import install_waiting_replies
+from cssecure.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -77,10 +83,22 @@ class CSSecureRestInput(RestInput):
         """Same name, so the same URL, as Rasa's channel."""
         return "rest"
 
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> CSSecureRestInput:
+        """Build from the environment; ``credentials`` only names the channel."""
+        return cls(Settings.from_env())
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        """Create the channel (``settings``: the office hours and claims database of the
+        answers to waiting customers; default: the environment's)."""
+        super().__init__()
+        self.settings = settings
+
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         """``GET /`` (health) and ``POST /webhook``."""
+        install_waiting_replies(self.settings or Settings.from_env())
         bp = Blueprint("cssecure_rest_webhook", __name__)
 
         @bp.route("/", methods=["GET"])

@@ -14,8 +14,10 @@ another customer's conversation. This channel decides the conversation on the se
   ``{"session_id", "verified", "session_token", "history"}``: the history (from the
   tracker store) is what lets the widget show the conversation again after a reload.
 * ``user_uttered``: the message goes to the conversation bound to this socket, with
-  server-made metadata ``{"channel": "web", "customer_id", "verified"}``; a message that
-  names another conversation is refused. Typed text starting with ``/`` loses the slash
+  server-made metadata ``{"channel": "web", "customer_id", "verified"}`` plus ``locale``
+  when the widget sends a valid BCP-47 tag with the message (``{"message", "locale"}``: the
+  host page's ``lang``, else ``navigator.language``); a message that names another
+  conversation is refused. Typed text starting with ``/`` loses the slash
   unless it is the payload of a button the conversation was offered, so nobody can type
   ``/inform{"evidence_id": ...}`` or any other intent with made-up entities.
 
@@ -23,7 +25,9 @@ Two endpoints under ``/webhooks/web/`` let our own services reach a conversation
 require ``Authorization: Bearer <RASA_TOKEN>``:
 
 * ``POST /webhooks/web/push`` ``{"conversation_id", "text", "agent_name"?, "buttons"?}``:
-  an agent's message, recorded in the tracker and shown in the widget.
+  an agent's message, recorded in the tracker and shown in the widget; with ``"notice"``
+  instead of an agent's name, the assistant's own (e.g. the wait for a person ran out:
+  :mod:`cssecure.handoff.waiting`, installed when the channel is mounted).
 * ``POST /webhooks/web/inject`` ``{"conversation_id", "message", "customer_id", "verified",
   "display"?}``: a user message on the customer's behalf (the web app uses it to tell the
   bot about an uploaded evidence file).
@@ -51,6 +55,8 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
+from cssecure.channels.chat import push_body, pushed_metadata
+from cssecure.handoff.waiting import install_waiting_replies
 from cssecure.settings import Settings
 from cssecure.web.tokens import (
     TokenRejected,
@@ -193,6 +199,7 @@ class WebSocketIOInput(SocketIOInput):
             session_persistence=True,
             socketio_path=socketio_path,
         )
+        self.settings = settings
         self.key = widget_key(settings)
         self.service_token = settings.rasa_token
         self.app: Sanic | None = None
@@ -221,6 +228,7 @@ class WebSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The socket.io server plus the push/inject endpoints."""
+        install_waiting_replies(self.settings)
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         bp = _WebSocketBlueprint(sio, self.socketio_path or "/socket.io", "web_webhook", __name__)
         self.sio = sio
@@ -333,7 +341,7 @@ class WebSocketIOInput(SocketIOInput):
                     self._output(),
                     conversation_id,
                     input_channel=self.name(),
-                    metadata=identity.metadata(),
+                    metadata=identity.metadata(data.get("locale")),
                 )
             )
 
@@ -341,25 +349,16 @@ class WebSocketIOInput(SocketIOInput):
         async def push(request: Request) -> HTTPResponse:
             if not _bearer_matches(request, self.service_token):
                 return response.json({"error": "Not authorised."}, status=401)
-            body = request.json if isinstance(request.json, dict) else {}
-            conversation_id = body.get("conversation_id")
-            text = body.get("text")
-            if not isinstance(conversation_id, str) or not conversation_id:
-                return response.json({"error": "conversation_id is required."}, status=400)
-            if not isinstance(text, str) or not text.strip():
-                return response.json({"error": "text is required."}, status=400)
-            agent_name = body.get("agent_name") if isinstance(body.get("agent_name"), str) else None
-            buttons = [
-                {"title": str(b["title"]), "payload": str(b["payload"])}
-                for b in body.get("buttons") or []
-                if isinstance(b, dict) and "title" in b and "payload" in b
-            ]
+            parsed = push_body(request.json if isinstance(request.json, dict) else {})
+            if isinstance(parsed, str):
+                return response.json({"error": parsed}, status=400)
+            conversation_id, text, buttons = parsed.conversation_id, parsed.text, parsed.buttons
             recorded = await self._record_agent_message(
-                bp, conversation_id, text, agent_name, buttons
+                bp, conversation_id, text, parsed.agent_name, buttons, parsed.notice
             )
-            message: dict[str, Any] = {"text": text, "sender": "agent"}
-            if agent_name:
-                message["agent_name"] = agent_name
+            message: dict[str, Any] = {"text": text, "sender": "bot" if parsed.notice else "agent"}
+            if parsed.agent_name and not parsed.notice:
+                message["agent_name"] = parsed.agent_name
             if buttons:
                 message["quick_replies"] = [{"content_type": "text", **b} for b in buttons]
                 self.offered[conversation_id] = {b["payload"] for b in buttons}
@@ -381,7 +380,7 @@ class WebSocketIOInput(SocketIOInput):
             customer_id = body.get("customer_id")
             if not isinstance(customer_id, str) or not customer_id:
                 customer_id = None
-            metadata = WebIdentity(conversation_id, customer_id).metadata()
+            metadata = WebIdentity(conversation_id, customer_id).metadata(body.get("locale"))
             if isinstance(body.get("display"), str):
                 # Shown for this message when the history is replayed after a reload.
                 metadata["display"] = body["display"]
@@ -405,17 +404,16 @@ class WebSocketIOInput(SocketIOInput):
         text: str,
         agent_name: str | None,
         buttons: list[dict[str, str]],
+        notice: str | None = None,
     ) -> bool:
-        """Append the agent's message to the tracker, under the conversation's lock."""
+        """Append the pushed message to the tracker, under the conversation's lock."""
         app = getattr(bp.ctx, "app", None)
         agent = getattr(getattr(app, "ctx", None), "agent", None)
         store = getattr(agent, "tracker_store", None)
         locks = getattr(agent, "lock_store", None)
         if store is None or locks is None:
             return False
-        metadata: dict[str, Any] = {"sender": "agent"}
-        if agent_name:
-            metadata["agent_name"] = agent_name
+        metadata = pushed_metadata(agent_name, notice)
         event = BotUttered(text, data={"buttons": buttons} if buttons else {}, metadata=metadata)
         async with locks.lock(conversation_id):
             tracker = await store.get_or_create_tracker(conversation_id)

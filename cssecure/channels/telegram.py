@@ -16,6 +16,11 @@ What Rasa 3.6's connector does not do, and this one does:
 * Conversation ids are ``telegram-<chat id>-<mac>`` (see :mod:`cssecure.channels.common`):
   knowing someone's Telegram id does not open their conversation through another channel.
 * Only private chats are served: in a group every member would read the claim.
+* Edited messages (``edited_message``, subscribed to) are the customer's corrections:
+  see :meth:`CSSecureTelegramInput._handle_edit` and :func:`cssecure.channels.chat.take_edit`.
+* The user's ``language_code`` goes with every message as metadata ``locale`` (BCP-47).
+* Customers waiting for a person are answered (:mod:`cssecure.handoff.waiting`, installed
+  when the channel is mounted).
 * Messages can be pushed from outside a request: ``POST /webhooks/telegram/push`` (agents'
   replies, recorded in the tracker) or :func:`push_telegram` / :func:`push_conversation`.
 
@@ -46,6 +51,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from cssecure.channels.chat import (
+    EDIT_NOT_USED,
+    EDIT_OF_COMMAND,
+    EDIT_OF_FILE,
+    EDIT_REFUSE,
     AccountsUnavailable,
     ChatServices,
     agent_from_app,
@@ -54,6 +63,7 @@ from cssecure.channels.chat import (
     push_body,
     record_agent_message,
     store_session_metadata,
+    take_edit,
 )
 from cssecure.channels.common import (
     MAX_MESSAGE_CHARS,
@@ -72,6 +82,7 @@ from cssecure.channels.evidence import (
     evidence_kind,
     inform_message,
 )
+from cssecure.handoff.waiting import install_waiting_replies
 from cssecure.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -82,7 +93,10 @@ TELEGRAM_TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit for callback_data
 # Callback data for a button whose payload is too long: the title is sent as typed text.
 TITLE_PREFIX = "t:"
-ALLOWED_UPDATES = ("message", "callback_query")
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
+# Rasa message ids of the customer's Telegram messages: "tg-<message_id>" (the chat's own
+# numbering, increasing), so an edit can be matched with what the assistant saw.
+MESSAGE_ID_PREFIX = "tg-"
 
 FILE_TOO_BIG = (
     "That file is larger than 20 MB, the most Telegram lets me download. Please send a "
@@ -339,6 +353,7 @@ class CSSecureTelegramInput(TelegramInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Routes under ``/webhooks/telegram/``: ``webhook``, ``set_webhook``, ``push``."""
+        install_waiting_replies(self.settings)
         telegram_webhook = Blueprint("cssecure_telegram_webhook", __name__)
 
         @telegram_webhook.listener("after_server_start")
@@ -386,7 +401,7 @@ class CSSecureTelegramInput(TelegramInput):
             parsed = push_body(request.json if request.body else None)
             if isinstance(parsed, str):
                 return response.json({"error": parsed}, status=400)
-            conversation, text, agent_name, buttons = parsed
+            conversation, text, buttons = parsed.conversation_id, parsed.text, parsed.buttons
             out = self.bot()
             try:
                 out.chat_id(conversation)
@@ -401,7 +416,8 @@ class CSSecureTelegramInput(TelegramInput):
                 logger.warning("Push to Telegram failed (%s)", type(exc).__name__)
                 return response.json({"error": "Telegram refused the message."}, status=502)
             recorded = await record_agent_message(
-                agent_from_app(request.app), conversation, text, agent_name, buttons
+                agent_from_app(request.app), conversation, text, parsed.agent_name, buttons,
+                parsed.notice,
             )
             return response.json({"delivered": True, "recorded": recorded})
 
@@ -425,9 +441,13 @@ class CSSecureTelegramInput(TelegramInput):
         if isinstance(callback, dict):
             await self._handle_callback(callback, on_new_message)
             return
+        edited = update.get("edited_message")
+        if isinstance(edited, dict):
+            await self._handle_edit(edited, on_new_message, agent)
+            return
         message = update.get("message")
         if not isinstance(message, dict):
-            return  # edits, channel posts, ...: not customer messages
+            return  # channel posts, ...: not customer messages
         chat = message.get("chat") or {}
         sender = message.get("from") or {}
         if (
@@ -445,6 +465,8 @@ class CSSecureTelegramInput(TelegramInput):
             return
         chat_id, user_id = int(chat["id"]), str(sender["id"])
         conversation = conversation_id(CHANNEL, str(chat_id), conversation_secret(self.settings))
+        locale = sender.get("language_code")
+        message_id = _message_id(message)
 
         command = bot_command(text) if text else None
         if command is not None:
@@ -458,7 +480,8 @@ class CSSecureTelegramInput(TelegramInput):
                 await out.send_message(chat_id, HELP_TEXT)
                 return
             if command.name == "start":
-                await self._forward("/greet", conversation, user_id, on_new_message)
+                await self._forward("/greet", conversation, user_id, on_new_message,
+                                    locale=locale)
                 return
 
         if text is not None:
@@ -467,7 +490,8 @@ class CSSecureTelegramInput(TelegramInput):
                 return
             cleaned = customer_text(text)
             if cleaned:
-                await self._forward(cleaned, conversation, user_id, on_new_message)
+                await self._forward(cleaned, conversation, user_id, on_new_message,
+                                    locale=locale, message_id=message_id)
             return
 
         incoming = incoming_file(message)
@@ -476,7 +500,64 @@ class CSSecureTelegramInput(TelegramInput):
             return
         caption = message.get("caption") if isinstance(message.get("caption"), str) else None
         await self._handle_file(
-            incoming, caption, chat_id, conversation, user_id, on_new_message, agent
+            incoming, caption, chat_id, conversation, user_id, on_new_message, agent,
+            locale=locale, message_id=message_id,
+        )
+
+    async def _handle_edit(
+        self,
+        message: Mapping[str, Any],
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        agent: Any,
+    ) -> None:
+        """An edited message: the customer's correction of what they wrote.
+
+        * A text the assistant just used, in its latest turn, and whose turn did nothing that
+          cannot be undone: that turn is undone and the corrected text is sent in its place
+          (read as the answer to the same question); the customer sees the new answer.
+        * While the conversation waits for (or is held by) a person, or when the original
+          never reached the assistant: the corrected text is sent as a new message marked
+          ``edited`` (the agent's transcript shows "(edited)").
+        * Otherwise (the conversation moved on, the turn filed a claim or handed over; or the
+          edit is of a file's caption or a command) the customer is told it was not taken into
+          account and what to do instead. Nothing is forwarded.
+        """
+        out = self.bot()
+        chat = message.get("chat") or {}
+        sender = message.get("from") or {}
+        if (
+            not isinstance(chat, dict)
+            or not isinstance(sender, dict)
+            or chat.get("type") != "private"
+            or not _is_telegram_id(chat.get("id"))
+            or sender.get("is_bot")
+            or not _is_telegram_id(sender.get("id"))
+        ):
+            return
+        chat_id, user_id = int(chat["id"]), str(sender["id"])
+        message_id = _message_id(message)
+        text = message.get("text") if isinstance(message.get("text"), str) else None
+        if text is None or message_id is None:
+            await out.send_message(chat_id, EDIT_OF_FILE)
+            return
+        if bot_command(text) is not None:
+            await out.send_message(chat_id, EDIT_OF_COMMAND)
+            return
+        if len(text) > MAX_MESSAGE_CHARS:
+            await out.send_message(chat_id, TOO_LONG_REPLY)
+            return
+        cleaned = customer_text(text)
+        if not cleaned:
+            return
+        conversation = conversation_id(CHANNEL, str(chat_id), conversation_secret(self.settings))
+        decision = await take_edit(agent, conversation, message_id, MESSAGE_ID_PREFIX)
+        if decision == EDIT_REFUSE:
+            await out.send_message(chat_id, EDIT_NOT_USED)
+            return
+        await self._forward(
+            cleaned, conversation, user_id, on_new_message,
+            locale=sender.get("language_code"), message_id=message_id,
+            edited=True,
         )
 
     async def _handle_callback(
@@ -512,7 +593,8 @@ class CSSecureTelegramInput(TelegramInput):
             CHANNEL, str(int(chat["id"])), conversation_secret(self.settings)
         )
         if text:
-            await self._forward(text, conversation, str(sender["id"]), on_new_message)
+            await self._forward(text, conversation, str(sender["id"]), on_new_message,
+                                locale=sender.get("language_code"))
 
     async def _handle_file(
         self,
@@ -523,6 +605,9 @@ class CSSecureTelegramInput(TelegramInput):
         user_id: str,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         agent: Any,
+        *,
+        locale: Any = None,
+        message_id: str | None = None,
     ) -> None:
         """Store a photo/video/document as evidence and tell the bot, or say why not.
 
@@ -551,7 +636,7 @@ class CSSecureTelegramInput(TelegramInput):
             return
         await self._forward(
             inform_message(kind, evidence_id), conversation, user_id, on_new_message,
-            customer_id=customer_id,
+            customer_id=customer_id, locale=locale, message_id=message_id,
         )
 
     async def _refresh_identity(
@@ -581,12 +666,20 @@ class CSSecureTelegramInput(TelegramInput):
         *,
         quiet: bool = False,
         customer_id: str | None | bool = False,
+        locale: Any = None,
+        message_id: str | None = None,
+        edited: bool = False,
     ) -> None:
         """Send a message to Rasa with the chat's identity as metadata.
 
         Args:
             quiet: drop the bot's replies (for the identity refresh after /link).
             customer_id: already looked up (``False``: look it up now).
+            locale: the Telegram user's ``language_code`` (metadata ``locale`` when it is a
+                BCP-47 tag).
+            message_id: ``tg-<message_id>`` of the customer's message (Rasa's message id).
+            edited: the text is the customer's edit of an earlier message (metadata
+                ``edited: true``).
         """
         out = self.bot()
         if customer_id is False:
@@ -598,15 +691,27 @@ class CSSecureTelegramInput(TelegramInput):
         assert customer_id is None or isinstance(customer_id, str)
         from rasa.core.channels.channel import CollectingOutputChannel
 
+        metadata = channel_metadata(CHANNEL, customer_id, locale)
+        if edited:
+            metadata["edited"] = True
         await on_new_message(
             UserMessage(
                 text,
                 CollectingOutputChannel() if quiet else out,
                 conversation,
                 input_channel=CHANNEL,
-                metadata=channel_metadata(CHANNEL, customer_id),
+                message_id=message_id,
+                metadata=metadata,
             )
         )
+
+
+def _message_id(message: Mapping[str, Any]) -> str | None:
+    """``tg-<message_id>``: the Rasa message id of a customer's Telegram message."""
+    value = message.get("message_id")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{MESSAGE_ID_PREFIX}{value}"
+    return None
 
 
 def _is_telegram_id(value: object) -> bool:

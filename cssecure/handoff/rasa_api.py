@@ -5,7 +5,9 @@ parameter (Rasa's token auth). Each of our channels (web widget, Telegram, Disco
 push endpoint on the same server, ``POST /webhooks/<channel>/push`` with
 ``Authorization: Bearer <RASA_TOKEN>`` and ``{"conversation_id", "text", "agent_name"}``:
 it delivers the message in the customer's own channel and records it in the tracker
-(docs/TEAM-CONTRACTS.md). Errors never include a URL or the token.
+(docs/TEAM-CONTRACTS.md). With ``"notice": "<kind>"`` instead of an agent's name the message is
+the assistant's own (recorded with ``metadata.handoff_notice``, e.g. the wait for a person
+ran out: :mod:`cssecure.handoff.waiting`). Errors never include a URL or the token.
 """
 
 from __future__ import annotations
@@ -88,9 +90,16 @@ class RasaConversations:
         """Append events (``POST /conversations/{id}/tracker/events``)."""
         self._call("POST", self._url(conversation_id, "tracker/events"), events)
 
-    def pause(self, conversation_id: str) -> None:
-        """Pause the assistant in this conversation (it stays silent while an agent talks)."""
-        self.append_events(conversation_id, [{"event": "pause"}])
+    def pause(self, conversation_id: str, agent_name: str | None = None) -> None:
+        """Pause the assistant in this conversation (it stays silent while an agent talks).
+
+        The pause is an agent's (``metadata.sender == "agent"``): while an agent holds the
+        conversation no automatic answer is sent (cssecure.handoff.waiting).
+        """
+        metadata: dict[str, Any] = {"sender": "agent"}
+        if agent_name:
+            metadata["agent_name"] = agent_name
+        self.append_events(conversation_id, [{"event": "pause", "metadata": metadata}])
 
     def resume(self, conversation_id: str) -> None:
         """Hand the conversation back: the assistant answers the customer's next message."""
@@ -102,6 +111,32 @@ class RasaConversations:
         Raises:
             CustomerNotReached: unknown channel, or the channel did not accept the message.
         """
+        self._push(
+            channel,
+            {"conversation_id": conversation_id, "text": text, "agent_name": agent_name},
+        )
+
+    def notify(
+        self,
+        channel: str,
+        conversation_id: str,
+        text: str,
+        buttons: list[dict[str, str]],
+        notice: str,
+    ) -> None:
+        """Deliver the assistant's own ``text`` (and buttons) in the customer's channel,
+        recorded as a bot message with ``metadata.handoff_notice == notice``.
+
+        Raises:
+            CustomerNotReached: unknown channel, or the channel did not accept the message.
+        """
+        self._push(
+            channel,
+            {"conversation_id": conversation_id, "text": text, "buttons": buttons,
+             "notice": notice},
+        )
+
+    def _push(self, channel: str, body: dict[str, Any]) -> None:
         if channel not in PUSH_CHANNELS:
             raise CustomerNotReached(f"Messages cannot be sent to the {channel!r} channel.")
         token = self._params.get("token", "")
@@ -109,7 +144,7 @@ class RasaConversations:
             self._call(
                 "POST",
                 f"{self._base}/webhooks/{channel}/push",
-                {"conversation_id": conversation_id, "text": text, "agent_name": agent_name},
+                body,
                 headers={"Authorization": f"Bearer {token}"},
             )
         except RasaUnavailable as exc:

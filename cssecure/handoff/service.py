@@ -21,6 +21,7 @@ from cssecure.claims import services
 from cssecure.claims.model import AWAITING_EVIDENCE, Claim, parse_money
 from cssecure.claims.services import UowFactory, utcnow
 from cssecure.claims.views import claim_to_dict
+from cssecure.handoff.queue import CLOSED, TAKEN
 from cssecure.handoff.rasa_api import CustomerNotReached
 
 # Longest message an agent may send; the chat channels split or refuse longer ones.
@@ -34,8 +35,8 @@ class Conversations(Protocol):
     def events(self, conversation_id: str) -> list[dict[str, Any]]:
         """The tracker's events, oldest first."""
 
-    def pause(self, conversation_id: str) -> None:
-        """Make the assistant stay silent in this conversation."""
+    def pause(self, conversation_id: str, agent_name: str | None = None) -> None:
+        """Make the assistant stay silent in this conversation: an agent holds it."""
 
     def resume(self, conversation_id: str) -> None:
         """Let the assistant answer again."""
@@ -95,6 +96,20 @@ def _note(ports: HandoffPorts, reference: str, agent: str, note: str) -> Claim:
     )
 
 
+def _mark(
+    ports: HandoffPorts, topic: str, conversation_id: str, reference: str | None, agent: str | None
+) -> None:
+    """Record that an agent took (``handoff_taken``) or handed back (``handoff_closed``) a
+    conversation: an outbox row already delivered (nothing is sent for it), read by the
+    team's queue (:mod:`cssecure.handoff.queue`)."""
+    at = ports.clock()
+    payload = {"conversation_id": conversation_id, "reference": reference, "agent": agent}
+    with ports.uow_factory() as uow:
+        row = uow.outbox.add(topic, payload, at)
+        uow.outbox.mark_delivered(row, at)
+        uow.commit()
+
+
 def _tell(ports: HandoffPorts, claim: Claim, agent: str, text: str) -> Outcome:
     """Send ``text`` to the claim's customer; a failure is noted in the history and returned."""
     try:
@@ -117,7 +132,8 @@ def take_over(ports: HandoffPorts, reference: str, *, agent: str) -> Outcome:
         ClaimNotFound; RasaUnavailable (then nothing is recorded).
     """
     claim = _claim(ports, reference)
-    ports.conversations.pause(claim.conversation_id)
+    ports.conversations.pause(claim.conversation_id, agent_name=agent)
+    _mark(ports, TAKEN, claim.conversation_id, claim.reference, agent)
     claim = _note(ports, claim.reference, agent, "took over the conversation (assistant paused)")
     return _tell(
         ports,
@@ -269,6 +285,7 @@ def hand_back(ports: HandoffPorts, reference: str, *, agent: str, note: str = ""
         )
     else:
         claim = _note(ports, claim.reference, agent, f"handed back: {note}")
+    _mark(ports, CLOSED, claim.conversation_id, claim.reference, agent)
     return _tell(
         ports,
         claim,
@@ -293,9 +310,13 @@ def reply_in_conversation(
     return Outcome(None)
 
 
-def pause_conversation(ports: HandoffPorts, conversation_id: str) -> Outcome:
-    """Take a conversation without a claim: the assistant stays silent."""
-    ports.conversations.pause(conversation_id)
+def pause_conversation(
+    ports: HandoffPorts, conversation_id: str, *, agent: str | None = None
+) -> Outcome:
+    """Take a conversation without a claim: the assistant stays silent (and sends no
+    automatic answers: an agent holds it)."""
+    ports.conversations.pause(conversation_id, agent_name=agent)
+    _mark(ports, TAKEN, conversation_id, None, agent)
     return Outcome(None)
 
 
@@ -304,6 +325,7 @@ def resume_conversation(
 ) -> Outcome:
     """Hand a conversation without a claim back to the assistant and tell the customer."""
     ports.conversations.resume(conversation_id)
+    _mark(ports, CLOSED, conversation_id, None, agent)
     try:
         ports.conversations.push(
             channel,

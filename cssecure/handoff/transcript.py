@@ -2,6 +2,8 @@
 
 Only what people said is kept (customer, assistant, agent) plus the handoff markers
 (paused / resumed); Rasa's internal events (slots, actions, loops) are noise to an agent.
+A customer's edited message (Telegram) reads "(edited) ..."; the assistant's automatic
+answers while the customer waits for a person are assistant lines like any other.
 Texts are kept verbatim: escaping is the renderer's job, and it always escapes.
 """
 
@@ -58,6 +60,9 @@ def transcript_from_events(events: Iterable[Mapping[str, Any]]) -> list[Transcri
             # Channels send evidence as "/inform{...}" intents: show that plainly.
             if text.startswith("/"):
                 text = "[sent evidence or pressed a button] " + text
+            metadata = event.get("metadata") or {}
+            if isinstance(metadata, dict) and metadata.get("edited"):
+                text = "(edited) " + text
             lines.append(TranscriptLine(CUSTOMER, text, _at(event)))
         elif kind == "bot":
             data = event.get("data") or {}
@@ -76,11 +81,33 @@ def transcript_from_events(events: Iterable[Mapping[str, Any]]) -> list[Transcri
             elif text or buttons:
                 lines.append(TranscriptLine(ASSISTANT, text, _at(event), buttons=buttons))
         elif kind == "pause":
-            lines.append(
-                TranscriptLine(SYSTEM, "Assistant paused: a person takes over.", _at(event))
+            metadata = event.get("metadata") or {}
+            by_agent = isinstance(metadata, dict) and metadata.get("sender") == AGENT_SENDER
+            name = metadata.get("agent_name") if by_agent else None
+            text = (
+                f"Assistant paused: {name or 'an agent'} took over."
+                if by_agent
+                else "Assistant paused: a person takes over."
             )
+            lines.append(TranscriptLine(SYSTEM, text, _at(event)))
         elif kind == "resume":
-            lines.append(TranscriptLine(SYSTEM, "Assistant resumed.", _at(event)))
+            metadata = event.get("metadata") or {}
+            text = (
+                "Assistant resumed: the customer chose to continue with the assistant "
+                "(still in the queue)."
+                if isinstance(metadata, dict) and metadata.get("by") == "customer"
+                else "Assistant resumed."
+            )
+            lines.append(TranscriptLine(SYSTEM, text, _at(event)))
+        elif kind == "rewind" and (event.get("metadata") or {}).get("edited_message"):
+            lines.append(
+                TranscriptLine(
+                    SYSTEM,
+                    "The customer edited the message above: the assistant went back and "
+                    "read the edited text instead.",
+                    _at(event),
+                )
+            )
         elif kind == "session_started":
             lines.append(TranscriptLine(SYSTEM, "New session started.", _at(event)))
     return lines

@@ -5,6 +5,16 @@ announces (e.g. a claim needing an agent). This worker sends due rows to the web
 records each attempt. A failed attempt is retried with exponential backoff, forever: a
 notification is never dropped because the webhook was down.
 
+The outbox is also the project's queue of delayed work (*jobs*): a row whose topic has a
+job handler (e.g. ``handoff_wait``, :mod:`cssecure.handoff.waiting`: tell a waiting
+customer that the promised time has passed) is run by that handler once it is due
+(``next_attempt_at``), never sent to the webhook (:data:`JOB_TOPICS`). A handler that
+raises :class:`JobNotDue` is looked at again at the time it names; any other error is
+retried with the same backoff, and given up (logged, marked done with the error) after
+:data:`MAX_JOB_ATTEMPTS`. The web app runs a worker for the jobs
+(:func:`cssecure.notify.worker.build_job_worker`) next to the console's worker for the
+notifications.
+
 Several workers may run (the web app's background task, ``cssecure notify deliver``):
 each row is *leased* first by an UPDATE that only succeeds while the row is still due,
 so two workers never send the same row at the same time. A worker that dies mid-send
@@ -33,6 +43,22 @@ BACKOFF_BASE = timedelta(seconds=10)
 BACKOFF_CAP = timedelta(minutes=30)
 # How long a worker may hold a row while sending it; far above the webhook timeout.
 LEASE = timedelta(minutes=2)
+# A job failing this many times is given up (a customer who blocked the bot, a conversation
+# that no longer exists): unlike a notification to the team, it loses its point with time.
+MAX_JOB_ATTEMPTS = 8
+
+# A job: takes the row's payload; raises to be retried.
+Job = Callable[[Mapping[str, Any]], None]
+# Topics of rows that are jobs, never notifications for the team.
+JOB_TOPICS = frozenset({"handoff_wait"})
+
+
+class JobNotDue(Exception):
+    """A job found its work is not due yet: it runs again at ``due``."""
+
+    def __init__(self, due: datetime) -> None:
+        super().__init__(f"not due before {due.isoformat()}")
+        self.due = due
 
 
 def utcnow() -> datetime:
@@ -56,6 +82,7 @@ class DeliveryReport:
     delivered: int
     failed: int
     pending: int
+    jobs_done: int = 0
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -95,31 +122,57 @@ def notification_text(
 
 
 class OutboxWorker:
-    """Sends due outbox rows through ``send`` and records the outcome.
+    """Sends due outbox rows through ``send`` (or runs their job) and records the outcome.
 
     Args:
         engine: the claims database engine.
         send: delivers one text; raises ``DeliveryFailed`` when it was not accepted.
+            ``None``: no webhook is configured, only jobs are run.
         console_url: public base URL of the web app, for links in the notifications.
         clock: returns timezone-aware UTC now (tests pass a fake one).
+        jobs: job handlers by topic (see the module docstring).
     """
 
     def __init__(
         self,
         engine: Engine,
-        send: Callable[[str], None],
+        send: Callable[[str], None] | None,
         console_url: str | None = None,
         clock: Callable[[], datetime] = utcnow,
+        jobs: Mapping[str, Job] | None = None,
     ) -> None:
         self._engine = engine
         self._send = send
         self._console_url = console_url
         self._clock = clock
+        self._jobs: dict[str, Job] = dict(jobs or {})
+
+    def _handled(self) -> Any:
+        """The rows this worker handles: the jobs it has a handler for, and the
+        notifications (every topic that is not a job) when it can send them."""
+        which = []
+        if self._jobs:
+            which.append(outbox.c.topic.in_(sorted(self._jobs)))
+        if self._send is not None:
+            which.append(outbox.c.topic.notin_(sorted(JOB_TOPICS | set(self._jobs))))
+        return sa.or_(*which) if which else sa.false()
 
     def _lease_due(self, limit: int) -> list[dict[str, Any]]:
         now = self._clock()
-        with UnitOfWork(self._engine) as uow:
-            due = uow.outbox.pending(now, limit)
+        with self._engine.connect() as conn:
+            due = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    sa.select(outbox)
+                    .where(
+                        outbox.c.delivered_at.is_(None),
+                        outbox.c.next_attempt_at <= now,
+                        self._handled(),
+                    )
+                    .order_by(outbox.c.id)
+                    .limit(limit)
+                )
+            ]
         still_due = (outbox.c.delivered_at.is_(None)) & (outbox.c.next_attempt_at <= now)
         leased = []
         for row in due:
@@ -134,10 +187,57 @@ class OutboxWorker:
                 leased.append(row)
         return leased
 
+    def _run_job(self, row: Mapping[str, Any], job: Job) -> bool:
+        """Run one leased job row; True when it is done."""
+        try:
+            job(row["payload"] or {})
+        except JobNotDue as exc:
+            with self._engine.begin() as conn:
+                conn.execute(
+                    outbox.update()
+                    .where(outbox.c.id == row["id"])
+                    .values(next_attempt_at=exc.due)
+                )
+            return False
+        except Exception as exc:  # noqa: BLE001 - a failing job must not stop the others
+            attempts = int(row["attempts"]) + 1
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            if attempts >= MAX_JOB_ATTEMPTS:
+                log.warning("job %s (%s) given up after %s attempts: %s",
+                            row["id"], row["topic"], attempts, error)
+                with self._engine.begin() as conn:
+                    conn.execute(
+                        outbox.update()
+                        .where(outbox.c.id == row["id"])
+                        .values(delivered_at=self._clock(), attempts=attempts, last_error=error)
+                    )
+            else:
+                log.warning("job %s (%s) failed (attempt %s): %s",
+                            row["id"], row["topic"], attempts, error)
+                with UnitOfWork(self._engine) as uow:
+                    uow.outbox.mark_failed(
+                        row["id"], error, self._clock() + backoff_delay(attempts)
+                    )
+                    uow.commit()
+            raise _JobFailed from exc
+        with UnitOfWork(self._engine) as uow:
+            uow.outbox.mark_delivered(row["id"], self._clock())
+            uow.commit()
+        return True
+
     def deliver_due(self, limit: int = 50) -> DeliveryReport:
-        """One pass: send every due row (up to ``limit``); never raises for a failed send."""
-        delivered = failed = 0
+        """One pass: send every due row (up to ``limit``) and run every due job; never
+        raises for a failed send or job."""
+        delivered = failed = jobs_done = 0
         for row in self._lease_due(limit):
+            job = self._jobs.get(row["topic"])
+            if job is not None:
+                try:
+                    jobs_done += self._run_job(row, job)
+                except _JobFailed:
+                    failed += 1
+                continue
+            assert self._send is not None  # only jobs are leased without a webhook
             text = notification_text(row["topic"], row["payload"] or {}, self._console_url)
             try:
                 self._send(text)
@@ -157,22 +257,30 @@ class OutboxWorker:
             with UnitOfWork(self._engine) as uow:
                 uow.outbox.mark_delivered(row["id"], self._clock())
                 uow.commit()
-        return DeliveryReport(delivered=delivered, failed=failed, pending=self.pending())
+        return DeliveryReport(
+            delivered=delivered, failed=failed, pending=self.pending(), jobs_done=jobs_done
+        )
 
     def pending(self) -> int:
-        """How many notifications are not delivered yet."""
+        """How many rows this worker handles (due or not) are not done yet."""
         with self._engine.connect() as conn:
             count = conn.execute(
-                sa.select(sa.func.count()).select_from(outbox).where(outbox.c.delivered_at.is_(None))
+                sa.select(sa.func.count())
+                .select_from(outbox)
+                .where(outbox.c.delivered_at.is_(None), self._handled())
             ).scalar_one()
         return int(count)
 
     def next_due_at(self) -> datetime | None:
-        """When the earliest undelivered notification is due (``None``: nothing pending)."""
+        """When the earliest undelivered row this worker handles is due (``None``: none)."""
         with self._engine.connect() as conn:
             value = conn.execute(
                 sa.select(sa.func.min(outbox.c.next_attempt_at)).where(
-                    outbox.c.delivered_at.is_(None)
+                    outbox.c.delivered_at.is_(None), self._handled()
                 )
             ).scalar()
         return _aware(value)
+
+
+class _JobFailed(Exception):
+    """A job raised (already recorded for a retry or given up)."""

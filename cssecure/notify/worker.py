@@ -1,4 +1,10 @@
-"""Running the outbox delivery: a background task in the web app, or one pass from the CLI."""
+"""Running the outbox delivery: a background task in the web app, or one pass from the CLI.
+
+One worker sends the team's notifications to the webhook (:func:`build_worker`, started by
+the console); another runs the delayed jobs queued in the same outbox
+(:func:`build_job_worker`: ``handoff_wait``, :mod:`cssecure.handoff.waiting`), started by
+the web app whatever the webhook.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
-from cssecure.notify.outbox import OutboxWorker, utcnow
+from cssecure.notify.outbox import Job, OutboxWorker, utcnow
 from cssecure.notify.webhook import WebhookNotifier
 from cssecure.settings import Settings
 
@@ -23,7 +29,7 @@ class NotConfigured(Exception):
 
 
 def build_worker(settings: Settings, engine: Engine) -> OutboxWorker:
-    """The outbox worker for ``settings``' webhook.
+    """The outbox worker for ``settings``' webhook (the team's notifications).
 
     Raises:
         NotConfigured: ``CSSECURE_NOTIFY_WEBHOOK_URL`` is not set.
@@ -35,6 +41,22 @@ def build_worker(settings: Settings, engine: Engine) -> OutboxWorker:
         )
     notifier = WebhookNotifier(settings.notify_webhook_url)
     return OutboxWorker(engine, notifier.send)
+
+
+def handoff_jobs(settings: Settings, engine: Engine) -> dict[str, Job]:
+    """The handoff's delayed jobs: ``handoff_wait`` tells a customer still waiting for a
+    person that the promised time has passed (through Rasa's API and the channels' push)."""
+    from cssecure.handoff.rasa_api import RasaConversations
+    from cssecure.handoff.waiting import JOB_TOPIC, HandoffWaiting
+
+    waiting = HandoffWaiting(settings, engine)
+    conversations = RasaConversations(settings.rasa_url, settings.rasa_token)
+    return {JOB_TOPIC: lambda payload: waiting.check_wait(payload, conversations)}
+
+
+def build_job_worker(settings: Settings, engine: Engine) -> OutboxWorker:
+    """The outbox worker for the delayed jobs (no webhook needed; sends no notification)."""
+    return OutboxWorker(engine, None, jobs=handoff_jobs(settings, engine))
 
 
 async def delivery_loop(worker: OutboxWorker, poll: timedelta = POLL_INTERVAL) -> None:

@@ -3,11 +3,15 @@
 ``create_app(settings)`` builds the app from blueprints; other parts add theirs (the agent
 console mounts its blueprint with ``app.blueprint(...)``). ``python -m cssecure.web``
 serves it on ``settings.web_port``. The chat itself runs on the Rasa server's socket.io
-channel (``cssecure.channels.socketio``), not here.
+channel (``cssecure.channels.socketio``), not here. With the console, the app also runs
+the outbox's delayed jobs (:func:`cssecure.notify.worker.build_job_worker`: telling a
+customer waiting for a person that the promised time has passed).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 from pathlib import Path
 from typing import Any
@@ -52,6 +56,28 @@ def health_blueprint() -> Blueprint:
     return bp
 
 
+def run_outbox_jobs(app: Sanic, settings: Settings) -> None:
+    """Run the outbox's delayed jobs in the background while ``app`` serves."""
+    tasks: list[asyncio.Task[None]] = []
+
+    async def start(_app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+        from cssecure.claims.db import create_engine  # noqa: PLC0415 - optional at import
+        from cssecure.notify.worker import build_job_worker, delivery_loop  # noqa: PLC0415
+
+        worker = build_job_worker(settings, create_engine(settings.database_url))
+        tasks.append(loop.create_task(delivery_loop(worker)))
+
+    async def stop(_app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
+        while tasks:
+            task = tasks.pop()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app.register_listener(start, "after_server_start")
+    app.register_listener(stop, "before_server_stop")
+
+
 def create_app(
     settings: Settings,
     *,
@@ -91,6 +117,7 @@ def create_app(
         app.blueprint(demo_blueprint(settings, key))
     if console:
         mount_console(app, settings)  # agent console at /console/ + notification worker (issue 7)
+        run_outbox_jobs(app, settings)  # delayed jobs of the handoff (issue 13)
     app.static("/static", str(STATIC_DIR), name="cssecure_static")
 
     @app.exception(PayloadTooLarge)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import jwt
 
+from cssecure.channels.common import channel_metadata
 from cssecure.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -64,9 +65,11 @@ class WebIdentity:
         """True when the customer id comes from a verified customer token."""
         return self.customer_id is not None
 
-    def metadata(self) -> dict[str, object]:
-        """The message metadata every channel sends (docs/TEAM-CONTRACTS.md)."""
-        return {"channel": "web", "customer_id": self.customer_id, "verified": self.verified}
+    def metadata(self, locale: object = None) -> dict[str, object]:
+        """The message metadata every channel sends (docs/TEAM-CONTRACTS.md); ``locale``
+        (the page's language or the browser's, BCP-47) only when the widget sent a valid one."""
+        tag = locale if isinstance(locale, str) else None
+        return channel_metadata("web", self.customer_id, tag)
 
 
 def widget_key(settings: Settings) -> bytes:

@@ -148,7 +148,10 @@ def test_webhook_is_registered_with_the_secret_token_at_start(
     (registration,) = bot_api.calls_to("setWebhook")
     assert registration["url"] == "https://bot.example.com/webhooks/telegram/webhook"
     assert registration["secret_token"] == settings.telegram_secret_token
-    assert json.loads(registration["allowed_updates"]) == ["message", "callback_query"]
+    # Edits are subscribed to: a customer's correction is never dropped silently (issue 13).
+    assert json.loads(registration["allowed_updates"]) == [
+        "message", "edited_message", "callback_query"
+    ]
 
 
 def test_unconfigured_channel_answers_503_and_forwards_nothing(

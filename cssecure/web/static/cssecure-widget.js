@@ -10,8 +10,13 @@
  *     socketUrl: "http://localhost:5005",   // the Rasa server
  *     uploadUrl: "/api/evidence",           // the web app
  *     token: customerJwtOrNull,             // signed by the host site for its logged-in customer
+ *     locale: "de-DE",                      // optional; default: <html lang>, else the browser's
  *   });
  * mount() returns {destroy()}; mount again with another token after sign-in/out.
+ *
+ * Each message carries the customer's language as `locale` (a BCP-47 tag: the `locale`
+ * option, else the host page's `lang` attribute, else navigator.language); the server
+ * checks it and passes it to the assistant in the message metadata.
  */
 (function () {
   "use strict";
@@ -54,6 +59,12 @@
     } catch (e) {
       /* private mode: the chat still works, it just does not survive a reload */
     }
+  }
+
+  function pageLocale(options) {
+    var tag = options.locale || (document.documentElement && document.documentElement.lang) || "";
+    if (!tag && window.navigator) tag = window.navigator.language || "";
+    return typeof tag === "string" && tag ? tag : undefined;
   }
 
   function mount(container, options) {
@@ -238,7 +249,7 @@
       showAlert("");
       clearQuickReplies();
       addMessage("user", shown || text);
-      socket.emit("user_uttered", { message: text, display: shown || undefined });
+      socket.emit("user_uttered", { message: text, display: shown || undefined, locale: pageLocale(options) });
       setTyping(true);
     }
 
