@@ -102,8 +102,15 @@ class RasaConversations:
         self.append_events(conversation_id, [{"event": "pause", "metadata": metadata}])
 
     def resume(self, conversation_id: str) -> None:
-        """Hand the conversation back: the assistant answers the customer's next message."""
-        self.append_events(conversation_id, [{"event": "resume"}])
+        """Hand the conversation back: the assistant answers the customer's next message.
+
+        The assistant was paused by an action (the handoff) and never went back to
+        listening; ``action_listen`` after the resume makes the customer's next message
+        read as a new turn (without it, Rasa's policies predict from the handoff action).
+        """
+        self.append_events(
+            conversation_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        )
 
     def push(self, channel: str, conversation_id: str, text: str, agent_name: str) -> None:
         """Deliver ``text`` from agent ``agent_name`` in the customer's own channel.

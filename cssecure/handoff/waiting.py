@@ -358,7 +358,8 @@ class HandoffWaiting:
     async def answer(self, tracker: Any, output_channel: Any) -> Reply | None:
         """Answer the message just logged in a paused ``tracker`` (Rasa's processor, under
         the conversation's lock; the processor saves the tracker afterwards)."""
-        from rasa.shared.core.events import BotUttered, ConversationResumed
+        from rasa.shared.core.constants import ACTION_LISTEN_NAME
+        from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationResumed
 
         state = wait_state(tracker.events)
         latest = tracker.latest_message
@@ -379,7 +380,9 @@ class HandoffWaiting:
         if reply is None:
             return None
         if reply.resume:
+            # As the console's "Hand back" (RasaConversations.resume): resumed, listening.
             tracker.update(ConversationResumed(metadata=dict(RESUMED_BY_CUSTOMER)))
+            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
         buttons = [dict(b) for b in reply.buttons]
         body: dict[str, Any] = {"text": reply.text}
         if buttons:
@@ -437,9 +440,10 @@ class HandoffWaiting:
                         "since": since,
                         "reply_by": deadline.timestamp(),
                     },
-                    created_at=self.clock(),
+                    created_at=self.clock().astimezone(timezone.utc),
                     attempts=0,
-                    next_attempt_at=deadline,
+                    # UTC: SQLite keeps the wall time only (the worker compares in UTC).
+                    next_attempt_at=deadline.astimezone(timezone.utc),
                 )
             )
 

@@ -196,7 +196,7 @@ class OutboxWorker:
                 conn.execute(
                     outbox.update()
                     .where(outbox.c.id == row["id"])
-                    .values(next_attempt_at=exc.due)
+                    .values(next_attempt_at=exc.due.astimezone(timezone.utc))
                 )
             return False
         except Exception as exc:  # noqa: BLE001 - a failing job must not stop the others

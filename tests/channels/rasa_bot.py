@@ -1,0 +1,145 @@
+"""A real Rasa server in the test process: Rasa's own HTTP API and message processor, our
+channels, a tiny trained assistant (``handoff_bot/``) and a loopback action server.
+
+The assistant greets and hands over to a person: its ``action_human_handoff`` is answered
+by :class:`FakeActionServer` the way ``actions/general.py`` does (the team is asked through
+the claims service, then ``ConversationPaused``). Everything else is Rasa's: the processor
+that logs a paused conversation's messages, the tracker API the console uses, the lock and
+tracker stores. The model is trained once into ``var/test-models/`` (keyed by a hash of the
+bot's files) and reused until they change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, register
+from sanic import Sanic
+
+from cssecure.claims.app import ClaimsApp
+from cssecure.settings import PROJECT_ROOT
+
+from .fakes import free_port
+
+BOT_DIR = Path(__file__).resolve().parent / "handoff_bot"
+BIN = Path(sys.executable).parent
+HANDOFF_TEXT = "I've asked a person from our support team to take over."
+HANDOFF_REASON = "customer asked for a person"
+
+
+def _bot_hash() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(BOT_DIR.rglob("*.yml")):
+        digest.update(path.relative_to(BOT_DIR).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+_train_lock = threading.Lock()
+
+
+def trained_model() -> Path:
+    """The tiny assistant's model (trained on first use)."""
+    out_dir = PROJECT_ROOT / "var" / "test-models"
+    name = f"handoff-test-{_bot_hash()}"
+    model = out_dir / f"{name}.tar.gz"
+    with _train_lock:
+        if not model.exists():
+            out_dir.mkdir(parents=True, exist_ok=True)
+            log = out_dir / f"{name}.log"
+            with log.open("wb") as output:
+                subprocess.run(
+                    [str(BIN / "rasa"), "train", "--config", "config.yml", "--domain",
+                     "domain.yml", "--data", "data", "--out", str(out_dir),
+                     "--fixed-model-name", name],
+                    cwd=BOT_DIR, stdout=output, stderr=subprocess.STDOUT, check=True,
+                    timeout=900,
+                )
+    return model
+
+
+@dataclass
+class FakeActionServer:
+    """Answers ``action_human_handoff`` like the real action: asks the claims service for a
+    person (the team's queue), says so, pauses the conversation."""
+
+    claims: ClaimsApp
+    calls: list[str] = field(default_factory=list)
+
+    def handle(self, body: dict[str, Any]) -> dict[str, Any]:
+        action = body.get("next_action")
+        sender = str(body.get("sender_id"))
+        self.calls.append(str(action))
+        if action == "action_human_handoff":
+            self.claims.request_agent(None, sender, HANDOFF_REASON)
+            return {"events": [{"event": "pause"}], "responses": [{"text": HANDOFF_TEXT}]}
+        return {"events": [], "responses": []}
+
+    def __enter__(self) -> str:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                answer = json.dumps(fake.handle(json.loads(self.rfile.read(length)))).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self._server.server_address[1]}/webhook"
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+async def load_agent(action_url: str) -> Any:
+    """Rasa's Agent on the tiny model, calling actions at ``action_url``, in-memory stores."""
+    from rasa.core.agent import Agent
+    from rasa.utils.endpoints import EndpointConfig
+
+    return Agent.load(str(trained_model()), action_endpoint=EndpointConfig(action_url))
+
+
+@asynccontextmanager
+async def rasa_server(
+    agent: Any, channels: list[InputChannel], token: str
+) -> AsyncIterator[str]:
+    """Serve Rasa's HTTP API (``--enable-api --auth-token``) and ``channels`` under
+    ``/webhooks/`` the way ``rasa run`` does; yields the base URL."""
+    import rasa.server
+
+    Sanic.test_mode = True  # several apps named "rasa_server" in one process
+    app = rasa.server.create_app(agent=agent, auth_token=token, cors_origins=None)
+    register(channels, app, route="/webhooks/")
+    port = free_port()
+    server = await app.create_server(
+        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+    )
+    assert server is not None
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await server.before_stop()
+        await server.close()
+        await server.after_stop()
