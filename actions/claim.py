@@ -9,10 +9,12 @@ storage in ``cssecure.claims``; these only read answers and word replies.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +31,9 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.parsing import (
+    AmbiguousAnswer,
     AnswerError,
+    date_order_for_locale,
     entity_values,
     parse_bool,
     parse_choice,
@@ -47,7 +51,7 @@ from actions.questions import (
     Question,
     question_text,
 )
-from actions.quotes import quote_reply
+from actions.quotes import quote_buttons, quote_reply
 from actions.texts import (
     checks_text,
     decision_text,
@@ -84,6 +88,7 @@ DRAFT_SLOTS = (
     "evidence_received",
     "claim_confirmed",
     "correcting",
+    "answer_readings",
     "parcel_looked_up",
     "parcel_weight_kg",
     "quote_requested",
@@ -98,6 +103,18 @@ class Answer:
         self.text: str = message.get("text") or ""
         self.intent: str | None = (message.get("intent") or {}).get("name")
         self.entities: list[dict[str, Any]] = list(message.get("entities") or [])
+        # How a numeric date is read ("10/09/2026"): the customer's locale settles it, else
+        # the customer is asked (issue 13).
+        self.date_order: str | None = date_order_for_locale(tracker.get_slot("locale"))
+        # No date of the parcel's journey is before it was submitted to ship.
+        record = tracker.get_slot("parcel_record") or {}
+        submitted = record.get("submitted_date") or tracker.get_slot("submitted_date")
+        self.submitted: date | None = None
+        if isinstance(submitted, str):
+            try:
+                self.submitted = date.fromisoformat(submitted)
+            except ValueError:
+                self.submitted = None
 
     def is_fresh(self, value: Any) -> bool:
         """True when ``value`` is this message's text, i.e. a new answer, not a stored fact."""
@@ -139,16 +156,22 @@ def read_answer(question: Question, value: Any, answer: Answer) -> Any:
             return value
         return parse_bool(text, intent)
     if kind == "money":
-        return parse_money(text, entities)
+        return parse_money(text, entities, today=services.today())
     if kind == "weight":
         return parse_weight(text, entities)
+    order = answer.date_order
+    not_before = answer.submitted if question.slot != "submitted_date" else None
     if kind == "date":
-        return parse_date(text, entities, services.today())
+        return parse_date(
+            text, entities, services.today(), date_order=order, not_before=not_before
+        )
     if kind == "delivered":
         return (
             NOT_DELIVERED
             if value == NOT_DELIVERED
-            else parse_delivered(text, entities, services.today())
+            else parse_delivered(
+                text, entities, services.today(), date_order=order, not_before=not_before
+            )
         )
     if kind == "choice":
         return parse_choice(text, question, entities)
@@ -177,6 +200,12 @@ def _read_protocol(question: Question, answer: Answer) -> Any:
     choice = entity_values(answer.entities, "choice")
     if question.kind == "choice" and choice:
         return parse_choice(str(choice[0]), question, answer.entities)
+    # A reading's button (an ambiguous amount or date, issue 13): its entities hold the
+    # value in its stored form and no other reading.
+    if question.kind == "money" and entity_values(answer.entities, "amount"):
+        return parse_money("", answer.entities, today=services.today())
+    if question.kind in ("date", "delivered") and entity_values(answer.entities, "date"):
+        return parse_date("", answer.entities, services.today())
     if question.kind == "bool" and answer.intent in ("affirm", "deny"):
         return answer.intent == "affirm"
     raise AnswerError(f"Sorry, that doesn't answer my question. {question.text}")
@@ -340,6 +369,36 @@ def failed_answer(
     return {slot: None, "failed_slot": slot, "failed_attempts": float(attempts)}
 
 
+READINGS_SLOT = "answer_readings"
+
+
+def ask_which_reading(slot: str, exc: AmbiguousAnswer) -> dict[str, Any]:
+    """Keep the readings of an ambiguous answer for the question's ask action, which asks
+    which one was meant, with a button per reading (``reading_buttons``)."""
+    return {
+        slot: None,
+        READINGS_SLOT: {
+            "slot": slot,
+            "question": str(exc),
+            "readings": [
+                {"label": reading.label, "entities": reading.entities}
+                for reading in exc.readings
+            ],
+        },
+    }
+
+
+def reading_buttons(readings: Mapping[str, Any]) -> list[dict[str, str]]:
+    """One button per reading: its label, and its value as the entities it sends."""
+    return [
+        {
+            "title": str(reading["label"]),
+            "payload": "/inform" + json.dumps(reading["entities"], separators=(",", ":")),
+        }
+        for reading in readings.get("readings") or ()
+    ]
+
+
 def _answered(slot: str, value: Any) -> dict[str, Any]:
     return {slot: value, "failed_slot": None, "failed_attempts": None}
 
@@ -480,6 +539,10 @@ class ValidateClaimForm(FormValidationAction):
         answer = Answer(tracker)
         try:
             amount = parse_money(str(value), answer.entities if answer.is_fresh(value) else [])
+        except AmbiguousAnswer as exc:
+            # Which amount to quote: a button each; the claim goes on meanwhile.
+            dispatcher.utter_message(text=str(exc), buttons=quote_buttons(exc))
+            return done
         except AnswerError:
             # Not an amount: no quote now, nothing lost; the claim goes on.
             dispatcher.utter_message(
@@ -664,6 +727,7 @@ def _read_correction(text: str, answer: Answer) -> tuple[str, Any] | None:
     # Read the value from the words after the fact's name; entities still apply.
     probe = Answer.__new__(Answer)
     probe.text, probe.intent, probe.entities = rest, None, answer.entities
+    probe.date_order, probe.submitted = answer.date_order, answer.submitted
     try:
         return slot, read_answer(question, rest, probe)
     except AnswerError:
@@ -699,6 +763,8 @@ def _make_validator(slot: str) -> Any:
         answer = Answer(tracker)
         try:
             parsed = read_answer(QUESTIONS[slot], value, answer)
+        except AmbiguousAnswer as exc:
+            return ask_which_reading(slot, exc)
         except AnswerError as exc:
             if answer.evidence_kind is not None:
                 # A file is no failed answer: acknowledged, and the question stands.
@@ -744,7 +810,14 @@ class AskFact(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Ask the question, with buttons for yes/no and fixed choices."""
+        """Ask the question, with buttons for yes/no and fixed choices; after an ambiguous
+        answer, ask which reading was meant instead."""
+        readings = tracker.get_slot(READINGS_SLOT)
+        if isinstance(readings, dict) and readings.get("slot") == self.slot:
+            dispatcher.utter_message(
+                text=str(readings.get("question")), buttons=reading_buttons(readings)
+            )
+            return [SlotSet(READINGS_SLOT, None)]
         question = QUESTIONS[self.slot]
         text = question_text(self.slot, tracker.get_slot("claim_type"))
         whole = tracker.get_slot("parcel_weight_kg")

@@ -31,9 +31,9 @@ from actions.claim import (
     has_draft,
     received_evidence,
 )
-from actions.parsing import AnswerError, entity_values, parse_money
+from actions.parsing import AmbiguousAnswer, AnswerError, entity_values, parse_money
 from actions.questions import CLAIM_TYPE_WORDS
-from actions.quotes import quote_reply
+from actions.quotes import quote_buttons, quote_reply
 from cssecure.claims.errors import ClaimsError, ClaimsUnavailable
 
 logger = logging.getLogger(__name__)
@@ -137,6 +137,10 @@ class ValidateQuoteForm(FormValidationAction):
         answer = Answer(tracker)
         try:
             amount = parse_money(str(value), answer.entities if answer.is_fresh(value) else [])
+        except AmbiguousAnswer as exc:
+            # "1.250" or "150 euros": which amount to quote (a button each), never a guess.
+            dispatcher.utter_message(text=str(exc), buttons=quote_buttons(exc))
+            return {"quote_insured_value": None, "requested_slot": None}
         except AnswerError as exc:
             return failed_answer("quote_insured_value", str(exc), dispatcher, tracker)
         return {"quote_insured_value": amount, "failed_slot": None, "failed_attempts": None}
@@ -184,6 +188,9 @@ class ActionQuotePremium(Action):
         if amount is None and entity_values(answer.entities, "amount"):
             try:
                 amount = parse_money(answer.text, answer.entities)
+            except AmbiguousAnswer as exc:
+                dispatcher.utter_message(text=str(exc), buttons=quote_buttons(exc))
+                return events
             except AnswerError as exc:
                 dispatcher.utter_message(text=str(exc))
                 return events

@@ -505,7 +505,7 @@ def _date_refusal(value: date, today: date, not_before: date | None) -> str | No
         return f"{value.isoformat()} is in the future; please check the date."
     if not_before is not None and value < not_before:
         return (
-            f"{value.isoformat()} is before your parcel was sent on "
+            f"{value.isoformat()} is before you submitted your parcel to ship on "
             f"{not_before.isoformat()}; please check the date."
         )
     return None

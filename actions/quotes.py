@@ -3,10 +3,23 @@ asked in the middle of a claim is answered there, then the claim goes on)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from actions import services
-from actions.parsing import entity_values
+from actions.parsing import AmbiguousAnswer, entity_values
+
+
+def quote_buttons(exc: AmbiguousAnswer) -> list[dict[str, str]]:
+    """A button per reading of an ambiguous amount ("1.250", "150 euros"): each asks for the
+    quote of that RMB amount (``/quote_premium`` with the amount's entities)."""
+    return [
+        {
+            "title": reading.label,
+            "payload": "/quote_premium" + json.dumps(reading.entities, separators=(",", ":")),
+        }
+        for reading in exc.readings
+    ]
 
 
 def quote_reply(amount: Any, entities: list[dict[str, Any]]) -> str:

@@ -314,11 +314,14 @@ def test_a_volunteered_value_that_differs_from_the_record_stays_as_the_customers
         # 400.00 RMB of goods in the lost parcel's record: the affected goods can't be worth more.
         ("affected_items_value", "1250 rmb", [{"entity": "amount", "value": "1250.00"}],
          "1250.00 RMB is more than the value of all the goods in the parcel (400.00 RMB)"),
+        # Known to the form, the submission date bounds the reading itself (parsing.py).
         ("shipped_date", "2020-01-05", [{"entity": "date", "value": "2020-01-05"}],
-         "the date the parcel left the warehouse (2020-01-05) can't be before the date the "
-         "parcel was submitted to ship"),
+         None),
+        # Only the other fact holds the order (the delivery date): the plain-words check.
+        ("delivered_date", "2026-10-01", [{"entity": "date", "value": "2026-10-01"}],
+         None),
     ],
-    ids=["affected-more-than-all-goods", "shipped-before-submitted"],
+    ids=["affected-more-than-all-goods", "shipped-before-submitted", "delivered-before-shipped"],
 )
 def test_an_implausible_answer_is_explained_without_field_names_and_asked_again(
     claims_app: ClaimsApp, domain: dict[str, Any], slot: str, text: str,
@@ -326,14 +329,26 @@ def test_an_implausible_answer_is_explained_without_field_names_and_asked_again(
 ) -> None:
     from dialogue_support import lost_recent_slots
 
-    tracker = ask(slot, text, "inform", entities=entities,
-                  slots=lost_recent_slots(claim_type="seized", shipped_date=None))
+    slots_now = lost_recent_slots(claim_type="seized", shipped_date=None)
+    if slot == "delivered_date":
+        # Submitted long ago, shipped late: a delivery before the shipping date is the conflict.
+        slots_now = lost_recent_slots(claim_type="delayed", submitted_date="2026-01-01",
+                                      shipped_date="2026-10-20", delivered_date=None)
+    tracker = ask(slot, text, "inform", entities=entities, slots=slots_now)
     events, messages = run(ValidateClaimForm(), tracker, domain)
     slots = slot_events(events)
     assert slots[slot] is None
     assert (slots["failed_slot"], slots["failed_attempts"]) == (slot, 1.0)  # asked again
     said = texts(messages)[0]
-    assert said.startswith(f"That doesn't fit: {why}"), said
+    if slot == "shipped_date":
+        submitted = tracker.slots["submitted_date"]
+        why = f"2020-01-05 is before you submitted your parcel to ship on {submitted}"
+        assert said.startswith(why), said
+    elif slot == "delivered_date":
+        assert said.startswith("That doesn't fit: the delivery date (2026-10-01) can't be before "
+                               "the date the parcel left the warehouse"), said
+    else:
+        assert said.startswith(f"That doesn't fit: {why}"), said
     assert "_" not in said
 
 
@@ -348,3 +363,161 @@ def test_the_same_amount_within_the_goods_value_is_taken(
                   slots=lost_recent_slots(claim_type="seized"))
     events, _ = run(ValidateClaimForm(), tracker, domain)
     assert slot_events(events)["affected_items_value"] == "400.00"
+
+
+# --- an ambiguous answer is asked back, never silently read --------------------------------
+
+
+def _delivered_question(text: str, entities: list[dict[str, Any]], locale: str | None) -> Any:
+    """A delayed claim (submitted 2026-08-01) at the delivery-date question."""
+    slots = anonymous_seized(claim_type="delayed", submitted_date="2026-08-01",
+                             shipped_date="2026-08-03", locale=locale)
+    return ask("delivered_date", text, "inform", entities=entities, slots=slots)
+
+
+AMBIGUOUS_DATE = {"entity": "date", "value": "2026-09-10", "start": 0, "end": 10,
+                  "alternatives": ["2026-09-10", "2026-10-09"]}
+
+
+def test_an_ambiguous_date_is_asked_back_with_a_button_per_reading(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    """The issue's reproduction: "10/09/2026" from a customer in the US was stored as
+    10 September; without a locale that settles it, the customer is asked."""
+    from actions.claim import ASK_ACTIONS
+
+    events, messages = run(
+        ValidateClaimForm(), _delivered_question("10/09/2026", [AMBIGUOUS_DATE], None), domain
+    )
+    slots = slot_events(events)
+    assert slots["delivered_date"] is None
+    assert "failed_slot" not in slots or slots["failed_slot"] is None  # not a mistake
+    readings = slots["answer_readings"]
+    assert readings["slot"] == "delivered_date"
+    # The form's own question is replaced by the question about the readings.
+    ask_delivered = next(a for a in ASK_ACTIONS if a.slot == "delivered_date")
+    tracker = make_tracker({"answer_readings": readings, "requested_slot": "delivered_date"})
+    asked_events, asked = run(ask_delivered(), tracker, domain)
+    assert asked[0]["text"] == "Did you mean 10 September 2026 or 9 October 2026?"
+    assert [b["payload"] for b in asked[0]["buttons"]] == [
+        '/inform{"date":"2026-09-10"}', '/inform{"date":"2026-10-09"}'
+    ]
+    assert [b["title"] for b in asked[0]["buttons"]] == ["10 September 2026", "9 October 2026"]
+    assert slot_events(asked_events) == {"answer_readings": None}
+    # The customer taps "9 October 2026".
+    payload = asked[0]["buttons"][1]["payload"]
+    picked, _ = run(ValidateClaimForm(), _delivered_question(
+        payload, [{"entity": "date", "value": "2026-10-09"}], None), domain)
+    assert slot_events(picked)["delivered_date"] == "2026-10-09"
+
+
+@pytest.mark.parametrize(
+    ("locale", "value"),
+    [("en-US", "2026-10-09"), ("de-DE", "2026-09-10"), ("en-GB", "2026-09-10")],
+)
+def test_the_customers_locale_settles_an_ambiguous_date(
+    claims_app: ClaimsApp, domain: dict[str, Any], locale: str, value: str
+) -> None:
+    events, _ = run(
+        ValidateClaimForm(), _delivered_question("10/09/2026", [AMBIGUOUS_DATE], locale), domain
+    )
+    assert slot_events(events)["delivered_date"] == value
+    assert "answer_readings" not in slot_events(events)
+
+
+def test_an_ambiguous_amount_is_confirmed_in_words(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    """The issue's reproduction: "1.250 yuan" was stored and paid as 1.25 RMB."""
+    text = "1.250 yuan"
+    entities = [
+        {"entity": "amount", "value": "1250.00", "start": 0, "end": 5,
+         "alternatives": ["1250.00", "1.25"], "extractor": "ClaimEntityExtractor"},
+        {"entity": "currency", "value": "RMB", "start": 6, "end": 10,
+         "extractor": "ClaimEntityExtractor"},
+    ]
+    slots = lost_recent_slots_seized(items_value="2000.00")
+    events, _ = run(ValidateClaimForm(), ask("affected_items_value", text, "inform",
+                                             entities=entities, slots=slots), domain)
+    readings = slot_events(events)["answer_readings"]
+    assert slot_events(events)["affected_items_value"] is None
+    assert "one thousand two hundred and fifty" in readings["question"]
+    payloads = [r["entities"] for r in readings["readings"]]
+    assert payloads == [{"amount": "1250.00", "currency": "RMB"},
+                        {"amount": "1.25", "currency": "RMB"}]
+    picked, _ = run(ValidateClaimForm(), ask(
+        "affected_items_value", '/inform{"amount":"1250.00","currency":"RMB"}', "inform",
+        entities=[{"entity": "amount", "value": "1250.00"},
+                  {"entity": "currency", "value": "RMB"}], slots=slots), domain)
+    assert slot_events(picked)["affected_items_value"] == "1250.00"
+
+
+def test_an_amount_in_euros_is_converted_with_its_rate_shown(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    text = "150 euros"
+    entities = [
+        {"entity": "amount", "value": "150.00", "start": 0, "end": 3,
+         "extractor": "ClaimEntityExtractor"},
+        {"entity": "currency", "value": "EUR", "start": 4, "end": 9,
+         "extractor": "ClaimEntityExtractor"},
+    ]
+    slots = lost_recent_slots_seized(items_value="5000.00")
+    events, _ = run(ValidateClaimForm(), ask("affected_items_value", text, "inform",
+                                             entities=entities, slots=slots), domain)
+    readings = slot_events(events)["answer_readings"]
+    (reading,) = readings["readings"]
+    assert reading["entities"]["currency"] == "RMB"
+    assert "per euro" in reading["label"] and "reference rate of" in reading["label"]
+    assert reading["label"].startswith("€150 is ")
+
+
+def lost_recent_slots_seized(**extra: Any) -> dict[str, Any]:
+    from dialogue_support import lost_recent_slots
+
+    return lost_recent_slots(claim_type="seized", seizure_extent="partial", seizure_proof=True,
+                             **extra)
+
+
+def test_a_quote_for_an_ambiguous_amount_asks_which_amount_to_quote(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    """"1 200 yuan" was quoted as 200.00 and "1.250" would be 1.25: a quote for an amount
+    with two readings offers both, each button asking the quote of that amount."""
+    from actions.general import ActionQuotePremium
+
+    text = "how much to insure 1.250 yuan"
+    entities = [
+        {"entity": "amount", "value": "1250.00", "start": 19, "end": 24,
+         "alternatives": ["1250.00", "1.25"], "extractor": "ClaimEntityExtractor"},
+        {"entity": "currency", "value": "RMB", "start": 25, "end": 29,
+         "extractor": "ClaimEntityExtractor"},
+    ]
+    _, messages = run(ActionQuotePremium(),
+                      make_tracker({}, text=text, intent="quote_premium", entities=entities),
+                      domain)
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        '/quote_premium{"amount":"1250.00","currency":"RMB"}',
+        '/quote_premium{"amount":"1.25","currency":"RMB"}',
+    ]
+    # The button's message quotes that amount.
+    _, quoted = run(ActionQuotePremium(), make_tracker(
+        {}, text='/quote_premium{"amount":"1250.00","currency":"RMB"}', intent="quote_premium",
+        entities=[{"entity": "amount", "value": "1250.00"},
+                  {"entity": "currency", "value": "RMB"}]), domain)
+    assert texts(quoted)[0].startswith("Insuring 1250.00 RMB costs ")
+
+
+def test_a_quote_of_1_200_yuan_with_a_space_is_one_thousand_two_hundred(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    """The issue's reproduction: "1 200 yuan" was quoted as 200.00, read by the real
+    extractor here (no entities given)."""
+    from actions.general import ActionQuotePremium
+    from cssecure.nlu.entities import extract_entities
+
+    text = "how much to insure 1 200 yuan"
+    entities = [entity.to_rasa() for entity in extract_entities(text, TODAY)]
+    _, quoted = run(ActionQuotePremium(), make_tracker(
+        {}, text=text, intent="quote_premium", entities=entities), domain)
+    assert texts(quoted)[0].startswith("Insuring 1200.00 RMB costs "), texts(quoted)

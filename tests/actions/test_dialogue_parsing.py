@@ -397,14 +397,17 @@ def test_the_earliest_valid_date_is_the_day_the_parcel_was_sent() -> None:
     assert parse_date("2026-08-01", [], LATE, not_before=sent) == "2026-08-01"
     with pytest.raises(
         AnswerError,
-        match="^2026-07-31 is before your parcel was sent on 2026-08-01; please check the date.$",
+        match=(
+            "^2026-07-31 is before you submitted your parcel to ship on 2026-08-01; "
+            "please check the date.$"
+        ),
     ):
         parse_date("2026-07-31", [], LATE, not_before=sent)
 
 
 def test_delivered_dates_take_the_same_order_and_bounds() -> None:
     assert parse_delivered("10/09/2026", [], LATE, date_order="MDY") == "2026-10-09"
-    with pytest.raises(AnswerError, match="before your parcel was sent"):
+    with pytest.raises(AnswerError, match="before you submitted your parcel to ship"):
         parse_delivered("2026-07-31", [], LATE, not_before=date(2026, 8, 1))
     with pytest.raises(AmbiguousAnswer):
         parse_delivered("it came on 10/09/2026", [], LATE)
