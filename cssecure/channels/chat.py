@@ -329,7 +329,8 @@ async def take_edit(agent: Any, conversation_id: str, message_id: str, prefix: s
         ``EDIT_REFUSE``: the conversation has moved on (later messages, or the turn filed a
             claim or handed over): tell the customer it was not taken into account.
     """
-    from rasa.shared.core.events import UserUtteranceReverted, UserUttered
+    from rasa.shared.core.constants import ACTION_LISTEN_NAME
+    from rasa.shared.core.events import ActionExecuted, UserUtteranceReverted, UserUttered
 
     store = getattr(agent, "tracker_store", None)
     locks = getattr(agent, "lock_store", None)
@@ -350,7 +351,10 @@ async def take_edit(agent: Any, conversation_id: str, message_id: str, prefix: s
         if latest_id == message_id:
             if _turn_cannot_be_undone(events[latest + 1:]):
                 return EDIT_REFUSE
+            # As Rasa's own fallbacks do: undo the turn, then listen again (the rewind also
+            # takes back the action_listen that preceded the message).
             tracker.update(UserUtteranceReverted(metadata={"edited_message": message_id}))
+            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
             await store.save(tracker)
             return EDIT_REPLACE
         if _sequence(latest_id, prefix) < _sequence(message_id, prefix):

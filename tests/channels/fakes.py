@@ -225,9 +225,11 @@ class FakeAgent:
 
     async def handle_message(self, message: UserMessage) -> None:
         self.messages.append(message)
-        # Like Rasa: the conversation's tracker keeps the message.
+        # Like Rasa: the conversation's tracker keeps the message (and its message id).
         tracker = await self.tracker_store.get_or_create_tracker(message.sender_id)
-        tracker.update(UserUttered(message.text, metadata=message.metadata))
+        tracker.update(
+            UserUttered(message.text, metadata=message.metadata, message_id=message.message_id)
+        )
         await self.tracker_store.save(tracker)
         answer = self.reply(message)
         if answer is None:

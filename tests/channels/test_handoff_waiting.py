@@ -158,6 +158,19 @@ class TelegramCustomer(Customer):
             },
         })
 
+    async def edit(self, message_id: int, text: str) -> list[Said]:
+        """Edit the customer's message ``message_id`` (Telegram's ``edited_message``)."""
+        self.update_id += 1
+        return await self._post({
+            "update_id": self.update_id,
+            "edited_message": {
+                "message_id": message_id, "date": 1700000000, "edit_date": 1700000100,
+                "chat": {"id": CHAT, "type": "private"},
+                "from": {"id": CHAT, "is_bot": False, "first_name": "Ana"},
+                "text": text,
+            },
+        })
+
     async def press(self, title: str) -> list[Said]:
         for params in reversed(self.api.calls_to("sendMessage")):
             markup = json.loads(params.get("reply_markup") or "{}")
@@ -535,5 +548,32 @@ def test_the_consoles_hand_back_gives_the_conversation_back_to_the_assistant(
             assert [m.text for m in greeted] == ["Hello! I'm the test assistant."]
             place = place_in_queue(s.claims.engine, s.customer.conversation, s.clock())
             assert place.position is None  # handed back: no longer waiting
+
+    run(scenario())
+
+
+def test_a_telegram_edit_reaches_the_assistant_as_the_corrected_message(
+    tmp_path: Path, sqlite_url: str, telegram_api: FakeTelegramAPI,
+    discord_api: FakeDiscordAPI,
+) -> None:
+    """Issue 13, "Telegram edits are dropped", on the real processor: the edited text is
+    read in place of the original (its turn undone), and answered."""
+    async def scenario() -> None:
+        async with stack("telegram", tmp_path, sqlite_url, telegram_api, discord_api) as s:
+            customer = s.customer
+            assert isinstance(customer, TelegramCustomer)
+            assert [m.text for m in await customer.say("hi")] == [
+                "Hello! I'm the test assistant."
+            ]
+            said = await customer.edit(1, "agent")
+            assert [m.text for m in said] == [HANDOFF_TEXT]
+            tracker = await asyncio.to_thread(s.rasa.tracker, customer.conversation)
+            assert tracker["paused"] is True
+            events = await s.events()
+            assert [e["event"] for e in events if e["event"] in ("user", "rewind")] == [
+                "user", "rewind", "user"
+            ]
+            lines = [line.text for line in transcript_from_events(events)]
+            assert "(edited) agent" in lines
 
     run(scenario())

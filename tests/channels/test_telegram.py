@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from cssecure.channels.chat import EDIT_NOT_USED, EDIT_OF_COMMAND, EDIT_OF_FILE
 from cssecure.channels.common import conversation_id
 from cssecure.channels.evidence import claim_not_yours
 from cssecure.channels.telegram import (
@@ -712,3 +713,194 @@ def test_rasa_gets_the_bot_as_output_channel_only_when_configured(
     assert bot_api.calls_to("sendMessage")[0]["chat_id"] == str(CHAT)
     unconfigured = make_settings(tmp_path, sqlite_url, TELEGRAM_TOKEN="")
     assert CSSecureTelegramInput(unconfigured).get_output_channel() is None
+
+
+# --- edited messages (issue 13) ------------------------------------------------------------
+
+
+def edit_update(text: str | None, message_id: int, update_id: int = 90,
+                **extra: Any) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "message_id": message_id,
+        "date": 1700000000,
+        "edit_date": 1700000100,
+        "chat": {"id": CHAT, "type": "private"},
+        "from": {"id": CHAT, "is_bot": False, "first_name": "Ana"},
+        **extra,
+    }
+    if text is not None:
+        message["text"] = text
+    return {"update_id": update_id, "edited_message": message}
+
+
+async def user_texts(agent: FakeAgent, conversation: str, applied: bool = False) -> list[str]:
+    from rasa.shared.core.events import UserUttered
+
+    tracker = await agent.tracker_store.retrieve(conversation)
+    assert tracker is not None
+    events = tracker.applied_events() if applied else tracker.events
+    return [e.text for e in events if isinstance(e, UserUttered)]
+
+
+def test_an_edit_of_the_message_just_answered_replaces_it_in_the_conversation(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    """Reproduction: the edit was acknowledged and dropped; now the corrected text is what
+    the assistant reads, in place of the original (Rasa's rewind of that turn)."""
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await send(base, settings, text_update("P10001", update_id=1))
+            assert (await send(base, settings, edit_update("P100001", message_id=1)))[0] == 200
+            assert await user_texts(agent, conv(settings)) == ["P10001", "P100001"]
+            # The original's turn is undone: only the correction counts.
+            assert await user_texts(agent, conv(settings), applied=True) == ["P100001"]
+
+    run(scenario())
+    original, corrected = agent.messages
+    assert (original.message_id, corrected.message_id) == ("tg-1", "tg-1")
+    assert corrected.metadata == {
+        "channel": "telegram", "customer_id": None, "verified": False, "edited": True
+    }
+    assert bot_api.sent_texts() == ["echo: P10001", "echo: P100001"]
+
+
+def test_an_edit_of_an_answer_already_used_is_not_taken_and_the_customer_is_told(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await send(base, settings, text_update("it was insured", update_id=1))
+            await send(base, settings, text_update("value 300 yuan", update_id=2))
+            await send(base, settings, edit_update("it was not insured", message_id=1))
+
+    run(scenario())
+    assert [m.text for m in agent.messages] == ["it was insured", "value 300 yuan"]
+    assert bot_api.sent_texts()[-1] == EDIT_NOT_USED
+
+
+def test_an_edit_of_the_message_that_filed_a_claim_is_not_taken(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await send(base, settings, text_update("yes, file it", update_id=1))
+            await set_slots(agent, conv(settings), claim_ref="CS-2026-000001")
+            await send(base, settings, edit_update("no, wait", message_id=1))
+            assert await user_texts(agent, conv(settings), applied=True) == ["yes, file it"]
+
+    run(scenario())
+    assert [m.text for m in agent.messages] == ["yes, file it"]
+    assert bot_api.sent_texts()[-1] == EDIT_NOT_USED
+
+
+def test_an_edit_while_waiting_for_a_person_reaches_the_agents_transcript_marked_edited(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    from rasa.shared.core.events import ConversationPaused
+
+    from cssecure.handoff.transcript import transcript_from_events
+
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> list[str]:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await send(base, settings, text_update("agent", update_id=1))
+            tracker = await agent.tracker_store.retrieve(conv(settings))
+            assert tracker is not None
+            tracker.update(ConversationPaused())  # what action_human_handoff returns
+            await agent.tracker_store.save(tracker)
+            await send(base, settings, text_update("parcel P10001", update_id=2))
+            await send(base, settings, edit_update("parcel P100001", message_id=2))
+            tracker = await agent.tracker_store.retrieve(conv(settings))
+            assert tracker is not None
+            events = [e.as_dict() for e in tracker.events]
+            assert not any(e["event"] == "rewind" for e in events)  # nothing to undo
+            return [line.text for line in transcript_from_events(events)]
+
+    lines = run(scenario())
+    assert lines[-2:] == ["parcel P10001", "(edited) parcel P100001"]
+
+
+def test_an_edit_of_a_message_that_never_reached_the_assistant_is_sent_as_new(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    agent = FakeAgent(echo_reply)
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await send(base, settings, text_update("hi", update_id=1))
+            await send(base, settings, text_update("x" * 2001, update_id=2))  # refused
+            await send(base, settings, edit_update("my vase broke", message_id=2))
+
+    run(scenario())
+    assert [m.text for m in agent.messages] == ["hi", "my vase broke"]
+
+
+def test_edits_of_a_caption_or_a_command_are_not_run_and_the_customer_is_told(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    agent = FakeAgent(echo_reply)
+    photo = [{"file_id": "ph", "file_unique_id": "u", "width": 10, "height": 10}]
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await send(base, settings, edit_update(None, message_id=3, photo=photo,
+                                                   caption="for CS-2026-000009"))
+            await send(base, settings, edit_update("/link ABCD-1234", message_id=4))
+
+    run(scenario())
+    assert agent.messages == []
+    assert bot_api.sent_texts() == [EDIT_OF_FILE, EDIT_OF_COMMAND]
+
+
+# --- locale (issue 13) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language_code", "locale"),
+    [("pt-br", "pt-BR"), ("en", "en"), ("zh-hans", "zh-Hans"), ("12345", None), ("", None)],
+)
+def test_the_users_language_goes_with_each_message_as_a_bcp47_locale(
+    tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI, language_code: str,
+    locale: str | None,
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, bot_api)
+    agent = FakeAgent(echo_reply)
+    update = text_update("buttons")
+    update["message"]["from"]["language_code"] = language_code
+
+    async def scenario() -> None:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            await send(base, settings, update)
+            sent = bot_api.calls_to("sendMessage")[-1]
+            press = {
+                "update_id": 2,
+                "callback_query": {
+                    "id": "cb-9",
+                    "from": {"id": CHAT, "is_bot": False, "first_name": "Ana",
+                             "language_code": language_code},
+                    "chat_instance": "ci", "data": "/affirm",
+                    "message": {"message_id": 101, "date": 1700000000,
+                                "chat": {"id": CHAT, "type": "private"}, "text": sent["text"],
+                                "reply_markup": json.loads(sent["reply_markup"])},
+                },
+            }
+            await send(base, settings, press)
+
+    run(scenario())
+    expected = {"channel": "telegram", "customer_id": None, "verified": False}
+    if locale:
+        expected["locale"] = locale
+    assert [m.metadata for m in agent.messages] == [expected, expected]
