@@ -19,16 +19,19 @@ from rasa.shared.nlu.training_data.message import Message
 
 
 def sentence_row(message: Message) -> scipy.sparse.csr_matrix | None:
-    """The message's sparse sentence features of its text, side by side (one row), or
-    ``None`` when the message has dense text features (then Rasa's own path is taken)."""
-    parts = []
+    """The message's sentence features of its text as one sparse row: the sparse
+    featurizers' rows side by side, then the dense ones' (the order of Rasa's own
+    ``_create_X``), or ``None`` when a sentence feature is not one row."""
+    sparse_parts: list[scipy.sparse.csr_matrix] = []
+    dense_parts: list[scipy.sparse.csr_matrix] = []
     for feature in message.features:
-        if feature.attribute != TEXT:
+        if feature.attribute != TEXT or feature.type != FEATURE_TYPE_SENTENCE:
             continue
-        if not feature.is_sparse():
-            return None
-        if feature.type == FEATURE_TYPE_SENTENCE:
-            parts.append(feature.features.tocsr())
+        if feature.is_sparse():
+            sparse_parts.append(feature.features.tocsr())
+        else:
+            dense_parts.append(scipy.sparse.csr_matrix(np.asarray(feature.features)))
+    parts = sparse_parts + dense_parts
     if not parts or any(part.shape[0] != 1 for part in parts):
         return None
     offsets = np.cumsum([0] + [part.shape[1] for part in parts])

@@ -64,10 +64,33 @@ def test_the_row_is_rasas_matrix(widths: list[int], seed: int, count: int) -> No
     assert (ours != rasas).nnz == 0
 
 
-def test_dense_text_features_take_rasas_path() -> None:
-    message = _message([5], seed=1)
-    message.add_features(Features(np.ones((1, 4)), FEATURE_TYPE_SENTENCE, TEXT, "dense"))
-    assert sentence_row(message) is None
+@settings(max_examples=100, deadline=None)
+@given(
+    widths=st.lists(st.integers(1, 40), min_size=1, max_size=3),
+    dense_widths=st.lists(st.integers(1, 16), min_size=1, max_size=2),
+    seed=st.integers(0, 10_000),
+    count=st.integers(1, 3),
+)
+def test_with_dense_sentence_features_the_row_is_still_rasas_matrix(
+    widths: list[int], dense_widths: list[int], seed: int, count: int
+) -> None:
+    """The multilingual sentence vector (a dense feature) goes after the sparse n-grams,
+    as in Rasa's own ``_create_X``."""
+    messages = []
+    for n in range(count):
+        message = _message(widths, seed + 1000 * n)
+        rng = np.random.default_rng(seed + n)
+        for i, width in enumerate(dense_widths):
+            message.add_features(Features(rng.normal(size=(1, width)), FEATURE_TYPE_SENTENCE,
+                                          TEXT, f"dense_{i}"))
+        messages.append(message)
+    ours = SentenceLogisticRegressionClassifier._create_X(
+        SentenceLogisticRegressionClassifier.__new__(SentenceLogisticRegressionClassifier),
+        messages,
+    )
+    rasas = _rasas_row(messages)
+    assert ours.shape == rasas.shape
+    assert abs(ours - rasas).max() < 1e-12
 
 
 def test_is_registered_as_a_trained_intent_classifier() -> None:
