@@ -12,9 +12,11 @@ import pytest
 from cssecure.channels.common import (
     MAX_MESSAGE_CHARS,
     bot_command,
+    channel_metadata,
     conversation_id,
     customer_text,
     external_id_of,
+    normalise_locale,
     split_text,
 )
 from cssecure.channels.evidence import evidence_kind, inform_message
@@ -129,3 +131,19 @@ def test_the_repositorys_credentials_name_both_channels_without_values() -> None
     for entry in CREDENTIALS_ENTRIES.split():
         assert entry.rstrip(":") in credentials
         assert credentials[entry.rstrip(":")] is None
+
+
+@pytest.mark.parametrize(
+    ("value", "tag"),
+    [
+        ("en", "en"), ("EN-us", "en-US"), ("pt_br", "pt-BR"), ("zh-hant-tw", "zh-Hant-TW"),
+        ("es-419", "es-419"), ("de-CH-1996", "de-CH-1996"), (" fr-FR ", "fr-FR"),
+        ("", None), ("english", None), ("en-", None), ("12", None), ("x" * 40, None),
+        ("en US", None), (None, None), (42, None), ("<b>en</b>", None),
+    ],
+)
+def test_a_locale_is_a_canonical_bcp47_tag_or_nothing(value: object, tag: str | None) -> None:
+    assert normalise_locale(value) == tag
+    metadata = channel_metadata("telegram", None, value if isinstance(value, str) else None)
+    assert metadata.get("locale") == tag
+    assert ("locale" in metadata) is (tag is not None)  # absent, never null

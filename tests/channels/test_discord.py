@@ -543,3 +543,34 @@ def test_rasa_triggered_messages_go_to_the_users_dms_and_none_without_a_token(
         ("Still there?", 1)]
     unconfigured = make_settings(tmp_path, sqlite_url, DISCORD_TOKEN="")
     assert DiscordInput(unconfigured).get_output_channel() is None
+
+
+def test_the_users_client_language_from_a_button_press_goes_with_their_messages(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """Issue 13: Discord tells a user's language only with an interaction
+    (``Interaction.locale``); it goes as metadata ``locale`` with the press and with that
+    user's later messages."""
+    settings = settings_for(tmp_path, sqlite_url)
+    agent = FakeAgent(echo_reply)
+    dm = FakeChannel(77)
+
+    async def steps(bridge: DiscordBridge) -> None:
+        await bridge.handle_message(FakeMessage(FakeUser(USER), dm, "buttons"))
+        _, view = dm.sent[0]
+        assert view is not None
+        press = FakeInteraction(FakeUser(USER), dm, {"custom_id": "cs:/affirm",
+                                                     "component_type": 2}, as_sent(view))
+        press.locale = discord.Locale.brazil_portuguese  # type: ignore[attr-defined]
+        await bridge.handle_interaction(press)
+        await bridge.handle_message(FakeMessage(FakeUser(USER), dm, "thanks"))
+        await bridge.handle_message(FakeMessage(FakeUser(OTHER_USER), dm, "hello"))
+
+    run(with_bridge(settings, agent, steps))
+    anonymous = {"channel": "discord", "customer_id": None, "verified": False}
+    assert [(m.text, m.metadata) for m in agent.messages] == [
+        ("buttons", anonymous),
+        ("/affirm", {**anonymous, "locale": "pt-BR"}),
+        ("thanks", {**anonymous, "locale": "pt-BR"}),
+        ("hello", anonymous),  # another user: no language known
+    ]

@@ -395,3 +395,53 @@ def test_typed_text_rule() -> None:
     assert typed_text("//affirm", {"/affirm"}) == "affirm"
     assert typed_text("/", set()) == ""
     assert typed_text("hello /there", set()) == "hello /there"
+
+
+@pytest.mark.parametrize(
+    ("sent", "locale"),
+    [("de-DE", "de-DE"), ("en_us", "en-US"), ("zh-hant-tw", "zh-Hant-TW"),
+     ("<script>", None), ("x" * 50, None), (None, None)],
+)
+def test_the_widgets_locale_goes_to_the_assistant_checked_as_bcp47(
+    rasa: FakeRasa, sent: str | None, locale: str | None
+) -> None:
+    """Issue 13: the page's language (or the browser's) reaches the dialogue as ``locale``;
+    anything that is not a language tag is dropped."""
+    async def scenario() -> str:
+        w = Widget(rasa.url)
+        await w.connect()
+        info = await w.session()
+        await w.say("hello", **({"locale": sent} if sent is not None else {}))
+        await w.expect("bot_uttered")
+        await w.close()
+        return str(info["session_id"])
+
+    conversation = run(scenario())
+    message = [m for m in rasa.received if m.sender_id == conversation][-1]
+    expected: dict[str, Any] = {"channel": "web", "customer_id": None, "verified": False}
+    if locale:
+        expected["locale"] = locale
+    assert message.metadata == expected
+
+
+def test_a_notice_push_is_the_assistants_own_message_not_an_agents(rasa: FakeRasa) -> None:
+    conversation = "web-a-" + "1" * 32
+    answer = requests.post(
+        f"{rasa.url}/webhooks/web/push",
+        json={"conversation_id": conversation, "text": "Nobody could take it yet.",
+              "notice": "expired",
+              "buttons": [{"title": "Continue with the assistant",
+                           "payload": "Continue with the assistant"}]},
+        headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
+        timeout=5,
+    )
+    assert answer.status_code == 200
+    event = rasa.events(conversation)[-1]
+    assert event["metadata"] == {"sender": "assistant", "handoff_notice": "expired"}
+    bad = requests.post(
+        f"{rasa.url}/webhooks/web/push",
+        json={"conversation_id": conversation, "text": "x", "notice": "Not A Kind!"},
+        headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
+        timeout=5,
+    )
+    assert bad.status_code == 400
