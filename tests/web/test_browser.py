@@ -228,3 +228,40 @@ def test_forged_sign_in_token_is_refused_with_a_readable_message(
     expect(page.locator(".csw-alert")).to_contain_text("could not be verified")
     expect(page.locator(".csw[data-ready=true]")).to_have_count(0)
     page.close()
+
+
+def test_the_widget_sends_the_pages_language_or_the_browsers_as_locale(
+    live: tuple[RunningStack, Settings], browser: Any
+) -> None:
+    """Issue 13: each message carries ``locale``: the host page's ``lang`` attribute, else
+    ``navigator.language``; the assistant finds it in the message metadata."""
+    import requests
+    from playwright.sync_api import expect
+
+    stack, settings = live
+    conversation = customer_conversation_id(widget_key(settings), "demo-chen")
+
+    def last_locale() -> Any:
+        tracker = requests.get(
+            f"{stack.rasa_url}/conversations/{conversation}/tracker",
+            params={"token": settings.rasa_token}, timeout=10,
+        ).json()
+        users = [e for e in tracker["events"] if e["event"] == "user"]
+        return users[-1]["metadata"].get("locale")
+
+    context = browser.new_context(locale="fr-CA")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(stack.web_url + "/")
+    page.get_by_label("Demo customer").select_option("demo-chen")
+    page.get_by_role("button", name="Sign in (demo)").click()
+    expect(page.locator(".csw[data-ready=true][data-session=verified]")).to_be_visible()
+    log = page.get_by_role("log", name="Conversation")
+    for lang, expected in (("de-ch", "de-CH"), ("", "fr-CA")):
+        page.evaluate("(lang) => { document.documentElement.lang = lang; }", lang)
+        bot_lines = log.locator(".csw-from-bot").count()
+        page.get_by_label("Your message").fill("hello")
+        page.get_by_label("Your message").press("Enter")
+        expect(log.locator(".csw-from-bot").nth(bot_lines)).to_be_visible()
+        assert last_locale() == expected
+    context.close()
