@@ -182,3 +182,29 @@ def file_claim(
         else:
             raise ConversationFailed(f"the script has no answer for {asked}:\n{transcript}")
     raise ConversationFailed(f"not filed after {max_messages} messages:\n{transcript}")
+
+
+def talk_until_asked(
+    say: Callable[[str], list[dict[str, Any]]],
+    *,
+    opening: str,
+    claim_type: str,
+    parcel: Parcel,
+    answers: Mapping[str, str],
+    wanted: str,
+    max_messages: int = 20,
+) -> list[dict[str, Any]]:
+    """Answer the assistant's questions until it asks ``wanted``; the replies asking it."""
+    text = opening
+    for _ in range(max_messages):
+        replies = say(text)
+        asked = recognise(replies, claim_type)
+        if asked == wanted:
+            return replies
+        if asked in answers:
+            text = answers[asked]
+        elif asked in PARCEL_ANSWERS:
+            text = PARCEL_ANSWERS[asked](parcel)
+        else:
+            raise AssertionError(f"unexpected question {asked}: {replies}")
+    raise AssertionError(f"{wanted} never asked")

@@ -243,3 +243,18 @@ def start_assistant(
         stack.stop()
         raise
     return stack
+
+
+def demo(parcel_id: str) -> Parcel:
+    """A demo parcel's record (cssecure/claims/demo.py)."""
+    return next(p for p in demo_parcels(date.today()) if p.parcel_id == parcel_id)
+
+
+def own_parcel(
+    stack: AssistantStack, demo_id: str, parcel_id: str, owner: str | None, **changes: Any
+) -> Parcel:
+    """A copy of a demo parcel under a number of this test's own, on ``owner``'s account
+    (``None``: no owner), put on the agency's record."""
+    parcel = replace(demo(demo_id), parcel_id=parcel_id, customer_id=owner, **changes)
+    stack.add_parcels([parcel])
+    return parcel

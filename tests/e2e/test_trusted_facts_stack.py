@@ -25,8 +25,7 @@ tests on the same parcel cannot link to them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import replace
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -35,7 +34,6 @@ import pytest
 
 from actions.parsing import parse_bool
 from actions.questions import question_text
-from cssecure.claims.demo import demo_parcels
 from cssecure.claims.errors import ClaimsError
 from cssecure.claims.model import (
     DISAGREEMENT_REASON,
@@ -44,33 +42,17 @@ from cssecure.claims.model import (
     LINKED_REASON,
     SUPERSEDED_REASON,
     UNVERIFIED_REASON,
-    Parcel,
 )
 from cssecure.policy import PAYOUT_KINDS, load_terms, payout_limit, payout_limits
 from cssecure.policy.registry import REGISTRY
-from e2e.customer import PARCEL_ANSWERS, Transcript, file_claim, recognise
+from e2e.customer import Transcript, file_claim, talk_until_asked
 from e2e.evidence import inform_message, notify, store
-from e2e.stack import AssistantStack
+from e2e.stack import AssistantStack, own_parcel
 from e2e.widget import WebChat
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
 TODAY = date.today()
-
-
-def demo(parcel_id: str) -> Parcel:
-    """A demo parcel's record (cssecure/claims/demo.py)."""
-    return next(p for p in demo_parcels(TODAY) if p.parcel_id == parcel_id)
-
-
-def own_parcel(
-    stack: AssistantStack, demo_id: str, parcel_id: str, owner: str | None, **changes: Any
-) -> Parcel:
-    """A copy of a demo parcel under a number of this test's own, on ``owner``'s account
-    (``None``: no owner), put on the agency's record."""
-    parcel = replace(demo(demo_id), parcel_id=parcel_id, customer_id=owner, **changes)
-    stack.add_parcels([parcel])
-    return parcel
 
 
 def ticket(stack: AssistantStack, reference: str) -> dict[str, Any]:
@@ -153,32 +135,6 @@ def chats(assistant: AssistantStack) -> Iterator[Callable[..., WebChat]]:
     yield open_chat
     for chat in opened:
         chat.close()
-
-
-def talk_until_asked(
-    say: Callable[[str], list[dict[str, Any]]],
-    *,
-    opening: str,
-    claim_type: str,
-    parcel: Parcel,
-    answers: Mapping[str, str],
-    wanted: str,
-    max_messages: int = 20,
-) -> list[dict[str, Any]]:
-    """Answer the assistant's questions until it asks ``wanted``; the replies asking it."""
-    text = opening
-    for _ in range(max_messages):
-        replies = say(text)
-        asked = recognise(replies, claim_type)
-        if asked == wanted:
-            return replies
-        if asked in answers:
-            text = answers[asked]
-        elif asked in PARCEL_ANSWERS:
-            text = PARCEL_ANSWERS[asked](parcel)
-        else:
-            raise AssertionError(f"unexpected question {asked}: {replies}")
-    raise AssertionError(f"{wanted} never asked")
 
 
 # --------------------------------------------- an anonymous statement against the record
