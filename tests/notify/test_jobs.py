@@ -104,3 +104,10 @@ def test_the_web_apps_job_worker_needs_no_webhook(engine: Engine) -> None:
     assert worker.pending() == 0  # notifications wait for the console's worker
     _add(engine, "handoff_wait", T0 + timedelta(days=365), conversation_id="c1")
     assert worker.pending() == 1
+
+
+def test_the_handoff_job_is_a_known_job_topic() -> None:
+    from cssecure.handoff.waiting import JOB_TOPIC
+    from cssecure.notify.outbox import JOB_TOPICS
+
+    assert JOB_TOPIC in JOB_TOPICS  # never sent to the team's webhook
