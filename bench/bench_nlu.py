@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FALLBACK = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
 # The held-out set of the current round, reported in a section of its own (file stem).
-CURRENT_ROUND = "heldout_nlu_round3"
+CURRENT_ROUND = "heldout_nlu_round4"
 SWEEP = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 
 
