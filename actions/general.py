@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -289,9 +290,8 @@ class ActionHumanHandoff(Action):
             return []
         dispatcher.utter_message(
             text=(
-                "I've asked a person from our support team to take over; they usually answer "
-                "within a few hours on working days, here in this chat. What you've told me "
-                "is kept, so you won't need to repeat it."
+                "I've asked a person from our support team to take over, here in this chat. "
+                f"{_reply_promise()}What you've told me is kept, so you won't need to repeat it."
             )
         )
         return [
@@ -300,6 +300,24 @@ class ActionHumanHandoff(Action):
             SlotSet("pending_confirmation", None),
             ConversationPaused(),
         ]
+
+
+def _reply_promise() -> str:
+    """When a person answers, from the team's office hours and promised wait (the same
+    settings the waiting answers use, cssecure/handoff/waiting.py): "Our team works Monday
+    to Friday 09:00-18:00, Asia/Shanghai time, UTC+8; we aim to answer today at 15:10. "."""
+    from cssecure.handoff.office_hours import OfficeHours, OfficeHoursError
+    from cssecure.settings import Settings
+
+    try:
+        settings = Settings.from_env()
+        hours = OfficeHours.from_settings(settings)
+        now = datetime.now(timezone.utc)
+        by = hours.reply_by(now, timedelta(minutes=settings.handoff_wait_minutes))
+        return f"Our team works {hours.describe(now)}; we aim to answer {hours.when(by, now)}. "
+    except (OfficeHoursError, ValueError) as exc:
+        logger.warning("office hours unavailable: %s", type(exc).__name__)
+        return ""
 
 
 def _handoff_reason(tracker: Tracker) -> str:

@@ -293,6 +293,9 @@ def test_handoff_flags_the_claim_and_pauses_the_assistant(
         {"event": "pause", "timestamp": None},
     ]
     assert "asked a person from our support team to take over" in texts(messages)[0]
+    # The promise is the office's, as the waiting answers give it (cssecure/handoff).
+    assert "Our team works Monday to Friday 09:00-18:00, Asia/Shanghai time, UTC+8; we aim to " \
+        "answer " in texts(messages)[0]
     claim = claims_app.get_claim(reference, ALICE)
     assert claim is not None and claim["needs_agent"] is True
 
