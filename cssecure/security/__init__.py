@@ -1,0 +1,1 @@
+"""Abuse controls shared by every entry point: rate limits (:mod:`cssecure.security.limits`)."""
