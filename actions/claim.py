@@ -577,6 +577,11 @@ class ValidateClaimForm(FormValidationAction):
                 )
             )
             record = {"parcel_id": parcel_id, "exists": True}
+        if record is None and customer_id is None:
+            # Anonymous: the same answer whether the parcel exists or not, so that nobody
+            # learns which parcel numbers exist (issue 16); a person checks the parcel and
+            # whose it is before anything is paid (UNVERIFIED_REASON at filing).
+            record = {"parcel_id": parcel_id}
         if record is None:
             return failed_answer(
                 "parcel_id",
@@ -622,9 +627,10 @@ class ValidateClaimForm(FormValidationAction):
         else:
             dispatcher.utter_message(
                 text=(
-                    f"Thanks, parcel {parcel_id} is one of ours. As you're not logged in, I "
-                    "can't see its details, so I'll ask you a few questions. (Logging in on "
-                    "the website, or linking your account, saves you these.)"
+                    f"Thanks, I've noted parcel {parcel_id}. As you're not logged in, I can't "
+                    "see its details, so I'll ask you a few questions; a person checks that the "
+                    "parcel is yours before anything is paid. (Logging in on the website, or "
+                    "linking your account, saves you these.)"
                 )
             )
         return updates

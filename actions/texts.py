@@ -201,7 +201,9 @@ def checks_text(preview: Mapping[str, Any], *, show_record: bool = True) -> str:
             "checked."
         )
     linked = list(preview.get("linked_claims") or ())
-    others = int(preview.get("others_linked") or 0)
+    # An anonymous customer never learns that someone else claimed on this parcel (issue
+    # 16): the ownership check a person makes covers it.
+    others = int(preview.get("others_linked") or 0) if show_record else 0
     if linked or others:
         # Only the customer's own claims are named; another filer's are their business.
         named = f" ({', '.join(linked)})" if linked and not others else ""

@@ -16,7 +16,7 @@ database) and checks the ticket in the claims database:
 - an anonymous claim never blocks the signed-in owner, even one a person approved (taken
   back);
 - a signed-in customer "correcting" a fact the record holds gets a person, not a payout;
-- a second filer is told another claim exists on the parcel, never its reference.
+- a second filer who is not signed in learns nothing about another claim on the parcel (issue 16).
 
 Every test uses parcels of its own (added to the agency's record here), so claims of other
 tests on the same parcel cannot link to them.
@@ -421,7 +421,9 @@ def test_more_claims_on_one_parcel_go_to_a_person_linked_and_never_pay_over_its_
             # A person weighs it with the earlier ones: linked, held, nothing paid.
             assert filed["linked_claims"] == references, str(transcript)
             assert reason.startswith(LINKED_REASON) and UNVERIFIED_REASON in reason, reason
-            assert "another claim on this parcel" in transcript.lines[-1]
+            # Not signed in: nothing about other claims on the parcel (issue 16, point 7);
+            # the person checking whose parcel it is weighs them together.
+            assert "another claim on this parcel" not in transcript.lines[-1]
         else:
             # The first claim: filed without sign-in, held only to check whose parcel it is.
             assert filed["linked_claims"] == []
@@ -661,9 +663,10 @@ def test_a_strangers_claim_after_the_owners_never_shows_the_owners_reference(
     filed = ticket(assistant, theirs.reference)
     assert filed["linked_claims"] == [mine.reference]  # the agent weighs both
     assert filed["status"] == "in_review" and filed["payout_rmb"] is None
-    # The stranger learns that there is another claim, never which one.
+    # The stranger (not signed in) learns nothing about the owner's claim (issue 16, point
+    # 7: anonymous probing), neither that it exists nor which one it is.
     said = everything_said(theirs)
-    assert "There is already another claim on this parcel:" in said, said
+    assert "another claim on this parcel" not in said, said
     assert mine.reference not in said, said
 
 
