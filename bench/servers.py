@@ -20,6 +20,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))  # cssecure, when run as a script from a fresh clone
+
+from cssecure.ops.stack import action_server_argv, rasa_server_argv  # noqa: E402
+from cssecure.settings import new_secret  # noqa: E402
+
+# The secret the Rasa servers started here send the action servers started here (each
+# process of this module's caller shares one; a caller's environment may set its own).
+ACTION_TOKEN = new_secret()
 
 
 def free_port() -> int:
@@ -79,7 +87,8 @@ def start(name: str, argv: list[str], port: int, health: str, log_dir: Path,
     log = log_dir / f"{name}.log"
     started = time.perf_counter()
     process = subprocess.Popen(  # noqa: S603
-        argv, cwd=cwd, env={**os.environ, **(env or {})},
+        argv, cwd=cwd,
+        env={"CSSECURE_ACTION_TOKEN": ACTION_TOKEN, **os.environ, **(env or {})},
         stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
     )
     server = Server(name, process, port, log)
@@ -102,23 +111,26 @@ def start(name: str, argv: list[str], port: int, health: str, log_dir: Path,
 def action_server(log_dir: Path, env: dict[str, str] | None = None) -> Server:
     """Our action server on a free port."""
     port = free_port()
-    return start("action-server", [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
-                                   "--port", str(port)], port, "/health", log_dir, env)
+    return start("action-server", action_server_argv(port, str(BIN / "python")), port,
+                 "/health", log_dir, env)
 
 
 def rasa_server(model: Path, log_dir: Path, endpoints: Path, name: str = "rasa",
                 env: dict[str, str] | None = None, cwd: Path = ROOT,
                 credentials: Path | None = None, api_token: str | None = None) -> Server:
     """A Rasa server with the REST channel (and whatever ``credentials`` adds); with
-    ``api_token``, also Rasa's HTTP API behind that token."""
+    ``api_token``, also Rasa's HTTP API behind that token (passed in the environment as
+    ``RASA_TOKEN``, never on the command line: cssecure/ops/rasa_run.py)."""
     port = free_port()
-    argv = [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
-            "--endpoints", str(endpoints)]
+    args = ["run", "--model", str(model), "--port", str(port), "--endpoints", str(endpoints)]
     if credentials is not None:
-        argv += ["--credentials", str(credentials)]
+        args += ["--credentials", str(credentials)]
+    env = dict(env or {})
     if api_token is not None:
-        argv += ["--enable-api", f"--auth-token={api_token}"]  # a token may start with "-"
-    return start(name, argv, port, "/", log_dir, env, cwd=cwd)
+        args += ["--enable-api"]
+        env["RASA_TOKEN"] = api_token
+    return start(name, rasa_server_argv(args, str(BIN / "python")), port, "/", log_dir, env,
+                 cwd=cwd)
 
 
 def baseline_model(work: Path) -> tuple[Path, float]:

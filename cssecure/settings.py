@@ -8,8 +8,9 @@ Secrets are read here and never logged: ``Settings.__repr__`` masks them.
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -24,8 +25,99 @@ _SECRET_FIELDS = frozenset(
         "discord_token",
         "console_secret",
         "notify_webhook_url",
+        "action_token",
     }
 )
+
+# Secrets we (not a provider) choose: each must be at least this long and carry at least
+# this many bits by a generous estimate (characters x log2 of the classes they use), so a
+# short, guessable or one-letter value is refused at start-up (:meth:`Settings.check_secrets`).
+MIN_SECRET_CHARS = 32
+MIN_SECRET_BITS = 128
+# Least number of distinct characters: "aaaa..." or "abababab..." is not a secret.
+MIN_SECRET_DISTINCT = 8
+# Variable name of every checked secret -> its Settings field.
+CHECKED_SECRETS = {
+    "RASA_TOKEN": "rasa_token",
+    "CSSECURE_JWT_SECRET": "jwt_secret",
+    "CSSECURE_CONSOLE_SECRET": "console_secret",
+    "CSSECURE_ACTION_TOKEN": "action_token",
+    "TELEGRAM_SECRET_TOKEN": "telegram_secret_token",
+}
+
+
+class SettingsError(ValueError):
+    """A setting is unusable; the message names the variable and what to do."""
+
+
+def new_secret() -> str:
+    """A fresh secret that passes :func:`secret_problem` (256 bits, URL-safe)."""
+    import secrets
+
+    while True:
+        value = secrets.token_urlsafe(32)
+        if not value.startswith("-"):  # never mistaken for an option anywhere
+            return value
+
+
+def secret_strength_bits(value: str) -> float:
+    """A generous estimate of the bits in ``value``: length x log2 of the character
+    classes it uses (lower, upper, digits, anything else)."""
+    classes = 0
+    if any(c.islower() for c in value):
+        classes += 26
+    if any(c.isupper() for c in value):
+        classes += 26
+    if any(c.isdigit() for c in value):
+        classes += 10
+    if any(not c.isalnum() for c in value):
+        classes += 33
+    return len(value) * math.log2(classes) if classes > 1 else 0.0
+
+
+def secret_problem(name: str, value: str) -> str | None:
+    """Why ``value`` is too weak for the secret ``name`` (None when it is strong enough)."""
+    advice = (
+        f"use at least {MIN_SECRET_CHARS} random characters, e.g. "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`, or leave it unset "
+        "for a random one per run"
+    )
+    if len(value) < MIN_SECRET_CHARS:
+        return f"{name} is too short ({len(value)} characters): {advice}."
+    if (
+        len(set(value)) < MIN_SECRET_DISTINCT
+        or value in (value + value)[1:-1]  # a shorter string repeated
+        or secret_strength_bits(value) < MIN_SECRET_BITS
+    ):
+        return f"{name} is too predictable (repeated, or too few different characters): {advice}."
+    return None
+
+
+def cors_origins_from(raw: str | None, web_port: int) -> tuple[str, ...]:
+    """The origins allowed to call the Rasa server from a browser.
+
+    ``raw``: origins separated by commas or spaces (``scheme://host[:port]``, no path);
+    unset: the web app of this machine. ``*`` is refused: Rasa answers with credentials
+    allowed, so any site could act as the customer.
+    """
+    if raw is None or not raw.strip():
+        return (f"http://localhost:{web_port}", f"http://127.0.0.1:{web_port}")
+    origins = []
+    for item in raw.replace(",", " ").split():
+        origin = item.rstrip("/")
+        scheme, sep, rest = origin.partition("://")
+        if origin == "*" or "*" in origin:
+            raise SettingsError(
+                "CSSECURE_CORS_ORIGINS must name each origin (e.g. https://www.cssbuy.com), "
+                "not a wildcard."
+            )
+        if scheme not in ("http", "https") or not sep or not rest or "/" in rest:
+            raise SettingsError(
+                f"CSSECURE_CORS_ORIGINS: {item!r} is not an origin; write "
+                "scheme://host[:port], e.g. https://www.cssbuy.com."
+            )
+        origins.append(origin)
+    return tuple(dict.fromkeys(origins))
 
 
 @dataclass(frozen=True)
@@ -62,12 +154,18 @@ class Settings:
     office_timezone: str = "Asia/Shanghai"
     handoff_wait_minutes: int = 30
     handoff_ack_interval_minutes: int = 10
+    # The shared secret the Rasa server sends the action server (``Authorization: Bearer``);
+    # the action server refuses every call without it (cssecure.ops.action_server).
+    action_token: str | None = None
+    # Browser origins allowed to call the Rasa server (its REST and socket.io channels).
+    cors_origins: tuple[str, ...] = ("http://localhost:8080", "http://127.0.0.1:8080")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read settings from ``env`` (default: the process environment)."""
         e = os.environ if env is None else env
         var_dir = Path(e.get("CSSECURE_VAR_DIR", str(PROJECT_ROOT / "var")))
+        web_port = int(e.get("CSSECURE_WEB_PORT", "8080"))
         return cls(
             database_url=e.get("CSSECURE_DATABASE_URL", f"sqlite:///{var_dir / 'claims.db'}"),
             tracker_url=e.get("CSSECURE_TRACKER_URL", f"sqlite:///{var_dir / 'tracker.db'}"),
@@ -78,7 +176,7 @@ class Settings:
             agency_api_timeout_s=float(e.get("CSSECURE_AGENCY_API_TIMEOUT", "3")),
             rasa_url=e.get("CSSECURE_RASA_URL", "http://localhost:5005"),
             action_server_url=e.get("CSSECURE_ACTION_URL", "http://localhost:5055/webhook"),
-            web_port=int(e.get("CSSECURE_WEB_PORT", "8080")),
+            web_port=web_port,
             rasa_token=e.get("RASA_TOKEN") or None,
             jwt_secret=e.get("CSSECURE_JWT_SECRET") or None,
             telegram_token=e.get("TELEGRAM_TOKEN") or None,
@@ -94,7 +192,31 @@ class Settings:
             office_timezone=e.get("CSSECURE_OFFICE_TIMEZONE") or "Asia/Shanghai",
             handoff_wait_minutes=_minutes(e, "CSSECURE_HANDOFF_WAIT_MINUTES", 30),
             handoff_ack_interval_minutes=_minutes(e, "CSSECURE_HANDOFF_ACK_INTERVAL_MINUTES", 10),
+            action_token=e.get("CSSECURE_ACTION_TOKEN") or None,
+            cors_origins=cors_origins_from(e.get("CSSECURE_CORS_ORIGINS"), web_port),
         )
+
+    def secret_problems(self, names: Iterable[str] | None = None) -> list[str]:
+        """A message for each configured secret (of ``names``, default all of
+        :data:`CHECKED_SECRETS`) that is too weak; unset secrets are not checked."""
+        problems = []
+        for name in names if names is not None else CHECKED_SECRETS:
+            value = getattr(self, CHECKED_SECRETS[name])
+            if value:
+                problem = secret_problem(name, value)
+                if problem:
+                    problems.append(problem)
+        return problems
+
+    def check_secrets(self, names: Iterable[str] | None = None) -> None:
+        """Refuse weak secrets (launchers call this at start-up).
+
+        Raises:
+            SettingsError: naming every weak secret and what to use instead.
+        """
+        problems = self.secret_problems(names)
+        if problems:
+            raise SettingsError("\n".join(problems))
 
     def __repr__(self) -> str:
         parts = []

@@ -16,6 +16,7 @@ server is back continues the conversation where it was.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from contextvars import ContextVar
 from typing import Any
@@ -386,18 +387,22 @@ def install_action_keepalive() -> None:
                 )
             return _SharedSession(self._session)
 
+    auth = action_auth_headers()
+
     def keep_alive(endpoint: EndpointConfig | None) -> EndpointConfig | None:
         if endpoint is None or isinstance(endpoint, KeepAliveEndpointConfig):
             return endpoint
-        # One keep-alive twin per configured endpoint (Rasa builds a RemoteAction per call).
-        twin = getattr(endpoint, "_cssecure_keepalive", None)
-        if twin is None or twin != endpoint:
+        # One keep-alive twin per configured endpoint (Rasa builds a RemoteAction per call),
+        # sending the action server's token unless the endpoint's own headers name one.
+        source, twin = getattr(endpoint, "_cssecure_keepalive", (None, None))
+        if twin is None or source != endpoint:
             twin = KeepAliveEndpointConfig(
-                endpoint.url, endpoint.params, endpoint.headers, endpoint.basic_auth,
-                endpoint.token, endpoint.token_name, endpoint.cafile, **endpoint.kwargs,
+                endpoint.url, endpoint.params, {**auth, **(endpoint.headers or {})},
+                endpoint.basic_auth, endpoint.token, endpoint.token_name, endpoint.cafile,
+                **endpoint.kwargs,
             )
             twin.type = endpoint.type
-            endpoint._cssecure_keepalive = twin  # type: ignore[attr-defined]
+            endpoint._cssecure_keepalive = (endpoint.copy(), twin)  # type: ignore[attr-defined]
         return twin
 
     def init(self: Any, name: str, action_endpoint: EndpointConfig | None) -> None:
@@ -405,6 +410,29 @@ def install_action_keepalive() -> None:
 
     setattr(init, _INSTALLED_MARK, True)
     RemoteAction.__init__ = init  # type: ignore[method-assign]
+
+
+def action_auth_headers() -> dict[str, str]:
+    """The header that lets the Rasa server call the action server.
+
+    ``CSSECURE_ACTION_TOKEN`` (the launchers set it), else the token of a running local
+    stack in ``<var>/action-token`` (so ``rasa shell`` next to ``make run`` works); none
+    when neither exists (the action server then refuses every call: logged here).
+    """
+    from cssecure.settings import Settings
+
+    settings = Settings.from_env()
+    token = settings.action_token
+    if not token:
+        with contextlib.suppress(OSError):
+            token = (settings.var_dir / "action-token").read_text().strip() or None
+    if not token:
+        logger.error(
+            "CSSECURE_ACTION_TOKEN is not set: the action server will refuse this server's "
+            "calls. Set it to the action server's token."
+        )
+        return {}
+    return {"Authorization": f"Bearer {token}"}
 
 
 def install_rasa_server_patches() -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import signal
 import socket
 import subprocess  # noqa: S404 - we start our own known commands
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from cssecure.settings import PROJECT_ROOT, Settings
+from cssecure.settings import PROJECT_ROOT, Settings, SettingsError, new_secret
 
 
 @dataclass
@@ -76,16 +75,32 @@ def write_endpoints(action_url: str, dest: Path, source: Path | None = None) -> 
     return dest
 
 
-def plan_parts(settings: Settings, model: Path, rasa_token: str) -> list[Part]:
-    """The processes of the stack, in start order (dependencies first)."""
-    bin_dir = Path(sys.executable).parent
-    rasa = str(bin_dir / "rasa")
+def action_server_argv(port: int, python: str | None = None) -> list[str]:
+    """The command of our action server (``rasa run actions`` with the token check of
+    :mod:`cssecure.ops.action_server`); it reads ``CSSECURE_ACTION_TOKEN`` from its
+    environment. Every launcher (stack, benchmarks, test stacks) uses this."""
+    return [python or sys.executable, "-m", "cssecure.ops.action_server",
+            "--actions", "actions", "--port", str(port)]
+
+
+def rasa_server_argv(args: Sequence[str], python: str | None = None) -> list[str]:
+    """The command of a Rasa server: ``rasa <args>`` through :mod:`cssecure.ops.rasa_run`,
+    which adds ``--auth-token`` (from ``RASA_TOKEN``) and ``--cors`` (from
+    ``CSSECURE_CORS_ORIGINS``) inside the process: no secret on any command line."""
+    return [python or sys.executable, "-m", "cssecure.ops.rasa_run", *args]
+
+
+def plan_parts(settings: Settings, model: Path) -> list[Part]:
+    """The processes of the stack, in start order (dependencies first).
+
+    No secret is on any command line: ``RASA_TOKEN`` and ``CSSECURE_ACTION_TOKEN`` travel
+    in the children's environment (:func:`run`)."""
     rasa_port = _port_of(settings.rasa_url, 5005)
     action_port = _port_of(settings.action_server_url, 5055)
     parts = [
         Part(
             name="action server",
-            argv=[rasa, "run", "actions", "--actions", "actions", "--port", str(action_port)],
+            argv=action_server_argv(action_port),
             port=action_port,
             health_url=f"http://127.0.0.1:{action_port}/health",
             # Only the Rasa server calls it: never reachable from outside (rasa_sdk's
@@ -94,18 +109,17 @@ def plan_parts(settings: Settings, model: Path, rasa_token: str) -> list[Part]:
         ),
         Part(
             name="Rasa server",
-            argv=[
-                rasa, "run",
+            argv=rasa_server_argv([
+                "run",
                 "--model", str(model),
                 "--port", str(rasa_port),
                 "--endpoints",
                 str(write_endpoints(settings.action_server_url,
                                     settings.var_dir / "endpoints.yml")),
                 "--credentials", "credentials.yml",
-                # The HTTP API (trackers, model upload) is only for holders of the token.
-                "--enable-api", f"--auth-token={rasa_token}",  # a random token may start with "-"
-                "--cors", "*",
-            ],
+                # The HTTP API (trackers, model upload) is only for holders of RASA_TOKEN.
+                "--enable-api",
+            ]),
             port=rasa_port,
             health_url=f"http://127.0.0.1:{rasa_port}/",
             # Sanic's default listen backlog (100) resets connections when many customers
@@ -129,6 +143,44 @@ def plan_parts(settings: Settings, model: Path, rasa_token: str) -> list[Part]:
             )
         )
     return parts
+
+
+def write_private(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` readable by the owner only (never readable in between)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode on open
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    return path
+
+
+def _sqlite_path(url: str) -> Path | None:
+    return Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else None
+
+
+def secure_runtime_files(settings: Settings) -> None:
+    """Make the runtime files of a local stack owner-only: the var, log and evidence
+    directories 0700, the SQLite databases (with their journals), logs, token files and
+    evidence 0600. New files are owner-only through the launcher's umask (077); this also
+    tightens those an earlier run (or `cssecure db upgrade`) left readable."""
+    directories = [settings.var_dir, settings.var_dir / "log", settings.evidence_dir]
+    for directory in directories:
+        directory.mkdir(parents=True, exist_ok=True)
+        directory.chmod(0o700)
+    files: list[Path] = []
+    for url in (settings.database_url, settings.tracker_url):
+        db = _sqlite_path(url)
+        if db is not None:
+            files += [db.with_name(db.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+    files += [p for p in settings.var_dir.iterdir() if p.is_file()]
+    files += list((settings.var_dir / "log").rglob("*"))
+    files += list(settings.evidence_dir.rglob("*"))
+    for path in files:
+        with contextlib.suppress(FileNotFoundError):
+            if path.is_symlink():
+                continue
+            path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def wait_healthy(url: str, deadline: float, exit_code: Callable[[], int | None]) -> bool:
@@ -175,10 +227,13 @@ class Stack:
 
     def start(self, timeout_s: float = 180.0) -> None:
         """Start each part and wait for its health check before the next one."""
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         for part in self.parts:
             part.log_path = self.log_dir / f"{part.name.replace(' ', '-').lower()}.log"
-            log = part.log_path.open("ab")
+            # Logs hold customer messages: owner-only whatever the umask.
+            fd = os.open(part.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.fchmod(fd, 0o600)
+            log = os.fdopen(fd, "ab")
             # Own process group: Ctrl-C reaches us once, and we stop each child ourselves.
             part.process = subprocess.Popen(  # noqa: S603
                 part.argv,
@@ -247,15 +302,24 @@ def run(settings: Settings | None = None) -> int:
     if model is None:
         print("No trained model in models/: run `make train` first.", file=sys.stderr)
         return 1
-    # A token is always required for Rasa's HTTP API; when none is configured we make
-    # one for this run and keep it in a private file, never on the console.
-    rasa_token = settings.rasa_token or secrets.token_urlsafe(24)
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    token_file = settings.var_dir / "rasa-api-token"
-    token_file.write_text(rasa_token)
-    token_file.chmod(0o600)
-    env = {**os.environ, "RASA_TOKEN": rasa_token, "PYTHONUNBUFFERED": "1"}
-    stack = Stack(plan_parts(settings, model, rasa_token), settings.var_dir / "log", env)
+    try:
+        settings.check_secrets()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    # Everything this run creates (databases, logs, token files, evidence) is owner-only.
+    os.umask(0o077)
+    secure_runtime_files(settings)
+    # Tokens are always required (Rasa's HTTP API, the action server); when none is
+    # configured we make one for this run and keep it in a private file, never on the
+    # console or a command line.
+    rasa_token = settings.rasa_token or new_secret()
+    action_token = settings.action_token or new_secret()
+    token_file = write_private(settings.var_dir / "rasa-api-token", rasa_token)
+    write_private(settings.var_dir / "action-token", action_token)
+    env = {**os.environ, "RASA_TOKEN": rasa_token, "CSSECURE_ACTION_TOKEN": action_token,
+           "PYTHONUNBUFFERED": "1"}
+    stack = Stack(plan_parts(settings, model), settings.var_dir / "log", env)
 
     def _terminate(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt

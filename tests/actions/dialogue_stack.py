@@ -31,6 +31,13 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))  # when run as a script
+
+from cssecure.ops.stack import action_server_argv  # noqa: E402
+from cssecure.settings import new_secret  # noqa: E402
+
+# The secret the in-process agent sends the action server (CSSECURE_ACTION_TOKEN).
+ACTION_TOKEN = new_secret()
 
 
 @dataclass(frozen=True)
@@ -83,16 +90,17 @@ def _free_port() -> int:
 
 @contextmanager
 def action_server(database_url: str, var_dir: Path) -> Iterator[str]:
-    """Run ``rasa run actions`` on a free port; yields its webhook URL."""
+    """Run the action server on a free port; yields its webhook URL."""
     port = _free_port()
     env = {
         **os.environ,
+        "CSSECURE_ACTION_TOKEN": ACTION_TOKEN,
         "CSSECURE_DATABASE_URL": database_url,
         "CSSECURE_VAR_DIR": str(var_dir),
     }
     log = (var_dir / "actions.log").open("wb")
     process = subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+        action_server_argv(port, str(VENV_BIN / "python")),
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -150,7 +158,9 @@ async def _talk(
         inform_message,
     )
 
-    endpoints = AvailableEndpoints(action=EndpointConfig(webhook))
+    endpoints = AvailableEndpoints(
+        action=EndpointConfig(webhook, headers={"Authorization": f"Bearer {ACTION_TOKEN}"})
+    )
     agent = await load_agent(model_path=str(model), endpoints=endpoints)
     conversation = Conversation()
     sender = f"stack-{time.time_ns()}"

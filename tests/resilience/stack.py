@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sys
 import urllib.error
 import urllib.request
@@ -29,6 +28,8 @@ from bench.servers import BIN, Server, free_port, start  # noqa: E402
 from cssecure.claims.app import ClaimsApp  # noqa: E402
 from cssecure.claims.db import upgrade  # noqa: E402
 from cssecure.claims.demo import demo_parcels  # noqa: E402
+from cssecure.ops.stack import action_server_argv, rasa_server_argv  # noqa: E402
+from cssecure.settings import new_secret  # noqa: E402
 
 
 def newest_model() -> Path | None:
@@ -57,7 +58,9 @@ class Stack:
     work: Path
     model: Path
     env: dict[str, str]
-    token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    token: str = field(default_factory=new_secret)
+    # The secret its Rasa servers send its action servers (CSSECURE_ACTION_TOKEN).
+    action_token: str = field(default_factory=new_secret)
     servers: list[Server] = field(default_factory=list)
 
     @classmethod
@@ -75,6 +78,7 @@ class Stack:
         }
         stack = cls(work, model, settings_env)
         stack.env["RASA_TOKEN"] = stack.token
+        stack.env["CSSECURE_ACTION_TOKEN"] = stack.action_token
         seed_claims_database(stack.env["CSSECURE_DATABASE_URL"], var / "evidence")
         return stack
 
@@ -85,7 +89,7 @@ class Stack:
     def action_server(self, name: str = "actions", port: int | None = None) -> Server:
         """Start an action server (on ``port``, e.g. to restart one at the same address)."""
         port = port or free_port()
-        argv = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
+        argv = action_server_argv(port, str(BIN / "python"))
         env = {**self._environ(), **_part_env("action server")}
         server = start(name, argv, port, "/health", self.work / "logs", env)
         self.servers.append(server)
@@ -98,11 +102,12 @@ class Stack:
         path = self.work / f"endpoints-{name}.yml"
         path.write_text(yaml.safe_dump(endpoints))
         port = port or free_port()
-        argv = [
-            str(BIN / "rasa"), "run", "--model", str(self.model), "--port", str(port),
+        # RASA_TOKEN (self.token) reaches Rasa through the environment, never the argv.
+        argv = rasa_server_argv([
+            "run", "--model", str(self.model), "--port", str(port),
             "--endpoints", str(path), "--credentials", str(ROOT / "credentials.yml"),
-            "--enable-api", f"--auth-token={self.token}",  # a token may start with "-"
-        ]
+            "--enable-api",
+        ], str(BIN / "python"))
         env = {**self._environ(), **_part_env("Rasa server")}
         server = start(name, argv, port, "/", self.work / "logs", env)
         self.servers.append(server)
@@ -125,7 +130,7 @@ def _part_env(name: str) -> dict[str, str]:
     from cssecure.ops.stack import plan_parts
     from cssecure.settings import Settings
 
-    parts = plan_parts(Settings.from_env({}), Path("model.tar.gz"), "token")
+    parts = plan_parts(Settings.from_env({}), Path("model.tar.gz"))
     return next(p.env for p in parts if p.name == name)
 
 

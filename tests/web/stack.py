@@ -19,7 +19,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cssecure.settings import PROJECT_ROOT
+from cssecure.ops.stack import action_server_argv, rasa_server_argv
+from cssecure.settings import PROJECT_ROOT, new_secret
 
 from .servers import free_port
 
@@ -110,8 +111,10 @@ def start_stack(tmp: Path, env_extra: dict[str, str], timeout_s: float = 300) ->
         "  user_message_evt: user_uttered\n"
         "  bot_message_evt: bot_uttered\n"
     )
+    # Rasa expands ${CSSECURE_ACTION_TOKEN} from its environment: no secret in the file.
     (tmp / "endpoints.yml").write_text(
         f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
+        "  headers:\n    Authorization: Bearer ${CSSECURE_ACTION_TOKEN}\n"
     )
     env = {
         **os.environ,
@@ -121,17 +124,21 @@ def start_stack(tmp: Path, env_extra: dict[str, str], timeout_s: float = 300) ->
         "CSSECURE_RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "CSSECURE_ACTION_URL": f"http://127.0.0.1:{action_port}/webhook",
         "CSSECURE_WEB_PORT": str(web_port),
+        # The action server refuses calls without it (cssecure/ops/action_server.py).
+        "CSSECURE_ACTION_TOKEN": new_secret(),
         **env_extra,
     }
     stack = RunningStack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{web_port}", env)
     plan = [
-        ("action server",
-         [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
+        ("action server", action_server_argv(action_port, str(BIN / "python")),
          f"http://127.0.0.1:{action_port}/health"),
+        # RASA_TOKEN and the CORS origins (the web app's) come from env: cssecure/ops/rasa_run.py.
         ("rasa server",
-         [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),
-          "--credentials", str(tmp / "credentials.yml"), "--endpoints", str(tmp / "endpoints.yml"),
-          "--enable-api", "--auth-token", env["RASA_TOKEN"], "--cors", "*"],
+         rasa_server_argv(
+             ["run", "--model", str(model), "--port", str(rasa_port),
+              "--credentials", str(tmp / "credentials.yml"),
+              "--endpoints", str(tmp / "endpoints.yml"), "--enable-api"],
+             str(BIN / "python")),
          f"http://127.0.0.1:{rasa_port}/"),
         ("web app", [sys.executable, "-m", "cssecure.web", "--host", "127.0.0.1"],
          f"http://127.0.0.1:{web_port}/health"),

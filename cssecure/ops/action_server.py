@@ -1,0 +1,114 @@
+"""Run the action server (rasa_sdk) so that it answers only the Rasa server.
+
+``python -m cssecure.ops.action_server --actions actions --port 5055`` takes the options of
+``rasa run actions``. Every request except ``GET /health`` must carry
+``Authorization: Bearer <CSSECURE_ACTION_TOKEN>`` (the Rasa server sends it:
+cssecure/ops/rasa_server.py); without it the answer is 401, with another value 403, and no
+action runs. The token comes from the environment only (never the command line), must pass
+the secret-strength check, and the server does not start without one. It binds to loopback
+unless ``SANIC_HOST`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from cssecure.settings import Settings, SettingsError
+
+logger = logging.getLogger(__name__)
+
+TOKEN_VARIABLE = "CSSECURE_ACTION_TOKEN"  # noqa: S105 - a variable name
+# Paths anyone on the machine may call: the launchers' health checks.
+OPEN_PATHS = frozenset({"/health"})
+
+
+def bearer_token(header: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (None when absent)."""
+    if not header:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def token_check(token: str) -> Callable[[Any], Awaitable[Any]]:
+    """A Sanic request middleware refusing every call without ``token``."""
+    from sanic import response
+
+    expected = token.encode()
+
+    async def check(request: Any) -> Any:
+        if request.path in OPEN_PATHS and request.method in ("GET", "HEAD"):
+            return None
+        given = bearer_token(request.headers.get("Authorization"))
+        if given is None:
+            return response.json(
+                {"error": "The action server needs its token."},
+                status=401, headers={"WWW-Authenticate": "Bearer"},
+            )
+        if not hmac.compare_digest(given.encode(), expected):
+            logger.warning("Refused a call to %s with a wrong token", request.path)
+            return response.json({"error": "Wrong token for the action server."}, status=403)
+        return None
+
+    return check
+
+
+def required_token(settings: Settings) -> str:
+    """The configured action token.
+
+    Raises:
+        SettingsError: unset or too weak (the message names the variable).
+    """
+    if not settings.action_token:
+        raise SettingsError(
+            f"{TOKEN_VARIABLE} is not set: the action server refuses to run without the "
+            "secret the Rasa server sends it. `make run` makes one per run; otherwise set it "
+            "(the same value) for the action server and the Rasa server."
+        )
+    settings.check_secrets([TOKEN_VARIABLE])
+    return settings.action_token
+
+
+def install_token_check(token: str) -> None:
+    """Make rasa_sdk's ``create_app`` register :func:`token_check` on every app it builds."""
+    import rasa_sdk.endpoint as endpoint
+
+    original = endpoint.create_app
+    if getattr(original, "_cssecure_token_check", False):
+        return
+
+    def create_app(*args: Any, **kwargs: Any) -> Any:
+        app = original(*args, **kwargs)
+        app.register_middleware(token_check(token), "request")
+        return app
+
+    create_app._cssecure_token_check = True  # type: ignore[attr-defined]
+    endpoint.create_app = create_app
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Check the token, then run rasa_sdk's action server with ``argv``."""
+    try:
+        token = required_token(Settings.from_env())
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from rasa_sdk.__main__ import main_from_args
+    from rasa_sdk.endpoint import create_argument_parser
+
+    args = create_argument_parser().parse_args(list(argv) if argv is not None else None)
+    os.environ.setdefault("SANIC_HOST", "127.0.0.1")  # noqa: SIM112 - rasa_sdk's variable
+    install_token_check(token)
+    main_from_args(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
