@@ -1,7 +1,8 @@
 """Agent accounts and their console sessions (SQLAlchemy Core, the claims database).
 
 Two tables, created by this package's Alembic migration: ``agent_accounts`` (name,
-scrypt hash, active flag, failed-login counter) and ``agent_sessions`` (SHA-256 of the
+scrypt hash, active flag, failed-login counter; ``locked_until`` is no longer set:
+see :meth:`AgentDirectory.authenticate`) and ``agent_sessions`` (SHA-256 of the
 session token, the CSRF token of that session, and when it expires). Sessions are
 server-side so that logging out or disabling an agent ends them at once.
 
@@ -64,9 +65,6 @@ agent_sessions = sa.Table(
 # An agent idle for this long must log in again; no session outlives a working day.
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=10)
-# Consecutive wrong passwords before the account is locked for LOCKOUT.
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 
@@ -225,10 +223,13 @@ class AgentDirectory:
     def authenticate(self, name: str, password: str) -> Agent | None:
         """The agent when ``name``/``password`` are right and the account may log in.
 
-        Unknown names, wrong passwords, disabled and locked accounts all return ``None``
-        after the same amount of work, so the answer reveals nothing about which.
+        Unknown names, wrong passwords and disabled accounts all return ``None`` after the
+        same amount of work, so the answer reveals nothing about which. Wrong passwords do
+        not lock the account (anyone knowing a name could then lock its agent out): the
+        console slows down the guessing source instead, per address and name, with growing
+        delays (:func:`cssecure.security.limits.check_login`). ``failed_logins`` only counts
+        wrong passwords since the last sign-in, for the record.
         """
-        now = self._clock()
         try:
             name = validate_agent_name(name)
         except AccountError:
@@ -242,17 +243,14 @@ class AgentDirectory:
                 burn_password_check(password)
                 return None
             ok = verify_password(password, row.password_hash)
-            locked = row.locked_until is not None and row.locked_until > now
             if not ok:
-                failures = row.failed_logins + 1
-                values: dict[str, object] = {"failed_logins": failures}
-                if failures >= MAX_FAILED_LOGINS:
-                    values = {"failed_logins": 0, "locked_until": now + LOCKOUT}
                 conn.execute(
-                    agent_accounts.update().where(agent_accounts.c.id == row.id).values(**values)
+                    agent_accounts.update()
+                    .where(agent_accounts.c.id == row.id)
+                    .values(failed_logins=agent_accounts.c.failed_logins + 1)
                 )
                 return None
-            if locked or not row.active:
+            if not row.active:
                 return None
             conn.execute(
                 agent_accounts.update()

@@ -6,6 +6,13 @@ markup) and no JavaScript. Security, in the order a request meets it:
 * sessions are server-side (:class:`~cssecure.console.accounts.AgentDirectory`); the
   cookie holds a random token only, ``HttpOnly; SameSite=Strict; Path=/console``
   (``Secure`` when served over HTTPS), and expires when idle;
+* sign-in attempts are rate limited per source address, and wrong passwords for a name
+  from an address make that pair wait, with growing delays
+  (:mod:`cssecure.security.limits`); passwords are checked in their own small thread pool
+  (:func:`~cssecure.console.security.password_pool`), at most ``MAX_PENDING_LOGINS``
+  waiting, so a burst of attempts never takes the threads other pages need;
+* every id placed in a link is URL-encoded whole (``quote(id, safe="")``, the ``id``
+  filter): a conversation id with ``/``, ``..`` or markup stays one path segment;
 * every POST carries the session's CSRF token (the login form a double-submit token),
   compared in constant time; a missing or wrong token is a 403 and changes nothing;
 * evidence bytes are read from the private evidence store only for signed-in agents,
@@ -48,11 +55,12 @@ from cssecure.console.provenance import (
     linked_claims,
     missing_evidence,
 )
-from cssecure.console.security import new_token, tokens_equal
+from cssecure.console.security import new_token, password_pool, tokens_equal
 from cssecure.handoff import service
 from cssecure.handoff.rasa_api import CustomerNotReached, RasaUnavailable
 from cssecure.handoff.service import HandoffError, HandoffPorts, Outcome
 from cssecure.handoff.transcript import latest_slot, transcript_from_events
+from cssecure.security.limits import RateLimits, default_limits
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +73,23 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 # Handoffs without a claim older than this drop off the queue (the customer moved on).
 CONVERSATION_HANDOFF_WINDOW = timedelta(days=3)
+# Sign-ins waiting for the password pool beyond this are refused at once (503).
+MAX_PENDING_LOGINS = 32
 
 _env = Environment(
     loader=FileSystemLoader(str(TEMPLATES)),
     autoescape=select_autoescape(enabled_extensions=("html",), default=True),
     undefined=StrictUndefined,
 )
+
+
+def quote_id(value: Any) -> str:
+    """An id as one URL path segment: ``/``, ``?``, ``#``, ``%``, ``&``, quotes and markup
+    characters all encoded (``quote(..., safe="")``), so no id can open another page."""
+    return quote(str(value), safe="")
+
+
+_env.filters["id"] = quote_id
 
 _SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -104,11 +123,19 @@ class ConsoleDeps:
     evidence: EvidenceFileStore
     engine: sa.engine.Engine
     secure_cookies: bool = False
+    # The sign-in limiter (the process's own, on REDIS_URL when set, unless given).
+    limits: RateLimits | None = None
 
 
 async def _blocking(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(None, functools.partial(fn, *args, **kwargs))
+
+
+def client_address(request: Request) -> str:
+    """The caller's address: the proxy-reported one when the app trusts a proxy header
+    (Sanic's ``REAL_IP_HEADER``/``PROXIES_COUNT``), else the socket's peer."""
+    return str(request.remote_addr or request.ip or "unknown")
 
 
 def _age(created: datetime, now: datetime) -> str:
@@ -133,6 +160,7 @@ def _page(template: str, status: int = 200, **context: Any) -> HTTPResponse:
 def console_blueprint(deps: ConsoleDeps) -> Blueprint:
     """The console's routes under ``/console``."""
     bp = Blueprint("cssecure_console", url_prefix=PREFIX)
+    pending_logins = 0
 
     def set_cookie(resp: HTTPResponse, name: str, value: str, max_age: int) -> None:
         resp.cookies[name] = value
@@ -222,13 +250,32 @@ def console_blueprint(deps: ConsoleDeps) -> Blueprint:
                 "Reload the page and try again.",
                 403,
             )
-        agent = await _blocking(
-            deps.directory.authenticate, _typed(form, "name"), form.get("password") or ""
-        )
-        if agent is None:
-            return login_page(
-                request, 401, "Wrong agent name or password, or the account is locked."
+        nonlocal pending_logins
+        limits = deps.limits or default_limits()
+        name = _typed(form, "name")
+        address = client_address(request)
+        allowed, why = await _blocking(limits.check_login, name, address)
+        if not allowed:
+            return login_page(request, 429, why)
+        if pending_logins >= MAX_PENDING_LOGINS:
+            return login_page(request, 503, "Too many people are signing in: try again shortly.")
+        pending_logins += 1
+        try:
+            loop = asyncio.get_running_loop()
+            agent = await loop.run_in_executor(
+                password_pool(),
+                functools.partial(
+                    deps.directory.authenticate, name, form.get("password") or ""
+                ),
             )
+        finally:
+            pending_logins -= 1
+        if agent is None:
+            await _blocking(limits.login_failed, name, address)
+            return login_page(
+                request, 401, "Wrong agent name or password, or the account is disabled."
+            )
+        await _blocking(limits.login_succeeded, name, address)
         token, _session = await _blocking(deps.directory.open_session, agent)
         resp = response.redirect(_safe_next(form.get("next")), status=303)
         set_cookie(resp, SESSION_COOKIE, token, max_age=int(timedelta(hours=10).total_seconds()))
@@ -311,7 +358,7 @@ def console_blueprint(deps: ConsoleDeps) -> Blueprint:
             error=error,
         )
 
-    @bp.get("/claims/<reference>")
+    @bp.get("/claims/<reference>", unquote=True)
     @page_guard
     async def show_claim(request: Request, session: AgentSession, reference: str) -> HTTPResponse:
         notice = NOTICES.get(request.args.get("done") or "")
@@ -338,26 +385,28 @@ def console_blueprint(deps: ConsoleDeps) -> Blueprint:
                 session, reference, status=200,
                 error=f"Done, but the customer could not be told: {outcome.problem}",
             )
-        return response.redirect(f"{PREFIX}/claims/{quote(reference)}?done={done}", status=303)
+        return response.redirect(
+            f"{PREFIX}/claims/{quote_id(reference)}?done={done}", status=303
+        )
 
-    @bp.post("/claims/<reference>/take")
+    @bp.post("/claims/<reference>/take", unquote=True)
     @action_guard
     async def take(request: Request, session: AgentSession, reference: str) -> HTTPResponse:
         return await run_action(session, reference, "taken", service.take_over)
 
-    @bp.post("/claims/<reference>/reply")
+    @bp.post("/claims/<reference>/reply", unquote=True)
     @action_guard
     async def reply(request: Request, session: AgentSession, reference: str) -> HTTPResponse:
         text = _typed(request.form, "text")
         return await run_action(session, reference, "replied", service.reply, text=text)
 
-    @bp.post("/claims/<reference>/evidence")
+    @bp.post("/claims/<reference>/evidence", unquote=True)
     @action_guard
     async def evidence(request: Request, session: AgentSession, reference: str) -> HTTPResponse:
         what = _typed(request.form, "what")
         return await run_action(session, reference, "evidence", service.request_evidence, what=what)
 
-    @bp.post("/claims/<reference>/approve")
+    @bp.post("/claims/<reference>/approve", unquote=True)
     @action_guard
     async def approve(request: Request, session: AgentSession, reference: str) -> HTTPResponse:
         form = request.form
@@ -368,18 +417,18 @@ def console_blueprint(deps: ConsoleDeps) -> Blueprint:
             payout_form=_typed(form, "payout_form") or None,
         )
 
-    @bp.post("/claims/<reference>/reject")
+    @bp.post("/claims/<reference>/reject", unquote=True)
     @action_guard
     async def reject(request: Request, session: AgentSession, reference: str) -> HTTPResponse:
         reason = _typed(request.form, "reason")
         return await run_action(session, reference, "rejected", service.reject, reason=reason)
 
-    @bp.post("/claims/<reference>/handback")
+    @bp.post("/claims/<reference>/handback", unquote=True)
     @action_guard
     async def handback(request: Request, session: AgentSession, reference: str) -> HTTPResponse:
         return await run_action(session, reference, "handed-back", service.hand_back)
 
-    @bp.get("/claims/<reference>/evidence/<evidence_id>")
+    @bp.get("/claims/<reference>/evidence/<evidence_id>", unquote=True)
     async def evidence_file(request: Request, reference: str, evidence_id: str) -> HTTPResponse:
         # Not behind page_guard: an <img> cannot follow a login redirect usefully.
         if await current(request) is None:
@@ -425,7 +474,7 @@ def console_blueprint(deps: ConsoleDeps) -> Blueprint:
             notice=notice, error=error,
         )
 
-    @bp.get("/conversations/<conversation_id>")
+    @bp.get("/conversations/<conversation_id>", unquote=True)
     @page_guard
     async def show_conversation(
         request: Request, session: AgentSession, conversation_id: str
@@ -459,17 +508,17 @@ def console_blueprint(deps: ConsoleDeps) -> Blueprint:
                 session, conversation_id,
                 error=f"Done, but the customer could not be told: {outcome.problem}",
             )
-        target = f"{PREFIX}/conversations/{quote(conversation_id, safe='')}?done={done}"
+        target = f"{PREFIX}/conversations/{quote_id(conversation_id)}?done={done}"
         return response.redirect(target, status=303)
 
-    @bp.post("/conversations/<conversation_id>/take")
+    @bp.post("/conversations/<conversation_id>/take", unquote=True)
     @action_guard
     async def take_conversation(
         request: Request, session: AgentSession, conversation_id: str
     ) -> HTTPResponse:
         return await run_conversation_action(session, conversation_id, "taken", "take")
 
-    @bp.post("/conversations/<conversation_id>/reply")
+    @bp.post("/conversations/<conversation_id>/reply", unquote=True)
     @action_guard
     async def reply_conversation(
         request: Request, session: AgentSession, conversation_id: str
@@ -477,7 +526,7 @@ def console_blueprint(deps: ConsoleDeps) -> Blueprint:
         text = _typed(request.form, "text")
         return await run_conversation_action(session, conversation_id, "replied", "reply", text)
 
-    @bp.post("/conversations/<conversation_id>/handback")
+    @bp.post("/conversations/<conversation_id>/handback", unquote=True)
     @action_guard
     async def handback_conversation(
         request: Request, session: AgentSession, conversation_id: str

@@ -12,7 +12,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 # OWASP's scrypt baseline (N=2^15, r=8, p=1): about 32 MiB and tens of ms per hash.
 _SCRYPT_N = 2**15
@@ -23,6 +26,12 @@ _SALT_BYTES = 16
 _MAXMEM = 64 * 1024 * 1024
 
 MIN_PASSWORD_LENGTH = 10
+
+# Password checks run in their own small pool, never in the shared default thread pool:
+# a burst of sign-in attempts (each ~32 MiB and tens of ms of scrypt) then queues behind
+# these few threads while every other endpoint keeps its threads.
+HASH_WORKERS_ENV = "CSSECURE_LOGIN_HASH_WORKERS"
+DEFAULT_HASH_WORKERS = 2
 
 
 class WeakPassword(ValueError):
@@ -109,3 +118,27 @@ def tokens_equal(a: str | None, b: str | None) -> bool:
     if not a or not b:
         return False
     return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
+
+
+_pool_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+
+
+def hash_workers() -> int:
+    """Threads of the password pool: ``CSSECURE_LOGIN_HASH_WORKERS`` (default 2, 1-16)."""
+    try:
+        workers = int(os.environ.get(HASH_WORKERS_ENV) or DEFAULT_HASH_WORKERS)
+    except ValueError:
+        workers = DEFAULT_HASH_WORKERS
+    return max(1, min(16, workers))
+
+
+def password_pool() -> ThreadPoolExecutor:
+    """The bounded pool every sign-in's password check runs in (built once per process)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(
+                max_workers=hash_workers(), thread_name_prefix="cssecure-password"
+            )
+        return _pool

@@ -24,6 +24,7 @@ from cssecure.console.accounts import AgentDirectory, utcnow
 from cssecure.console.blueprint import ConsoleDeps
 from cssecure.handoff.rasa_api import RasaConversations
 from cssecure.handoff.service import HandoffPorts
+from cssecure.security.limits import LimitSettings, RateLimits
 from cssecure.settings import Settings
 
 # Several Sanic apps are started in one process: test mode makes Sanic re-apply its
@@ -31,6 +32,9 @@ from cssecure.settings import Settings
 Sanic.test_mode = True
 
 PASSWORD = "correct horse battery"
+# Tests name the client's address in this header (the app is told to trust it, as it would
+# trust its reverse proxy's); without it the address is the loopback peer.
+ADDRESS_HEADER = "x-test-client-ip"
 _names = itertools.count(1)
 
 
@@ -87,8 +91,15 @@ def console(
         ),
         evidence=EvidenceFileStore(tmp_path / "evidence"),
         engine=sqlite_engine,
+        # Its own limiter per test; generous per address (the fuzz tests sign in often
+        # from loopback), the delays after wrong passwords as in production.
+        limits=RateLimits(
+            LimitSettings.from_env({"CSSECURE_RATE_LOGIN_PER_ADDRESS": "10000/minute"}),
+            namespace=f"console-test-{next(_names)}",
+        ),
     )
     app = Sanic(f"console_test_{next(_names)}")
+    app.config.REAL_IP_HEADER = ADDRESS_HEADER
     settings = Settings.from_env({"CSSECURE_VAR_DIR": str(tmp_path)})
     mount_console(app, settings, deps)
     server = ServerThread(app).start()
