@@ -28,13 +28,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from cssecure.claims.orm import outbox
 from cssecure.claims.unit_of_work import UnitOfWork
-from cssecure.notify.webhook import DeliveryFailed
+from cssecure.notify.webhook import DeliveryFailed, inert
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ MAX_JOB_ATTEMPTS = 8
 
 # A job: takes the row's payload; raises to be retried.
 Job = Callable[[Mapping[str, Any]], None]
+# Longest URL-encoded id put in a console link.
+MAX_LINK_SEGMENT = 300
 # Topics of rows that are jobs, never notifications for the team.
 JOB_TOPICS = frozenset({"handoff_wait"})
 
@@ -98,25 +101,36 @@ def notification_text(
     """The team-facing text of an outbox row.
 
     Only identifiers and the handoff reason are shown, never the customer's messages or
-    personal data: a chat webhook is not a place for those.
+    personal data: a chat webhook is not a place for those. Every value from the payload
+    (a sender id is chosen by whoever writes to the bot) is shown as inert text
+    (:func:`cssecure.notify.webhook.inert`: one line, in a code span, no markup) and put
+    in the console link URL-encoded, so it can neither format the message, mention anyone
+    (``<!channel>``, ``@everyone``), add a link of its own nor change the link's target
+    (``/`` and ``..`` encoded). :func:`cssecure.notify.webhook.webhook_payload` then
+    escapes the whole text for Slack and turns Discord's mentions off.
     """
     reference = payload.get("reference")
     conversation = payload.get("conversation_id")
     reason = payload.get("reason")
     if topic in ("agent_requested", "needs_agent", "handoff"):
-        subject = f"claim {reference}" if reference else f"conversation {conversation}"
+        subject = (
+            f"claim {inert(reference)}" if reference else f"conversation {inert(conversation)}"
+        )
         text = f"A customer needs an agent: {subject}."
     else:
-        subject = reference or conversation or ""
-        text = f"CSSecure notification ({topic}) {subject}".strip() + "."
+        subject = inert(reference or conversation) if (reference or conversation) else ""
+        text = f"CSSecure notification ({inert(topic)}) {subject}".strip() + "."
     if reason:
-        text += f" Reason: {reason}."
+        text += f" Reason: {inert(reason)}."
     if console_url:
         link = console_url.rstrip("/") + "/console/"
-        if reference:
-            link += f"claims/{reference}"
-        elif conversation:
-            link += f"conversations/{conversation}"
+        folder, value = ("claims", reference) if reference else ("conversations", conversation)
+        segment = quote(str(value), safe="") if value else ""
+        # An id too long for a usable link (never one cut short), or one a browser would
+        # read as "this folder" or "the folder above" (WHATWG URLs: "." and ".." even
+        # percent-encoded): the console's queue.
+        if segment and len(segment) <= MAX_LINK_SEGMENT and value not in (".", ".."):
+            link += f"{folder}/{segment}"
         text += f" Open the console: {link}"
     return text
 

@@ -7,23 +7,66 @@ channel): it is never logged, and errors name only the host.
 
 from __future__ import annotations
 
+import unicodedata
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
 # Discord refuses content over 2000 characters; Slack's limit is higher.
 MAX_TEXT_CHARS = 1900
+# Longest value shown from a payload (a sender id, a reason); the rest is cut.
+MAX_VALUE_CHARS = 120
+
+# Slack's mrkdwn control characters (https://api.slack.com/reference/surfaces/formatting
+# #escaping): with them escaped, ``<!channel>``, ``<@U123>`` and ``<url|text>`` are text.
+_SLACK_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# Discord: no mention of anyone is ever parsed from our text (users, roles, @everyone).
+NO_MENTIONS: dict[str, list[str]] = {"parse": []}
+
+
+def _is_unsafe_char(char: str) -> bool:
+    # Control (Cc), format (Cf: bidi overrides, zero-width), separators other than the space
+    # (Zl, Zp: line breaks), surrogates and unassigned code points.
+    category = unicodedata.category(char)
+    return category in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn") or (
+        category == "Zs" and char != " "
+    )
+
+
+def inert(value: object, limit: int = MAX_VALUE_CHARS) -> str:
+    """``value`` as text that no chat renders as markup, for a Slack/Discord message.
+
+    One line (control, format and line-break characters become a space, runs of spaces one),
+    cut to ``limit`` characters, with backticks replaced (``ˋ``), inside a code span:
+    Discord renders neither markdown, masked links nor mentions in code, and Slack gets the
+    whole text entity-escaped by :func:`webhook_payload`.
+    """
+    text = "".join(" " if _is_unsafe_char(c) else c for c in str(value))
+    text = " ".join(text.replace("`", "ˋ").split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return f"`{text or '-'}`"
+
+
+def slack_escape(text: str) -> str:
+    """``text`` with Slack's control characters ``&``, ``<``, ``>`` escaped."""
+    return text.translate(_SLACK_ESCAPES)
+
+
+def webhook_payload(text: str) -> dict[str, Any]:
+    """The Slack- and Discord-compatible body for ``text`` (cut to the channels' limits).
+
+    Slack reads ``text`` (mrkdwn, entity-escaped here), Discord ``content`` (with
+    ``allowed_mentions`` empty: nothing in it can ping a user, a role or everyone).
+    """
+    if len(text) > MAX_TEXT_CHARS:
+        text = text[: MAX_TEXT_CHARS - 1] + "…"
+    return {"text": slack_escape(text), "content": text, "allowed_mentions": NO_MENTIONS}
 
 
 class DeliveryFailed(Exception):
     """The webhook did not accept the notification; it stays in the outbox for a retry."""
-
-
-def webhook_payload(text: str) -> dict[str, str]:
-    """The Slack- and Discord-compatible body for ``text`` (cut to the channels' limits)."""
-    if len(text) > MAX_TEXT_CHARS:
-        text = text[: MAX_TEXT_CHARS - 1] + "…"
-    return {"text": text, "content": text}
 
 
 def _host_of(url: str) -> str:

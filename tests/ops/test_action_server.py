@@ -101,7 +101,9 @@ def actions(tmp_path_factory: pytest.TempPathFactory, token: str) -> Iterator[Se
     ],
     ids=["none", "empty", "bearer-without-token", "basic", "other-header"],
 )
-def test_a_forged_call_without_the_token_is_refused(actions: Server, headers: dict[str, str]) -> None:
+def test_a_forged_call_without_the_token_is_refused(
+    actions: Server, headers: dict[str, str]
+) -> None:
     status, text = post(f"{actions.url}/webhook", FORGED, headers)
     assert status == 401
     assert "claims" not in text.lower() and "demo-alice" not in text
