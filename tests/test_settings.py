@@ -45,3 +45,87 @@ def test_empty_variables_count_as_unset() -> None:
     s = Settings.from_env({"TELEGRAM_TOKEN": "", "REDIS_URL": ""})
     assert s.telegram_token is None
     assert s.redis_url is None
+
+
+# Minimum strength of the secrets we choose (issue 16, point 6).
+import secrets as _secrets  # noqa: E402
+
+import pytest  # noqa: E402
+
+from cssecure.settings import (  # noqa: E402
+    CHECKED_SECRETS,
+    SettingsError,
+    cors_origins_from,
+    new_secret,
+    secret_problem,
+)
+
+WEAK = {
+    "24-bit": _secrets.token_hex(3),
+    "short": "service-token-for-tests",
+    "31 chars": _secrets.token_urlsafe(32)[:31],
+    "one letter": "a" * 64,
+    "repeated": "Password1" * 5,
+    "digits": "0123456789" * 4,
+    "two letters": "ab" * 20,
+}
+STRONG = {
+    "token_urlsafe(24)": _secrets.token_urlsafe(24),
+    "token_urlsafe(32)": _secrets.token_urlsafe(32),
+    "token_hex(16)": "3f9c2a7be1d04856c9a1f0e3b7d2c846",
+    "new_secret": new_secret(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHECKED_SECRETS))
+@pytest.mark.parametrize("kind", sorted(WEAK))
+def test_weak_secrets_are_refused_naming_the_setting(name: str, kind: str) -> None:
+    settings = Settings.from_env({name: WEAK[kind]})
+    problems = settings.secret_problems()
+    assert len(problems) == 1 and problems[0].startswith(name)
+    with pytest.raises(SettingsError, match=name):
+        settings.check_secrets()
+    assert WEAK[kind] not in problems[0]  # the message never shows the secret
+
+
+@pytest.mark.parametrize("kind", sorted(STRONG))
+def test_strong_secrets_pass(kind: str) -> None:
+    env = {name: STRONG[kind] for name in CHECKED_SECRETS}
+    Settings.from_env(env).check_secrets()
+    assert secret_problem("X", STRONG[kind]) is None
+
+
+def test_unset_secrets_are_not_checked_and_only_named_ones_are() -> None:
+    Settings.from_env({}).check_secrets()
+    settings = Settings.from_env({"RASA_TOKEN": "weak"})
+    settings.check_secrets(["CSSECURE_ACTION_TOKEN"])
+    with pytest.raises(SettingsError, match="RASA_TOKEN is too short"):
+        settings.check_secrets(["RASA_TOKEN"])
+
+
+def test_action_token_is_read_and_masked() -> None:
+    token = new_secret()
+    settings = Settings.from_env({"CSSECURE_ACTION_TOKEN": token})
+    assert settings.action_token == token
+    assert token not in repr(settings)
+
+
+def test_cors_origins_default_to_the_web_app_of_this_machine() -> None:
+    assert Settings.from_env({}).cors_origins == ("http://localhost:8080", "http://127.0.0.1:8080")
+    assert Settings.from_env({"CSSECURE_WEB_PORT": "9000"}).cors_origins == (
+        "http://localhost:9000", "http://127.0.0.1:9000")
+
+
+def test_cors_origins_are_read_from_the_setting() -> None:
+    raw = "https://www.cssbuy.com, https://m.cssbuy.com/  http://localhost:8080"
+    assert cors_origins_from(raw, 8080) == (
+        "https://www.cssbuy.com", "https://m.cssbuy.com", "http://localhost:8080")
+
+
+@pytest.mark.parametrize(
+    "raw", ["*", "https://*.cssbuy.com", "www.cssbuy.com", "https://cssbuy.com/path", "ftp://x",
+            "https://"],
+)
+def test_wildcards_and_non_origins_are_refused(raw: str) -> None:
+    with pytest.raises(SettingsError, match="CSSECURE_CORS_ORIGINS"):
+        Settings.from_env({"CSSECURE_CORS_ORIGINS": raw})
