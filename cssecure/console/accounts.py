@@ -235,14 +235,17 @@ class AgentDirectory:
         except AccountError:
             burn_password_check(password)
             return None
-        with self._engine.begin() as conn:
+        # The password is checked outside any transaction: a write transaction held for
+        # the hash's tens of milliseconds would stall every other writer (on SQLite, all).
+        with self._engine.connect() as conn:
             row = conn.execute(
                 sa.select(agent_accounts).where(agent_accounts.c.name == name)
             ).first()
-            if row is None:
-                burn_password_check(password)
-                return None
-            ok = verify_password(password, row.password_hash)
+        if row is None:
+            burn_password_check(password)
+            return None
+        ok = verify_password(password, row.password_hash)
+        with self._engine.begin() as conn:
             if not ok:
                 conn.execute(
                     agent_accounts.update()
@@ -252,11 +255,18 @@ class AgentDirectory:
                 return None
             if not row.active:
                 return None
-            conn.execute(
+            signed_in = conn.execute(
                 agent_accounts.update()
-                .where(agent_accounts.c.id == row.id)
+                .where(
+                    (agent_accounts.c.id == row.id)
+                    # not if the password was changed during the check
+                    & (agent_accounts.c.password_hash == row.password_hash)
+                    & agent_accounts.c.active
+                )
                 .values(failed_logins=0, locked_until=None)
             )
+            if signed_in.rowcount != 1:
+                return None
         return Agent(id=int(row.id), name=row.name)
 
     def open_session(self, agent: Agent) -> tuple[str, AgentSession]:
