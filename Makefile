@@ -49,9 +49,10 @@ train: install
 	  echo "Trained in $$(( $$(date +%s) - start )) s"; \
 	fi
 
+# umask 077: the databases (and everything else under var/) are readable by their owner only.
 db: install
-	$(VENV)/bin/cssecure db upgrade
-	$(VENV)/bin/cssecure parcels seed-demo
+	umask 077 && $(VENV)/bin/cssecure db upgrade
+	umask 077 && $(VENV)/bin/cssecure parcels seed-demo
 
 run: train db
 	$(VENV)/bin/cssecure stack run
