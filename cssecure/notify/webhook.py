@@ -7,6 +7,7 @@ channel): it is never logged, and errors name only the host.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +22,8 @@ MAX_VALUE_CHARS = 120
 # Slack's mrkdwn control characters (https://api.slack.com/reference/surfaces/formatting
 # #escaping): with them escaped, ``<!channel>``, ``<@U123>`` and ``<url|text>`` are text.
 _SLACK_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# Identifiers shown without a code span: no markup, mention, emoji or link can be made of them.
+_PLAIN_ID = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 # Discord: no mention of anyone is ever parsed from our text (users, roles, @everyone).
 NO_MENTIONS: dict[str, list[str]] = {"parse": []}
 
@@ -37,11 +40,15 @@ def _is_unsafe_char(char: str) -> bool:
 def inert(value: object, limit: int = MAX_VALUE_CHARS) -> str:
     """``value`` as text that no chat renders as markup, for a Slack/Discord message.
 
-    One line (control, format and line-break characters become a space, runs of spaces one),
-    cut to ``limit`` characters, with backticks replaced (``ˋ``), inside a code span:
-    Discord renders neither markdown, masked links nor mentions in code, and Slack gets the
-    whole text entity-escaped by :func:`webhook_payload`.
+    A plain identifier (letters, digits and inner hyphens, e.g. ``CS-2026-000042``) is shown
+    as it is: nothing in it is markup, a mention, an emoji or a link. Anything else is put on
+    one line (control, format and line-break characters become a space, runs of spaces one),
+    cut to ``limit`` characters, with backticks replaced (modifier letter grave), inside a
+    code span: Discord renders neither markdown, masked links nor mentions in code, and
+    Slack gets the whole text entity-escaped by :func:`webhook_payload`.
     """
+    if isinstance(value, str) and len(value) <= limit and _PLAIN_ID.fullmatch(value):
+        return value
     text = "".join(" " if _is_unsafe_char(c) else c for c in str(value))
     text = " ".join(text.replace("`", "ˋ").split())
     if len(text) > limit:

@@ -54,11 +54,16 @@ TEMPLATE = re.compile(
 )
 
 
+PLAIN_ID = r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"
+
+
 def _outside_code(content: str) -> str:
-    """``content`` with each code span replaced by NUL (fails on an unbalanced backtick)."""
+    """``content`` with each code span, and each plain identifier in a value's place,
+    replaced by NUL (fails on an unbalanced backtick)."""
     pieces = content.split("`")
     assert len(pieces) % 2 == 1, f"unbalanced code span in {content!r}"
-    return "\x00".join(pieces[0::2])
+    outside = "\x00".join(pieces[0::2])
+    return re.sub(rf"(: conversation |: claim |\. Reason: ){PLAIN_ID}(?=\.)", "\\1\x00", outside)
 
 
 def _check(value: str, payload_key: str = "conversation_id") -> None:
@@ -116,10 +121,22 @@ def test_the_issue_example_reads_as_text_in_slack() -> None:
 
 
 def test_inert_values_are_one_line_short_and_in_a_code_span() -> None:
+    assert inert("CS-2026-000042") == "CS-2026-000042"  # a plain identifier stays plain
+    for almost in ("x.evil.com", "a_b_", "-x", "x-", "a--b", "@here", ":joy:", "a b"):
+        assert inert(almost).startswith("`"), almost
     assert inert("a\nb\tc  d") == "`a b c d`"
     assert inert("`x`") == "`\u02cbx\u02cb`"
     assert inert("") == "`-`"
     assert len(inert("y" * 1000)) <= 122
+
+
+def test_plain_references_read_as_before() -> None:
+    text = notification_text("agent_requested", {"reference": "CS-2026-000042",
+                                                 "reason": "the assessment is review"}, CONSOLE)
+    assert text.startswith("A customer needs an agent: claim CS-2026-000042. Reason: ")
+    assert "the assessment is review" in text
+    body = webhook_payload(text)
+    assert body["text"] == body["content"]
 
 
 def test_other_topics_show_their_values_inert() -> None:
