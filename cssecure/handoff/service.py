@@ -4,6 +4,14 @@ Plain values in, plain dicts out (cosmicpython's service layer): the console, a 
 or a test calls these with a :class:`HandoffPorts`. Every action is written to the
 claim's history under ``agent:<name>``, the record of who did what.
 
+Customers see an agent by their display name only (``CSSECURE_AGENT_ALIASES``, e.g.
+``"alice.wong=Alice; bob=Sam"``; an agent without one is shown as the support team), never
+by the login name, which stays in the claim's history for the team.
+
+A customer's request for a person goes through :func:`request_handoff`, limited per
+sender and per source address (:func:`cssecure.security.limits.check_handoff`): asking again
+and again gets "please wait", not a new notification to the team each time.
+
 Order of effects, so that a failure never leaves a false record: what the customer must
 see first is sent first (a reply is recorded only once delivered); a decision is stored
 first and then announced, and a failed announcement is reported to the agent (the
@@ -12,7 +20,8 @@ decision stands; the agent can tell the customer again with a reply).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
@@ -77,6 +86,94 @@ def actor(agent_name: str) -> str:
     return f"agent:{agent_name}"
 
 
+ALIASES_ENV = "CSSECURE_AGENT_ALIASES"
+MAX_ALIAS_CHARS = 40
+
+
+def agent_aliases(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``CSSECURE_AGENT_ALIASES`` as ``{login name: display name}``: ``name=Alias`` pairs
+    separated by ``;`` or ``,`` (names compared in lower case; blank or malformed pairs are
+    skipped; an alias is cut to 40 characters)."""
+    raw = (os.environ if env is None else env).get(ALIASES_ENV) or ""
+    aliases: dict[str, str] = {}
+    for pair in raw.replace(",", ";").split(";"):
+        name, sep, alias = pair.partition("=")
+        name, alias = name.strip().lower(), " ".join(alias.split())[:MAX_ALIAS_CHARS]
+        if sep and name and alias:
+            aliases[name] = alias
+    return aliases
+
+
+def display_name(agent_name: str, env: Mapping[str, str] | None = None) -> str:
+    """What the customer sees of agent ``agent_name``: their alias, or ``""`` (the channels
+    then show "Agent" alone). Never the login name."""
+    return agent_aliases(env).get(agent_name.strip().lower(), "")
+
+
+def _push(ports: HandoffPorts, channel: str, conversation_id: str, text: str, agent: str) -> None:
+    """Deliver an agent's message under their display name (raises CustomerNotReached)."""
+    ports.conversations.push(channel, conversation_id, text, display_name(agent))
+
+
+def greeting(agent: str, reference: str) -> str:
+    """The customer's first message from the agent who takes their claim."""
+    alias = display_name(agent)
+    who = f"this is {alias} from the CSSecure support team" if alias else (
+        "this is the CSSecure support team"
+    )
+    return (
+        f"Hello, {who}. I am looking at your claim {reference} now and will answer you here."
+    )
+
+
+@dataclass(frozen=True)
+class HandoffRequest:
+    """The answer to a customer's request for a person.
+
+    Attributes:
+        queued: the team was asked (notification queued, claim flagged).
+        message: when not queued, what to tell the customer (wait; asking again does not help).
+    """
+
+    queued: bool
+    message: str | None = None
+
+
+def request_handoff(
+    request_agent: Callable[[str | None, str, str], None],
+    reference: str | None,
+    conversation_id: str,
+    reason: str,
+    *,
+    address: str | None = None,
+    check: Callable[[str, str | None], tuple[bool, str | None]] | None = None,
+) -> HandoffRequest:
+    """Ask the team for a person, unless this sender or address asked too often lately.
+
+    Args:
+        request_agent: queues the request (``ClaimsApp.request_agent``:
+            ``(reference, conversation_id, reason)``).
+        reference: the claim, if any.
+        conversation_id: the customer's conversation (the sender id).
+        reason: a short reason for the team (no customer text).
+        address: the customer's source address when the channel knows it.
+        check: the limiter (``cssecure.security.limits.check_handoff`` by default).
+
+    Returns:
+        ``HandoffRequest(True)`` when queued, else ``HandoffRequest(False, message)``:
+        nothing was queued and the customer is to be told ``message``.
+    """
+    if check is None:
+        from cssecure.security.limits import check_handoff
+
+        check = check_handoff
+    allowed, why = check(conversation_id, address)
+    if not allowed:
+        return HandoffRequest(False, why)
+    request_agent(reference, conversation_id, reason)
+    return HandoffRequest(True)
+
+
 def _text(value: str, what: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     text = (value or "").strip()
     if not text:
@@ -113,7 +210,7 @@ def _mark(
 def _tell(ports: HandoffPorts, claim: Claim, agent: str, text: str) -> Outcome:
     """Send ``text`` to the claim's customer; a failure is noted in the history and returned."""
     try:
-        ports.conversations.push(claim.channel, claim.conversation_id, text, agent)
+        _push(ports, claim.channel, claim.conversation_id, text, agent)
     except CustomerNotReached as exc:
         claim = _note(
             ports, claim.reference, agent, f"message to the customer NOT delivered: {exc}"
@@ -135,13 +232,7 @@ def take_over(ports: HandoffPorts, reference: str, *, agent: str) -> Outcome:
     ports.conversations.pause(claim.conversation_id, agent_name=agent)
     _mark(ports, TAKEN, claim.conversation_id, claim.reference, agent)
     claim = _note(ports, claim.reference, agent, "took over the conversation (assistant paused)")
-    return _tell(
-        ports,
-        claim,
-        agent,
-        f"Hello, this is {agent} from the CSSecure support team. I am looking at your claim "
-        f"{claim.reference} now and will answer you here.",
-    )
+    return _tell(ports, claim, agent, greeting(agent, claim.reference))
 
 
 def reply(ports: HandoffPorts, reference: str, *, agent: str, text: str) -> Outcome:
@@ -153,7 +244,7 @@ def reply(ports: HandoffPorts, reference: str, *, agent: str, text: str) -> Outc
     """
     text = _text(text, "message")
     claim = _claim(ports, reference)
-    ports.conversations.push(claim.channel, claim.conversation_id, text, agent)
+    _push(ports, claim.channel, claim.conversation_id, text, agent)
     claim = _note(ports, claim.reference, agent, f"replied to the customer: {text}")
     return Outcome(claim_to_dict(claim))
 
@@ -306,7 +397,7 @@ def reply_in_conversation(
     Raises:
         HandoffError; CustomerNotReached.
     """
-    ports.conversations.push(channel, conversation_id, _text(text, "message"), agent)
+    _push(ports, channel, conversation_id, _text(text, "message"), agent)
     return Outcome(None)
 
 
@@ -327,7 +418,8 @@ def resume_conversation(
     ports.conversations.resume(conversation_id)
     _mark(ports, CLOSED, conversation_id, None, agent)
     try:
-        ports.conversations.push(
+        _push(
+            ports,
             channel,
             conversation_id,
             "You are back with the CSSecure assistant. Write here any time if you need more help.",

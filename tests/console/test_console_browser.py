@@ -36,8 +36,12 @@ def page() -> Iterator[object]:
             browser.close()
 
 
-def test_agent_logs_in_takes_over_replies_and_approves(console: Console, page: object) -> None:
+def test_agent_logs_in_takes_over_replies_and_approves(
+    console: Console, page: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from playwright.sync_api import Page, expect
+
+    monkeypatch.setenv("CSSECURE_AGENT_ALIASES", "alice=Mei")
 
     assert isinstance(page, Page)
     claim = file_claim(console.engine)
@@ -63,5 +67,6 @@ def test_agent_logs_in_takes_over_replies_and_approves(console: Console, page: o
     expect(page.locator("#status")).to_have_text("approved")
     expect(page.locator("#payout")).to_have_text("300.00 RMB")
     decision = console.rasa.pushed[-1]
-    assert decision["agent_name"] == "alice" and "approved" in decision["text"]
+    # The customer sees the agent's alias; the history keeps the login name.
+    assert decision["agent_name"] == "Mei" and "approved" in decision["text"]
     expect(page.locator("#history")).to_contain_text("agent:alice")

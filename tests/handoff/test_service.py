@@ -46,7 +46,8 @@ def test_take_over_pauses_the_assistant_greets_and_records_the_agent(
     assert _last(outcome)["actor"] == "agent:alice"
     assert "took over" in _last(outcome)["note"]
     assert outcome.problem is None
-    assert rasa.pushed[-1]["channel"] == "web" and rasa.pushed[-1]["agent_name"] == "alice"
+    # No alias configured: the customer sees "Agent", never the login name (issue 16).
+    assert rasa.pushed[-1]["channel"] == "web" and rasa.pushed[-1]["agent_name"] == ""
     assert claim.reference in rasa.pushed[-1]["text"]
 
 
@@ -59,7 +60,7 @@ def test_reply_is_delivered_in_the_claims_channel_and_recorded(
         {
             "conversation_id": "conv-1",
             "text": "Could you resend it?",
-            "agent_name": "alice",
+            "agent_name": "",
             "channel": "telegram",
         }
     ]
