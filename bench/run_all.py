@@ -2,7 +2,7 @@
 
 Each benchmark is its own script (runnable alone) and writes its own results/*.json;
 this runner only sequences them on the current model and times a full training run.
-``--skip NAME`` leaves one out (names: policy, nlu, dialogue, rest, load, train).
+``--skip NAME`` leaves one out (names: policy, nlu, dialogue, rest, load, flood, train).
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ def main() -> int:
         ("dialogue", [PY, "tests/actions/dialogue_stack.py"]),
         ("rest", [PY, "bench/bench_rest.py"]),
         ("load", [PY, "bench/bench_load.py", "--customers", "200"]),
+        # 40 abusive REST clients against one normal customer (load phases <= 60 s).
+        ("flood", [PY, "bench/bench_flood.py"]),
     ]
     summary: dict[str, object] = {"model": model.name}
     failed = []
