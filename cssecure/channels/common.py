@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import unicodedata
 from dataclasses import dataclass
 
 # Longer customer messages are refused with a clear message instead of being cut:
@@ -24,8 +23,6 @@ TOO_LONG_REPLY = (
 
 _MAC_HEX_CHARS = 20  # 80 bits: far beyond online guessing
 _COMMAND = re.compile(r"^/([A-Za-z][A-Za-z0-9_]{0,31})(?:@[A-Za-z0-9_]+)?(?:\s+(.*))?$", re.S)
-# Bidirectional overrides make text read differently on an agent's screen than it is.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _MAX_LINK_CODE_CHARS = 64
 
 
@@ -150,20 +147,14 @@ LINK_USAGE = (
 
 
 def customer_text(text: str) -> str:
-    """A customer's message made safe to hand to Rasa.
+    """Typed customer text made safe to hand to Rasa: never an intent payload.
 
-    Rasa reads a leading ``/`` as an intent with entities (``/inform{"evidence_id": ...}``),
-    which would let a customer forge what only the channel may say; such text is passed on
-    as plain words instead. Control characters other than line breaks and tabs, and
-    bidirectional overrides, are dropped.
+    The one normalisation is :func:`cssecure.channels.intake.typed_text` (this name is kept
+    for the channels' callers); whole messages go through :func:`cssecure.channels.intake.admit`.
     """
-    cleaned = "".join(
-        ch
-        for ch in text
-        if ch in "\n\t"
-        or (unicodedata.category(ch) not in ("Cc", "Cs") and ch not in _BIDI_CONTROLS)
-    )
-    return cleaned.lstrip("/").strip()
+    from cssecure.channels.intake import typed_text
+
+    return typed_text(text)
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -11,8 +11,13 @@ so the channel has two halves:
   with buttons as message components (``discord.ui.View``). A button press forwards its
   payload.
 * :class:`DiscordInput`, mounted in Rasa through ``credentials.yml`` at
-  ``/webhooks/discord/``: ``webhook`` takes ``{"sender", "text", "metadata"}`` from the bot
-  process and returns the bot's replies (Rasa's REST channel cannot carry the metadata);
+  ``/webhooks/discord/``: ``webhook`` takes ``{"sender", "text", "metadata", "kind"}`` from
+  the bot process and returns the bot's replies (Rasa's REST channel cannot carry the
+  metadata). ``kind`` is ``"text"`` (typed; the default), ``"button"`` (a pressed button's
+  payload) or ``"notice"`` (a payload the bot process built: evidence, ``/session_start``);
+  every message goes through :func:`cssecure.channels.intake.admit` there, so typed text is
+  never a payload and a button's payload is one only when the assistant offered it in this
+  conversation's recent messages;
   ``claim_ref`` tells the bot process which claim draft is in progress in a conversation
   and which claim it is about (``{"claim_draft_id", "claim_ref"}``: where attachments
   go); ``push`` delivers an agent's message to the customer's direct messages and
@@ -68,8 +73,6 @@ from cssecure.channels.chat import (
     store_session_metadata,
 )
 from cssecure.channels.common import (
-    MAX_MESSAGE_CHARS,
-    TOO_LONG_REPLY,
     bot_command,
     channel_metadata,
     conversation_id,
@@ -87,6 +90,7 @@ from cssecure.channels.evidence import (
     evidence_kind,
     inform_message,
 )
+from cssecure.channels.intake import admit
 from cssecure.handoff.waiting import install_waiting_replies
 from cssecure.settings import Settings
 
@@ -300,6 +304,14 @@ class DiscordInput(InputChannel):
             metadata = channel_metadata(
                 CHANNEL, customer if isinstance(customer, str) else None, locale
             )
+            admitted = await admit(
+                CHANNEL, sender, text, agent=agent_from_app(request.app),
+                notice=body.get("kind") == "notice",
+            )
+            if admitted.text is None:
+                replies = [{"recipient_id": sender, "text": admitted.reply}]
+                return response.json({"messages": replies if admitted.reply else []})
+            text = admitted.text
             if text == "/session_start" and not await store_session_metadata(
                 agent_from_app(request.app), sender, metadata
             ):
@@ -515,10 +527,13 @@ class RasaBridge:
         return data if isinstance(data, dict) else {}
 
     async def send(
-        self, sender: str, text: str, metadata: dict[str, Any]
+        self, sender: str, text: str, metadata: dict[str, Any], kind: str = "text"
     ) -> list[dict[str, Any]]:
-        """Send a user message; returns the bot's replies."""
-        data = await self._post("webhook", {"sender": sender, "text": text, "metadata": metadata})
+        """Send a user message (``kind``: ``text``, ``button`` or ``notice``); returns the
+        bot's replies."""
+        data = await self._post(
+            "webhook", {"sender": sender, "text": text, "metadata": metadata, "kind": kind}
+        )
         messages = data.get("messages")
         return [m for m in messages if isinstance(m, dict)] if isinstance(messages, list) else []
 
@@ -584,7 +599,7 @@ class DiscordBridge:
                 if reply.changed:
                     await self._forward(
                         message.channel, conversation, author.id, "/session_start",
-                        private=True, quiet=True,
+                        private=True, quiet=True, kind="notice",
                     )
                 return
         if message.attachments:
@@ -595,12 +610,9 @@ class DiscordBridge:
                 await self._handle_attachment(message.channel, conversation, author.id,
                                               attachment, text)
             return
-        if len(text) > MAX_MESSAGE_CHARS:
-            await message.channel.send(TOO_LONG_REPLY)
-            return
-        cleaned = customer_text(text)
-        if cleaned:
-            await self._forward(message.channel, conversation, author.id, cleaned,
+        if text.strip():
+            # Normalised, length-capped and never a payload on the Rasa side (admit).
+            await self._forward(message.channel, conversation, author.id, text,
                                 private=private)
 
     async def handle_interaction(self, interaction: Any) -> None:
@@ -625,7 +637,8 @@ class DiscordBridge:
             logger.warning("Refused a Discord button press that matches no button sent.")
             return
         await self._forward(interaction.channel, conversation, user.id, text,
-                            private=interaction.guild is None)
+                            private=interaction.guild is None,
+                            kind="button" if custom_id.startswith(PAYLOAD_PREFIX) else "text")
 
     async def _handle_attachment(
         self, channel: Any, conversation: str, user_id: int, attachment: Any, caption: str
@@ -656,7 +669,7 @@ class DiscordBridge:
             await channel.send(str(exc))
             return
         await self._forward(channel, conversation, user_id, inform_message(kind, evidence_id),
-                            private=True, customer_id=customer_id)
+                            private=True, customer_id=customer_id, kind="notice")
 
     async def _forward(
         self,
@@ -668,8 +681,10 @@ class DiscordBridge:
         private: bool,
         quiet: bool = False,
         customer_id: str | None | bool = False,
+        kind: str = "text",
     ) -> None:
-        """Send a message to Rasa and the replies back to ``channel``."""
+        """Send a message to Rasa and the replies back to ``channel`` (``kind``: what the
+        Rasa side's intake is told the text is: ``text``, ``button`` or ``notice``)."""
         try:
             if customer_id is False:
                 customer_id = await self.services.customer_for(str(user_id)) if private else None
@@ -680,7 +695,7 @@ class DiscordBridge:
         try:
             replies = await self.rasa.send(
                 conversation, text,
-                channel_metadata(CHANNEL, customer_id, self.locales.get(user_id)),
+                channel_metadata(CHANNEL, customer_id, self.locales.get(user_id)), kind,
             )
         except RasaUnavailable as exc:
             logger.error("Rasa unavailable for a Discord message (%s)", exc)

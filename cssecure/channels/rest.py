@@ -5,12 +5,15 @@ claim ``{"customer_id": "demo-alice", "verified": true}`` and read Alice's claim
 ``input_channel``, messages of any length, and a body without ``message`` ends in a server
 error. This one keeps Rasa's URL and answer (``[{"recipient_id", "text", ...}]``) but:
 
-- the body must be a JSON object with a ``sender`` (1-128 printable characters, not the id
-  of a web/Telegram/Discord conversation) and a ``message`` string; anything else is a 400
-  with a readable ``error``;
+- the body must be a JSON object with a ``sender`` (1-64 of ``A-Z a-z 0-9 _ . : @ -``, not
+  the id of a web/Telegram/Discord conversation) and a ``message`` string; anything else is
+  a 400 with a readable ``error``;
 - metadata is always anonymous: ``{"channel": "rest", "customer_id": None, "verified": False}``;
-- messages longer than ``MAX_MESSAGE_CHARS`` are answered with ``TOO_LONG_REPLY`` and never
-  reach the dialogue; typed ``/intent{...}`` syntax loses its slash (as on every channel).
+- the message goes through :func:`cssecure.channels.intake.admit` like on every channel:
+  normalised, rate-limited (429 with the limiter's message), messages longer than
+  ``MAX_MESSAGE_CHARS`` answered with ``TOO_LONG_REPLY``, and an intent payload only when it
+  is a button the assistant offered in this conversation; typed ``/intent{...}`` loses its
+  slashes.
 
 A REST conversation waiting for a person is answered like every other
 (:mod:`cssecure.handoff.waiting`, installed when the channel is mounted); having no push,
@@ -30,17 +33,22 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from cssecure.channels.common import MAX_MESSAGE_CHARS, TOO_LONG_REPLY
-from cssecure.channels.socketio import typed_text
+from cssecure.channels.intake import (
+    REFUSED_LENGTH,
+    REFUSED_RATE,
+    REFUSED_SENDER,
+    RESERVED_PREFIXES,
+    SENDER_OF_ANOTHER_CHANNEL,
+    admit,
+    sender_problem,
+)
 from cssecure.handoff.waiting import install_waiting_replies
 from cssecure.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-MAX_SENDER_CHARS = 128
+MAX_SENDER_CHARS = 64
 UNAVAILABLE = "The assistant is unavailable right now; please try again in a minute."
-# Conversation ids other channels bind to a verified chat or browser session.
-_RESERVED_PREFIXES = ("web-", "telegram-", "discord-")
 
 
 class RequestRefused(ValueError):
@@ -62,17 +70,21 @@ def parse_body(raw: bytes) -> tuple[str, str]:
     if not isinstance(body, dict):
         raise RequestRefused('The body must be a JSON object: {"sender": "...", "message": "..."}.')
     sender, message = body.get("sender"), body.get("message")
-    if not isinstance(sender, str) or not 0 < len(sender) <= MAX_SENDER_CHARS:
+    if not isinstance(sender, str):
         raise RequestRefused(f'"sender" must be a string of 1 to {MAX_SENDER_CHARS} characters.')
-    if not sender.isprintable() or sender.strip() != sender:
-        raise RequestRefused('"sender" may not contain control characters or outer spaces.')
-    if sender.startswith(_RESERVED_PREFIXES):
-        raise RequestRefused(
-            '"sender" names a web, Telegram or Discord conversation: use that channel.'
-        )
+    if sender.startswith(RESERVED_PREFIXES):
+        raise RequestRefused(SENDER_OF_ANOTHER_CHANNEL)
+    problem = sender_problem("rest", sender)
+    if problem is not None:
+        raise RequestRefused(problem)
     if not isinstance(message, str):
         raise RequestRefused('"message" must be a string.')
     return sender, message
+
+
+def agent_of(request: Request) -> Any:
+    """The Rasa agent serving this request (``app.ctx.agent``), or None."""
+    return getattr(getattr(request.app, "ctx", None), "agent", None)
 
 
 class CSSecureRestInput(RestInput):
@@ -111,11 +123,19 @@ class CSSecureRestInput(RestInput):
                 sender, message = parse_body(request.body)
             except RequestRefused as exc:
                 return response.json({"error": str(exc)}, status=400)
-            text = typed_text(message, set())
-            if len(text) > MAX_MESSAGE_CHARS:
-                return response.json([{"recipient_id": sender, "text": TOO_LONG_REPLY}])
-            if not text:
+            admitted = await admit(
+                "rest", sender, message, agent=agent_of(request), address=request.remote_addr
+                or request.ip,
+            )
+            if admitted.refused == REFUSED_SENDER:
+                return response.json({"error": admitted.reply}, status=400)
+            if admitted.refused == REFUSED_RATE:
+                return response.json({"error": admitted.reply}, status=429)
+            if admitted.refused == REFUSED_LENGTH:
+                return response.json([{"recipient_id": sender, "text": admitted.reply}])
+            if admitted.text is None:
                 return response.json([])
+            text = admitted.text
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(

@@ -17,9 +17,12 @@ another customer's conversation. This channel decides the conversation on the se
   server-made metadata ``{"channel": "web", "customer_id", "verified"}`` plus ``locale``
   when the widget sends a valid BCP-47 tag with the message (``{"message", "locale"}``: the
   host page's ``lang``, else ``navigator.language``); a message that names another
-  conversation is refused. Typed text starting with ``/`` loses the slash
-  unless it is the payload of a button the conversation was offered, so nobody can type
-  ``/inform{"evidence_id": ...}`` or any other intent with made-up entities.
+  conversation is refused. The message goes through
+  :func:`cssecure.channels.intake.admit` like on every channel: normalised, rate-limited,
+  length-capped, and an intent payload only when it is a button the assistant offered in
+  this conversation's recent messages (read from the tracker store); typed text loses its
+  leading slashes and invisible characters, so nobody can type ``/inform{"evidence_id":
+  ...}`` or any other intent with made-up entities.
 
 Two endpoints under ``/webhooks/web/`` let our own services reach a conversation; both
 require ``Authorization: Bearer <RASA_TOKEN>``:
@@ -30,7 +33,8 @@ require ``Authorization: Bearer <RASA_TOKEN>``:
   :mod:`cssecure.handoff.waiting`, installed when the channel is mounted).
 * ``POST /webhooks/web/inject`` ``{"conversation_id", "message", "customer_id", "verified",
   "display"?}``: a user message on the customer's behalf (the web app uses it to tell the
-  bot about an uploaded evidence file).
+  bot about an uploaded evidence file): a notice built by our own service, checked by
+  :func:`~cssecure.channels.intake.admit` for its conversation id, size and depth.
 
 Configure in ``credentials.yml``::
 
@@ -56,6 +60,8 @@ from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from cssecure.channels.chat import push_body, pushed_metadata
+from cssecure.channels.common import MAX_MESSAGE_CHARS
+from cssecure.channels.intake import REFUSED_LENGTH, admit, clean_text
 from cssecure.handoff.waiting import install_waiting_replies
 from cssecure.settings import Settings
 from cssecure.web.tokens import (
@@ -71,7 +77,6 @@ from cssecure.web.tokens import (
 
 logger = logging.getLogger(__name__)
 
-MAX_MESSAGE_CHARS = 2000
 HISTORY_LIMIT = 100
 ERROR_EVT = "chat_error"
 
@@ -122,30 +127,24 @@ def history_from_events(
     return items[-limit:]
 
 
-class _WebOutput(SocketIOOutput):
-    """Rasa's socket.io output that remembers which button payloads it offered."""
-
-    def __init__(self, sio: AsyncServer, bot_message_evt: str, offered: dict[str, set[str]]):
-        super().__init__(sio, bot_message_evt)
-        self.offered = offered
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        self.offered[recipient_id] = {str(b.get("payload", "")) for b in buttons}
-        await super().send_text_with_buttons(recipient_id, text, buttons, **kwargs)
+def _address(environ: Any) -> str | None:
+    """The client's address of a socket.io connection (Sanic's request), if known."""
+    request = environ.get("sanic.request") if isinstance(environ, dict) else None
+    address = getattr(request, "remote_addr", None) or getattr(request, "ip", None)
+    return address if isinstance(address, str) and address else None
 
 
-def typed_text(text: str, offered: set[str]) -> str:
-    """What a customer's message may say: a leading ``/`` only for an offered button payload.
+def _display(value: Any) -> str | None:
+    """A ``display`` text (how a button press or notice is shown) cleaned like any text."""
+    if not isinstance(value, str):
+        return None
+    return clean_text(value)[:200] or None
 
-    ``/affirm`` from a quick reply stays an intent; ``/inform{"evidence_id": "x"}`` typed by
-    hand becomes plain text the NLU reads like any other sentence.
-    """
-    stripped = text.strip()
-    if stripped.startswith("/") and stripped not in offered:
-        return stripped.lstrip("/").strip()
-    return stripped
+
+def _agent(bp: Blueprint) -> Any:
+    """The Rasa agent of the app the blueprint is registered on, or None."""
+    app = getattr(bp.ctx, "app", None)
+    return getattr(getattr(app, "ctx", None), "agent", None)
 
 
 def _bearer_matches(request: Request, expected: str | None) -> bool:
@@ -203,13 +202,10 @@ class WebSocketIOInput(SocketIOInput):
         self.key = widget_key(settings)
         self.service_token = settings.rasa_token
         self.app: Sanic | None = None
-        # conversation id -> payloads of the buttons last offered to it (this process only:
-        # after a restart a stale button arrives as plain text, which the NLU still reads).
-        self.offered: dict[str, set[str]] = {}
 
-    def _output(self) -> _WebOutput:
+    def _output(self) -> SocketIOOutput:
         assert self.sio is not None
-        return _WebOutput(self.sio, self.bot_message_evt, self.offered)
+        return SocketIOOutput(self.sio, self.bot_message_evt)
 
     def get_output_channel(self) -> OutputChannel | None:
         return None if self.sio is None else self._output()
@@ -248,7 +244,10 @@ class WebSocketIOInput(SocketIOInput):
                 except TokenRejected as exc:
                     # The browser's connect_error handler shows this message.
                     raise SocketRefused(str(exc)) from None
-            await sio.save_session(sid, {"customer_id": customer_id}, namespace=namespace)
+            await sio.save_session(
+                sid, {"customer_id": customer_id, "address": _address(environ)},
+                namespace=namespace,
+            )
             return True
 
         @sio.on("session_request", namespace=namespace)
@@ -315,22 +314,24 @@ class WebSocketIOInput(SocketIOInput):
             text = data.get("message")
             if not isinstance(text, str):
                 return
-            text = typed_text(text, self.offered.get(conversation_id, set()))
-            if not text:
+            admitted = await admit(
+                self.name(), conversation_id, text, agent=_agent(bp),
+                address=state.get("address"),
+            )
+            if admitted.text is None:
+                if admitted.reply:
+                    message = admitted.reply
+                    if admitted.refused == REFUSED_LENGTH:
+                        message = f"Please keep messages under {MAX_MESSAGE_CHARS} characters."
+                    await sio.emit(ERROR_EVT, {"message": message}, room=sid,
+                                   namespace=namespace)
                 return
-            if len(text) > MAX_MESSAGE_CHARS:
-                await sio.emit(
-                    ERROR_EVT,
-                    {"message": f"Please keep messages under {MAX_MESSAGE_CHARS} characters."},
-                    room=sid,
-                    namespace=namespace,
-                )
-                return
+            text = admitted.text
             identity = WebIdentity(conversation_id, state.get("customer_id"))
             # Other tabs of the same conversation see what was typed here.
             await sio.emit(
                 "user_echo",
-                {"text": data.get("display") or text},
+                {"text": _display(data.get("display")) or text},
                 room=conversation_id,
                 skip_sid=sid,
                 namespace=namespace,
@@ -361,7 +362,6 @@ class WebSocketIOInput(SocketIOInput):
                 message["agent_name"] = parsed.agent_name
             if buttons:
                 message["quick_replies"] = [{"content_type": "text", **b} for b in buttons]
-                self.offered[conversation_id] = {b["payload"] for b in buttons}
             online = bool(list(sio.manager.get_participants(namespace or "/", conversation_id)))
             await sio.emit(self.bot_message_evt, message, room=conversation_id, namespace=namespace)
             return response.json({"recorded": recorded, "online": online})
@@ -380,13 +380,20 @@ class WebSocketIOInput(SocketIOInput):
             customer_id = body.get("customer_id")
             if not isinstance(customer_id, str) or not customer_id:
                 customer_id = None
+            admitted = await admit(
+                self.name(), conversation_id, text.strip(), agent=_agent(bp), notice=True
+            )
+            if admitted.text is None:
+                return response.json(
+                    {"error": "conversation_id or message is not acceptable."}, status=400
+                )
             metadata = WebIdentity(conversation_id, customer_id).metadata(body.get("locale"))
-            if isinstance(body.get("display"), str):
+            if _display(body.get("display")):
                 # Shown for this message when the history is replayed after a reload.
-                metadata["display"] = body["display"]
+                metadata["display"] = _display(body.get("display"))
             await on_new_message(
                 UserMessage(
-                    text,
+                    admitted.text,
                     self._output(),
                     conversation_id,
                     input_channel=self.name(),

@@ -10,7 +10,12 @@ What Rasa 3.6's connector does not do, and this one does:
   20 MB bot limit, stored through the claims service, and the bot is told with
   ``/inform{"evidence_kind", "evidence_id"}`` (docs/TEAM-CONTRACTS.md).
 * Button presses (callback queries) are answered, and only payloads of the buttons on the
-  pressed message are accepted (Telegram warns that bad clients can send any data).
+  pressed message are accepted (Telegram warns that bad clients can send any data); like
+  every customer message they then go through :func:`cssecure.channels.intake.admit`
+  (a payload only when the assistant offered it in this conversation's recent messages).
+* Typed text goes through :func:`cssecure.channels.intake.admit` (normalised, length-capped,
+  rate-limited, never an intent payload); only the channel's own notices (evidence,
+  ``/greet`` for ``/start``, ``/session_start`` after ``/link``) are payloads.
 * ``/link CODE`` binds the Telegram user to a customer account (codes from the website);
   metadata ``{"channel": "telegram", "customer_id", "verified"}`` goes with every message.
 * Conversation ids are ``telegram-<chat id>-<mac>`` (see :mod:`cssecure.channels.common`):
@@ -66,12 +71,9 @@ from cssecure.channels.chat import (
     take_edit,
 )
 from cssecure.channels.common import (
-    MAX_MESSAGE_CHARS,
-    TOO_LONG_REPLY,
     bot_command,
     channel_metadata,
     conversation_id,
-    customer_text,
     external_id_of,
     split_text,
 )
@@ -82,6 +84,7 @@ from cssecure.channels.evidence import (
     evidence_kind,
     inform_message,
 )
+from cssecure.channels.intake import Admission, admit
 from cssecure.handoff.waiting import install_waiting_replies
 from cssecure.settings import Settings
 
@@ -439,7 +442,7 @@ class CSSecureTelegramInput(TelegramInput):
         out = self.bot()
         callback = update.get("callback_query")
         if isinstance(callback, dict):
-            await self._handle_callback(callback, on_new_message)
+            await self._handle_callback(callback, on_new_message, agent)
             return
         edited = update.get("edited_message")
         if isinstance(edited, dict):
@@ -481,17 +484,12 @@ class CSSecureTelegramInput(TelegramInput):
                 return
             if command.name == "start":
                 await self._forward("/greet", conversation, user_id, on_new_message,
-                                    locale=locale)
+                                    locale=locale, agent=agent, notice=True)
                 return
 
         if text is not None:
-            if len(text) > MAX_MESSAGE_CHARS:
-                await out.send_message(chat_id, TOO_LONG_REPLY)
-                return
-            cleaned = customer_text(text)
-            if cleaned:
-                await self._forward(cleaned, conversation, user_id, on_new_message,
-                                    locale=locale, message_id=message_id)
+            await self._forward(text, conversation, user_id, on_new_message,
+                                locale=locale, message_id=message_id, agent=agent)
             return
 
         incoming = incoming_file(message)
@@ -543,29 +541,31 @@ class CSSecureTelegramInput(TelegramInput):
         if bot_command(text) is not None:
             await out.send_message(chat_id, EDIT_OF_COMMAND)
             return
-        if len(text) > MAX_MESSAGE_CHARS:
-            await out.send_message(chat_id, TOO_LONG_REPLY)
-            return
-        cleaned = customer_text(text)
-        if not cleaned:
-            return
         conversation = conversation_id(CHANNEL, str(chat_id), conversation_secret(self.settings))
+        # Admitted before anything is undone: a refused edit changes nothing.
+        admitted = await admit(CHANNEL, conversation, text, agent=agent)
+        if admitted.text is None:
+            if admitted.reply:
+                await out.send_message(chat_id, admitted.reply)
+            return
         decision = await take_edit(agent, conversation, message_id, MESSAGE_ID_PREFIX)
         if decision == EDIT_REFUSE:
             await out.send_message(chat_id, EDIT_NOT_USED)
             return
         await self._forward(
-            cleaned, conversation, user_id, on_new_message,
+            admitted, conversation, user_id, on_new_message,
             locale=sender.get("language_code"), message_id=message_id,
-            edited=True,
+            edited=True, agent=agent,
         )
 
     async def _handle_callback(
         self,
         callback: Mapping[str, Any],
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        agent: Any = None,
     ) -> None:
-        """A button press: answer it (stops the client's spinner), then forward its payload."""
+        """A button press: answer it (stops the client's spinner), then forward its payload
+        (admitted as a payload only when the conversation was offered it; a title as text)."""
         out = self.bot()
         if callback.get("id"):
             try:
@@ -588,13 +588,12 @@ class CSSecureTelegramInput(TelegramInput):
         if data not in _keyboard_data(message):
             logger.warning("Refused a Telegram button press that matches no button sent.")
             return
-        text = customer_text(data[len(TITLE_PREFIX):]) if data.startswith(TITLE_PREFIX) else data
+        text = data[len(TITLE_PREFIX):] if data.startswith(TITLE_PREFIX) else data
         conversation = conversation_id(
             CHANNEL, str(int(chat["id"])), conversation_secret(self.settings)
         )
-        if text:
-            await self._forward(text, conversation, str(sender["id"]), on_new_message,
-                                locale=sender.get("language_code"))
+        await self._forward(text, conversation, str(sender["id"]), on_new_message,
+                            locale=sender.get("language_code"), agent=agent)
 
     async def _handle_file(
         self,
@@ -636,7 +635,8 @@ class CSSecureTelegramInput(TelegramInput):
             return
         await self._forward(
             inform_message(kind, evidence_id), conversation, user_id, on_new_message,
-            customer_id=customer_id, locale=locale, message_id=message_id,
+            customer_id=customer_id, locale=locale, message_id=message_id, agent=agent,
+            notice=True,
         )
 
     async def _refresh_identity(
@@ -655,11 +655,12 @@ class CSSecureTelegramInput(TelegramInput):
         metadata = channel_metadata(CHANNEL, customer_id)
         if await store_session_metadata(agent, conversation, metadata):
             await self._forward("/session_start", conversation, user_id, on_new_message,
-                                quiet=True, customer_id=customer_id)
+                                quiet=True, customer_id=customer_id, agent=agent,
+                                notice=True)
 
     async def _forward(
         self,
-        text: str,
+        text: str | Admission,
         conversation: str,
         user_id: str,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
@@ -669,10 +670,17 @@ class CSSecureTelegramInput(TelegramInput):
         locale: Any = None,
         message_id: str | None = None,
         edited: bool = False,
+        agent: Any = None,
+        notice: bool = False,
     ) -> None:
-        """Send a message to Rasa with the chat's identity as metadata.
+        """Send a message to Rasa with the chat's identity as metadata; every message goes
+        through :func:`cssecure.channels.intake.admit` here (or was admitted by the caller:
+        ``text`` is then its :class:`Admission`).
 
         Args:
+            agent: the Rasa agent (the offered buttons are read from its tracker store).
+            notice: ``text`` is a payload this channel built (evidence, ``/greet``,
+                ``/session_start``), not the customer's.
             quiet: drop the bot's replies (for the identity refresh after /link).
             customer_id: already looked up (``False``: look it up now).
             locale: the Telegram user's ``language_code`` (metadata ``locale`` when it is a
@@ -682,6 +690,13 @@ class CSSecureTelegramInput(TelegramInput):
                 ``edited: true``).
         """
         out = self.bot()
+        admitted = text if isinstance(text, Admission) else await admit(
+            CHANNEL, conversation, text, agent=agent, notice=notice
+        )
+        if admitted.text is None:
+            if admitted.reply and not quiet:
+                await out.send_message(out.chat_id(conversation), admitted.reply)
+            return
         if customer_id is False:
             try:
                 customer_id = await self.services.customer_for(user_id)
@@ -696,7 +711,7 @@ class CSSecureTelegramInput(TelegramInput):
             metadata["edited"] = True
         await on_new_message(
             UserMessage(
-                text,
+                admitted.text,
                 CollectingOutputChannel() if quiet else out,
                 conversation,
                 input_channel=CHANNEL,

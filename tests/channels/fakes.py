@@ -19,7 +19,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage, register
 from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from sanic import Sanic
 
 
@@ -235,6 +235,11 @@ class FakeAgent:
         if answer is None:
             return
         text, buttons = answer
+        # Like Rasa: the bot's message (with its buttons) is kept in the tracker; the
+        # channels' intake reads the offered buttons from there.
+        tracker = await self.tracker_store.get_or_create_tracker(message.sender_id)
+        tracker.update(BotUttered(text, data={"buttons": buttons} if buttons else {}))
+        await self.tracker_store.save(tracker)
         if buttons:
             await message.output_channel.send_text_with_buttons(message.sender_id, text, buttons)
         else:

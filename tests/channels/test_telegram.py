@@ -825,7 +825,8 @@ def test_an_edit_while_waiting_for_a_person_reaches_the_agents_transcript_marked
             assert tracker is not None
             events = [e.as_dict() for e in tracker.events]
             assert not any(e["event"] == "rewind" for e in events)  # nothing to undo
-            return [line.text for line in transcript_from_events(events)]
+            return [line.text for line in transcript_from_events(events)
+                    if line.speaker == "customer"]
 
     lines = run(scenario())
     assert lines[-2:] == ["parcel P10001", "(edited) parcel P100001"]

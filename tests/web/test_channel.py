@@ -16,7 +16,8 @@ import pytest
 import requests
 import socketio
 
-from cssecure.channels.socketio import history_from_events, typed_text
+from cssecure.channels.intake import typed_text
+from cssecure.channels.socketio import history_from_events
 from cssecure.settings import Settings
 from cssecure.web.tokens import (
     CUSTOMER_AUDIENCE,
@@ -391,10 +392,11 @@ def test_typed_slash_commands_lose_the_slash_but_offered_buttons_keep_it(rasa: F
 
 
 def test_typed_text_rule() -> None:
-    assert typed_text("  /affirm ", {"/affirm"}) == "/affirm"
-    assert typed_text("//affirm", {"/affirm"}) == "affirm"
-    assert typed_text("/", set()) == ""
-    assert typed_text("hello /there", set()) == "hello /there"
+    assert typed_text("  /affirm ") == "affirm"
+    assert typed_text("//affirm") == "affirm"
+    assert typed_text("/ /affirm") == "affirm"
+    assert typed_text("/") == ""
+    assert typed_text("hello /there") == "hello /there"
 
 
 @pytest.mark.parametrize(
