@@ -90,7 +90,7 @@ from cssecure.channels.evidence import (
     evidence_kind,
     inform_message,
 )
-from cssecure.channels.intake import admit
+from cssecure.channels.intake import admit, install_log_escaping
 from cssecure.handoff.waiting import install_waiting_replies
 from cssecure.settings import Settings
 
@@ -264,6 +264,7 @@ class DiscordInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Routes under ``/webhooks/discord/``: ``webhook``, ``claim_ref``, ``push``."""
         install_waiting_replies(self.settings)
+        install_log_escaping()
         bp = Blueprint("cssecure_discord_webhook", __name__)
 
         @bp.route("/", methods=["GET"])
@@ -745,6 +746,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    install_log_escaping()
     settings = Settings.from_env()
     if not settings.discord_token:
         print("DISCORD_TOKEN is not set: the Discord bot is not started.", file=sys.stderr)

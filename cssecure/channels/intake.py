@@ -32,6 +32,7 @@ from __future__ import annotations
 import importlib
 import logging
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -349,20 +350,55 @@ async def admit(
 def log_safe(text: object, limit: int = 200) -> str:
     """Customer text for one of our log lines: one line, no terminal escapes, bounded.
 
-    Line breaks, tabs, ESC and every other control or invisible formatting character are
+    Line breaks, tabs, ESC and every other character Python does not call printable
+    (controls, invisible formatting and bidi characters, separators, lone surrogates) are
     written as escapes (``\\n``, ``\\x1b``, ``\\u202e``), so the text can neither start a
     fake log line nor recolour the terminal.
     """
     value = text if isinstance(text, str) else repr(text)
-    out: list[str] = []
-    for ch in value[:limit]:
-        category = unicodedata.category(ch)
-        if ch == "\\":
-            out.append("\\\\")
-        elif category in ("Cc", "Cf", "Cs", "Zl", "Zp") or ch in BIDI_CONTROLS:
-            out.append(ch.encode("unicode_escape").decode("ascii"))
-        else:
-            out.append(ch)
+    if len(value) <= limit and value.isprintable():
+        return value  # the common case, fast
+    out = [
+        ch if ch.isprintable() else ch.encode("unicode_escape", "backslashreplace").decode("ascii")
+        for ch in value[:limit]
+    ]
     if len(value) > limit:
         out.append("...")
     return "".join(out)
+
+
+_factory_lock = threading.Lock()
+# The loggers that may write a customer's text: Rasa's (it logs each message), the web
+# servers' and chat libraries', ours of the channels.
+ESCAPED_LOGGERS = ("rasa", "sanic", "socketio", "engineio", "aiogram", "discord",
+                   "cssecure.channels", "cssecure.web", "cssecure.handoff")
+_installed = False
+
+
+def install_log_escaping() -> None:
+    """Make every log record of :data:`ESCAPED_LOGGERS` one line without terminal escapes:
+    the message (after ``%`` formatting, so Rasa's own f-string lines with a customer's text
+    too) goes through :func:`log_safe` without a length limit. Tracebacks are left as they
+    are. Installed once, when one of our channels is mounted in the Rasa server; a
+    customer's ``"hi\\n... ERROR rasa.server ..."`` then cannot fake a log line."""
+    global _installed
+    with _factory_lock:
+        if _installed:
+            return
+        previous = logging.getLogRecordFactory()
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            if not record.name.startswith(ESCAPED_LOGGERS):
+                return record
+            try:
+                message = record.getMessage()
+            except Exception:  # noqa: BLE001 - a bad format string: let logging report it
+                return record
+            safe = log_safe(message, limit=len(message))
+            if safe != message or record.args:
+                record.msg, record.args = safe, ()
+            return record
+
+        logging.setLogRecordFactory(factory)
+        _installed = True

@@ -40,6 +40,7 @@ from cssecure.channels.intake import (
     RESERVED_PREFIXES,
     SENDER_OF_ANOTHER_CHANNEL,
     admit,
+    install_log_escaping,
     sender_problem,
 )
 from cssecure.handoff.waiting import install_waiting_replies
@@ -111,6 +112,7 @@ class CSSecureRestInput(RestInput):
     ) -> Blueprint:
         """``GET /`` (health) and ``POST /webhook``."""
         install_waiting_replies(self.settings or Settings.from_env())
+        install_log_escaping()
         bp = Blueprint("cssecure_rest_webhook", __name__)
 
         @bp.route("/", methods=["GET"])

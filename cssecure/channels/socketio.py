@@ -61,7 +61,7 @@ from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from cssecure.channels.chat import push_body, pushed_metadata
 from cssecure.channels.common import MAX_MESSAGE_CHARS
-from cssecure.channels.intake import REFUSED_LENGTH, admit, clean_text
+from cssecure.channels.intake import REFUSED_LENGTH, admit, clean_text, install_log_escaping
 from cssecure.handoff.waiting import install_waiting_replies
 from cssecure.settings import Settings
 from cssecure.web.tokens import (
@@ -225,6 +225,7 @@ class WebSocketIOInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The socket.io server plus the push/inject endpoints."""
         install_waiting_replies(self.settings)
+        install_log_escaping()
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         bp = _WebSocketBlueprint(sio, self.socketio_path or "/socket.io", "web_webhook", __name__)
         self.sio = sio

@@ -84,7 +84,7 @@ from cssecure.channels.evidence import (
     evidence_kind,
     inform_message,
 )
-from cssecure.channels.intake import Admission, admit
+from cssecure.channels.intake import Admission, admit, install_log_escaping
 from cssecure.handoff.waiting import install_waiting_replies
 from cssecure.settings import Settings
 
@@ -357,6 +357,7 @@ class CSSecureTelegramInput(TelegramInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Routes under ``/webhooks/telegram/``: ``webhook``, ``set_webhook``, ``push``."""
         install_waiting_replies(self.settings)
+        install_log_escaping()
         telegram_webhook = Blueprint("cssecure_telegram_webhook", __name__)
 
         @telegram_webhook.listener("after_server_start")

@@ -111,3 +111,14 @@ def evidence_ids(app: ClaimsApp, reference: str) -> list[str]:
     detail = app.claim_detail(reference)
     assert detail is not None
     return [str(item["evidence_id"]) for item in detail["evidence"]]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _generous_message_limits() -> Iterator[None]:
+    """These tests send many messages from one sender: rate limits are tested on their own
+    (tests/channels/test_intake.py, tests/security/)."""
+    # Imported late: it imports the channel tests' helpers.
+    from .intake_clients import message_limits
+
+    with message_limits():
+        yield

@@ -52,6 +52,24 @@ OFFERED_PAYLOADS = [b["payload"] for b in OFFERED]
 CHANNELS = ["rest", "web", "telegram", "discord"]
 
 
+@contextmanager
+def message_limits(per_sender: str = "100000/minute",
+                   per_address: str = "100000/minute") -> Iterator[Any]:
+    """The process's message rate limiter (cssecure.security.limits) with these rates for
+    the duration; yields it. Tests that send many messages from one sender use the generous
+    default; the limiter's own tests are elsewhere."""
+    from cssecure.security import limits
+
+    limiter = limits.RateLimits(limits.LimitSettings.from_env(
+        {limits.ENV_PER_SENDER: per_sender, limits.ENV_PER_ADDRESS: per_address}
+    ))
+    limits.set_default_limits(limiter)
+    try:
+        yield limiter
+    finally:
+        limits.set_default_limits(None)
+
+
 def offer_reply(message: UserMessage) -> tuple[str, list[dict[str, str]]] | None:
     """The fake dialogue: :data:`OFFERED` after "offer", silence for /session_start, an echo."""
     if message.text == "/session_start":
@@ -172,9 +190,10 @@ class WebClient(Client):
 class TelegramClient(Client):
     name = "telegram"
 
-    def __init__(self, base: str, agent: FakeAgent, settings: Settings, chat: int) -> None:
+    def __init__(self, base: str, agent: FakeAgent, settings: Settings, chat: int,
+                 api: FakeTelegramAPI) -> None:
         self.url = f"{base}/webhooks/telegram/webhook"
-        self.agent, self.settings, self.chat = agent, settings, chat
+        self.agent, self.settings, self.chat, self.api = agent, settings, chat, api
         self.conversation = conversation_id(
             "telegram", str(chat), str(settings.telegram_secret_token)
         )
@@ -272,7 +291,7 @@ def all_channels(settings: Settings) -> Iterator[dict[str, Any]]:
                 "rest": lambda n: RestClient(rest, agents["rest"], f"intake-rest-{n}"),
                 "web": make_web,
                 "telegram": lambda n: TelegramClient(tg, agents["telegram"], configured,
-                                                     7100 + n),
+                                                     7100 + n, api),
                 "discord": lambda n: DiscordClient(dc, agents["discord"], configured, 8100 + n),
             }
         finally:

@@ -281,6 +281,25 @@ def test_log_safe_is_bounded_and_marks_the_cut() -> None:
     assert log_safe("x" * 500, limit=10) == "x" * 10 + "..."
 
 
+def test_log_lines_of_rasa_and_the_channels_are_escaped_once_a_channel_is_mounted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from cssecure.channels.intake import install_log_escaping
+
+    install_log_escaping()
+    install_log_escaping()  # once is enough
+    caplog.set_level(logging.DEBUG)
+    forged = "hi'\n2026-11-29 13:00:00 ERROR rasa.server: fake\x1b[2K"
+    logging.getLogger("rasa.core.processor").debug(f"Received user message '{forged}'")
+    logging.getLogger("cssecure.channels.rest").info("text %s", forged)
+    logging.getLogger("tests.other").info("two\nlines")  # other loggers: untouched
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages[0] == ("Received user message 'hi'\\n2026-11-29 13:00:00 ERROR "
+                           "rasa.server: fake\\x1b[2K'")
+    assert "\n" not in messages[1] and "\x1b" not in messages[1]
+    assert messages[2] == "two\nlines"
+
+
 def test_a_refused_sender_id_is_not_written_to_the_log(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
     run(admit("rest", "x\nERROR fake line", "hi"))
@@ -411,3 +430,28 @@ def test_every_channel_calls_the_rate_limiter(
     client = channels[name](9)
     client.send_and_get("hello")
     assert (name, client.conversation) in [(c, s) for c, s, _ in limiter]
+
+
+@pytest.mark.parametrize("name", CHANNELS)
+def test_the_real_rate_limiter_refuses_a_flood_with_its_message_on_every_channel(
+    channels: dict[str, Any], name: str
+) -> None:
+    from cssecure.security.limits import MESSAGE_REFUSED
+
+    from .intake_clients import message_limits
+
+    client = channels[name](20)
+    with message_limits(per_sender="3/minute"):
+        got = [client.send_and_get(f"message {n}") for n in range(5)]
+        assert got[:3] == ["message 0", "message 1", "message 2"]
+        assert got[3:] == [None, None]  # never reached the dialogue
+        if name == "rest":
+            answer = client.say("one more")
+            assert answer.status_code == 429
+            assert answer.json()["error"].startswith(MESSAGE_REFUSED[:20])
+        elif name == "web":
+            assert any(e["message"].startswith(MESSAGE_REFUSED[:20]) for e in client.errors)
+        elif name == "telegram":
+            assert MESSAGE_REFUSED in client.api.sent_texts()
+        else:
+            assert any((t or "").startswith(MESSAGE_REFUSED[:20]) for t in client.channel.texts())

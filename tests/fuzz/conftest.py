@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from channels.fakes import FakeAgent, rasa_app
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -82,3 +83,14 @@ def serve_channel(channel: InputChannel, agent: FakeAgent) -> Iterator[str]:
         loop.call_soon_threadsafe(stop.set_result, None)
         thread.join(10)
         loop.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _generous_message_limits() -> Iterator[None]:
+    """These tests send many messages from one sender: rate limits are tested on their own
+    (tests/channels/test_intake.py, tests/security/)."""
+    # Imported late: it imports the channel tests' helpers.
+    from channels.intake_clients import message_limits
+
+    with message_limits():
+        yield

@@ -26,8 +26,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from cssecure.channels.chat import ChatServices
-from cssecure.channels.common import MAX_MESSAGE_CHARS, TOO_LONG_REPLY
+from cssecure.channels.common import TOO_LONG_REPLY
 from cssecure.channels.discord import DiscordBridge, DiscordInput, RasaBridge, bridge_key
+from cssecure.channels.intake import too_long
 from cssecure.channels.telegram import SECRET_HEADER, CSSecureTelegramInput
 from cssecure.claims.db import upgrade
 from cssecure.settings import Settings
@@ -136,7 +137,7 @@ def test_a_customers_text_gets_an_answer_and_never_forges_an_intent(
     assert answer.status_code == 200
     forwarded = agent.messages[before_seen:]
     sent = api.sent_texts()[before_sent:]
-    if len(text) > MAX_MESSAGE_CHARS:
+    if too_long(text):
         assert sent == [TOO_LONG_REPLY] and forwarded == []
     for message in forwarded:
         assert message.metadata == {"channel": "telegram", "customer_id": None,
@@ -191,7 +192,7 @@ def test_any_discord_message_is_answered_or_refused_never_crashes(
         if in_server:
             assert seen.metadata["customer_id"] is None  # the public channel is anonymous
         assert not seen.text.startswith("/") or seen.text.startswith("/inform{")
-    if forwarded or files or len(text) > MAX_MESSAGE_CHARS:
+    if forwarded or files or too_long(text):
         assert channel.texts(), "the customer got no answer"
 
 

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cssecure.channels.common import MAX_MESSAGE_CHARS, TOO_LONG_REPLY
+from cssecure.channels.intake import too_long
 from cssecure.channels.rest import CSSecureRestInput
 
 from .conftest import FUZZ, hostile_text, json_values, serve_channel
@@ -85,7 +86,9 @@ def test_typed_intent_syntax_loses_its_slash(url: str) -> None:
         (b'"hi"', "JSON object"),
         (b'{"message": "hi"}', '"sender"'),
         (b'{"sender": "", "message": "hi"}', '"sender"'),
-        (b'{"sender": "s\\u0000", "message": "hi"}', "control characters"),
+        (b'{"sender": "s\\u0000", "message": "hi"}', "each a letter, a digit"),
+        (b'{"sender": "x/../../claims/CS-2026-000002", "message": "hi"}', "each a letter"),
+        (b'{"sender": "x-<!channel> URGENT", "message": "hi"}', "each a letter"),
         (b'{"sender": "x"}', '"message" must be a string'),
         (b'{"sender": "x", "message": 42}', '"message" must be a string'),
     ],
@@ -115,7 +118,7 @@ def test_hostile_messages_are_echoed_or_refused_never_crash(
     assert answer.status_code in (200, 400), answer.text
     if answer.status_code == 200:
         replies = answer.json()
-        if len(text.strip()) > MAX_MESSAGE_CHARS:
+        if too_long(text):
             assert replies[0]["text"] == TOO_LONG_REPLY
         for reply in replies:
             assert reply["recipient_id"] == sender

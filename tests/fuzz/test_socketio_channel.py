@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from web.servers import FakeRasa
 from web.test_channel import Widget
 
-from cssecure.channels.socketio import MAX_MESSAGE_CHARS
+from cssecure.channels.common import MAX_MESSAGE_CHARS
 from cssecure.settings import Settings
 
 from .conftest import FUZZ, INJECTIONS, hostile_text, json_values

@@ -56,3 +56,14 @@ def settings(tmp_path: Path, jwt_secret: str) -> Settings:
             "RASA_TOKEN": "service-token-for-tests",
         }
     )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _generous_message_limits() -> Iterator[None]:
+    """These tests send many messages from one sender: rate limits are tested on their own
+    (tests/channels/test_intake.py, tests/security/)."""
+    # Imported late: it imports the channel tests' helpers.
+    from channels.intake_clients import message_limits
+
+    with message_limits():
+        yield
