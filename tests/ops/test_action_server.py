@@ -170,3 +170,17 @@ def test_the_server_does_not_start_without_a_strong_token(
 )
 def test_bearer_token(header: str | None, expected: str | None) -> None:
     assert bearer_token(header) == expected
+
+
+def test_the_rasa_server_sends_the_configured_token_else_the_local_stacks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cssecure.ops.rasa_server import action_auth_headers
+
+    monkeypatch.setenv("CSSECURE_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("CSSECURE_ACTION_TOKEN", raising=False)
+    assert action_auth_headers() == {}  # the action server will refuse: logged
+    (tmp_path / "action-token").write_text("from-the-file\n")  # `make run` next to `rasa shell`
+    assert action_auth_headers() == {"Authorization": "Bearer from-the-file"}
+    monkeypatch.setenv("CSSECURE_ACTION_TOKEN", "from-the-environment")
+    assert action_auth_headers() == {"Authorization": "Bearer from-the-environment"}
