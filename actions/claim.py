@@ -205,7 +205,10 @@ def _read_protocol(question: Question, answer: Answer) -> Any:
     if question.kind == "money" and entity_values(answer.entities, "amount"):
         return parse_money("", answer.entities, today=services.today())
     if question.kind in ("date", "delivered") and entity_values(answer.entities, "date"):
-        return parse_date("", answer.entities, services.today())
+        return parse_date("", answer.entities, services.today(), not_before=(
+            answer.submitted if question.slot != "submitted_date" else None))
+    if question.kind == "weight" and entity_values(answer.entities, "weight"):
+        return parse_weight("", answer.entities)
     if question.kind == "bool" and answer.intent in ("affirm", "deny"):
         return answer.intent == "affirm"
     raise AnswerError(f"Sorry, that doesn't answer my question. {question.text}")
@@ -700,6 +703,8 @@ class ValidateClaimForm(FormValidationAction):
         """The affected goods' weight: a weight, and no more than the whole parcel's."""
         try:
             weight = read_answer(QUESTIONS["weight_kg"], value, Answer(tracker))
+        except AmbiguousAnswer as exc:
+            return ask_which_reading("weight_kg", exc)
         except AnswerError as exc:
             return failed_answer("weight_kg", str(exc), dispatcher, tracker)
         whole = tracker.get_slot("parcel_weight_kg")

@@ -115,7 +115,9 @@ _NO_WORDS = frozenset(
     }
 )
 _UNSURE = re.compile(
-    r"\b(not sure|unsure|don'?t know|do not know|dunno|idk|maybe|perhaps|no idea)\b",
+    r"\b(not sure|unsure|don'?t know|do not know|dunno|idk|maybe|perhaps|no idea|no clue|"
+    r"(?:don'?t|do not|can'?t|cannot) (?:remember|recall)|not certain|"
+    r"wrong (?:one|parcel|number))\b",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:[ ,]\d{3})+|\d+)(?:[.,](\d{1,2}))?(?![\d])")
@@ -155,12 +157,13 @@ def parse_bool(text: str, intent: str | None) -> bool:
     Raises:
         AnswerError: when the answer is neither yes nor no.
     """
+    # Doubt first: "no idea" and "not sure" read as a "no" to the classifier (issue 13).
+    if _UNSURE.search(text):
+        raise AnswerError("If you're not sure, check first: I need a yes or a no here.")
     if intent == "affirm":
         return True
     if intent == "deny":
         return False
-    if _UNSURE.search(text):
-        raise AnswerError("If you're not sure, check first: I need a yes or a no here.")
     words = re.findall(r"[a-z']+", text.lower())
     joined = " ".join(words)
     if any(w in _NO_WORDS for w in words) or joined in _NO_WORDS:
@@ -197,6 +200,7 @@ def parse_money(text: str, entities: Sequence[Entity], *, today: date | None = N
         AnswerError: no amount, a negative amount, or a currency without a rate.
     """
     today = today or date.today()
+    _one_amount_only(text, entities, today)
     amount, currencies = _money_entities(text, entities, today)
     start: object
     if amount is None:
@@ -214,14 +218,56 @@ def parse_money(text: str, entities: Sequence[Entity], *, today: date | None = N
         values = [Decimal(reading) for reading in readings]
     except InvalidOperation as exc:
         raise AnswerError("I need an amount in RMB, written as a number.") from exc
+    if not all(value.is_finite() for value in values):  # "NaN", "Infinity" in a payload
+        raise AnswerError("I need an amount in RMB, written as a number.")
     if any(value < 0 for value in values):
         raise AnswerError("The amount can't be negative.")
+    if any(value >= _TOO_LARGE for value in values):
+        raise AnswerError("That amount looks too large; please check it and give it again.")
     codes = [code.upper() for code in currencies] or ["RMB"]
     if all(code in RMB_CODES for code in codes):
         if len(values) == 1:
             return _cents(values[0])
         raise _ambiguous_rmb(values)
     raise _foreign_amount(values, [code for code in codes if code not in RMB_CODES], today)
+
+
+# An amount this large (8 integer digits) is a typo or a tracking number, never a parcel's
+# value: the same bound the extractor keeps for typed text, applied to every source.
+_TOO_LARGE = Decimal(10) ** 7
+_PER_ITEM = re.compile(r"\b(each|apiece|per (item|piece|pair|unit))\b", re.IGNORECASE)
+_RANGE = re.compile(r"\d\s*(?:-|–|to)\s*\d|\bbetween\b.*\band\b", re.IGNORECASE)
+
+
+def _one_amount_only(text: str, entities: Sequence[Entity], today: date) -> None:
+    """Refuse an answer that gives several amounts, a range or a price per item: which
+    total was meant is the customer's to say, never ours to guess (issue 13).
+
+    Raises:
+        AnswerError: saying what to give instead.
+    """
+    if text.lstrip().startswith("/"):
+        return  # a button's payload carries exactly one amount
+    if _PER_ITEM.search(text):
+        raise AnswerError(
+            "Please give the total value of all the goods concerned, in RMB, as one number."
+        )
+    amounts = [e for e in entities if e.get("entity") == "amount" and e.get("value")]
+    currencies = [e for e in entities if e.get("entity") == "currency" and e.get("value")]
+    if not amounts and not _read_by_the_extractor(entities):
+        found = _extract(text, today)
+        amounts = [e for e in found if e.get("entity") == "amount"]
+        currencies = currencies or [e for e in found if e.get("entity") == "currency"]
+    values = list(dict.fromkeys(str(e["value"]) for e in amounts))
+    rmb_given = any(_is_rmb(c) for c in currencies) and len(currencies) > 1
+    if len(values) > 1 and not rmb_given:
+        said = " and ".join(values)
+        raise AnswerError(
+            f"I see more than one amount ({said}). Please give one number: the total value "
+            "in RMB."
+        )
+    if _RANGE.search(text) and not _NUMERIC_DATE.search(text):
+        raise AnswerError("Please give one number, not a range: the value in RMB.")
 
 
 def _money_entities(
@@ -379,25 +425,51 @@ def _foreign_amount(values: Sequence[Decimal], codes: Sequence[str], on: date) -
 def parse_weight(text: str, entities: Sequence[Entity]) -> str:
     """Read a weight in kg (grams are converted); returns it as a decimal string.
 
+    Separators are read as for amounts ("1.500" could be 1,500 or 1.5): a reading above
+    ``_HEAVIEST_KG`` is no parcel's weight and is dropped; when two readings remain ("2.500
+    g": 2.5 kg or 2.5 g) the customer is asked. Two weights in one answer ("2 kg and 500 g")
+    are refused: the customer gives one number.
+
     Raises:
-        AnswerError: no weight, or zero/negative.
+        AmbiguousAnswer: two plausible readings (a button each, sending ``{"weight": kg}``).
+        AnswerError: no weight, several weights, or zero/negative.
     """
-    weights = entity_values(entities, "weight")
+    weights = list(dict.fromkeys(entity_values(entities, "weight")))
+    units = re.findall(r"\d\s*(?:kg|kgs|kilos?|g|gr|grams?)\b", text.lower())
+    if len(weights) > 1 or len(units) > 1:
+        raise AnswerError("Please give the weight as one number, in kg (for example 2.5).")
+    candidates: list[Decimal] = []
     if weights:
-        raw: str | None = weights[0]
+        candidates = [Decimal(weights[0])]
     else:
-        raw = _first_number(text)
-        if raw is not None and re.search(r"\d\s*(g|gr|gram|grams)\b", text.lower()):
-            raw = str(Decimal(raw) / 1000)
-    if raw is None:
+        raw = _first_money_number(text)
+        if raw is not None:
+            per_unit = Decimal("0.001") if re.search(
+                r"\d\s*(g|gr|gram|grams)\b", text.lower()
+            ) else Decimal(1)
+            numbers = normalise.number_readings(raw[0])
+            candidates = [number * per_unit for number in numbers]
+    if not candidates:
         raise AnswerError("I need the weight in kg, written as a number.")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation as exc:
-        raise AnswerError("I need the weight in kg, written as a number.") from exc
-    if value <= 0:
+    if any(not value.is_finite() for value in candidates):
+        raise AnswerError("I need the weight in kg, written as a number.")
+    if any(value <= 0 for value in candidates):
         raise AnswerError("The weight must be more than 0 kg.")
-    return f"{value.normalize():f}"
+    plausible = [value for value in candidates if value <= _HEAVIEST_KG] or candidates[:1]
+    if plausible[0] > _HEAVIEST_KG:
+        raise AnswerError(f"{plausible[0].normalize():f} kg is more than a parcel can weigh; "
+                          "please check the weight.")
+    kilograms = [f"{value.normalize():f}" for value in plausible]
+    if len(kilograms) == 1:
+        return kilograms[0]
+    readings = [Reading(kg, f"{kg} kg", {"weight": kg}) for kg in kilograms]
+    raise AmbiguousAnswer(
+        f"Just to be sure, is that {' or '.join(r.label for r in readings)}?", readings
+    )
+
+
+# No parcel a shopping agent ships weighs more (the heaviest lines take about 30 kg).
+_HEAVIEST_KG = Decimal(100)
 
 
 def date_order_for_locale(locale: str | None) -> str | None:
@@ -546,6 +618,11 @@ def parse_choice(text: str, question: Question, entities: Sequence[Entity] = ())
     for value, title, _ in question.choices:
         if lowered in (value, title.lower(), value.replace("_", " ")):
             return value
+    titles = ", ".join(f'"{title}"' for _, title, _ in question.choices)
+    if _NEGATED_CHOICE.search(lowered):
+        # "not biy", "all but one item", "not broken, just scratched": never read as the
+        # choice the words name (issue 13); the customer picks.
+        raise AnswerError(f"Sorry, I can't tell which one you mean. Please pick one of: {titles}.")
     matches = [
         value
         for value, _, keywords in question.choices
@@ -553,8 +630,14 @@ def parse_choice(text: str, question: Question, entities: Sequence[Entity] = ())
     ]
     if len(matches) == 1:
         return matches[0]
-    titles = ", ".join(f'"{title}"' for _, title, _ in question.choices)
     raise AnswerError(f"Please pick one of: {titles}.")
+
+
+# Words that turn a choice's keyword around ("not the whole parcel", "all but one").
+_NEGATED_CHOICE = re.compile(
+    r"\b(not|no|never|isn'?t|wasn'?t|weren'?t|aren'?t|don'?t|didn'?t|except|but one|"
+    r"apart from|other than|besides|neither|nor)\b"
+)
 
 
 def parse_parcel_id(text: str, entities: Sequence[Entity]) -> str:

@@ -114,7 +114,7 @@ def _thousands_groups(groups: list[str]) -> bool:
     )
 
 
-def _number_readings(text: str) -> list[Decimal]:
+def number_readings(text: str) -> list[Decimal]:
     """Every reading of a number's separators, the thousands reading first.
 
     "1,250" and "1.250" have two (one thousand two hundred and fifty, or one point two five);
@@ -165,7 +165,7 @@ def amount_readings(number_text: str, multiplier_text: str | None = None) -> tup
         when the text is no number or has more than 7 integer digits (a tracking number is
         not money).
     """
-    numbers = _number_readings(number_text)
+    numbers = number_readings(number_text)
     if len(numbers) > 1:
         decimal_reading = numbers[1]
         if multiplier_text is not None:
@@ -211,7 +211,7 @@ def normalise_weight(number_text: str, kilograms_per_unit: Decimal) -> str | Non
     """
     number = parse_number(number_text)
     if number is None:
-        grouped = _number_readings(number_text)  # "1 200" g, "1'200" g
+        grouped = number_readings(number_text)  # "1 200" g, "1'200" g
         if len(grouped) != 1:
             return None
         number = grouped[0]

@@ -430,3 +430,75 @@ def test_an_unknown_date_order_is_a_programming_error() -> None:
 )  # fmt: skip
 def test_date_order_for_locale(locale: str | None, order: str | None) -> None:
     assert date_order_for_locale(locale) == order
+
+
+# --- issue 13 review: doubt, negation, several amounts, hostile payloads, weights ----------
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("not sure", "deny"), ("no idea", "deny"), ("i dont remember", "deny"), ("no clue", "deny"),
+     ("hmm maybe", "affirm"), ("sorry wrong parcel", "deny"), ("can't recall", None)],
+)
+def test_doubt_is_never_read_as_yes_or_no_whatever_the_classifier_says(
+    text: str, intent: str | None
+) -> None:
+    with pytest.raises(AnswerError, match="not sure"):
+        parse_bool(text, intent)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["not biy", "not the whole parcel", "all but one item", "all of it except the shoes",
+     "not an agent order", "not broken, just scratched", "it wasn't biy"],
+)
+def test_a_negated_choice_is_never_read_as_the_choice_it_names(text: str) -> None:
+    for slot in ("order_type", "seizure_extent", "damage_kind"):
+        with pytest.raises(AnswerError, match="Please pick one of"):
+            parse_choice(text, QUESTIONS[slot])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["3 items, 150 each", "I paid 350 for the shoes and 120 for the bag", "350 + 120 = 470",
+     "1200 or 1300", "500-600", "between 500 and 600", "150 rmb per item"],
+)
+def test_several_amounts_a_range_or_a_price_per_item_are_never_guessed(text: str) -> None:
+    with pytest.raises(AnswerError, match="one number|total value"):
+        parse_money(text, [])
+
+
+@pytest.mark.parametrize(
+    "entities",
+    [[{"entity": "amount", "value": "NaN"}], [{"entity": "amount", "value": "Infinity"}],
+     [{"entity": "amount", "value": "1e12"}], [{"entity": "amount", "value": "10000000.00"}]],
+    ids=["nan", "infinity", "1e12", "eight-digits"],
+)
+def test_a_forged_amount_payload_is_refused_with_a_message(entities: list[dict[str, str]]) -> None:
+    with pytest.raises(AnswerError):
+        parse_money('/inform{"amount": "..."}', entities)
+
+
+def test_the_largest_seven_digit_amount_is_still_read() -> None:
+    """The boundary's other side: 9,999,999.99 RMB is read (and then weighed by the terms)."""
+    assert parse_money("/inform", [{"entity": "amount", "value": "9999999.99"}]) == "9999999.99"
+
+
+@pytest.mark.parametrize(
+    ("text", "kg"),
+    [("1.500", "1.5"), ("1 500 g", "1.5"), ("2.5 kg", "2.5"), ("800 g", "0.8"), ("12", "12")],
+)
+def test_weights_read_their_separators_like_amounts(text: str, kg: str) -> None:
+    assert parse_weight(text, []) == kg
+
+
+def test_an_ambiguous_weight_in_grams_is_asked_back() -> None:
+    with pytest.raises(AmbiguousAnswer) as asked:
+        parse_weight("2.500 g", [])
+    assert [r.entities for r in asked.value.readings] == [{"weight": "2.5"}, {"weight": "0.0025"}]
+
+
+@pytest.mark.parametrize("text", ["2 kg and 500 g", "2kg 500g"])
+def test_two_weights_in_one_answer_are_refused(text: str) -> None:
+    with pytest.raises(AnswerError, match="one number"):
+        parse_weight(text, [])
