@@ -16,17 +16,29 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from actions.parsing import AnswerError, entity_values, parse_date
+from actions.parsing import AnswerError, parse_date
 from actions.questions import NOT_DELIVERED, QUESTIONS
 from cssecure.policy.registry import REGISTRY
 
 Entity = Mapping[str, Any]
 
-# A phrase is negated when one of these words comes shortly before it.
+# A phrase is negated, doubted or hearsay when one of these words comes shortly before it
+# ("it wasn't a biy order", "waiting for the customs letter", "tracking says delivered").
 _NEGATION = re.compile(
-    r"\b(no|not|never|without|don'?t|doesn'?t|didn'?t|haven'?t|hasn'?t|can'?t|cannot)\b[^.!?]*$",
+    r"\b(no|not|never|without|\w+n't|\w+n’t|dont|didnt|doesnt|wasnt|isnt|arent|werent|"
+    r"havent|hasnt|cant|wont|cannot|waiting for|wait for|lost (?:the|my|it)|"
+    r"need (?:a|the)|looking for|where is|expect(?:ed)?|supposed to|should|tracking says|"
+    r"tracking shows|says|said|if|whether|was it|is it)\b[^.!?]*$",
     re.IGNORECASE,
 )
+# Where a parcel "arrived" without reaching the customer ("arrived in my country yesterday").
+_ELSEWHERE = re.compile(
+    r"\b(in|at|to)\b\s+(?:my |the |a )?(country|customs|post office|depot|warehouse|hub|"
+    r"sorting|airport|border)",
+    re.IGNORECASE,
+)
+# What follows a phrase that takes it back ("customs letter? no", "delivered? not yet").
+_TAKEN_BACK = re.compile(r"^\s*(\?|[,:-]?\s*(no|not|never|nope)\b)", re.IGNORECASE)
 _NEGATION_REACH = 24  # characters before a phrase in which a negation counts
 _DATE_REACH = 24  # characters between a phrase and the date it introduces ("arrived on the")
 
@@ -35,14 +47,23 @@ def _finds(phrase: str, text: str) -> list[re.Match[str]]:
     return list(re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, re.IGNORECASE))
 
 
+def _plain_at(text: str, start: int, end: int) -> bool:
+    """True when the words at ``start:end`` are stated plainly: no negation, doubt or
+    hearsay shortly before them, not taken back right after, and not in a question."""
+    before = text[max(0, start - _NEGATION_REACH) : start]
+    if _NEGATION.search(before) or _TAKEN_BACK.match(text[end:]):
+        return False
+    sentence_end = re.search(r"[.!?]", text[end:])
+    return not (sentence_end and sentence_end.group(0) == "?")
+
+
 def _stated(phrases: Sequence[str], text: str) -> bool:
-    """True when one of ``phrases`` occurs in ``text`` without a negation just before it."""
-    for phrase in phrases:
-        for match in _finds(phrase, text):
-            before = text[max(0, match.start() - _NEGATION_REACH) : match.start()]
-            if not _NEGATION.search(before):
-                return True
-    return False
+    """True when one of ``phrases`` occurs in ``text`` stated plainly (``_plain_at``)."""
+    return any(
+        _plain_at(text, match.start(), match.end())
+        for phrase in phrases
+        for match in _finds(phrase, text)
+    )
 
 
 def _choice(options: Sequence[tuple[str, tuple[str, ...]]], text: str) -> str | None:
@@ -59,7 +80,13 @@ def _date_after(
         if entity.get("entity") != "date" or not isinstance(entity.get("start"), int):
             continue
         before = text[max(0, entity["start"] - _DATE_REACH) : entity["start"]].lower()
-        if not any(_finds(phrase, before) for phrase in phrases):
+        offset = max(0, entity["start"] - _DATE_REACH)
+        said = [m for phrase in phrases for m in _finds(phrase, before)]
+        if not any(
+            _plain_at(text, offset + m.start(), int(entity["end"]))
+            and not _ELSEWHERE.search(text[offset + m.end() : entity["start"]])
+            for m in said
+        ):
             continue
         try:
             return parse_date(str(entity.get("value")), [entity], today)
@@ -68,14 +95,22 @@ def _date_after(
     return None
 
 
-def _entity(names: Sequence[str], fact: str, entities: Sequence[Entity]) -> str | None:
+def _entity(
+    names: Sequence[str], fact: str, text: str, entities: Sequence[Entity]
+) -> str | None:
     """The fact's value from a named entity, read as the form reads its answer."""
     from actions import services
 
     for name in names:
-        values = entity_values(entities, name)
+        found = [e for e in entities if e.get("entity") == name and e.get("value")]
+        values = [str(e["value"]) for e in found]
         if len(set(values)) != 1:
             continue
+        if any(
+            isinstance(e.get("start"), int) and not _plain_at(text, e["start"], int(e["end"]))
+            for e in found
+        ):
+            continue  # "it was not sent with DHL"
         if QUESTIONS[fact].kind == "line":
             return services.resolve_line(values[0]) or values[0]
         if QUESTIONS[fact].kind == "country":
@@ -116,11 +151,13 @@ def volunteered_facts(
         options = dict(fact.ask.volunteered)
         value: Any = None
         if "entity" in options:
-            value = _entity(options["entity"], name, entities)
+            value = _entity(options["entity"], name, text, entities)
         elif "near" in options:
-            value = _date_after(options["near"], text, entities, today)
-            if value is None and _stated(options.get(NOT_DELIVERED, ()), text):
-                value = NOT_DELIVERED
+            not_delivered = _stated(options.get(NOT_DELIVERED, ()), text)
+            # "delivered on the 20th but never arrived": the non-delivery wins, no date.
+            value = NOT_DELIVERED if not_delivered else _date_after(
+                options["near"], text, entities, today
+            )
         elif fact.ask.answer == "bool":
             value = {"yes": True, "no": False}.get(_choice(fact.ask.volunteered, text) or "")
         else:

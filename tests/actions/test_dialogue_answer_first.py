@@ -521,3 +521,60 @@ def test_a_quote_of_1_200_yuan_with_a_space_is_one_thousand_two_hundred(
     _, quoted = run(ActionQuotePremium(), make_tracker(
         {}, text=text, intent="quote_premium", entities=entities), domain)
     assert texts(quoted)[0].startswith("Insuring 1200.00 RMB costs "), texts(quoted)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "fact"),
+    [
+        ("my parcel was lost. it wasn't a buy it yourself order", "report_lost", "order_type"),
+        ("it isn't a biy order, my parcel is lost", "report_lost", "order_type"),
+        ("was it a buy it yourself order? i dont know, it is lost", "report_lost", "order_type"),
+        ("waiting for the customs letter, customs seized it", "report_seized", "seizure_proof"),
+        ("I lost the customs letter, customs seized my parcel", "report_seized",
+         "seizure_proof"),
+        ("do I need a customs letter? customs seized my parcel", "report_seized",
+         "seizure_proof"),
+        ("customs letter? no. they just seized it", "report_seized", "seizure_proof"),
+        ("i did not film the unboxing, but I have a video. it arrived broken", "report_damaged",
+         "unboxing_video"),
+    ],
+    ids=["wasnt-biy", "isnt-biy", "question-biy", "waiting-for-letter", "lost-the-letter",
+         "need-a-letter", "letter-taken-back", "video-not-of-the-unboxing"],
+)
+def test_a_negated_doubted_or_asked_phrase_is_not_taken(
+    claims_app: ClaimsApp, text: str, intent: str, fact: str
+) -> None:
+    slots, _ = start(text, intent)
+    assert fact not in slots
+
+
+@pytest.mark.parametrize(
+    ("text", "surface"),
+    [
+        ("it was supposed to be delivered on 20 nov but never arrived", "20 nov"),
+        ("tracking says delivered yesterday but I never got it", "yesterday"),
+        ("it arrived in my country yesterday but has not been delivered", "yesterday"),
+    ],
+    ids=["supposed-to", "tracking-says", "arrived-in-my-country"],
+)
+def test_a_lost_parcel_gets_no_delivery_date_from_hearsay(
+    claims_app: ClaimsApp, text: str, surface: str
+) -> None:
+    day = (TODAY - timedelta(days=1)).isoformat()
+    slots, _ = start(text, "report_lost", [span(text, surface, "date", day)])
+    assert slots.get("delivered_date") in (None, NOT_DELIVERED)
+
+
+def test_a_line_the_customer_denies_is_not_taken(claims_app: ClaimsApp) -> None:
+    text = "my parcel is lost, it was not sent with DHL"
+    slots, _ = start(text, "report_lost", [span(text, "DHL", "shipping_line", "DHL")])
+    assert "shipping_line" not in slots
+
+
+def test_plain_statements_are_still_taken_after_the_hedges(claims_app: ClaimsApp) -> None:
+    """The other side: a claim word or "lost" elsewhere does not hide a plain statement."""
+    text = "I want to make a claim, my DHL parcel is lost, I got a letter from the carrier"
+    slots, _ = start(text, "report_lost", [span(text, "DHL", "shipping_line", "DHL")])
+    assert slots["shipping_line"] == "DHL"
+    slots, _ = start("my parcel is lost, I got a seizure letter", "report_seized")
+    assert slots["seizure_proof"] is True
