@@ -7,7 +7,10 @@ otherwise in this process's memory (one machine, one process: the default stack)
 Public API (the channels' single intake point, the handoff service and the console call it):
 
 * :func:`check_message` ``(channel, sender_id, address) -> (allowed, message)``: one customer
-  message; limited per sender (of that channel) and per source address (any channel).
+  message; limited per sender (of that channel) and per source address (any channel), and
+  the conversations an address may start (a sender id not seen for an hour is new):
+  rotating sender ids, free on REST, would otherwise make the per-sender limit moot and let
+  each address push its whole allowance of long messages into the NLU pipeline at once.
 * :func:`check_handoff` ``(sender_id, address) -> (allowed, message)``: one request for a
   person; limited per sender and per address, so nobody floods the team's channel.
 * :func:`check_login` ``(name, address) -> (allowed, message)``: one console sign-in attempt;
@@ -27,6 +30,9 @@ several separated by ``;``, e.g. ``"20/minute;200/hour"``):
 
 - ``CSSECURE_RATE_PER_SENDER`` (``20/minute``): messages one sender may send (per channel);
 - ``CSSECURE_RATE_PER_ADDRESS`` (``120/minute``): messages from one source address;
+- ``CSSECURE_RATE_NEW_SENDERS_PER_ADDRESS`` (unset: derived from the per-address rate, a
+  twelfth of it plus a burst cap, ``10/minute;5/10 seconds`` for ``120/minute``): new
+  conversations (sender ids) one address may start;
 - ``CSSECURE_RATE_HANDOFF_PER_SENDER`` (``3/hour``): requests for a person by one sender;
 - ``CSSECURE_RATE_HANDOFF_PER_ADDRESS`` (``10/hour``): requests for a person from one address;
 - ``CSSECURE_RATE_LOGIN_PER_ADDRESS`` (``30/minute``): console sign-in attempts from one address;
@@ -63,6 +69,7 @@ LOGIN_THROTTLED = "Too many sign-in attempts from your address: please wait a mi
 
 ENV_PER_SENDER = "CSSECURE_RATE_PER_SENDER"
 ENV_PER_ADDRESS = "CSSECURE_RATE_PER_ADDRESS"
+ENV_NEW_SENDERS_PER_ADDRESS = "CSSECURE_RATE_NEW_SENDERS_PER_ADDRESS"
 ENV_HANDOFF_PER_SENDER = "CSSECURE_RATE_HANDOFF_PER_SENDER"
 ENV_HANDOFF_PER_ADDRESS = "CSSECURE_RATE_HANDOFF_PER_ADDRESS"
 ENV_LOGIN_PER_ADDRESS = "CSSECURE_RATE_LOGIN_PER_ADDRESS"
@@ -73,6 +80,7 @@ ENV_LOGIN_MAX_DELAY = "CSSECURE_LOGIN_MAX_DELAY_SECONDS"
 DEFAULTS = {
     ENV_PER_SENDER: "20/minute",
     ENV_PER_ADDRESS: "120/minute",
+    ENV_NEW_SENDERS_PER_ADDRESS: "",  # derived from CSSECURE_RATE_PER_ADDRESS
     ENV_HANDOFF_PER_SENDER: "3/hour",
     ENV_HANDOFF_PER_ADDRESS: "10/hour",
     ENV_LOGIN_PER_ADDRESS: "30/minute",
@@ -83,6 +91,9 @@ DEFAULTS = {
 
 # Wrong passwords are forgotten a day after the latest one.
 FAILURE_MEMORY_SECONDS = 86400
+# A sender id is "new" (counts against its address's new conversations) when not seen
+# for this long.
+SENDER_MEMORY_SECONDS = 3600
 _WARN_EVERY_SECONDS = 60.0
 
 
@@ -96,6 +107,7 @@ class LimitSettings:
 
     per_sender: tuple[RateLimitItem, ...]
     per_address: tuple[RateLimitItem, ...]
+    new_senders_per_address: tuple[RateLimitItem, ...]
     handoff_per_sender: tuple[RateLimitItem, ...]
     handoff_per_address: tuple[RateLimitItem, ...]
     login_per_address: tuple[RateLimitItem, ...]
@@ -114,6 +126,11 @@ class LimitSettings:
 
         def value(name: str) -> str:
             return (source.get(name) or "").strip() or DEFAULTS[name]
+
+        def new_senders() -> tuple[RateLimitItem, ...]:
+            if value(ENV_NEW_SENDERS_PER_ADDRESS):
+                return rates(ENV_NEW_SENDERS_PER_ADDRESS)
+            return derived_new_senders(rates(ENV_PER_ADDRESS))
 
         def rates(name: str) -> tuple[RateLimitItem, ...]:
             try:
@@ -138,6 +155,7 @@ class LimitSettings:
         return cls(
             per_sender=rates(ENV_PER_SENDER),
             per_address=rates(ENV_PER_ADDRESS),
+            new_senders_per_address=new_senders(),
             handoff_per_sender=rates(ENV_HANDOFF_PER_SENDER),
             handoff_per_address=rates(ENV_HANDOFF_PER_ADDRESS),
             login_per_address=rates(ENV_LOGIN_PER_ADDRESS),
@@ -145,6 +163,20 @@ class LimitSettings:
             login_delay_seconds=whole(ENV_LOGIN_DELAY, 1),
             login_max_delay_seconds=whole(ENV_LOGIN_MAX_DELAY, 1),
         )
+
+
+def derived_new_senders(per_address: tuple[RateLimitItem, ...]) -> tuple[RateLimitItem, ...]:
+    """The default new-conversation limit of an address: a twelfth of each per-address
+    rate, and at most a quarter of its 10-second share at once (``120/minute`` ->
+    ``10/minute`` and ``5/10 seconds``), so that a burst of new sender ids from many
+    addresses cannot queue hundreds of messages ahead of everyone."""
+    derived: list[RateLimitItem] = []
+    for item in per_address:
+        derived.append(type(item)(max(1, item.amount // 12), item.multiples))
+    first = per_address[0]
+    per_second = first.amount / first.get_expiry()
+    derived.append(parse_many(f"{max(1, round(per_second * 10 / 4))}/10 seconds")[0])
+    return tuple(derived)
 
 
 def _ident(*parts: str | None) -> str:
@@ -210,12 +242,28 @@ class RateLimits:
         self, channel: str, sender_id: str, address: str | None
     ) -> tuple[bool, str | None]:
         """One customer message: ``(True, None)``, or ``(False, message for the customer)``."""
-        checks = [(self.settings.per_sender, "msg-sender", _ident(channel, sender_id))]
+        sender = _ident(channel, sender_id)
+        checks = [(self.settings.per_sender, "msg-sender", sender)]
+        seen_key = self._key("sender-seen", sender)
         if address:
             checks.append((self.settings.per_address, "msg-address", _ident(address)))
-        if self._take(checks):
-            return True, None
-        return False, MESSAGE_REFUSED
+            try:
+                new = self._storage.get(seen_key) <= 0
+            except Exception as exc:  # noqa: BLE001
+                self._warn(exc)
+                new = False
+            if new:
+                checks.append(
+                    (self.settings.new_senders_per_address, "new-sender", _ident(address))
+                )
+        if not self._take(checks):
+            return False, MESSAGE_REFUSED
+        if address:
+            try:
+                self._storage.incr(seen_key, SENDER_MEMORY_SECONDS, elastic_expiry=True)
+            except Exception as exc:  # noqa: BLE001
+                self._warn(exc)
+        return True, None
 
     def check_handoff(self, sender_id: str, address: str | None) -> tuple[bool, str | None]:
         """One request for a person: ``(True, None)`` or ``(False, message for the customer)``."""

@@ -62,12 +62,35 @@ def test_per_sender_limit_refuses_with_a_clear_message(backend: str) -> None:
 
 
 def test_per_address_limit_catches_many_senders(backend: str) -> None:
-    lim = make(backend, CSSECURE_RATE_PER_SENDER="100/minute", CSSECURE_RATE_PER_ADDRESS="6/minute")
+    lim = make(backend, CSSECURE_RATE_PER_SENDER="100/minute", CSSECURE_RATE_PER_ADDRESS="6/minute",
+               CSSECURE_RATE_NEW_SENDERS_PER_ADDRESS="100/minute")
     allowed = [lim.check_message("rest", f"sender-{i}", "192.0.2.7")[0] for i in range(10)]
     assert allowed == [True] * 6 + [False] * 4
     # Another address is not affected; no address (Telegram) means only per sender.
     assert lim.check_message("rest", "sender-x", "192.0.2.8") == (True, None)
     assert all(lim.check_message("telegram", f"t-{i}", None)[0] for i in range(10))
+
+
+def test_an_address_starts_only_so_many_new_conversations(backend: str) -> None:
+    # Rotating sender ids (free on REST) must not make the per-sender limit moot.
+    lim = make(backend, CSSECURE_RATE_NEW_SENDERS_PER_ADDRESS="3/minute")
+    allowed = [lim.check_message("rest", f"rotating-{i}", "192.0.2.50")[0] for i in range(6)]
+    assert allowed == [True] * 3 + [False] * 3
+    assert lim.check_message("rest", "rotating-5", "192.0.2.50") == (False, MESSAGE_REFUSED)
+    # Conversations already started go on; other addresses and address-less channels too.
+    assert all(lim.check_message("rest", "rotating-0", "192.0.2.50")[0] for _ in range(5))
+    assert lim.check_message("rest", "someone", "192.0.2.51") == (True, None)
+    assert all(lim.check_message("telegram", f"t{i}", None)[0] for i in range(6))
+
+
+def test_new_conversation_limit_follows_the_address_limit_by_default() -> None:
+    default = LimitSettings.from_env({})
+    assert [str(i) for i in default.new_senders_per_address] == [
+        "10 per 1 minute", "5 per 10 second"]
+    generous = LimitSettings.from_env({"CSSECURE_RATE_PER_ADDRESS": "100000/minute"})
+    assert generous.new_senders_per_address[0].amount == 8333
+    own = LimitSettings.from_env({"CSSECURE_RATE_NEW_SENDERS_PER_ADDRESS": "2/minute"})
+    assert [str(i) for i in own.new_senders_per_address] == ["2 per 1 minute"]
 
 
 def test_refused_messages_do_not_use_up_the_other_limit(backend: str) -> None:
