@@ -94,7 +94,8 @@ def test_new_conversation_limit_follows_the_address_limit_by_default() -> None:
 
 
 def test_refused_messages_do_not_use_up_the_other_limit(backend: str) -> None:
-    lim = make(backend, CSSECURE_RATE_PER_SENDER="2/minute", CSSECURE_RATE_PER_ADDRESS="3/minute")
+    lim = make(backend, CSSECURE_RATE_PER_SENDER="2/minute", CSSECURE_RATE_PER_ADDRESS="3/minute",
+               CSSECURE_RATE_NEW_SENDERS_PER_ADDRESS="10/minute")
     for _ in range(5):
         lim.check_message("rest", "flooder", "198.51.100.1")
     # The flooder's refused messages were not counted on its address: one slot is left.
