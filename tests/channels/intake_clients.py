@@ -53,15 +53,16 @@ CHANNELS = ["rest", "web", "telegram", "discord"]
 
 
 @contextmanager
-def message_limits(per_sender: str = "100000/minute",
-                   per_address: str = "100000/minute") -> Iterator[Any]:
-    """The process's message rate limiter (cssecure.security.limits) with these rates for
-    the duration; yields it. Tests that send many messages from one sender use the generous
-    default; the limiter's own tests are elsewhere."""
+def message_limits(per_sender: str = "100000/minute", per_address: str = "100000/minute",
+                   login_per_address: str = "100000/minute") -> Iterator[Any]:
+    """The process's rate limiter (cssecure.security.limits) with these rates for the
+    duration; yields it. Tests that send many messages from one sender (or fuzz the console's
+    sign-in) use the generous defaults; the limiter's own tests are elsewhere."""
     from cssecure.security import limits
 
     limiter = limits.RateLimits(limits.LimitSettings.from_env(
-        {limits.ENV_PER_SENDER: per_sender, limits.ENV_PER_ADDRESS: per_address}
+        {limits.ENV_PER_SENDER: per_sender, limits.ENV_PER_ADDRESS: per_address,
+         limits.ENV_LOGIN_PER_ADDRESS: login_per_address}
     ))
     limits.set_default_limits(limiter)
     try:

@@ -119,7 +119,9 @@ def test_sign_in_with_any_name_password_and_next_is_refused_or_stays_in_the_cons
               "next": next_path},
         allow_redirects=False,
     )
-    assert reply.status_code == 401, reply.status_code  # nobody is called like that
+    # Nobody is called like that: 401; or, when hypothesis repeats a name, the growing delay
+    # for that name from this address (429, issue 16): refused either way.
+    assert reply.status_code in (401, 429), reply.status_code
     assert_safe_page(reply)
     good = browser.post(
         f"{console.url}/console/login",
