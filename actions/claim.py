@@ -314,6 +314,18 @@ def _answer_shaped(question: Question, answer: Answer) -> bool:
     return True
 
 
+def _states_claim_type(claim_type: str, text: str) -> bool:
+    """True when the message names ``claim_type`` in words (the claim type's words in the
+    fact registry: "seized", "customs", "never arrived" ...)."""
+    lowered = text.lower()
+    return any(
+        re.search(rf"\b{re.escape(word)}", lowered)
+        for value, title, words in QUESTIONS["claim_type"].choices
+        if value == claim_type
+        for word in (*words, title.lower())
+    )
+
+
 def _parses(slot: str | None, answer: Answer) -> bool:
     """True when the latest message is a valid value for the fact question ``slot``."""
     question = QUESTIONS.get(slot or "")
@@ -440,9 +452,13 @@ class ValidateClaimForm(FormValidationAction):
             new_type is not None
             and current is not None
             and new_type != current
+            # A switch is stated in words ("it was seized, not lost"), never guessed by the
+            # classifier from "tracking" in a parcel number's message (issue 13).
+            and _states_claim_type(str(new_type), answer.text)
             and not _answers_question(requested, answer)
             and not _answers_question(requested, answer, shaped=True)
         )
+        candidates = tracker.slots_to_validate()
         events: list[EventType] = []
         # On a switch, an answer it also gives is kept ("P100016, it was seized actually"),
         # but not a yes/no ("no, customs seized it" is the switch, not a "no") nor a line.
@@ -467,6 +483,15 @@ class ValidateClaimForm(FormValidationAction):
         if events:
             tracker.add_slots(events)
         if switch and not keep_answer:
+            other_parcel = candidates.get("parcel_id")
+            if requested != "parcel_id" and other_parcel and other_parcel != tracker.get_slot(
+                "parcel_looked_up"
+            ):
+                # "it was seized, parcel P900003": the other parcel is looked up too.
+                found = await self.validate_parcel_id(other_parcel, dispatcher, tracker, domain)
+                looked_up = [SlotSet(name, value) for name, value in found.items()]
+                tracker.add_slots(looked_up)
+                events += looked_up
             next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
             return [*events, next_slot] if next_slot else events
         already_clear = {name for name in FAILURE_SLOTS if tracker.get_slot(name) is None}

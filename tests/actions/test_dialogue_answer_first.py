@@ -578,3 +578,41 @@ def test_plain_statements_are_still_taken_after_the_hedges(claims_app: ClaimsApp
     assert slots["shipping_line"] == "DHL"
     slots, _ = start("my parcel is lost, I got a seizure letter", "report_seized")
     assert slots["seizure_proof"] is True
+
+
+def test_a_corrected_parcel_number_one_question_later_is_looked_up_not_a_switch(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    """Review of issue 13: "sorry, parcel id P900003, tracking EE123456789CN" at the next
+    question switched a seized claim to a lost one ("tracking") and left the new parcel
+    unlooked-up, so the summary could not be made."""
+    text = "sorry, parcel id P900003, tracking EE123456789CN"
+    tracker = make_tracker(
+        {"claim_type": "seized", "report_date": TODAY.isoformat(), "parcel_id": "P900001",
+         "parcel_looked_up": "P900001", "requested_slot": "insured"},
+        text=text, intent="report_lost",
+        entities=[span(text, "P900003", "parcel_id", "P900003")],
+        candidates={"insured": text, "parcel_id": "P900003"},
+        active_loop="claim_form",
+    )
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    slots = slot_events(events)
+    assert "claim_type" not in slots, texts(messages)
+    assert (slots["parcel_id"], slots["parcel_looked_up"]) == ("P900003", "P900003")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "switched"),
+    [("no, customs seized it", "report_seized", True),
+     ("it was confiscated actually", "report_seized", True),
+     ("tracking EE123456789CN", "report_lost", False),
+     ("the tracking number is EE123456789CN", "report_lost", False)],
+)
+def test_a_claim_switches_type_only_when_the_message_says_so(
+    claims_app: ClaimsApp, domain: dict[str, Any], text: str, intent: str, switched: bool
+) -> None:
+    from dialogue_support import lost_recent_slots
+
+    tracker = ask("loss_proof", text, intent, slots=lost_recent_slots(claim_type="lost"))
+    events, _ = run(ValidateClaimForm(), tracker, domain)
+    assert (slot_events(events).get("claim_type") == "seized") is switched
