@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -195,7 +195,15 @@ def settle_claim(
         }
     except TypeError as exc:
         raise InvalidClaim(f"Cannot store the facts: {exc}.") from None
-    assessment = assessor(facts)
+    try:
+        assessment = assessor(facts)
+    except InvalidClaim:
+        if not settled.disagreements:
+            raise
+        # The record made the claim need a fact the customer was never asked (said
+        # "delivered two weeks ago", the record says yesterday: the unboxing video now
+        # matters). Filed for a person, who completes it with the customer (issue 13 review).
+        assessment = _to_complete(settled.disagreements, report_day=facts.get("report_date"))
     report_day = _report_day(facts.get("report_date"))
     due = evidence_due(report_day, load_terms(report_day).evidence_due_days)
     live = [c for c in others if c.status not in (REJECTED, WITHDRAWN)]
@@ -226,6 +234,30 @@ def settle_claim(
         superseded=superseded,
         own_linked=own,
     )
+
+
+def _to_complete(disagreements: Sequence[str], *, report_day: Any) -> dict[str, Any]:
+    """The stored assessment of a claim a person must complete: no decision yet, nothing
+    paid, the reason in plain words (the facts named by their labels)."""
+    from cssecure.policy import load_terms
+    from cssecure.policy.registry import REGISTRY
+
+    named = ", ".join(
+        REGISTRY.facts[name].label if name in REGISTRY.facts else name for name in disagreements
+    )
+    return {
+        "decision": "review",
+        "payout_rmb": "0.00",
+        "payout_form": "none",
+        "eligible_from": None,
+        "reasons": [
+            f"What you told us differs from our parcel record ({named}), and with the record's "
+            "details the claim needs more than you were asked: a person from our claims team "
+            "completes it with you."
+        ],
+        "terms_version": load_terms(_report_day(report_day)).version,
+        "warnings": [],
+    }
 
 
 def _new_details(claim: Claim, statements: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from cssecure.claims.app import ClaimsApp
-from cssecure.claims.errors import ClaimNotFound, InvalidTransition
+from cssecure.claims.errors import ClaimNotFound, InvalidClaim, InvalidTransition
 from cssecure.claims.model import (
     DISAGREEMENT_REASON,
     EVIDENCE_CHECK_REASON,
@@ -210,6 +210,35 @@ def test_a_late_damage_report_cannot_be_made_timely_by_moving_the_delivery(
     filed = file(app, "damaged", delivered_date="2024-04-15")  # "delivered yesterday"
     assert filed["assessment"]["decision"] == "reject"  # 10 days late on the record
     assert filed["status"] == "in_review" and filed["disagreements"] == ["delivered_date"]
+
+
+def test_a_claim_the_record_makes_need_an_unasked_fact_is_filed_for_a_person(
+    store: ClaimsApp,
+) -> None:
+    """Issue 13 review: "arrived two weeks ago" (late: settled without the unboxing video)
+    against a record of yesterday made filing fail with "unboxing_video ... is missing" and
+    nothing was filed. Now it is filed, undecided, for a person to complete; nothing paid."""
+    said = {k: v for k, v in STATEMENTS["damaged"].items() if k != "unboxing_video"}
+    facts = {**record_facts(), **said, "report_date": REPORT, "delivered_date": "2024-04-02"}
+    facts.pop("unboxing_video", None)
+    filed = store.file_claim(
+        parcel_id=PARCEL, claim_type="damaged", facts=facts, customer_id=None,
+        channel="web", conversation_id="anon-late", verified=False, flag_for_agent=True,
+    )
+    assert filed["assessment"]["decision"] == "review"
+    assert filed["status"] == "in_review" and filed["assessment"]["payout_rmb"] == "0.00"
+    assert filed["disagreements"] == ["delivered_date"]
+    assert "_" not in filed["assessment"]["reasons"][0]
+
+
+def test_a_missing_fact_without_any_disagreement_is_still_refused(store: ClaimsApp) -> None:
+    """The other side: facts simply missing (no record said otherwise) are refused."""
+    facts = {**record_facts(), "report_date": REPORT}
+    with pytest.raises(InvalidClaim, match="is missing"):
+        store.file_claim(
+            parcel_id=PARCEL, claim_type="damaged", facts=facts, customer_id="cust-1",
+            channel="web", conversation_id="c-missing", verified=True, flag_for_agent=True,
+        )
 
 
 def test_the_affected_goods_never_weigh_more_than_the_recorded_parcel(app: ClaimsApp) -> None:
