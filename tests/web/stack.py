@@ -101,12 +101,18 @@ def _tail(path: Path, lines: int = 30) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def start_stack(tmp: Path, env_extra: dict[str, str], timeout_s: float = 300) -> RunningStack:
-    """Start action server, Rasa server and web app; wait until each answers its health check."""
+def start_stack(
+    tmp: Path, env_extra: dict[str, str], timeout_s: float = 300, rest: str = "rest"
+) -> RunningStack:
+    """Start action server, Rasa server and web app; wait until each answers its health check.
+
+    ``rest``: the REST channel's entry in ``credentials.yml`` (Rasa's own ``rest``, or ours,
+    ``cssecure.channels.rest.CSSecureRestInput`` as in the project's credentials.yml).
+    """
     model = model_for_tests(tmp)
     rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     (tmp / "credentials.yml").write_text(
-        "rest:\n"
+        f"{rest}:\n"
         "cssecure.channels.socketio.WebSocketIOInput:\n"
         "  user_message_evt: user_uttered\n"
         "  bot_message_evt: bot_uttered\n"
