@@ -67,7 +67,7 @@ from cssecure.claims.model import (  # noqa: F401 - REVIEW_REASON re-exported
     REVIEW_REASON,
     UNVERIFIED_REASON,
 )
-from cssecure.policy.facts import FACT_NAMES, conflict_with
+from cssecure.policy.facts import FACT_NAMES, Conflict, conflict_with
 from cssecure.policy.registry import REGISTRY
 
 logger = logging.getLogger(__name__)
@@ -777,7 +777,7 @@ SEND_THE_FILE = (
 )
 
 
-def _implausible(slot: str, value: Any, tracker: Tracker) -> str | None:
+def _implausible(slot: str, value: Any, tracker: Tracker) -> Conflict | None:
     """Why an answer cannot be right next to what is known (a later date before an
     earlier one, damaged goods worth more than all the goods), in plain words."""
     if value == NOT_DELIVERED or not isinstance(value, str):
@@ -807,12 +807,20 @@ def _make_validator(slot: str) -> Any:
                 dispatcher.utter_message(text=str(exc))
                 return {slot: None}
             return failed_answer(slot, str(exc), dispatcher, tracker)
-        why = _implausible(slot, parsed, tracker)
-        if why is not None:
+        conflict = _implausible(slot, parsed, tracker)
+        if conflict is not None:
+            other = conflict.other if conflict.fact == slot else conflict.fact
+            record = tracker.get_slot("parcel_record") or {}
+            if record.get(other) is None and tracker.get_slot(other) is not None:
+                # Both are the customer's word and one is wrong: both are asked again, so
+                # neither locks the other (issue 13 review).
+                dispatcher.utter_message(
+                    text=f"That doesn't fit: {conflict.why}. Let's check both again."
+                )
+                return {slot: None, other: None}
             return failed_answer(
                 slot,
-                f"That doesn't fit: {why}. Please check it and give it again (if something "
-                "I noted before is wrong, you can correct it before I file the claim).",
+                f"That doesn't fit: {conflict.why}. Please check it and give it again.",
                 dispatcher,
                 tracker,
             )
@@ -900,7 +908,8 @@ class ActionAskClaimConfirmed(Action):
             preview = services.preview_claim(slots, tracker.sender_id)
         except (InvalidFacts, InvalidClaim) as exc:
             # In plain words: the customer never sees a field name (issue 13).
-            why = conflict_with(None, None, services.known_facts(slots)) or getattr(
+            conflict = conflict_with(None, None, services.known_facts(slots))
+            why = conflict.why if conflict else getattr(
                 exc, "message", "some details contradict each other"
             )
             dispatcher.utter_message(text=f"Something doesn't fit: {why}.\n{correct_prompt}")

@@ -339,7 +339,22 @@ def _conflicts(
         )
 
 
-def conflict_with(name: str | None, raw: object, known: Mapping[str, object]) -> str | None:
+@dataclass(frozen=True)
+class Conflict:
+    """Two facts that cannot both be right.
+
+    Attributes:
+        fact: the fact to correct (the later date, the affected goods' value).
+        other: the fact it conflicts with.
+        why: the reason in plain words, without field names.
+    """
+
+    fact: str
+    other: str
+    why: str
+
+
+def conflict_with(name: str | None, raw: object, known: Mapping[str, object]) -> Conflict | None:
     """Why an answer cannot be right next to the facts already known, in plain words.
 
     Args:
@@ -348,8 +363,9 @@ def conflict_with(name: str | None, raw: object, known: Mapping[str, object]) ->
         known: the other facts in their stored form (unreadable ones are ignored).
 
     Returns:
-        The reason for the customer ("300.00 RMB is more than the value of all the goods in
-        the parcel (200.00 RMB)"), without field names, or None when nothing conflicts.
+        The first conflict involving ``name`` (any, when None): its ``why`` is for the
+        customer ("300.00 RMB is more than the value of all the goods in the parcel (200.00
+        RMB)"); None when nothing conflicts.
     """
     values: dict[str, object] = {}
     given = dict(known) if name is None else {**known, name: raw}
@@ -361,7 +377,7 @@ def conflict_with(name: str | None, raw: object, known: Mapping[str, object]) ->
         except InvalidFacts:
             continue
     involved = [
-        why
+        Conflict(fact, other, why)
         for fact, other, why in _conflicts(values, plain=True)
         if name is None or name in (fact, other)
     ]
