@@ -797,41 +797,107 @@ def _make_validator(slot: str) -> Any:
         domain: DomainDict,
     ) -> dict[str, Any]:
         answer = Answer(tracker)
+        offered = tracker.get_slot(READINGS_SLOT)
+        done_offer = {READINGS_SLOT: None} if offered else {}
+        picked = picked_reading(offered, slot, answer)
         try:
-            parsed = read_answer(QUESTIONS[slot], value, answer)
+            parsed = (
+                read_answer(QUESTIONS[slot], picked, _as_button(answer, picked))
+                if picked is not None
+                else read_answer(QUESTIONS[slot], value, answer)
+            )
         except AmbiguousAnswer as exc:
             return ask_which_reading(slot, exc)
         except AnswerError as exc:
             if answer.evidence_kind is not None:
-                # A file is no failed answer: acknowledged, and the question stands.
                 dispatcher.utter_message(text=str(exc))
-                return {slot: None}
-            return failed_answer(slot, str(exc), dispatcher, tracker)
-        conflict = _implausible(slot, parsed, tracker)
-        if conflict is not None:
-            other = conflict.other if conflict.fact == slot else conflict.fact
-            record = tracker.get_slot("parcel_record") or {}
-            if record.get(other) is None and tracker.get_slot(other) is not None:
-                # Both are the customer's word and one is wrong: both are asked again, so
-                # neither locks the other (issue 13 review).
-                dispatcher.utter_message(
-                    text=f"That doesn't fit: {conflict.why}. Let's check both again."
-                )
-                return {slot: None, other: None}
-            return failed_answer(
-                slot,
-                f"That doesn't fit: {conflict.why}. Please check it and give it again.",
-                dispatcher,
-                tracker,
-            )
-        if parsed is True and slot in EVIDENCE_FACT_NAMES and answer.evidence_kind is None:
-            # "Yes, I have it" is a claim until the file is here (issue 12).
-            dispatcher.utter_message(text=SEND_THE_FILE)
-        return _answered(slot, parsed)
+                return {slot: None, **done_offer}
+            return failed_answer(slot, str(exc), dispatcher, tracker) | done_offer
+        return await _checked(self, slot, parsed, answer, dispatcher, tracker) | done_offer
 
     validate.__name__ = f"validate_{slot}"
     validate.__doc__ = f"Validate the answer for ``{slot}`` (see actions.questions)."
     return validate
+
+
+async def _checked(
+    form: ValidateClaimForm,
+    slot: str,
+    parsed: Any,
+    answer: Answer,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+) -> dict[str, Any]:
+    """A read answer checked against what is known (``_implausible``), then taken."""
+    conflict = _implausible(slot, parsed, tracker)
+    if conflict is not None:
+        other = conflict.other if conflict.fact == slot else conflict.fact
+        record = tracker.get_slot("parcel_record") or {}
+        if record.get(other) is None and tracker.get_slot(other) is not None:
+            # Both are the customer's word and one is wrong: both are asked again, so
+            # neither locks the other (issue 13 review).
+            dispatcher.utter_message(
+                text=f"That doesn't fit: {conflict.why}. Let's check both again."
+            )
+            return {slot: None, other: None}
+        return failed_answer(
+            slot,
+            f"That doesn't fit: {conflict.why}. Please check it and give it again.",
+            dispatcher,
+            tracker,
+        )
+    if parsed is True and slot in EVIDENCE_FACT_NAMES and answer.evidence_kind is None:
+        # "Yes, I have it" is a claim until the file is here (issue 12).
+        dispatcher.utter_message(text=SEND_THE_FILE)
+    return _answered(slot, parsed)
+
+
+_FIRST = re.compile(r"\b(first|1st|former|the 1st|number one|option 1|1)\b", re.IGNORECASE)
+_SECOND = re.compile(r"\b(second|2nd|latter|the 2nd|number two|option 2|2)\b", re.IGNORECASE)
+_PICK_FILLER = frozenset({"the", "one", "yes", "yuan", "rmb", "that", "use", "it", "is", "and"})
+
+
+def picked_reading(offered: Any, slot: str, answer: Answer) -> str | None:
+    """The reading a typed answer picks among those just offered for ``slot`` ("yes" to
+    the only one, "the first one", "october"), as the button's payload; None otherwise."""
+    if not isinstance(offered, dict) or offered.get("slot") != slot or answer.is_protocol:
+        return None
+    readings = list(offered.get("readings") or ())
+    if not readings:
+        return None
+    chosen: dict[str, Any] | None = None
+    text = answer.text.lower()
+    if len(readings) == 1:
+        try:
+            if parse_bool(answer.text, answer.intent):
+                chosen = readings[0]
+        except AnswerError:
+            return None
+    elif _FIRST.search(text) and not _SECOND.search(text):
+        chosen = readings[0]
+    elif _SECOND.search(text) and not _FIRST.search(text) and len(readings) == 2:
+        chosen = readings[1]
+    else:
+        words = set(re.findall(r"[a-z]{3,}", text)) - _PICK_FILLER
+        hits = [r for r in readings if words & _label_words(r)]
+        chosen = hits[0] if len(hits) == 1 else None
+    if chosen is None:
+        return None
+    return "/inform" + json.dumps(chosen["entities"], separators=(",", ":"))
+
+
+def _label_words(reading: Mapping[str, Any]) -> set[str]:
+    return set(re.findall(r"[a-z]{3,}", str(reading["label"]).lower())) - _PICK_FILLER
+
+
+def _as_button(answer: Answer, payload: str) -> Answer:
+    """The answer as if the reading's button had been pressed (read by its entities)."""
+    entities = json.loads(payload[len("/inform"):])
+    button = Answer.__new__(Answer)
+    button.text, button.intent = payload, "inform"
+    button.entities = [{"entity": name, "value": value} for name, value in entities.items()]
+    button.date_order, button.submitted = answer.date_order, answer.submitted
+    return button
 
 
 for _slot in QUESTIONS:
@@ -858,10 +924,11 @@ class AskFact(Action, ABC):
         answer, ask which reading was meant instead."""
         readings = tracker.get_slot(READINGS_SLOT)
         if isinstance(readings, dict) and readings.get("slot") == self.slot:
+            # Kept until answered: a typed "the first one" or "october" picks a reading too.
             dispatcher.utter_message(
                 text=str(readings.get("question")), buttons=reading_buttons(readings)
             )
-            return [SlotSet(READINGS_SLOT, None)]
+            return []
         question = QUESTIONS[self.slot]
         text = question_text(self.slot, tracker.get_slot("claim_type"))
         whole = tracker.get_slot("parcel_weight_kg")

@@ -408,12 +408,55 @@ def test_an_ambiguous_date_is_asked_back_with_a_button_per_reading(
         '/inform{"date":"2026-09-10"}', '/inform{"date":"2026-10-09"}'
     ]
     assert [b["title"] for b in asked[0]["buttons"]] == ["10 September 2026", "9 October 2026"]
-    assert slot_events(asked_events) == {"answer_readings": None}
+    assert slot_events(asked_events) == {}  # the readings stay until answered
     # The customer taps "9 October 2026".
     payload = asked[0]["buttons"][1]["payload"]
     picked, _ = run(ValidateClaimForm(), _delivered_question(
         payload, [{"entity": "date", "value": "2026-10-09"}], None), domain)
     assert slot_events(picked)["delivered_date"] == "2026-10-09"
+
+
+def _with_readings(text: str, intent: str, readings: dict[str, Any], slot: str) -> Any:
+    slots = anonymous_seized(claim_type="delayed", submitted_date="2026-08-01",
+                             shipped_date="2026-08-03", answer_readings=readings,
+                             items_value="5000.00")
+    return ask(slot, text, intent, slots=slots)
+
+
+DATE_READINGS = {"slot": "delivered_date", "question": "Did you mean ...?", "readings": [
+    {"label": "10 September 2026", "entities": {"date": "2026-09-10"}},
+    {"label": "9 October 2026", "entities": {"date": "2026-10-09"}}]}
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("october", "2026-10-09"), ("the second one", "2026-10-09"), ("9 october", "2026-10-09"),
+     ("the first one", "2026-09-10"), ("September please", "2026-09-10")],
+)
+def test_a_typed_answer_picks_among_the_readings_offered(
+    claims_app: ClaimsApp, domain: dict[str, Any], text: str, value: str
+) -> None:
+    """Review of issue 13: "october" or "the second one" after "10 September or 9 October?"
+    got "I need a date"; without buttons (Telegram typed replies) that was a dead end."""
+    events, messages = run(
+        ValidateClaimForm(), _with_readings(text, "inform", DATE_READINGS, "delivered_date"),
+        domain,
+    )
+    slots = slot_events(events)
+    assert slots["delivered_date"] == value, texts(messages)
+    assert slots["answer_readings"] is None
+
+
+def test_yes_to_the_only_reading_offered_takes_it(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    offered = {"slot": "affected_items_value", "question": "Shall I use 1,236.90 yuan?",
+               "readings": [{"label": "€150 is 1,236.90 yuan at ...",
+                             "entities": {"amount": "1236.90", "currency": "RMB"}}]}
+    for text, intent in (("yes", "affirm"), ("ok use that", "affirm")):
+        events, _ = run(ValidateClaimForm(),
+                        _with_readings(text, intent, offered, "affected_items_value"), domain)
+        assert slot_events(events)["affected_items_value"] == "1236.90"
 
 
 @pytest.mark.parametrize(
