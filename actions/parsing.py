@@ -224,6 +224,11 @@ def parse_money(text: str, entities: Sequence[Entity], *, today: date | None = N
         raise AnswerError("The amount can't be negative.")
     if any(value >= _TOO_LARGE for value in values):
         raise AnswerError("That amount looks too large; please check it and give it again.")
+    if not currencies and _UNKNOWN_MONEY_SIGN.search(text):
+        # A currency sign the reader does not know ("S$500", "﷼500"): never taken as yuan.
+        raise AnswerError(
+            "Please give the amount in RMB (yuan), as shown on your order or parcel page."
+        )
     codes = [code.upper() for code in currencies] or ["RMB"]
     if all(code in RMB_CODES for code in codes):
         if len(values) == 1:
@@ -232,6 +237,8 @@ def parse_money(text: str, entities: Sequence[Entity], *, today: date | None = N
     raise _foreign_amount(values, [code for code in codes if code not in RMB_CODES], today)
 
 
+# Money signs other than the yuan's, wherever no currency entity was read.
+_UNKNOWN_MONEY_SIGN = re.compile(r"[$€£₩₹₽₺₴₪₫฿₱₦﷼円]|\b[A-Za-z]{1,3}\$")
 # An amount this large (8 integer digits) is a typo or a tracking number, never a parcel's
 # value: the same bound the extractor keeps for typed text, applied to every source.
 _TOO_LARGE = Decimal(10) ** 7

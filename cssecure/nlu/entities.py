@@ -101,6 +101,16 @@ _MORE_CURRENCY_ALIASES: dict[str, str] = {
     "australian dollar": "AUD", "australian dollars": "AUD", "us dollar": "USD",
     "us dollars": "USD", "yen": "JPY", "kr": "SEK", "kr.": "SEK", "krone": "NOK",
     "kroner": "NOK",
+    # Currencies that must never pass for yuan (issue 13 review: "₩50000" was stored as
+    # 50000 RMB); those without a rate are refused with a request for the RMB value.
+    "₩": "KRW", "won": "KRW", "円": "JPY", "r$": "BRL", "reais": "BRL", "real": "BRL",
+    "s$": "SGD", "peso": "MXN", "pesos": "MXN", "mx$": "MXN", "kč": "CZK", "kc": "CZK",
+    "koruna": "CZK", "korun": "CZK", "ft": "HUF", "forint": "HUF", "forints": "HUF",
+    "hk$": "HKD", "nt$": "TWD", "twd": "TWD", "lei": "RON", "ron": "RON", "tl": "TRY",
+    "₺": "TRY", "lira": "TRY", "try": "TRY", "rub": "RUB", "ruble": "RUB", "rubles": "RUB",
+    "roubles": "RUB", "₽": "RUB", "inr": "INR", "₹": "INR", "rupee": "INR", "rupees": "INR",
+    "rs": "INR", "fr": "CHF", "nzd": "NZD", "czk": "CZK", "huf": "HUF", "krw": "KRW",
+    "brl": "BRL", "sgd": "SGD", "mxn": "MXN", "hkd": "HKD",
 }  # fmt: skip
 # Spellings shared by several currencies: the value is the first, every one is an alternative.
 _AMBIGUOUS_CURRENCIES: dict[str, tuple[str, ...]] = {
@@ -209,7 +219,13 @@ def _customise_tokenizer(nlp: Language, lexicon: Lexicon, currencies: dict[str, 
         *(nlp.Defaults.suffixes or ()),
         rf"(?<=[0-9])(?i:{_alternation([*glued_units, 'k'])})",
     ]
-    prefixes = [*(nlp.Defaults.prefixes or ()), rf"(?i:{_alternation(letter_currencies)})(?=[0-9])"]
+    # "S$500", "HK$500", "R$500": the sign is a prefix of its own, so it reaches the lexicon.
+    dollar_signs = [word for word in currencies if len(word) > 1 and word.endswith("$")]
+    prefixes = [
+        *(nlp.Defaults.prefixes or ()),
+        rf"(?i:{_alternation(letter_currencies)})(?=[0-9])",
+        rf"(?i:{_alternation(dollar_signs)})(?=[0-9])",
+    ]
     tokenizer = nlp.tokenizer
     assert isinstance(tokenizer, Tokenizer)  # spacy.blank("en") always has spaCy's own
     tokenizer.suffix_search = compile_suffix_regex(suffixes).search

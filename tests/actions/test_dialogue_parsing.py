@@ -502,3 +502,16 @@ def test_an_ambiguous_weight_in_grams_is_asked_back() -> None:
 def test_two_weights_in_one_answer_are_refused(text: str) -> None:
     with pytest.raises(AnswerError, match="one number"):
         parse_weight(text, [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["₩50000", "5000 rupees", "150 円", "R$ 500", "S$500", "HK$500", "500 pesos", "500 Kč",
+     "500 lei", "500 TL", "500 rubles", "500 INR", "500 TWD", "500 fr", "﷼500", "US$20"],
+)
+def test_an_amount_in_another_currency_is_never_taken_as_yuan(text: str) -> None:
+    """Review of issue 13: "₩50000" was stored as 50000 RMB; each of these is converted
+    (asked to confirm) or refused with a request for the RMB value."""
+    with pytest.raises(AnswerError) as refused:
+        parse_money(text, [], today=date(2026, 11, 29))
+    assert isinstance(refused.value, AmbiguousAnswer) or "in RMB" in str(refused.value)
