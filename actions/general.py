@@ -136,11 +136,17 @@ class ValidateQuoteForm(FormValidationAction):
     ) -> dict[str, Any]:
         """Accept an RMB amount."""
         answer = Answer(tracker)
+        # The amount entity's value alone ("150.00") has lost its currency and its other
+        # readings: the message it came from is read whole (issue 13 review: "quote for
+        # €150" was quoted as 150 RMB).
+        whole = answer.is_fresh(value) or bool(entity_values(answer.entities, "amount"))
         try:
-            amount = parse_money(str(value), answer.entities if answer.is_fresh(value) else [])
-        except AmbiguousAnswer as exc:
-            # "1.250" or "150 euros": which amount to quote (a button each), never a guess.
-            dispatcher.utter_message(text=str(exc), buttons=quote_buttons(exc))
+            amount = parse_money(
+                answer.text if whole else str(value), answer.entities if whole else []
+            )
+        except AmbiguousAnswer:
+            # "1.250" or "150 euros": the form ends and action_quote_premium, reading the
+            # same message, asks which amount to quote (a button each), never a guess.
             return {"quote_insured_value": None, "requested_slot": None}
         except AnswerError as exc:
             return failed_answer("quote_insured_value", str(exc), dispatcher, tracker)
@@ -186,6 +192,8 @@ class ActionQuotePremium(Action):
             SlotSet("quote_requested", None),
         ]
         amount = tracker.get_slot("quote_insured_value")
+        if entity_values(answer.entities, "amount") and not answer.is_protocol:
+            amount = None  # read from the message itself, currency and readings included
         if amount is None and entity_values(answer.entities, "amount"):
             try:
                 amount = parse_money(answer.text, answer.entities)

@@ -680,3 +680,30 @@ def test_an_answer_against_the_agencys_record_is_asked_again_alone(
     assert slots["affected_items_value"] is None and "items_value" not in slots
     assert (slots["failed_slot"], slots["failed_attempts"]) == ("affected_items_value", 1.0)
     assert texts(messages)[0].endswith("Please check it and give it again.")
+
+
+def test_a_quote_for_euros_is_never_quoted_as_yuan(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    """Review of issue 13: "quote for €150" was quoted as 150 RMB, because the quote form
+    kept only the amount entity's value; the message is read whole."""
+    from actions.general import ActionQuotePremium, ValidateQuoteForm
+
+    text = "quote for €150"
+    entities = [
+        {"entity": "currency", "value": "EUR", "start": 10, "end": 11,
+         "extractor": "ClaimEntityExtractor"},
+        {"entity": "amount", "value": "150.00", "start": 11, "end": 14,
+         "extractor": "ClaimEntityExtractor"},
+    ]
+    tracker = make_tracker({"requested_slot": "quote_insured_value"}, text=text,
+                           intent="quote_premium", entities=entities,
+                           candidates={"quote_insured_value": "150.00"},
+                           active_loop="quote_form")
+    events, messages = run(ValidateQuoteForm(), tracker, domain)
+    assert slot_events(events)["quote_insured_value"] is None and messages == []
+    _, asked = run(ActionQuotePremium(), make_tracker({}, text=text, intent="quote_premium",
+                                                      entities=entities), domain)
+    assert "per euro" in texts(asked)[0] and "Insuring" not in texts(asked)[0]
+    (button,) = asked[0]["buttons"]
+    assert button["payload"].startswith('/quote_premium{"amount":"')
