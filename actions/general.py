@@ -283,10 +283,16 @@ class ActionHumanHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Mark the claim (or conversation) as needing an agent, then pause."""
+        from cssecure.handoff.service import request_handoff
+
         reference = tracker.get_slot("claim_ref")
         reason = _handoff_reason(tracker)
         try:
-            services.claims_app().request_agent(reference, tracker.sender_id, reason)
+            # Limited per customer (cssecure/security/limits.py), so that nobody can flood
+            # the team's channel with requests for a person (issue 16).
+            request = request_handoff(
+                services.claims_app().request_agent, reference, tracker.sender_id, reason
+            )
         except ClaimsError as exc:
             logger.warning("handoff request failed: %s", type(exc).__name__)
             dispatcher.utter_message(
@@ -295,6 +301,9 @@ class ActionHumanHandoff(Action):
                     "try again in a few minutes; I've kept everything you told me."
                 )
             )
+            return []
+        if not request.queued:
+            dispatcher.utter_message(text=request.message or "Please wait a little.")
             return []
         dispatcher.utter_message(
             text=(

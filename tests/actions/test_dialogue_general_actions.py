@@ -431,3 +431,30 @@ def test_information_out_of_context_gets_a_way_forward(domain: dict[str, Any]) -
     )
     assert events == []
     assert texts(messages)[0].startswith("Thanks. What would you like me to do with that?")
+
+
+def test_requests_for_a_person_are_limited_per_customer(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    """Issue 16, point 2: handoff requests were unlimited, so the team's channel could be
+    flooded. The fourth request within the hour is refused without a new notification."""
+    from cssecure.security.limits import LimitSettings, RateLimits, set_default_limits
+
+    set_default_limits(RateLimits(
+        LimitSettings.from_env({"CSSECURE_RATE_HANDOFF_PER_SENDER": "3/hour"}),
+        namespace="test-handoff-flood",
+    ))
+    try:
+        said = []
+        for _ in range(4):
+            tracker = make_tracker({}, text="a person please", intent="human_handoff",
+                                   sender_id="flooder-1")
+            events, messages = run(ActionHumanHandoff(), tracker, domain)
+            said.append((bool(events), texts(messages)[0]))
+        assert [paused for paused, _ in said] == [True, True, True, False]
+        assert "asked a person" not in said[3][1]
+        other, _ = run(ActionHumanHandoff(), make_tracker(
+            {}, text="a person please", intent="human_handoff", sender_id="someone-else"), domain)
+        assert other  # another customer is not affected
+    finally:
+        set_default_limits(None)
