@@ -542,6 +542,10 @@ def parse_date(
             ``not_before``.
     """
     readings = _date_readings(text, entities, today)
+    if date_order and date_order.upper() == "MDY" and _dotted(text, entities):
+        # Dots are the European way to write a date: "10.09.2026" is 10 September even
+        # from a US locale (issue 13 review); slashes follow the locale.
+        date_order = "DMY"
     if date_order is not None and len(readings) == 2:
         if date_order.upper() not in ("DMY", "MDY"):
             raise ValueError(f"date_order must be 'DMY', 'MDY' or None, not {date_order!r}")
@@ -556,6 +560,16 @@ def parse_date(
                for value in possible]  # fmt: skip
     question = " or ".join(choice.label for choice in choices)
     raise AmbiguousAnswer(f"Did you mean {question}?", choices)
+
+
+def _dotted(text: str, entities: Sequence[Entity]) -> bool:
+    """True when the date was written with dots ("10.09.2026", "15.11.")."""
+    for entity in entities:
+        start, end = entity.get("start"), entity.get("end")
+        if entity.get("entity") == "date" and isinstance(start, int) and isinstance(end, int):
+            return "." in text[start:end]
+    match = _NUMERIC_DATE.search(text)
+    return bool(match and "." in match.group(0))
 
 
 def _date_readings(text: str, entities: Sequence[Entity], today: date) -> list[date]:

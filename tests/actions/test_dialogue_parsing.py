@@ -515,3 +515,16 @@ def test_an_amount_in_another_currency_is_never_taken_as_yuan(text: str) -> None
     with pytest.raises(AnswerError) as refused:
         parse_money(text, [], today=date(2026, 11, 29))
     assert isinstance(refused.value, AmbiguousAnswer) or "in RMB" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "value"),
+    [("10.09.2026", "MDY", "2026-09-10"), ("03.11.2026", "MDY", "2026-11-03"),
+     ("10/09/2026", "MDY", "2026-10-09"), ("10.09.2026", "DMY", "2026-09-10")],
+)
+def test_a_dotted_date_is_day_first_even_from_a_us_locale(
+    text: str, order: str, value: str
+) -> None:
+    """Review of issue 13: a US locale read "10.09.2026" month-first; nobody writes a
+    month-first date with dots."""
+    assert parse_date(text, [], date(2026, 11, 29), date_order=order) == value
