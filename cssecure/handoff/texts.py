@@ -39,6 +39,14 @@ MEANWHILE = (
 )
 
 
+# Said with the first answer, so that a customer who no longer needs a person is never
+# stuck until the promised time has passed (issue 13 review).
+CHANGED_YOUR_MIND = (
+    f'Changed your mind? Press "{CONTINUE_TITLE}" (or write it) to go on with me; your case '
+    "stays with the team."
+)
+
+
 def queue_words(place: Place) -> str:
     """``You're number 2 in the queue.`` (or the queue's length when the place is unknown)."""
     if place.position is not None:
@@ -82,6 +90,7 @@ def full_ack(
         when,
         queue,
         MEANWHILE,
+        CHANGED_YOUR_MIND,
     ]
     return " ".join(p for p in parts if p)
 

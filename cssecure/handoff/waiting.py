@@ -342,7 +342,7 @@ class HandoffWaiting:
                 place=place,
                 wait_minutes=self.settings.handoff_wait_minutes,
             )
-            return Reply(FULL, text, (texts.STATUS_BUTTON,))
+            return Reply(FULL, text, (texts.STATUS_BUTTON, texts.CONTINUE_BUTTON))
         last = state.last_short_at
         if last is not None and now.timestamp() - last < self.ack_interval.total_seconds():
             return None  # said a moment ago: no flood of acknowledgements

@@ -358,7 +358,7 @@ def test_a_waiting_customer_is_answered_once_in_full_then_briefly_and_never_floo
             assert "within 30 minutes" in full.text and "Asia/Shanghai time, UTC+8" in full.text
             assert "You're number 2 in the queue." in full.text
             assert texts.MEANWHILE in full.text  # files; the claim's status
-            assert full.buttons == [texts.STATUS_TITLE]
+            assert full.buttons == [texts.STATUS_TITLE, texts.CONTINUE_TITLE]
 
             second = await s.customer.say("my parcel P100001 arrived broken")
             assert [m.text for m in second] == [
@@ -488,7 +488,7 @@ def test_a_waiting_customer_can_see_the_status_of_the_claim_of_the_conversation(
         async with stack("telegram", tmp_path, sqlite_url, telegram_api, discord_api) as s:
             await hand_over(s)
             full = await s.customer.say("hello?")
-            assert full[0].buttons == [texts.STATUS_TITLE]
+            assert full[0].buttons == [texts.STATUS_TITLE, texts.CONTINUE_TITLE]
             assert [m.text for m in await s.customer.press(texts.STATUS_TITLE)] == [
                 texts.NO_CLAIM_STATUS
             ]

@@ -88,7 +88,9 @@ def test_full_then_short_then_silence_then_short_again(answers: HandoffWaiting) 
     assert full is not None and full.kind == FULL
     assert "Our team is working now and aims to answer you within 30 minutes, by today at " \
         "10:29 (Asia/Shanghai time, UTC+8)." in full.text
-    assert full.buttons == (texts.STATUS_BUTTON,)
+    # The assistant can be had back from the first answer on (issue 13 review).
+    assert full.buttons == (texts.STATUS_BUTTON, texts.CONTINUE_BUTTON)
+    assert texts.CHANGED_YOUR_MIND in full.text
 
     short = answers.decide(waiting_since(t, full_sent=True), message, MONDAY_10)
     assert short is not None and (short.kind, short.text) == (
