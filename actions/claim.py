@@ -671,7 +671,12 @@ class ValidateClaimForm(FormValidationAction):
             return {"claim_confirmed": True}
         answer = Answer(tracker)
         text = str(value)
-        if answer.is_fresh(value) and answer.is_protocol:
+        offered = tracker.get_slot(READINGS_SLOT)
+        offered_slot = offered.get("slot") if isinstance(offered, dict) else None
+        reading_pending = offered_slot in QUESTIONS
+        if answer.is_fresh(value) and answer.is_protocol and not (
+            reading_pending and answer.intent == "inform"
+        ):
             # A button or a channel's notice: its intent says it, never its letters.
             if answer.intent == "affirm":
                 return _answered("claim_confirmed", True)
@@ -695,7 +700,14 @@ class ValidateClaimForm(FormValidationAction):
                 }
             except AnswerError:
                 pass  # maybe the correction itself, e.g. "the shipping fee was 180"
-        correction = _read_correction(text, answer)
+        cleared = {READINGS_SLOT: None} if offered else {}
+        try:
+            correction = self._correction(text, answer, offered if reading_pending else None)
+        except AmbiguousCorrection as ambiguous:
+            # "value of the damaged goods 1.250": which amount, a button each (issue 13).
+            readings = ask_which_reading(ambiguous.slot, ambiguous.asked)[READINGS_SLOT]
+            dispatcher.utter_message(text=str(ambiguous.asked), buttons=reading_buttons(readings))
+            return {"claim_confirmed": None, "correcting": True, READINGS_SLOT: readings}
         if correction is None:
             return failed_answer(
                 "claim_confirmed",
@@ -703,9 +715,9 @@ class ValidateClaimForm(FormValidationAction):
                 'for example "shipping fee 180" or "delivered 2024-05-01".',
                 dispatcher,
                 tracker,
-            ) | {"correcting": True}
+            ) | {"correcting": True, **cleared}
         slot, fact_value = correction
-        done = {"claim_confirmed": None, "correcting": False}
+        done = {"claim_confirmed": None, "correcting": False, **cleared}
         if slot == "parcel_id":
             # Another parcel: look it up, as if it had been given first.
             found = await self.validate_parcel_id(fact_value, dispatcher, tracker, domain)
@@ -721,6 +733,28 @@ class ValidateClaimForm(FormValidationAction):
         else:
             dispatcher.utter_message(text=f"Updated: {said}.")
         return {slot: fact_value, **done, "failed_slot": None, "failed_attempts": None}
+
+    @staticmethod
+    def _correction(
+        text: str, answer: Answer, offered: dict[str, Any] | None
+    ) -> tuple[str, Any] | None:
+        """The fact and new value a correction gives: a reading picked among those just
+        offered for it (button or typed), else the fact named and its value.
+
+        Raises:
+            AmbiguousCorrection: the new value has several readings.
+        """
+        if offered is not None:
+            slot = str(offered["slot"])
+            try:
+                if answer.is_protocol:  # the reading's button: read by its entities
+                    return slot, read_answer(QUESTIONS[slot], text, answer)
+                picked = picked_reading(offered, slot, answer)
+                if picked is not None:
+                    return slot, read_answer(QUESTIONS[slot], picked, _as_button(answer, picked))
+            except AnswerError:
+                return None
+        return _read_correction(text, answer)
 
     async def validate_weight_kg(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -766,8 +800,18 @@ def _read_correction(text: str, answer: Answer) -> tuple[str, Any] | None:
     probe.date_order, probe.submitted = answer.date_order, answer.submitted
     try:
         return slot, read_answer(question, rest, probe)
+    except AmbiguousAnswer as exc:
+        raise AmbiguousCorrection(slot, exc) from exc
     except AnswerError:
         return None
+
+
+class AmbiguousCorrection(Exception):
+    """A correction whose new value has several readings ("value of the goods 1.250")."""
+
+    def __init__(self, slot: str, asked: AmbiguousAnswer) -> None:
+        super().__init__(str(asked))
+        self.slot, self.asked = slot, asked
 
 
 EVIDENCE_FACT_NAMES = frozenset(fact.name for fact in REGISTRY.evidence_facts)
@@ -968,7 +1012,9 @@ class ActionAskClaimConfirmed(Action):
             '"shipping fee 180" or "delivered 2024-05-01". Say "stop" to drop the claim.'
         )
         if tracker.get_slot("correcting"):
-            dispatcher.utter_message(text=correct_prompt)
+            if not isinstance(tracker.get_slot(READINGS_SLOT), dict):
+                # (while a correction's readings are asked, that question stands alone)
+                dispatcher.utter_message(text=correct_prompt)
             return []
         slots = dict(tracker.slots)
         try:

@@ -707,3 +707,39 @@ def test_a_quote_for_euros_is_never_quoted_as_yuan(
     assert "per euro" in texts(asked)[0] and "Insuring" not in texts(asked)[0]
     (button,) = asked[0]["buttons"]
     assert button["payload"].startswith('/quote_premium{"amount":"')
+
+
+def test_a_correction_with_an_ambiguous_amount_is_asked_back_and_applied(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    """Review of issue 13: at the summary, "value of the damaged goods 1.250" got "I
+    couldn't tell which detail to change"; now the readings are offered and the button (or
+    a typed pick) corrects the fact."""
+    from dialogue_support import damaged_slots
+
+    text = "value of the damaged goods 1.250"
+    entities = [{"entity": "amount", "value": "1250.00", "start": 27, "end": 32,
+                 "alternatives": ["1250.00", "1.25"], "extractor": "ClaimEntityExtractor"}]
+    slots = damaged_slots(unboxing_video=True, damage_kind="broken", damage_photos=True,
+                          usable_after_damage=False, affected_items_value="300.00",
+                          correcting=True, requested_slot="claim_confirmed")
+    tracker = make_tracker(slots, text=text, entities=entities,
+                           candidates={"claim_confirmed": text}, active_loop="claim_form")
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    offered = slot_events(events)["answer_readings"]
+    assert offered["slot"] == "affected_items_value"
+    assert [b["payload"] for b in messages[0]["buttons"]][0] == (
+        '/inform{"amount":"1250.00","currency":"RMB"}'
+    )
+    for answer, entities_now in (
+        ('/inform{"amount":"1250.00","currency":"RMB"}',
+         [{"entity": "amount", "value": "1250.00"}, {"entity": "currency", "value": "RMB"}]),
+        ("the first one", []),
+    ):
+        picked = make_tracker({**slots, "answer_readings": offered}, text=answer,
+                              entities=entities_now, candidates={"claim_confirmed": answer},
+                              active_loop="claim_form")
+        events, messages = run(ValidateClaimForm(), picked, domain)
+        done = slot_events(events)
+        assert done["affected_items_value"] == "1250.00", texts(messages)
+        assert done["answer_readings"] is None and done["correcting"] is False
