@@ -122,7 +122,7 @@ _UNSURE = re.compile(
 )
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:[ ,]\d{3})+|\d+)(?:[.,](\d{1,2}))?(?![\d])")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
-_PARCEL_ID = re.compile(r"\b([A-Za-z]{1,3}-?\d{4,12})\b")
+_PARCEL_ID = re.compile(r"\b([A-Za-z]{1,3}[- ]?\d{4,12})\b")
 _NOT_DELIVERED = re.compile(
     r"\b(not|never|hasn'?t|has not|didn'?t|did not|isn'?t|still not|no)\b.*"
     r"\b(deliver|arriv|receiv|come|came|here)",
@@ -673,7 +673,7 @@ def parse_parcel_id(text: str, entities: Sequence[Entity]) -> str:
     match = _PARCEL_ID.search(text)
     if match is None:
         raise AnswerError("That doesn't look like a parcel number: it is a P followed by digits.")
-    return match.group(1).upper().replace("-", "")
+    return match.group(1).upper().replace("-", "").replace(" ", "")
 
 
 def _first_number(text: str) -> str | None:

@@ -90,6 +90,11 @@ def question_text(slot: str, claim_type: str | None) -> str:
             f"How much do {what} weigh, in kg? Buy It Yourself goods are compensated per kg "
             "of the affected goods."
         )
+    if slot == "delivered_date" and claim_type not in (None, "damaged"):
+        # The 3-day damage window concerns damage only (issue 13 review).
+        return (
+            'On what date was the parcel delivered? Say "not delivered" if it hasn\'t arrived.'
+        )
     return QUESTIONS[slot].text
 
 

@@ -528,3 +528,16 @@ def test_a_dotted_date_is_day_first_even_from_a_us_locale(
     """Review of issue 13: a US locale read "10.09.2026" month-first; nobody writes a
     month-first date with dots."""
     assert parse_date(text, [], date(2026, 11, 29), date_order=order) == value
+
+
+@pytest.mark.parametrize("text", ["P 900004", "p900004", "P-900004", "it's P 900004"])
+def test_a_parcel_number_with_a_space_is_read(text: str) -> None:
+    assert parse_parcel_id(text, []) == "P900004"
+
+
+def test_the_delivery_question_names_the_damage_window_only_for_damage() -> None:
+    from actions.questions import question_text
+
+    assert "3 days" in question_text("delivered_date", "damaged")
+    for claim_type in ("lost", "delayed", "seized", "returned"):
+        assert "Damage" not in question_text("delivered_date", claim_type)
