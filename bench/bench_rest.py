@@ -33,7 +33,7 @@ from bench.servers import (  # noqa: E402
     rasa_server,
     rss_mb,
 )
-from cssecure.ops.stack import write_endpoints  # noqa: E402
+from cssecure.ops.stack import GENEROUS_LIMITS, write_endpoints  # noqa: E402
 
 CONCURRENCY = (1, 16)
 # Turns per measurement at least: the baseline's conversations are short (3-4 turns), and
@@ -112,7 +112,7 @@ def main() -> int:
     baseline, baseline_train_s = baseline_server(work, logs)
     try:
         with tempfile.TemporaryDirectory(prefix="cssecure-bench-") as var:
-            env = {"CSSECURE_VAR_DIR": var}
+            env = {"CSSECURE_VAR_DIR": var, **GENEROUS_LIMITS}  # latency, not abuse
             subprocess.run([str(BIN / "cssecure"), "db", "upgrade"], check=True,  # noqa: S603
                            env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL)
             seed(f"sqlite:///{var}/claims.db", crowd, Path(var) / "evidence")

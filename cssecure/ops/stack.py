@@ -43,6 +43,18 @@ class StackError(RuntimeError):
     """The stack could not start; the message says why and what to do."""
 
 
+# Test and capacity stacks talk from one loopback address at full speed: the limits that
+# protect production (cssecure/security/limits.py) are raised there. bench/bench_flood.py and
+# the limiter's own tests keep the real ones.
+GENEROUS_LIMITS: dict[str, str] = {
+    "CSSECURE_RATE_PER_SENDER": "100000/minute",
+    "CSSECURE_RATE_PER_ADDRESS": "1000000/minute",
+    "CSSECURE_RATE_NEW_SENDERS_PER_ADDRESS": "1000000/minute",
+    "CSSECURE_RATE_HANDOFF_PER_SENDER": "1000/minute",
+    "CSSECURE_RATE_HANDOFF_PER_ADDRESS": "100000/minute",
+}
+
+
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     """True when something already listens on ``host:port``."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

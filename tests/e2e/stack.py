@@ -38,6 +38,7 @@ from cssecure.claims.app import ClaimsApp  # noqa: E402
 from cssecure.claims.db import upgrade  # noqa: E402
 from cssecure.claims.demo import demo_parcels  # noqa: E402
 from cssecure.claims.model import Parcel  # noqa: E402
+from cssecure.ops.stack import GENEROUS_LIMITS  # noqa: E402
 from cssecure.settings import Settings  # noqa: E402
 from cssecure.web.tokens import issue_customer_token, widget_key  # noqa: E402
 
@@ -213,6 +214,7 @@ def start_assistant(
         # rasa_sdk listens on 0.0.0.0 unless told otherwise; tests stay on loopback.
         "SANIC_HOST": "127.0.0.1",
         "REDIS_URL": "",
+        **GENEROUS_LIMITS,
         **(extra_env or {}),
     }
     upgrade(env["CSSECURE_DATABASE_URL"])

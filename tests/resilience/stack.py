@@ -28,7 +28,7 @@ from bench.servers import BIN, Server, free_port, start  # noqa: E402
 from cssecure.claims.app import ClaimsApp  # noqa: E402
 from cssecure.claims.db import upgrade  # noqa: E402
 from cssecure.claims.demo import demo_parcels  # noqa: E402
-from cssecure.ops.stack import action_server_argv, rasa_server_argv  # noqa: E402
+from cssecure.ops.stack import GENEROUS_LIMITS, action_server_argv, rasa_server_argv  # noqa: E402
 from cssecure.settings import new_secret  # noqa: E402
 
 
@@ -74,6 +74,7 @@ class Stack:
             "CSSECURE_TRACKER_URL": f"sqlite:///{var / 'tracker.db'}",
             "PYTHONUNBUFFERED": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",
+            **GENEROUS_LIMITS,
             **env,
         }
         stack = cls(work, model, settings_env)

@@ -19,7 +19,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cssecure.ops.stack import action_server_argv, rasa_server_argv
+from cssecure.ops.stack import GENEROUS_LIMITS, action_server_argv, rasa_server_argv
 from cssecure.settings import PROJECT_ROOT, new_secret
 
 from .servers import free_port
@@ -132,6 +132,7 @@ def start_stack(
         "CSSECURE_WEB_PORT": str(web_port),
         # The action server refuses calls without it (cssecure/ops/action_server.py).
         "CSSECURE_ACTION_TOKEN": new_secret(),
+        **GENEROUS_LIMITS,
         **env_extra,
     }
     stack = RunningStack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{web_port}", env)
