@@ -29,6 +29,7 @@ the customer's client sent, before anything reaches Rasa. It decides, in this or
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import re
@@ -265,6 +266,14 @@ def _check_rate(channel: str, sender_id: str, address: str | None) -> str | None
     return message or "You are sending messages too quickly. Please wait a moment."
 
 
+def _refusal_delay() -> float:
+    """Seconds a refused message waits before its answer (the limiter's setting; none when
+    the limiter has no such setting)."""
+    limits = importlib.import_module("cssecure.security.limits")
+    delay = getattr(limits, "refusal_delay_seconds", None)
+    return float(delay()) if callable(delay) else 0.0
+
+
 # --- the door ------------------------------------------------------------------------------
 
 # Why a message was not admitted.
@@ -326,6 +335,9 @@ async def admit(
         return Admission(None, None, REFUSED_PAYLOAD)
     limited = _check_rate(channel, sender_id, address)
     if limited is not None:
+        # The answer waits a moment (a tarpit): a flooding client that retries as soon as
+        # it is refused slows down to about one request a second (bench/bench_flood.py).
+        await asyncio.sleep(_refusal_delay())
         return Admission(None, limited, REFUSED_RATE)
     if len(text) > MAX_RAW_CHARS:  # not worth normalising
         return Admission(None, TOO_LONG_REPLY, REFUSED_LENGTH)

@@ -76,6 +76,7 @@ ENV_LOGIN_PER_ADDRESS = "CSSECURE_RATE_LOGIN_PER_ADDRESS"
 ENV_LOGIN_FREE_FAILURES = "CSSECURE_LOGIN_FREE_FAILURES"
 ENV_LOGIN_DELAY = "CSSECURE_LOGIN_DELAY_SECONDS"
 ENV_LOGIN_MAX_DELAY = "CSSECURE_LOGIN_MAX_DELAY_SECONDS"
+ENV_REFUSAL_DELAY = "CSSECURE_RATE_REFUSAL_DELAY_MS"
 
 DEFAULTS = {
     ENV_PER_SENDER: "20/minute",
@@ -87,6 +88,9 @@ DEFAULTS = {
     ENV_LOGIN_FREE_FAILURES: "3",
     ENV_LOGIN_DELAY: "2",
     ENV_LOGIN_MAX_DELAY: "900",
+    # A refused message is answered after this pause: a client that retries as fast as it
+    # is refused then costs the server one cheap answer a second, not hundreds.
+    ENV_REFUSAL_DELAY: "1000",
 }
 
 # Wrong passwords are forgotten a day after the latest one.
@@ -114,6 +118,7 @@ class LimitSettings:
     login_free_failures: int = 3
     login_delay_seconds: int = 2
     login_max_delay_seconds: int = 900
+    refusal_delay_ms: int = 1000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> LimitSettings:
@@ -162,6 +167,7 @@ class LimitSettings:
             login_free_failures=whole(ENV_LOGIN_FREE_FAILURES, 0),
             login_delay_seconds=whole(ENV_LOGIN_DELAY, 1),
             login_max_delay_seconds=whole(ENV_LOGIN_MAX_DELAY, 1),
+            refusal_delay_ms=whole(ENV_REFUSAL_DELAY, 0),
         )
 
 
@@ -368,6 +374,11 @@ def set_default_limits(limiter: RateLimits | None) -> None:
 def check_message(channel: str, sender_id: str, address: str | None) -> tuple[bool, str | None]:
     """One customer message on ``channel``: ``(allowed, message for the customer if not)``."""
     return default_limits().check_message(channel, sender_id, address)
+
+
+def refusal_delay_seconds() -> float:
+    """How long a refused message waits before its answer (``CSSECURE_RATE_REFUSAL_DELAY_MS``)."""
+    return default_limits().settings.refusal_delay_ms / 1000
 
 
 def check_handoff(sender_id: str, address: str | None) -> tuple[bool, str | None]:

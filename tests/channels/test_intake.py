@@ -460,3 +460,29 @@ def test_the_real_rate_limiter_refuses_a_flood_with_its_message_on_every_channel
             assert MESSAGE_REFUSED in client.api.sent_texts()
         else:
             assert any((t or "").startswith(MESSAGE_REFUSED[:20]) for t in client.channel.texts())
+
+
+def test_a_refused_message_is_answered_only_after_the_tarpit_delay() -> None:
+    """Issue 16, point 3: a flooding client that retries as soon as it is refused is slowed
+    to about one request per delay (CSSECURE_RATE_REFUSAL_DELAY_MS); an admitted message
+    does not wait."""
+    import asyncio
+    import time
+
+    from cssecure.security import limits
+
+    settings = limits.LimitSettings.from_env({
+        "CSSECURE_RATE_PER_SENDER": "1/minute", "CSSECURE_RATE_REFUSAL_DELAY_MS": "300",
+    })
+    limits.set_default_limits(limits.RateLimits(settings, namespace="test-tarpit"))
+    try:
+        started = time.perf_counter()
+        first = asyncio.run(admit("rest", "tarpit-1", "hello", address="10.0.0.9"))
+        admitted_after = time.perf_counter() - started
+        started = time.perf_counter()
+        second = asyncio.run(admit("rest", "tarpit-1", "hello again", address="10.0.0.9"))
+        refused_after = time.perf_counter() - started
+    finally:
+        limits.set_default_limits(None)
+    assert first.refused is None and admitted_after < 0.3
+    assert second.refused == REFUSED_RATE and refused_after >= 0.3
