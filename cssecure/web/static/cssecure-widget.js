@@ -10,12 +10,12 @@
  *     socketUrl: "http://localhost:5005",   // the Rasa server
  *     uploadUrl: "/api/evidence",           // the web app
  *     token: customerJwtOrNull,             // signed by the host site for its logged-in customer
- *     locale: "de-DE",                      // optional; default: <html lang>, else the browser's
+ *     locale: "de-DE",                      // optional; default: the browser's, else <html lang>
  *   });
  * mount() returns {destroy()}; mount again with another token after sign-in/out.
  *
  * Each message carries the customer's language as `locale` (a BCP-47 tag: the `locale`
- * option, else the host page's `lang` attribute, else navigator.language); the server
+ * option, else navigator.language, else the host page's `lang` attribute); the server
  * checks it and passes it to the assistant in the message metadata.
  */
 (function () {
@@ -62,8 +62,11 @@
   }
 
   function pageLocale(options) {
-    var tag = options.locale || (document.documentElement && document.documentElement.lang) || "";
-    if (!tag && window.navigator) tag = window.navigator.language || "";
+    // The customer's own browser setting first: it settles how they write dates
+    // ("10/09/2026"); a shop page marked lang="en-US" must not make every visitor
+    // month-first (issue 13 review). The page's lang only when the browser gives none.
+    var tag = options.locale || (window.navigator && window.navigator.language) || "";
+    if (!tag && document.documentElement) tag = document.documentElement.lang || "";
     return typeof tag === "string" && tag ? tag : undefined;
   }
 
