@@ -44,6 +44,7 @@ CHROMIUM_ARGS = [
 ]
 TIMEOUT_MS = 30_000
 AGENT, PASSWORD = "mei", "a long agent passphrase 42"
+ALIAS = "Mei"
 # Files the customer attaches in the widget: (name, MIME type, bytes the server sniffs).
 EVIDENCE_FILES = {
     "unboxing_video": (
@@ -100,6 +101,8 @@ def live(
         "CSSECURE_JWT_SECRET": secrets.token_urlsafe(32),
         "RASA_TOKEN": secrets.token_hex(24),
         "CSSECURE_NOTIFY_WEBHOOK_URL": webhook.url,
+        # Customers see the agent's alias, never the login name (issue 16).
+        "CSSECURE_AGENT_ALIASES": f"{AGENT}={ALIAS}",
     }
     settings = Settings.from_env(env)
     upgrade(settings.database_url)
@@ -242,8 +245,8 @@ def test_agent_takes_over_replies_and_approves_while_the_customer_watches_in_the
     agent.click("#take")
     expect(agent.locator(".notice")).to_contain_text("assistant is paused")
     agents_lines = widget.log.locator(".csw-from-agent")
-    expect(agents_lines.last).to_contain_text(f"Agent {AGENT}")
-    expect(agents_lines.last).to_contain_text(f"this is {AGENT} from the CSSecure support team")
+    expect(agents_lines.last).to_contain_text(f"Agent {ALIAS}")
+    expect(agents_lines.last).to_contain_text(f"this is {ALIAS} from the CSSecure support team")
 
     # While the agent has the conversation, the assistant stays silent.
     bot_lines = len(widget.texts("bot"))
