@@ -421,9 +421,9 @@ def test_more_claims_on_one_parcel_go_to_a_person_linked_and_never_pay_over_its_
             # A person weighs it with the earlier ones: linked, held, nothing paid.
             assert filed["linked_claims"] == references, str(transcript)
             assert reason.startswith(LINKED_REASON) and UNVERIFIED_REASON in reason, reason
-            # Not signed in: nothing about other claims on the parcel (issue 16, point 7);
-            # the person checking whose parcel it is weighs them together.
-            assert "another claim on this parcel" not in transcript.lines[-1]
+            # The customer's own earlier claims (this conversation's) are named; another
+            # filer's never are (issue 16, point 7: the stranger's case below).
+            assert "another claim on this parcel (CS-" in transcript.lines[-1]
         else:
             # The first claim: filed without sign-in, held only to check whose parcel it is.
             assert filed["linked_claims"] == []
