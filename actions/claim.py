@@ -1176,8 +1176,15 @@ class ActionFileClaim(Action):
         checks = checks_text(result, show_record=shown) if result.get("created", True) else ""
         # Any person's check (ownership included) comes before money: said as in the summary.
         held: bool | str = "checks" if checks else bool(result.get("agent_reason"))
-        if result.get("disagreements") and not shown:
-            held = "hide_amount"
+        if not shown:
+            # Not signed in: the reply rests on what the customer said, exactly as the
+            # summary did, never on the agency's record, so that its words cannot tell
+            # whether the parcel exists or what the record holds (issue 16, point 7).
+            try:
+                assessment = services.assess_claim(slots)
+            except Exception:  # noqa: BLE001 - the summary assessed the same facts
+                logger.info("anonymous filing reply: no assessment of the facts as told")
+            held = True
         decision = decision_text(assessment, services.today(), held=held)
         if checks:
             decision = f"{decision}\n{checks}"
@@ -1189,7 +1196,10 @@ class ActionFileClaim(Action):
         # (Claim.agent_needed_on_filing); the assistant keeps talking either way: the
         # customer may still add evidence, and an agent's "take over" pauses it.
         agent_reason = str(result.get("agent_reason") or "")
-        if agent_reason and agent_reason != UNVERIFIED_REASON:
+        if not shown:
+            # One next step for every anonymous claim, whatever the record made of it.
+            text = f"{head}\n{decision}\n{UNVERIFIED_NEXT_STEP} {evidence}"
+        elif agent_reason and agent_reason != UNVERIFIED_REASON:
             # A person decides (review, facts against the record, files to check, another
             # claim on the parcel, the parcel's limit): the reasons are the service's.
             steps = REVIEW_NEXT_STEP

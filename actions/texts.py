@@ -179,11 +179,9 @@ def checks_text(preview: Mapping[str, Any], *, show_record: bool = True) -> str:
     lines: list[str] = []
     sources = preview.get("fact_sources") or {}
     disagreements = list(preview.get("disagreements") or ())
-    if disagreements and not show_record:
-        lines.append(
-            "- Some of the details you gave differ from our records. A person from our "
-            "claims team will check them with you before anything is paid."
-        )
+    if not show_record:
+        # An anonymous customer learns nothing of the agency's record, not even that it
+        # differs (issue 16, point 7): the ownership check covers the details too.
         disagreements = []
     for name in disagreements:
         entry = sources.get(name) or {}

@@ -183,13 +183,11 @@ def test_an_anonymous_statement_against_the_record_goes_to_a_person_and_stays_un
     (reason,) = queued_reasons(assistant, transcript.reference)
     assert reason.startswith(DISAGREEMENT_REASON) and UNVERIFIED_REASON in reason
 
-    # The anonymous customer learns that details differ once the claim is filed, never the
-    # record's values nor the amount they would give. The summary before filing never
-    # consults the record: it could otherwise be used to probe it one guess at a time.
+    # The anonymous customer learns nothing of the record, not even that it differs: the
+    # summary and the filing reply rest on what they said (issue 16, point 7), so neither
+    # can be used to probe the record one guess at a time; a person checks it all.
     said = everything_said(transcript)
-    assert "differ from our records" not in transcript.summary, transcript.summary
-    assert "differ from our records" in transcript.lines[-1], transcript.lines[-1]
-    assert "I can't give an amount before that" in said, said
+    assert "differ" not in said and "our record" not in said, said
     for amount in (money(parcel.insured_value), money(parcel.items_value)):
         assert not shows_amount(said, amount), (amount, said)
     assert not shows_amount(said, money(filed["assessment"]["payout_rmb"])), said
