@@ -319,12 +319,22 @@ async def admit(
         agent: the Rasa agent (``request.app.ctx.agent``), to read the offered buttons.
         address: the client's network address when the channel knows it (rate limit).
         notice: ``text`` is a payload the channel itself built (an evidence notice,
-            ``/greet``, ``/session_start``): not rate-limited, only checked for size.
+            ``/greet``, ``/session_start``): rate-limited like a message (the customer
+            triggers it), then only checked for size.
+
+    A refused message is answered only after the limiter's refusal delay (a tarpit: a
+    flooding client that retries as soon as it is refused slows to about one a second).
     """
     problem = sender_problem(channel, sender_id)
     if problem is not None:
         logger.warning("Refused a %s message with an invalid sender id.", channel)
         return Admission(None, problem, REFUSED_SENDER)
+    # Notices count too: the customer triggers them (a file, Telegram's /start), and each
+    # is a turn of the assistant (issue 16 review).
+    limited = _check_rate(channel, sender_id, address)
+    if limited is not None:
+        await asyncio.sleep(_refusal_delay())
+        return Admission(None, limited, REFUSED_RATE)
     if notice:
         if not text.startswith("/"):  # a channel's own words, e.g. a caption passed on
             cleaned = typed_text(text)[:MAX_MESSAGE_CHARS]
@@ -333,12 +343,6 @@ async def admit(
             return Admission(text, payload=True)
         logger.error("Refused an oversized or malformed %s notice payload.", channel)
         return Admission(None, None, REFUSED_PAYLOAD)
-    limited = _check_rate(channel, sender_id, address)
-    if limited is not None:
-        # The answer waits a moment (a tarpit): a flooding client that retries as soon as
-        # it is refused slows down to about one request a second (bench/bench_flood.py).
-        await asyncio.sleep(_refusal_delay())
-        return Admission(None, limited, REFUSED_RATE)
     if len(text) > MAX_RAW_CHARS:  # not worth normalising
         return Admission(None, TOO_LONG_REPLY, REFUSED_LENGTH)
     candidate = text.strip()

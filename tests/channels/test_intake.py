@@ -258,13 +258,15 @@ def test_admit_calls_the_rate_limiter_once_per_customer_message(
         return [
             await admit("rest", "ok", "hi", address="10.0.0.1"),
             await admit("rest", "flooder", "hi", address="10.0.0.2"),
-            await admit("web", "web-a-00ff", "/inform{}", notice=True),  # not customer's
+            # A notice the customer triggers (a file, Telegram's /start) counts too.
+            await admit("web", "web-a-00ff", "/inform{}", notice=True),
         ]
 
     ok, limited, _ = run(scenario())
     assert ok.text == "hi"
     assert limited.refused == REFUSED_RATE and limited.reply == "Slow down please."
-    assert limiter == [("rest", "ok", "10.0.0.1"), ("rest", "flooder", "10.0.0.2")]
+    assert limiter == [("rest", "ok", "10.0.0.1"), ("rest", "flooder", "10.0.0.2"),
+                       ("web", "web-a-00ff", None)]
 
 
 # --- logs ---------------------------------------------------------------------------------
