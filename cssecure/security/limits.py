@@ -44,6 +44,7 @@ several separated by ``;``, e.g. ``"20/minute;200/hour"``):
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import os
 import threading
@@ -185,6 +186,24 @@ def derived_new_senders(per_address: tuple[RateLimitItem, ...]) -> tuple[RateLim
     return tuple(derived)
 
 
+def network_of(address: str | None) -> str | None:
+    """The network an address stands for in the limits: an IPv4 address itself (also when
+    written IPv4-mapped, ``::ffff:1.2.3.4``); an IPv6 address its /64, which one customer
+    or host usually holds whole (issue 16 review: 600 addresses of one /64 were 600
+    buckets). Anything else (a hashed client key) as it is."""
+    if not address:
+        return address
+    try:
+        ip = ipaddress.ip_address(address.strip().split("%", 1)[0])
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def _ident(*parts: str | None) -> str:
     """A fixed-length key part for customer-chosen values (any length, any characters)."""
     joined = "\x1f".join(p or "" for p in parts)
@@ -252,7 +271,7 @@ class RateLimits:
         checks = [(self.settings.per_sender, "msg-sender", sender)]
         seen_key = self._key("sender-seen", sender)
         if address:
-            checks.append((self.settings.per_address, "msg-address", _ident(address)))
+            checks.append((self.settings.per_address, "msg-address", _ident(network_of(address))))
             try:
                 new = self._storage.get(seen_key) <= 0
             except Exception as exc:  # noqa: BLE001
@@ -260,7 +279,11 @@ class RateLimits:
                 new = False
             if new:
                 checks.append(
-                    (self.settings.new_senders_per_address, "new-sender", _ident(address))
+                    (
+                        self.settings.new_senders_per_address,
+                        "new-sender",
+                        _ident(network_of(address)),
+                    )
                 )
         if not self._take(checks):
             return False, MESSAGE_REFUSED
@@ -275,7 +298,9 @@ class RateLimits:
         """One request for a person: ``(True, None)`` or ``(False, message for the customer)``."""
         checks = [(self.settings.handoff_per_sender, "handoff-sender", _ident(sender_id))]
         if address:
-            checks.append((self.settings.handoff_per_address, "handoff-address", _ident(address)))
+            checks.append(
+                (self.settings.handoff_per_address, "handoff-address", _ident(network_of(address)))
+            )
         if self._take(checks):
             return True, None
         return False, HANDOFF_REFUSED
@@ -285,7 +310,7 @@ class RateLimits:
     def login_delay(self, name: str, address: str | None) -> int:
         """Seconds before ``name`` may be tried again from ``address`` (0: now)."""
         try:
-            key = self._key("login-lock", _ident(address, name.strip().lower()))
+            key = self._key("login-lock", _ident(network_of(address), name.strip().lower()))
             if self._storage.get(key) <= 0:
                 return 0
             return max(1, int(self._storage.get_expiry(key) - time.time() + 0.999))
@@ -303,7 +328,7 @@ class RateLimits:
                 f"{_duration(delay)}."
             )
         if not self._take(
-            [(self.settings.login_per_address, "login-address", _ident(address))]
+            [(self.settings.login_per_address, "login-address", _ident(network_of(address)))]
         ):
             return False, LOGIN_THROTTLED
         return True, None
@@ -314,7 +339,7 @@ class RateLimits:
         ``login_delay_seconds`` doubling with each further failure, at most
         ``login_max_delay_seconds``."""
         s = self.settings
-        ident = _ident(address, name.strip().lower())
+        ident = _ident(network_of(address), name.strip().lower())
         try:
             failures = self._storage.incr(
                 self._key("login-failures", ident), FAILURE_MEMORY_SECONDS, elastic_expiry=True
@@ -333,7 +358,7 @@ class RateLimits:
 
     def login_succeeded(self, name: str, address: str | None) -> None:
         """Forget the wrong passwords of ``name`` from ``address``."""
-        ident = _ident(address, name.strip().lower())
+        ident = _ident(network_of(address), name.strip().lower())
         try:
             self._storage.clear(self._key("login-failures", ident))
             self._storage.clear(self._key("login-lock", ident))

@@ -223,3 +223,32 @@ def test_replicas_share_the_counters_on_redis() -> None:
     for _ in range(3):
         one.login_failed("alice", "a")
     assert two.check_login("alice", "a")[0] is False
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [("127.0.0.1", "::ffff:127.0.0.1", True),
+     ("2001:db8:1:2::1", "2001:db8:1:2:ffff::9", True),
+     ("2001:db8:1:2::1", "2001:db8:1:3::1", False),
+     ("10.0.0.1", "10.0.0.2", False),
+     ("fe80::1%eth0", "fe80::2", True)],
+)
+def test_an_ipv6_64_and_an_ipv4_mapped_address_are_one_network(
+    first: str, second: str, same: bool
+) -> None:
+    """Issue 16 review: 600 addresses of one IPv6 /64 were 600 buckets, and 127.0.0.1 and
+    ::ffff:127.0.0.1 two; the per-address limits count networks a customer holds whole."""
+    from cssecure.security.limits import network_of
+
+    assert (network_of(first) == network_of(second)) is same
+
+
+def test_a_flood_from_one_ipv6_64_is_limited_like_one_address() -> None:
+    from cssecure.security.limits import LimitSettings, RateLimits
+
+    lim = RateLimits(LimitSettings.from_env({
+        "CSSECURE_RATE_PER_SENDER": "100/minute", "CSSECURE_RATE_PER_ADDRESS": "5/minute",
+        "CSSECURE_RATE_NEW_SENDERS_PER_ADDRESS": "100/minute",
+    }), namespace="test-ipv6-64")
+    allowed = [lim.check_message("rest", f"s{i}", f"2001:db8:1:2::{i:x}")[0] for i in range(1, 20)]
+    assert allowed.count(True) == 5
