@@ -62,6 +62,7 @@ SENDER_REFUSED = (
 SENDER_OF_ANOTHER_CHANNEL = (
     '"sender" names a web, Telegram or Discord conversation: use that channel.'
 )
+SENDER_LIKE_A_REFERENCE = '"sender" must not look like a claim reference (CS-...).'
 
 
 def sender_problem(channel: str, sender_id: object) -> str | None:
@@ -69,9 +70,15 @@ def sender_problem(channel: str, sender_id: object) -> str | None:
     pattern = SENDER_PATTERNS.get(channel)
     if pattern is None or not isinstance(sender_id, str) or not pattern.fullmatch(sender_id):
         return SENDER_REFUSED
-    if channel == "rest" and sender_id.startswith(RESERVED_PREFIXES):
-        return SENDER_OF_ANOTHER_CHANNEL
+    if channel == "rest" and sender_id.lower().startswith(RESERVED_PREFIXES):
+        return SENDER_OF_ANOTHER_CHANNEL  # in any case ("WEB-c-...": issue 16 review)
+    if channel == "rest" and _LOOKS_LIKE_A_REFERENCE.match(sender_id):
+        # It would pose as a claim in the agents' notifications and console.
+        return SENDER_LIKE_A_REFERENCE
     return None
+
+
+_LOOKS_LIKE_A_REFERENCE = re.compile(r"^cs[-_.:]?\d{4}", re.IGNORECASE)
 
 
 # --- text ----------------------------------------------------------------------------------

@@ -73,7 +73,7 @@ def parse_body(raw: bytes) -> tuple[str, str]:
     sender, message = body.get("sender"), body.get("message")
     if not isinstance(sender, str):
         raise RequestRefused(f'"sender" must be a string of 1 to {MAX_SENDER_CHARS} characters.')
-    if sender.startswith(RESERVED_PREFIXES):
+    if sender.lower().startswith(RESERVED_PREFIXES):
         raise RequestRefused(SENDER_OF_ANOTHER_CHANNEL)
     problem = sender_problem("rest", sender)
     if problem is not None:

@@ -488,3 +488,19 @@ def test_a_refused_message_is_answered_only_after_the_tarpit_delay() -> None:
         limits.set_default_limits(None)
     assert first.refused is None and admitted_after < 0.3
     assert second.refused == REFUSED_RATE and refused_after >= 0.3
+
+
+@pytest.mark.parametrize(
+    "sender",
+    ["WEB-c-0011aa", "Telegram-1-0123456789abcdef0123", "DISCORD-1-0123456789abcdef0123",
+     "CS-2026-000002", "cs2026000002", "Cs_2026-1"],
+)
+def test_rest_sender_ids_posing_as_another_channel_or_a_claim_are_refused(sender: str) -> None:
+    """Issue 16 review: the reserved prefixes were case-sensitive, and an id equal to a
+    claim reference read as a claim in the agents' notifications and console."""
+    assert sender_problem("rest", sender) is not None
+
+
+@pytest.mark.parametrize("sender", ["customer-42", "csv-user", "cs", "alice.cs2026"])
+def test_ordinary_rest_sender_ids_are_still_accepted(sender: str) -> None:
+    assert sender_problem("rest", sender) is None
