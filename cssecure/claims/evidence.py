@@ -13,6 +13,7 @@ import hashlib
 import os
 import secrets
 import tempfile
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,6 +115,9 @@ def check_filename(filename: str) -> str:
         or filename.startswith(".")
         or ".." in filename
         or any(ord(ch) < 32 or ord(ch) == 127 for ch in filename)
+        # Invisible and direction-changing characters ("photo\u202egpj.exe" shows as
+        # "photoexe.jpg"): an agent must read the name as it is (issue 16 review).
+        or any(unicodedata.category(ch) in ("Cf", "Co", "Cs", "Zl", "Zp") for ch in filename)
     ):
         raise EvidenceRejected(
             f"The file name {filename!r} is not allowed: send a plain file name "

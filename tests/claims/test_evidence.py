@@ -149,3 +149,24 @@ def test_the_store_writes_private_files_under_random_names(tmp_path: Path) -> No
 def test_the_store_refuses_names_that_are_not_its_own(tmp_path: Path, name: str) -> None:
     with pytest.raises(EvidenceRejected):
         EvidenceFileStore(tmp_path).read(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["photo\u202egpj.exe", "scan\u2066.pdf", "video\u200b.mp4", "a\ufeffb.jpg", "x\u2028y.png"],
+)
+def test_a_file_name_with_invisible_or_direction_changing_characters_is_refused(
+    name: str,
+) -> None:
+    """Issue 16 review: "photo\\u202egpj.exe" showed to agents as "photoexe.jpg"."""
+    from cssecure.claims.evidence import EvidenceRejected, check_filename
+
+    with pytest.raises(EvidenceRejected, match="not allowed"):
+        check_filename(name)
+
+
+@pytest.mark.parametrize("name", ["photo.jpg", "Überweisung 2026.pdf", "照片.png", "🙂.jpg"])
+def test_ordinary_file_names_in_any_script_are_kept(name: str) -> None:
+    from cssecure.claims.evidence import check_filename
+
+    assert check_filename(name) == name
