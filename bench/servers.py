@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))  # cssecure, when run as a script from a fresh clone
 
-from cssecure.ops.stack import action_server_argv, rasa_server_argv  # noqa: E402
+from cssecure.ops.stack import action_server_argv, open_private_log, rasa_server_argv  # noqa: E402
 from cssecure.settings import new_secret  # noqa: E402
 
 # The secret the Rasa servers started here send the action servers started here (each
@@ -89,7 +89,7 @@ def start(name: str, argv: list[str], port: int, health: str, log_dir: Path,
     process = subprocess.Popen(  # noqa: S603
         argv, cwd=cwd,
         env={"CSSECURE_ACTION_TOKEN": ACTION_TOKEN, **os.environ, **(env or {})},
-        stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+        stdout=open_private_log(log), stderr=subprocess.STDOUT, start_new_session=True,
     )
     server = Server(name, process, port, log)
     deadline = time.monotonic() + timeout_s

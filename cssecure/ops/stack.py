@@ -20,6 +20,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import yaml
 
@@ -165,6 +166,15 @@ def write_private(path: Path, text: str) -> Path:
     with os.fdopen(fd, "w") as handle:
         handle.write(text)
     return path
+
+
+def open_private_log(path: Path) -> BinaryIO:
+    """A log file for a server's output, readable by the owner only (logs can hold customer
+    text), in a folder only the owner can list."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode on open
+    return os.fdopen(fd, "wb")
 
 
 def _sqlite_path(url: str) -> Path | None:

@@ -78,3 +78,21 @@ def test_files_children_create_under_the_launchers_umask_are_owner_only(tmp_path
     )
     assert _mode(tmp_path / "claims.db") == 0o600
     assert _mode(tmp_path / "evidence") == 0o700
+
+
+def test_test_and_bench_server_logs_are_owner_only(tmp_path: Path) -> None:
+    """Issue 16 review: the bench and test launchers left 0644 logs (Rasa logs can hold
+    customer text) in a 0755 folder."""
+    import os
+    import stat
+
+    from cssecure.ops.stack import open_private_log
+
+    old = os.umask(0o022)
+    try:
+        with open_private_log(tmp_path / "logs" / "rasa.log") as log:
+            log.write(b"x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "logs" / "rasa.log").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "logs").stat().st_mode) == 0o700

@@ -19,7 +19,12 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cssecure.ops.stack import GENEROUS_LIMITS, action_server_argv, rasa_server_argv
+from cssecure.ops.stack import (
+    GENEROUS_LIMITS,
+    action_server_argv,
+    open_private_log,
+    rasa_server_argv,
+)
 from cssecure.settings import PROJECT_ROOT, new_secret
 
 from .servers import free_port
@@ -155,7 +160,7 @@ def start_stack(
         for name, argv, health in plan:
             log = tmp / f"{name.replace(' ', '-')}.log"
             popen = subprocess.Popen(
-                argv, cwd=PROJECT_ROOT, env=env, stdout=log.open("wb"),
+                argv, cwd=PROJECT_ROOT, env=env, stdout=open_private_log(log),
                 stderr=subprocess.STDOUT, start_new_session=True,
             )
             stack.processes.append(Process(name, popen, log, health))
