@@ -290,8 +290,12 @@ class ActionHumanHandoff(Action):
         try:
             # Limited per customer (cssecure/security/limits.py), so that nobody can flood
             # the team's channel with requests for a person (issue 16).
+            # The channel's keyed digest of the customer's network, when it knows it: the
+            # per-address limit (many sender ids from one place, issue 16 review).
+            client = ((tracker.latest_message or {}).get("metadata") or {}).get("client")
             request = request_handoff(
-                services.claims_app().request_agent, reference, tracker.sender_id, reason
+                services.claims_app().request_agent, reference, tracker.sender_id, reason,
+                address=str(client) if client else None,
             )
         except ClaimsError as exc:
             logger.warning("handoff request failed: %s", type(exc).__name__)

@@ -98,6 +98,19 @@ def normalise_locale(value: object) -> str | None:
     return "-".join(parts)
 
 
+def client_key(address: str | None, secret: str | bytes) -> str | None:
+    """A keyed digest of the customer's network (``limits.network_of``), passed to the
+    assistant as metadata ``client`` so that requests for a person can be limited per
+    address too, without the address itself being stored in the conversation."""
+    from cssecure.security.limits import network_of
+
+    network = network_of(address)
+    if not network:
+        return None
+    key = secret.encode() if isinstance(secret, str) else secret
+    return hmac.new(key, network.encode(), hashlib.sha256).hexdigest()[:24]
+
+
 def channel_metadata(
     channel: str, customer_id: str | None, locale: str | None = None
 ) -> dict[str, object]:

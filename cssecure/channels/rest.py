@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -33,6 +34,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from cssecure.channels.common import client_key
 from cssecure.channels.intake import (
     REFUSED_LENGTH,
     REFUSED_RATE,
@@ -45,6 +47,8 @@ from cssecure.channels.intake import (
 )
 from cssecure.handoff.waiting import install_waiting_replies
 from cssecure.settings import Settings
+
+_PROCESS_KEY = secrets.token_hex(32)
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +105,10 @@ class CSSecureRestInput(RestInput):
         """Build from the environment; ``credentials`` only names the channel."""
         return cls(Settings.from_env())
 
+    def _client_secret(self) -> str:
+        """The key of the ``client`` digests (the Rasa token, else a per-process one)."""
+        return (self.settings or Settings.from_env()).rasa_token or _PROCESS_KEY
+
     def __init__(self, settings: Settings | None = None) -> None:
         """Create the channel (``settings``: the office hours and claims database of the
         answers to waiting customers; default: the environment's)."""
@@ -125,10 +133,9 @@ class CSSecureRestInput(RestInput):
                 sender, message = parse_body(request.body)
             except RequestRefused as exc:
                 return response.json({"error": str(exc)}, status=400)
-            admitted = await admit(
-                "rest", sender, message, agent=agent_of(request), address=request.remote_addr
-                or request.ip,
-            )
+            address = request.remote_addr or request.ip
+            admitted = await admit("rest", sender, message, agent=agent_of(request),
+                                   address=address)
             if admitted.refused == REFUSED_SENDER:
                 return response.json({"error": admitted.reply}, status=400)
             if admitted.refused == REFUSED_RATE:
@@ -146,7 +153,10 @@ class CSSecureRestInput(RestInput):
                         collector,
                         sender,
                         input_channel=self.name(),
-                        metadata={"channel": "rest", "customer_id": None, "verified": False},
+                        metadata={
+                            "channel": "rest", "customer_id": None, "verified": False,
+                            "client": client_key(address, self._client_secret()),
+                        },
                     )
                 )
             except Exception:  # noqa: BLE001 - the caller gets a clear answer, the log the cause

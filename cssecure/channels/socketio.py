@@ -60,7 +60,7 @@ from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from cssecure.channels.chat import push_body, pushed_metadata
-from cssecure.channels.common import MAX_MESSAGE_CHARS
+from cssecure.channels.common import MAX_MESSAGE_CHARS, client_key
 from cssecure.channels.intake import REFUSED_LENGTH, admit, clean_text, install_log_escaping
 from cssecure.handoff.waiting import install_waiting_replies
 from cssecure.settings import Settings
@@ -343,7 +343,10 @@ class WebSocketIOInput(SocketIOInput):
                     self._output(),
                     conversation_id,
                     input_channel=self.name(),
-                    metadata=identity.metadata(data.get("locale")),
+                    metadata={
+                        **identity.metadata(data.get("locale")),
+                        "client": client_key(state.get("address"), self.key),
+                    },
                 )
             )
 

@@ -23,6 +23,7 @@ from dialogue_support import (
     texts,
     user_event,
 )
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.claim import HANDOFF_BUTTON
@@ -456,5 +457,31 @@ def test_requests_for_a_person_are_limited_per_customer(
         other, _ = run(ActionHumanHandoff(), make_tracker(
             {}, text="a person please", intent="human_handoff", sender_id="someone-else"), domain)
         assert other  # another customer is not affected
+    finally:
+        set_default_limits(None)
+
+
+def test_requests_for_a_person_from_many_sender_ids_of_one_place_are_limited(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    """Issue 16 review: rotating REST sender ids got around the handoff limit, because the
+    action never saw the customer's address; the channels pass a keyed digest of it."""
+    from cssecure.security.limits import LimitSettings, RateLimits, set_default_limits
+
+    set_default_limits(RateLimits(
+        LimitSettings.from_env({"CSSECURE_RATE_HANDOFF_PER_ADDRESS": "2/hour"}),
+        namespace="test-handoff-address",
+    ))
+    try:
+        queued = []
+        for n in range(4):
+            tracker = Tracker(
+                f"rotating-{n}", {}, {"text": "a person", "intent": {"name": "human_handoff"},
+                                      "entities": [], "metadata": {"client": "same-place"}},
+                [], False, None, {}, "action_listen",
+            )
+            events, _ = run(ActionHumanHandoff(), tracker, domain)
+            queued.append(bool(events))
+        assert queued == [True, True, False, False]
     finally:
         set_default_limits(None)

@@ -504,3 +504,16 @@ def test_rest_sender_ids_posing_as_another_channel_or_a_claim_are_refused(sender
 @pytest.mark.parametrize("sender", ["customer-42", "csv-user", "cs", "alice.cs2026"])
 def test_ordinary_rest_sender_ids_are_still_accepted(sender: str) -> None:
     assert sender_problem("rest", sender) is None
+
+
+def test_the_client_key_stands_for_a_network_without_naming_it() -> None:
+    """What REST and the widget pass as metadata ``client`` (the per-address handoff limit in
+    the action server): one key per network, keyed, never the address itself."""
+    from cssecure.channels.common import client_key
+
+    one = client_key("203.0.113.7", "k" * 32)
+    assert one is not None and "203.0.113.7" not in one and len(one) == 24
+    assert client_key("::ffff:203.0.113.7", "k" * 32) == one
+    assert client_key("203.0.113.8", "k" * 32) != one
+    assert client_key("203.0.113.7", "other-key" * 4) != one
+    assert client_key(None, "k" * 32) is None
