@@ -88,9 +88,29 @@ def secret_problem(name: str, value: str) -> str | None:
         len(set(value)) < MIN_SECRET_DISTINCT
         or value in (value + value)[1:-1]  # a shorter string repeated
         or secret_strength_bits(value) < MIN_SECRET_BITS
+        or _patterned(value)
     ):
         return f"{name} is too predictable (repeated, or too few different characters): {advice}."
     return None
+
+
+def _patterned(value: str) -> bool:
+    """True for the patterns people type as a "long" secret (review of issue 16): a run of
+    8 consecutive characters ("abcdefgh", "01234567"), a 4-character piece repeated
+    3 times ("passwordpassword..."), or a common word."""
+    lowered = value.lower()
+    run = 1
+    for before, after in zip(lowered, lowered[1:], strict=False):
+        run = run + 1 if abs(ord(after) - ord(before)) == 1 else 1
+        if run >= 8:
+            return True
+    pieces = [lowered[i : i + 4] for i in range(len(lowered) - 3)]
+    if any(pieces.count(piece) >= 3 for piece in set(pieces)):
+        return True
+    return any(word in lowered for word in _WEAK_WORDS)
+
+
+_WEAK_WORDS = ("password", "changeme", "secret", "qwerty", "letmein", "admin", "token")
 
 
 def cors_origins_from(raw: str | None, web_port: int) -> tuple[str, ...]:

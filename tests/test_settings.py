@@ -129,3 +129,22 @@ def test_cors_origins_are_read_from_the_setting() -> None:
 def test_wildcards_and_non_origins_are_refused(raw: str) -> None:
     with pytest.raises(SettingsError, match="CSSECURE_CORS_ORIGINS"):
         Settings.from_env({"CSSECURE_CORS_ORIGINS": raw})
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["abcdefghijklmnopqrstuvwxyz012345", "passwordpasswordpassword12345678",
+     "changemechangemechangemechangeme1", "abcdefgh" * 4 + "!",
+     "rasa-token-rasa-token-rasa-token-2026", "Q9x!01234567zZ#kL2mN4pR6sT8vW0yB"],
+    ids=["alphabet", "password", "changeme", "repeated-run", "repeated-words", "digit-run"],
+)
+def test_guessable_long_secrets_are_refused(value: str) -> None:
+    """Review of issue 16: 32 characters of a pattern passed the strength check."""
+    assert secret_problem("RASA_TOKEN", value) is not None
+
+
+def test_random_secrets_still_pass() -> None:
+    import secrets
+
+    assert all(secret_problem("X", secrets.token_urlsafe(32)) is None for _ in range(500))
+    assert all(secret_problem("X", secrets.token_hex(24)) is None for _ in range(500))
