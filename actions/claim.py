@@ -1197,8 +1197,14 @@ class ActionFileClaim(Action):
         # customer may still add evidence, and an agent's "take over" pauses it.
         agent_reason = str(result.get("agent_reason") or "")
         if not shown:
-            # One next step for every anonymous claim, whatever the record made of it.
-            text = f"{head}\n{decision}\n{UNVERIFIED_NEXT_STEP} {evidence}"
+            # The next step from what the customer said, whatever the record made of it:
+            # a claim their words would pay or send to review always reaches a person (the
+            # ownership check; a record that differs holds it too); a rejection on their
+            # words may not, so nothing is promised (issue 16, point 7).
+            if assessment.get("decision") == "reject":
+                text = f"{head}\n{decision}\n{evidence}"
+            else:
+                text = f"{head}\n{decision}\n{REVIEW_NEXT_STEP} {UNVERIFIED_NEXT_STEP} {evidence}"
         elif agent_reason and agent_reason != UNVERIFIED_REASON:
             # A person decides (review, facts against the record, files to check, another
             # claim on the parcel, the parcel's limit): the reasons are the service's.
