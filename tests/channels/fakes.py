@@ -9,8 +9,8 @@ import json
 import socket
 import threading
 import urllib.parse
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -297,6 +297,36 @@ async def rasa_app(channel: InputChannel, agent: FakeAgent) -> AsyncIterator[str
         await server.before_stop()
         await server.close()
         await server.after_stop()
+
+
+@contextmanager
+def serve_channel(channel: InputChannel, agent: FakeAgent) -> Iterator[str]:
+    """Serve ``channel`` (with ``agent`` as the dialogue) on a loopback port from a background
+    event loop, for synchronous tests; yields its base URL (``rasa_app`` in a thread)."""
+    ready = threading.Event()
+    stop: asyncio.Future[None] | None = None
+    base: list[str] = []
+    loop = asyncio.new_event_loop()
+
+    async def main() -> None:
+        nonlocal stop
+        stop = loop.create_future()
+        async with rasa_app(channel, agent) as url:
+            base.append(url)
+            ready.set()
+            await stop
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
+    thread.start()
+    if not ready.wait(30):
+        raise RuntimeError("channel server did not start")
+    try:
+        yield base[0]
+    finally:
+        assert stop is not None
+        loop.call_soon_threadsafe(stop.set_result, None)
+        thread.join(10)
+        loop.close()
 
 
 async def post_json(

@@ -34,7 +34,7 @@ from cssecure.channels.socketio import WebSocketIOInput
 from cssecure.channels.telegram import SECRET_HEADER, CSSecureTelegramInput
 from cssecure.settings import Settings
 
-from .fakes import FakeAgent, FakeTelegramAPI, free_port, rasa_app
+from .fakes import FakeAgent, FakeTelegramAPI, free_port, serve_channel
 from .test_discord import FakeChannel, FakeInteraction, FakeMessage, FakeUser, as_sent
 
 # Buttons the real assistant offers (actions/claim.py, actions/quotes.py,
@@ -78,35 +78,6 @@ def offer_reply(message: UserMessage) -> tuple[str, list[dict[str, str]]] | None
     if message.text == "offer":
         return "Please choose:", list(OFFERED)
     return f"echo: {message.text}", []
-
-
-@contextmanager
-def served(channel: Any, agent: FakeAgent) -> Iterator[str]:
-    """``channel`` served with ``agent`` in a background event loop; yields the base URL."""
-    ready = threading.Event()
-    base: list[str] = []
-    loop = asyncio.new_event_loop()
-    stop: asyncio.Future[None] | None = None
-
-    async def main() -> None:
-        nonlocal stop
-        stop = loop.create_future()
-        async with rasa_app(channel, agent) as url:
-            base.append(url)
-            ready.set()
-            await stop
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
-    thread.start()
-    if not ready.wait(30):
-        raise RuntimeError("channel server did not start")
-    try:
-        yield base[0]
-    finally:
-        assert stop is not None
-        loop.call_soon_threadsafe(stop.set_result, None)
-        thread.join(10)
-        loop.close()
 
 
 class Client:
@@ -276,10 +247,12 @@ def all_channels(settings: Settings) -> Iterator[dict[str, Any]]:
         }
         configured = Settings.from_env(env)
         agents = {name: FakeAgent(offer_reply) for name in CHANNELS}
-        rest = stack.enter_context(served(CSSecureRestInput(configured), agents["rest"]))
-        web = stack.enter_context(served(WebSocketIOInput(configured), agents["web"]))
-        tg = stack.enter_context(served(CSSecureTelegramInput(configured), agents["telegram"]))
-        dc = stack.enter_context(served(DiscordInput(configured), agents["discord"]))
+        rest = stack.enter_context(serve_channel(CSSecureRestInput(configured), agents["rest"]))
+        web = stack.enter_context(serve_channel(WebSocketIOInput(configured), agents["web"]))
+        tg = stack.enter_context(
+            serve_channel(CSSecureTelegramInput(configured), agents["telegram"])
+        )
+        dc = stack.enter_context(serve_channel(DiscordInput(configured), agents["discord"]))
         webs: list[WebClient] = []
 
         def make_web(n: int) -> WebClient:

@@ -3,16 +3,12 @@ so that hypothesis can drive it with plain blocking HTTP requests; and hostile s
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from channels.fakes import FakeAgent, rasa_app
+from channels.fakes import serve_channel  # noqa: F401 - the fuzz tests import it here
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from rasa.core.channels.channel import InputChannel
 
 # Module-scoped servers are shared by the examples on purpose; no per-example deadline
 # (a shared 2-core machine), a fixed budget of examples per test.
@@ -54,35 +50,6 @@ json_values = st.recursive(
     | st.dictionaries(st.text(max_size=12), children, max_size=4),
     max_leaves=12,
 )
-
-
-@contextmanager
-def serve_channel(channel: InputChannel, agent: FakeAgent) -> Iterator[str]:
-    """Serve ``channel`` (with ``agent`` as the dialogue) on a loopback port; yield its URL."""
-    ready = threading.Event()
-    stop: asyncio.Future[None] | None = None
-    base: list[str] = []
-    loop = asyncio.new_event_loop()
-
-    async def main() -> None:
-        nonlocal stop
-        stop = loop.create_future()
-        async with rasa_app(channel, agent) as url:
-            base.append(url)
-            ready.set()
-            await stop
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
-    thread.start()
-    if not ready.wait(30):
-        raise RuntimeError("channel server did not start")
-    try:
-        yield base[0]
-    finally:
-        assert stop is not None
-        loop.call_soon_threadsafe(stop.set_result, None)
-        thread.join(10)
-        loop.close()
 
 
 @pytest.fixture(autouse=True, scope="session")
