@@ -4,6 +4,6 @@ Run with ``rasa run actions --actions actions``; every ``Action`` subclass in th
 modules imported here is registered.
 """
 
-from actions import claim, general
+from actions import claim, general, language
 
-__all__ = ["claim", "general"]
+__all__ = ["claim", "general", "language"]
