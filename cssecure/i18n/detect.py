@@ -30,8 +30,8 @@ _DATA = Path(__file__).with_name("languages.yaml")
 # A message decides the language of a new conversation when lingua gives its language at
 # least this confidence and this lead over the next; a settled conversation needs more
 # (a longer message and a surer reading), see ``choose_language``.
-FIRST_CONFIDENCE, FIRST_LEAD = 0.6, 0.3
-SWITCH_CONFIDENCE, SWITCH_LEAD, SWITCH_MIN_WORDS = 0.85, 0.6, 4
+FIRST_CONFIDENCE, FIRST_LEAD = 0.4, 0.15
+SWITCH_CONFIDENCE, SWITCH_LEAD, SWITCH_MIN_WORDS = 0.8, 0.5, 4
 # Words of at least this many letters count towards a message's length.
 _WORD = re.compile(r"[^\W\d_]{2,}")
 

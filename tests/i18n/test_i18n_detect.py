@@ -1,0 +1,101 @@
+"""Which language a conversation is in (cssecure/i18n/detect.py, issue 14)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cssecure.i18n import LANGUAGES
+from cssecure.i18n.detect import choose_language, hint_language, requested_language
+
+# The issue's openings, and one of the same kind per language.
+OPENINGS = [
+    ("Hallo, mein Paket wurde vom Zoll beschlagnahmt. Was kann ich tun?", "de"),
+    ("bonjour, mon colis est arrivé cassé", "fr"),
+    ("hola, mi paquete fue confiscado por la aduana", "es"),
+    ("ciao, il mio pacco è arrivato rotto", "it"),
+    ("hoi, mijn pakket is kapot aangekomen", "nl"),
+    ("dzień dobry, moja paczka zaginęła", "pl"),
+    ("olá, a minha encomenda chegou danificada", "pt"),
+    ("hi, my parcel arrived broken", "en"),
+    # Shopping-agent English mixed in does not hide the language.
+    ("mein haul ist nicht angekommen, tracking sagt nichts", "de"),
+    ("mon colis EMS est bloqué, le tracking ne bouge plus", "fr"),
+]
+
+
+@pytest.mark.parametrize(("text", "language"), OPENINGS)
+def test_an_opening_message_sets_its_language(text: str, language: str) -> None:
+    decision = choose_language(text, current=None, hint=None)
+    assert (decision.language, decision.reason) == (language, "text")
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("English please", "en"),
+        ("can you speak english?", "en"),
+        ("auf Deutsch bitte", "de"),
+        ("Deutsch", "de"),
+        ("en français svp", "fr"),
+        ("en espanol por favor", "es"),
+        ("in italiano per favore", "it"),
+        ("in het Nederlands graag", "nl"),
+        ("po polsku proszę", "pl"),
+        ("po polsku prosze", "pl"),
+        ("em português por favor", "pt"),
+        ("Portugues", "pt"),
+    ],
+)
+def test_a_request_for_a_language_switches_at_any_time(text: str, language: str) -> None:
+    assert requested_language(text) == language
+    for current in LANGUAGES:
+        assert choose_language(text, current=current, hint="pl-PL").language == language
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I live in Germany",
+        "my German parcel is lost",
+        "the parcel went to France, English is fine",
+        "english and german",
+        "",
+        "deutsch deutsch deutsch deutsch deutsch deutsch deutsch deutsch deutsch",
+    ],
+)
+def test_a_message_that_mentions_a_language_is_no_request(text: str) -> None:
+    assert requested_language(text) is None
+
+
+@pytest.mark.parametrize("text", ["ok", "P900001", "EMS", "yes", "tracking?", "12.03.2026",
+                                  "1.250,00 €", "QC ok", "my haul", "thanks!"])
+@pytest.mark.parametrize("current", ["de", "pl", "fr"])
+def test_short_or_mixed_messages_keep_a_settled_language(text: str, current: str) -> None:
+    assert choose_language(text, current=current, hint=None).language == current
+
+
+def test_a_settled_language_changes_when_a_long_message_is_clearly_another() -> None:
+    text = "mein Paket ist leider beschädigt angekommen, was soll ich jetzt machen?"
+    assert choose_language(text, current="en", hint=None).language == "de"
+    # Three words are not enough to change a settled language (a pair: at and under).
+    assert choose_language("Paket ist kaputt", current="en", hint=None).language == "en"
+
+
+def test_the_channels_hint_decides_while_the_words_do_not() -> None:
+    assert choose_language("hi", current=None, hint="de-AT").language == "de"
+    assert choose_language("P900001", current=None, hint="pt_BR").language == "pt"
+    # The customer's words beat the hint.
+    text = "bonjour, mon colis est arrivé cassé"
+    assert choose_language(text, current=None, hint="de-DE").language == "fr"
+    # An unknown hint and no clear words: English, not settled.
+    decision = choose_language("hi", current=None, hint="ru-RU")
+    assert (decision.language, decision.reason) == ("en", "default")
+
+
+@pytest.mark.parametrize(
+    ("tag", "language"),
+    [("de", "de"), ("de-AT", "de"), ("pt_BR", "pt"), ("PL", "pl"), ("en-US", "en"),
+     ("ru-RU", None), ("", None), (None, None), ("xx", None)],
+)
+def test_channel_locale_tags_map_to_our_languages(tag: str | None, language: str | None) -> None:
+    assert hint_language(tag) == language

@@ -1,0 +1,72 @@
+"""action_detect_language: the `language` slot's custom mapping (actions/language.py, issue 14).
+
+Trackers are built in code as the Rasa server sends them; the exact events are asserted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+
+from actions.language import ActionDetectLanguage
+from tests.actions.dialogue_support import run, user_event
+
+
+def tracker(text: str, *, language: str | None = None, locale: str | None = None,
+            metadata: dict[str, Any] | None = None) -> Tracker:
+    latest = user_event(text, "greet", metadata=metadata)
+    parse_data = {**latest["parse_data"], "metadata": metadata or {}}
+    return Tracker("conv-1", {"language": language, "locale": locale}, parse_data, [latest],
+                   False, None, {}, "action_listen")
+
+
+def detect(text: str, **kwargs: Any) -> tuple[list[Any], list[str]]:
+    events, messages = run(ActionDetectLanguage(), tracker(text, **kwargs), {})
+    return events, [m.get("text") or "" for m in messages]
+
+
+def test_a_german_opening_sets_the_language_slot() -> None:
+    events, said = detect("Hallo, mein Paket wurde vom Zoll beschlagnahmt. Was kann ich tun?")
+    assert events == [{"event": "slot", "timestamp": None, "name": "language", "value": "de"}]
+    assert said == []
+
+
+def test_the_channel_hint_of_this_message_or_of_the_session_decides_a_short_opening() -> None:
+    events, _ = detect("hi", metadata={"locale": "pl-PL"})
+    assert events == [{"event": "slot", "timestamp": None, "name": "language", "value": "pl"}]
+    events, _ = detect("hi", locale="it-IT")
+    assert events == [{"event": "slot", "timestamp": None, "name": "language", "value": "it"}]
+
+
+def test_a_settled_language_is_kept_without_an_event() -> None:
+    assert detect("P900001", language="de") == ([], [])
+    assert detect("hi") == ([], [])  # English by default, not settled: no event
+
+
+@pytest.mark.parametrize(
+    ("text", "current", "language", "confirmation"),
+    [
+        ("auf Deutsch bitte", "en", "de", "Deutsch"),
+        ("po polsku", "de", "pl", "Polski"),
+        ("English please", "fr", "en", "OK, I'll write in English from now on."),
+    ],
+)
+def test_a_request_switches_and_is_confirmed(
+    text: str, current: str, language: str, confirmation: str
+) -> None:
+    events, said = detect(text, language=current)
+    assert events == [{"event": "slot", "timestamp": None, "name": "language", "value": language}]
+    assert len(said) == 1 and confirmation in said[0]
+    if language != "en":  # said in the new language, not in English
+        assert not said[0].startswith("OK, I'll write")
+
+
+def test_a_request_for_the_current_language_is_confirmed_without_an_event() -> None:
+    events, said = detect("English please", language="en")
+    assert events == [] and said == ["OK, I'll write in English from now on."]
+
+
+def test_a_button_payload_says_nothing_about_the_language() -> None:
+    assert detect('/inform{"choice": "deutsch"}', language="fr") == ([], [])
