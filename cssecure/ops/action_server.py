@@ -106,6 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = create_argument_parser().parse_args(list(argv) if argv is not None else None)
     os.environ.setdefault("SANIC_HOST", "127.0.0.1")  # noqa: SIM112 - rasa_sdk's variable
     install_token_check(token)
+    # The language detector's models (~0.8 s, ~250 MB) load now, not on a customer's turn.
+    from cssecure.i18n.detect import warm_up
+
+    warm_up()
     main_from_args(args)
     return 0
 
