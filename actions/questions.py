@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from cssecure.i18n.catalog import N_, tr
 from cssecure.policy.registry import REGISTRY, Fact
 
 AnswerKind = Literal[
@@ -71,31 +72,63 @@ QUESTIONS: dict[str, Question] = {
 # Labels for the summary, questions or not (the report date is never asked).
 FACT_LABELS: dict[str, str] = {name: fact.summary for name, fact in REGISTRY.facts.items()}
 
+# English words of the claim types (shown with ``tr`` in the customer's language).
 CLAIM_TYPE_WORDS: dict[str, str] = {
-    "damaged": "damaged parcel",
-    "lost": "lost parcel",
-    "seized": "seized parcel",
-    "returned": "returned parcel",
-    "delayed": "delayed parcel",
+    "damaged": N_("damaged parcel"),
+    "lost": N_("lost parcel"),
+    "seized": N_("seized parcel"),
+    "returned": N_("returned parcel"),
+    "delayed": N_("delayed parcel"),
 }
 
 
-def question_text(slot: str, claim_type: str | None) -> str:
-    """The question for ``slot`` as the customer sees it, worded for the claim type."""
-    what = _AFFECTED_GOODS.get(str(claim_type), "the damaged or missing goods")
+def claim_type_words(claim_type: str | None, language: str | None, default: str = "") -> str:
+    """The claim type in words ("damaged parcel") in ``language``; ``default`` (a text
+    already in the customer's language) for no or an unknown claim type."""
+    words = CLAIM_TYPE_WORDS.get(str(claim_type))
+    return tr(language, words) if words else default
+
+
+# The questions worded for the claim type, as whole sentences (a translation may need
+# another word order or case for "the seized goods" than the English sentence).
+_AFFECTED_VALUE = {
+    "seized": N_(
+        "What is the value, in RMB, of the seized goods? The compensation is based on it."
+    ),
+    "lost": N_("What is the value, in RMB, of the lost goods? The compensation is based on it."),
+    None: N_(
+        "What is the value, in RMB, of the damaged or missing goods? The compensation is "
+        "based on it."
+    ),
+}
+_AFFECTED_WEIGHT = {
+    "seized": N_(
+        "How much do the seized goods weigh, in kg? Buy It Yourself goods are compensated per "
+        "kg of the affected goods."
+    ),
+    "lost": N_(
+        "How much do the lost goods weigh, in kg? Buy It Yourself goods are compensated per kg "
+        "of the affected goods."
+    ),
+    None: N_(
+        "How much do the damaged or missing goods weigh, in kg? Buy It Yourself goods are "
+        "compensated per kg of the affected goods."
+    ),
+}
+
+
+def question_text(slot: str, claim_type: str | None, *, language: str | None = None) -> str:
+    """The question for ``slot`` as the customer sees it, worded for the claim type, in
+    ``language`` (None: English)."""
+    kind = claim_type if claim_type in ("seized", "lost") else None
     if slot == "affected_items_value":
-        return f"What is the value, in RMB, of {what}? The compensation is based on it."
+        return tr(language, _AFFECTED_VALUE[kind])
     if slot == "weight_kg":
-        return (
-            f"How much do {what} weigh, in kg? Buy It Yourself goods are compensated per kg "
-            "of the affected goods."
-        )
+        return tr(language, _AFFECTED_WEIGHT[kind])
     if slot == "delivered_date" and claim_type not in (None, "damaged"):
         # The 3-day damage window concerns damage only (issue 13 review).
-        return (
-            'On what date was the parcel delivered? Say "not delivered" if it hasn\'t arrived.'
+        return tr(
+            language,
+            'On what date was the parcel delivered? Say "not delivered" if it hasn\'t arrived.',
         )
-    return QUESTIONS[slot].text
-
-
-_AFFECTED_GOODS = {"seized": "the seized goods", "lost": "the lost goods"}
+    return tr(language, QUESTIONS[slot].text)
