@@ -49,16 +49,20 @@ from actions.questions import (
     QUESTIONS,
     UNASKED_FACTS,
     Question,
+    claim_type_words,
     question_text,
 )
 from actions.quotes import quote_buttons, quote_reply
 from actions.texts import (
     checks_text,
     decision_text,
+    evidence_text,
     fact_lines,
     format_value,
     parcel_found_text,
+    status_text,
     summary_text,
+    weight_text,
 )
 from actions.volunteered import volunteered_facts
 from cssecure.claims.errors import ClaimsError, ClaimsUnavailable, InvalidClaim
@@ -67,6 +71,7 @@ from cssecure.claims.model import (  # noqa: F401 - REVIEW_REASON re-exported
     REVIEW_REASON,
     UNVERIFIED_REASON,
 )
+from cssecure.i18n.catalog import N_, tr
 from cssecure.policy.facts import FACT_NAMES, Conflict, conflict_with
 from cssecure.policy.registry import REGISTRY
 
@@ -74,10 +79,12 @@ logger = logging.getLogger(__name__)
 
 FORM = "claim_form"
 REQUESTED_SLOT = "requested_slot"
-HANDOFF_BUTTON = {"title": "Talk to a person", "payload": "/human_handoff"}
+# Button titles are English here (marked with N_); shown with ``handoff_button`` and
+# ``confirm_buttons`` in the customer's language. Payloads are never translated.
+HANDOFF_BUTTON = {"title": N_("Talk to a person"), "payload": "/human_handoff"}
 CONFIRM_BUTTONS = [
-    {"title": "Yes", "payload": "/affirm"},
-    {"title": "No", "payload": "/deny"},
+    {"title": N_("Yes"), "payload": "/affirm"},
+    {"title": N_("No"), "payload": "/deny"},
 ]
 INTENT_CLAIM_TYPES = {f"report_{claim_type}": claim_type for claim_type in CLAIM_TYPE_WORDS}
 # Slots that belong to one claim draft (cleared when it is filed or dropped).
@@ -95,6 +102,29 @@ DRAFT_SLOTS = (
 )
 
 
+def translated_buttons(
+    buttons: list[dict[str, str]], language: str | None
+) -> list[dict[str, str]]:
+    """``buttons`` (titles marked with N_) with their titles in ``language``."""
+    return [{**button, "title": tr(language, button["title"])} for button in buttons]
+
+
+def handoff_button(language: str | None) -> dict[str, str]:
+    """The "Talk to a person" button in ``language``."""
+    return translated_buttons([HANDOFF_BUTTON], language)[0]
+
+
+def confirm_buttons(language: str | None) -> list[dict[str, str]]:
+    """The Yes / No buttons in ``language``."""
+    return translated_buttons(CONFIRM_BUTTONS, language)
+
+
+def language_of(tracker: Tracker) -> str | None:
+    """The customer's language (``language`` slot; None: English)."""
+    language = tracker.get_slot("language")
+    return language if isinstance(language, str) else None
+
+
 class Answer:
     """The latest customer message as the validators need it."""
 
@@ -103,6 +133,8 @@ class Answer:
         self.text: str = message.get("text") or ""
         self.intent: str | None = (message.get("intent") or {}).get("name")
         self.entities: list[dict[str, Any]] = list(message.get("entities") or [])
+        # The customer's language: what the validators say back is written in it.
+        self.language: str | None = language_of(tracker)
         # How a numeric date is read ("10/09/2026"): the customer's locale settles it, else
         # the customer is asked (issue 13).
         self.date_order: str | None = date_order_for_locale(tracker.get_slot("locale"))
@@ -178,8 +210,8 @@ def read_answer(question: Question, value: Any, answer: Answer) -> Any:
     if kind == "parcel":
         return parse_parcel_id(text, entities)
     if kind == "line":
-        return _read_line(text, entities)
-    return _read_country(text, entities)
+        return _read_line(text, entities, answer.language)
+    return _read_country(text, entities, answer.language)
 
 
 def _read_protocol(question: Question, answer: Answer) -> Any:
@@ -194,8 +226,12 @@ def _read_protocol(question: Question, answer: Answer) -> Any:
         if question.slot in REGISTRY.facts_proven_by(kind):
             return True
         raise AnswerError(
-            f"Thanks, I've received your {kind.replace('_', ' ')}; I'll keep it with this "
-            f"claim. {question_text(question.slot, None)}"
+            tr(
+                answer.language,
+                "Thanks, I've received your {file}; I'll keep it with this claim. {question}",
+                file=evidence_text(kind, answer.language),
+                question=question_text(question.slot, None, language=answer.language),
+            )
         )
     choice = entity_values(answer.entities, "choice")
     if question.kind == "choice" and choice:
@@ -211,7 +247,13 @@ def _read_protocol(question: Question, answer: Answer) -> Any:
         return parse_weight("", answer.entities)
     if question.kind == "bool" and answer.intent in ("affirm", "deny"):
         return answer.intent == "affirm"
-    raise AnswerError(f"Sorry, that doesn't answer my question. {question.text}")
+    raise AnswerError(
+        tr(
+            answer.language,
+            "Sorry, that doesn't answer my question. {question}",
+            question=tr(answer.language, question.text),
+        )
+    )
 
 
 def received_evidence(tracker: Tracker, answer: Answer) -> list[EventType]:
@@ -224,21 +266,31 @@ def received_evidence(tracker: Tracker, answer: Answer) -> list[EventType]:
     return [SlotSet("evidence_received", [*kinds, kind])]
 
 
-def _read_line(text: str, entities: list[dict[str, Any]]) -> str:
+def _read_line(text: str, entities: list[dict[str, Any]], language: str | None = None) -> str:
     named = entity_values(entities, "shipping_line")
     raw = (named[0] if named else text).strip()
     if not any(ch.isalpha() for ch in raw) or len(raw) > 60:
-        raise AnswerError("I need the name of the shipping line, as shown on your parcel page.")
+        raise AnswerError(
+            tr(language, "I need the name of the shipping line, as shown on your parcel page.")
+        )
     # Unknown lines are ordinary air lines (claims-spec.md section 1): keep the name given.
     return services.resolve_line(raw) or raw
 
 
-def _read_country(text: str, entities: list[dict[str, Any]]) -> str:
+def _read_country(
+    text: str, entities: list[dict[str, Any]], language: str | None = None
+) -> str:
     named = entity_values(entities, "country")
     raw = (named[0] if named else text).strip()
     code = services.resolve_country(raw)
     if code is None:
-        raise AnswerError(f'I don\'t know the country "{raw[:40]}"; please give its English name.')
+        raise AnswerError(
+            tr(
+                language,
+                'I don\'t know the country "{country}"; please give its English name.',
+                country=raw[:40],
+            )
+        )
     return code
 
 
@@ -367,17 +419,23 @@ def failed_answer(
 ) -> dict[str, Any]:
     """Re-prompt after a failed answer; the second failure in a row adds an example and
     offers a person (the repeated-failure pattern of RasaHQ/financial-demo)."""
+    language = language_of(tracker)
     attempts = 1
     if tracker.get_slot("failed_slot") == slot:
         attempts = int(tracker.get_slot("failed_attempts") or 0) + 1
     if attempts >= 2:
-        example = QUESTIONS[slot].example if slot in QUESTIONS else "yes"
+        example = (
+            tr(language, QUESTIONS[slot].example) if slot in QUESTIONS else tr(language, "yes")
+        )
         dispatcher.utter_message(
-            text=(
-                f'{problem} An answer could look like this: "{example}". '
-                "If it's easier, a person from our team can help you."
+            text=tr(
+                language,
+                '{problem} An answer could look like this: "{example}". '
+                "If it's easier, a person from our team can help you.",
+                problem=problem,
+                example=example,
             ),
-            buttons=[HANDOFF_BUTTON],
+            buttons=[handoff_button(language)],
         )
     else:
         dispatcher.utter_message(text=problem)
@@ -466,10 +524,12 @@ class ValidateClaimForm(FormValidationAction):
         keep_answer = fresh and kind not in (None, "bool", "line") and _parses(requested, answer)
         if switch:
             dispatcher.utter_message(
-                text=(
-                    f"Understood: a {CLAIM_TYPE_WORDS[str(new_type)]} claim, not a "
-                    f"{CLAIM_TYPE_WORDS[current]} one. I'll keep what you've told me and only "
-                    "ask what this claim still needs."
+                text=tr(
+                    answer.language,
+                    "Understood: a {new_kind} claim, not a {old_kind} one. I'll keep what "
+                    "you've told me and only ask what this claim still needs.",
+                    new_kind=claim_type_words(str(new_type), answer.language),
+                    old_kind=claim_type_words(current, answer.language),
                 )
             )
             events += [
@@ -574,13 +634,17 @@ class ValidateClaimForm(FormValidationAction):
         except AnswerError:
             # Not an amount: no quote now, nothing lost; the claim goes on.
             dispatcher.utter_message(
-                text=(
+                text=tr(
+                    answer.language,
                     "I didn't get an amount, so no quote for now: ask me again any time with "
-                    'the value, for example "how much to insure 500 rmb?". Back to your claim.'
+                    'the value, for example "how much to insure 500 rmb?". Back to your claim.',
                 )
             )
             return done
-        dispatcher.utter_message(text=f"{quote_reply(amount, answer.entities)} Back to your claim.")
+        quoted = quote_reply(amount, answer.entities, language=answer.language)
+        dispatcher.utter_message(
+            text=quoted + " " + tr(answer.language, "Back to your claim.")
+        )
         return done
 
     async def validate_parcel_id(
@@ -599,9 +663,10 @@ class ValidateClaimForm(FormValidationAction):
             record = services.claims_app().lookup_parcel(parcel_id, customer_id)
         except ClaimsUnavailable:
             dispatcher.utter_message(
-                text=(
+                text=tr(
+                    answer.language,
                     "I can't reach our parcel records right now, so I'll ask you for the "
-                    "parcel's details myself."
+                    "parcel's details myself.",
                 )
             )
             record = {"parcel_id": parcel_id, "exists": True}
@@ -613,8 +678,12 @@ class ValidateClaimForm(FormValidationAction):
         if record is None:
             return failed_answer(
                 "parcel_id",
-                f"I can't find parcel {parcel_id} on your account. Please check the number "
-                "on your parcel page.",
+                tr(
+                    answer.language,
+                    "I can't find parcel {parcel_id} on your account. Please check the number "
+                    "on your parcel page.",
+                    parcel_id=parcel_id,
+                ),
                 dispatcher,
                 tracker,
             )
@@ -651,14 +720,18 @@ class ValidateClaimForm(FormValidationAction):
         if record.get("weight_kg") is not None:
             updates["parcel_weight_kg"] = str(record["weight_kg"])
         if found:
-            dispatcher.utter_message(text=parcel_found_text(parcel_id, found))
+            dispatcher.utter_message(
+                text=parcel_found_text(parcel_id, found, language=answer.language)
+            )
         else:
             dispatcher.utter_message(
-                text=(
-                    f"Thanks, I've noted parcel {parcel_id}. As you're not logged in, I can't "
+                text=tr(
+                    answer.language,
+                    "Thanks, I've noted parcel {parcel_id}. As you're not logged in, I can't "
                     "see its details, so I'll ask you a few questions; a person checks that the "
                     "parcel is yours before anything is paid. (Logging in on the website, or "
-                    "linking your account, saves you these.)"
+                    "linking your account, saves you these.)",
+                    parcel_id=parcel_id,
                 )
             )
         return updates
@@ -684,8 +757,11 @@ class ValidateClaimForm(FormValidationAction):
                 return {"claim_confirmed": None, "correcting": True}
             if answer.evidence_kind is not None:
                 dispatcher.utter_message(
-                    text=f"Thanks, I've received your {answer.evidence_kind.replace('_', ' ')}; "
-                    "it goes with this claim."
+                    text=tr(
+                        answer.language,
+                        "Thanks, I've received your {file}; it goes with this claim.",
+                        file=evidence_text(answer.evidence_kind, answer.language),
+                    )
                 )
             return {"claim_confirmed": None}
         if not tracker.get_slot("correcting"):
@@ -711,8 +787,11 @@ class ValidateClaimForm(FormValidationAction):
         if correction is None:
             return failed_answer(
                 "claim_confirmed",
-                "I couldn't tell which detail to change. Name it and give the right value, "
-                'for example "shipping fee 180" or "delivered 2024-05-01".',
+                tr(
+                    answer.language,
+                    "I couldn't tell which detail to change. Name it and give the right value, "
+                    'for example "shipping fee 180" or "delivered 2024-05-01".',
+                ),
                 dispatcher,
                 tracker,
             ) | {"correcting": True, **cleared}
@@ -722,16 +801,29 @@ class ValidateClaimForm(FormValidationAction):
             # Another parcel: look it up, as if it had been given first.
             found = await self.validate_parcel_id(fact_value, dispatcher, tracker, domain)
             return found | done
-        said = f"{QUESTIONS[slot].label} is now {format_value(slot, fact_value)}"
+        label = tr(answer.language, QUESTIONS[slot].label)
+        value_text = format_value(slot, fact_value, language=answer.language)
         if REGISTRY.facts[slot].on_record and tracker.get_slot("parcel_looked_up"):
             # The agency's record beats a customer's word (issue 12): noted, not taken.
             dispatcher.utter_message(
-                text=f"Noted: {said} in your claim. Where our parcel record says otherwise, "
-                "the record counts and a person from our claims team checks it with you "
-                "before anything is paid."
+                text=tr(
+                    answer.language,
+                    "Noted: {label} is now {value} in your claim. Where our parcel record says "
+                    "otherwise, the record counts and a person from our claims team checks it "
+                    "with you before anything is paid.",
+                    label=label,
+                    value=value_text,
+                )
             )
         else:
-            dispatcher.utter_message(text=f"Updated: {said}.")
+            dispatcher.utter_message(
+                text=tr(
+                    answer.language,
+                    "Updated: {label} is now {value}.",
+                    label=label,
+                    value=value_text,
+                )
+            )
         return {slot: fact_value, **done, "failed_slot": None, "failed_attempts": None}
 
     @staticmethod
@@ -760,8 +852,9 @@ class ValidateClaimForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The affected goods' weight: a weight, and no more than the whole parcel's."""
+        answer = Answer(tracker)
         try:
-            weight = read_answer(QUESTIONS["weight_kg"], value, Answer(tracker))
+            weight = read_answer(QUESTIONS["weight_kg"], value, answer)
         except AmbiguousAnswer as exc:
             return ask_which_reading("weight_kg", exc)
         except AnswerError as exc:
@@ -770,8 +863,12 @@ class ValidateClaimForm(FormValidationAction):
         if whole is not None and Decimal(weight) > Decimal(str(whole)):
             return failed_answer(
                 "weight_kg",
-                f"That's more than the whole parcel weighed ({whole} kg). Please give the "
-                "weight of the affected goods only.",
+                tr(
+                    answer.language,
+                    "That's more than the whole parcel weighed ({weight}). Please give the "
+                    "weight of the affected goods only.",
+                    weight=weight_text(whole, answer.language),
+                ),
                 dispatcher,
                 tracker,
             )
@@ -798,6 +895,7 @@ def _read_correction(text: str, answer: Answer) -> tuple[str, Any] | None:
     probe = Answer.__new__(Answer)
     probe.text, probe.intent, probe.entities = rest, None, answer.entities
     probe.date_order, probe.submitted = answer.date_order, answer.submitted
+    probe.language = answer.language
     try:
         return slot, read_answer(question, rest, probe)
     except AmbiguousAnswer as exc:
@@ -815,7 +913,7 @@ class AmbiguousCorrection(Exception):
 
 
 EVIDENCE_FACT_NAMES = frozenset(fact.name for fact in REGISTRY.evidence_facts)
-SEND_THE_FILE = (
+SEND_THE_FILE = N_(
     "Good. Please send it here in this chat, now or later: the claim waits for the file, "
     "and nothing is paid before it has arrived and been checked."
 )
@@ -881,18 +979,26 @@ async def _checked(
             # Both are the customer's word and one is wrong: both are asked again, so
             # neither locks the other (issue 13 review).
             dispatcher.utter_message(
-                text=f"That doesn't fit: {conflict.why}. Let's check both again."
+                text=tr(
+                    answer.language,
+                    "That doesn't fit: {why}. Let's check both again.",
+                    why=conflict.why,
+                )
             )
             return {slot: None, other: None}
         return failed_answer(
             slot,
-            f"That doesn't fit: {conflict.why}. Please check it and give it again.",
+            tr(
+                answer.language,
+                "That doesn't fit: {why}. Please check it and give it again.",
+                why=conflict.why,
+            ),
             dispatcher,
             tracker,
         )
     if parsed is True and slot in EVIDENCE_FACT_NAMES and answer.evidence_kind is None:
         # "Yes, I have it" is a claim until the file is here (issue 12).
-        dispatcher.utter_message(text=SEND_THE_FILE)
+        dispatcher.utter_message(text=tr(answer.language, SEND_THE_FILE))
     return _answered(slot, parsed)
 
 
@@ -941,6 +1047,7 @@ def _as_button(answer: Answer, payload: str) -> Answer:
     button.text, button.intent = payload, "inform"
     button.entities = [{"entity": name, "value": value} for name, value in entities.items()]
     button.date_order, button.submitted = answer.date_order, answer.submitted
+    button.language = answer.language
     return button
 
 
@@ -973,16 +1080,22 @@ class AskFact(Action, ABC):
                 text=str(readings.get("question")), buttons=reading_buttons(readings)
             )
             return []
+        language = language_of(tracker)
         question = QUESTIONS[self.slot]
-        text = question_text(self.slot, tracker.get_slot("claim_type"))
+        text = question_text(self.slot, tracker.get_slot("claim_type"), language=language)
         whole = tracker.get_slot("parcel_weight_kg")
         if self.slot == "weight_kg" and whole is not None:
-            text += f" (The whole parcel weighed {whole} kg.)"
+            text += " " + tr(
+                language,
+                "(The whole parcel weighed {weight}.)",
+                weight=weight_text(whole, language),
+            )
         if question.kind == "bool":
-            buttons = CONFIRM_BUTTONS
+            buttons = confirm_buttons(language)
         else:
+            # Titles in the customer's language; the payload carries the choice's value.
             buttons = [
-                {"title": title, "payload": f'/inform{{"choice": "{value}"}}'}
+                {"title": tr(language, title), "payload": f'/inform{{"choice": "{value}"}}'}
                 for value, title, _ in question.choices
             ]
         dispatcher.utter_message(text=text, buttons=buttons or None)
@@ -1007,9 +1120,11 @@ class ActionAskClaimConfirmed(Action):
         """Summarise, or ask what to correct when the customer said something is wrong."""
         from cssecure.policy import InvalidFacts
 
-        correct_prompt = (
+        language = language_of(tracker)
+        correct_prompt = tr(
+            language,
             "Which detail should I correct? Name it and give the right value, for example "
-            '"shipping fee 180" or "delivered 2024-05-01". Say "stop" to drop the claim.'
+            '"shipping fee 180" or "delivered 2024-05-01". Say "stop" to drop the claim.',
         )
         if tracker.get_slot("correcting"):
             if not isinstance(tracker.get_slot(READINGS_SLOT), dict):
@@ -1023,31 +1138,39 @@ class ActionAskClaimConfirmed(Action):
             # In plain words: the customer never sees a field name (issue 13).
             conflict = conflict_with(None, None, services.known_facts(slots))
             why = conflict.why if conflict else getattr(
-                exc, "message", "some details contradict each other"
+                exc, "message", tr(language, "some details contradict each other")
             )
-            dispatcher.utter_message(text=f"Something doesn't fit: {why}.\n{correct_prompt}")
+            dispatcher.utter_message(
+                text=tr(language, "Something doesn't fit: {why}.", why=why)
+                + "\n"
+                + correct_prompt
+            )
             return [SlotSet("correcting", True)]
         assessment = preview["assessment"]
         # The facts the decision rests on (the record's where it holds them); the customer's
         # differing words are listed under the checks.
-        summary = summary_text({**services.known_facts(slots), **(preview.get("facts") or {})})
+        summary = summary_text(
+            {**services.known_facts(slots), **(preview.get("facts") or {})}, language=language
+        )
         shown = bool(slots.get("verified"))
-        checks = checks_text(preview, show_record=shown)
+        checks = checks_text(preview, show_record=shown, language=language)
         held: bool | str = "checks" if checks else bool(preview.get("held"))
         if preview.get("disagreements") and not shown:
             held = "hide_amount"
-        decision = decision_text(assessment, services.today(), held=held)
+        decision = decision_text(assessment, services.today(), held=held, language=language)
         if checks:
             decision = f"{decision}\n\n{checks}"
         if assessment.get("decision") == "reject":
-            ask = (
+            ask = tr(
+                language,
                 "Do you still want me to file it? A person will see it, but the terms "
-                "decide the outcome. Say no to correct a detail."
+                "decide the outcome. Say no to correct a detail.",
             )
         else:
-            ask = "Shall I file this claim? Say no to correct a detail first."
+            ask = tr(language, "Shall I file this claim? Say no to correct a detail first.")
+        assessed = tr(language, "My assessment: {decision}", decision=decision)
         dispatcher.utter_message(
-            text=f"{summary}\n\nMy assessment: {decision}\n\n{ask}", buttons=CONFIRM_BUTTONS
+            text=f"{summary}\n\n{assessed}\n\n{ask}", buttons=confirm_buttons(language)
         )
         return []
 
@@ -1074,29 +1197,44 @@ class ActionStartClaim(Action):
             # The draft's identity from its first question: files sent while the claim is
             # reported are kept under it and move to the claim when it is filed.
             events.append(SlotSet("claim_draft_id", services.new_draft_id()))
+        language = language_of(tracker)
         parcel = tracker.get_slot("parcel_looked_up")
         if current and (new_type is None or new_type == current):
-            where = f" for parcel {parcel}" if parcel else ""
+            kind = claim_type_words(current, language, default=str(current))
             dispatcher.utter_message(
-                text=(
-                    f"Let's pick up your {CLAIM_TYPE_WORDS[current]} claim{where} "
-                    "where we left off."
+                text=tr(
+                    language,
+                    "Let's pick up your {claim_kind} claim for parcel {parcel_id} where we "
+                    "left off.",
+                    claim_kind=kind,
+                    parcel_id=parcel,
+                )
+                if parcel
+                else tr(
+                    language,
+                    "Let's pick up your {claim_kind} claim where we left off.",
+                    claim_kind=kind,
                 )
             )
         elif current and new_type:
             dispatcher.utter_message(
-                text=(
-                    f"Understood: a {CLAIM_TYPE_WORDS[new_type]} claim, not a "
-                    f"{CLAIM_TYPE_WORDS[current]} one. I'll keep what you've told me."
+                text=tr(
+                    language,
+                    "Understood: a {new_kind} claim, not a {old_kind} one. I'll keep what "
+                    "you've told me.",
+                    new_kind=claim_type_words(new_type, language),
+                    old_kind=claim_type_words(current, language, default=str(current)),
                 )
             )
             events += [SlotSet("claim_type", new_type), SlotSet("claim_confirmed", None)]
         else:
-            words = CLAIM_TYPE_WORDS.get(new_type or "", "parcel")
+            words = claim_type_words(new_type, language, default=tr(language, "parcel"))
             dispatcher.utter_message(
-                text=(
-                    f"I'm sorry about your {words}. I'll help you claim: I only ask what "
-                    "this claim needs, one question at a time."
+                text=tr(
+                    language,
+                    "I'm sorry about your {claim_kind}. I'll help you claim: I only ask what "
+                    "this claim needs, one question at a time.",
+                    claim_kind=words,
                 )
             )
             events.append(SlotSet("claim_type", new_type))
@@ -1117,8 +1255,9 @@ def _noted_from_opening(
     )
     if not found:
         return []
-    lines = "\n".join(fact_lines(found, tuple(found)))
-    dispatcher.utter_message(text=f"Noted from your message:\n{lines}")
+    lines = "\n".join(fact_lines(found, tuple(found), language=answer.language))
+    noted = tr(answer.language, "Noted from your message:")
+    dispatcher.utter_message(text=f"{noted}\n{lines}")
     return [SlotSet(name, value) for name, value in found.items()]
 
 
@@ -1133,9 +1272,10 @@ class ActionFileClaim(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """File; on a service failure keep every fact so that a retry works."""
+        language = language_of(tracker)
         slots = dict(tracker.slots)
         if slots.get("claim_confirmed") is not True or not slots.get("parcel_id"):
-            dispatcher.utter_message(text="There is no confirmed claim to file yet.")
+            dispatcher.utter_message(text=tr(language, "There is no confirmed claim to file yet."))
             return [SlotSet("pending_confirmation", None)]
         try:
             result = services.claims_app().file_claim(
@@ -1153,27 +1293,40 @@ class ActionFileClaim(Action):
             return _filing_failed(dispatcher, tracker)
         except ClaimsError as exc:
             dispatcher.utter_message(
-                text=f"I couldn't file the claim: {exc} A person from our team can help.",
-                buttons=[HANDOFF_BUTTON],
+                text=tr(
+                    language,
+                    "I couldn't file the claim: {reason} A person from our team can help.",
+                    reason=exc,
+                ),
+                buttons=[handoff_button(language)],
             )
             return [SlotSet("pending_confirmation", None), SlotSet("claim_confirmed", None)]
         reference = str(result["reference"])
         assessment = result.get("assessment") or {}
         if result.get("created", True):
-            head = f"Your claim is filed. Reference: {reference}."
+            head = tr(language, "Your claim is filed. Reference: {reference}.", reference=reference)
         elif result.get("agent_reason") == REPORTED_AGAIN_REASON:
-            head = (
-                f"You already have an open claim for this parcel: {reference}. I haven't "
+            head = tr(
+                language,
+                "You already have an open claim for this parcel: {reference}. I haven't "
                 "opened a second one: I've added what you told me and any files you sent to "
-                "it, and a person from our claims team will look at it."
+                "it, and a person from our claims team will look at it.",
+                reference=reference,
             )
         else:
-            head = (
-                f"You already have an open claim for this parcel: {reference} "
-                f"(status: {result.get('status', 'open')}). I haven't opened a second one."
+            head = tr(
+                language,
+                "You already have an open claim for this parcel: {reference} "
+                "(status: {status}). I haven't opened a second one.",
+                reference=reference,
+                status=status_text(str(result.get("status", "open")), language),
             )
         shown = bool(slots.get("verified"))
-        checks = checks_text(result, show_record=shown) if result.get("created", True) else ""
+        checks = (
+            checks_text(result, show_record=shown, language=language)
+            if result.get("created", True)
+            else ""
+        )
         # Any person's check (ownership included) comes before money: said as in the summary.
         held: bool | str = "checks" if checks else bool(result.get("agent_reason"))
         if not shown:
@@ -1185,13 +1338,17 @@ class ActionFileClaim(Action):
             except Exception:  # noqa: BLE001 - the summary assessed the same facts
                 logger.info("anonymous filing reply: no assessment of the facts as told")
             held = True
-        decision = decision_text(assessment, services.today(), held=held)
+        decision = decision_text(assessment, services.today(), held=held, language=language)
         if checks:
             decision = f"{decision}\n{checks}"
-        evidence = (
+        evidence = tr(
+            language,
             "You can send photos, the unboxing video or letters here at any time: they are "
-            f"added to {reference}."
+            "added to {reference}.",
+            reference=reference,
         )
+        review_step = tr(language, REVIEW_NEXT_STEP)
+        unverified_step = tr(language, UNVERIFIED_NEXT_STEP)
         # The claims service flags a new claim for a person and notifies the team with it
         # (Claim.agent_needed_on_filing); the assistant keeps talking either way: the
         # customer may still add evidence, and an agent's "take over" pauses it.
@@ -1204,18 +1361,18 @@ class ActionFileClaim(Action):
             if assessment.get("decision") == "reject":
                 text = f"{head}\n{decision}\n{evidence}"
             else:
-                text = f"{head}\n{decision}\n{REVIEW_NEXT_STEP} {UNVERIFIED_NEXT_STEP} {evidence}"
+                text = f"{head}\n{decision}\n{review_step} {unverified_step} {evidence}"
         elif agent_reason and agent_reason != UNVERIFIED_REASON:
             # A person decides (review, facts against the record, files to check, another
             # claim on the parcel, the parcel's limit): the reasons are the service's.
-            steps = REVIEW_NEXT_STEP
+            steps = review_step
             if UNVERIFIED_REASON in agent_reason:
-                steps += " " + UNVERIFIED_NEXT_STEP
+                steps += " " + unverified_step
             text = f"{head}\n{decision}\n{steps} {evidence}"
         elif agent_reason == UNVERIFIED_REASON:
             # Money never moves on an anonymous claim until a person has checked that the
             # parcel is the customer's.
-            text = f"{head}\n{decision}\n{UNVERIFIED_NEXT_STEP} {evidence}"
+            text = f"{head}\n{decision}\n{unverified_step} {evidence}"
         else:
             text = f"{head}\n{decision}\n{evidence}"
         dispatcher.utter_message(text=text)
@@ -1230,11 +1387,11 @@ class ActionFileClaim(Action):
 # of a filed claim are the claims service's (REVIEW_REASON, UNVERIFIED_REASON).
 NOT_FILED_REASON = "the claim could not be filed twice in a row: a service is unavailable"
 
-REVIEW_NEXT_STEP = (
+REVIEW_NEXT_STEP = N_(
     "I've passed it to our claims team: a person will answer you here in this chat. "
     "Until then I'm still here for questions."
 )
-UNVERIFIED_NEXT_STEP = (
+UNVERIFIED_NEXT_STEP = N_(
     "As you're not signed in, a person from our claims team will first confirm that the "
     "parcel is yours (they'll answer you here in this chat); the payout follows that check. "
     "Signing in on the website or linking your account makes this faster."
@@ -1244,6 +1401,7 @@ UNVERIFIED_NEXT_STEP = (
 def _filing_failed(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """The claims service is down: keep the draft; offer a retry and a person; on the
     second failure in a row hand over to a person if the team's queue can be reached."""
+    language = language_of(tracker)
     if tracker.get_slot("pending_confirmation") == "retry_filing":
         try:
             services.claims_app().request_agent(None, tracker.sender_id, NOT_FILED_REASON)
@@ -1252,21 +1410,23 @@ def _filing_failed(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[E
             logger.warning("handoff after a failed filing failed: %s", type(exc).__name__)
         else:
             dispatcher.utter_message(
-                text=(
+                text=tr(
+                    language,
                     "I'm sorry, I still can't file your claim: our claims system is not "
                     "answering. I've asked a person from our support team to take over; "
                     "they usually answer within a few hours on working days, here in this "
-                    "chat. Everything you told me is kept, so you won't need to repeat it."
+                    "chat. Everything you told me is kept, so you won't need to repeat it.",
                 )
             )
             return [SlotSet("pending_confirmation", None), ConversationPaused()]
     dispatcher.utter_message(
-        text=(
+        text=tr(
+            language,
             "I'm sorry: our claims system can't be reached right now, so the claim "
             "is not filed yet. I've kept everything you told me. Shall I try again? "
-            "Or a person from our team can take over."
+            "Or a person from our team can take over.",
         ),
-        buttons=[*CONFIRM_BUTTONS, HANDOFF_BUTTON],
+        buttons=[*confirm_buttons(language), handoff_button(language)],
     )
     return [SlotSet("pending_confirmation", "retry_filing")]
 
@@ -1298,11 +1458,12 @@ class ActionAskStopClaim(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Ask to confirm; the answers so far are kept either way until confirmed."""
+        language = language_of(tracker)
         dispatcher.utter_message(
-            text="Do you want to drop this claim? Nothing has been filed yet.",
+            text=tr(language, "Do you want to drop this claim? Nothing has been filed yet."),
             buttons=[
-                {"title": "Yes, drop it", "payload": "/affirm"},
-                {"title": "No, continue", "payload": "/deny"},
+                {"title": tr(language, "Yes, drop it"), "payload": "/affirm"},
+                {"title": tr(language, "No, continue"), "payload": "/deny"},
             ],
         )
         return [
@@ -1324,7 +1485,10 @@ class ActionAbandonClaim(Action):
     ) -> list[EventType]:
         """Clear the draft."""
         dispatcher.utter_message(
-            text="OK, I've dropped that claim; nothing was filed. Anything else I can do?"
+            text=tr(
+                language_of(tracker),
+                "OK, I've dropped that claim; nothing was filed. Anything else I can do?",
+            )
         )
         return [*reset_draft(tracker.slots), SlotSet("pending_confirmation", None)]
 
@@ -1341,7 +1505,9 @@ class ActionResumeClaim(Action):
     ) -> list[EventType]:
         """Clear the pending question; the form re-asks where it stopped. The claim is
         reported today, even if it was started on an earlier day."""
-        dispatcher.utter_message(text="OK, let's carry on with your claim.")
+        dispatcher.utter_message(
+            text=tr(language_of(tracker), "OK, let's carry on with your claim.")
+        )
         return [
             SlotSet("pending_confirmation", None),
             SlotSet("report_date", services.today().isoformat()),
@@ -1360,9 +1526,10 @@ class ActionKeepDraft(Action):
     ) -> list[EventType]:
         """Keep the draft."""
         dispatcher.utter_message(
-            text=(
+            text=tr(
+                language_of(tracker),
                 "No problem, I'll keep what you told me. Tell me about the parcel again "
-                "whenever you want to continue. What can I do for you?"
+                "whenever you want to continue. What can I do for you?",
             )
         )
         return [SlotSet("pending_confirmation", None)]

@@ -8,6 +8,8 @@ from typing import Any
 
 from actions import services
 from actions.parsing import AmbiguousAnswer, entity_values
+from actions.texts import money_text
+from cssecure.i18n.catalog import tr
 
 
 def quote_buttons(exc: AmbiguousAnswer) -> list[dict[str, str]]:
@@ -22,9 +24,9 @@ def quote_buttons(exc: AmbiguousAnswer) -> list[dict[str, str]]:
     ]
 
 
-def quote_reply(amount: Any, entities: list[dict[str, Any]]) -> str:
+def quote_reply(amount: Any, entities: list[dict[str, Any]], *, language: str | None = None) -> str:
     """What the customer is told about insuring ``amount`` RMB (line/country from the
-    message's entities, when named)."""
+    message's entities, when named), in ``language`` (None: English)."""
     from cssecure.policy import InvalidFacts
 
     lines = entity_values(entities, "shipping_line")
@@ -36,12 +38,20 @@ def quote_reply(amount: Any, entities: list[dict[str, Any]]) -> str:
             destination_country=countries[0] if countries else None,
         )
     except InvalidFacts as exc:
-        return f"I can't quote that: {exc}"
+        # (the engine's reason is English: it names the limit that was hit)
+        return tr(language, "I can't quote that: {reason}", reason=exc)
     if result.get("insurable"):
-        text = f"Insuring {amount} RMB costs {result['premium_rmb']} RMB."
-    else:
-        text = (
-            f"{amount} RMB can't be insured: the most you can insure is "
-            f"{result['max_insurable_rmb']} RMB."
+        text = tr(
+            language,
+            "Insuring {amount} costs {premium}.",
+            amount=money_text(amount, language),
+            premium=money_text(result["premium_rmb"], language),
         )
-    return f"{text} You choose insurance when you submit the parcel to ship."
+    else:
+        text = tr(
+            language,
+            "{amount} can't be insured: the most you can insure is {maximum}.",
+            amount=money_text(amount, language),
+            maximum=money_text(result["max_insurable_rmb"], language),
+        )
+    return text + " " + tr(language, "You choose insurance when you submit the parcel to ship.")

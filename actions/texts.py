@@ -18,7 +18,7 @@ from babel.numbers import format_decimal
 from actions.questions import FACT_LABELS, NOT_DELIVERED, QUESTIONS, claim_type_words
 from actions.services import REVIEW_WORKING_DAYS, decision_by
 from cssecure.i18n import DEFAULT_LANGUAGE
-from cssecure.i18n.catalog import language_or_default, render, tr, trn
+from cssecure.i18n.catalog import N_, language_or_default, render, tr, trn
 from cssecure.i18n.formatting import babel_locale, country_in, format_amount, format_day
 from cssecure.policy import country_name
 from cssecure.policy.facts import FACT_NAMES
@@ -409,3 +409,41 @@ def checks_text(
     if not lines:
         return ""
     return tr(language, "Before any payout:") + "\n" + "\n".join(lines)
+
+
+# A claim's status in words (cssecure.claims.model.STATUSES).
+STATUS_WORDS: dict[str, str] = {
+    "submitted": N_("submitted"),
+    "awaiting_evidence": N_("awaiting evidence"),
+    "in_review": N_("in review"),
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
+    "paid": N_("paid"),
+    "voucher_issued": N_("voucher issued"),
+    "withdrawn": N_("withdrawn"),
+}
+
+
+def status_text(status: str, language: str | None) -> str:
+    """A claim's status for the customer: in English the stored word, as it has always been
+    shown ("in_review"); translated elsewhere ("in Prüfung")."""
+    if _english(language) or status not in STATUS_WORDS:
+        return status
+    return tr(language, STATUS_WORDS[status])
+
+
+# Evidence file kinds in words (cssecure.claims.model.EVIDENCE_KINDS).
+EVIDENCE_WORDS: dict[str, str] = {
+    "unboxing_video": N_("unboxing video"),
+    "photo": N_("photo"),
+    "customs_letter": N_("customs letter"),
+    "carrier_confirmation": N_("carrier confirmation"),
+    "value_proof": N_("value proof"),
+    "other": N_("other"),
+}
+
+
+def evidence_text(kind: str, language: str | None) -> str:
+    """An evidence file's kind in words ("unboxing video") in ``language``."""
+    words = EVIDENCE_WORDS.get(kind)
+    return tr(language, words) if words else kind.replace("_", " ")
