@@ -5,6 +5,9 @@ the chat user has linked, answer ``/link CODE`` and ``/unlink`` themselves (a li
 a secret: it never goes to the dialogue or its tracker), store files as evidence, and record
 an agent's pushed message in the conversation's tracker. The database calls are blocking,
 so they run in a worker thread and never stall the event loop.
+
+The channels' own texts here are English constants marked for translation (``N_``): the
+channels show them with ``tr`` in the customer's language (issue 14).
 """
 
 from __future__ import annotations
@@ -28,37 +31,40 @@ from cssecure.channels.evidence import (
     chat_evidence_target,
     store_evidence,
 )
+from cssecure.i18n.catalog import N_, tr
 from cssecure.settings import Settings
 from cssecure.web import linking
 
 logger = logging.getLogger(__name__)
 
-ACCOUNTS_UNAVAILABLE = (
+ACCOUNTS_UNAVAILABLE = N_(
     "Sorry, I cannot reach our account system just now, so I did not read that message. "
     "Please send it again in a minute."
 )
-LINKED_REPLY = (
+LINKED_REPLY = N_(
     "Done: this chat is now linked to your CSSecure account. I can look up your parcels "
     "and claims here from now on. Send /unlink to undo this."
 )
-UNLINKED_REPLY = "This chat is no longer linked to your CSSecure account."
-NOT_LINKED_REPLY = "This chat is not linked to a CSSecure account."
+UNLINKED_REPLY = N_("This chat is no longer linked to your CSSecure account.")
+NOT_LINKED_REPLY = N_("This chat is not linked to a CSSecure account.")
 
 # An edited message (Telegram's edited_message), see :func:`take_edit`.
 EDIT_FORWARD = "forward"
 EDIT_REPLACE = "replace"
 EDIT_REFUSE = "refuse"
-EDIT_NOT_USED = (
+EDIT_NOT_USED = N_(
     "I saw that you edited an earlier message, but I can't take the change into account: "
     "our conversation has moved on since I used it. If something in it was wrong, please "
     'send the correct information as a new message (for example: "the parcel number is '
     'P100001").'
 )
-EDIT_OF_FILE = (
+EDIT_OF_FILE = N_(
     "Changing the caption of a file you already sent doesn't change where it was filed. If "
     "it was the wrong file or for another claim, please send it again with the right caption."
 )
-EDIT_OF_COMMAND = "Edited commands are not run: please send the command again as a new message."
+EDIT_OF_COMMAND = N_(
+    "Edited commands are not run: please send the command again as a new message."
+)
 
 
 @dataclass(frozen=True)
@@ -128,13 +134,16 @@ class ChatServices:
             raise AccountsUnavailable(ACCOUNTS_UNAVAILABLE) from exc
 
     async def account_command(
-        self, command: BotCommand, external_user_id: str
+        self, command: BotCommand, external_user_id: str, language: str | None = None
     ) -> AccountReply | None:
-        """Answer ``/link CODE`` or ``/unlink``; None for any other command."""
+        """Answer ``/link CODE`` or ``/unlink`` in ``language``; None for any other command.
+
+        The linking service's own refusal of a code is passed on as it words it.
+        """
         if command.name == "link":
             code = valid_link_code(command.argument)
             if code is None:
-                return AccountReply(LINK_USAGE, changed=False)
+                return AccountReply(tr(language, LINK_USAGE), changed=False)
             try:
                 await asyncio.to_thread(
                     linking.redeem_link_code, code, self.channel, external_user_id, self.settings
@@ -143,19 +152,19 @@ class ChatServices:
                 return AccountReply(str(exc), changed=False)
             except SQLAlchemyError as exc:
                 logger.error("Link code not redeemed: store unavailable (%s)", type(exc).__name__)
-                return AccountReply(ACCOUNTS_UNAVAILABLE, changed=False)
+                return AccountReply(tr(language, ACCOUNTS_UNAVAILABLE), changed=False)
             logger.info("A %s chat user linked an account.", self.channel)
-            return AccountReply(LINKED_REPLY, changed=True)
+            return AccountReply(tr(language, LINKED_REPLY), changed=True)
         if command.name == "unlink":
             try:
                 store = await asyncio.to_thread(linking.store_for, self.settings)
                 removed = await asyncio.to_thread(store.unlink, self.channel, external_user_id)
             except SQLAlchemyError as exc:
                 logger.error("Unlink failed: store unavailable (%s)", type(exc).__name__)
-                return AccountReply(ACCOUNTS_UNAVAILABLE, changed=False)
+                return AccountReply(tr(language, ACCOUNTS_UNAVAILABLE), changed=False)
             if removed:
-                return AccountReply(UNLINKED_REPLY, changed=True)
-            return AccountReply(NOT_LINKED_REPLY, changed=False)
+                return AccountReply(tr(language, UNLINKED_REPLY), changed=True)
+            return AccountReply(tr(language, NOT_LINKED_REPLY), changed=False)
         return None
 
     async def target_for_file(

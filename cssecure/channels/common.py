@@ -13,13 +13,21 @@ import hmac
 import re
 from dataclasses import dataclass
 
+from cssecure.i18n.catalog import N_, tr
+
 # Longer customer messages are refused with a clear message instead of being cut:
 # nobody types a claim description this long, and huge messages slow every part down.
 MAX_MESSAGE_CHARS = 2000
-TOO_LONG_REPLY = (
-    f"That message is too long for me (at most {MAX_MESSAGE_CHARS} characters). "
+_TOO_LONG = N_(
+    "That message is too long for me (at most {limit} characters). "
     "Please send it in shorter parts."
 )
+TOO_LONG_REPLY = _TOO_LONG.format(limit=MAX_MESSAGE_CHARS)
+
+
+def too_long_reply(language: str | None = None) -> str:
+    """:data:`TOO_LONG_REPLY` in the customer's ``language``."""
+    return tr(language, _TOO_LONG, limit=MAX_MESSAGE_CHARS)
 
 _MAC_HEX_CHARS = 20  # 80 bits: far beyond online guessing
 _COMMAND = re.compile(r"^/([A-Za-z][A-Za-z0-9_]{0,31})(?:@[A-Za-z0-9_]+)?(?:\s+(.*))?$", re.S)
@@ -153,7 +161,7 @@ def valid_link_code(argument: str) -> str | None:
     return code if 0 < len(code) <= _MAX_LINK_CODE_CHARS else None
 
 
-LINK_USAGE = (
+LINK_USAGE = N_(
     "To link this chat to your CSSecure account, get a code on the website "
     "(your account page, 'Link Telegram or Discord') and send it here as: /link CODE"
 )

@@ -28,6 +28,11 @@ Locale: Discord sends no language with a message, only with a button press
 (``Interaction.locale``, the user's client language); the bot process remembers the latest
 one per user and sends it as metadata ``locale`` with that user's messages from then on.
 
+Language (issue 14): Rasa's side answers the bot process with the conversation's
+``language`` (its slot) next to the replies, and the ``claim_ref`` route tells it too; the
+bot process says its own texts (refusals, account replies) in the latest language Rasa told
+it for the conversation, else in the user's client locale, else in English.
+
 Customers waiting for a person are answered (:mod:`cssecure.handoff.waiting`, installed
 when :class:`DiscordInput` is mounted in the Rasa server).
 
@@ -47,6 +52,7 @@ import hashlib
 import hmac
 import logging
 import sys
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -63,6 +69,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from cssecure.channels.chat import (
+    ACCOUNTS_UNAVAILABLE,
     AccountsUnavailable,
     ChatServices,
     agent_from_app,
@@ -90,8 +97,11 @@ from cssecure.channels.evidence import (
     evidence_kind,
     inform_message,
 )
-from cssecure.channels.intake import admit, install_log_escaping
+from cssecure.channels.intake import admit, install_log_escaping, notice_language
 from cssecure.handoff.waiting import install_waiting_replies
+from cssecure.i18n import LANGUAGES
+from cssecure.i18n.catalog import N_, tr
+from cssecure.i18n.detect import hint_language
 from cssecure.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -104,17 +114,20 @@ BUTTONS_PER_MESSAGE = 25  # 5 rows of 5
 PAYLOAD_PREFIX = "cs:"  # custom_id of a button that sends its payload
 TITLE_PREFIX = "cst:"  # payload too long for a custom_id: the title is sent as text
 RASA_TIMEOUT_S = 60
+MAX_REMEMBERED_LANGUAGES = 10_000
 
-LINK_IN_PRIVATE = (
+LINK_IN_PRIVATE = N_(
     "For your security, link codes only work in a direct message to me. That code was seen "
     "in this channel: get a new one on the website and send it to me privately."
 )
-FILES_IN_PRIVATE = (
+FILES_IN_PRIVATE = N_(
     "Please send evidence files to me in a direct message: this channel is public. "
     "Your file was not stored."
 )
-FILE_TOO_BIG = "That file is larger than 25 MB. Please send a shorter or compressed version."
-RASA_UNAVAILABLE = (
+FILE_TOO_BIG = N_(
+    "That file is larger than 25 MB. Please send a shorter or compressed version."
+)
+RASA_UNAVAILABLE = N_(
     "Sorry, I cannot answer right now. Please send your message again in a few minutes."
 )
 
@@ -212,8 +225,14 @@ def message_custom_ids(message: Any) -> set[str]:
     return found
 
 
-async def send_replies(channel: Any, replies: Sequence[Mapping[str, Any]]) -> None:
-    """Send Rasa's replies (``CollectingOutputChannel`` messages) to a Discord channel."""
+CHOOSE = N_("Please choose:")
+
+
+async def send_replies(
+    channel: Any, replies: Sequence[Mapping[str, Any]], language: str | None = None
+) -> None:
+    """Send Rasa's replies (``CollectingOutputChannel`` messages) to a Discord channel
+    (``language``: of the words shown above buttons sent without a text)."""
     for reply in replies:
         text = str(reply.get("text") or "")
         for key in ("image", "attachment"):
@@ -225,7 +244,7 @@ async def send_replies(channel: Any, replies: Sequence[Mapping[str, Any]]) -> No
             last = index == len(parts) - 1
             view = buttons_view(buttons) if last else None
             if view is not None:
-                await channel.send(part or "Please choose:", view=view)
+                await channel.send(part or tr(language, CHOOSE), view=view)
             elif part:
                 await channel.send(part)
 
@@ -305,16 +324,17 @@ class DiscordInput(InputChannel):
             metadata = channel_metadata(
                 CHANNEL, customer if isinstance(customer, str) else None, locale
             )
+            agent = agent_from_app(request.app)
             admitted = await admit(
-                CHANNEL, sender, text, agent=agent_from_app(request.app),
-                notice=body.get("kind") == "notice",
+                CHANNEL, sender, text, agent=agent, notice=body.get("kind") == "notice",
+                hint=locale,
             )
             if admitted.text is None:
                 replies = [{"recipient_id": sender, "text": admitted.reply}]
                 return response.json({"messages": replies if admitted.reply else []})
             text = admitted.text
             if text == "/session_start" and not await store_session_metadata(
-                agent_from_app(request.app), sender, metadata
+                agent, sender, metadata
             ):
                 # No conversation yet: its first message starts a session with this identity.
                 return response.json({"messages": []})
@@ -328,7 +348,9 @@ class DiscordInput(InputChannel):
                     metadata=metadata,
                 )
             )
-            return response.json({"messages": collector.messages})
+            # The conversation's language after this message, for the bot process's own texts.
+            language = await notice_language(agent, sender, locale)
+            return response.json({"messages": collector.messages, "language": language})
 
         @bp.route("/claim_ref", methods=["POST"])
         async def claim_ref(request: Request) -> HTTPResponse:
@@ -338,9 +360,11 @@ class DiscordInput(InputChannel):
             sender = genuine_sender(request.json if request.body else None)
             if sender is None:
                 return response.json({"error": "sender is required."}, status=400)
-            slots = await conversation_claims(agent_from_app(request.app), sender)
+            agent = agent_from_app(request.app)
+            slots = await conversation_claims(agent, sender)
             return response.json(
-                {"claim_ref": slots.claim_ref, "claim_draft_id": slots.draft_id}
+                {"claim_ref": slots.claim_ref, "claim_draft_id": slots.draft_id,
+                 "language": await notice_language(agent, sender)}
             )
 
         @bp.route("/push", methods=["POST"])
@@ -508,6 +532,20 @@ class RasaBridge:
         self.base = rasa_url.rstrip("/") + "/webhooks/discord"
         self.key = key
         self._session: aiohttp.ClientSession | None = None
+        # The latest language Rasa told for each conversation (bounded, this process only).
+        self._languages: OrderedDict[str, str] = OrderedDict()
+
+    def _note_language(self, sender: str, data: Mapping[str, Any]) -> None:
+        language = data.get("language")
+        if isinstance(language, str) and language in LANGUAGES:
+            self._languages[sender] = language
+            self._languages.move_to_end(sender)
+            while len(self._languages) > MAX_REMEMBERED_LANGUAGES:
+                self._languages.popitem(last=False)
+
+    def known_language(self, sender: str) -> str | None:
+        """The latest language Rasa told for a conversation, if it told one."""
+        return self._languages.get(sender)
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -535,6 +573,7 @@ class RasaBridge:
         data = await self._post(
             "webhook", {"sender": sender, "text": text, "metadata": metadata, "kind": kind}
         )
+        self._note_language(sender, data)
         messages = data.get("messages")
         return [m for m in messages if isinstance(m, dict)] if isinstance(messages, list) else []
 
@@ -542,9 +581,23 @@ class RasaBridge:
         """The conversation's claim draft in progress and the claim it is about (its
         ``claim_draft_id`` and ``claim_ref`` slots)."""
         answer = await self._post("claim_ref", {"sender": sender})
+        self._note_language(sender, answer)
         return ConversationClaims.from_slots(
             {DRAFT_SLOT: answer.get("claim_draft_id"), CLAIM_SLOT: answer.get("claim_ref")}
         )
+
+    async def conversation_language(self, sender: str) -> str | None:
+        """The conversation's language: the latest Rasa told, else asked now (``claim_ref``
+        route); None when Rasa cannot say.
+
+        Raises:
+            RasaUnavailable: Rasa did not answer.
+        """
+        known = self.known_language(sender)
+        if known:
+            return known
+        await self.conversation_claims(sender)
+        return self.known_language(sender)
 
     async def close(self) -> None:
         """Close the HTTP session."""
@@ -569,6 +622,21 @@ class DiscordBridge:
         # with messages), this process only.
         self.locales: dict[int, str] = {}
 
+    async def language(self, conversation: str, user_id: int, *, ask: bool = True) -> str | None:
+        """The language of the bot process's own texts in ``conversation``: Rasa's (known,
+        or asked when ``ask``), else the user's client locale, else None (English)."""
+        known = self.rasa.known_language(conversation)
+        if known:
+            return known
+        if ask:
+            try:
+                asked = await self.rasa.conversation_language(conversation)
+            except RasaUnavailable:
+                asked = None
+            if asked:
+                return asked
+        return hint_language(self.locales.get(user_id))
+
     def conversation_of(self, user_id: int, channel: Any, guild: Any) -> str | None:
         """The conversation of a message, or None when it is not for us."""
         if guild is None:
@@ -589,12 +657,13 @@ class DiscordBridge:
         text = message.content or ""
         command = bot_command(text) if text.startswith("/") else None
         if command is not None and command.name in ("link", "unlink"):
+            language = await self.language(conversation, author.id)
             if not private:
                 with contextlib.suppress(discord.HTTPException, AttributeError):
                     await message.delete()  # best effort: the code should not stay visible
-                await message.channel.send(LINK_IN_PRIVATE)
+                await message.channel.send(tr(language, LINK_IN_PRIVATE))
                 return
-            reply = await self.services.account_command(command, str(author.id))
+            reply = await self.services.account_command(command, str(author.id), language)
             if reply is not None:
                 await message.channel.send(reply.text)
                 if reply.changed:
@@ -605,7 +674,8 @@ class DiscordBridge:
                 return
         if message.attachments:
             if not private:
-                await message.channel.send(FILES_IN_PRIVATE)
+                language = await self.language(conversation, author.id)
+                await message.channel.send(tr(language, FILES_IN_PRIVATE))
                 return
             for attachment in message.attachments:
                 await self._handle_attachment(message.channel, conversation, author.id,
@@ -667,7 +737,12 @@ class DiscordBridge:
                 kind=kind, filename=attachment.filename, data=data,
             )
         except (EvidenceNotStored, AccountsUnavailable) as exc:
-            await channel.send(str(exc))
+            # Rasa was asked for the claim (and so the language) unless it is what failed.
+            language = await self.language(conversation, user_id, ask=False)
+            if isinstance(exc, EvidenceNotStored):
+                await channel.send(exc.text(language))
+            else:
+                await channel.send(tr(language, ACCOUNTS_UNAVAILABLE))
             return
         await self._forward(channel, conversation, user_id, inform_message(kind, evidence_id),
                             private=True, customer_id=customer_id, kind="notice")
@@ -689,8 +764,9 @@ class DiscordBridge:
         try:
             if customer_id is False:
                 customer_id = await self.services.customer_for(str(user_id)) if private else None
-        except AccountsUnavailable as exc:
-            await channel.send(str(exc))
+        except AccountsUnavailable:
+            language = await self.language(conversation, user_id)
+            await channel.send(tr(language, ACCOUNTS_UNAVAILABLE))
             return
         assert customer_id is None or isinstance(customer_id, str)
         try:
@@ -700,10 +776,12 @@ class DiscordBridge:
             )
         except RasaUnavailable as exc:
             logger.error("Rasa unavailable for a Discord message (%s)", exc)
-            await channel.send(RASA_UNAVAILABLE)
+            language = await self.language(conversation, user_id, ask=False)
+            await channel.send(tr(language, RASA_UNAVAILABLE))
             return
         if not quiet:
-            await send_replies(channel, replies)
+            await send_replies(channel, replies, await self.language(conversation, user_id,
+                                                                     ask=False))
 
 
 class CSSecureDiscordClient(discord.Client):

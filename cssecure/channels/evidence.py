@@ -13,6 +13,9 @@ draft evidence"). In order:
 3. the claim filed in this conversation (its ``claim_ref`` slot), if it is the caller's;
 4. otherwise the file is kept *loose* (no claim, no draft): never guessed. The bot is told
    as usual and asks the customer which claim it is for.
+
+Why a file was not stored is told in the customer's language (:meth:`EvidenceNotStored.text`,
+issue 14); the claims store's own refusals (type, size, name) are passed on as it words them.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any, Literal, Protocol
 
 from cssecure.claims.errors import ClaimNotFound, ClaimsError
 from cssecure.claims.model import EVIDENCE_KINDS
+from cssecure.i18n.catalog import N_, tr
 
 # Telegram bots may download files up to 20 MB (getFile); Discord lets most users send 25 MB.
 # The claims store applies its own, stricter limits per kind; these bound what we download.
@@ -33,7 +37,9 @@ DISCORD_MAX_FILE_BYTES = 25 * 1024 * 1024
 
 CLAIM_REFERENCE = re.compile(r"\bCS-\d{4}-\d{6,}\b", re.IGNORECASE)
 
-STORE_FAILED = "Sorry, I could not store your file just now. Please send it again in a few minutes."
+STORE_FAILED = N_(
+    "Sorry, I could not store your file just now. Please send it again in a few minutes."
+)
 
 # Slots of the conversation's tracker that say which claim a file belongs to (set by the
 # dialogue): the draft being reported, and the claim filed in (or discussed by) it.
@@ -41,13 +47,16 @@ DRAFT_SLOT = "claim_draft_id"
 CLAIM_SLOT = "claim_ref"
 
 
-def claim_not_yours(reference: str) -> str:
+_CLAIM_NOT_YOURS = N_(
+    "I could not find claim {reference} among your claims, so I did not store this "
+    "file. Please check the reference, or send the file again without it: I will ask "
+    "you which claim it is for."
+)
+
+
+def claim_not_yours(reference: str, language: str | None = None) -> str:
     """The refusal of a file whose caption names a claim the caller may not see."""
-    return (
-        f"I could not find claim {reference} among your claims, so I did not store this "
-        "file. Please check the reference, or send the file again without it: I will ask "
-        "you which claim it is for."
-    )
+    return tr(language, _CLAIM_NOT_YOURS, reference=reference)
 
 
 # Words in a caption that say what a file proves, checked in this order.
@@ -63,7 +72,25 @@ assert {kind for kind, _ in _CAPTION_KINDS} <= set(EVIDENCE_KINDS)
 
 
 class EvidenceNotStored(Exception):
-    """A file could not be stored; ``str(exc)`` is the message for the customer."""
+    """A file could not be stored; ``str(exc)`` is the message for the customer in English,
+    :meth:`text` in their language.
+
+    Args:
+        message: an English text marked with ``N_`` (its ``{placeholders}`` filled from
+            ``values``), or, with ``translated=False``, a text as another part worded it
+            (the claims store's refusal), shown as it is.
+    """
+
+    def __init__(self, message: str, /, *, translated: bool = True, **values: Any) -> None:
+        super().__init__(message.format(**values) if values else message)
+        self.template = message if translated else None
+        self.values = values
+
+    def text(self, language: str | None = None) -> str:
+        """The message in ``language`` (None: English)."""
+        if self.template is None:
+            return str(self)
+        return tr(language, self.template, **self.values)
 
 
 class ClaimsForEvidence(Protocol):
@@ -294,9 +321,9 @@ def chat_evidence_target(
             conversation=conversation, named_reference=named,
         )
     except ClaimNotFound as exc:
-        raise EvidenceNotStored(claim_not_yours(exc.reference)) from exc
+        raise EvidenceNotStored(_CLAIM_NOT_YOURS, reference=exc.reference) from exc
     except ClaimsError as exc:
-        raise EvidenceNotStored(str(exc) or STORE_FAILED) from exc
+        raise _not_stored(exc) from exc
 
 
 def store_evidence(
@@ -321,8 +348,15 @@ def store_evidence(
             kind=kind, filename=filename, data=data, channel=channel,
         )
     except ClaimsError as exc:
-        raise EvidenceNotStored(str(exc) or STORE_FAILED) from exc
+        raise _not_stored(exc) from exc
     return evidence_id_of(stored)
+
+
+def _not_stored(exc: ClaimsError) -> EvidenceNotStored:
+    """The claims store's refusal as it words it, else :data:`STORE_FAILED`."""
+    if str(exc):
+        return EvidenceNotStored(str(exc), translated=False)
+    return EvidenceNotStored(STORE_FAILED)
 
 
 def evidence_id_of(stored: Mapping[str, Any]) -> str:

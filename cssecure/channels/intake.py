@@ -24,6 +24,10 @@ the customer's client sent, before anything reaches Rasa. It decides, in this or
    ``/start``, ``/session_start`` after ``/link``) are passed with ``notice=True`` and only
    checked for size and depth.
 
+Refusals are told in the conversation's language (issue 14): :func:`notice_language`
+(what the Rasa server last saw of the conversation, else its tracker, else the channel's
+locale hint).
+
 :func:`log_safe` escapes customer text for our own log lines (newlines, terminal escapes).
 """
 
@@ -35,11 +39,15 @@ import logging
 import re
 import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from cssecure.channels.common import MAX_MESSAGE_CHARS, TOO_LONG_REPLY
+from cssecure.channels.common import MAX_MESSAGE_CHARS, too_long_reply
+from cssecure.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from cssecure.i18n.catalog import N_, tr
+from cssecure.i18n.detect import hint_language
 
 logger = logging.getLogger(__name__)
 
@@ -254,7 +262,70 @@ async def offered_payloads(agent: Any, conversation_id: str) -> set[str]:
     return set() if tracker is None else buttons_of(tracker.events)
 
 
+# --- the customer's language ---------------------------------------------------------------
+
+# The language each conversation had after its latest message in this Rasa server (the
+# message processor's hook records it, cssecure.handoff.waiting): refusals under a flood are
+# told in it without reading the tracker store once per refused message.
+_MAX_REMEMBERED = 10_000
+_languages: OrderedDict[str, str] = OrderedDict()
+_languages_lock = threading.Lock()
+
+
+def remember_language(conversation_id: str, language: str | None) -> None:
+    """Record a conversation's language (None: not settled, so English)."""
+    value = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    with _languages_lock:
+        _languages[conversation_id] = str(value)
+        _languages.move_to_end(conversation_id)
+        while len(_languages) > _MAX_REMEMBERED:
+            _languages.popitem(last=False)
+
+
+def remembered_language(conversation_id: str) -> str | None:
+    """The language recorded for a conversation in this process, if any."""
+    with _languages_lock:
+        return _languages.get(conversation_id)
+
+
+def _slot_language(tracker: Any) -> str | None:
+    slots = getattr(tracker, "slots", None) or {}
+    value = tracker.get_slot("language") if "language" in slots else None
+    return value if isinstance(value, str) and value in LANGUAGES else None
+
+
+async def notice_language(
+    agent: Any, conversation_id: str | None, hint: object = None, *, read_store: bool = True
+) -> str | None:
+    """The language to tell a customer something the channel says itself (a refusal, a
+    stored file's trouble) before or outside the dialogue.
+
+    In order: what this Rasa server last saw of the conversation; its ``language`` slot in
+    the agent's tracker store (``read_store``; skipped under a flood); the channel's locale
+    ``hint`` (Telegram's ``language_code``, the widget's ``locale``, Discord's locale);
+    else None (English).
+    """
+    if conversation_id:
+        known = remembered_language(conversation_id)
+        if known:
+            return known
+        store = getattr(agent, "tracker_store", None)
+        if read_store and store is not None:
+            try:
+                tracker = await store.retrieve(conversation_id)
+            except Exception:  # noqa: BLE001 - the hint (or English) will do
+                logger.warning("Language not readable for a %s conversation.",
+                               conversation_id.split("-", 1)[0])
+                tracker = None
+            language = _slot_language(tracker) if tracker is not None else None
+            if language:
+                return language
+    return hint_language(hint) if isinstance(hint, str) else None
+
+
 # --- rate limit ----------------------------------------------------------------------------
+
+RATE_REFUSED = N_("You are sending messages too quickly. Please wait a moment.")
 
 
 def _check_rate(channel: str, sender_id: str, address: str | None) -> str | None:
@@ -270,7 +341,7 @@ def _check_rate(channel: str, sender_id: str, address: str | None) -> str | None
     allowed, message = check(channel, sender_id, address)
     if allowed:
         return None
-    return message or "You are sending messages too quickly. Please wait a moment."
+    return message or RATE_REFUSED
 
 
 def _refusal_delay() -> float:
@@ -316,6 +387,7 @@ async def admit(
     agent: Any = None,
     address: str | None = None,
     notice: bool = False,
+    hint: object = None,
 ) -> Admission:
     """Decide what a customer's message on ``channel`` becomes (module docstring).
 
@@ -328,6 +400,8 @@ async def admit(
         notice: ``text`` is a payload the channel itself built (an evidence notice,
             ``/greet``, ``/session_start``): rate-limited like a message (the customer
             triggers it), then only checked for size.
+        hint: the channel's locale for the customer (``language_code``, the widget's
+            ``locale``): the language of a refusal when the conversation has none yet.
 
     A refused message is answered only after the limiter's refusal delay (a tarpit: a
     flooding client that retries as soon as it is refused slows to about one a second).
@@ -341,7 +415,10 @@ async def admit(
     limited = _check_rate(channel, sender_id, address)
     if limited is not None:
         await asyncio.sleep(_refusal_delay())
-        return Admission(None, limited, REFUSED_RATE)
+        # No tracker read for a refused message (a flood must cost nothing more); the
+        # limiter's texts are marked for translation where they are written.
+        language = await notice_language(agent, sender_id, hint, read_store=False)
+        return Admission(None, tr(language, limited), REFUSED_RATE)
     if notice:
         if not text.startswith("/"):  # a channel's own words, e.g. a caption passed on
             cleaned = typed_text(text)[:MAX_MESSAGE_CHARS]
@@ -351,7 +428,8 @@ async def admit(
         logger.error("Refused an oversized or malformed %s notice payload.", channel)
         return Admission(None, None, REFUSED_PAYLOAD)
     if len(text) > MAX_RAW_CHARS:  # not worth normalising
-        return Admission(None, TOO_LONG_REPLY, REFUSED_LENGTH)
+        language = await notice_language(agent, sender_id, hint)
+        return Admission(None, too_long_reply(language), REFUSED_LENGTH)
     candidate = text.strip()
     if (
         candidate.startswith("/")
@@ -361,7 +439,8 @@ async def admit(
         return Admission(candidate, payload=True)
     cleaned = typed_text(text)
     if len(cleaned) > MAX_MESSAGE_CHARS:
-        return Admission(None, TOO_LONG_REPLY, REFUSED_LENGTH)
+        language = await notice_language(agent, sender_id, hint)
+        return Admission(None, too_long_reply(language), REFUSED_LENGTH)
     if not cleaned:
         return Admission(None, None, REFUSED_EMPTY)
     return Admission(cleaned)

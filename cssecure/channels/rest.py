@@ -15,6 +15,9 @@ error. This one keeps Rasa's URL and answer (``[{"recipient_id", "text", ...}]``
   is a button the assistant offered in this conversation; typed ``/intent{...}`` loses its
   slashes.
 
+Refusals and the 503 answer are in the conversation's language (issue 14), the validation
+errors of a malformed request stay English (they are for the script's author).
+
 A REST conversation waiting for a person is answered like every other
 (:mod:`cssecure.handoff.waiting`, installed when the channel is mounted); having no push,
 it learns that the promised time has passed at its next message.
@@ -43,9 +46,11 @@ from cssecure.channels.intake import (
     SENDER_OF_ANOTHER_CHANNEL,
     admit,
     install_log_escaping,
+    notice_language,
     sender_problem,
 )
 from cssecure.handoff.waiting import install_waiting_replies
+from cssecure.i18n.catalog import N_, tr
 from cssecure.settings import Settings
 
 _PROCESS_KEY = secrets.token_hex(32)
@@ -53,7 +58,7 @@ _PROCESS_KEY = secrets.token_hex(32)
 logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 64
-UNAVAILABLE = "The assistant is unavailable right now; please try again in a minute."
+UNAVAILABLE = N_("The assistant is unavailable right now; please try again in a minute.")
 
 
 class RequestRefused(ValueError):
@@ -162,7 +167,9 @@ class CSSecureRestInput(RestInput):
             except Exception:  # noqa: BLE001 - the caller gets a clear answer, the log the cause
                 # Never the text: it is customer data.
                 logger.exception("REST message not handled (tracker or lock store down?)")
-                return response.json({"error": UNAVAILABLE}, status=503)
+                # The tracker store may be what is down: what this server last saw only.
+                language = await notice_language(None, sender, read_store=False)
+                return response.json({"error": tr(language, UNAVAILABLE)}, status=503)
             return response.json(collector.messages)
 
         return bp

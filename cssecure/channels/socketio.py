@@ -22,7 +22,9 @@ another customer's conversation. This channel decides the conversation on the se
   length-capped, and an intent payload only when it is a button the assistant offered in
   this conversation's recent messages (read from the tracker store); typed text loses its
   leading slashes and invisible characters, so nobody can type ``/inform{"evidence_id":
-  ...}`` or any other intent with made-up entities.
+  ...}`` or any other intent with made-up entities. The channel's own answers
+  (``chat_error``: refusals) are in the conversation's language, else the widget's
+  ``locale`` (issue 14).
 
 Two endpoints under ``/webhooks/web/`` let our own services reach a conversation; both
 require ``Authorization: Bearer <RASA_TOKEN>``:
@@ -61,8 +63,15 @@ from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from cssecure.channels.chat import push_body, pushed_metadata
 from cssecure.channels.common import MAX_MESSAGE_CHARS, client_key
-from cssecure.channels.intake import REFUSED_LENGTH, admit, clean_text, install_log_escaping
+from cssecure.channels.intake import (
+    REFUSED_LENGTH,
+    admit,
+    clean_text,
+    install_log_escaping,
+    notice_language,
+)
 from cssecure.handoff.waiting import install_waiting_replies
+from cssecure.i18n.catalog import N_, tr
 from cssecure.settings import Settings
 from cssecure.web.tokens import (
     TokenRejected,
@@ -79,6 +88,10 @@ logger = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 100
 ERROR_EVT = "chat_error"
+
+STILL_CONNECTING = N_("The chat is still connecting. Please try again.")
+NOT_YOUR_SESSION = N_("This chat session does not belong to you.")
+KEEP_SHORT = N_("Please keep messages under {limit} characters.")
 
 
 def history_from_events(
@@ -292,22 +305,26 @@ class WebSocketIOInput(SocketIOInput):
         async def handle_message(sid: str, data: Any = None) -> None:
             state = await sio.get_session(sid, namespace=namespace)
             conversation_id = state.get("conversation_id")
+            if not isinstance(data, dict):
+                data = {}
+            locale = data.get("locale")
             if not conversation_id:
+                language = await notice_language(None, None, locale)
                 await sio.emit(
                     ERROR_EVT,
-                    {"message": "The chat is still connecting. Please try again."},
+                    {"message": tr(language, STILL_CONNECTING)},
                     room=sid,
                     namespace=namespace,
                 )
                 return
-            if not isinstance(data, dict):
-                data = {}
             claimed = data.get("session_id")
             if claimed and claimed != conversation_id:
                 logger.warning("Refused a web message naming a conversation not bound to it.")
+                # The language of the socket's own conversation, never of the one it named.
+                language = await notice_language(_agent(bp), conversation_id, locale)
                 await sio.emit(
                     ERROR_EVT,
-                    {"message": "This chat session does not belong to you."},
+                    {"message": tr(language, NOT_YOUR_SESSION)},
                     room=sid,
                     namespace=namespace,
                 )
@@ -317,13 +334,14 @@ class WebSocketIOInput(SocketIOInput):
                 return
             admitted = await admit(
                 self.name(), conversation_id, text, agent=_agent(bp),
-                address=state.get("address"),
+                address=state.get("address"), hint=locale,
             )
             if admitted.text is None:
                 if admitted.reply:
                     message = admitted.reply
                     if admitted.refused == REFUSED_LENGTH:
-                        message = f"Please keep messages under {MAX_MESSAGE_CHARS} characters."
+                        language = await notice_language(_agent(bp), conversation_id, locale)
+                        message = tr(language, KEEP_SHORT, limit=MAX_MESSAGE_CHARS)
                     await sio.emit(ERROR_EVT, {"message": message}, room=sid,
                                    namespace=namespace)
                 return

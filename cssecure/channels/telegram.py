@@ -24,6 +24,8 @@ What Rasa 3.6's connector does not do, and this one does:
 * Edited messages (``edited_message``, subscribed to) are the customer's corrections:
   see :meth:`CSSecureTelegramInput._handle_edit` and :func:`cssecure.channels.chat.take_edit`.
 * The user's ``language_code`` goes with every message as metadata ``locale`` (BCP-47).
+  The channel's own texts are in the conversation's language (its ``language`` slot in
+  the tracker store), else in that ``language_code``'s (issue 14).
 * Customers waiting for a person are answered (:mod:`cssecure.handoff.waiting`, installed
   when the channel is mounted).
 * Messages can be pushed from outside a request: ``POST /webhooks/telegram/push`` (agents'
@@ -56,6 +58,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from cssecure.channels.chat import (
+    ACCOUNTS_UNAVAILABLE,
     EDIT_NOT_USED,
     EDIT_OF_COMMAND,
     EDIT_OF_FILE,
@@ -84,8 +87,9 @@ from cssecure.channels.evidence import (
     evidence_kind,
     inform_message,
 )
-from cssecure.channels.intake import Admission, admit, install_log_escaping
+from cssecure.channels.intake import Admission, admit, install_log_escaping, notice_language
 from cssecure.handoff.waiting import install_waiting_replies
+from cssecure.i18n.catalog import N_, tr
 from cssecure.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -101,17 +105,17 @@ ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 # numbering, increasing), so an edit can be matched with what the assistant saw.
 MESSAGE_ID_PREFIX = "tg-"
 
-FILE_TOO_BIG = (
+FILE_TOO_BIG = N_(
     "That file is larger than 20 MB, the most Telegram lets me download. Please send a "
     "shorter or compressed version, or upload it on our website."
 )
-PRIVATE_ONLY = (
+PRIVATE_ONLY = N_(
     "Claims are personal, so I only talk about them in a private chat. Message me directly."
 )
-UNSUPPORTED_MESSAGE = (
+UNSUPPORTED_MESSAGE = N_(
     "I can read text, photos, videos and documents (PDF). Please send one of those."
 )
-HELP_TEXT = (
+HELP_TEXT = N_(
     "I help with CSSecure parcel insurance: report a damaged, lost, seized, returned or "
     "delayed parcel, check a claim, or ask about the terms. Send photos, videos or PDFs as "
     "evidence. /link CODE links this chat to your account; /unlink undoes it."
@@ -463,7 +467,9 @@ class CSSecureTelegramInput(TelegramInput):
         text = message.get("text") if isinstance(message.get("text"), str) else None
         if chat.get("type") != "private":
             if text and text.startswith("/"):
-                await out.send_message(chat["id"], PRIVATE_ONLY)
+                # A group has no conversation of ours: the sender's client language.
+                language = await notice_language(None, None, sender.get("language_code"))
+                await out.send_message(chat["id"], tr(language, PRIVATE_ONLY))
             return
         if sender.get("is_bot") or not _is_telegram_id(sender.get("id")):
             return
@@ -474,14 +480,15 @@ class CSSecureTelegramInput(TelegramInput):
 
         command = bot_command(text) if text else None
         if command is not None:
-            reply = await self.services.account_command(command, user_id)
+            language = await notice_language(agent, conversation, locale)
+            reply = await self.services.account_command(command, user_id, language)
             if reply is not None:
                 await out.send_message(chat_id, reply.text)
                 if reply.changed:
                     await self._refresh_identity(conversation, user_id, on_new_message, agent)
                 return
             if command.name == "help":
-                await out.send_message(chat_id, HELP_TEXT)
+                await out.send_message(chat_id, tr(language, HELP_TEXT))
                 return
             if command.name == "start":
                 await self._forward("/greet", conversation, user_id, on_new_message,
@@ -495,7 +502,8 @@ class CSSecureTelegramInput(TelegramInput):
 
         incoming = incoming_file(message)
         if incoming is None:
-            await out.send_message(chat_id, UNSUPPORTED_MESSAGE)
+            language = await notice_language(agent, conversation, locale)
+            await out.send_message(chat_id, tr(language, UNSUPPORTED_MESSAGE))
             return
         caption = message.get("caption") if isinstance(message.get("caption"), str) else None
         await self._handle_file(
@@ -536,27 +544,27 @@ class CSSecureTelegramInput(TelegramInput):
         chat_id, user_id = int(chat["id"]), str(sender["id"])
         message_id = _message_id(message)
         text = message.get("text") if isinstance(message.get("text"), str) else None
-        if text is None or message_id is None:
-            await out.send_message(chat_id, EDIT_OF_FILE)
-            return
-        if bot_command(text) is not None:
-            await out.send_message(chat_id, EDIT_OF_COMMAND)
-            return
         conversation = conversation_id(CHANNEL, str(chat_id), conversation_secret(self.settings))
+        locale = sender.get("language_code")
+        if text is None or message_id is None or bot_command(text) is not None:
+            language = await notice_language(agent, conversation, locale)
+            refusal = EDIT_OF_FILE if text is None or message_id is None else EDIT_OF_COMMAND
+            await out.send_message(chat_id, tr(language, refusal))
+            return
         # Admitted before anything is undone: a refused edit changes nothing.
-        admitted = await admit(CHANNEL, conversation, text, agent=agent)
+        admitted = await admit(CHANNEL, conversation, text, agent=agent, hint=locale)
         if admitted.text is None:
             if admitted.reply:
                 await out.send_message(chat_id, admitted.reply)
             return
         decision = await take_edit(agent, conversation, message_id, MESSAGE_ID_PREFIX)
         if decision == EDIT_REFUSE:
-            await out.send_message(chat_id, EDIT_NOT_USED)
+            language = await notice_language(agent, conversation, locale)
+            await out.send_message(chat_id, tr(language, EDIT_NOT_USED))
             return
         await self._forward(
             admitted, conversation, user_id, on_new_message,
-            locale=sender.get("language_code"), message_id=message_id,
-            edited=True, agent=agent,
+            locale=locale, message_id=message_id, edited=True, agent=agent,
         )
 
     async def _handle_callback(
@@ -632,7 +640,8 @@ class CSSecureTelegramInput(TelegramInput):
                 kind=kind, filename=incoming.filename, data=data,
             )
         except (EvidenceNotStored, AccountsUnavailable) as exc:
-            await out.send_message(chat_id, str(exc))
+            language = await notice_language(agent, conversation, locale)
+            await out.send_message(chat_id, _refusal(exc, language))
             return
         await self._forward(
             inform_message(kind, evidence_id), conversation, user_id, on_new_message,
@@ -692,7 +701,7 @@ class CSSecureTelegramInput(TelegramInput):
         """
         out = self.bot()
         admitted = text if isinstance(text, Admission) else await admit(
-            CHANNEL, conversation, text, agent=agent, notice=notice
+            CHANNEL, conversation, text, agent=agent, notice=notice, hint=locale
         )
         if admitted.text is None:
             if admitted.reply and not quiet:
@@ -702,7 +711,8 @@ class CSSecureTelegramInput(TelegramInput):
             try:
                 customer_id = await self.services.customer_for(user_id)
             except AccountsUnavailable as exc:
-                await out.send_message(out.chat_id(conversation), str(exc))
+                language = await notice_language(agent, conversation, locale)
+                await out.send_message(out.chat_id(conversation), _refusal(exc, language))
                 return
         assert customer_id is None or isinstance(customer_id, str)
         from rasa.core.channels.channel import CollectingOutputChannel
@@ -720,6 +730,13 @@ class CSSecureTelegramInput(TelegramInput):
                 metadata=metadata,
             )
         )
+
+
+def _refusal(exc: EvidenceNotStored | AccountsUnavailable, language: str | None) -> str:
+    """Why a file or message was not taken, in ``language``."""
+    if isinstance(exc, EvidenceNotStored):
+        return exc.text(language)
+    return tr(language, ACCOUNTS_UNAVAILABLE)
 
 
 def _message_id(message: Mapping[str, Any]) -> str | None:

@@ -8,6 +8,11 @@ list (``Mon,Wed,Fri``), e.g. ``Mon-Fri 09:00-18:00; Sat 10:00-14:00``.
 The promise made to a waiting customer (:meth:`OfficeHours.reply_by`) is ``wait`` of
 *office* time: 30 minutes asked for at 10:00 on a Tuesday is 10:30; at 17:50 on a Friday it
 is 09:20 on Monday; on a Saturday it is Monday 09:30.
+
+What a customer reads of the hours (:meth:`OfficeHours.describe`, :meth:`OfficeHours.when`,
+:meth:`OfficeHours.zone_label`) is in the conversation's language (issue 14): the
+connecting words are translated texts, day and month names come from Babel's CLDR data;
+English keeps its own wording.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cssecure.i18n import DEFAULT_LANGUAGE
+from cssecure.i18n.catalog import language_or_default, tr
 from cssecure.settings import Settings
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -106,12 +113,34 @@ def _offset_label(offset: timedelta | None) -> str:
     return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
-def _day_list(days: frozenset[int]) -> str:
+def day_name(day: int, language: str | None = None) -> str:
+    """The name of weekday ``day`` (0 = Monday) in ``language`` (CLDR's, via Babel)."""
+    lang = language_or_default(language)
+    if lang == DEFAULT_LANGUAGE:
+        return DAY_NAMES[day]
+    from babel.dates import get_day_names
+
+    from cssecure.i18n.formatting import babel_locale
+
+    return str(get_day_names("wide", locale=babel_locale(lang))[day])
+
+
+def _day_list(days: frozenset[int], language: str | None = None) -> str:
     ordered = sorted(days)
     if len(ordered) > 2 and ordered == list(range(ordered[0], ordered[-1] + 1)):
-        return f"{DAY_NAMES[ordered[0]]} to {DAY_NAMES[ordered[-1]]}"
-    names = [DAY_NAMES[d] for d in ordered]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return tr(language, "{first_day} to {last_day}",
+                  first_day=day_name(ordered[0], language),
+                  last_day=day_name(ordered[-1], language))
+    names = [day_name(d, language) for d in ordered]
+    if len(names) == 1:
+        return names[0]
+    if language_or_default(language) == DEFAULT_LANGUAGE:
+        return ", ".join(names[:-1]) + " and " + names[-1]
+    from babel.lists import format_list
+
+    from cssecure.i18n.formatting import babel_locale
+
+    return format_list(names, locale=babel_locale(language))
 
 
 def _hhmm(value: time) -> str:
@@ -185,25 +214,44 @@ class OfficeHours:
             remaining -= closes - begin
         raise OfficeHoursError("The office hours have no opening in the next two weeks.")
 
-    def zone_label(self, at: datetime) -> str:
-        """``Asia/Shanghai time, UTC+8`` (the offset at ``at``)."""
-        return f"{self.zone.key} time, {_offset_label(at.astimezone(self.zone).utcoffset())}"
+    def zone_label(self, at: datetime, language: str | None = None) -> str:
+        """``Asia/Shanghai time, UTC+8`` (the offset at ``at``), in ``language``."""
+        return tr(language, "{zone} time, {offset}", zone=self.zone.key,
+                  offset=_offset_label(at.astimezone(self.zone).utcoffset()))
 
-    def describe(self, at: datetime) -> str:
-        """The hours in words: ``Monday to Friday 09:00-18:00, Asia/Shanghai time, UTC+8``."""
-        parts = [f"{_day_list(s.days)} {_hhmm(s.opens)}-{_hhmm(s.closes)}" for s in self.spans]
-        return f"{'; '.join(parts)}, {self.zone_label(at)}"
+    def describe(self, at: datetime, language: str | None = None) -> str:
+        """The hours in words: ``Monday to Friday 09:00-18:00, Asia/Shanghai time, UTC+8``
+        (in ``language``; the clock is written 24-hour in every language)."""
+        parts = [
+            f"{_day_list(s.days, language)} {_hhmm(s.opens)}-{_hhmm(s.closes)}"
+            for s in self.spans
+        ]
+        return f"{'; '.join(parts)}, {self.zone_label(at, language)}"
 
-    def when(self, moment: datetime, now: datetime) -> str:
+    def when(self, moment: datetime, now: datetime, language: str | None = None) -> str:
         """``moment`` for a customer, relative to ``now``: ``today at 14:30``, ``tomorrow at
-        09:30``, ``Monday at 09:30`` (within a week) or ``on 12 March at 09:30``."""
+        09:30``, ``Monday at 09:30`` (within a week) or ``on 12 March at 09:30`` (in
+        ``language``)."""
         local, today = moment.astimezone(self.zone), now.astimezone(self.zone).date()
         clock = local.strftime("%H:%M")
         days = (local.date() - today).days
         if days <= 0:
-            return f"today at {clock}"
+            return tr(language, "today at {clock}", clock=clock)
         if days == 1:
-            return f"tomorrow at {clock}"
+            return tr(language, "tomorrow at {clock}", clock=clock)
         if days < 7:
-            return f"{DAY_NAMES[local.weekday()]} at {clock}"
-        return f"on {local.day} {local.strftime('%B')} at {clock}"
+            return tr(language, "{weekday} at {clock}",
+                      weekday=day_name(local.weekday(), language), clock=clock)
+        return tr(language, "on {day_and_month} at {clock}",
+                  day_and_month=_day_and_month(local.date(), language), clock=clock)
+
+
+def _day_and_month(day: date, language: str | None) -> str:
+    """``12 March`` (CLDR's day-and-month pattern outside English: ``12. März``)."""
+    if language_or_default(language) == DEFAULT_LANGUAGE:
+        return f"{day.day} {day.strftime('%B')}"
+    from babel.dates import format_date
+
+    from cssecure.i18n.formatting import babel_locale
+
+    return format_date(day, format="d MMMM", locale=babel_locale(language))

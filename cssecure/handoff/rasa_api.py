@@ -86,6 +86,28 @@ class RasaConversations:
         events = self.tracker(conversation_id).get("events") or []
         return [e for e in events if isinstance(e, dict)]
 
+    def language(self, conversation_id: str) -> Any:
+        """The conversation's ``language`` slot (the tracker without its events: cheap), or
+        None when unset.
+
+        Raises:
+            RasaUnavailable: Rasa did not answer.
+        """
+        tracker = self._call("GET", self._url(conversation_id, "tracker") + "?include_events=NONE")
+        if not isinstance(tracker, dict):
+            return None
+        slots = tracker.get("slots")
+        if isinstance(slots, dict) and "language" in slots:
+            return slots["language"]
+        # An answer without slots (an older API, a test double): the events it carries.
+        value = None
+        for event in tracker.get("events") or []:
+            if isinstance(event, dict) and event.get("event") == "slot" and (
+                event.get("name") == "language"
+            ):
+                value = event.get("value")
+        return value
+
     def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         """Append events (``POST /conversations/{id}/tracker/events``)."""
         self._call("POST", self._url(conversation_id, "tracker/events"), events)

@@ -12,6 +12,12 @@ A customer's request for a person goes through :func:`request_handoff`, limited 
 sender and per source address (:func:`cssecure.security.limits.check_handoff`): asking again
 and again gets "please wait", not a new notification to the team each time.
 
+What the customer is sent is in their conversation's language (its ``language`` slot, read
+through Rasa's API: :func:`conversation_language`; English when unset or unreadable, issue
+14): the team's own words (a reply, a reason, a note, the evidence asked for) are sent as
+the agent wrote them inside the translated sentence; agents' texts (errors, the claim's
+history) stay English.
+
 Order of effects, so that a failure never leaves a false record: what the customer must
 see first is sent first (a reply is recorded only once delivered); a decision is stored
 first and then announced, and a failed announcement is reported to the agent (the
@@ -31,7 +37,11 @@ from cssecure.claims.model import AWAITING_EVIDENCE, Claim, parse_money
 from cssecure.claims.services import UowFactory, utcnow
 from cssecure.claims.views import claim_to_dict
 from cssecure.handoff.queue import CLOSED, TAKEN
-from cssecure.handoff.rasa_api import CustomerNotReached
+from cssecure.handoff.rasa_api import CustomerNotReached, RasaUnavailable
+from cssecure.handoff.transcript import latest_slot
+from cssecure.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from cssecure.i18n.catalog import N_, language_or_default, tr
+from cssecure.i18n.formatting import format_amount
 
 # Longest message an agent may send; the chat channels split or refuse longer ones.
 MAX_MESSAGE_CHARS = 2000
@@ -115,15 +125,49 @@ def _push(ports: HandoffPorts, channel: str, conversation_id: str, text: str, ag
     ports.conversations.push(channel, conversation_id, text, display_name(agent))
 
 
-def greeting(agent: str, reference: str) -> str:
+def conversation_language(conversations: Any, conversation_id: str) -> str | None:
+    """The ``language`` slot of a conversation (None: English, also when Rasa cannot say).
+
+    Uses ``conversations.language`` when the port has it (``RasaConversations``: the
+    tracker without its events), else the tracker's events.
+    """
+    try:
+        reader = getattr(conversations, "language", None)
+        if callable(reader):
+            value = reader(conversation_id)
+        else:
+            value = latest_slot(conversations.events(conversation_id), "language")
+    except RasaUnavailable:
+        return None  # the message then goes in English rather than not at all
+    return value if isinstance(value, str) and value in LANGUAGES else None
+
+
+def _amount(value: Decimal | None, language: str | None) -> str:
+    """A payout as the customer reads it (English: ``120.50 RMB``, as it always was)."""
+    if language_or_default(language) == DEFAULT_LANGUAGE or value is None:
+        return f"{value} RMB"
+    return format_amount(value, language)
+
+
+def greeting(agent: str, reference: str, language: str | None = None) -> str:
     """The customer's first message from the agent who takes their claim."""
     alias = display_name(agent)
-    who = f"this is {alias} from the CSSecure support team" if alias else (
-        "this is the CSSecure support team"
-    )
-    return (
-        f"Hello, {who}. I am looking at your claim {reference} now and will answer you here."
-    )
+    if alias:
+        return tr(language, "Hello, this is {agent} from the CSSecure support team. I am "
+                            "looking at your claim {reference} now and will answer you here.",
+                  agent=alias, reference=reference)
+    return tr(language, "Hello, this is the CSSecure support team. I am looking at your "
+                        "claim {reference} now and will answer you here.",
+              reference=reference)
+
+
+BACK_WITH_ASSISTANT = N_(
+    "You are back with the CSSecure assistant. Thank you for your patience! "
+    "Write here any time if you need more help."
+)
+BACK_WITHOUT_CLAIM = N_(
+    "You are back with the CSSecure assistant. Write here any time if you need more help."
+)
 
 
 @dataclass(frozen=True)
@@ -207,6 +251,11 @@ def _mark(
         uow.commit()
 
 
+def _language(ports: HandoffPorts, claim: Claim) -> str | None:
+    """The language of the claim's conversation."""
+    return conversation_language(ports.conversations, claim.conversation_id)
+
+
 def _tell(ports: HandoffPorts, claim: Claim, agent: str, text: str) -> Outcome:
     """Send ``text`` to the claim's customer; a failure is noted in the history and returned."""
     try:
@@ -232,7 +281,7 @@ def take_over(ports: HandoffPorts, reference: str, *, agent: str) -> Outcome:
     ports.conversations.pause(claim.conversation_id, agent_name=agent)
     _mark(ports, TAKEN, claim.conversation_id, claim.reference, agent)
     claim = _note(ports, claim.reference, agent, "took over the conversation (assistant paused)")
-    return _tell(ports, claim, agent, greeting(agent, claim.reference))
+    return _tell(ports, claim, agent, greeting(agent, claim.reference, _language(ports, claim)))
 
 
 def reply(ports: HandoffPorts, reference: str, *, agent: str, text: str) -> Outcome:
@@ -269,12 +318,15 @@ def request_evidence(ports: HandoffPorts, reference: str, *, agent: str, what: s
             note=note,
             now=ports.clock,
         )
+    # ``what`` is the agent's own words, sent as written.
     return _tell(
         ports,
         claim,
         agent,
-        f"To decide on your claim {claim.reference} we need more evidence: {what}. "
-        "Please send it here in this chat (photos, videos or documents).",
+        tr(_language(ports, claim),
+           "To decide on your claim {reference} we need more evidence: {what}. "
+           "Please send it here in this chat (photos, videos or documents).",
+           reference=claim.reference, what=what),
     )
 
 
@@ -329,13 +381,19 @@ def approve(
         payout_form=payout_form or None,
         now=ports.clock,
     )
+    language = _language(ports, claim)
+    payout = _amount(claim.payout_rmb, language)
     if claim.payout_form == "voucher":
-        how = f"a reshipping voucher worth {claim.payout_rmb} RMB"
+        message = tr(language, "Good news: your claim {reference} is approved. You will "
+                               "receive a reshipping voucher worth {amount}.",
+                     reference=claim.reference, amount=payout)
     else:
-        how = f"a refund of {claim.payout_rmb} RMB to your account"
-    message = f"Good news: your claim {claim.reference} is approved. You will receive {how}."
+        message = tr(language, "Good news: your claim {reference} is approved. You will "
+                               "receive a refund of {amount} to your account.",
+                     reference=claim.reference, amount=payout)
     if note and amount is not None:
-        message += f" Note from our team: {note}"
+        # The agent's note is sent as they wrote it.
+        message += " " + tr(language, "Note from our team: {note}", note=note)
     return _tell(ports, claim, agent, message)
 
 
@@ -354,9 +412,12 @@ def reject(ports: HandoffPorts, reference: str, *, agent: str, reason: str) -> O
         actor=actor(agent),
         now=ports.clock,
     )
-    message = (
-        f"We are sorry: your claim {claim.reference} cannot be paid. Reason: {reason} "
-        "If you have evidence we have not seen, reply here and we will look again."
+    # The agent's reason is sent as they wrote it (a clause it quotes stays English).
+    message = tr(
+        _language(ports, claim),
+        "We are sorry: your claim {reference} cannot be paid. Reason: {reason} "
+        "If you have evidence we have not seen, reply here and we will look again.",
+        reference=claim.reference, reason=reason,
     )
     return _tell(ports, claim, agent, message)
 
@@ -377,13 +438,7 @@ def hand_back(ports: HandoffPorts, reference: str, *, agent: str, note: str = ""
     else:
         claim = _note(ports, claim.reference, agent, f"handed back: {note}")
     _mark(ports, CLOSED, claim.conversation_id, claim.reference, agent)
-    return _tell(
-        ports,
-        claim,
-        agent,
-        "You are back with the CSSecure assistant. Thank you for your patience! "
-        "Write here any time if you need more help.",
-    )
+    return _tell(ports, claim, agent, tr(_language(ports, claim), BACK_WITH_ASSISTANT))
 
 
 # ------------------------------------------------- conversations without a claim
@@ -417,14 +472,9 @@ def resume_conversation(
     """Hand a conversation without a claim back to the assistant and tell the customer."""
     ports.conversations.resume(conversation_id)
     _mark(ports, CLOSED, conversation_id, None, agent)
+    language = conversation_language(ports.conversations, conversation_id)
     try:
-        _push(
-            ports,
-            channel,
-            conversation_id,
-            "You are back with the CSSecure assistant. Write here any time if you need more help.",
-            agent,
-        )
+        _push(ports, channel, conversation_id, tr(language, BACK_WITHOUT_CLAIM), agent)
     except CustomerNotReached as exc:
         return Outcome(None, str(exc))
     return Outcome(None)

@@ -34,6 +34,10 @@ written in it since):
 When an agent **holds** the conversation (the console's "Take over" pauses it with
 ``metadata.sender == "agent"``, or an agent's message was pushed since the handoff), no
 automatic answer is sent: every message is for the agent.
+
+Every answer is in the conversation's language (its ``language`` slot, issue 14; English
+when unset), and the words a customer may type for the buttons are understood in every
+language we speak.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -55,7 +60,9 @@ from cssecure.claims import orm
 from cssecure.handoff import texts
 from cssecure.handoff.office_hours import OfficeHours
 from cssecure.handoff.queue import Place, place_in_queue
-from cssecure.handoff.transcript import AGENT_SENDER
+from cssecure.handoff.transcript import AGENT_SENDER, latest_slot
+from cssecure.i18n import LANGUAGES
+from cssecure.i18n.catalog import tr
 from cssecure.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -171,18 +178,49 @@ def _words(text: str) -> str:
     return _PUNCTUATION.sub(" ", text.lower()).strip()
 
 
+@cache
+def _continue_words() -> frozenset[str]:
+    """``texts.CONTINUE_WORDS`` and, in every language, the button's title and the words
+    the texts tell the customer to write."""
+    translated = {
+        _words(tr(language, text))
+        for language in LANGUAGES
+        for text in (texts.CONTINUE_TITLE, texts.CONTINUE_TYPED)
+    }
+    return texts.CONTINUE_WORDS | frozenset(translated)
+
+
+@cache
+def _status_words() -> frozenset[str]:
+    """``texts.STATUS_WORDS`` and, in every language, the button's title and the word the
+    texts tell the customer to write."""
+    translated = {
+        _words(tr(language, text))
+        for language in LANGUAGES
+        for text in (texts.STATUS_TITLE, texts.STATUS_TYPED)
+    }
+    return texts.STATUS_WORDS | frozenset(translated)
+
+
 def asks_for_assistant(text: str) -> bool:
-    """The customer's answer asks for the assistant back ("Continue with the assistant")."""
-    return _words(text) in texts.CONTINUE_WORDS
+    """The customer's answer asks for the assistant back ("Continue with the assistant",
+    or its words in any of our languages)."""
+    return _words(text) in _continue_words()
 
 
 def asks_for_status(text: str, intent: str | None) -> bool:
-    """The customer asks for their claim's status (button, typed words or the NLU)."""
+    """The customer asks for their claim's status (button, typed words in any of our
+    languages, or the NLU)."""
     return (
         text.strip() == texts.STATUS_PAYLOAD
-        or _words(text) in texts.STATUS_WORDS
+        or _words(text) in _status_words()
         or intent == "check_claim_status"
     )
+
+
+def _language_of(value: Any) -> str | None:
+    """A ``language`` slot's value when it is one of ours (else None: English)."""
+    return value if isinstance(value, str) and value in LANGUAGES else None
 
 
 def is_file(text: str) -> bool:
@@ -209,6 +247,7 @@ class Message:
     intent: str | None = None
     claim_ref: str | None = None
     customer_id: str | None = None
+    language: str | None = None
 
 
 @dataclass
@@ -293,13 +332,19 @@ class HandoffWaiting:
 
     # ------------------------------------------------------------- deciding
 
-    def expired_text(self, conversation_id: str, deadline: datetime, now: datetime) -> str:
-        """The text telling the customer the promised time has passed."""
+    def expired_text(
+        self, conversation_id: str, deadline: datetime, now: datetime,
+        language: str | None = None,
+    ) -> str:
+        """The text telling the customer the promised time has passed (in ``language``)."""
+        when = self.hours.when(deadline, now, language)
+        zone = self.hours.zone_label(now, language)
         return texts.expired(
-            promised=f"{self.hours.when(deadline, now)} ({self.hours.zone_label(now)})",
+            promised=f"{when} ({zone})",
             place=self.place(conversation_id, now),
-            hours=self.hours.describe(now),
+            hours=self.hours.describe(now, language),
             open_now=self.hours.is_open(now),
+            language=language,
         )
 
     def decide(self, state: WaitState, message: Message, now: datetime) -> Reply | None:
@@ -312,45 +357,50 @@ class HandoffWaiting:
         text = message.text.strip()
         if not text or text.startswith(("/session_start", "/restart")):
             return None
+        language = message.language
         if asks_for_assistant(text):
-            return Reply(RESUMED, texts.RESUMED, resume=True)
+            return Reply(RESUMED, tr(language, texts.RESUMED), resume=True)
         if asks_for_status(text, message.intent):
             statuses = self.claim_statuses(message)
             if statuses is None:
-                return Reply(STATUS, texts.STATUS_UNAVAILABLE)
+                return Reply(STATUS, tr(language, texts.STATUS_UNAVAILABLE))
             if not statuses:
-                return Reply(STATUS, texts.NO_CLAIM_STATUS)
+                return Reply(STATUS, tr(language, texts.NO_CLAIM_STATUS))
             place = self.place(message.conversation_id, now)
-            return Reply(STATUS, texts.status_lines(statuses, place))
+            return Reply(STATUS, texts.status_lines(statuses, place, language))
         deadline = self.deadline(state)
         expired = deadline is not None and deadline <= now
         if expired and not state.expired_told:
             assert deadline is not None
             return Reply(
                 EXPIRED,
-                self.expired_text(message.conversation_id, deadline, now),
-                (texts.CONTINUE_BUTTON,),
+                self.expired_text(message.conversation_id, deadline, now, language),
+                (texts.continue_button(language),),
             )
         if not state.full_sent and not expired:
             assert deadline is not None
             place = self.place(message.conversation_id, now)
             text = texts.full_ack(
                 open_now=self.hours.is_open(now),
-                hours=self.hours.describe(now),
-                zone=self.hours.zone_label(now),
-                reply_by=self.hours.when(deadline, now),
+                hours=self.hours.describe(now, language),
+                zone=self.hours.zone_label(now, language),
+                reply_by=self.hours.when(deadline, now, language),
                 place=place,
                 wait_minutes=self.settings.handoff_wait_minutes,
+                language=language,
             )
-            return Reply(FULL, text, (texts.STATUS_BUTTON, texts.CONTINUE_BUTTON))
+            return Reply(
+                FULL, text, (texts.status_button(language), texts.continue_button(language))
+            )
         last = state.last_short_at
         if last is not None and now.timestamp() - last < self.ack_interval.total_seconds():
             return None  # said a moment ago: no flood of acknowledgements
         place = self.place(message.conversation_id, now)
         return Reply(
             SHORT,
-            texts.short_ack(place, file=is_file(text), offer_assistant=expired),
-            (texts.CONTINUE_BUTTON,) if expired else (),
+            texts.short_ack(place, file=is_file(text), offer_assistant=expired,
+                            language=language),
+            (texts.continue_button(language),) if expired else (),
         )
 
     # ------------------------------------------------ inside the Rasa server
@@ -374,6 +424,7 @@ class HandoffWaiting:
             intent=(latest.intent or {}).get("name"),
             claim_ref=claim_ref if isinstance(claim_ref, str) else None,
             customer_id=customer if verified and isinstance(customer, str) else None,
+            language=tracker_language(tracker),
         )
         now = self.clock()
         reply = await asyncio.to_thread(self.decide, state, message, now)
@@ -463,7 +514,8 @@ class HandoffWaiting:
         conversation = payload.get("conversation_id")
         if not isinstance(conversation, str) or not conversation:
             return
-        state = wait_state(conversations.events(conversation))
+        events = conversations.events(conversation)
+        state = wait_state(events)
         since = payload.get("since")
         same_wait = (
             state.since is not None
@@ -481,13 +533,19 @@ class HandoffWaiting:
         channel = payload.get("channel")
         if channel not in PUSH_CHANNELS:
             return  # no push (REST): told at their next message
+        language = _language_of(latest_slot(events, "language"))
         conversations.notify(
             channel,
             conversation,
-            self.expired_text(conversation, deadline, now),
-            [dict(texts.CONTINUE_BUTTON)],
+            self.expired_text(conversation, deadline, now, language),
+            [texts.continue_button(language)],
             EXPIRED,
         )
+
+
+def tracker_language(tracker: Any) -> str | None:
+    """The ``language`` slot of a Rasa tracker when it is one of ours (None: English)."""
+    return _language_of(tracker.get_slot("language") if "language" in tracker.slots else None)
 
 
 def _channel_of(tracker: Any) -> str | None:
@@ -540,6 +598,10 @@ def install_waiting_replies(settings: Settings | None = None) -> None:
         was_paused = tracker.is_paused()
         before = len(tracker.events)
         await original(self, output_channel, tracker)
+        # The channels tell their own refusals in the language the conversation now has.
+        from cssecure.channels.intake import remember_language
+
+        remember_language(tracker.sender_id, tracker_language(tracker))
         service = _service
         if service is None:
             return
