@@ -1,5 +1,10 @@
 """Actions outside the claim form: session start, greeting, quotes, claim status,
-handoff to a person, fallback and evidence acknowledgements."""
+handoff to a person, fallback and evidence acknowledgements.
+
+Every reply is in the conversation's language (the ``language`` slot, issue 14; None is
+English): texts are marked for translation and shown with ``tr``; claim references, button
+payloads and what other parts word themselves (a parser's question) are passed as they are.
+"""
 
 from __future__ import annotations
 
@@ -23,19 +28,23 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.claim import (
-    CONFIRM_BUTTONS,
     FORM,
-    HANDOFF_BUTTON,
     REQUESTED_SLOT,
     Answer,
+    confirm_buttons,
     failed_answer,
+    handoff_button,
     has_draft,
+    language_of,
     received_evidence,
 )
 from actions.parsing import AmbiguousAnswer, AnswerError, entity_values, parse_money
-from actions.questions import CLAIM_TYPE_WORDS
+from actions.questions import claim_type_words
 from actions.quotes import quote_buttons, quote_reply
+from actions.texts import STATUS_WORDS, evidence_text
 from cssecure.claims.errors import ClaimsError, ClaimsUnavailable
+from cssecure.i18n import DEFAULT_LANGUAGE
+from cssecure.i18n.catalog import N_, language_or_default, tr, trn
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +52,7 @@ logger = logging.getLogger(__name__)
 CHANNELS = frozenset({"web", "telegram", "discord", "rest"})
 # Intents that count as "I didn't understand" for the two-in-a-row rule.
 FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
-WHAT_I_DO = (
+WHAT_I_DO = N_(
     "I can help with a damaged, lost, seized, returned or delayed parcel, quote the "
     "CSSecure premium, tell you the status of your claims, or answer questions about "
     "the insurance terms."
@@ -109,18 +118,22 @@ class ActionGreet(Action):
     ) -> list[EventType]:
         """Greet; with a draft, ask whether to continue it."""
         slots = tracker.slots
+        language = language_of(tracker)
         if has_draft(slots):
-            kind = CLAIM_TYPE_WORDS.get(str(slots["claim_type"]), "parcel")
+            kind = claim_type_words(slots["claim_type"], language, tr(language, "parcel"))
             parcel = slots.get("parcel_id")
-            about = f" for parcel {parcel}" if parcel else ""
-            dispatcher.utter_message(
-                text=(
-                    f"Hi again! You have an unfinished {kind} claim{about}. Shall we continue it?"
-                ),
-                buttons=CONFIRM_BUTTONS,
-            )
+            if parcel:
+                text = tr(language, "Hi again! You have an unfinished {kind} claim for parcel "
+                                    "{parcel}. Shall we continue it?", kind=kind, parcel=parcel)
+            else:
+                text = tr(language, "Hi again! You have an unfinished {kind} claim. Shall we "
+                                    "continue it?", kind=kind)
+            dispatcher.utter_message(text=text, buttons=confirm_buttons(language))
             return [SlotSet("pending_confirmation", "resume_claim")]
-        dispatcher.utter_message(text=f"Hi! I'm the CSSecure claims assistant. {WHAT_I_DO}")
+        dispatcher.utter_message(
+            text=tr(language, "Hi! I'm the CSSecure claims assistant. {what_i_do}",
+                    what_i_do=tr(language, WHAT_I_DO))
+        )
         return []
 
 
@@ -164,12 +177,14 @@ class ActionAskQuoteInsuredValue(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Ask, saying what the premium depends on."""
-        text = (
+        language = language_of(tracker)
+        text = tr(
+            language,
             "What value do you want to insure, in RMB? The premium is a share of the "
-            'insured value (for example "500 rmb").'
+            'insured value (for example "500 rmb").',
         )
         if tracker.active_loop_name == FORM:
-            text += " Then we carry on with your claim."
+            text += " " + tr(language, "Then we carry on with your claim.")
         dispatcher.utter_message(text=text)
         return []
 
@@ -203,17 +218,19 @@ class ActionQuotePremium(Action):
             except AnswerError as exc:
                 dispatcher.utter_message(text=str(exc))
                 return events
+        language = language_of(tracker)
         if amount is None:
             if tracker.active_loop_name == FORM:
                 return [SlotSet("quote_requested", True)]
             dispatcher.utter_message(
-                text=(
+                text=tr(
+                    language,
                     "I can quote any amount: just tell me the value to insure, for example "
-                    '"how much to insure 500 rmb?".'
+                    '"how much to insure 500 rmb?".',
                 )
             )
             return events
-        dispatcher.utter_message(text=quote_reply(amount, answer.entities))
+        dispatcher.utter_message(text=quote_reply(amount, answer.entities, language=language))
         return events
 
 
@@ -228,13 +245,15 @@ class ActionCheckClaimStatus(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Only verified customers, only their claims."""
+        language = language_of(tracker)
         customer_id = tracker.get_slot("customer_id")
         if not customer_id or not tracker.get_slot("verified"):
             dispatcher.utter_message(
-                text=(
+                text=tr(
+                    language,
                     "For your privacy I can only show claims to a logged-in customer. Please "
                     "log in on the website chat, or link your account in Telegram or Discord, "
-                    "and ask me again."
+                    "and ask me again.",
                 )
             )
             return []
@@ -245,31 +264,43 @@ class ActionCheckClaimStatus(Action):
                 claims = [claim] if claim else []
                 if not claims:
                     dispatcher.utter_message(
-                        text=f"I can't find claim {refs[0].upper()} on your account."
+                        text=tr(language, "I can't find claim {reference} on your account.",
+                                reference=refs[0].upper())
                     )
                     return []
             else:
                 claims = services.claims_app().claims_for_customer(customer_id)
         except ClaimsUnavailable:
             dispatcher.utter_message(
-                text="I can't reach our claims system right now. Please try again in a few minutes."
+                text=tr(language, "I can't reach our claims system right now. Please try "
+                                  "again in a few minutes.")
             )
             return []
         if not claims:
-            dispatcher.utter_message(text="You have no claims with us yet.")
+            dispatcher.utter_message(text=tr(language, "You have no claims with us yet."))
             return []
         newest_first = list(reversed(claims))  # the service lists oldest first
-        lines = [_claim_line(c) for c in newest_first[:5]]
-        more = f"\n(and {len(claims) - 5} older ones)" if len(claims) > 5 else ""
-        dispatcher.utter_message(text="Your claims:\n" + "\n".join(lines) + more)
+        lines = [_claim_line(c, language) for c in newest_first[:5]]
+        older = len(claims) - 5
+        # English says "ones" for any count (as it always has); the plural entry lets the
+        # other languages inflect.
+        more = "\n" + trn(language, "(and {count} older ones)", "(and {count} older ones)",
+                          older, count=older) if older > 0 else ""
+        dispatcher.utter_message(
+            text=tr(language, "Your claims:") + "\n" + "\n".join(lines) + more
+        )
         return []
 
 
-def _claim_line(claim: dict[str, Any]) -> str:
+def _claim_line(claim: dict[str, Any], language: str | None = None) -> str:
     """``- CS-2026-000042: lost parcel P100001, in review``."""
-    kind = CLAIM_TYPE_WORDS.get(str(claim.get("claim_type")), "claim")
-    status = str(claim.get("status", "")).replace("_", " ")
-    return f"- {claim.get('reference')}: {kind} {claim.get('parcel_id', '')}, {status}"
+    kind = claim_type_words(claim.get("claim_type"), language, tr(language, "claim"))
+    status = str(claim.get("status", ""))
+    if language_or_default(language) == DEFAULT_LANGUAGE or status not in STATUS_WORDS:
+        words = status.replace("_", " ")
+    else:
+        words = tr(language, STATUS_WORDS[status])
+    return f"- {claim.get('reference')}: {kind} {claim.get('parcel_id', '')}, {words}"
 
 
 class ActionHumanHandoff(Action):
@@ -285,6 +316,7 @@ class ActionHumanHandoff(Action):
         """Mark the claim (or conversation) as needing an agent, then pause."""
         from cssecure.handoff.service import request_handoff
 
+        language = language_of(tracker)
         reference = tracker.get_slot("claim_ref")
         reason = _handoff_reason(tracker)
         try:
@@ -300,21 +332,36 @@ class ActionHumanHandoff(Action):
         except ClaimsError as exc:
             logger.warning("handoff request failed: %s", type(exc).__name__)
             dispatcher.utter_message(
-                text=(
+                text=tr(
+                    language,
                     "I'm sorry, I can't reach our support team's queue right now. Please "
-                    "try again in a few minutes; I've kept everything you told me."
+                    "try again in a few minutes; I've kept everything you told me.",
                 )
             )
             return []
         if not request.queued:
-            dispatcher.utter_message(text=request.message or "Please wait a little.")
-            return []
-        dispatcher.utter_message(
-            text=(
-                "I've asked a person from our support team to take over, here in this chat. "
-                f"{_reply_promise()}What you've told me is kept, so you won't need to repeat it."
+            # The limiter's message is marked for translation where it is written.
+            dispatcher.utter_message(
+                text=tr(language, request.message or PLEASE_WAIT)
             )
-        )
+            return []
+        promise = _reply_promise(language)
+        if promise is None:
+            text = tr(
+                language,
+                "I've asked a person from our support team to take over, here in this chat. "
+                "What you've told me is kept, so you won't need to repeat it.",
+            )
+        else:
+            hours, when = promise
+            text = tr(
+                language,
+                "I've asked a person from our support team to take over, here in this chat. "
+                "Our team works {hours}; we aim to answer {when}. What you've told me is "
+                "kept, so you won't need to repeat it.",
+                hours=hours, when=when,
+            )
+        dispatcher.utter_message(text=text)
         return [
             ActiveLoop(None),
             SlotSet(REQUESTED_SLOT, None),
@@ -323,10 +370,14 @@ class ActionHumanHandoff(Action):
         ]
 
 
-def _reply_promise() -> str:
+PLEASE_WAIT = N_("Please wait a little.")
+
+
+def _reply_promise(language: str | None = None) -> tuple[str, str] | None:
     """When a person answers, from the team's office hours and promised wait (the same
-    settings the waiting answers use, cssecure/handoff/waiting.py): "Our team works Monday
-    to Friday 09:00-18:00, Asia/Shanghai time, UTC+8; we aim to answer today at 15:10. "."""
+    settings the waiting answers use, cssecure/handoff/waiting.py), in ``language``:
+    ``("Monday to Friday 09:00-18:00, Asia/Shanghai time, UTC+8", "today at 15:10")``;
+    None when the office hours cannot be read."""
     from cssecure.handoff.office_hours import OfficeHours, OfficeHoursError
     from cssecure.settings import Settings
 
@@ -335,10 +386,10 @@ def _reply_promise() -> str:
         hours = OfficeHours.from_settings(settings)
         now = datetime.now(timezone.utc)
         by = hours.reply_by(now, timedelta(minutes=settings.handoff_wait_minutes))
-        return f"Our team works {hours.describe(now)}; we aim to answer {hours.when(by, now)}. "
+        return hours.describe(now, language), hours.when(by, now, language)
     except (OfficeHoursError, ValueError) as exc:
         logger.warning("office hours unavailable: %s", type(exc).__name__)
-        return ""
+        return None
 
 
 def _handoff_reason(tracker: Tracker) -> str:
@@ -360,21 +411,27 @@ class ActionFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """The second miss in a row offers a person."""
+        language = language_of(tracker)
+        what_i_do = tr(language, WHAT_I_DO)
         if _previous_user_intent(tracker) in FALLBACK_INTENTS:
             dispatcher.utter_message(
-                text=(
+                text=tr(
+                    language,
                     "I'm still not getting it, sorry. A person from our support team can "
-                    f"help you with this. Or, if it's about insurance: {WHAT_I_DO}"
+                    "help you with this. Or, if it's about insurance: {what_i_do}",
+                    what_i_do=what_i_do,
                 ),
-                buttons=[HANDOFF_BUTTON],
+                buttons=[handoff_button(language)],
             )
         elif tracker.latest_message.get("intent", {}).get("name") == "out_of_scope":
             dispatcher.utter_message(
-                text=f"That's not something I can help with, sorry. {WHAT_I_DO}"
+                text=tr(language, "That's not something I can help with, sorry. {what_i_do}",
+                        what_i_do=what_i_do)
             )
         else:
             dispatcher.utter_message(
-                text=f"Sorry, I didn't understand that. Could you say it another way? {WHAT_I_DO}"
+                text=tr(language, "Sorry, I didn't understand that. Could you say it another "
+                                  "way? {what_i_do}", what_i_do=what_i_do)
             )
         return []
 
@@ -403,21 +460,25 @@ class ActionInformOutsideClaim(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Say where an evidence file went, ask which claim a kept one is for, or move it."""
+        language = language_of(tracker)
         answer = Answer(tracker)
         evidence_ids = entity_values(answer.entities, "evidence_id")
         chosen = entity_values(answer.entities, "claim_ref")
         if answer.is_protocol and evidence_ids and chosen:
             return self._assign(dispatcher, tracker, str(evidence_ids[0]), str(chosen[0]))
-        kind_word = (answer.evidence_kind or "").replace("_", " ")
-        if not kind_word or not evidence_ids:
+        kind = answer.evidence_kind or ""
+        if not kind or not evidence_ids:
             dispatcher.utter_message(
-                text=f"Thanks. What would you like me to do with that? {WHAT_I_DO}"
+                text=tr(language, "Thanks. What would you like me to do with that? {what_i_do}",
+                        what_i_do=tr(language, WHAT_I_DO))
             )
             return []
+        # The kind in words ("unboxing video"; English: the kind's own words, as always).
+        kind_word = evidence_text(kind, language)
         if tracker.get_slot("claim_draft_id"):
             dispatcher.utter_message(
-                text=f"Thanks, I've received your {kind_word}; it stays with the claim "
-                "you're reporting."
+                text=tr(language, "Thanks, I've received your {kind}; it stays with the claim "
+                                  "you're reporting.", kind=kind_word)
             )
             return received_evidence(tracker, answer)
         try:
@@ -426,8 +487,13 @@ class ActionInformOutsideClaim(Action):
             kept = None
         if kept is None:
             reference = tracker.get_slot("claim_ref")
-            where = f"it is added to claim {reference}" if reference else "it is stored"
-            dispatcher.utter_message(text=f"Thanks, I've received your {kind_word}; {where}.")
+            if reference:
+                text = tr(language, "Thanks, I've received your {kind}; it is added to claim "
+                                    "{reference}.", kind=kind_word, reference=reference)
+            else:
+                text = tr(language, "Thanks, I've received your {kind}; it is stored.",
+                          kind=kind_word)
+            dispatcher.utter_message(text=text)
             return []
         return self._ask_which_claim(dispatcher, tracker, kind_word, str(evidence_ids[0]))
 
@@ -449,11 +515,13 @@ class ActionInformOutsideClaim(Action):
         own = tracker.get_slot("claim_ref")
         if own and own not in references:
             references.append(str(own))
+        language = language_of(tracker)
         if not references:
             dispatcher.utter_message(
-                text=f"Thanks, I've kept your {kind_word}, but I don't see a claim of yours "
-                "to add it to yet. Tell me what happened to your parcel and I'll start one; "
-                "you can send the file again while we go."
+                text=tr(language, "Thanks, I've kept your {kind}, but I don't see a claim of "
+                                  "yours to add it to yet. Tell me what happened to your "
+                                  "parcel and I'll start one; you can send the file again "
+                                  "while we go.", kind=kind_word)
             )
             return []
         buttons = [
@@ -465,7 +533,8 @@ class ActionInformOutsideClaim(Action):
             for reference in references[:10]
         ]
         dispatcher.utter_message(
-            text=f"Thanks, I've kept your {kind_word}. Which claim is it for?",
+            text=tr(language, "Thanks, I've kept your {kind}. Which claim is it for?",
+                    kind=kind_word),
             buttons=buttons,
         )
         return []
@@ -474,6 +543,7 @@ class ActionInformOutsideClaim(Action):
     def _assign(
         dispatcher: CollectingDispatcher, tracker: Tracker, evidence_id: str, reference: str
     ) -> list[EventType]:
+        language = language_of(tracker)
         customer_id = tracker.get_slot("customer_id") if tracker.get_slot("verified") else None
         try:
             services.claims_app().assign_evidence(
@@ -482,15 +552,19 @@ class ActionInformOutsideClaim(Action):
             )
         except ClaimsUnavailable:
             dispatcher.utter_message(
-                text="Sorry, I can't reach our claims system just now. Your file is kept; "
-                "please tap the claim again in a few minutes."
+                text=tr(language, "Sorry, I can't reach our claims system just now. Your file "
+                                  "is kept; please tap the claim again in a few minutes.")
             )
             return []
         except ClaimsError:
             dispatcher.utter_message(
-                text="I can't add that file to that claim: it isn't one of your claims, or "
-                "the file was already added. A person from our team can help."
+                text=tr(language, "I can't add that file to that claim: it isn't one of your "
+                                  "claims, or the file was already added. A person from our "
+                                  "team can help.")
             )
             return []
-        dispatcher.utter_message(text=f"Done: the file is added to claim {reference}.")
+        dispatcher.utter_message(
+            text=tr(language, "Done: the file is added to claim {reference}.",
+                    reference=reference)
+        )
         return []
