@@ -21,6 +21,11 @@ markup) and no JavaScript. Security, in the order a request meets it:
   name into the claim's history.
 
 Blocking work (database, Rasa's API) runs in a thread so the event loop keeps serving.
+
+The console is English (agents work in English); it shows each conversation's language
+(its ``language`` slot: "Deutsch (de)") in the queue and on the claim and conversation
+pages, so the agent knows which language the customer reads. What the console sends the
+customer is put in that language by :mod:`cssecure.handoff.service`.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -60,6 +66,8 @@ from cssecure.handoff import service
 from cssecure.handoff.rasa_api import CustomerNotReached, RasaUnavailable
 from cssecure.handoff.service import HandoffError, HandoffPorts, Outcome
 from cssecure.handoff.transcript import latest_slot, transcript_from_events
+from cssecure.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from cssecure.i18n.detect import native_name
 from cssecure.security.limits import RateLimits, default_limits
 
 log = logging.getLogger(__name__)
@@ -302,12 +310,19 @@ def console_blueprint(deps: ConsoleDeps) -> Blueprint:
             claims_services.list_claims, deps.ports.uow_factory, status=status or None
         )
         now = datetime.now(timezone.utc)
-        rows = [
-            {**claim_summary(c), "age": _age(c.created_at, now)}
-            for c in claims
-            if status or c.is_open
-        ]
+        shown = [c for c in claims if status or c.is_open]
         conversations = await _blocking(_conversation_handoffs, deps.engine, now)
+        languages = await _languages(
+            deps.ports,
+            [c.conversation_id for c in shown] + [c["conversation_id"] for c in conversations],
+        )
+        rows = [
+            {**claim_summary(c), "age": _age(c.created_at, now),
+             "language": languages[c.conversation_id]}
+            for c in shown
+        ]
+        for row in conversations:
+            row["language"] = languages[row["conversation_id"]]
         return _page(
             "queue.html",
             agent=session.agent.name,
@@ -341,7 +356,9 @@ def console_blueprint(deps: ConsoleDeps) -> Blueprint:
         room = await _blocking(claims_services.room_of, deps.ports.uow_factory, claim)
         view["payout_room"] = None if room is None else f"{room:.2f}"
         rows = fact_rows(view)
-        transcript, transcript_error = await _transcript(deps.ports, claim.conversation_id)
+        transcript, transcript_error, language = await _transcript(
+            deps.ports, claim.conversation_id
+        )
         return _page(
             "claim.html",
             status=status,
@@ -354,6 +371,7 @@ def console_blueprint(deps: ConsoleDeps) -> Blueprint:
             linked_claims=linked_claims(view, PREFIX),
             transcript=transcript,
             transcript_error=transcript_error,
+            language=language,
             notice=notice,
             error=error,
         )
@@ -465,12 +483,12 @@ def console_blueprint(deps: ConsoleDeps) -> Blueprint:
         session: AgentSession, conversation_id: str, status: int = 200,
         notice: str | None = None, error: str | None = None,
     ) -> HTTPResponse:
-        transcript, transcript_error = await _transcript(deps.ports, conversation_id)
+        transcript, transcript_error, language = await _transcript(deps.ports, conversation_id)
         channel = await _conversation_channel(deps.ports, conversation_id)
         return _page(
             "conversation.html", status=status, agent=session.agent.name,
             csrf_token=session.csrf_token, conversation_id=conversation_id, channel=channel,
-            transcript=transcript, transcript_error=transcript_error,
+            transcript=transcript, transcript_error=transcript_error, language=language,
             notice=notice, error=error,
         )
 
@@ -557,12 +575,62 @@ def _safe_next(target: str | None) -> str:
     return PREFIX + "/"
 
 
-async def _transcript(ports: HandoffPorts, conversation_id: str) -> tuple[list[Any], str | None]:
+# Shown for a conversation whose language Rasa cannot tell now.
+UNKNOWN_LANGUAGE = "unknown (the assistant cannot be reached)"
+
+
+def language_label(value: Any) -> str:
+    """A conversation's ``language`` slot for an agent: ``Deutsch (de)``; a conversation
+    that never settled one is English (what the customer is written in)."""
+    code = value if isinstance(value, str) and value in LANGUAGES else DEFAULT_LANGUAGE
+    return _label_of(code)
+
+
+@cache
+def _label_of(code: str) -> str:
+    return f"{native_name(code)} ({code})"
+
+
+def _read_language(ports: HandoffPorts, conversation_id: str) -> str:
+    """The language label of one conversation (blocking: Rasa's API)."""
+    reader = getattr(ports.conversations, "language", None)
+    try:
+        if callable(reader):
+            value = reader(conversation_id)
+        else:
+            value = latest_slot(ports.conversations.events(conversation_id), "language")
+    except RasaUnavailable:
+        return UNKNOWN_LANGUAGE
+    return language_label(value)
+
+
+async def _languages(ports: HandoffPorts, conversation_ids: list[str]) -> dict[str, str]:
+    """The language label of each conversation, read from Rasa concurrently; when the first
+    one cannot be read the others are not tried (a queue page must not wait for Rasa's
+    timeout once per row)."""
+    unique = list(dict.fromkeys(conversation_ids))
+    if not unique:
+        return {}
+    first = await _blocking(_read_language, ports, unique[0])
+    if first == UNKNOWN_LANGUAGE:
+        return dict.fromkeys(unique, UNKNOWN_LANGUAGE)
+    rest = await asyncio.gather(*(_blocking(_read_language, ports, c) for c in unique[1:]))
+    return dict(zip(unique, [first, *rest], strict=True))
+
+
+async def _transcript(
+    ports: HandoffPorts, conversation_id: str
+) -> tuple[list[Any], str | None, str]:
+    """The transcript, why it is missing (if it is), and the conversation's language."""
     try:
         events = await _blocking(ports.conversations.events, conversation_id)
     except RasaUnavailable as exc:
-        return [], f"The transcript is not available: {exc}"
-    return transcript_from_events(events), None
+        return [], f"The transcript is not available: {exc}", UNKNOWN_LANGUAGE
+    return (
+        transcript_from_events(events),
+        None,
+        language_label(latest_slot(events, "language")),
+    )
 
 
 async def _conversation_channel(ports: HandoffPorts, conversation_id: str) -> str | None:
