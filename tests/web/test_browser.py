@@ -266,3 +266,69 @@ def test_the_widget_sends_the_pages_language_or_the_browsers_as_locale(
         expect(log.locator(".csw-from-bot").nth(bot_lines)).to_be_visible()
         assert last_locale() == expected
     context.close()
+
+
+def test_the_widgets_own_labels_are_in_the_customers_language(
+    live: tuple[RunningStack, Settings], browser: Any
+) -> None:
+    """Issue 14: a German browser, or a German page in a browser that names no language,
+    gets the widget's labels in German; an English browser gets them as they always were."""
+    from playwright.sync_api import expect
+
+    from .test_widget_i18n import load_catalog
+
+    stack, _ = live
+    labels = load_catalog()["labels"]
+    german = {key: texts["de"] for key, texts in labels.items()}
+    assert german["send"] != labels["send"]["en"]
+
+    def check(page: Any, words: dict[str, str], lang: str) -> None:
+        widget = page.locator(".csw[data-ready=true]")
+        expect(widget).to_be_visible()
+        expect(widget).to_have_attribute("lang", lang)
+        expect(page.locator(".csw-title")).to_have_text(words["title"])
+        expect(page.get_by_placeholder(words["input_placeholder"], exact=True)).to_be_visible()
+        expect(page.get_by_role("button", name=words["send"], exact=True)).to_be_visible()
+        expect(page.get_by_role("log", name=words["log_label"])).to_be_visible()
+
+    # The browser's language.
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(stack.web_url + "/")
+    check(page, german, "de")
+    expect(page.locator(".csw-status")).to_have_text(german["status_anonymous"])
+    # The labelled input and the button work (the test model answers "hello").
+    page.get_by_label(german["input_label"]).fill("hello")
+    page.get_by_role("button", name=german["send"], exact=True).click()
+    expect(page.locator(".csw-from-bot").first).to_be_visible(timeout=TIMEOUT_MS)
+    context.close()
+
+    # The page's lang when the browser names no language (the demo page remounts the
+    # widget on sign-in).
+    context = browser.new_context()
+    context.add_init_script(
+        "Object.defineProperty(Navigator.prototype, 'language', { get: () => '' });"
+    )
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(stack.web_url + "/")
+    expect(page.locator(".csw[data-ready=true]")).to_have_attribute("lang", "en")
+    page.evaluate("() => { document.documentElement.lang = 'de-AT'; }")
+    page.get_by_label("Demo customer").select_option("demo-bob")
+    page.get_by_role("button", name="Sign in (demo)").click()
+    expect(page.locator(".csw[data-ready=true][data-session=verified]")).to_be_visible()
+    check(page, german, "de")
+    expect(page.locator(".csw-status")).to_have_text(german["status_verified"])
+    context.close()
+
+    # English stays as it was.
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(stack.web_url + "/")
+    check(page, {"title": "CSSecure claims assistant", "input_placeholder": "Type your message…",
+                 "send": "Send", "log_label": "Conversation"}, "en")
+    expect(page.get_by_label("Your message")).to_be_visible()
+    expect(page.get_by_label("Attach a photo, video or document")).to_be_visible()
+    context.close()

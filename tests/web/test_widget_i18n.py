@@ -158,7 +158,9 @@ def test_english_labels_are_the_ones_the_widget_showed_before() -> None:
     assert english["input_label"] == "Your message"
     assert english["log_label"] == "Conversation"
     assert english["who_agent_named"] == "Agent {name}"
-    assert english["upload_sent_loose"] == "Sent {file} ({kind}) kept until you say which claim it is for."
+    assert english["upload_sent_loose"] == (
+        "Sent {file} ({kind}) kept until you say which claim it is for."
+    )
 
 
 def test_the_demo_page_loads_the_labels_before_the_widget() -> None:
@@ -225,11 +227,12 @@ def open_widget(
         context.add_init_script(
             "Object.defineProperty(Navigator.prototype, 'language', { get: () => '' });"
         )
+    script = "text/javascript"
     files = {
         "/": (_host_page(html_lang, with_labels), "text/html"),
-        "/fake-io.js": (FAKE_IO, "text/javascript"),
-        "/static/cssecure-widget-i18n.js": (CATALOG_JS.read_text(encoding="utf-8"), "text/javascript"),
-        "/static/cssecure-widget.js": (WIDGET_JS.read_text(encoding="utf-8"), "text/javascript"),
+        "/fake-io.js": (FAKE_IO, script),
+        "/static/cssecure-widget-i18n.js": (CATALOG_JS.read_text(encoding="utf-8"), script),
+        "/static/cssecure-widget.js": (WIDGET_JS.read_text(encoding="utf-8"), script),
     }
 
     def serve(route: Any) -> None:
