@@ -7,6 +7,12 @@ phrase lists (``PhraseMatcher``) for shipping lines, currencies and countries. O
 the longest span, then every span's text is normalised (``normalise.py``); a span whose text
 has no valid value (``31/02``) is dropped, not passed on.
 
+Customers write in our other languages too (issue 14), whatever the conversation's language:
+dates in their words ("12. März", "3 de marzo", "vor 3 Tagen") are found by ``dates.py`` and
+compete with the spaCy spans for the same words; country names come in every language from
+CLDR (``languages.country_names``: "Allemagne", "Niemcy"); numbers followed by another
+language's units or counts ("3 Tagen", "5 sztuk") are no amounts (``languages.yml``).
+
 A text with two sensible readings keeps the likelier one as ``value`` and lists every reading
 under the extra key ``alternatives`` (as Duckling's ``additional_info`` rides along on Rasa's
 entity dicts): "1.250" is ``{"value": "1250.00", "alternatives": ["1250.00", "1.25"]}``,
@@ -40,6 +46,8 @@ from spacy.tokens import Span
 from spacy.util import compile_prefix_regex, compile_suffix_regex
 
 from cssecure.nlu import normalise
+from cssecure.nlu.dates import LocalDateFinder, all_date_prepositions, default_local_dates
+from cssecure.nlu.languages import OTHER_LANGUAGES, country_names, language_words, spellings
 from cssecure.nlu.normalise import (
     DURATION_UNITS,
     MONTHS,
@@ -62,6 +70,8 @@ ENTITY_NAMES = (AMOUNT, CURRENCY, WEIGHT, DATE, SHIPPING_LINE, COUNTRY, PARCEL_I
 # Spans that look like an amount but are not money ("60 days", "20%", "size 42"): matched so
 # that they win the overlap against the bare number, then thrown away.
 _NOT_AN_ENTITY = "not_an_entity"
+# Dates in the other languages' words (dates.py): their value is found with the span.
+_LOCAL_DATE = "date_local"
 
 # Digits with any thousands separators and decimal mark ("1,250", "1.234,56", "1'250"); the
 # normaliser decides what the separators mean and drops what is no number ("1,2,3").
@@ -167,7 +177,8 @@ class ExtractedEntity:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """The surface forms of ``lexicon.yml``, lower-cased, mapped to canonical values."""
+    """The surface forms of ``lexicon.yml`` (and CLDR's country names), lower-cased, mapped to
+    canonical values."""
 
     shipping_lines: dict[str, str]
     currencies: dict[str, str]
@@ -177,7 +188,11 @@ class Lexicon:
 
 
 def load_lexicon() -> Lexicon:
-    """Reads ``lexicon.yml`` shipped beside this module."""
+    """Reads ``lexicon.yml`` shipped beside this module, with the country names of CLDR.
+
+    The countries' names in our other languages come from Babel (``languages.country_names``,
+    for the codes ``lexicon.yml`` lists); the English names and aliases of the file win.
+    """
     text = resources.files("cssecure.nlu").joinpath("lexicon.yml").read_text(encoding="utf-8")
     raw = yaml.safe_load(text)
 
@@ -185,7 +200,8 @@ def load_lexicon() -> Lexicon:
         return {alias.lower(): canonical for canonical, aliases in section.items()
                 for alias in aliases}  # fmt: skip
 
-    countries = invert(raw["countries"]) | invert(raw["country_adjectives"])
+    english = invert(raw["countries"]) | invert(raw["country_adjectives"])
+    countries = country_names(raw["countries"]) | english
     # CLDR writes "St. Lucia", customers also write "saint lucia" / "st lucia" (in the file).
     return Lexicon(
         shipping_lines=invert(raw["shipping_lines"]),
@@ -252,13 +268,18 @@ _PRIORITY = {DATE: 2, WEIGHT: 1}
 class EntityFinder:
     """The spaCy pipeline and matchers, built once and reused for every message."""
 
-    def __init__(self, lexicon: Lexicon | None = None) -> None:
+    def __init__(
+        self, lexicon: Lexicon | None = None, local_dates: LocalDateFinder | None = None
+    ) -> None:
         """Builds the blank English pipeline, its tokenizer rules and its matchers.
 
         Args:
             lexicon: Surface forms to recognise; the shipped ``lexicon.yml`` by default.
+            local_dates: The finder of dates in the other languages' words; the shared one
+                by default.
         """
         self.lexicon = lexicon or load_lexicon()
+        self.local_dates = local_dates or default_local_dates()
         self.currencies = _MORE_CURRENCY_ALIASES | self.lexicon.currencies
         self.nlp = spacy.blank("en")
         _customise_tokenizer(self.nlp, self.lexicon, self.currencies)
@@ -295,9 +316,10 @@ class EntityFinder:
         self._add("date_trailing_dot", DATE, _numeric_date_value, [
             [{"TEXT": {"REGEX": _DAY_MONTH_DIGITS}, "SPACY": False}, {"ORTH": "."}],
         ])  # fmt: skip
+        prepositions = ["on", "since", "from", "until", "till", "by", *_spelt(
+            all_date_prepositions())]  # "am 15.11", "op 15.11"
         self._add("date_after_preposition", DATE, _numeric_date_value, [
-            [{"LOWER": {"IN": ["on", "since", "from", "until", "till", "by"]}},
-             {"TEXT": {"REGEX": _DAY_MONTH_DIGITS}}],
+            [{"LOWER": {"IN": prepositions}}, {"TEXT": {"REGEX": _DAY_MONTH_DIGITS}}],
         ])  # fmt: skip
         self._add("date_month_name_token", DATE, _calendar_words_value, [
             [{"TEXT": {"REGEX": rf"(?i)^{_MONTH_NAME_DATE}$"}}],
@@ -348,10 +370,13 @@ class EntityFinder:
             [number, {"LOWER": "k"}],
             thousands,
         ])  # fmt: skip
+        words_after, words_before = _not_amount_words()
         self._add(_NOT_AN_ENTITY, _NOT_AN_ENTITY, _no_value, [
-            [number, {"LOWER": {"IN": [*DURATION_UNITS, *_COUNT_WORDS]}}],  # "60 days", "3 items"
-            [{"LOWER": {"IN": ["size", "sz", "no.", "number", "#", "top", "x", "iphone"]}},
-             number],  # "size 42"
+            # "60 days", "3 items", "3 Tagen", "5 sztuk"
+            [number, {"LOWER": {"IN": [*DURATION_UNITS, *_COUNT_WORDS, *words_after]}}],
+            [{"LOWER": {"IN": ["size", "sz", "no.", "number", "#", "top", "x", "iphone",
+                               *words_before]}},
+             number],  # "size 42", "Größe 42"
             [{"LOWER": {"IN": ["in", "since", "of", "year"]}}, {"TEXT": {"REGEX": _YEAR}}],
             [{"LOWER": "the"}, {"LOWER": {"REGEX": _ORDINAL_DAY}},
              {"LOWER": {"IN": [*_COUNT_WORDS, "one", "ones", "floor", "attempt", "try",
@@ -396,8 +421,17 @@ class EntityFinder:
             spans += [
                 Span(doc, start, end, label=key) for key, start, end in self.uppercase_codes(doc)
             ]
+        local: dict[tuple[int, int, str], tuple[str, ...]] = {}
+        for found_date in self.local_dates.find(text, today):
+            span = doc.char_span(
+                found_date.start, found_date.end, label=_LOCAL_DATE, alignment_mode="expand"
+            )
+            if span is not None and (span.start, span.end, _LOCAL_DATE) not in local:
+                spans.append(span)
+                local[(span.start, span.end, _LOCAL_DATE)] = (found_date.value.isoformat(),)
         readings = {(span.start, span.end, span.label_): self._readings(span, today)
-                    for span in spans}  # fmt: skip
+                    for span in spans if span.label_ != _LOCAL_DATE}  # fmt: skip
+        readings |= local
         spans = [
             span for span in spans
             if span.label_ not in _YIELD_WHEN_INVALID
@@ -420,6 +454,8 @@ class EntityFinder:
 
     def _label(self, span: Span) -> str:
         key = span.label_
+        if key == _LOCAL_DATE:
+            return DATE
         return key if key in (SHIPPING_LINE, CURRENCY, COUNTRY) else self._normalisers[key][0]
 
     def _longest_first(self, spans: list[Span]) -> list[Span]:
@@ -460,6 +496,26 @@ class EntityFinder:
     def _weight_value(self, span: Span, today: date) -> str | None:
         number_text = span[:-1].text
         return normalise.normalise_weight(number_text, self.lexicon.weight_units[span[-1].lower_])
+
+
+def _spelt(words: Iterable[str]) -> list[str]:
+    """Lower-case words for token patterns, also without their accents ("stück", "stuck")."""
+    return sorted({form for word in words for form in (word.lower(), *spellings(word))})
+
+
+def _not_amount_words() -> tuple[list[str], list[str]]:
+    """Words of the other languages after and before a number that make it no amount."""
+    table = language_words()
+    after = [
+        word
+        for code in OTHER_LANGUAGES
+        for word in (
+            *table[code].not_amounts_after,
+            *(unit for units in table[code].dates.units.values() for unit in units),
+        )
+    ]
+    before = [word for code in OTHER_LANGUAGES for word in table[code].not_amounts_before]
+    return _spelt(after), _spelt(before)
 
 
 def _shouting(text: str) -> bool:
