@@ -481,8 +481,8 @@ def test_the_quote_is_in_german(german: None) -> None:
 def test_the_test_catalog_only_uses_real_texts_with_their_placeholders() -> None:
     """A German entry whose English text the code no longer marks would test nothing."""
     marked: set[str] = set()
-    for path in sorted((ROOT / "actions").glob("*.py")):
-        with path.open("rb") as handle:
+    for name in ("claim.py", "texts.py", "questions.py", "quotes.py"):  # the claim's texts
+        with (ROOT / "actions" / name).open("rb") as handle:
             for _, _, found, _ in catalog.extract_python(handle, catalog.KEYWORDS, [], {}):
                 marked.update(found if isinstance(found, tuple) else (found,))
     with (ROOT / "cssecure" / "policy" / "facts.yaml").open("rb") as handle:
