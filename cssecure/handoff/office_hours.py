@@ -247,11 +247,12 @@ class OfficeHours:
 
 
 def _day_and_month(day: date, language: str | None) -> str:
-    """``12 March`` (CLDR's day-and-month pattern outside English: ``12. März``)."""
+    """``12 March`` (CLDR's day-and-month form outside English: ``12. März``, ``12 de
+    marzo``)."""
     if language_or_default(language) == DEFAULT_LANGUAGE:
         return f"{day.day} {day.strftime('%B')}"
-    from babel.dates import format_date
+    from babel.dates import format_skeleton
 
     from cssecure.i18n.formatting import babel_locale
 
-    return format_date(day, format="d MMMM", locale=babel_locale(language))
+    return format_skeleton("MMMMd", day, locale=babel_locale(language))
