@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from cssecure.i18n.catalog import N_, Message
 from cssecure.policy.facts import (
     BUY_IT_YOURSELF,
     ClaimFacts,
@@ -26,6 +27,7 @@ from cssecure.policy.rules import (
     CANCELLATION,
     CENT,
     Missing,
+    cents,
     decide,
     lost_from,
     lowest_possible_maximum,
@@ -52,9 +54,12 @@ class Assessment:
         payout_rmb: The payout, rounded half-up to the cent; 0 unless approved.
         payout_form: ``refund``, ``voucher`` or ``none`` (not approved).
         eligible_from: For a claim made too early, the day it becomes eligible.
-        reasons: Why, in plain words, each naming the clause it rests on.
+        reasons: Why, in plain words, each naming the clause it rests on (English: stored
+            with the claim, read by agents).
         terms_version: The version of the terms applied (the date it took effect).
         warnings: Machine-readable remarks (``over_insured``).
+        reason_messages: The reasons to show in the customer's language (``render``), in
+            the order of ``reasons``; each one's ``english()`` is its reason.
     """
 
     decision: str
@@ -64,6 +69,7 @@ class Assessment:
     reasons: tuple[str, ...]
     terms_version: str
     warnings: tuple[str, ...] = ()
+    reason_messages: tuple[Message, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         """The assessment exactly as claims-spec.md section 3 prints it."""
@@ -73,6 +79,14 @@ class Assessment:
             "payout_form": self.payout_form,
             "eligible_from": self.eligible_from.isoformat() if self.eligible_from else None,
             "reasons": list(self.reasons),
+        }
+
+    def as_dict(self) -> dict[str, object]:
+        """``to_json()`` plus ``reason_messages``: each reason as ``Message.as_dict()``
+        (JSON-able, for ``render`` in the customer's language), aligned with ``reasons``."""
+        return {
+            **self.to_json(),
+            "reason_messages": [message.as_dict() for message in self.reason_messages],
         }
 
 
@@ -113,12 +127,15 @@ class CancellationRefund:
     Attributes:
         amount_rmb: The refund (the premium paid, or 0).
         refunded_to: ``account`` (the customer's CSSBuy balance) or ``none``.
-        reason: Why, naming the clause.
+        reason: Why, naming the clause (English).
+        message: The reason to show in the customer's language (``render``); its
+            ``english()`` is ``reason``.
     """
 
     amount_rmb: Decimal
     refunded_to: str
     reason: str
+    message: Message | None = None
 
 
 def terms_for(facts: ClaimFacts) -> Terms:
@@ -192,6 +209,7 @@ def assess(facts: ClaimFacts | Mapping[str, object], terms: Terms | None = None)
         reasons=outcome.reasons,
         terms_version=applied.version,
         warnings=(OVER_INSURED,) if _over_insured(facts) else (),
+        reason_messages=outcome.reason_messages,
     )
 
 
@@ -237,10 +255,18 @@ def quote(
     applied = terms or load_terms()
     limit = applied.limit_for(line_id, country)
     if limit is not None and limit.plus_shipping_fee and fee is None:
+        explanation = Message(
+            N_(
+                "shipping_fee (the shipping fee paid): is needed: the limit for {where} is "
+                "{goods_maximum} for the goods plus the shipping fee"
+            ),
+            {"where": limit.label, "goods_maximum": cents(limit.goods_maximum)},
+        )
         raise InvalidFacts(
             "shipping_fee",
             f"is needed: the limit for {limit.label} is {rmb(limit.goods_maximum)} for the goods "
             "plus the shipping fee",
+            explanation=explanation,
         )
     maximum = maximum_insured_value(applied, line_id, country, fee)[0]
     warnings = []
@@ -318,18 +344,22 @@ def cancellation_refund(premium_paid: object, *, shipped: bool) -> CancellationR
     """
     premium = read_money("premium_paid", premium_paid)
     if shipped:
-        return CancellationRefund(
-            Decimal("0.00"),
-            "none",
-            "Once a parcel has shipped the insurance is active, so cancelling it refunds nothing "
-            f"({CANCELLATION}).",
+        message = Message(
+            N_(
+                "Once a parcel has shipped the insurance is active, so cancelling it refunds "
+                "nothing ({clause})."
+            ),
+            {"clause": CANCELLATION},
         )
-    return CancellationRefund(
-        premium.quantize(CENT, rounding=ROUND_HALF_UP),
-        "account",
-        f"The parcel had not shipped, so the premium of {rmb(premium)} goes back to your CSSBuy "
-        f"account ({CANCELLATION}).",
+        return CancellationRefund(Decimal("0.00"), "none", message.english(), message)
+    message = Message(
+        N_(
+            "The parcel had not shipped, so the premium of {premium} goes back to your CSSBuy "
+            "account ({clause})."
+        ),
+        {"premium": cents(premium), "clause": CANCELLATION},
     )
+    return CancellationRefund(cents(premium), "account", message.english(), message)
 
 
 # --- what to ask -------------------------------------------------------------------------

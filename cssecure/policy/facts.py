@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from cssecure.i18n.catalog import N_, Message
 from cssecure.policy.catalog import Line, resolve_country, resolve_line
 from cssecure.policy.registry import REGISTRY, Registry
 
@@ -66,12 +67,16 @@ class InvalidFacts(ValueError):
     Attributes:
         field: The fact's name (claims-spec.md section 1).
         message: What is wrong, in plain words.
+        explanation: ``str(exc)`` to show in the customer's language (``render``), for the
+            errors a customer can meet (a quote's missing shipping fee, an unknown
+            country); None for the others (their English is for staff and developers).
     """
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, explanation: Message | None = None) -> None:
         super().__init__(field, message)
         self.field = field
         self.message = message
+        self.explanation = explanation
 
     def __str__(self) -> str:
         label = FACT_LABELS.get(self.field)
@@ -243,8 +248,19 @@ def read_country(field: str, value: object) -> str:
     text = read_text(field, value)
     code = resolve_country(text)
     if code is None:
+        explanation = None
+        if field == "destination_country":  # (the one a customer names)
+            explanation = Message(
+                N_(
+                    "destination_country (the destination country): unknown country {country}: "
+                    "use an ISO code like DE or a name like Germany"
+                ),
+                {"country": repr(text)},
+            )
         raise InvalidFacts(
-            field, f"unknown country {text!r}: use an ISO code like DE or a name like Germany"
+            field,
+            f"unknown country {text!r}: use an ISO code like DE or a name like Germany",
+            explanation=explanation,
         )
     return code
 
@@ -310,33 +326,65 @@ _READERS = {
 }
 
 
-def _label(name: str) -> str:
-    return REGISTRY.facts[name].label if name in REGISTRY.facts else name.replace("_", " ")
+# What the customer reads when two dates are out of order, keyed (later, earlier): whole
+# clauses naming the facts by their labels (facts.yaml), the days filled in.
+_DATES_OUT_OF_ORDER: dict[tuple[str, str], str] = {
+    ("shipped_date", "submitted_date"): N_(
+        "the date the parcel left the warehouse ({later}) can't be before the date the parcel "
+        "was submitted to ship ({earlier})"
+    ),
+    ("delivered_date", "shipped_date"): N_(
+        "the delivery date ({later}) can't be before the date the parcel left the warehouse "
+        "({earlier})"
+    ),
+    ("delivered_date", "submitted_date"): N_(
+        "the delivery date ({later}) can't be before the date the parcel was submitted to ship "
+        "({earlier})"
+    ),
+    ("report_date", "delivered_date"): N_(
+        "the date of this report ({later}) can't be before the delivery date ({earlier})"
+    ),
+    ("report_date", "shipped_date"): N_(
+        "the date of this report ({later}) can't be before the date the parcel left the "
+        "warehouse ({earlier})"
+    ),
+    ("report_date", "submitted_date"): N_(
+        "the date of this report ({later}) can't be before the date the parcel was submitted to "
+        "ship ({earlier})"
+    ),
+}
+_AFFECTED_OVER_ITEMS = N_(
+    "{affected} is more than the value of all the goods in the parcel ({items})"
+)
 
 
 def _conflicts(
     values: Mapping[str, object], *, plain: bool = False
-) -> Iterator[tuple[str, str, str]]:
-    """``(fact, other fact, why)`` for each pair of facts that cannot both be right, the
-    first the one to correct; ``why`` names the other fact (staff, the importer) or, with
-    ``plain``, says it in plain words without field names (the customer reads it)."""
+) -> Iterator[tuple[str, str, str, Message | None]]:
+    """``(fact, other fact, why, message)`` for each pair of facts that cannot both be right,
+    the first the one to correct; ``why`` names the other fact (staff, the importer) or, with
+    ``plain``, says it in plain words without field names (the customer reads it: then
+    ``message`` is ``why`` for the customer's language, else None)."""
     for earlier, later in _DATE_ORDER:
         first, second = values.get(earlier), values.get(later)
         if isinstance(first, date) and isinstance(second, date) and second < first:
-            yield later, earlier, (
-                f"{_label(later)} ({second.isoformat()}) can't be before "
-                f"{_label(earlier)} ({first.isoformat()})"
-                if plain
-                else f"{second.isoformat()} is before {earlier} {first.isoformat()}"
-            )
+            if plain:
+                message = Message(
+                    _DATES_OUT_OF_ORDER[(later, earlier)], {"later": second, "earlier": first}
+                )
+                yield later, earlier, message.english(), message
+            else:
+                why = f"{second.isoformat()} is before {earlier} {first.isoformat()}"
+                yield later, earlier, why, None
     affected, items = values.get("affected_items_value"), values.get("items_value")
     if isinstance(affected, Decimal) and isinstance(items, Decimal) and affected > items:
-        yield "affected_items_value", "items_value", (
-            f"{affected:.2f} RMB is more than the value of all the goods in the parcel "
-            f"({items:.2f} RMB)"
-            if plain
-            else f"{affected} is more than the value of all the goods (items_value {items})"
-        )
+        if plain:
+            message = Message(_AFFECTED_OVER_ITEMS, {"affected": affected, "items": items})
+            yield "affected_items_value", "items_value", message.english(), message
+        else:
+            yield "affected_items_value", "items_value", (
+                f"{affected} is more than the value of all the goods (items_value {items})"
+            ), None
 
 
 @dataclass(frozen=True)
@@ -346,12 +394,14 @@ class Conflict:
     Attributes:
         fact: the fact to correct (the later date, the affected goods' value).
         other: the fact it conflicts with.
-        why: the reason in plain words, without field names.
+        why: the reason in plain words, without field names (English).
+        message: ``why`` to show in the customer's language (``render``).
     """
 
     fact: str
     other: str
     why: str
+    message: Message | None = None
 
 
 def conflict_with(name: str | None, raw: object, known: Mapping[str, object]) -> Conflict | None:
@@ -365,7 +415,7 @@ def conflict_with(name: str | None, raw: object, known: Mapping[str, object]) ->
     Returns:
         The first conflict involving ``name`` (any, when None): its ``why`` is for the
         customer ("300.00 RMB is more than the value of all the goods in the parcel (200.00
-        RMB)"); None when nothing conflicts.
+        RMB)"), its ``message`` the same in any language; None when nothing conflicts.
     """
     values: dict[str, object] = {}
     given = dict(known) if name is None else {**known, name: raw}
@@ -377,8 +427,8 @@ def conflict_with(name: str | None, raw: object, known: Mapping[str, object]) ->
         except InvalidFacts:
             continue
     involved = [
-        Conflict(fact, other, why)
-        for fact, other, why in _conflicts(values, plain=True)
+        Conflict(fact, other, why, message)
+        for fact, other, why, message in _conflicts(values, plain=True)
         if name is None or name in (fact, other)
     ]
     return involved[0] if involved else None
@@ -386,7 +436,7 @@ def conflict_with(name: str | None, raw: object, known: Mapping[str, object]) ->
 
 def _check_together(values: Mapping[str, object]) -> None:
     """Cross-fact checks: dates in order, affected goods within the goods' value."""
-    for fact, _, why in _conflicts(values):
+    for fact, _, why, _ in _conflicts(values):
         raise InvalidFacts(fact, why)
     insured_value = values.get("insured_value")
     if values.get("insured") is True and insured_value == 0:

@@ -40,7 +40,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
+from cssecure.i18n.catalog import N_, Message
 from cssecure.policy.catalog import Line, catalog_lines
 from cssecure.policy.facts import BUY_IT_YOURSELF, ClaimFacts
 from cssecure.policy.terms import Terms
@@ -68,41 +70,90 @@ class Missing(Exception):
 
 
 class Finding:
-    """What one rule says about a claim."""
+    """What one rule says about a claim.
 
-    __slots__ = ("verdict", "reason", "eligible_from")
+    Attributes:
+        verdict: ``reject``, ``not_yet``, ``review`` or ``note``.
+        message: The reason, shown later in the reader's language (``render``).
+        eligible_from: For ``not_yet``, the day the claim becomes eligible.
+    """
 
-    def __init__(self, verdict: str, reason: str, eligible_from: date | None = None) -> None:
+    __slots__ = ("verdict", "message", "eligible_from")
+
+    def __init__(self, verdict: str, message: Message, eligible_from: date | None = None) -> None:
         self.verdict = verdict  # "reject" | "not_yet" | "review" | "note"
-        self.reason = reason
+        self.message = message
         self.eligible_from = eligible_from
 
-
-def _reject(reason: str) -> Finding:
-    return Finding("reject", reason)
-
-
-def _not_yet(reason: str, eligible_from: date) -> Finding:
-    return Finding("not_yet", reason, eligible_from)
+    @property
+    def reason(self) -> str:
+        """The reason in English (stored with the claim, read by agents)."""
+        return self.message.english()
 
 
-def _review(reason: str) -> Finding:
-    return Finding("review", reason)
+# Each helper takes the English template (marked with N_ at the call) and its values: dates
+# as ``date`` and amounts as ``Decimal`` (``render`` writes them the reader's way), clauses
+# as the English ``terms: "..."`` names, counts as ``int``.
 
 
-def _note(reason: str) -> Finding:
-    return Finding("note", reason)
+def _reject(template: str, /, **values: object) -> Finding:
+    return Finding("reject", Message(template, values))
+
+
+def _not_yet(template: str, eligible_from: date, /, **values: object) -> Finding:
+    return Finding("not_yet", Message(template, values), eligible_from)
+
+
+def _review(template: str, /, **values: object) -> Finding:
+    return Finding("review", Message(template, values))
+
+
+def _note(template: str, /, **values: object) -> Finding:
+    return Finding("note", Message(template, values))
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """A decided claim, before the engine adds the terms version and warnings."""
+    """A decided claim, before the engine adds the terms version and warnings.
+
+    Attributes:
+        reason_messages: Why, each shown later in the reader's language (``render``).
+    """
 
     decision: str
     payout: Decimal
     payout_form: str
     eligible_from: date | None
-    reasons: tuple[str, ...]
+    reason_messages: tuple[Message, ...]
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """The reasons in English, in the order of ``reason_messages``.
+
+        Made on demand: ``needed_facts`` decides a claim many times and reads no reason.
+        """
+        return tuple(message.english() for message in self.reason_messages)
+
+    def as_dict(self) -> dict[str, object]:
+        """The outcome as JSON-able values; ``reason_messages`` (each ``Message.as_dict()``,
+        for ``render``) aligned with ``reasons``."""
+        return {
+            "decision": self.decision,
+            "payout": str(self.payout),
+            "payout_form": self.payout_form,
+            "eligible_from": self.eligible_from.isoformat() if self.eligible_from else None,
+            "reasons": list(self.reasons),
+            "reason_messages": [message.as_dict() for message in self.reason_messages],
+        }
+
+
+def cents(amount: Decimal) -> Decimal:
+    """``amount`` rounded half-up to the cent: the amount ``rmb`` writes and reasons show.
+
+    ``format_amount`` only quantizes (half-even), so reasons pass amounts already rounded
+    half-up: the English text stays exactly ``rmb``'s.
+    """
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def rmb(amount: Decimal) -> str:
@@ -187,8 +238,11 @@ def parcel_is_insured(facts: ClaimFacts, terms: Terms) -> Finding | None:
     """
     if not _flag(facts, "insured"):
         return _reject(
-            f"This parcel was shipped without CSSecure insurance, so the plan does not cover it "
-            f"({USAGE})."
+            N_(
+                "This parcel was shipped without CSSecure insurance, so the plan does not cover "
+                "it ({clause})."
+            ),
+            clause=USAGE,
         )
     return None
 
@@ -201,8 +255,13 @@ def submitted_after_plan_start(facts: ClaimFacts, terms: Terms) -> Finding | Non
     submitted = _day(facts, "submitted_date")
     if submitted < terms.plan_start:
         return _reject(
-            f"CSSecure covers parcels submitted to ship from {terms.plan_start.isoformat()}; "
-            f"this parcel was submitted on {submitted.isoformat()} ({INTRO})."
+            N_(
+                "CSSecure covers parcels submitted to ship from {plan_start}; this parcel was "
+                "submitted on {submitted} ({clause})."
+            ),
+            plan_start=terms.plan_start,
+            submitted=submitted,
+            clause=INTRO,
         )
     return None
 
@@ -215,9 +274,13 @@ def biy_value_proven(facts: ClaimFacts, terms: Terms) -> Finding | None:
     """
     if _is_biy(facts) and not _flag(facts, "value_proof"):
         return _review(
-            "Buy It Yourself orders need proof of the order value (for example a screen "
-            "recording of the chat with the seller or the marketplace page showing the tracking "
-            f"number and unit prices); a person will continue once it is sent ({BIY_CLAUSE})."
+            N_(
+                "Buy It Yourself orders need proof of the order value (for example a screen "
+                "recording of the chat with the seller or the marketplace page showing the "
+                "tracking number and unit prices); a person will continue once it is sent "
+                "({clause})."
+            ),
+            clause=BIY_CLAUSE,
         )
     return None
 
@@ -231,9 +294,12 @@ def biy_goods_marked(facts: ClaimFacts, terms: Terms) -> Finding | None:
     """
     if _is_biy(facts) and not _flag(facts, "biy_marked_correctly"):
         return _review(
-            "The goods were not marked as branded, electronic or liquid when the Buy It Yourself "
-            "order was submitted, so CSSBuy may refuse compensation; a person will decide "
-            f"({BIY_CLAUSE})."
+            N_(
+                "The goods were not marked as branded, electronic or liquid when the Buy It "
+                "Yourself order was submitted, so CSSBuy may refuse compensation; a person will "
+                "decide ({clause})."
+            ),
+            clause=BIY_CLAUSE,
         )
     return None
 
@@ -251,21 +317,34 @@ def loss_is_established(facts: ClaimFacts, terms: Terms) -> Finding | None:
     shipped, reported = facts.shipped_date, facts.report_date
     if shipped is not None and reported is not None and reported >= lost_from(shipped, terms):
         return _note(
-            f"{terms.loss_wait_months} calendar months have passed since the parcel shipped on "
-            f"{shipped.isoformat()}, so it counts as lost ({COMPENSATION})."
+            N_(
+                "{months} calendar months have passed since the parcel shipped on {shipped}, so "
+                "it counts as lost ({clause})."
+            ),
+            months=terms.loss_wait_months,
+            shipped=shipped,
+            clause=COMPENSATION,
         )
     if _flag(facts, "loss_proof"):
         return _note(
-            "The loss is confirmed by the carrier or by a letter you received, which is the proof "
-            f"the terms ask for ({COMPENSATION})."
+            N_(
+                "The loss is confirmed by the carrier or by a letter you received, which is the "
+                "proof the terms ask for ({clause})."
+            ),
+            clause=COMPENSATION,
         )
     eligible = lost_from(_day(facts, "shipped_date"), terms)
     _day(facts, "report_date")
     return _not_yet(
-        f"Without a confirmation of the loss from the carrier or a letter, a parcel counts as "
-        f"lost {terms.loss_wait_months} calendar months after shipping, on "
-        f"{eligible.isoformat()}; you can claim from then, or sooner with proof ({COMPENSATION}).",
+        N_(
+            "Without a confirmation of the loss from the carrier or a letter, a parcel counts as "
+            "lost {months} calendar months after shipping, on {eligible}; you can claim from "
+            "then, or sooner with proof ({clause})."
+        ),
         eligible,
+        months=terms.loss_wait_months,
+        eligible=eligible,
+        clause=COMPENSATION,
     )
 
 
@@ -281,8 +360,12 @@ def delivered_parcel_not_lost(facts: ClaimFacts, terms: Terms) -> Finding | None
     if delivered is None or _flag(facts, "loss_proof"):
         return None
     return _review(
-        f"The tracking shows the parcel delivered on {delivered.isoformat()}; a person will "
-        f"check the loss with the carrier ({COMPENSATION})."
+        N_(
+            "The tracking shows the parcel delivered on {delivered}; a person will check the "
+            "loss with the carrier ({clause})."
+        ),
+        delivered=delivered,
+        clause=COMPENSATION,
     )
 
 
@@ -297,10 +380,15 @@ def seizure_is_proven(facts: ClaimFacts, terms: Terms) -> Finding | None:
     """
     if not _flag(facts, "seizure_proof"):
         return _review(
-            "A seizure needs proof: the letter customs usually send, or we ask the carrier to "
-            f"confirm it; a person will follow this up ({COMPENSATION})."
+            N_(
+                "A seizure needs proof: the letter customs usually send, or we ask the carrier "
+                "to confirm it; a person will follow this up ({clause})."
+            ),
+            clause=COMPENSATION,
         )
-    return _note(f"The seizure is confirmed by customs or the carrier ({COMPENSATION}).")
+    return _note(
+        N_("The seizure is confirmed by customs or the carrier ({clause})."), clause=COMPENSATION
+    )
 
 
 # --- damaged (and missing items) ------------------------------------------------------
@@ -310,8 +398,11 @@ def parcel_was_delivered(facts: ClaimFacts, terms: Terms) -> Finding | None:
     """Damage is assessed after delivery ("You must also contact us within 3 days of delivery")."""
     if _delivered(facts) is None:
         return _reject(
-            "Damage is assessed once the parcel is delivered, and this parcel has no delivery date "
-            f"yet; if it is lost or delayed, please report that instead ({COMPENSATION})."
+            N_(
+                "Damage is assessed once the parcel is delivered, and this parcel has no delivery "
+                "date yet; if it is lost or delayed, please report that instead ({clause})."
+            ),
+            clause=COMPENSATION,
         )
     return None
 
@@ -329,8 +420,14 @@ def damage_reported_in_time(facts: ClaimFacts, terms: Terms) -> Finding | None:
     window = terms.damage_report_window_days
     if days > window:
         return _reject(
-            f"Damage must be reported within {window} days of delivery; this report came {days} "
-            f"days after the delivery on {delivered.isoformat()} ({COMPENSATION})."
+            N_(
+                "Damage must be reported within {window} days of delivery; this report came "
+                "{days} days after the delivery on {delivered} ({clause})."
+            ),
+            window=window,
+            days=days,
+            delivered=delivered,
+            clause=COMPENSATION,
         )
     return None
 
@@ -344,8 +441,11 @@ def unboxing_video_recorded(facts: ClaimFacts, terms: Terms) -> Finding | None:
     """
     if not _flag(facts, "unboxing_video"):
         return _reject(
-            "Damaged or missing goods are only compensated with an unbroken video recorded while "
-            f"opening the parcel; a video made afterwards does not count ({COMPENSATION})."
+            N_(
+                "Damaged or missing goods are only compensated with an unbroken video recorded "
+                "while opening the parcel; a video made afterwards does not count ({clause})."
+            ),
+            clause=COMPENSATION,
         )
     return None
 
@@ -358,8 +458,11 @@ def water_damage_needs_waterproof_option(facts: ClaimFacts, terms: Terms) -> Fin
     """
     if _damage_kind(facts) == "water" and not _flag(facts, "waterproof_selected"):
         return _reject(
-            "Water damage is only covered when the waterproof option was chosen at shipping, and "
-            f"it was not chosen for this parcel ({COMPENSATION})."
+            N_(
+                "Water damage is only covered when the waterproof option was chosen at shipping, "
+                "and it was not chosen for this parcel ({clause})."
+            ),
+            clause=COMPENSATION,
         )
     return None
 
@@ -372,8 +475,11 @@ def creases_need_original_packaging(facts: ClaimFacts, terms: Terms) -> Finding 
     """
     if _damage_kind(facts) == "crease" and not _flag(facts, "original_packaging"):
         return _reject(
-            "Creases and deformation of goods shipped without their original packaging or shoebox "
-            f"are not covered ({COMPENSATION})."
+            N_(
+                "Creases and deformation of goods shipped without their original packaging or "
+                "shoebox are not covered ({clause})."
+            ),
+            clause=COMPENSATION,
         )
     return None
 
@@ -385,8 +491,11 @@ def damage_photos_provided(facts: ClaimFacts, terms: Terms) -> Finding | None:
     """
     if _damage_kind(facts) != "missing_item" and not _flag(facts, "damage_photos"):
         return _review(
-            "Photos of the damaged area are needed; please send them and a person will continue "
-            f"({COMPENSATION})."
+            N_(
+                "Photos of the damaged area are needed; please send them and a person will "
+                "continue ({clause})."
+            ),
+            clause=COMPENSATION,
         )
     return None
 
@@ -400,8 +509,11 @@ def damage_makes_goods_unusable(facts: ClaimFacts, terms: Terms) -> Finding | No
     """
     if _damage_kind(facts) != "missing_item" and _flag(facts, "usable_after_damage"):
         return _review(
-            "The damage leaves the goods usable; the terms leave compensation for such damage to "
-            f"CSSBuy's decision, so a person will decide ({COMPENSATION})."
+            N_(
+                "The damage leaves the goods usable; the terms leave compensation for such damage "
+                "to CSSBuy's decision, so a person will decide ({clause})."
+            ),
+            clause=COMPENSATION,
         )
     return None
 
@@ -417,10 +529,9 @@ def _line_among(facts: ClaimFacts, line_ids: frozenset[str]) -> Line | None:
 
 
 @lru_cache(maxsize=16)
-def _line_names(line_ids: frozenset[str]) -> str:
-    """'Train Cargo, Sea Freight, China Post SAL or EUB', in catalog order."""
-    names = [line.name for line in catalog_lines() if line.id in line_ids]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+def _line_names(line_ids: frozenset[str]) -> tuple[str, ...]:
+    """('Train Cargo', 'Sea Freight', 'China Post SAL', 'EUB'): catalog order."""
+    return tuple(line.name for line in catalog_lines() if line.id in line_ids)
 
 
 def line_has_return_cover(facts: ClaimFacts, terms: Terms) -> Finding | None:
@@ -431,8 +542,9 @@ def line_has_return_cover(facts: ClaimFacts, terms: Terms) -> Finding | None:
     line = _line_among(facts, terms.lines_without_return_cover)
     if line is not None:
         return _reject(
-            f"Returns of parcels shipped with {line.name} are not covered by CSSecure "
-            f"({COMPENSATION})."
+            N_("Returns of parcels shipped with {line} are not covered by CSSecure ({clause})."),
+            line=line.name,
+            clause=COMPENSATION,
         )
     return None
 
@@ -444,8 +556,11 @@ def return_voucher_unused(facts: ClaimFacts, terms: Terms) -> Finding | None:
     """
     if _flag(facts, "voucher_used_before"):
         return _reject(
-            "The free reshipping voucher is given once per parcel, and it was already used for "
-            f"this parcel ({COMPENSATION})."
+            N_(
+                "The free reshipping voucher is given once per parcel, and it was already used "
+                "for this parcel ({clause})."
+            ),
+            clause=COMPENSATION,
         )
     return None
 
@@ -460,9 +575,27 @@ def line_has_delay_refund(facts: ClaimFacts, terms: Terms) -> Finding | None:
     """
     line = _line_among(facts, terms.lines_without_delay_refund)
     if line is not None:
+        names = _line_names(terms.lines_without_delay_refund)
+        if len(names) == 1:
+            return _reject(
+                N_(
+                    "Parcels shipped with {line} get no delay refund; it is not offered on "
+                    "{lines} ({clause})."
+                ),
+                line=line.name,
+                lines=names[0],
+                clause=COMPENSATION,
+            )
+        # The "or" is in the sentence, so each language joins the list its own way.
         return _reject(
-            f"Parcels shipped with {line.name} get no delay refund; it is not offered on "
-            f"{_line_names(terms.lines_without_delay_refund)} ({COMPENSATION})."
+            N_(
+                "Parcels shipped with {line} get no delay refund; it is not offered on {lines} "
+                "or {last_line} ({clause})."
+            ),
+            line=line.name,
+            lines=", ".join(names[:-1]),
+            last_line=names[-1],
+            clause=COMPENSATION,
         )
     return None
 
@@ -481,34 +614,65 @@ def delayed_long_enough(facts: ClaimFacts, terms: Terms) -> Finding | None:
         days = (delivered - submitted).days
         if days < threshold:
             return _reject(
-                f"The parcel was delivered {days} days after it was submitted on "
-                f"{submitted.isoformat()}; the delay refund starts at {threshold} days in transit "
-                f"({COMPENSATION})."
+                N_(
+                    "The parcel was delivered {days} days after it was submitted on {submitted}; "
+                    "the delay refund starts at {threshold} days in transit ({clause})."
+                ),
+                days=days,
+                submitted=submitted,
+                threshold=threshold,
+                clause=COMPENSATION,
             )
         return _note(
-            f"The parcel was in transit {days} days from submission to delivery; {threshold} or "
-            f"more days qualify for the delay refund ({COMPENSATION})."
+            N_(
+                "The parcel was in transit {days} days from submission to delivery; {threshold} "
+                "or more days qualify for the delay refund ({clause})."
+            ),
+            days=days,
+            threshold=threshold,
+            clause=COMPENSATION,
         )
     days = (_day(facts, "report_date") - submitted).days
     if days < threshold:
         eligible = delay_due_from(submitted, terms)
         return _not_yet(
-            f"The parcel has been in transit {days} days since it was submitted on "
-            f"{submitted.isoformat()}; the delay refund is due from {threshold} days, on "
-            f"{eligible.isoformat()} ({COMPENSATION}).",
+            N_(
+                "The parcel has been in transit {days} days since it was submitted on "
+                "{submitted}; the delay refund is due from {threshold} days, on {eligible} "
+                "({clause})."
+            ),
             eligible,
+            days=days,
+            submitted=submitted,
+            threshold=threshold,
+            eligible=eligible,
+            clause=COMPENSATION,
         )
     return _note(
-        f"The parcel has been in transit {days} days since submission and is not delivered yet; "
-        f"{threshold} or more days qualify for the delay refund ({COMPENSATION})."
+        N_(
+            "The parcel has been in transit {days} days since submission and is not delivered "
+            "yet; {threshold} or more days qualify for the delay refund ({clause})."
+        ),
+        days=days,
+        threshold=threshold,
+        clause=COMPENSATION,
     )
 
 
 # --- payouts -----------------------------------------------------------------------------
 
-# An amount, how to name it to the customer, and the clause it comes from. In limits, the
-# name may hold "{amount}": it is filled only for the limit that applies (cheap hot path).
-Bound = tuple[Decimal, str, str]
+
+class Bound(NamedTuple):
+    """An amount a payout rests on or is held to, the kind of amount, and its clause.
+
+    ``kind`` names the basis (what a clause pays: a key of ``_PAID``) or the limit (the
+    second key of ``_PAID_UP_TO``); ``values`` fill the sentence's other placeholders.
+    """
+
+    amount: Decimal
+    kind: str
+    clause: str
+    values: tuple[tuple[str, object], ...] = ()
 
 
 def maximum_insured_value(
@@ -533,21 +697,20 @@ def maximum_insured_value(
         goods_only: The limit on the goods alone (for payouts that exclude shipping).
 
     Returns:
-        The maximum, how to name it to the customer ("{amount}" stands for the maximum),
-        and its clause.
+        The maximum, its kind (``maximum``, ``line_goods`` or ``line_total``) with the
+        limit's label, and its clause.
     """
     limit = terms.limit_for(line_id, country)
     if limit is None:
-        return terms.maximum_insured_value, "the maximum insured value of {amount}", INSURED_VALUE
-    where = limit.label.replace("{", "{{").replace("}", "}}")
+        return Bound(terms.maximum_insured_value, "maximum", INSURED_VALUE)
+    # The label is the terms' data ("China Post SAL to Germany"), quoted in English.
+    where = ("where", limit.label)
     if goods_only or not limit.plus_shipping_fee:
-        return limit.goods_maximum, f"the {{amount}} limit for goods sent by {where}", INSURED_VALUE
+        return Bound(limit.goods_maximum, "line_goods", INSURED_VALUE, (where,))
     total = limit.goods_maximum + (shipping_fee or _ZERO)
-    label = (
-        f"the limit for {where}, {rmb(limit.goods_maximum)} for the goods plus the "
-        "shipping fee ({amount})"
+    return Bound(
+        total, "line_total", INSURED_VALUE, (where, ("goods_maximum", cents(limit.goods_maximum)))
     )
-    return total, label, INSURED_VALUE
 
 
 def lowest_possible_maximum(terms: Terms, line_id: str | None, country: str | None) -> Decimal:
@@ -563,7 +726,7 @@ def lowest_possible_maximum(terms: Terms, line_id: str | None, country: str | No
 
 def capped_payout(
     facts: ClaimFacts, terms: Terms, basis: Bound, extra: Sequence[Bound] = (), *, goods_only: bool
-) -> tuple[Decimal, str]:
+) -> tuple[Decimal, Message]:
     """Compensation never exceeds min(insured value, actual value, maximum).
 
     Terms, Insured Value: "If you have insured an excess amount, we will use the actual value
@@ -578,40 +741,40 @@ def capped_payout(
         goods_only: The payout excludes shipping (goods part of a line limit applies).
 
     Returns:
-        The payout (unrounded) and the reason that explains it.
+        The payout (unrounded) and the reason that explains it: one whole sentence per
+        basis, and per basis and limit when a limit applies (``_PAID``, ``_PAID_UP_TO``).
     """
     insured = _money(facts, "insured_value")
     actual = _money(facts, "items_value") + _money(facts, "shipping_fee")
     least = basis
     for bound in (
         *extra,
-        (insured, "the insured amount of {amount}", INSURED_VALUE),
-        (actual, "the actual value of the parcel (goods plus shipping), {amount}", INSURED_VALUE),
+        Bound(insured, "insured", INSURED_VALUE),
+        Bound(actual, "actual", INSURED_VALUE),
     ):
-        if bound[0] < least[0]:
+        if bound.amount < least.amount:
             least = bound
     line_id = facts.line.id if facts.line is not None else None
     country = facts.destination_country
     if line_id is None or country is None:
-        if least[0] > lowest_possible_maximum(terms, line_id, country):
+        if least.amount > lowest_possible_maximum(terms, line_id, country):
             raise Missing("shipping_line" if line_id is None else "destination_country")
     else:
         maximum = maximum_insured_value(
             terms, line_id, country, facts.shipping_fee, goods_only=goods_only
         )
-        if maximum[0] < least[0]:
+        if maximum.amount < least.amount:
             least = maximum
-    amount, label, clause = basis
+    values = {"paid": cents(least.amount), **dict(basis.values)}
     if least is basis:
-        return amount, f"Paid {rmb(amount)}: {label} ({clause})."
-    paid = rmb(least[0])
-    limit = least[1].format(amount=paid)
-    return least[0], f"Paid {paid}: {label}, but compensation never exceeds {limit} ({least[2]})."
+        return basis.amount, Message(_PAID[basis.kind], {**values, "clause": basis.clause})
+    template = _PAID_UP_TO[(basis.kind, least.kind)]
+    return least.amount, Message(template, {**values, **dict(least.values), "clause": least.clause})
 
 
 def buy_it_yourself_payout(
     facts: ClaimFacts, terms: Terms, *, goods_only: bool
-) -> tuple[Decimal, str]:
+) -> tuple[Decimal, Message]:
     """Override for Buy It Yourself goods: 40 RMB per kg, at most 400 RMB and the order value.
 
     Terms: "For Buy-Yourself Orders, the compensation policy is 40y/kg, regardless of the
@@ -621,29 +784,34 @@ def buy_it_yourself_payout(
     weight = _money(facts, "weight_kg")
     order_value = _money(facts, "items_value")
     rate = terms.biy_rate_per_kg
-    basis = (
+    basis = Bound(
         rate * weight,
-        f"Buy It Yourself goods are paid {rmb(rate)} per kg: {weight.normalize():f} kg make "
-        f"{rmb(rate * weight)}",
+        "biy",
         BIY_CLAUSE,
+        (
+            ("rate", cents(rate)),
+            # A weight is no amount (render would add RMB): written as given, "3.5".
+            ("weight", f"{weight.normalize():f}"),
+            ("compensation", cents(rate * weight)),
+        ),
     )
     extra = (
-        (terms.biy_maximum, "the Buy It Yourself maximum of {amount}", BIY_CLAUSE),
-        (order_value, "the order value of {amount}", BIY_CLAUSE),
+        Bound(terms.biy_maximum, "biy_maximum", BIY_CLAUSE),
+        Bound(order_value, "order_value", BIY_CLAUSE),
     )
     return capped_payout(facts, terms, basis, extra, goods_only=goods_only)
 
 
-def lost_payout(facts: ClaimFacts, terms: Terms) -> tuple[Decimal, str]:
+def lost_payout(facts: ClaimFacts, terms: Terms) -> tuple[Decimal, Message]:
     """Lost: "we will provide a full compensation of the insurance amount"."""
     if _is_biy(facts):
         return buy_it_yourself_payout(facts, terms, goods_only=False)
     insured = _money(facts, "insured_value")
-    basis = (insured, f"a lost parcel is paid the insured amount of {rmb(insured)}", COMPENSATION)
+    basis = Bound(insured, "lost", COMPENSATION, (("insured", cents(insured)),))
     return capped_payout(facts, terms, basis, goods_only=False)
 
 
-def seized_payout(facts: ClaimFacts, terms: Terms) -> tuple[Decimal, str]:
+def seized_payout(facts: ClaimFacts, terms: Terms) -> tuple[Decimal, Message]:
     """Seized: complete pays the insured amount with shipping; partial the seized goods only.
 
     Terms: "If your parcel was partially seized, we will refund the seized goods' value only.
@@ -655,20 +823,14 @@ def seized_payout(facts: ClaimFacts, terms: Terms) -> tuple[Decimal, str]:
         return buy_it_yourself_payout(facts, terms, goods_only=not complete)
     if complete:
         insured = _money(facts, "insured_value")
-        label = (
-            f"a completely seized parcel is paid the insured amount of {rmb(insured)}, "
-            "shipping included"
-        )
-        return capped_payout(facts, terms, (insured, label, COMPENSATION), goods_only=False)
+        basis = Bound(insured, "seized_complete", COMPENSATION, (("insured", cents(insured)),))
+        return capped_payout(facts, terms, basis, goods_only=False)
     seized = _money(facts, "affected_items_value")
-    label = (
-        f"a partly seized parcel is paid the value of the seized goods, {rmb(seized)}, "
-        "without shipping"
-    )
-    return capped_payout(facts, terms, (seized, label, COMPENSATION), goods_only=True)
+    basis = Bound(seized, "seized_partial", COMPENSATION, (("seized_value", cents(seized)),))
+    return capped_payout(facts, terms, basis, goods_only=True)
 
 
-def damaged_payout(facts: ClaimFacts, terms: Terms) -> tuple[Decimal, str]:
+def damaged_payout(facts: ClaimFacts, terms: Terms) -> tuple[Decimal, Message]:
     """Damaged goods made unusable, or a missing item, are paid at their value.
 
     Terms: "If the item is completely damaged, this usually warrants a full refund";
@@ -678,41 +840,232 @@ def damaged_payout(facts: ClaimFacts, terms: Terms) -> tuple[Decimal, str]:
     if _is_biy(facts):
         return buy_it_yourself_payout(facts, terms, goods_only=True)
     value = _money(facts, "affected_items_value")
-    what = "the missing goods" if _damage_kind(facts) == "missing_item" else "the damaged goods"
-    label = f"{what} are paid at their value of {rmb(value)}"
-    return capped_payout(facts, terms, (value, label, COMPENSATION), goods_only=True)
+    kind = "missing_goods" if _damage_kind(facts) == "missing_item" else "damaged_goods"
+    basis = Bound(value, kind, COMPENSATION, (("goods_value", cents(value)),))
+    return capped_payout(facts, terms, basis, goods_only=True)
 
 
-def returned_payout(facts: ClaimFacts, terms: Terms) -> tuple[Decimal, str]:
+def returned_payout(facts: ClaimFacts, terms: Terms) -> tuple[Decimal, Message]:
     """Returned: the shipping fee paid, as a one-time voucher for reshipping.
 
     Terms: "If your parcel was returned from your country, we will provide the shipping price
     you initially paid as a voucher for a second delivery."
     """
     fee = _money(facts, "shipping_fee")
-    label = f"a returned parcel gets the shipping fee paid, {rmb(fee)}, as a reshipping voucher"
-    return capped_payout(facts, terms, (fee, label, COMPENSATION), goods_only=False)
+    basis = Bound(fee, "returned", COMPENSATION, (("fee", cents(fee)),))
+    return capped_payout(facts, terms, basis, goods_only=False)
 
 
-def delayed_payout(facts: ClaimFacts, terms: Terms) -> tuple[Decimal, str]:
+def delayed_payout(facts: ClaimFacts, terms: Terms) -> tuple[Decimal, Message]:
     """Delayed: 20% of the freight ("we can refund 20% of the freight to you")."""
     fee = _money(facts, "shipping_fee")
     share = (terms.delay_refund_rate * 100).normalize()
     refund = terms.delay_refund_rate * fee
-    label = f"the delay refund is {share:f}% of the shipping fee of {rmb(fee)}, {rmb(refund)}"
-    return capped_payout(facts, terms, (refund, label, COMPENSATION), goods_only=False)
+    basis = Bound(
+        refund,
+        "delayed",
+        COMPENSATION,
+        # The share is a percentage, not an amount: written as the terms give it ("20").
+        (("share", f"{share:f}"), ("fee", cents(fee)), ("refund", cents(refund))),
+    )
+    return capped_payout(facts, terms, basis, goods_only=False)
 
 
-_CUSTOMS_RETURN_FEES = (
-    "Return fees charged by the destination country's customs are not covered and must be paid "
-    f"in full; the voucher covers reshipping from China ({COMPENSATION})."
+# The payout sentences, whole (each language words the basis and the limit together): what
+# the clause pays, and what it pays when a limit is lower. {paid} is the amount paid (the
+# limit's amount when one applies); the other placeholders are the basis's and the limit's.
+# Pairs that cannot happen are left out: the Buy It Yourself limits (its maximum, the order
+# value) hold only its goods; a lost or completely seized parcel is paid the insured amount
+# itself; goods and the order value are never worth more than the parcel (the goods' value
+# plus shipping; read_facts refuses affected goods worth more than all goods), and a
+# goods-only payout or a shipping fee never exceeds a limit that adds the shipping fee.
+_PAID: dict[str, str] = {
+    "biy": N_(
+        "Paid {paid}: Buy It Yourself goods are paid {rate} per kg: {weight} kg make "
+        "{compensation} ({clause})."
+    ),
+    "lost": N_(
+        "Paid {paid}: a lost parcel is paid the insured amount of {insured} ({clause})."
+    ),
+    "seized_complete": N_(
+        "Paid {paid}: a completely seized parcel is paid the insured amount of {insured}, "
+        "shipping included ({clause})."
+    ),
+    "seized_partial": N_(
+        "Paid {paid}: a partly seized parcel is paid the value of the seized goods, "
+        "{seized_value}, without shipping ({clause})."
+    ),
+    "missing_goods": N_(
+        "Paid {paid}: the missing goods are paid at their value of {goods_value} ({clause})."
+    ),
+    "damaged_goods": N_(
+        "Paid {paid}: the damaged goods are paid at their value of {goods_value} ({clause})."
+    ),
+    "returned": N_(
+        "Paid {paid}: a returned parcel gets the shipping fee paid, {fee}, as a reshipping "
+        "voucher ({clause})."
+    ),
+    "delayed": N_(
+        "Paid {paid}: the delay refund is {share}% of the shipping fee of {fee}, {refund} "
+        "({clause})."
+    ),
+}
+
+_PAID_UP_TO: dict[tuple[str, str], str] = {
+    ("biy", "biy_maximum"): N_(
+        "Paid {paid}: Buy It Yourself goods are paid {rate} per kg: {weight} kg make "
+        "{compensation}, but compensation never exceeds the Buy It Yourself maximum of {paid} "
+        "({clause})."
+    ),
+    ("biy", "order_value"): N_(
+        "Paid {paid}: Buy It Yourself goods are paid {rate} per kg: {weight} kg make "
+        "{compensation}, but compensation never exceeds the order value of {paid} ({clause})."
+    ),
+    ("biy", "insured"): N_(
+        "Paid {paid}: Buy It Yourself goods are paid {rate} per kg: {weight} kg make "
+        "{compensation}, but compensation never exceeds the insured amount of {paid} ({clause})."
+    ),
+    ("biy", "maximum"): N_(
+        "Paid {paid}: Buy It Yourself goods are paid {rate} per kg: {weight} kg make "
+        "{compensation}, but compensation never exceeds the maximum insured value of {paid} "
+        "({clause})."
+    ),
+    ("biy", "line_goods"): N_(
+        "Paid {paid}: Buy It Yourself goods are paid {rate} per kg: {weight} kg make "
+        "{compensation}, but compensation never exceeds the {paid} limit for goods sent by "
+        "{where} ({clause})."
+    ),
+    ("biy", "line_total"): N_(
+        "Paid {paid}: Buy It Yourself goods are paid {rate} per kg: {weight} kg make "
+        "{compensation}, but compensation never exceeds the limit for {where}, {goods_maximum} "
+        "for the goods plus the shipping fee ({paid}) ({clause})."
+    ),
+    ("lost", "actual"): N_(
+        "Paid {paid}: a lost parcel is paid the insured amount of {insured}, but compensation "
+        "never exceeds the actual value of the parcel (goods plus shipping), {paid} ({clause})."
+    ),
+    ("lost", "maximum"): N_(
+        "Paid {paid}: a lost parcel is paid the insured amount of {insured}, but compensation "
+        "never exceeds the maximum insured value of {paid} ({clause})."
+    ),
+    ("lost", "line_goods"): N_(
+        "Paid {paid}: a lost parcel is paid the insured amount of {insured}, but compensation "
+        "never exceeds the {paid} limit for goods sent by {where} ({clause})."
+    ),
+    ("lost", "line_total"): N_(
+        "Paid {paid}: a lost parcel is paid the insured amount of {insured}, but compensation "
+        "never exceeds the limit for {where}, {goods_maximum} for the goods plus the shipping "
+        "fee ({paid}) ({clause})."
+    ),
+    ("seized_complete", "actual"): N_(
+        "Paid {paid}: a completely seized parcel is paid the insured amount of {insured}, "
+        "shipping included, but compensation never exceeds the actual value of the parcel (goods "
+        "plus shipping), {paid} ({clause})."
+    ),
+    ("seized_complete", "maximum"): N_(
+        "Paid {paid}: a completely seized parcel is paid the insured amount of {insured}, "
+        "shipping included, but compensation never exceeds the maximum insured value of {paid} "
+        "({clause})."
+    ),
+    ("seized_complete", "line_goods"): N_(
+        "Paid {paid}: a completely seized parcel is paid the insured amount of {insured}, "
+        "shipping included, but compensation never exceeds the {paid} limit for goods sent by "
+        "{where} ({clause})."
+    ),
+    ("seized_complete", "line_total"): N_(
+        "Paid {paid}: a completely seized parcel is paid the insured amount of {insured}, "
+        "shipping included, but compensation never exceeds the limit for {where}, "
+        "{goods_maximum} for the goods plus the shipping fee ({paid}) ({clause})."
+    ),
+    ("seized_partial", "insured"): N_(
+        "Paid {paid}: a partly seized parcel is paid the value of the seized goods, "
+        "{seized_value}, without shipping, but compensation never exceeds the insured amount of "
+        "{paid} ({clause})."
+    ),
+    ("seized_partial", "maximum"): N_(
+        "Paid {paid}: a partly seized parcel is paid the value of the seized goods, "
+        "{seized_value}, without shipping, but compensation never exceeds the maximum insured "
+        "value of {paid} ({clause})."
+    ),
+    ("seized_partial", "line_goods"): N_(
+        "Paid {paid}: a partly seized parcel is paid the value of the seized goods, "
+        "{seized_value}, without shipping, but compensation never exceeds the {paid} limit for "
+        "goods sent by {where} ({clause})."
+    ),
+    ("missing_goods", "insured"): N_(
+        "Paid {paid}: the missing goods are paid at their value of {goods_value}, but "
+        "compensation never exceeds the insured amount of {paid} ({clause})."
+    ),
+    ("missing_goods", "maximum"): N_(
+        "Paid {paid}: the missing goods are paid at their value of {goods_value}, but "
+        "compensation never exceeds the maximum insured value of {paid} ({clause})."
+    ),
+    ("missing_goods", "line_goods"): N_(
+        "Paid {paid}: the missing goods are paid at their value of {goods_value}, but "
+        "compensation never exceeds the {paid} limit for goods sent by {where} ({clause})."
+    ),
+    ("damaged_goods", "insured"): N_(
+        "Paid {paid}: the damaged goods are paid at their value of {goods_value}, but "
+        "compensation never exceeds the insured amount of {paid} ({clause})."
+    ),
+    ("damaged_goods", "maximum"): N_(
+        "Paid {paid}: the damaged goods are paid at their value of {goods_value}, but "
+        "compensation never exceeds the maximum insured value of {paid} ({clause})."
+    ),
+    ("damaged_goods", "line_goods"): N_(
+        "Paid {paid}: the damaged goods are paid at their value of {goods_value}, but "
+        "compensation never exceeds the {paid} limit for goods sent by {where} ({clause})."
+    ),
+    ("returned", "insured"): N_(
+        "Paid {paid}: a returned parcel gets the shipping fee paid, {fee}, as a reshipping "
+        "voucher, but compensation never exceeds the insured amount of {paid} ({clause})."
+    ),
+    ("returned", "maximum"): N_(
+        "Paid {paid}: a returned parcel gets the shipping fee paid, {fee}, as a reshipping "
+        "voucher, but compensation never exceeds the maximum insured value of {paid} ({clause})."
+    ),
+    ("returned", "line_goods"): N_(
+        "Paid {paid}: a returned parcel gets the shipping fee paid, {fee}, as a reshipping "
+        "voucher, but compensation never exceeds the {paid} limit for goods sent by {where} "
+        "({clause})."
+    ),
+    ("delayed", "insured"): N_(
+        "Paid {paid}: the delay refund is {share}% of the shipping fee of {fee}, {refund}, but "
+        "compensation never exceeds the insured amount of {paid} ({clause})."
+    ),
+    ("delayed", "actual"): N_(
+        "Paid {paid}: the delay refund is {share}% of the shipping fee of {fee}, {refund}, but "
+        "compensation never exceeds the actual value of the parcel (goods plus shipping), {paid} "
+        "({clause})."
+    ),
+    ("delayed", "maximum"): N_(
+        "Paid {paid}: the delay refund is {share}% of the shipping fee of {fee}, {refund}, but "
+        "compensation never exceeds the maximum insured value of {paid} ({clause})."
+    ),
+    ("delayed", "line_goods"): N_(
+        "Paid {paid}: the delay refund is {share}% of the shipping fee of {fee}, {refund}, but "
+        "compensation never exceeds the {paid} limit for goods sent by {where} ({clause})."
+    ),
+    ("delayed", "line_total"): N_(
+        "Paid {paid}: the delay refund is {share}% of the shipping fee of {fee}, {refund}, but "
+        "compensation never exceeds the limit for {where}, {goods_maximum} for the goods plus "
+        "the shipping fee ({paid}) ({clause})."
+    ),
+}
+
+_CUSTOMS_RETURN_FEES = Message(
+    N_(
+        "Return fees charged by the destination country's customs are not covered and must be "
+        "paid in full; the voucher covers reshipping from China ({clause})."
+    ),
+    {"clause": COMPENSATION},
 )
 
 
 # --- one decision per claim type ---------------------------------------------------------
 
 Rule = Callable[[ClaimFacts, Terms], "Finding | None"]
-Payout = Callable[[ClaimFacts, Terms], tuple[Decimal, str]]
+Payout = Callable[[ClaimFacts, Terms], tuple[Decimal, Message]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -722,7 +1075,7 @@ class ClaimDecision:
     rules: tuple[Rule, ...]
     payout: Payout
     payout_form: str
-    closing: tuple[str, ...] = ()
+    closing: tuple[Message, ...] = ()
 
 
 _COVER = (parcel_is_insured, submitted_after_plan_start)
@@ -780,8 +1133,8 @@ def decide(facts: ClaimFacts, terms: Terms) -> Outcome:
     plan = DECISIONS[facts.claim_type]
     missing: Missing | None = None
     not_yet: Finding | None = None
-    reviews: list[str] = []
-    notes: list[str] = []
+    reviews: list[Message] = []
+    notes: list[Message] = []
     for rule in plan.rules:
         try:
             finding = rule(facts, terms)
@@ -792,22 +1145,23 @@ def decide(facts: ClaimFacts, terms: Terms) -> Outcome:
             continue
         verdict = finding.verdict
         if verdict == "reject":
-            return Outcome(REJECT, _ZERO, NONE, None, (finding.reason,))
+            return Outcome(REJECT, _ZERO, NONE, None, (finding.message,))
         if verdict == "not_yet":
             not_yet = finding
         elif verdict == "review":
-            reviews.append(finding.reason)
+            reviews.append(finding.message)
         else:
-            notes.append(finding.reason)
+            notes.append(finding.message)
     if missing is not None:
         raise missing
     if not_yet is not None:
-        return Outcome(REJECT, _ZERO, NONE, not_yet.eligible_from, (not_yet.reason,))
+        return Outcome(REJECT, _ZERO, NONE, not_yet.eligible_from, (not_yet.message,))
     if reviews:
         return Outcome(REVIEW, _ZERO, NONE, None, tuple(reviews))
     amount, explanation = plan.payout(facts, terms)
-    payout = amount.quantize(CENT, rounding=ROUND_HALF_UP)
-    return Outcome(APPROVE, payout, plan.payout_form, None, (*notes, explanation, *plan.closing))
+    return Outcome(
+        APPROVE, cents(amount), plan.payout_form, None, (*notes, explanation, *plan.closing)
+    )
 
 
 # --- exposure per parcel (issue 12) -------------------------------------------------------

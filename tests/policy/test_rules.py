@@ -46,7 +46,8 @@ def test_maximum_insured_value_default_and_override() -> None:
     assert maximum_insured_value(terms, "china_post_sal", "DE", fee)[0] == Decimal("2300")
     goods = maximum_insured_value(terms, "china_post_sal", "DE", fee, goods_only=True)
     assert goods[0] == Decimal("2000")
-    assert "China Post SAL to Germany" in goods[1]
+    assert goods.kind == "line_goods"
+    assert "China Post SAL to Germany" in dict(goods.values)["where"]
 
 
 OVER_INSURED_LOSS = {
