@@ -102,14 +102,19 @@ def needed_facts(slots: Mapping[str, Any]) -> list[str]:
 
 
 def assess_claim(slots: Mapping[str, Any]) -> dict[str, Any]:
-    """The engine's assessment of the facts so far (claims-spec.md section 3 JSON).
+    """The engine's assessment of the facts so far (claims-spec.md section 3 JSON), with
+    ``reason_messages`` (the reasons to show in the customer's language) when the engine
+    gives them.
 
     Raises:
         cssecure.policy.InvalidFacts: the facts don't fit together; ``str(exc)`` says why.
     """
     from cssecure.policy import assess, parse_facts
 
-    return dict(assess(parse_facts(known_facts(slots))).to_json())
+    assessment = assess(parse_facts(known_facts(slots)))
+    # (an engine without translatable reasons has only to_json: English reasons)
+    as_dict = getattr(assessment, "as_dict", None)
+    return dict(as_dict() if callable(as_dict) else assessment.to_json())
 
 
 def preview_claim(slots: Mapping[str, Any], conversation_id: str) -> dict[str, Any]:

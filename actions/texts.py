@@ -238,6 +238,8 @@ def reason_texts(assessment: Mapping[str, Any], language: str | None) -> list[st
     match its English ``reasons`` one for one, else the English reasons (older stored
     assessments)."""
     reasons = [str(r) for r in assessment.get("reasons", ())]
+    if _english(language):
+        return reasons  # the engine's own English words, exactly as stored
     messages = assessment.get("reason_messages")
     if isinstance(messages, (list, tuple)) and len(messages) == len(reasons) and all(
         isinstance(m, Mapping) and "template" in m for m in messages
