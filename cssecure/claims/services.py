@@ -67,7 +67,9 @@ def assess_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
     """Run the policy engine on claim facts; the assessment as it will be stored.
 
     Returns:
-        ``Assessment.to_json()`` plus ``terms_version`` and ``warnings``.
+        ``Assessment.to_json()`` plus ``terms_version``, ``warnings`` and
+        ``reason_messages`` (the reasons for the customer's language: ``render`` each;
+        aligned with ``reasons``, which stay English for agents and the record).
 
     Raises:
         InvalidClaim: the engine refused the facts (its message is customer-readable).
@@ -81,6 +83,7 @@ def assess_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
     stored: dict[str, Any] = dict(assessment.to_json())
     stored["terms_version"] = assessment.terms_version
     stored["warnings"] = list(getattr(assessment, "warnings", ()))
+    stored["reason_messages"] = assessment.as_dict()["reason_messages"]
     return stored
 
 
