@@ -32,7 +32,7 @@ from cssecure.claims.unit_of_work import UnitOfWork
 from cssecure.handoff import service, texts, waiting
 from cssecure.handoff.office_hours import OfficeHours
 from cssecure.handoff.queue import Place
-from cssecure.handoff.rasa_api import RasaConversations
+from cssecure.handoff.rasa_api import RasaConversations, RasaUnavailable
 from cssecure.handoff.service import HandoffPorts
 from cssecure.handoff.waiting import (
     EXPIRED,
@@ -509,3 +509,34 @@ def test_a_limited_request_for_a_person_is_told_in_the_customers_language(
                                                            intent="human_handoff"))
     assert untranslated(asked["text"], GERMAN_DAYS) == [], asked["text"]
     assert "MONTAG BIS SONNTAG" not in asked["text"] and "Montag" in asked["text"]
+
+
+# ------------------------------------------------------------------------- console
+
+
+def test_the_console_shows_each_conversations_language(
+    ports: HandoffPorts, fake_http: FakeHTTP  # noqa: F811
+) -> None:
+    from cssecure.console.blueprint import _languages, language_label
+
+    assert language_label("de") == "Deutsch (de)"
+    assert language_label("pt") == "Português (pt)"
+    assert language_label(None) == language_label("xx") == "English (en)"
+    labels = asyncio.run(_languages(ports, ["conv-de", "conv-en", "conv-de"]))
+    assert labels == {"conv-de": "Deutsch (de)", "conv-en": "English (en)"}
+
+
+def test_the_console_does_not_wait_for_rasa_once_per_row() -> None:
+    from cssecure.console.blueprint import UNKNOWN_LANGUAGE, _languages
+
+    class Down:
+        calls = 0
+
+        def language(self, conversation_id: str) -> str:
+            Down.calls += 1
+            raise RasaUnavailable("The assistant (Rasa) cannot be reached (ConnectTimeout).")
+
+    down = HandoffPorts(uow_factory=lambda: None, conversations=Down())  # type: ignore[arg-type,return-value]
+    labels = asyncio.run(_languages(down, [f"conv-{n}" for n in range(20)]))
+    assert set(labels.values()) == {UNKNOWN_LANGUAGE} and len(labels) == 20
+    assert Down.calls == 1
