@@ -341,9 +341,8 @@ class ActionHumanHandoff(Action):
             return []
         if not request.queued:
             # The limiter's message is marked for translation where it is written.
-            dispatcher.utter_message(
-                text=tr(language, request.message or PLEASE_WAIT)
-            )
+            message = request.message or PLEASE_WAIT
+            dispatcher.utter_message(text=tr(language, message))
             return []
         promise = _reply_promise(language)
         if promise is None:
