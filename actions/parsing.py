@@ -27,7 +27,9 @@ from num2words import num2words
 
 from actions.questions import NOT_DELIVERED, Question
 from cssecure.nlu import normalise
+from cssecure.nlu.languages import OTHER_LANGUAGES, all_words, fold, words_pattern
 from cssecure.policy.currency import RMB_CODES, Conversion, CurrencyError, default_rates
+from cssecure.policy.registry import REGISTRY
 
 Entity = Mapping[str, Any]
 
@@ -67,53 +69,6 @@ class AmbiguousAnswer(AnswerError):
         self.readings: tuple[Reading, ...] = tuple(readings)
 
 
-_YES_WORDS = frozenset(
-    {
-        "yes",
-        "y",
-        "yeah",
-        "yep",
-        "yup",
-        "ya",
-        "yea",
-        "sure",
-        "ok",
-        "okay",
-        "true",
-        "correct",
-        "right",
-        "i do",
-        "i have",
-        "have",
-        "did",
-        "of course",
-        "affirmative",
-        "si",
-        "oui",
-        "ja",
-    }
-)
-_NO_WORDS = frozenset(
-    {
-        "no",
-        "n",
-        "nope",
-        "nah",
-        "not",
-        "none",
-        "false",
-        "don't",
-        "dont",
-        "didn't",
-        "didnt",
-        "haven't",
-        "havent",
-        "never",
-        "no i don't",
-        "nein",
-        "non",
-    }
-)
 _UNSURE = re.compile(
     r"\b(not sure|unsure|don'?t know|do not know|dunno|idk|maybe|perhaps|no idea|no clue|"
     r"(?:don'?t|do not|can'?t|cannot) (?:remember|recall)|not certain|"
@@ -151,26 +106,98 @@ def entity_values(entities: Iterable[Entity], name: str) -> list[str]:
     return [str(e.get("value")) for e in entities if e.get("entity") == name and e.get("value")]
 
 
-def parse_bool(text: str, intent: str | None) -> bool:
+def parse_bool(text: str, intent: str | None, *, language: str | None = None) -> bool:
     """Read a yes/no answer from the intent (affirm/deny) or the words used.
+
+    The words are those of ``cssecure/nlu/languages.yml``, in every language ("ja, habe
+    ich", "non, pas encore", "tak", "não"): a "no" word wins over a "yes" word, a longer
+    phrase over the words inside it (Polish "no tak" is a yes).
+
+    Args:
+        text: The customer's answer.
+        intent: The classifier's intent of it.
+        language: The conversation's language (the ``language`` slot), or None. Its words
+            and English's are read first; when they settle nothing, every language's are.
 
     Raises:
         AnswerError: when the answer is neither yes nor no.
     """
     # Doubt first: "no idea" and "not sure" read as a "no" to the classifier (issue 13).
-    if _UNSURE.search(text):
+    if _unsure(text):
         raise AnswerError("If you're not sure, check first: I need a yes or a no here.")
     if intent == "affirm":
         return True
     if intent == "deny":
         return False
-    words = re.findall(r"[a-z']+", text.lower())
-    joined = " ".join(words)
-    if any(w in _NO_WORDS for w in words) or joined in _NO_WORDS:
-        return False
-    if any(w in _YES_WORDS for w in words) or joined in _YES_WORDS:
+    said = _yes_or_no(text, language)
+    if said is None:
+        raise AnswerError("I need a yes or a no here.")
+    return said
+
+
+# Words whose accent changes their meaning, never folded away: Portuguese "já" ("already")
+# is not German "ja" ("yes").
+_KEEP_ACCENTS = frozenset({"já"})
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+def answer_words(text: str) -> list[str]:
+    """The words of an answer, lower-case and without accents (except ``_KEEP_ACCENTS``)."""
+    return [
+        word if word in _KEEP_ACCENTS else fold(word) for word in _WORD.findall(text.lower())
+    ]
+
+
+def _phrases(words: Sequence[str]) -> list[tuple[str, ...]]:
+    return [tuple(answer_words(word)) for word in words if answer_words(word)]
+
+
+_YES_NO_CODES = ("en", *OTHER_LANGUAGES)
+
+
+def _yes_no_tables(codes: Sequence[str]) -> list[tuple[tuple[str, ...], bool]]:
+    """(phrase, yes?) for the languages, longest phrase first."""
+    pairs = [(phrase, True) for phrase in _phrases(all_words("yes", codes))]
+    pairs += [(phrase, False) for phrase in _phrases(all_words("no", codes))]
+    return sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
+
+
+_ALL_YES_NO = _yes_no_tables(_YES_NO_CODES)
+
+
+def _yes_or_no(text: str, language: str | None) -> bool | None:
+    """True for a yes, False for a no, None when the words say neither."""
+    words = answer_words(text)
+    tables = [_ALL_YES_NO]
+    if language in OTHER_LANGUAGES:
+        tables.insert(0, _yes_no_tables(("en", language)))
+    for table in tables:
+        taken = [False] * len(words)
+        said: set[bool] = set()
+        for phrase, yes in table:  # longest first: "no tak" before "no"
+            size = len(phrase)
+            for at in range(len(words) - size + 1):
+                if tuple(words[at : at + size]) == phrase and not any(taken[at : at + size]):
+                    taken[at : at + size] = [True] * size
+                    said.add(yes)
+        if said:
+            return False not in said
+    return None
+
+
+_UNSURE_PHRASES = _phrases(all_words("unsure"))
+
+
+def _unsure(text: str) -> bool:
+    """True when the answer says the customer does not know ("not sure", "keine Ahnung")."""
+    if _UNSURE.search(text):
         return True
-    raise AnswerError("I need a yes or a no here.")
+    words = answer_words(text)
+    return any(
+        tuple(words[at : at + len(phrase)]) == phrase
+        for phrase in _UNSURE_PHRASES
+        for at in range(len(words) - len(phrase) + 1)
+    )
 
 
 def parse_money(text: str, entities: Sequence[Entity], *, today: date | None = None) -> str:
@@ -515,12 +542,15 @@ def parse_date(
     *,
     date_order: str | None = None,
     not_before: date | None = None,
+    language: str | None = None,
 ) -> str:
     """Read a date (the NLU's ``date`` entity, or a date in the text).
 
     A numeric date that reads differently day-first and month-first ("10/09/2026") is
-    settled by ``date_order``; without one, a reading that is in the future or before
-    ``not_before`` is impossible, and when both readings remain the customer is asked.
+    settled by ``date_order``; without one, by the conversation's ``language`` when it
+    writes dates day-first (all ours but English); else a reading that is in the future or
+    before ``not_before`` is impossible, and when both readings remain the customer is asked.
+    Dates in words are read in every language ("12. März", "3 de marzo", "vor 3 Tagen").
 
     Args:
         text: The customer's answer.
@@ -531,6 +561,7 @@ def parse_date(
         date_order: "DMY" or "MDY" from the customer's locale (``date_order_for_locale``);
             None when unknown.
         not_before: The earliest possible date (the parcel's submission), or None.
+        language: The conversation's language (the ``language`` slot), or None.
 
     Returns:
         The date, ISO "YYYY-MM-DD".
@@ -542,6 +573,8 @@ def parse_date(
             ``not_before``.
     """
     readings = _date_readings(text, entities, today)
+    if date_order is None and language in _DAY_FIRST_LANGUAGES:
+        date_order = "DMY"  # "10/09/2026" from a German conversation is 10 September
     if date_order and date_order.upper() == "MDY" and _dotted(text, entities):
         # Dots are the European way to write a date: "10.09.2026" is 10 September even
         # from a US locale (issue 13 review); slashes follow the locale.
@@ -611,16 +644,57 @@ def parse_delivered(
     *,
     date_order: str | None = None,
     not_before: date | None = None,
+    language: str | None = None,
 ) -> str:
     """Read a delivery date, or "not delivered" (stored as ``NOT_DELIVERED``).
 
-    ``date_order`` and ``not_before`` are as for ``parse_date``.
+    "Not delivered" is said in any language: a bare no ("nein", "pas encore", "todavía no",
+    "jeszcze nie"), a phrase of the fact registry ("no ha llegado", "nie dotarła"), or a
+    negation before a word of arriving (``languages.yml``: "ist noch nicht angekommen").
+    ``date_order``, ``not_before`` and ``language`` are as for ``parse_date``.
     """
-    if not entity_values(entities, "date") and _NOT_DELIVERED.search(text):
+    if not entity_values(entities, "date") and _not_delivered(text):
         return NOT_DELIVERED
-    if text.strip().lower() in {"no", "nope", "not yet", "never"}:
+    if text.strip().lower() in {"no", "nope", "not yet", "never"} or _only_no(text):
         return NOT_DELIVERED
-    return parse_date(text, entities, today, date_order=date_order, not_before=not_before)
+    return parse_date(
+        text, entities, today, date_order=date_order, not_before=not_before, language=language
+    )
+
+
+# "kein", "pas", "nie" ... then, later in the message, a word of arriving ("arriv", "dotar").
+_NEGATED_ARRIVAL = re.compile(
+    rf"(?<!\w)(?:{words_pattern(all_words('negation', OTHER_LANGUAGES))})(?!\w)"
+    rf".*(?<!\w)(?:{words_pattern(all_words('arrival', OTHER_LANGUAGES))})"
+)
+
+
+def _not_delivered(text: str) -> bool:
+    """True when the text says the parcel has not arrived, in any of our languages."""
+    if _NOT_DELIVERED.search(text):
+        return True
+    folded = fold(text)
+    if _NEGATED_ARRIVAL.search(folded):
+        return True
+    delivered = REGISTRY.facts["delivered_date"].ask
+    phrases = dict(delivered.volunteered).get(NOT_DELIVERED, ()) if delivered else ()
+    return any(re.search(rf"(?<!\w){re.escape(fold(p))}(?!\w)", folded) for p in phrases)
+
+
+def _only_no(text: str) -> bool:
+    """True for an answer that is nothing but no words ("nein", "noch nicht", "nog niet")."""
+    words = answer_words(text)
+    if not words:
+        return False
+    taken = [False] * len(words)
+    for phrase, yes in _ALL_YES_NO:
+        size = len(phrase)
+        for at in range(len(words) - size + 1):
+            if tuple(words[at : at + size]) == phrase and not any(taken[at : at + size]):
+                if yes:
+                    return False
+                taken[at : at + size] = [True] * size
+    return all(taken)
 
 
 def parse_choice(text: str, question: Question, entities: Sequence[Entity] = ()) -> str:
@@ -640,14 +714,16 @@ def parse_choice(text: str, question: Question, entities: Sequence[Entity] = ())
         if lowered in (value, title.lower(), value.replace("_", " ")):
             return value
     titles = ", ".join(f'"{title}"' for _, title, _ in question.choices)
-    if _NEGATED_CHOICE.search(lowered):
-        # "not biy", "all but one item", "not broken, just scratched": never read as the
-        # choice the words name (issue 13); the customer picks.
+    # Keywords in any language, accents ignored ("beschadigt" is "beschädigt").
+    folded = fold(lowered)
+    if _NEGATED_CHOICE.search(lowered) or _NEGATED_CHOICE_LOCAL.search(folded):
+        # "not biy", "all but one item", "not broken, just scratched", "nicht kaputt", "pas
+        # perdu": never read as the choice the words name (issue 13); the customer picks.
         raise AnswerError(f"Sorry, I can't tell which one you mean. Please pick one of: {titles}.")
     matches = [
         value
         for value, _, keywords in question.choices
-        if any(re.search(rf"\b{re.escape(k)}", lowered) for k in keywords)
+        if any(re.search(rf"(?<!\w){re.escape(fold(k))}", folded) for k in keywords)
     ]
     if len(matches) == 1:
         return matches[0]
@@ -658,6 +734,11 @@ def parse_choice(text: str, question: Question, entities: Sequence[Entity] = ())
 _NEGATED_CHOICE = re.compile(
     r"\b(not|no|never|isn'?t|wasn'?t|weren'?t|aren'?t|don'?t|didn'?t|except|but one|"
     r"apart from|other than|besides|neither|nor)\b"
+)
+# The same in our other languages ("nicht", "pas", "sauf", "oprócz"), on folded text.
+_NEGATED_CHOICE_LOCAL = re.compile(
+    rf"(?<!\w)(?:{words_pattern(all_words('negation', OTHER_LANGUAGES))}"
+    rf"|{words_pattern(all_words('except_words', OTHER_LANGUAGES))})(?!\w)"
 )
 
 

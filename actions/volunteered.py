@@ -7,6 +7,13 @@ volunteered and a fact answered are stored alike, with the customer as their sou
 what a message states plainly is taken: a negated phrase ("I have no customs letter"), two
 values of one fact in one message, or a date that needs a question back are left for the
 form to ask.
+
+Phrases are read in every language of ``cssecure.i18n.LANGUAGES`` (issue 14), with their
+accents or without ("beschädigt", "nao chegou"): the negations, hearsay words and places of
+``cssecure/nlu/languages.yml`` hold back a phrase like the English ones ("nicht kaputt",
+"pas cassé", "laut Tracking zugestellt"). German and Dutch put the verb after the date ("ist
+am 12. März angekommen"), so a date phrase may also follow its date, with only spaces
+between.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from typing import Any
 
 from actions.parsing import AnswerError, parse_date
 from actions.questions import NOT_DELIVERED, QUESTIONS
+from cssecure.nlu.languages import OTHER_LANGUAGES, all_words, fold, words_pattern
 from cssecure.policy.registry import REGISTRY
 
 Entity = Mapping[str, Any]
@@ -31,20 +39,33 @@ _NEGATION = re.compile(
     r"tracking shows|says|said|if|whether|was it|is it)\b[^.!?]*$",
     re.IGNORECASE,
 )
+# The same in our other languages ("nicht", "pas", "laut", "czekam na"), on folded text.
+_NEGATION_LOCAL = re.compile(
+    rf"(?<!\w)(?:{words_pattern(all_words('negation', OTHER_LANGUAGES))}"
+    rf"|{words_pattern(all_words('hearsay', OTHER_LANGUAGES))})(?!\w)[^.!?]*$"
+)
 # Where a parcel "arrived" without reaching the customer ("arrived in my country yesterday").
 _ELSEWHERE = re.compile(
     r"\b(in|at|to)\b\s+(?:my |the |a )?(country|customs|post office|depot|warehouse|hub|"
     r"sorting|airport|border)",
     re.IGNORECASE,
 )
+_ELSEWHERE_LOCAL = re.compile(
+    rf"(?<!\w)(?:{words_pattern(all_words('elsewhere_prepositions', OTHER_LANGUAGES))})\s+"
+    rf"(?:\w+\s+)?(?:{words_pattern(all_words('elsewhere_places', OTHER_LANGUAGES))})(?!\w)"
+)
 # What follows a phrase that takes it back ("customs letter? no", "delivered? not yet").
 _TAKEN_BACK = re.compile(r"^\s*(\?|[,:-]?\s*(no|not|never|nope)\b)", re.IGNORECASE)
+_TAKEN_BACK_LOCAL = re.compile(
+    rf"^\s*[,:-]?\s*(?:{words_pattern(all_words('no', OTHER_LANGUAGES))})(?!\w)"
+)
 _NEGATION_REACH = 24  # characters before a phrase in which a negation counts
 _DATE_REACH = 24  # characters between a phrase and the date it introduces ("arrived on the")
 
 
 def _finds(phrase: str, text: str) -> list[re.Match[str]]:
-    return list(re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, re.IGNORECASE))
+    """Where ``phrase`` occurs in ``text`` as whole words, case and accents ignored."""
+    return list(re.finditer(rf"(?<!\w){re.escape(fold(phrase))}(?!\w)", fold(text)))
 
 
 def _plain_at(text: str, start: int, end: int) -> bool:
@@ -52,6 +73,8 @@ def _plain_at(text: str, start: int, end: int) -> bool:
     hearsay shortly before them, not taken back right after, and not in a question."""
     before = text[max(0, start - _NEGATION_REACH) : start]
     if _NEGATION.search(before) or _TAKEN_BACK.match(text[end:]):
+        return False
+    if _NEGATION_LOCAL.search(fold(before)) or _TAKEN_BACK_LOCAL.match(fold(text[end:])):
         return False
     sentence_end = re.search(r"[.!?]", text[end:])
     return not (sentence_end and sentence_end.group(0) == "?")
@@ -72,10 +95,27 @@ def _choice(options: Sequence[tuple[str, tuple[str, ...]]], text: str) -> str | 
     return values.pop() if len(values) == 1 else None
 
 
+def _elsewhere(between: str) -> bool:
+    """True when the words between a phrase and its date name a place on the way."""
+    return bool(_ELSEWHERE.search(between) or _ELSEWHERE_LOCAL.search(fold(between)))
+
+
+def _said_after(phrases: Sequence[str], text: str, end: int) -> bool:
+    """True when one of ``phrases`` follows the date ending at ``end`` with only spaces
+    between, stated plainly ("am 12. März angekommen", "op 12 mei bezorgd")."""
+    after = fold(text[end : end + _DATE_REACH])
+    for phrase in phrases:
+        match = re.match(rf"\s+({re.escape(fold(phrase))})(?!\w)", after)
+        if match is not None and _plain_at(text, end + match.start(1), end + match.end(1)):
+            return True
+    return False
+
+
 def _date_after(
     phrases: Sequence[str], text: str, entities: Sequence[Entity], today: date
 ) -> str | None:
-    """The date an entity gives right after one of ``phrases`` ("arrived yesterday")."""
+    """The date an entity gives right after one of ``phrases`` ("arrived yesterday"), or
+    right before one ("gestern angekommen")."""
     for entity in entities:
         if entity.get("entity") != "date" or not isinstance(entity.get("start"), int):
             continue
@@ -84,9 +124,9 @@ def _date_after(
         said = [m for phrase in phrases for m in _finds(phrase, before)]
         if not any(
             _plain_at(text, offset + m.start(), int(entity["end"]))
-            and not _ELSEWHERE.search(text[offset + m.end() : entity["start"]])
+            and not _elsewhere(text[offset + m.end() : entity["start"]])
             for m in said
-        ):
+        ) and not _said_after(phrases, text, int(entity["end"])):
             continue
         try:
             return parse_date(str(entity.get("value")), [entity], today)
