@@ -224,16 +224,20 @@ def extract_python(
                 raise ExtractionError(f"{name}:{node.lineno}: {called}() without its message")
             arg = node.args[position]
             if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
-                if called == "tr" and isinstance(arg, (ast.Name, ast.Attribute, ast.Subscript,
-                                                        ast.Call, ast.IfExp)):
-                    texts = []  # a text marked elsewhere with N_ (or data), looked up here
+                # tr() may show a text marked elsewhere (N_, facts.yaml): a name, an
+                # attribute, a call... but never a text built here, which nothing extracts.
+                built = isinstance(arg, (ast.JoinedStr, ast.BinOp, ast.Constant))
+                if called == "tr" and not built:
+                    texts = []
                     break
                 raise ExtractionError(
                     f"{name}:{node.lineno}: the message of {called}() must be a string literal"
                 )
             texts.append(arg.value)
         if texts:
-            yield node.lineno, called, texts[0] if len(texts) == 1 else tuple(texts), []
+            # Babel picks the messages at the keyword's argument positions: pad before them.
+            padded = (None,) * (min(positions)) + tuple(texts)
+            yield node.lineno, called, padded if called != "N_" else texts[0], []
 
 
 # The texts of the fact registry a customer reads.

@@ -8,11 +8,13 @@ from decimal import Decimal
 from io import BytesIO
 
 import pytest
+from babel.messages.extract import extract
 from babel.messages.pofile import read_po
 
 from cssecure.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from cssecure.i18n import catalog as i18n
 from cssecure.i18n.catalog import (
+    KEYWORDS,
     TEMPLATE,
     ExtractionError,
     Message,
@@ -124,14 +126,17 @@ def test_a_message_is_rendered_in_the_readers_language_with_its_dates_and_amount
 
 @pytest.mark.parametrize(
     "source",
-    [b'tr(language, f"Hello {name}")', b"tr(language)", b'N_(f"x{y}")', b"trn(lang, 'a', b, n)"],
+    [b'tr(language, f"Hello {name}")', b"tr(language)", b'N_(f"x{y}")', b"trn(lang, 'a', b, n)",
+     b'tr(language, "a" + b)', b'tr(language, "%s" % b)'],
 )
 def test_a_marked_text_that_cannot_be_extracted_stops_the_extraction(source: bytes) -> None:
     with pytest.raises(ExtractionError):
         list(extract_python(BytesIO(source), {}, [], {}))
 
 
-def test_parenthesised_and_concatenated_literals_are_extracted() -> None:
-    source = b'x = tr(lang, ("one "\n "two {n}"), n=1)\ny = N_("three")\nz = tr(lang, CONSTANT)'
-    found = [message for _, _, message, _ in extract_python(BytesIO(source), {}, [], {})]
-    assert found == ["one two {n}", "three"]
+def test_parenthesised_and_concatenated_literals_are_extracted_through_babel() -> None:
+    source = (b'x = tr(lang, ("one "\n "two {n}"), n=1)\ny = N_("three")\n'
+              b'z = tr(lang, CONSTANT or OTHER)\nw = trn(lang, "{n} file", "{n} files", n, n=n)')
+    found = [message for _, message, _, _ in
+             extract(extract_python, BytesIO(source), keywords=KEYWORDS)]
+    assert found == ["one two {n}", "three", ("{n} file", "{n} files")]
