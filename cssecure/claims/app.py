@@ -31,6 +31,7 @@ from cssecure.claims.views import (
     evidence_to_dict,
     parcel_to_dict,
 )
+from cssecure.i18n.catalog import N_, Message
 from cssecure.settings import Settings
 
 P = ParamSpec("P")
@@ -39,7 +40,8 @@ R = TypeVar("R")
 NOT_MIGRATED = (
     "The claims database has no tables yet (or an old schema): run `cssecure db upgrade`."
 )
-UNREACHABLE = "The claims database cannot be reached right now; please try again shortly."
+# A customer may read this one (a file sent while the store is down): translatable.
+UNREACHABLE = N_("The claims database cannot be reached right now; please try again shortly.")
 
 
 def translate_errors(method: Callable[P, R]) -> Callable[P, R]:
@@ -55,9 +57,9 @@ def translate_errors(method: Callable[P, R]) -> Callable[P, R]:
             text = str(exc.orig).lower() if exc.orig is not None else ""
             if "no such table" in text or "does not exist" in text or "no such column" in text:
                 raise ClaimsUnavailable(NOT_MIGRATED) from exc
-            raise ClaimsUnavailable(UNREACHABLE) from exc
+            raise ClaimsUnavailable(Message(UNREACHABLE)) from exc
         except sa.exc.DBAPIError as exc:
-            raise ClaimsUnavailable(UNREACHABLE) from exc
+            raise ClaimsUnavailable(Message(UNREACHABLE)) from exc
 
     return wrapper
 

@@ -4,13 +4,32 @@ Every message is written for the person who will read it (a customer in the chat
 agent at the command line): it says what is wrong and what to do, and never contains a
 stack trace, a secret or another customer's data. Only the entry points (``ClaimsApp``,
 the ``cssecure`` commands) translate database errors into these.
+
+A refusal a customer may read is raised with a ``Message`` (issue 14): ``str(exc)`` is its
+English, as before, and ``exc.explanation`` the message to ``render`` in the customer's
+language. Texts only staff read (agents, the command line) are plain strings.
 """
 
 from __future__ import annotations
 
+from cssecure.i18n.catalog import N_, Message
+
 
 class ClaimsError(Exception):
-    """Base class: a request the claims service refuses, with a readable message."""
+    """Base class: a request the claims service refuses, with a readable message.
+
+    Attributes:
+        explanation: the message for the customer's language (``render``) when the error
+            was raised with a ``Message``; None for texts only staff read.
+    """
+
+    explanation: Message | None = None
+
+    def __init__(self, *args: object) -> None:
+        if args and isinstance(args[0], Message):
+            self.explanation = args[0]
+            args = (args[0].english(), *args[1:])
+        super().__init__(*args)
 
 
 class ClaimsUnavailable(ClaimsError):
@@ -25,7 +44,10 @@ class ClaimNotFound(ClaimsError):
     """No claim has this reference (or it is not visible to the caller)."""
 
     def __init__(self, reference: str) -> None:
-        super().__init__(f"No claim with reference {reference!r} was found.")
+        super().__init__(
+            Message(N_("No claim with reference {reference} was found."),
+                    {"reference": repr(reference)})
+        )
         self.reference = reference
 
 
@@ -33,7 +55,10 @@ class ParcelNotFound(ClaimsError):
     """No parcel has this number (or it is not on the caller's account)."""
 
     def __init__(self, parcel_id: str) -> None:
-        super().__init__(f"No parcel with number {parcel_id!r} was found on this account.")
+        super().__init__(
+            Message(N_("No parcel with number {parcel_id} was found on this account."),
+                    {"parcel_id": repr(parcel_id)})
+        )
         self.parcel_id = parcel_id
 
 

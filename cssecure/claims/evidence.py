@@ -20,6 +20,7 @@ from pathlib import Path
 
 from cssecure.claims.errors import EvidenceRejected
 from cssecure.claims.model import EVIDENCE_KINDS
+from cssecure.i18n.catalog import N_, Message
 
 MB = 1024 * 1024
 
@@ -66,6 +67,81 @@ EVIDENCE_POLICIES: Mapping[str, EvidencePolicy] = {
 }
 assert set(EVIDENCE_POLICIES) == set(EVIDENCE_KINDS)
 
+# What the customer reads when a file is refused: whole sentences, one per evidence kind
+# (the kind is named in each language's words). Numbers are written as before ("12.5").
+# A file above its kind's size limit.
+_TOO_LARGE: Mapping[str, str] = {
+    "unboxing_video": N_(
+        "The file {filename} is {size_mb} MB; a unboxing video may be at most {max_mb} MB."
+    ),
+    "photo": N_(
+        "The file {filename} is {size_mb} MB; a photo may be at most {max_mb} MB."
+    ),
+    "customs_letter": N_(
+        "The file {filename} is {size_mb} MB; a customs letter may be at most {max_mb} MB."
+    ),
+    "carrier_confirmation": N_(
+        "The file {filename} is {size_mb} MB; a carrier confirmation may be at most {max_mb} MB."
+    ),
+    "value_proof": N_(
+        "The file {filename} is {size_mb} MB; a value proof may be at most {max_mb} MB."
+    ),
+    "other": N_(
+        "The file {filename} is {size_mb} MB; a other may be at most {max_mb} MB."
+    ),
+}
+# A file of a type its kind does not take.
+_WRONG_TYPE: Mapping[str, str] = {
+    "unboxing_video": N_(
+        "The file {filename} is a {content_type} file; a unboxing video must be one of: "
+        "{accepted}."
+    ),
+    "photo": N_(
+        "The file {filename} is a {content_type} file; a photo must be one of: {accepted}."
+    ),
+    "customs_letter": N_(
+        "The file {filename} is a {content_type} file; a customs letter must be one of: "
+        "{accepted}."
+    ),
+    "carrier_confirmation": N_(
+        "The file {filename} is a {content_type} file; a carrier confirmation must be one of: "
+        "{accepted}."
+    ),
+    "value_proof": N_(
+        "The file {filename} is a {content_type} file; a value proof must be one of: {accepted}."
+    ),
+    "other": N_(
+        "The file {filename} is a {content_type} file; a other must be one of: {accepted}."
+    ),
+}
+# A file whose type is none we know.
+_UNKNOWN_TYPE: Mapping[str, str] = {
+    "unboxing_video": N_(
+        "The file {filename} is not a file type we accept; a unboxing video must be one of: "
+        "{accepted}."
+    ),
+    "photo": N_(
+        "The file {filename} is not a file type we accept; a photo must be one of: {accepted}."
+    ),
+    "customs_letter": N_(
+        "The file {filename} is not a file type we accept; a customs letter must be one of: "
+        "{accepted}."
+    ),
+    "carrier_confirmation": N_(
+        "The file {filename} is not a file type we accept; a carrier confirmation must be one "
+        "of: {accepted}."
+    ),
+    "value_proof": N_(
+        "The file {filename} is not a file type we accept; a value proof must be one of: "
+        "{accepted}."
+    ),
+    "other": N_(
+        "The file {filename} is not a file type we accept; a other must be one of: {accepted}."
+    ),
+}
+
+assert set(_TOO_LARGE) == set(_WRONG_TYPE) == set(_UNKNOWN_TYPE) == set(EVIDENCE_KINDS)
+
 _HEIC_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"})
 _MP4_BRANDS = frozenset(
     {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ", b"dash"}
@@ -106,9 +182,13 @@ def check_filename(filename: str) -> str:
             containing control characters.
     """
     if not filename or not filename.strip():
-        raise EvidenceRejected("The file has no name; please send it again with a name.")
+        raise EvidenceRejected(
+            Message(N_("The file has no name; please send it again with a name."))
+        )
     if len(filename) > 200:
-        raise EvidenceRejected("The file name is too long (at most 200 characters).")
+        raise EvidenceRejected(
+            Message(N_("The file name is too long (at most 200 characters)."))
+        )
     if (
         "/" in filename
         or "\\" in filename
@@ -120,8 +200,13 @@ def check_filename(filename: str) -> str:
         or any(unicodedata.category(ch) in ("Cf", "Co", "Cs", "Zl", "Zp") for ch in filename)
     ):
         raise EvidenceRejected(
-            f"The file name {filename!r} is not allowed: send a plain file name "
-            "(no folders, no leading dot)."
+            Message(
+                N_(
+                    "The file name {filename} is not allowed: send a plain file name "
+                    "(no folders, no leading dot)."
+                ),
+                {"filename": repr(filename)},
+            )
         )
     return filename
 
@@ -149,19 +234,34 @@ def check_evidence(kind: str, filename: str, data: bytes) -> CheckedFile:
             f"Unknown evidence kind {kind!r}; expected one of {', '.join(EVIDENCE_KINDS)}."
         )
     name = check_filename(filename)
+    shown = repr(name)
     if not data:
-        raise EvidenceRejected(f"The file {name!r} is empty; please send it again.")
+        raise EvidenceRejected(
+            Message(N_("The file {filename} is empty; please send it again."), {"filename": shown})
+        )
     if len(data) > policy.max_bytes:
         raise EvidenceRejected(
-            f"The file {name!r} is {len(data) / MB:.1f} MB; a {kind.replace('_', ' ')} "
-            f"may be at most {policy.max_bytes // MB} MB."
+            Message(
+                _TOO_LARGE[kind],
+                {
+                    "filename": shown,
+                    "size_mb": f"{len(data) / MB:.1f}",
+                    "max_mb": policy.max_bytes // MB,
+                },
+            )
         )
     content_type = sniff_content_type(data)
     if content_type not in policy.content_types:
         accepted = ", ".join(sorted(EXTENSIONS[t].lstrip(".") for t in policy.content_types))
-        found = f"a {content_type} file" if content_type else "not a file type we accept"
+        if content_type is None:
+            raise EvidenceRejected(
+                Message(_UNKNOWN_TYPE[kind], {"filename": shown, "accepted": accepted})
+            )
         raise EvidenceRejected(
-            f"The file {name!r} is {found}; a {kind.replace('_', ' ')} must be one of: {accepted}."
+            Message(
+                _WRONG_TYPE[kind],
+                {"filename": shown, "content_type": content_type, "accepted": accepted},
+            )
         )
     return CheckedFile(kind, name, content_type, len(data), hashlib.sha256(data).hexdigest())
 

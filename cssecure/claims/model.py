@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, NoReturn
 
 from cssecure.claims.errors import InvalidClaim, InvalidParcelData, InvalidTransition
+from cssecure.i18n.catalog import N_, Message
 from cssecure.policy.registry import REGISTRY
 
 CENT = Decimal("0.01")
@@ -112,6 +113,11 @@ def is_reference(text: str) -> bool:
 def is_valid_id(text: object) -> bool:
     """Whether ``text`` is an acceptable parcel number / external id (no paths, no spaces)."""
     return isinstance(text, str) and bool(_ID_RE.match(text))
+
+
+def not_a_parcel_number(parcel_id: str) -> Message:
+    """The refusal of a parcel number that is not one (a customer may read it)."""
+    return Message(N_("{parcel_id} is not a valid parcel number."), {"parcel_id": repr(parcel_id)})
 
 
 # --------------------------------------------------------------------------- parcels
@@ -415,6 +421,14 @@ class HeldEvidence:
 PAYOUT_STATUSES = frozenset({"approved", "paid", "voucher_issued"})
 
 
+# A closed claim refuses files; the customer reads why (one whole sentence per status).
+_CLOSED_TO_EVIDENCE: dict[str, str] = {
+    PAID: N_("Claim {reference} is paid; it takes no more evidence."),
+    VOUCHER_ISSUED: N_("Claim {reference} is voucher_issued; it takes no more evidence."),
+    WITHDRAWN: N_("Claim {reference} is withdrawn; it takes no more evidence."),
+}
+
+
 @dataclass
 class Claim:
     """A claim ticket: the facts as collected, the assessment as decided, its workflow.
@@ -505,7 +519,7 @@ class Claim:
                 f"Unknown claim type {claim_type!r}; expected one of {', '.join(CLAIM_TYPES)}."
             )
         if not is_valid_id(parcel_id):
-            raise InvalidClaim(f"{parcel_id!r} is not a valid parcel number.")
+            raise InvalidClaim(not_a_parcel_number(parcel_id))
         if not _CHANNEL_RE.match(channel):
             raise InvalidClaim(f"{channel!r} is not a valid channel name.")
         if not conversation_id or len(conversation_id) > 200:
@@ -783,9 +797,9 @@ class Claim:
         Raises:
             InvalidTransition: the claim is paid, given its voucher or withdrawn.
         """
-        if self.status in (PAID, VOUCHER_ISSUED, WITHDRAWN):
+        if self.status in _CLOSED_TO_EVIDENCE:
             raise InvalidTransition(
-                f"Claim {self.reference} is {self.status}; it takes no more evidence."
+                Message(_CLOSED_TO_EVIDENCE[self.status], {"reference": self.reference})
             )
         self.evidence.append(item)
         still_missing = []

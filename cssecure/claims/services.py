@@ -42,10 +42,12 @@ from cssecure.claims.model import (
     HeldEvidence,
     Parcel,
     is_valid_id,
+    not_a_parcel_number,
     parse_money,
 )
 from cssecure.claims.unit_of_work import UnitOfWork
 from cssecure.claims.views import jsonable
+from cssecure.i18n.catalog import N_, Message
 
 UowFactory = Callable[[], UnitOfWork]
 Clock = Callable[[], datetime]
@@ -79,7 +81,8 @@ def assess_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
     try:
         assessment = policy.assess(policy.parse_facts(facts))
     except policy.InvalidFacts as exc:
-        raise InvalidClaim(str(exc)) from exc
+        # (with the engine's words for the customer's language when it has them)
+        raise InvalidClaim(exc.explanation or str(exc)) from exc
     stored: dict[str, Any] = dict(assessment.to_json())
     stored["terms_version"] = assessment.terms_version
     stored["warnings"] = list(getattr(assessment, "warnings", ()))
@@ -100,6 +103,37 @@ def filing_key(
 
 
 # ------------------------------------------------------------------------ filing
+
+
+# Another account's open claim of the same type (one whole sentence per claim type: the
+# customer reads it in their language).
+_OPEN_ELSEWHERE: dict[str, str] = {
+    "lost": N_(
+        "There is already an open lost claim for parcel {parcel_id} from another account. If "
+        "it is yours, continue where you filed it or sign in with that account; otherwise a "
+        "person from our team can help."
+    ),
+    "seized": N_(
+        "There is already an open seized claim for parcel {parcel_id} from another account. If "
+        "it is yours, continue where you filed it or sign in with that account; otherwise a "
+        "person from our team can help."
+    ),
+    "damaged": N_(
+        "There is already an open damaged claim for parcel {parcel_id} from another account. "
+        "If it is yours, continue where you filed it or sign in with that account; otherwise a "
+        "person from our team can help."
+    ),
+    "returned": N_(
+        "There is already an open returned claim for parcel {parcel_id} from another account. "
+        "If it is yours, continue where you filed it or sign in with that account; otherwise a "
+        "person from our team can help."
+    ),
+    "delayed": N_(
+        "There is already an open delayed claim for parcel {parcel_id} from another account. "
+        "If it is yours, continue where you filed it or sign in with that account; otherwise a "
+        "person from our team can help."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -325,7 +359,7 @@ def file_claim(
             f"Unknown claim type {claim_type!r}; expected one of {', '.join(CLAIM_TYPES)}."
         )
     if not is_valid_id(parcel_id):
-        raise InvalidClaim(f"{parcel_id!r} is not a valid parcel number.")
+        raise InvalidClaim(not_a_parcel_number(parcel_id))
     if customer_id is not None and not is_valid_id(customer_id):
         raise InvalidClaim(f"{customer_id!r} is not a valid customer id.")
     for name, given in (("parcel_id", parcel_id), ("claim_type", claim_type)):
@@ -339,8 +373,13 @@ def file_claim(
         # caller may (issue 6): the claim is stored unverified and an agent checks who it
         # is before any payout (see actions/claim.py), and nothing about the parcel is shown.
         raise InvalidClaim(
-            f"Parcel {parcel_id} is not on your account; please sign in with the account "
-            "that shipped it."
+            Message(
+                N_(
+                    "Parcel {parcel_id} is not on your account; please sign in with the account "
+                    "that shipped it."
+                ),
+                {"parcel_id": parcel_id},
+            )
         )
     try:
         statements = jsonable({**facts, "parcel_id": parcel_id, "claim_type": claim_type})
@@ -392,9 +431,7 @@ def file_claim(
             ):
                 # Its reference and status are the other filer's business, not this one's.
                 raise InvalidClaim(
-                    f"There is already an open {claim_type} claim for parcel {parcel_id} "
-                    "from another account. If it is yours, continue where you filed it or "
-                    "sign in with that account; otherwise a person from our team can help."
+                    Message(_OPEN_ELSEWHERE[claim_type], {"parcel_id": parcel_id})
                 )
             held = uow.held_evidence.of_draft(conversation_id, draft_id) if draft_id else []
             settled = settle_claim(
@@ -449,7 +486,12 @@ def file_claim(
                 claim, created=True, agent_reason=reason, own_linked=tuple(settled.own_linked)
             )
     raise ClaimsUnavailable(
-        "Your claim could not be filed because of too many simultaneous requests; please try again."
+        Message(
+            N_(
+                "Your claim could not be filed because of too many simultaneous requests; "
+                "please try again."
+            )
+        )
     )
 
 
