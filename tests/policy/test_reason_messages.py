@@ -1,4 +1,4 @@
-"""The engine's reasons as translatable messages (issue 14).
+"""The engine's reasons, and the claims service's refusals, as translatable messages (issue 14).
 
 Every reason is a ``Message``: an English template marked with ``N_`` and its values (dates,
 amounts, the quoted clause). Its ``english()`` is the stored English reason, unchanged; in
@@ -9,6 +9,10 @@ Two test catalogs stand in for the German ``.po`` file (``catalog._translations`
 ``german`` holds a few real-looking translations; ``shouting`` "translates" every text to
 its English in capitals, placeholders kept, so a lower-case word in a rendered reason is a
 value (a clause, a line name) or a text that bypassed the catalog.
+
+The claims service's refusals a customer may read (a refused file, another account's
+parcel, the store unreachable) carry their ``Message`` as ``exc.explanation``; ``str(exc)``
+keeps its English.
 """
 
 from __future__ import annotations
@@ -24,6 +28,20 @@ from typing import Any
 import pytest
 import yaml
 
+from cssecure.claims.errors import (
+    ClaimNotFound,
+    ClaimsError,
+    ClaimsUnavailable,
+    InvalidClaim,
+    ParcelNotFound,
+)
+from cssecure.claims.evidence import (
+    EVIDENCE_POLICIES,
+    MOV,
+    PDF,
+    check_evidence,
+    check_filename,
+)
 from cssecure.i18n import catalog
 from cssecure.i18n.catalog import KEYWORDS, Message, extract_python, placeholders, render
 from cssecure.policy import InvalidFacts, assess, cancellation_refund, parse_facts, quote, rules
@@ -53,10 +71,13 @@ CASE_IDS = [name for name, _ in CASES]
 
 
 def _marked_texts() -> set[str]:
-    """The texts extraction finds (``N_``, ``tr``) in the policy engine's modules."""
+    """The texts extraction finds (``N_``, ``tr``) in the engine's and the claims service's
+    modules."""
     found: set[str] = set()
-    for name in ("rules.py", "engine.py", "facts.py"):
-        with (POLICY / name).open("rb") as handle:
+    paths = [POLICY / name for name in ("rules.py", "engine.py", "facts.py")]
+    paths += sorted((POLICY.parent / "claims").glob("*.py"))
+    for path in paths:
+        with path.open("rb") as handle:
             for _, _, message, _ in extract_python(handle, KEYWORDS, [], {}):
                 found.add(message)
     return found
@@ -357,3 +378,180 @@ def test_every_reason_goes_through_the_catalog(shouting: None, facts: dict[str, 
             rest = rest.replace(value, "")
         assert rest == rest.upper(), shown
         assert str(message.values["clause"]) in shown
+
+
+# ----------------------------------------------------------- the claims service's refusals
+
+PDF_BYTES = b"%PDF-1.4 a letter"
+MOV_BYTES = b"\x00\x00\x00\x18ftypqt  "
+
+
+def _refusal(call: Any) -> ClaimsError:
+    with pytest.raises(ClaimsError) as raised:
+        call()
+    return raised.value
+
+
+def _file_refusals() -> list[tuple[str, ClaimsError]]:
+    """Every refusal of a file a customer can meet, per evidence kind."""
+    refusals = [
+        ("no name", _refusal(lambda: check_filename(" "))),
+        ("long name", _refusal(lambda: check_filename("x" * 201))),
+        ("a path", _refusal(lambda: check_filename("../photo.jpg"))),
+    ]
+    for kind, policy in EVIDENCE_POLICIES.items():
+        large = b"\xff\xd8\xff" + bytes(policy.max_bytes)
+        refusals += [
+            (f"{kind} empty", _refusal(lambda kind=kind: check_evidence(kind, "a.jpg", b""))),
+            (f"{kind} large", _refusal(lambda k=kind, d=large: check_evidence(k, "a.jpg", d))),
+            (f"{kind} unknown type",
+             _refusal(lambda kind=kind: check_evidence(kind, "a.bin", b"not a known file"))),
+        ]
+        # A known type the kind does not take (value proof and "other" take them all).
+        for wrong, content_type in ((PDF_BYTES, PDF), (MOV_BYTES, MOV)):
+            if content_type not in policy.content_types:
+                refusals.append((f"{kind} wrong type", _refusal(
+                    lambda k=kind, d=wrong: check_evidence(k, "a", d))))
+                break
+    return refusals
+
+
+FILE_REFUSALS = _file_refusals()
+
+
+@pytest.mark.parametrize(
+    "refusal", [refusal for _, refusal in FILE_REFUSALS], ids=[n for n, _ in FILE_REFUSALS]
+)
+def test_a_refused_file_is_explained_in_the_customers_language(
+    shouting: None, refusal: ClaimsError
+) -> None:
+    assert refusal.explanation is not None
+    assert refusal.explanation.english() == str(refusal)
+    assert refusal.explanation.template in MARKED
+    shown = render("de", _json_round_trip(refusal.explanation.as_dict()))
+    rest = shown
+    for value in refusal.explanation.values.values():
+        rest = rest.replace(str(value), "")
+    assert rest == rest.upper() and rest != str(refusal), shown
+
+
+def test_file_refusals_keep_their_english() -> None:
+    refusals = dict(FILE_REFUSALS)
+    assert str(refusals["photo large"]) == (
+        "The file 'a.jpg' is 20.0 MB; a photo may be at most 20 MB."
+    )
+    assert str(refusals["unboxing_video wrong type"]) == (
+        "The file 'a' is a application/pdf file; a unboxing video must be one of: mov, mp4."
+    )
+    assert str(refusals["customs_letter unknown type"]) == (
+        "The file 'a.bin' is not a file type we accept; a customs letter must be one of: heic, "
+        "jpg, pdf, png, webp."
+    )
+    assert str(refusals["a path"]) == (
+        "The file name '../photo.jpg' is not allowed: send a plain file name (no folders, no "
+        "leading dot)."
+    )
+
+
+def test_each_claim_refusal_keeps_its_english() -> None:
+    from cssecure.claims import model, services
+
+    assert set(services._OPEN_ELSEWHERE) == set(model.CLAIM_TYPES)
+    for claim_type, template in services._OPEN_ELSEWHERE.items():
+        assert template in MARKED
+        assert Message(template, {"parcel_id": "P1"}).english() == (
+            f"There is already an open {claim_type} claim for parcel P1 from another account. "
+            "If it is yours, continue where you filed it or sign in with that account; "
+            "otherwise a person from our team can help."
+        )
+    for status, template in model._CLOSED_TO_EVIDENCE.items():
+        assert template in MARKED
+        assert Message(template, {"reference": "CS-1"}).english() == (
+            f"Claim CS-1 is {status}; it takes no more evidence."
+        )
+    assert str(ClaimNotFound("CS-9")) == "No claim with reference 'CS-9' was found."
+    assert str(ParcelNotFound("P9")) == "No parcel with number 'P9' was found on this account."
+    assert str(InvalidClaim(model.not_a_parcel_number("../x"))) == (
+        "'../x' is not a valid parcel number."
+    )
+    for error in (ClaimNotFound("CS-9"), ParcelNotFound("P9")):
+        assert error.explanation is not None and error.explanation.template in MARKED
+    # Texts only staff read stay plain strings.
+    assert InvalidClaim("A rejection takes no payout.").explanation is None
+
+
+def test_an_unreachable_store_is_explained_to_the_customer() -> None:
+    import sqlalchemy as sa
+
+    from cssecure.claims.app import UNREACHABLE, translate_errors
+
+    @translate_errors
+    def failing() -> None:
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    refusal = _refusal(failing)
+    assert isinstance(refusal, ClaimsUnavailable)
+    assert str(refusal) == (
+        "The claims database cannot be reached right now; please try again shortly."
+    )
+    assert refusal.explanation is not None and refusal.explanation.template == UNREACHABLE
+    assert UNREACHABLE in MARKED
+
+
+def test_the_engines_explanation_reaches_the_claims_refusal() -> None:
+    from cssecure.claims.services import assess_facts
+
+    facts = dict(CASES[CASE_IDS.index(
+        "lost: over-insured lost parcel pays only the actual value")][1])
+    refusal = _refusal(lambda: assess_facts({**facts, "destination_country": "Narnia"}))
+    assert str(refusal) == (
+        "destination_country (the destination country): unknown country 'Narnia': use an ISO "
+        "code like DE or a name like Germany"
+    )
+    assert refusal.explanation is not None
+    assert refusal.explanation.english() == str(refusal)
+
+
+def test_a_parcel_on_another_account_is_refused_in_german(
+    german: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from cssecure.claims import db
+    from cssecure.claims.app import ClaimsApp
+    from cssecure.claims.model import Parcel
+
+    template = (
+        "Parcel {parcel_id} is not on your account; please sign in with the account that "
+        "shipped it."
+    )
+    table = {template: ("Paket {parcel_id} gehört nicht zu Ihrem Konto; bitte melden Sie sich "
+                        "mit dem Konto an, das es verschickt hat.",)}
+    monkeypatch.setattr(catalog, "_translations", lambda lang: table if lang == "de" else {})
+    url = f"sqlite:///{tmp_path / 'claims.db'}"
+    db.upgrade(url)
+    app = ClaimsApp(url, tmp_path / "evidence")
+    try:
+        app.import_parcels([Parcel(
+            parcel_id="P100001", customer_id="someone-else", order_type="agent",
+            shipping_line="EMS", destination_country="FR", items_value=Decimal("800"),
+            shipping_fee=Decimal("200"), insured=True, insured_value=Decimal("1000"),
+            weight_kg=Decimal("2.5"), waterproof_selected=False,
+            submitted_date=date(2024, 2, 1), shipped_date=date(2024, 2, 3), delivered_date=None,
+        )])
+        facts = dict(CASES[CASE_IDS.index(
+            "lost: over-insured lost parcel pays only the actual value")][1])
+        facts["parcel_id"] = "P100001"
+        refusal = _refusal(lambda: app.file_claim(
+            parcel_id="P100001", claim_type="lost", facts=facts, customer_id="cust-1",
+            channel="web", conversation_id="conv-1", verified=True,
+        ))
+    finally:
+        app.dispose()
+    assert str(refusal) == (
+        "Parcel P100001 is not on your account; please sign in with the account that shipped "
+        "it."
+    )
+    assert refusal.explanation is not None
+    assert render("de", refusal.explanation) == (
+        "Paket P100001 gehört nicht zu Ihrem Konto; bitte melden Sie sich mit dem Konto an, das "
+        "es verschickt hat."
+    )
