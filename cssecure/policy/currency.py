@@ -4,6 +4,9 @@ The rates live in ``exchange_rates.yaml`` beside this module, as dated data like
 each currency's rate has a unit ("CNY per 1 EUR", "CNY per 100 JPY"), the date it is valid
 from, and its source. ``to_rmb(amount, currency, on)`` takes the latest rate dated on or
 before ``on``. Pure and Decimal-only: no floats, no I/O after the file is read once.
+
+For other languages than English (issue 14), currency names come from CLDR (Babel) and the
+rates' sources are marked for translation (``SOURCES``: show them with ``tr``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from babel.numbers import get_currency_name
+
+from cssecure.i18n import DEFAULT_LANGUAGE
+from cssecure.i18n.catalog import N_, language_or_default
 
 DEFAULT_SOURCE = Path(__file__).resolve().parent / "exchange_rates.yaml"
 
@@ -27,6 +34,12 @@ CENT = Decimal("0.01")
 RMB_CODES = frozenset({"RMB", "CNY"})
 
 _UNIT = re.compile(r"^CNY per (\d+) ([A-Z]{3})$")
+
+# Every source the shipped rates name, marked for translation: the customer reads it beside
+# the rate, ``tr(language, conversion.source)`` (tests/policy/test_reason_messages.py checks
+# the rates file names no other).
+NO_CONVERSION = N_("no conversion needed")
+SOURCES = frozenset({N_("ECB reference rate"), N_("ECB euro cross rate"), NO_CONVERSION})
 
 
 class CurrencyError(ValueError):
@@ -116,12 +129,23 @@ class RateTable:
         """The codes that can be converted (RMB's own spellings included)."""
         return frozenset(self.rates) | RMB_CODES
 
-    def name(self, currency: str) -> CurrencyName:
-        """How the customer reads ``currency``; its code when the table has no name."""
+    def name(self, currency: str, language: str | None = None) -> CurrencyName:
+        """How the customer reads ``currency``; its code when there is no name for it.
+
+        Args:
+            currency: ISO 4217 code, any case; "RMB" is the yuan ("CNY").
+            language: The reader's language: English names from the rates file, other
+                languages' from CLDR (``plural`` is the form for 100 units: "100 jenów").
+        """
         code = currency.upper()
         if code in RMB_CODES:
-            return CurrencyName("CNY", "yuan", "yuan", "¥")
-        return self.names.get(code, CurrencyName(code, code, code, None))
+            english = CurrencyName("CNY", "yuan", "yuan", "¥")
+        else:
+            english = self.names.get(code, CurrencyName(code, code, code, None))
+        lang = language_or_default(language)
+        if lang == DEFAULT_LANGUAGE:
+            return english
+        return _cldr_name(english, lang)
 
     def to_rmb(self, amount: Decimal, currency: str, on: date) -> Conversion:
         """Converts ``amount`` of ``currency`` to RMB at the rate in force on ``on``.
@@ -141,7 +165,7 @@ class RateTable:
         code = currency.upper()
         if code in RMB_CODES:
             rmb = amount.quantize(CENT, rounding=ROUND_HALF_UP)
-            return Conversion(amount, "CNY", rmb, Decimal(1), 1, on, "no conversion needed")
+            return Conversion(amount, "CNY", rmb, Decimal(1), 1, on, NO_CONVERSION)
         if code not in self.rates:
             known = ", ".join(sorted(self.rates))
             raise UnknownCurrency(f"No exchange rate for {currency!r}; known: {known}.")
@@ -155,6 +179,20 @@ class RateTable:
         rate = dated[index]
         rmb = (amount * rate.value / per).quantize(CENT, rounding=ROUND_HALF_UP)
         return Conversion(amount, code, rmb, rate.value, per, rate.valid_from, rate.source)
+
+
+@lru_cache(maxsize=256)
+def _cldr_name(english: CurrencyName, language: str) -> CurrencyName:
+    """``english`` with the names CLDR gives in ``language`` (the code when it has none)."""
+    from cssecure.i18n.formatting import babel_locale
+
+    locale = babel_locale(language)
+    return CurrencyName(
+        english.code,
+        get_currency_name(english.code, count=1, locale=locale),
+        get_currency_name(english.code, count=100, locale=locale),
+        english.symbol,
+    )
 
 
 def _decimal(raw: object, where: str) -> Decimal:

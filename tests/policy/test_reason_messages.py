@@ -74,7 +74,7 @@ def _marked_texts() -> set[str]:
     """The texts extraction finds (``N_``, ``tr``) in the engine's and the claims service's
     modules."""
     found: set[str] = set()
-    paths = [POLICY / name for name in ("rules.py", "engine.py", "facts.py")]
+    paths = [POLICY / name for name in ("rules.py", "engine.py", "facts.py", "currency.py")]
     paths += sorted((POLICY.parent / "claims").glob("*.py"))
     for path in paths:
         with path.open("rb") as handle:
@@ -555,3 +555,28 @@ def test_a_parcel_on_another_account_is_refused_in_german(
         "Paket P100001 gehört nicht zu Ihrem Konto; bitte melden Sie sich mit dem Konto an, das "
         "es verschickt hat."
     )
+
+
+# ------------------------------------------------------------------------- currencies
+
+
+def test_currency_names_are_the_readers_and_english_is_unchanged() -> None:
+    from cssecure.policy.currency import CurrencyName, default_rates
+
+    rates = default_rates()
+    assert rates.name("EUR") == rates.name("EUR", "en") == CurrencyName("EUR", "euro", "euros", "€")
+    assert rates.name("rmb") == CurrencyName("CNY", "yuan", "yuan", "¥")
+    assert rates.name("CHF", "de") == CurrencyName(
+        "CHF", "Schweizer Franken", "Schweizer Franken", None
+    )
+    assert rates.name("JPY", "pl").plural == "jenów japońskich"  # (100 yen: the rate's unit)
+    assert rates.name("XYZ", "de").name == "XYZ"
+
+
+def test_every_source_of_the_shipped_rates_is_marked_for_translation() -> None:
+    from cssecure.policy.currency import SOURCES, default_rates
+
+    sources = {rate.source for _, dated in default_rates().rates.values() for rate in dated}
+    assert sources and sources <= SOURCES
+    assert SOURCES <= MARKED
+    assert default_rates().to_rmb(Decimal(5), "RMB", date(2026, 11, 2)).source in SOURCES
