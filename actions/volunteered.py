@@ -100,13 +100,14 @@ def _elsewhere(between: str) -> bool:
     return bool(_ELSEWHERE.search(between) or _ELSEWHERE_LOCAL.search(fold(between)))
 
 
-def _said_after(phrases: Sequence[str], text: str, end: int) -> bool:
-    """True when one of ``phrases`` follows the date ending at ``end`` with only spaces
-    between, stated plainly ("am 12. März angekommen", "op 12 mei bezorgd")."""
+def _said_after(phrases: Sequence[str], text: str, start: int, end: int) -> bool:
+    """True when one of ``phrases`` follows the date at ``start:end`` with only spaces
+    between, stated plainly ("am 12. März angekommen", "op 12 mei bezorgd"); a negation or
+    hearsay word before the date holds it back ("laut Tracking am 12. März zugestellt")."""
     after = fold(text[end : end + _DATE_REACH])
     for phrase in phrases:
         match = re.match(rf"\s+({re.escape(fold(phrase))})(?!\w)", after)
-        if match is not None and _plain_at(text, end + match.start(1), end + match.end(1)):
+        if match is not None and _plain_at(text, start, end + match.end(1)):
             return True
     return False
 
@@ -126,7 +127,7 @@ def _date_after(
             _plain_at(text, offset + m.start(), int(entity["end"]))
             and not _elsewhere(text[offset + m.end() : entity["start"]])
             for m in said
-        ) and not _said_after(phrases, text, int(entity["end"])):
+        ) and not _said_after(phrases, text, entity["start"], int(entity["end"])):
             continue
         try:
             return parse_date(str(entity.get("value")), [entity], today)

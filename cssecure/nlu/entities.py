@@ -391,7 +391,15 @@ class EntityFinder:
             (COUNTRY, self.lexicon.countries),
         )
         for label, table in tables:
-            self.phrases.add(label, [make(alias) for alias in table])
+            docs = []
+            for alias in table:
+                doc, title = make(alias), make(alias.title())
+                docs.append(doc)
+                # The tokenizer keeps "St." whole but splits "st." ("St. Lucia", CLDR's
+                # "St. Kitts und Nevis"): the capitalised form is matched as well.
+                if [token.lower_ for token in title] != [token.lower_ for token in doc]:
+                    docs.append(title)
+            self.phrases.add(label, docs)
         codes = self.lexicon.uppercase_country_codes
         self.uppercase_codes.add(COUNTRY, [make(code) for code in codes])
 

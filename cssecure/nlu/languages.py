@@ -60,7 +60,9 @@ def _fold_char(char: str) -> str:
     if lower in _STROKES:
         return _STROKES[lower]
     base = unicodedata.normalize("NFKD", lower)
-    return base[0] if base and all(unicodedata.combining(c) for c in base[1:]) else lower
+    if not base or not all(unicodedata.combining(c) for c in base[1:]):
+        return lower
+    return base[0].lower() if len(base[0].lower()) == 1 else base[0]
 
 
 def spellings(word: str) -> set[str]:
