@@ -8,6 +8,11 @@ unknown; a ``not_yet`` reject (too early, with the date it becomes eligible) onl
 every other rule could be checked; ``review`` needs a person; ``note`` explains a cover.
 Exceptions are written as in Catala: the general rule, then the named override.
 
+Reasons are ``Message``s (issue 14): an English sentence marked with ``N_`` and its values
+(days as ``date``, amounts as ``Decimal`` rounded half-up to the cent, the quoted clause as
+its English ``terms: "..."`` name), so the customer reads them in their language while the
+English (``Outcome.reasons``, stored with the claim) stays word for word what it was.
+
 Where the terms and claims-spec.md are both silent, these rules decide (and the tests pin):
 - Terms: the version in force on the report date (contract); the maximum insured value is
   that of the line and destination (the limit table in ``terms.yaml``).
