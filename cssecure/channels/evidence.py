@@ -15,7 +15,8 @@ draft evidence"). In order:
    as usual and asks the customer which claim it is for.
 
 Why a file was not stored is told in the customer's language (:meth:`EvidenceNotStored.text`,
-issue 14); the claims store's own refusals (type, size, name) are passed on as it words them.
+issue 14), the claims store's own refusals (type, size, name) too when they carry their
+explanation (``ClaimsError.explanation``), else as the store words them.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any, Literal, Protocol
 
 from cssecure.claims.errors import ClaimNotFound, ClaimsError
 from cssecure.claims.model import EVIDENCE_KINDS
-from cssecure.i18n.catalog import N_, tr
+from cssecure.i18n.catalog import N_, Message, render, tr
 
 # Telegram bots may download files up to 20 MB (getFile); Discord lets most users send 25 MB.
 # The claims store applies its own, stricter limits per kind; these bound what we download.
@@ -77,17 +78,26 @@ class EvidenceNotStored(Exception):
 
     Args:
         message: an English text marked with ``N_`` (its ``{placeholders}`` filled from
-            ``values``), or, with ``translated=False``, a text as another part worded it
-            (the claims store's refusal), shown as it is.
+            ``values``); a ``Message`` (the claims store's explanation of a refusal); or,
+            with ``translated=False``, a text as another part worded it, shown as it is.
     """
 
-    def __init__(self, message: str, /, *, translated: bool = True, **values: Any) -> None:
-        super().__init__(message.format(**values) if values else message)
-        self.template = message if translated else None
+    def __init__(
+        self, message: str | Message, /, *, translated: bool = True, **values: Any
+    ) -> None:
+        self.explanation = message if isinstance(message, Message) else None
+        if isinstance(message, Message):
+            super().__init__(message.english())
+            self.template: str | None = None
+        else:
+            super().__init__(message.format(**values) if values else message)
+            self.template = message if translated else None
         self.values = values
 
     def text(self, language: str | None = None) -> str:
         """The message in ``language`` (None: English)."""
+        if self.explanation is not None:
+            return render(language, self.explanation)
         if self.template is None:
             return str(self)
         return tr(language, self.template, **self.values)
@@ -353,7 +363,11 @@ def store_evidence(
 
 
 def _not_stored(exc: ClaimsError) -> EvidenceNotStored:
-    """The claims store's refusal as it words it, else :data:`STORE_FAILED`."""
+    """The claims store's refusal: its explanation (shown in the customer's language), else
+    its words as they are, else :data:`STORE_FAILED`."""
+    explanation = getattr(exc, "explanation", None)
+    if isinstance(explanation, Message):
+        return EvidenceNotStored(explanation)
     if str(exc):
         return EvidenceNotStored(str(exc), translated=False)
     return EvidenceNotStored(STORE_FAILED)

@@ -48,7 +48,7 @@ from cssecure.channels.discord import (
     dm_conversation,
     send_replies,
 )
-from cssecure.channels.evidence import EvidenceNotStored, claim_not_yours
+from cssecure.channels.evidence import LOOSE, EvidenceNotStored, claim_not_yours, store_evidence
 from cssecure.channels.intake import REFUSED_LENGTH, REFUSED_RATE, admit, notice_language
 from cssecure.channels.rest import CSSecureRestInput
 from cssecure.channels.telegram import (
@@ -59,7 +59,9 @@ from cssecure.channels.telegram import (
     CSSecureTelegramInput,
 )
 from cssecure.claims.db import upgrade
+from cssecure.claims.errors import EvidenceRejected
 from cssecure.i18n import catalog
+from cssecure.i18n.catalog import N_, Message
 from cssecure.settings import Settings
 
 TELEGRAM_TOKEN = "123456:TEST-telegram-token"
@@ -241,6 +243,26 @@ def test_a_files_trouble_is_told_in_the_customers_language(catalogs: None) -> No
     assert theirs.text("de") == theirs.text(None) == (
         "The file 'a.exe' is not a photo, video or PDF."
     )
+
+
+class _RefusingStore:
+    """A claims store that refuses every file, explaining why (``ClaimsError.explanation``)."""
+
+    def attach_loose_evidence(self, *args: Any) -> dict[str, Any]:
+        raise EvidenceRejected(Message(N_("The file {name} is empty; please send it again."),
+                                       {"name": "'a.jpg'"}))
+
+
+def test_the_claims_stores_refusal_of_a_file_is_told_in_the_customers_language(
+    catalogs: None,
+) -> None:
+    with pytest.raises(EvidenceNotStored) as refused:
+        store_evidence(_RefusingStore(), LOOSE, conversation_id="c", customer_id=None,  # type: ignore[arg-type]
+                       kind="photo", filename="a.jpg", data=b"", channel="telegram")
+    assert str(refused.value) == refused.value.text() == (
+        "The file 'a.jpg' is empty; please send it again."
+    )
+    assert refused.value.text("de") == "THE FILE 'a.jpg' IS EMPTY; PLEASE SEND IT AGAIN."
 
 
 def test_account_replies_follow_the_language(catalogs: None, tmp_path: Path) -> None:
