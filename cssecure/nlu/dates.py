@@ -28,10 +28,11 @@ from cssecure.nlu import normalise
 from cssecure.nlu.languages import (
     OTHER_LANGUAGES,
     count_words,
+    date_words_needing_context,
     fold,
     language_words,
     month_names,
-    not_a_date_with,
+    spellings,
     weekday_names,
     words_pattern,
 )
@@ -100,7 +101,7 @@ class LocalDateFinder:
             rf"(?P<weekday>{words_pattern(with_last)})"
             rf"(?:\s+(?P<last_after>{words_pattern(_date_words('last_after'))}))?{_END}"
         )
-        self._not_with = not_a_date_with()
+        self._needs_context = date_words_needing_context()
 
     def find(self, text: str, today: date) -> list[LocalDate]:
         """Finds the dates of a message written with the other languages' words.
@@ -132,20 +133,22 @@ class LocalDateFinder:
                 yield LocalDate(match.start(), match.end(), value)
 
     def _relatives(self, folded: str, today: date) -> Iterator[LocalDate]:
-        words = set(re.findall(r"\w+", folded))
+        words = set(re.findall(r"[^\W\d_]+", folded))
         for match in self._relative.finditer(folded):
-            blockers = self._not_with.get(match.group(0))
-            if blockers and words & blockers:
+            context = self._needs_context.get(match.group(0))
+            if context and words - {match.group(0)} and not words & context:
                 continue  # "das Paket ist hier": German "here", not French "yesterday"
             days = 2 if match["before_yesterday"] else 1 if match["yesterday"] else 0
             yield LocalDate(match.start(), match.end(), today - timedelta(days=days))
 
     def _agos(self, folded: str, today: date) -> Iterator[LocalDate]:
-        for pattern, counts in self._ago:
+        for pattern, counts, one_unit in self._ago:
             for match in pattern.finditer(folded):
                 count_text = match["count"]
                 if count_text is None:
-                    count = 1  # "tydzień temu", "il y a une semaine" reads "une" as one
+                    if _key(match["day"] or match["week"] or match["month"]) not in one_unit:
+                        continue  # "há semanas" ("for weeks") names no day
+                    count = 1  # "tydzień temu"
                 elif count_text.isdigit():
                     count = int(count_text)
                 else:
@@ -168,8 +171,9 @@ class LocalDateFinder:
             yield LocalDate(match.start(), match.end(), value)
 
 
-def _ago_patterns(code: str) -> list[tuple[re.Pattern[str], dict[str, int]]]:
-    """The "ago" expressions of one language, each with its number words."""
+def _ago_patterns(code: str) -> list[tuple[re.Pattern[str], dict[str, int], frozenset[str]]]:
+    """The "ago" expressions of one language, each with its number words and the units
+    that say "one" by themselves."""
     dates = language_words()[code].dates
     counts = count_words(code)
     count = rf"(?P<count>\d{{1,3}}|{words_pattern(counts)})"
@@ -189,7 +193,8 @@ def _ago_patterns(code: str) -> list[tuple[re.Pattern[str], dict[str, int]]]:
             rf"{_START}(?:{count}\s+)?{unit}\s+(?:{words_pattern(dates.ago_after)}){_END}"
         ))  # fmt: skip
     table = {_key(word): number for word, number in counts.items()}
-    return [(pattern, table) for pattern in patterns]
+    one_unit = frozenset(_key(form) for word in dates.one_unit for form in spellings(word))
+    return [(pattern, table, one_unit) for pattern in patterns]
 
 
 @lru_cache(maxsize=1)

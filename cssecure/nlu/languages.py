@@ -99,6 +99,7 @@ class DateWords:
     ago_after: tuple[str, ...] = ()
     units: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     one: tuple[str, ...] = ()
+    one_unit: tuple[str, ...] = ()
     more_numbers: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     last_before: tuple[str, ...] = ()
     last_after: tuple[str, ...] = ()
@@ -150,6 +151,7 @@ def _date_words(raw: Mapping[str, Any], where: str) -> DateWords:
         ago_after=_strings(raw.get("ago_after"), f"{where}.ago_after"),
         units={unit: _strings(words, f"{where}.units.{unit}") for unit, words in units.items()},
         one=_strings(raw.get("one"), f"{where}.one"),
+        one_unit=_strings(raw.get("one_unit"), f"{where}.one_unit"),
         more_numbers={
             int(number): _strings(words, f"{where}.more_numbers.{number}")
             for number, words in (raw.get("more_numbers") or {}).items()
@@ -221,11 +223,13 @@ def all_words(kind: str, languages: Iterable[str] | None = None) -> tuple[str, .
     return tuple(merged)
 
 
-def not_a_date_with() -> dict[str, frozenset[str]]:
-    """Date words that are another language's everyday word -> the words that show it."""
-    raw = _raw().get("not_a_date_with") or {}
+def date_words_needing_context() -> dict[str, frozenset[str]]:
+    """Date words that are another language's everyday word ("hier") -> the words of their
+    own language, one of which the message must hold (folded)."""
+    raw = _raw().get("date_words_needing_context") or {}
+    where = "date_words_needing_context"
     return {
-        fold(word): frozenset(fold(other) for other in _strings(others, f"not_a_date_with.{word}"))
+        fold(word): frozenset(fold(other) for other in _strings(others, f"{where}.{word}"))
         for word, others in raw.items()
     }
 
