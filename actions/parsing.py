@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from num2words import num2words
@@ -155,7 +156,8 @@ def _phrases(words: Sequence[str]) -> list[tuple[str, ...]]:
 _YES_NO_CODES = ("en", *OTHER_LANGUAGES)
 
 
-def _yes_no_tables(codes: Sequence[str]) -> list[tuple[tuple[str, ...], bool]]:
+@lru_cache(maxsize=16)
+def _yes_no_tables(codes: tuple[str, ...]) -> list[tuple[tuple[str, ...], bool]]:
     """(phrase, yes?) for the languages, longest phrase first."""
     pairs = [(phrase, True) for phrase in _phrases(all_words("yes", codes))]
     pairs += [(phrase, False) for phrase in _phrases(all_words("no", codes))]
@@ -676,9 +678,15 @@ def _not_delivered(text: str) -> bool:
     folded = fold(text)
     if _NEGATED_ARRIVAL.search(folded):
         return True
+    return bool(_not_delivered_phrases().search(folded))
+
+
+@lru_cache(maxsize=1)
+def _not_delivered_phrases() -> re.Pattern[str]:
+    """The fact registry's phrases for "not delivered" ("no ha llegado"), on folded text."""
     delivered = REGISTRY.facts["delivered_date"].ask
     phrases = dict(delivered.volunteered).get(NOT_DELIVERED, ()) if delivered else ()
-    return any(re.search(rf"(?<!\w){re.escape(fold(p))}(?!\w)", folded) for p in phrases)
+    return re.compile(rf"(?<!\w)(?:{words_pattern(phrases)})(?!\w)")
 
 
 def _only_no(text: str) -> bool:

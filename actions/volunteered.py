@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from actions.parsing import AnswerError, parse_date
@@ -63,9 +64,20 @@ _NEGATION_REACH = 24  # characters before a phrase in which a negation counts
 _DATE_REACH = 24  # characters between a phrase and the date it introduces ("arrived on the")
 
 
+@lru_cache(maxsize=4096)
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(fold(phrase))}(?!\w)")
+
+
+@lru_cache(maxsize=64)
+def _folded(text: str) -> str:
+    """``fold(text)``, kept for the few texts of a message that every phrase is sought in."""
+    return fold(text)
+
+
 def _finds(phrase: str, text: str) -> list[re.Match[str]]:
     """Where ``phrase`` occurs in ``text`` as whole words, case and accents ignored."""
-    return list(re.finditer(rf"(?<!\w){re.escape(fold(phrase))}(?!\w)", fold(text)))
+    return list(_phrase_pattern(phrase).finditer(_folded(text)))
 
 
 def _plain_at(text: str, start: int, end: int) -> bool:
@@ -106,7 +118,7 @@ def _said_after(phrases: Sequence[str], text: str, start: int, end: int) -> bool
     hearsay word before the date holds it back ("laut Tracking am 12. März zugestellt")."""
     after = fold(text[end : end + _DATE_REACH])
     for phrase in phrases:
-        match = re.match(rf"\s+({re.escape(fold(phrase))})(?!\w)", after)
+        match = re.match(rf"\s+({_phrase_pattern(phrase).pattern})", after)
         if match is not None and _plain_at(text, start, end + match.end(1)):
             return True
     return False
