@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from cssecure.i18n.catalog import tr
-from cssecure.i18n.detect import choose_language, native_name
+from cssecure.i18n.detect import choose_language, hint_language, native_name
 
 
 def channel_locale(tracker: Tracker) -> str | None:
@@ -40,9 +40,12 @@ class ActionDetectLanguage(Action):
     ) -> list[EventType]:
         """``[SlotSet("language", ...)]`` when the language changes, else nothing."""
         text = str(tracker.latest_message.get("text") or "")
-        if text.startswith("/"):
-            return []  # a button's payload says nothing about the language
         current = tracker.get_slot("language")
+        if text.startswith("/"):
+            # A button's payload says nothing about the language; a conversation that starts
+            # with one (Telegram's /start sends /greet) takes the channel's hint.
+            hinted = hint_language(channel_locale(tracker))
+            return [SlotSet("language", hinted)] if current is None and hinted else []
         decision = choose_language(text, current=current, hint=channel_locale(tracker))
         if decision.reason == "request":
             dispatcher.utter_message(

@@ -57,12 +57,15 @@ from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from cssecure.i18n.catalog import N_
+
 log = logging.getLogger(__name__)
 
-MESSAGE_REFUSED = (
+# Shown to customers in their language (the channels call tr on them).
+MESSAGE_REFUSED = N_(
     "You're sending messages faster than I can read them; please wait a few seconds."
 )
-HANDOFF_REFUSED = (
+HANDOFF_REFUSED = N_(
     "You've already asked for a person: our support team has your request and will answer "
     "you here. Please wait for them; asking again does not make it faster."
 )

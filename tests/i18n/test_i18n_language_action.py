@@ -70,3 +70,11 @@ def test_a_request_for_the_current_language_is_confirmed_without_an_event() -> N
 
 def test_a_button_payload_says_nothing_about_the_language() -> None:
     assert detect('/inform{"choice": "deutsch"}', language="fr") == ([], [])
+    assert detect('/inform{"choice": "deutsch"}', language="fr", locale="pl-PL") == ([], [])
+
+
+def test_a_conversation_opened_by_a_payload_takes_the_channels_hint() -> None:
+    """Telegram's /start sends /greet: a German Telegram user is greeted in German."""
+    events, _ = detect("/greet", metadata={"locale": "de"})
+    assert events == [{"event": "slot", "timestamp": None, "name": "language", "value": "de"}]
+    assert detect("/greet") == ([], [])
