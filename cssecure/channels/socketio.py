@@ -69,6 +69,7 @@ from cssecure.channels.intake import (
     clean_text,
     install_log_escaping,
     notice_language,
+    remembered_language,
 )
 from cssecure.handoff.waiting import install_waiting_replies
 from cssecure.i18n.catalog import N_, tr
@@ -296,6 +297,9 @@ class WebSocketIOInput(SocketIOInput):
                     "verified": customer_id is not None,
                     "session_token": session_token,
                     "history": history,
+                    # The widget's own labels follow the conversation's language (issue 14);
+                    # None: not settled, the widget keeps the page's language.
+                    "language": await notice_language(_agent(bp), conversation_id),
                 },
                 room=sid,
                 namespace=namespace,
@@ -367,6 +371,12 @@ class WebSocketIOInput(SocketIOInput):
                     },
                 )
             )
+            # After the turn: the conversation's language, so the widget's labels follow a
+            # switch ("auf Deutsch"). A message without text: the widget shows no bubble.
+            language = remembered_language(conversation_id)
+            if language:
+                await sio.emit(self.bot_message_evt, {"metadata": {"language": language}},
+                               room=conversation_id, namespace=namespace)
 
         @bp.route("/push", methods=["POST"])
         async def push(request: Request) -> HTTPResponse:
