@@ -457,3 +457,33 @@ def test_a_notice_push_is_the_assistants_own_message_not_an_agents(rasa: FakeRas
         timeout=5,
     )
     assert bad.status_code == 400
+
+
+def test_the_widget_is_told_the_conversations_language_after_each_turn_and_on_reload(
+    rasa: FakeRasa,
+) -> None:
+    """Issue 14: the widget's own labels follow the conversation's language; the dialogue's
+    processor records it (cssecure.handoff.waiting), the channel passes it on."""
+    from cssecure.channels.intake import remember_language
+
+    async def scenario() -> tuple[str, list[Any], Any]:
+        w = Widget(rasa.url)
+        await w.connect()
+        info = await w.session()
+        conversation = str(info["session_id"])
+        assert info["language"] is None  # not settled: the widget keeps the page's language
+        remember_language(conversation, "de")  # what the processor records after a turn
+        await w.say("hallo")
+        got = [await w.expect("bot_uttered"), await w.expect("bot_uttered")]
+        await w.close()
+        again = Widget(rasa.url)
+        await again.connect()
+        reloaded = await again.session(session_id=conversation,
+                                       session_token=info["session_token"])
+        await again.close()
+        return conversation, got, reloaded
+
+    _, got, reloaded = run(scenario())
+    assert got[0].get("text")  # the assistant's answer first
+    assert got[1] == {"metadata": {"language": "de"}}  # then the language, without text
+    assert reloaded["language"] == "de"
