@@ -125,7 +125,11 @@ def _said_after(phrases: Sequence[str], text: str, start: int, end: int) -> bool
 
 
 def _date_after(
-    phrases: Sequence[str], text: str, entities: Sequence[Entity], today: date
+    phrases: Sequence[str],
+    text: str,
+    entities: Sequence[Entity],
+    today: date,
+    language: str | None = None,
 ) -> str | None:
     """The date an entity gives right after one of ``phrases`` ("arrived yesterday"), or
     right before one ("gestern angekommen")."""
@@ -142,7 +146,7 @@ def _date_after(
         ) and not _said_after(phrases, text, entity["start"], int(entity["end"])):
             continue
         try:
-            return parse_date(str(entity.get("value")), [entity], today)
+            return parse_date(str(entity.get("value")), [entity], today, language=language)
         except AnswerError:  # ambiguous, in the future, not a date: the form asks
             return None
     return None
@@ -178,6 +182,7 @@ def volunteered_facts(
     today: date,
     *,
     known: Collection[str] = (),
+    language: str | None = None,
 ) -> dict[str, Any]:
     """The facts a message states unasked, in their stored form.
 
@@ -188,6 +193,9 @@ def volunteered_facts(
         claim_type: the claim's type; only facts its plan may ask are taken (all when None).
         today: the day the customer writes (dates without a year, "yesterday").
         known: facts already known, left as they are.
+        language: the conversation's language (the ``language`` slot), or None: a numeric
+            date that reads two ways ("10/09") is day-first in ours but English, else left
+            for the form to ask. Phrases are read in every language either way.
 
     Returns:
         fact name -> value (``True`` for a stated piece of evidence, a choice's value, an ISO
@@ -209,7 +217,7 @@ def volunteered_facts(
             not_delivered = _stated(options.get(NOT_DELIVERED, ()), text)
             # "delivered on the 20th but never arrived": the non-delivery wins, no date.
             value = NOT_DELIVERED if not_delivered else _date_after(
-                options["near"], text, entities, today
+                options["near"], text, entities, today, language
             )
         elif fact.ask.answer == "bool":
             value = {"yes": True, "no": False}.get(_choice(fact.ask.volunteered, text) or "")

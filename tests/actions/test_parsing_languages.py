@@ -329,3 +329,12 @@ def test_a_negated_doubted_or_reported_statement_is_not_taken(text: str) -> None
 def test_a_date_of_arrival_somewhere_else_is_no_delivery() -> None:
     text = "le colis est arrivé à la douane hier"
     assert volunteered_facts(text, nlu(text), "damaged", TODAY) == {}
+
+
+def test_a_volunteered_numeric_date_is_day_first_in_the_conversations_language() -> None:
+    text = "colis arrivé le 10/09/2025, écrasé"
+    entities = nlu(text)
+    assert volunteered_facts(text, entities, "damaged", TODAY) == {"damage_kind": "crease"}
+    assert volunteered_facts(text, entities, "damaged", TODAY, language="fr") == {
+        "delivered_date": "2025-09-10", "damage_kind": "crease"
+    }
