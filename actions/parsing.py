@@ -167,21 +167,33 @@ def _yes_no_tables(codes: tuple[str, ...]) -> list[tuple[tuple[str, ...], bool]]
 _ALL_YES_NO = _yes_no_tables(_YES_NO_CODES)
 
 
+def _yes_no_said(
+    words: Sequence[str], table: Sequence[tuple[tuple[str, ...], bool]]
+) -> tuple[set[bool], list[bool]]:
+    """What the words say (True yes, False no) and which words said it.
+
+    Phrases are taken longest first and each word once: Polish "no tak" is one yes, not a
+    "no" and a "yes".
+    """
+    taken = [False] * len(words)
+    said: set[bool] = set()
+    for phrase, yes in table:
+        size = len(phrase)
+        for at in range(len(words) - size + 1):
+            if tuple(words[at : at + size]) == phrase and not any(taken[at : at + size]):
+                taken[at : at + size] = [True] * size
+                said.add(yes)
+    return said, taken
+
+
 def _yes_or_no(text: str, language: str | None) -> bool | None:
-    """True for a yes, False for a no, None when the words say neither."""
+    """True for a yes, False for a no (a "no" wins), None when the words say neither."""
     words = answer_words(text)
     tables = [_ALL_YES_NO]
     if language in OTHER_LANGUAGES:
         tables.insert(0, _yes_no_tables(("en", language)))
     for table in tables:
-        taken = [False] * len(words)
-        said: set[bool] = set()
-        for phrase, yes in table:  # longest first: "no tak" before "no"
-            size = len(phrase)
-            for at in range(len(words) - size + 1):
-                if tuple(words[at : at + size]) == phrase and not any(taken[at : at + size]):
-                    taken[at : at + size] = [True] * size
-                    said.add(yes)
+        said, _ = _yes_no_said(words, table)
         if said:
             return False not in said
     return None
@@ -692,17 +704,8 @@ def _not_delivered_phrases() -> re.Pattern[str]:
 def _only_no(text: str) -> bool:
     """True for an answer that is nothing but no words ("nein", "noch nicht", "nog niet")."""
     words = answer_words(text)
-    if not words:
-        return False
-    taken = [False] * len(words)
-    for phrase, yes in _ALL_YES_NO:
-        size = len(phrase)
-        for at in range(len(words) - size + 1):
-            if tuple(words[at : at + size]) == phrase and not any(taken[at : at + size]):
-                if yes:
-                    return False
-                taken[at : at + size] = [True] * size
-    return all(taken)
+    said, taken = _yes_no_said(words, _ALL_YES_NO)
+    return bool(words) and said == {False} and all(taken)
 
 
 def parse_choice(text: str, question: Question, entities: Sequence[Entity] = ()) -> str:
