@@ -16,7 +16,11 @@
 * ``POST /api/link-code`` (customer token): a one-time code for Telegram/Discord linking,
   ``{"code", "expires_at"}``.
 
-Every refusal is ``{"error": "<message for the customer>"}`` with a 4xx status.
+Every refusal is ``{"error": "<message for the customer>"}`` with a 4xx status, in the
+customer's language (issue 14): the one the request names (form field or query ``language``
+or ``locale``: the widget sends its labels' language, which follows the conversation's),
+else the conversation's ``language`` slot (uploads), else the browser's ``Accept-Language``,
+else English.
 """
 
 from __future__ import annotations
@@ -40,12 +44,24 @@ from cssecure.channels.evidence import (
 )
 from cssecure.claims.errors import ClaimNotFound, ClaimsError, ClaimsUnavailable, EvidenceRejected
 from cssecure.claims.evidence import check_evidence, sniff_content_type
+from cssecure.i18n import LANGUAGES
+from cssecure.i18n.catalog import N_, render, tr
+from cssecure.i18n.detect import hint_language
 from cssecure.settings import Settings
 from cssecure.web import conversations
 from cssecure.web.linking import LinkStore
-from cssecure.web.tokens import TokenRejected, WebIdentity, identity_from_bearer
+from cssecure.web.tokens import (
+    TokenRejected,
+    WebIdentity,
+    accept_language,
+    client_language,
+    identity_from_bearer,
+)
 
 logger = logging.getLogger(__name__)
+
+LANGUAGE_SLOT = "language"
+NOT_SIGNED_IN = N_("Please sign in, or open the chat first, before sending files.")
 
 
 class ClaimsPort(ClaimsForEvidence, Protocol):
@@ -58,11 +74,40 @@ def _error(message: str, status: int) -> HTTPResponse:
     return response.json({"error": message}, status=status)
 
 
+def request_hint(request: Request, *, form: bool = True) -> str | None:
+    """The language the request names: form field (unless not ``form``), else query
+    argument ``language`` or ``locale`` (a BCP-47 tag), else None."""
+    for source in (request.form if form else None, request.args):
+        for name in ("language", "locale"):
+            value = source.get(name) if source else None
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+    return None
+
+
+def reply_language(
+    hint: str | None, slot: object = None, accept: str | None = None
+) -> str | None:
+    """The language of a reply: the request's ``hint``, else the conversation's ``language``
+    ``slot``, else the ``Accept-Language`` header's, else None (English)."""
+    return (
+        hint_language(hint)
+        or (slot if isinstance(slot, str) and slot in LANGUAGES else None)
+        or accept_language(accept)
+    )
+
+
+def refusal_text(exc: ClaimsError, language: str | None) -> str:
+    """The claims store's refusal in ``language`` when it carries its explanation; texts
+    only staff read (an unknown kind: a programming error of the caller) stay as worded."""
+    return render(language, exc.explanation) if exc.explanation is not None else str(exc)
+
+
 def bearer_identity(request: Request, key: bytes) -> WebIdentity:
     """The identity of the ``Authorization: Bearer`` token; raises TokenRejected."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise TokenRejected("Please sign in, or open the chat first, before sending files.")
+        raise TokenRejected(NOT_SIGNED_IN)
     return identity_from_bearer(key, token.strip())
 
 
@@ -76,8 +121,15 @@ def guess_kind(data: bytes) -> str:
     return "other"
 
 
+async def upload_slots(settings: Settings, identity: WebIdentity) -> dict[str, object]:
+    """The conversation's slots an upload needs (where the file goes, the language)."""
+    return await conversations.conversation_slots(
+        settings, identity.conversation_id, (DRAFT_SLOT, CLAIM_SLOT, LANGUAGE_SLOT)
+    )
+
+
 async def target_for_upload(
-    claims: ClaimsPort, settings: Settings, identity: WebIdentity, claim_ref: str | None
+    claims: ClaimsPort, identity: WebIdentity, slots: dict[str, object], claim_ref: str | None
 ) -> EvidenceTarget:
     """Where an upload goes: the channels' one rule (``evidence.evidence_target``).
 
@@ -85,15 +137,12 @@ async def target_for_upload(
     draft in progress (slot ``claim_draft_id``); the claim of this conversation (slot
     ``claim_ref``) if it is the caller's; otherwise the file is kept loose and the bot asks
     which claim it is for. A claim is the caller's when it was filed in this conversation
-    or belongs to the verified customer.
+    or belongs to the verified customer. ``slots``: :func:`upload_slots`.
 
     Raises:
         ClaimNotFound: the named reference is unknown or not the caller's.
         ClaimsUnavailable: the claims store cannot be read.
     """
-    slots = await conversations.conversation_slots(
-        settings, identity.conversation_id, (DRAFT_SLOT, CLAIM_SLOT)
-    )
     return await asyncio.to_thread(
         lambda: evidence_target(
             claims,
@@ -113,13 +162,29 @@ def api_blueprint(
 
     @bp.post("/evidence")
     async def upload_evidence(request: Request) -> HTTPResponse:
+        hint = request_hint(request)
+        accept = request.headers.get("Accept-Language")
         try:
             identity = bearer_identity(request, key)
         except TokenRejected as exc:
-            return _error(str(exc), 401)
+            return _error(exc.text(client_language(hint, accept)), 401)
+        read: dict[str, object] = {}
+
+        async def slots() -> dict[str, object]:
+            # Read once, and only when needed: a refusal in the widget's language needs none.
+            if not read:
+                read.update(await upload_slots(settings, identity))
+            return read
+
+        async def language() -> str | None:
+            hinted = hint_language(hint)
+            return hinted or reply_language(None, (await slots()).get(LANGUAGE_SLOT), accept)
+
         upload = request.files.get("file") if request.files else None
         if upload is None:
-            return _error("No file was sent: choose a photo, video or document.", 400)
+            return _error(
+                tr(await language(), "No file was sent: choose a photo, video or document."), 400
+            )
         data: bytes = upload.body or b""
         filename: str = upload.name or ""
         kind = (request.form.get("kind") if request.form else None) or guess_kind(data)
@@ -128,7 +193,7 @@ def api_blueprint(
             # The claims store's own rules (type sniffed from the bytes, size, name), first:
             # a bad file is refused with its reason whatever the state of the claim.
             check_evidence(kind, filename, data)
-            target = await target_for_upload(claims, settings, identity, claim_ref)
+            target = await target_for_upload(claims, identity, await slots(), claim_ref)
             stored = await asyncio.to_thread(
                 lambda: attach_to_target(
                     claims, target, conversation_id=identity.conversation_id,
@@ -137,19 +202,19 @@ def api_blueprint(
                 )
             )
         except EvidenceRejected as exc:
-            return _error(str(exc), 422)
+            return _error(refusal_text(exc, await language()), 422)
         except ClaimNotFound as exc:
-            return _error(str(exc), 404)
+            return _error(refusal_text(exc, await language()), 404)
         except ClaimsUnavailable as exc:
-            return _error(str(exc), 503)
+            return _error(refusal_text(exc, await language()), 503)
         except ClaimsError as exc:
-            return _error(str(exc), 409)
+            return _error(refusal_text(exc, await language()), 409)
         evidence_id = str(stored["evidence_id"])
         message = conversations.inform_message(kind, evidence_id)
         try:
-            await conversations.inject_user_message(
-                settings, identity, message, display=f"Sent {filename}"
-            )
+            # What the chat's history shows for the upload (after a reload, to an agent).
+            display = tr(await language(), "Sent {filename}", filename=filename)
+            await conversations.inject_user_message(settings, identity, message, display=display)
             notified = True
         except conversations.ConversationUnreachable as exc:
             logger.warning("Evidence stored but the bot was not told: %s", exc)
@@ -170,12 +235,13 @@ def api_blueprint(
 
     @bp.post("/link-code")
     async def link_code(request: Request) -> HTTPResponse:
+        language = client_language(request_hint(request), request.headers.get("Accept-Language"))
         try:
             identity = bearer_identity(request, key)
         except TokenRejected as exc:
-            return _error(str(exc), 401)
+            return _error(exc.text(language), 401)
         if identity.customer_id is None:
-            return _error("Sign in on the website to link Telegram or Discord.", 401)
+            return _error(tr(language, "Sign in on the website to link Telegram or Discord."), 401)
         issued = await asyncio.to_thread(links.issue_code, identity.customer_id)
         return response.json(issued.to_json(), status=201)
 

@@ -24,11 +24,21 @@ from sanic.response import HTTPResponse
 
 from cssecure.claims.evidence import EVIDENCE_POLICIES, MB
 from cssecure.console import mount_console
+from cssecure.i18n.catalog import tr
+from cssecure.i18n.detect import hint_language
 from cssecure.settings import Settings
-from cssecure.web.api import ClaimsPort, api_blueprint
+from cssecure.web import conversations
+from cssecure.web.api import (
+    LANGUAGE_SLOT,
+    ClaimsPort,
+    api_blueprint,
+    bearer_identity,
+    reply_language,
+    request_hint,
+)
 from cssecure.web.demo import demo_blueprint
 from cssecure.web.linking import LinkStore
-from cssecure.web.tokens import widget_key
+from cssecure.web.tokens import TokenRejected, widget_key
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Largest evidence file the claims store takes, plus room for the multipart envelope.
@@ -43,6 +53,23 @@ def _default_claims(settings: Settings) -> ClaimsPort:
 
     claims: ClaimsPort = ClaimsApp.from_settings(settings)
     return claims
+
+
+async def too_large_language(request: Request, settings: Settings, key: bytes) -> str | None:
+    """The language to refuse a request too large to read in (its form, with the widget's
+    language, is never read): the query's ``language``/``locale``, else the caller's
+    conversation's ``language`` slot (bearer token), else ``Accept-Language``, else None."""
+    accept = request.headers.get("Accept-Language")
+    hint = request_hint(request, form=False)  # its body was not read
+    hinted = hint_language(hint)
+    if hinted:
+        return hinted
+    try:
+        identity = bearer_identity(request, key)
+    except TokenRejected:
+        return reply_language(None, None, accept)
+    slot = await conversations.conversation_slot(settings, identity.conversation_id, LANGUAGE_SLOT)
+    return reply_language(None, slot, accept)
 
 
 def health_blueprint() -> Blueprint:
@@ -121,9 +148,11 @@ def create_app(
     app.static("/static", str(STATIC_DIR), name="cssecure_static")
 
     @app.exception(PayloadTooLarge)
-    async def too_large(_: Request, __: Exception) -> HTTPResponse:
+    async def too_large(request: Request, __: Exception) -> HTTPResponse:
+        language = await too_large_language(request, settings, key)
         return response.json(
-            {"error": f"The file is too large: files may be at most {MAX_UPLOAD_BYTES // MB} MB."},
+            {"error": tr(language, "The file is too large: files may be at most {limit} MB.",
+                         limit=MAX_UPLOAD_BYTES // MB)},
             status=413,
         )
 

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from cssecure.claims.db import create_engine
+from cssecure.i18n.catalog import N_, tr
 from cssecure.settings import Settings
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -62,37 +63,45 @@ channel_links = sa.Table(
 
 
 class LinkCodeError(Exception):
-    """A link code was refused; ``str(exc)`` is written for the customer."""
+    """A link code was refused: ``str(exc)`` is the customer's message in English,
+    :meth:`text` the same in the customer's language (issue 14)."""
+
+    #: The English message, marked for translation (``N_``) by each subclass.
+    template = ""
+
+    def __init__(self) -> None:
+        super().__init__(self.template)
+
+    def text(self, language: str | None = None) -> str:
+        """The message in ``language`` (None or unknown: English)."""
+        return tr(language, self.template)
 
 
 class LinkCodeInvalid(LinkCodeError):
     """The code is malformed or unknown."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            "That link code is not valid. Check it, or get a new one on the website "
-            "(Account > Link Telegram/Discord)."
-        )
+    template = N_(
+        "That link code is not valid. Check it, or get a new one on the website "
+        "(Account > Link Telegram/Discord)."
+    )
 
 
 class LinkCodeExpired(LinkCodeError):
     """The code is older than 10 minutes."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            "That link code has expired (codes work for 10 minutes). "
-            "Get a new one on the website."
-        )
+    template = N_(
+        "That link code has expired (codes work for 10 minutes). "
+        "Get a new one on the website."
+    )
 
 
 class LinkCodeUsed(LinkCodeError):
     """The code was redeemed before."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            "That link code has already been used. Each code works once: "
-            "get a new one on the website."
-        )
+    template = N_(
+        "That link code has already been used. Each code works once: "
+        "get a new one on the website."
+    )
 
 
 @dataclass(frozen=True)
@@ -215,7 +224,8 @@ class LinkStore:
         """Redeem a code for a chat user; returns the customer id and records the binding.
 
         Raises:
-            LinkCodeInvalid, LinkCodeExpired, LinkCodeUsed: with a customer-readable message.
+            LinkCodeInvalid, LinkCodeExpired, LinkCodeUsed: with a customer-readable message
+                (``exc.text(language)``).
             ValueError: for an unknown channel or an empty user id (a programming error).
         """
         _check_channel(channel, external_user_id)
@@ -299,7 +309,8 @@ def redeem_link_code(
     """Redeem ``code`` typed in ``channel`` by ``external_user_id``; return the customer id.
 
     The function the Telegram and Discord connectors call for ``/link CODE``. Raises a
-    :class:`LinkCodeError` subclass whose message can be sent to the user as it is.
+    :class:`LinkCodeError` subclass: send the user its :meth:`~LinkCodeError.text` in the
+    chat's language.
     """
     return store_for(settings or Settings.from_env()).redeem(code, channel, external_user_id)
 

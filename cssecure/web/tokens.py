@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from dataclasses import dataclass
 import jwt
 
 from cssecure.channels.common import channel_metadata
+from cssecure.i18n.catalog import N_, tr
+from cssecure.i18n.detect import hint_language
 from cssecure.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -43,9 +46,24 @@ ANONYMOUS_PREFIX = "web-a-"
 
 _process_key: bytes | None = None
 
+NOT_VERIFIED = N_("Your sign-in could not be verified. Please sign in again.")
+
 
 class TokenRejected(ValueError):
-    """A token is missing, malformed, forged or expired; ``str(exc)`` is customer-readable."""
+    """A token is missing, malformed, forged or expired.
+
+    ``str(exc)`` is the customer's message in English, :meth:`text` the same in the
+    customer's language (issue 14).
+    """
+
+    def __init__(self, message: str) -> None:
+        """``message``: the English text, marked for translation with ``N_``."""
+        super().__init__(message)
+        self.template = message
+
+    def text(self, language: str | None = None) -> str:
+        """The message in ``language`` (None or unknown: English)."""
+        return tr(language, self.template)
 
 
 @dataclass(frozen=True)
@@ -126,7 +144,7 @@ def issue_session_token(key: bytes, conversation_id: str, ttl_s: int = SESSION_T
 def _decode(key: bytes, token: str, audience: str) -> str:
     """Verify signature, audience, issuer and expiry; return the subject."""
     if not isinstance(token, str) or not token.strip():
-        raise TokenRejected("No sign-in token was given.")
+        raise TokenRejected(N_("No sign-in token was given."))
     try:
         claims = jwt.decode(
             token,
@@ -138,13 +156,13 @@ def _decode(key: bytes, token: str, audience: str) -> str:
             options={"require": ["exp", "sub", "aud", "iss"]},
         )
     except jwt.ExpiredSignatureError as exc:
-        raise TokenRejected("Your sign-in has expired. Please sign in again.") from exc
+        raise TokenRejected(N_("Your sign-in has expired. Please sign in again.")) from exc
     except jwt.InvalidTokenError as exc:
         # Forged, tampered, wrong audience, wrong algorithm, malformed: one message, no details.
-        raise TokenRejected("Your sign-in could not be verified. Please sign in again.") from exc
+        raise TokenRejected(NOT_VERIFIED) from exc
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject.strip():
-        raise TokenRejected("Your sign-in could not be verified. Please sign in again.")
+        raise TokenRejected(NOT_VERIFIED)
     return subject
 
 
@@ -157,7 +175,9 @@ def verify_session_token(key: bytes, token: str) -> str:
     """Return the conversation id of a valid anonymous session token."""
     conversation_id = _decode(key, token, SESSION_AUDIENCE)
     if not conversation_id.startswith(ANONYMOUS_PREFIX):
-        raise TokenRejected("Your chat session could not be verified. Please reload the page.")
+        raise TokenRejected(
+            N_("Your chat session could not be verified. Please reload the page.")
+        )
     return conversation_id
 
 
@@ -187,3 +207,35 @@ def identity_from_bearer(key: bytes, token: str) -> WebIdentity:
             raise customer_error from None
         return WebIdentity(conversation_id=conversation_id, customer_id=None)
     return WebIdentity(customer_conversation_id(key, customer_id), customer_id)
+
+
+# --- the language of a refusal ------------------------------------------------------------
+
+_QUALITY = re.compile(r"^q=([01](?:\.\d{0,3})?)$")
+
+
+def accept_language(header: str | None) -> str | None:
+    """Our language the browser prefers most in an ``Accept-Language`` header, else None.
+
+    ``"fr-CH, fr;q=0.9, en;q=0.8"`` -> ``"fr"``; ``"ja, en;q=0.5"`` -> ``"en"``; tags with
+    ``q=0`` (not wanted) or a malformed quality are skipped, ``*`` names no language.
+    """
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate((header or "").split(",")):
+        tag, *params = (item.strip() for item in part.split(";"))
+        quality = 1.0
+        for param in params:
+            found = _QUALITY.match(param.replace(" ", "").lower())
+            quality = float(found.group(1)) if found else -1.0
+        language = hint_language(tag) if tag and tag != "*" else None
+        if language and quality > 0:
+            ranked.append((-quality, position, language))
+    return min(ranked)[2] if ranked else None
+
+
+def client_language(hint: object = None, accept: str | None = None) -> str | None:
+    """The language to word a web refusal in (a rejected token, a refused upload) when the
+    conversation's language is not known: the widget's own ``language``/``locale`` (BCP-47),
+    else the browser's ``Accept-Language`` header, else None (English)."""
+    hinted = hint_language(hint) if isinstance(hint, str) else None
+    return hinted or accept_language(accept)
