@@ -149,7 +149,7 @@ class ChatServices:
                     linking.redeem_link_code, code, self.channel, external_user_id, self.settings
                 )
             except linking.LinkCodeError as exc:
-                return AccountReply(str(exc), changed=False)
+                return AccountReply(exc.text(language), changed=False)
             except SQLAlchemyError as exc:
                 logger.error("Link code not redeemed: store unavailable (%s)", type(exc).__name__)
                 return AccountReply(tr(language, ACCOUNTS_UNAVAILABLE), changed=False)

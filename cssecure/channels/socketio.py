@@ -77,6 +77,7 @@ from cssecure.settings import Settings
 from cssecure.web.tokens import (
     TokenRejected,
     WebIdentity,
+    client_language,
     customer_conversation_id,
     issue_session_token,
     new_anonymous_conversation_id,
@@ -257,8 +258,13 @@ class WebSocketIOInput(SocketIOInput):
                 try:
                     customer_id = verify_customer_token(self.key, token)
                 except TokenRejected as exc:
-                    # The browser's connect_error handler shows this message.
-                    raise SocketRefused(str(exc)) from None
+                    # The browser's connect_error handler shows this message: in the
+                    # widget's language (its auth ``locale``), else the browser's.
+                    language = client_language(
+                        auth.get("locale") if isinstance(auth, dict) else None,
+                        environ.get("HTTP_ACCEPT_LANGUAGE"),
+                    )
+                    raise SocketRefused(exc.text(language)) from None
             await sio.save_session(
                 sid, {"customer_id": customer_id, "address": _address(environ)},
                 namespace=namespace,

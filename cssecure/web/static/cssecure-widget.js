@@ -279,7 +279,8 @@
     var socket = window.io(options.socketUrl || "", {
       path: options.socketPath || "/socket.io",
       transports: ["websocket"],
-      auth: customerToken ? { token: customerToken } : {},
+      // The locale words a refused sign-in in the customer's language (issue 14).
+      auth: customerToken ? { token: customerToken, locale: pageLocale(options) } : {},
     });
 
     socket.on("connect", function () {
@@ -384,6 +385,8 @@
       var data = new FormData();
       data.append("file", chosen, chosen.name);
       if (kind.value) data.append("kind", kind.value);
+      // The server words its answer (a refused file) in the labels' language (issue 14).
+      data.append("language", lang);
       // No claim reference is sent: the server routes the file to the claim being reported,
       // else the claim filed in this chat, else keeps it and the assistant asks (issue 12).
       var xhr = new XMLHttpRequest();
