@@ -46,6 +46,8 @@ def main() -> int:
     steps: list[tuple[str, list[str]]] = [
         ("policy", [PY, "bench/bench_policy.py"]),
         ("nlu", [PY, "bench/bench_nlu.py", "--model", str(model)]),
+        # Per-turn cost of language detection and the sentence encoder (issue 14).
+        ("language", [PY, "bench/bench_language.py"]),
         ("dialogue", [PY, "tests/actions/dialogue_stack.py"]),
         ("rest", [PY, "bench/bench_rest.py"]),
         ("load", [PY, "bench/bench_load.py", "--customers", "200"]),
