@@ -33,8 +33,12 @@ from actions import services
 from actions.parsing import (
     AmbiguousAnswer,
     AnswerError,
+    answer_word_list,
+    answer_words,
+    conversation_languages,
     date_order_for_locale,
     entity_values,
+    extracted_entities,
     parse_bool,
     parse_choice,
     parse_date,
@@ -52,7 +56,7 @@ from actions.questions import (
     claim_type_words,
     question_text,
 )
-from actions.quotes import quote_buttons, quote_reply
+from actions.quotes import quote_buttons, quote_reply, refusal_text
 from actions.texts import (
     checks_text,
     decision_text,
@@ -71,7 +75,9 @@ from cssecure.claims.model import (  # noqa: F401 - REVIEW_REASON re-exported
     REVIEW_REASON,
     UNVERIFIED_REASON,
 )
-from cssecure.i18n.catalog import N_, tr
+from cssecure.i18n import DEFAULT_LANGUAGE
+from cssecure.i18n.catalog import N_, Message, language_or_default, render, tr
+from cssecure.nlu.languages import fold, words_pattern
 from cssecure.policy.facts import FACT_NAMES, Conflict, conflict_with
 from cssecure.policy.registry import REGISTRY
 
@@ -126,7 +132,13 @@ def language_of(tracker: Tracker) -> str | None:
 
 
 class Answer:
-    """The latest customer message as the validators need it."""
+    """The latest customer message as the validators need it.
+
+    Attributes:
+        language: The conversation's language (``language`` slot; None: English): the
+            readers read day-first dates, local words and amounts with it, and word their
+            refusals and questions in it.
+    """
 
     def __init__(self, tracker: Tracker) -> None:
         message = tracker.latest_message or {}
@@ -183,35 +195,38 @@ def read_answer(question: Question, value: Any, answer: Answer) -> Any:
     kind = question.kind
     if fresh and answer.is_protocol:
         return _read_protocol(question, answer)
+    language = answer.language
     if kind == "bool":
         if isinstance(value, bool):
             return value
-        return parse_bool(text, intent)
+        return parse_bool(text, intent, language=language)
     if kind == "money":
-        return parse_money(text, entities, today=services.today())
+        return parse_money(text, entities, today=services.today(), language=language)
     if kind == "weight":
-        return parse_weight(text, entities)
+        return parse_weight(text, entities, language=language)
     order = answer.date_order
     not_before = answer.submitted if question.slot != "submitted_date" else None
     if kind == "date":
         return parse_date(
-            text, entities, services.today(), date_order=order, not_before=not_before
+            text, entities, services.today(), date_order=order, not_before=not_before,
+            language=language,
         )
     if kind == "delivered":
         return (
             NOT_DELIVERED
             if value == NOT_DELIVERED
             else parse_delivered(
-                text, entities, services.today(), date_order=order, not_before=not_before
+                text, entities, services.today(), date_order=order, not_before=not_before,
+                language=language,
             )
         )
     if kind == "choice":
-        return parse_choice(text, question, entities)
+        return parse_choice(text, question, entities, language=language)
     if kind == "parcel":
-        return parse_parcel_id(text, entities)
+        return parse_parcel_id(text, entities, language=language)
     if kind == "line":
-        return _read_line(text, entities, answer.language)
-    return _read_country(text, entities, answer.language)
+        return _read_line(text, entities, language)
+    return _read_country(text, entities, language)
 
 
 def _read_protocol(question: Question, answer: Answer) -> Any:
@@ -234,17 +249,19 @@ def _read_protocol(question: Question, answer: Answer) -> Any:
             )
         )
     choice = entity_values(answer.entities, "choice")
+    language = answer.language
     if question.kind == "choice" and choice:
-        return parse_choice(str(choice[0]), question, answer.entities)
+        return parse_choice(str(choice[0]), question, answer.entities, language=language)
     # A reading's button (an ambiguous amount or date, issue 13): its entities hold the
     # value in its stored form and no other reading.
     if question.kind == "money" and entity_values(answer.entities, "amount"):
-        return parse_money("", answer.entities, today=services.today())
+        return parse_money("", answer.entities, today=services.today(), language=language)
     if question.kind in ("date", "delivered") and entity_values(answer.entities, "date"):
         return parse_date("", answer.entities, services.today(), not_before=(
-            answer.submitted if question.slot != "submitted_date" else None))
+            answer.submitted if question.slot != "submitted_date" else None),
+            language=language)
     if question.kind == "weight" and entity_values(answer.entities, "weight"):
-        return parse_weight("", answer.entities)
+        return parse_weight("", answer.entities, language=language)
     if question.kind == "bool" and answer.intent in ("affirm", "deny"):
         return answer.intent == "affirm"
     raise AnswerError(
@@ -280,14 +297,21 @@ def _read_line(text: str, entities: list[dict[str, Any]], language: str | None =
 def _read_country(
     text: str, entities: list[dict[str, Any]], language: str | None = None
 ) -> str:
+    """A country's ISO code from its entity, its name or code, or (the entities holding
+    none) the extractor's reading of the text: a name in any of our languages ("Niemcy",
+    "nach Österreich")."""
     named = entity_values(entities, "country")
     raw = (named[0] if named else text).strip()
     code = services.resolve_country(raw)
+    if code is None and not named:
+        found = entity_values(extracted_entities(text, entities, services.today()), "country")
+        code = services.resolve_country(found[0]) if len(set(found)) == 1 else None
     if code is None:
         raise AnswerError(
             tr(
                 language,
-                'I don\'t know the country "{country}"; please give its English name.',
+                'I don\'t know the country "{country}". Please check how it is written, or '
+                "give its two-letter code (for example DE for Germany).",
                 country=raw[:40],
             )
         )
@@ -321,18 +345,22 @@ REQUEST_INTENTS = frozenset(
     }
 )
 
-# Words around an answer that add nothing to it ("it was an agent order I think").
-_FILLER_WORDS = frozenset(
-    [
-        "a", "an", "the", "it", "its", "it's", "is", "was", "were", "be", "been", "my", "our", "i",
-        "i'm", "im", "think", "guess", "believe", "probably", "yes", "yeah", "yep", "ok", "okay",
-        "sure", "please", "pls", "thanks", "thank", "thx", "you", "hi", "hello", "hey", "just",
-        "only", "that", "this", "one", "order", "ordered", "parcel", "package", "box", "id",
-        "number", "nr", "no", "num", "tracking", "with", "via", "by", "on", "in", "of", "and",
-        "sorry", "um", "uh", "well", "so", "as", "from", "at", "for", "to", "me", "mine",
-        "regular", "normal",
-    ]
-)  # fmt: skip
+def _fillers(language: str | None) -> frozenset[str]:
+    """Words around an answer that add nothing to it ("it was an agent order I think",
+    "c'était une commande agent"): ``fillers`` of ``actions/answer_words.yml`` in English
+    and the conversation's language, folded (accents ignored)."""
+    return _folded_words(conversation_languages(language))
+
+
+_FOLDED_FILLERS: dict[tuple[str, ...], frozenset[str]] = {}
+
+
+def _folded_words(codes: tuple[str, ...]) -> frozenset[str]:
+    if codes not in _FOLDED_FILLERS:
+        _FOLDED_FILLERS[codes] = frozenset(
+            fold(word) for word in answer_word_list("fillers", codes)
+        )
+    return _FOLDED_FILLERS[codes]
 
 
 def _answer_shaped(question: Question, answer: Answer) -> bool:
@@ -340,42 +368,67 @@ def _answer_shaped(question: Question, answer: Answer) -> bool:
 
     A request that names a valid answer ("I want to talk to an agent" names the agent
     order) is not answer-shaped; "agent", "an agent order" and "parcel id CSB-100016,
-    tracking EE123456789CN" are.
+    tracking EE123456789CN" are. Words are compared without accents ("commande agent",
+    "beschadigt"), the choices' titles also as the customer's buttons show them; an
+    elided article is a filler of its own ("l'agent").
     """
-    text = answer.text.lower()
+    text = fold(answer.text)  # (one character for one: entity offsets still hold)
+    fillers = _fillers(answer.language)
     covered = [
         (int(e["start"]), int(e["end"]))
         for e in answer.entities
         if isinstance(e.get("start"), int) and isinstance(e.get("end"), int)
     ]
-    answer_words = {
-        word
+    choice_words = {
+        fold(word)
         for _, title, keywords in question.choices
-        for phrase in (title, *keywords)
+        for phrase in (title, tr(answer.language, title), *keywords)
         for word in phrase.lower().split()
     }
-    for match in re.finditer(r"[\w'’-]+", text):
+
+    def adds_nothing(word: str) -> bool:
+        return (
+            any(ch.isdigit() for ch in word)
+            or word in fillers
+            or any(word.startswith(keyword) for keyword in choice_words)
+        )
+
+    for match in re.finditer(r"[\w'-]+", text):
         word = match.group(0)
         if any(start <= match.start() < end for start, end in covered):
             continue
-        if any(ch.isdigit() for ch in word) or word in _FILLER_WORDS:
+        if adds_nothing(word):
             continue
-        if any(word.startswith(keyword) for keyword in answer_words):
+        parts = [part for part in word.split("'") if part]
+        if len(parts) > 1 and all(adds_nothing(part) for part in parts):
             continue
         return False
     return True
 
 
-def _states_claim_type(claim_type: str, text: str) -> bool:
+def _states_claim_type(claim_type: str, text: str, language: str | None = None) -> bool:
     """True when the message names ``claim_type`` in words (the claim type's words in the
-    fact registry: "seized", "customs", "never arrived" ...)."""
-    lowered = text.lower()
-    return any(
-        re.search(rf"\b{re.escape(word)}", lowered)
-        for value, title, words in QUESTIONS["claim_type"].choices
-        if value == claim_type
-        for word in (*words, title.lower())
-    )
+    fact registry, in every language: "seized", "customs", "never arrived", "beschlagnahmt"
+    ...), accents ignored ("arrive casse", "beschadigt"); the title also as shown in
+    ``language``."""
+    return bool(_claim_type_words(claim_type, language).search(fold(text)))
+
+
+def _claim_type_words(claim_type: str, language: str | None) -> re.Pattern[str]:
+    """The claim type's words as a pattern on folded text: each at a word's start."""
+    key = (claim_type, language)
+    if key not in _CLAIM_TYPE_PATTERNS:
+        words = [
+            word
+            for value, title, keywords in QUESTIONS["claim_type"].choices
+            if value == claim_type
+            for word in (*keywords, title, tr(language, title))
+        ]
+        _CLAIM_TYPE_PATTERNS[key] = re.compile(rf"(?<!\w)(?:{words_pattern(words)})")
+    return _CLAIM_TYPE_PATTERNS[key]
+
+
+_CLAIM_TYPE_PATTERNS: dict[tuple[str, str | None], re.Pattern[str]] = {}
 
 
 def _parses(slot: str | None, answer: Answer) -> bool:
@@ -512,7 +565,7 @@ class ValidateClaimForm(FormValidationAction):
             and new_type != current
             # A switch is stated in words ("it was seized, not lost"), never guessed by the
             # classifier from "tracking" in a parcel number's message (issue 13).
-            and _states_claim_type(str(new_type), answer.text)
+            and _states_claim_type(str(new_type), answer.text, answer.language)
             and not _answers_question(requested, answer)
             and not _answers_question(requested, answer, shaped=True)
         )
@@ -578,7 +631,7 @@ class ValidateClaimForm(FormValidationAction):
         known = {name for name in FACT_NAMES if tracker.get_slot(name) is not None}
         found = volunteered_facts(
             answer.text, answer.entities, claim_type, services.today(),
-            known=known | {requested or ""},
+            known=known | {requested or ""}, language=answer.language,
         )
         return [SlotSet(name, value) for name, value in found.items()]
 
@@ -626,7 +679,11 @@ class ValidateClaimForm(FormValidationAction):
             return done
         answer = Answer(tracker)
         try:
-            amount = parse_money(str(value), answer.entities if answer.is_fresh(value) else [])
+            amount = parse_money(
+                str(value),
+                answer.entities if answer.is_fresh(value) else [],
+                language=answer.language,
+            )
         except AmbiguousAnswer as exc:
             # Which amount to quote: a button each; the claim goes on meanwhile.
             dispatcher.utter_message(text=str(exc), buttons=quote_buttons(exc))
@@ -766,7 +823,7 @@ class ValidateClaimForm(FormValidationAction):
             return {"claim_confirmed": None}
         if not tracker.get_slot("correcting"):
             try:
-                if parse_bool(text, answer.intent):
+                if parse_bool(text, answer.intent, language=answer.language):
                     return _answered("claim_confirmed", True)
                 return {
                     "claim_confirmed": None,
@@ -919,6 +976,19 @@ SEND_THE_FILE = N_(
 )
 
 
+def explained(message: Message | None, english: str, language: str | None) -> str:
+    """A policy text for the customer: ``english`` as it always was in English, elsewhere
+    ``message`` rendered in ``language`` (``english`` when the policy layer gave none)."""
+    if message is None or language_or_default(language) == DEFAULT_LANGUAGE:
+        return english
+    return render(language, message)
+
+
+def conflict_text(conflict: Conflict, language: str | None) -> str:
+    """Why two facts cannot both be right, in ``language`` (``Conflict.message``)."""
+    return explained(conflict.message, conflict.why, language)
+
+
 def _implausible(slot: str, value: Any, tracker: Tracker) -> Conflict | None:
     """Why an answer cannot be right next to what is known (a later date before an
     earlier one, damaged goods worth more than all the goods), in plain words."""
@@ -982,7 +1052,7 @@ async def _checked(
                 text=tr(
                     answer.language,
                     "That doesn't fit: {why}. Let's check both again.",
-                    why=conflict.why,
+                    why=conflict_text(conflict, answer.language),
                 )
             )
             return {slot: None, other: None}
@@ -991,7 +1061,7 @@ async def _checked(
             tr(
                 answer.language,
                 "That doesn't fit: {why}. Please check it and give it again.",
-                why=conflict.why,
+                why=conflict_text(conflict, answer.language),
             ),
             dispatcher,
             tracker,
@@ -1002,8 +1072,10 @@ async def _checked(
     return _answered(slot, parsed)
 
 
-_FIRST = re.compile(r"\b(first|1st|former|the 1st|number one|option 1|1)\b", re.IGNORECASE)
-_SECOND = re.compile(r"\b(second|2nd|latter|the 2nd|number two|option 2|2)\b", re.IGNORECASE)
+# "the first one", "das erste", "la deuxième" (answer_words.yml, every language), on folded
+# text.
+_FIRST = re.compile(rf"(?<!\w)(?:{words_pattern(answer_word_list('first'))})(?!\w)")
+_SECOND = re.compile(rf"(?<!\w)(?:{words_pattern(answer_word_list('second'))})(?!\w)")
 _PICK_FILLER = frozenset({"the", "one", "yes", "yuan", "rmb", "that", "use", "it", "is", "and"})
 
 
@@ -1016,10 +1088,10 @@ def picked_reading(offered: Any, slot: str, answer: Answer) -> str | None:
     if not readings:
         return None
     chosen: dict[str, Any] | None = None
-    text = answer.text.lower()
+    text = fold(answer.text)
     if len(readings) == 1:
         try:
-            if parse_bool(answer.text, answer.intent):
+            if parse_bool(answer.text, answer.intent, language=answer.language):
                 chosen = readings[0]
         except AnswerError:
             return None
@@ -1028,16 +1100,20 @@ def picked_reading(offered: Any, slot: str, answer: Answer) -> str | None:
     elif _SECOND.search(text) and not _FIRST.search(text) and len(readings) == 2:
         chosen = readings[1]
     else:
-        words = set(re.findall(r"[a-z]{3,}", text)) - _PICK_FILLER
-        hits = [r for r in readings if words & _label_words(r)]
+        words = _pick_words(answer.text, answer.language)
+        hits = [r for r in readings if words & _pick_words(str(r["label"]), answer.language)]
         chosen = hits[0] if len(hits) == 1 else None
     if chosen is None:
         return None
     return "/inform" + json.dumps(chosen["entities"], separators=(",", ":"))
 
 
-def _label_words(reading: Mapping[str, Any]) -> set[str]:
-    return set(re.findall(r"[a-z]{3,}", str(reading["label"]).lower())) - _PICK_FILLER
+def _pick_words(text: str, language: str | None) -> set[str]:
+    """The words of a reading's label, or of a typed pick, that can tell readings apart
+    ("october", "marz"): three letters or more, folded, no filler."""
+    return {
+        word for word in answer_words(text) if len(word) >= 3
+    } - _PICK_FILLER - _fillers(language)
 
 
 def _as_button(answer: Answer, payload: str) -> Answer:
@@ -1107,6 +1183,9 @@ ASK_ACTIONS: list[type[AskFact]] = [
 ]
 
 
+SOME_DETAILS = N_("some details contradict each other")
+
+
 class ActionAskClaimConfirmed(Action):
     """Shows the summary and the decision with its reasons, and asks to file."""
 
@@ -1137,9 +1216,14 @@ class ActionAskClaimConfirmed(Action):
         except (InvalidFacts, InvalidClaim) as exc:
             # In plain words: the customer never sees a field name (issue 13).
             conflict = conflict_with(None, None, services.known_facts(slots))
-            why = conflict.why if conflict else getattr(
-                exc, "message", tr(language, "some details contradict each other")
-            )
+            if conflict is not None:
+                why = conflict_text(conflict, language)
+            elif language_or_default(language) == DEFAULT_LANGUAGE:
+                why = getattr(exc, "message", SOME_DETAILS)  # (English as it always was)
+            elif isinstance(getattr(exc, "explanation", None), Message):
+                why = refusal_text(exc, language)
+            else:  # (an English text meant for staff: not shown in another language)
+                why = tr(language, SOME_DETAILS)
             dispatcher.utter_message(
                 text=tr(language, "Something doesn't fit: {why}.", why=why)
                 + "\n"
@@ -1251,7 +1335,8 @@ def _noted_from_opening(
         return []
     known = {name for name in FACT_NAMES if tracker.get_slot(name) is not None}
     found = volunteered_facts(
-        answer.text, answer.entities, claim_type, services.today(), known=known
+        answer.text, answer.entities, claim_type, services.today(), known=known,
+        language=answer.language,
     )
     if not found:
         return []
@@ -1296,7 +1381,7 @@ class ActionFileClaim(Action):
                 text=tr(
                     language,
                     "I couldn't file the claim: {reason} A person from our team can help.",
-                    reason=exc,
+                    reason=refusal_text(exc, language),
                 ),
                 buttons=[handoff_button(language)],
             )

@@ -155,7 +155,9 @@ class ValidateQuoteForm(FormValidationAction):
         whole = answer.is_fresh(value) or bool(entity_values(answer.entities, "amount"))
         try:
             amount = parse_money(
-                answer.text if whole else str(value), answer.entities if whole else []
+                answer.text if whole else str(value),
+                answer.entities if whole else [],
+                language=answer.language,
             )
         except AmbiguousAnswer:
             # "1.250" or "150 euros": the form ends and action_quote_premium, reading the
@@ -211,7 +213,7 @@ class ActionQuotePremium(Action):
             amount = None  # read from the message itself, currency and readings included
         if amount is None and entity_values(answer.entities, "amount"):
             try:
-                amount = parse_money(answer.text, answer.entities)
+                amount = parse_money(answer.text, answer.entities, language=answer.language)
             except AmbiguousAnswer as exc:
                 dispatcher.utter_message(text=str(exc), buttons=quote_buttons(exc))
                 return events

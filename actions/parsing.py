@@ -22,11 +22,19 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+import yaml
+from babel.dates import format_date
+from babel.lists import format_list
+from babel.numbers import format_currency, format_decimal
 from num2words import num2words
 
 from actions.questions import NOT_DELIVERED, Question
+from cssecure.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from cssecure.i18n.catalog import N_, language_or_default, tr
+from cssecure.i18n.formatting import babel_locale, format_day
 from cssecure.nlu import normalise
 from cssecure.nlu.languages import OTHER_LANGUAGES, all_words, fold, words_pattern
 from cssecure.policy.currency import RMB_CODES, Conversion, CurrencyError, default_rates
@@ -111,28 +119,33 @@ def parse_bool(text: str, intent: str | None, *, language: str | None = None) ->
     """Read a yes/no answer from the intent (affirm/deny) or the words used.
 
     The words are those of ``cssecure/nlu/languages.yml``, in every language ("ja, habe
-    ich", "non, pas encore", "tak", "não"): a "no" word wins over a "yes" word, a longer
-    phrase over the words inside it (Polish "no tak" is a yes).
+    ich", "non, pas encore", "tak", "não"): a "no" word anywhere wins over a "yes" word, a
+    longer phrase over the words inside it (Polish "no tak" is a yes). A "yes" counts only
+    at the start of the answer, after openers alone ("well", "hallo", "euh": ``openers`` of
+    ``answer_words.yml``): "what do i do" holds "i do" and says no yes.
 
     Args:
         text: The customer's answer.
         intent: The classifier's intent of it.
         language: The conversation's language (the ``language`` slot), or None. Its words
             and English's are read first; when they settle nothing, every language's are.
+            The refusals are written in it.
 
     Raises:
         AnswerError: when the answer is neither yes nor no.
     """
     # Doubt first: "no idea" and "not sure" read as a "no" to the classifier (issue 13).
     if _unsure(text):
-        raise AnswerError("If you're not sure, check first: I need a yes or a no here.")
+        raise AnswerError(
+            tr(language, "If you're not sure, check first: I need a yes or a no here.")
+        )
     if intent == "affirm":
         return True
     if intent == "deny":
         return False
     said = _yes_or_no(text, language)
     if said is None:
-        raise AnswerError("I need a yes or a no here.")
+        raise AnswerError(tr(language, "I need a yes or a no here."))
     return said
 
 
@@ -153,6 +166,44 @@ def _phrases(words: Sequence[str]) -> list[tuple[str, ...]]:
     return [tuple(answer_words(word)) for word in words if answer_words(word)]
 
 
+# Words around an answer, per language (fillers, openers, ordinals): data beside this module.
+ANSWER_WORDS_FILE = Path(__file__).resolve().with_name("answer_words.yml")
+
+
+@lru_cache(maxsize=1)
+def _answer_words_data() -> dict[str, dict[str, tuple[str, ...]]]:
+    """``{kind: {language: words}}`` of ``answer_words.yml``.
+
+    Raises:
+        ValueError: a list is not a list of strings (an unquoted ``no`` is a boolean).
+    """
+    raw = yaml.safe_load(ANSWER_WORDS_FILE.read_text(encoding="utf-8"))
+    table: dict[str, dict[str, tuple[str, ...]]] = {}
+    for kind, by_language in raw.items():
+        table[kind] = {}
+        for code, words in by_language.items():
+            if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+                raise ValueError(f"answer_words.yml {kind}.{code}: quote every word")
+            table[kind][str(code)] = tuple(words)
+    return table
+
+
+def answer_word_list(kind: str, languages: Iterable[str] | None = None) -> tuple[str, ...]:
+    """One list of ``answer_words.yml`` (``"fillers"``, ``"openers"``...) of several
+    languages, merged in order; all languages when ``languages`` is None."""
+    by_language = _answer_words_data().get(kind, {})
+    codes = LANGUAGES if languages is None else tuple(languages)
+    merged: dict[str, None] = {}
+    for code in codes:
+        merged.update(dict.fromkeys(by_language.get(code, ())))
+    return tuple(merged)
+
+
+def conversation_languages(language: str | None) -> tuple[str, ...]:
+    """English and the conversation's language (English alone when it is unknown)."""
+    return ("en", language) if language in OTHER_LANGUAGES else ("en",)
+
+
 _YES_NO_CODES = ("en", *OTHER_LANGUAGES)
 
 
@@ -167,35 +218,72 @@ def _yes_no_tables(codes: tuple[str, ...]) -> list[tuple[tuple[str, ...], bool]]
 _ALL_YES_NO = _yes_no_tables(_YES_NO_CODES)
 
 
-def _yes_no_said(
+def _yes_no_found(
     words: Sequence[str], table: Sequence[tuple[tuple[str, ...], bool]]
-) -> tuple[set[bool], list[bool]]:
-    """What the words say (True yes, False no) and which words said it.
+) -> list[tuple[int, int, bool]]:
+    """The yes/no phrases in the words: ``(where, how many words, yes?)``.
 
     Phrases are taken longest first and each word once: Polish "no tak" is one yes, not a
     "no" and a "yes".
     """
     taken = [False] * len(words)
-    said: set[bool] = set()
+    found: list[tuple[int, int, bool]] = []
     for phrase, yes in table:
         size = len(phrase)
         for at in range(len(words) - size + 1):
             if tuple(words[at : at + size]) == phrase and not any(taken[at : at + size]):
                 taken[at : at + size] = [True] * size
-                said.add(yes)
+                found.append((at, size, yes))
+    return found
+
+
+def _yes_no_said(
+    words: Sequence[str], table: Sequence[tuple[tuple[str, ...], bool]]
+) -> tuple[set[bool], list[bool]]:
+    """What the words say (True yes, False no) and which words said it."""
+    taken = [False] * len(words)
+    said: set[bool] = set()
+    for at, size, yes in _yes_no_found(words, table):
+        taken[at : at + size] = [True] * size
+        said.add(yes)
     return said, taken
 
 
+@lru_cache(maxsize=1)
+def _openers() -> tuple[tuple[str, ...], ...]:
+    """Every language's openers as word tuples, longest first."""
+    return tuple(sorted(set(_phrases(answer_word_list("openers"))), key=len, reverse=True))
+
+
+def _after_openers(words: Sequence[str]) -> list[bool]:
+    """``opened[i]``: True when ``words[:i]`` are openers alone ("well hmm", "bom dia")."""
+    opened = [False] * (len(words) + 1)
+    opened[0] = True
+    for at in range(len(words)):
+        if not opened[at]:
+            continue
+        for phrase in _openers():
+            if tuple(words[at : at + len(phrase)]) == phrase:
+                opened[at + len(phrase)] = True
+    return opened
+
+
 def _yes_or_no(text: str, language: str | None) -> bool | None:
-    """True for a yes, False for a no (a "no" wins), None when the words say neither."""
+    """True for a yes at the answer's start, False for a no anywhere (a "no" wins), None
+    when the words say neither."""
     words = answer_words(text)
     tables = [_ALL_YES_NO]
     if language in OTHER_LANGUAGES:
         tables.insert(0, _yes_no_tables(("en", language)))
+    opened: list[bool] | None = None
     for table in tables:
-        said, _ = _yes_no_said(words, table)
-        if said:
-            return False not in said
+        found = _yes_no_found(words, table)
+        if any(not yes for _, _, yes in found):
+            return False
+        if found:
+            opened = opened or _after_openers(words)
+            if any(opened[at] for at, _, _ in found):
+                return True
     return None
 
 
@@ -214,7 +302,13 @@ def _unsure(text: str) -> bool:
     )
 
 
-def parse_money(text: str, entities: Sequence[Entity], *, today: date | None = None) -> str:
+def parse_money(
+    text: str,
+    entities: Sequence[Entity],
+    *,
+    today: date | None = None,
+    language: str | None = None,
+) -> str:
     """Read an RMB amount; returns it as a string with two decimals.
 
     An amount in RMB, or without a currency, is returned as it is ("1250.00"). An amount
@@ -224,13 +318,16 @@ def parse_money(text: str, entities: Sequence[Entity], *, today: date | None = N
     or to answer with the RMB value instead.
 
     Numbers are spelt out with num2words (a maintained library that resolves with Rasa's
-    pins), its commas dropped ("one thousand two hundred and fifty").
+    pins) in the conversation's language, its commas dropped ("one thousand two hundred and
+    fifty", "eintausendzweihundertfünfzig").
 
     Args:
         text: The customer's answer.
         entities: The NLU's entities of that answer; the text is read with the same
             extractor when they hold no amount.
         today: The day of the conversion rate; the system date when None.
+        language: The conversation's language: the refusals and questions are written in
+            it, with its number, currency and date forms (None: English).
 
     Returns:
         The RMB amount, e.g. "1250.00".
@@ -241,41 +338,49 @@ def parse_money(text: str, entities: Sequence[Entity], *, today: date | None = N
         AnswerError: no amount, a negative amount, or a currency without a rate.
     """
     today = today or date.today()
-    _one_amount_only(text, entities, today)
+    _one_amount_only(text, entities, today, language)
     amount, currencies = _money_entities(text, entities, today)
+    no_amount = tr(language, NO_AMOUNT)
     start: object
     if amount is None:
         raw = _first_money_number(text)
         if raw is None:
-            raise AnswerError("I need an amount in RMB, written as a number.")
+            raise AnswerError(no_amount)
         readings, start = normalise.amount_readings(raw[0]), raw[1]
         if not readings:
-            raise AnswerError("I need an amount in RMB, written as a number.")
+            raise AnswerError(no_amount)
     else:
         readings, start = _readings_of(amount), amount.get("start")
     if isinstance(start, int) and text[:start].rstrip().endswith("-"):
-        raise AnswerError("The amount can't be negative.")
+        raise AnswerError(tr(language, NEGATIVE_AMOUNT))
     try:
         values = [Decimal(reading) for reading in readings]
     except InvalidOperation as exc:
-        raise AnswerError("I need an amount in RMB, written as a number.") from exc
+        raise AnswerError(no_amount) from exc
     if not all(value.is_finite() for value in values):  # "NaN", "Infinity" in a payload
-        raise AnswerError("I need an amount in RMB, written as a number.")
+        raise AnswerError(no_amount)
     if any(value < 0 for value in values):
-        raise AnswerError("The amount can't be negative.")
+        raise AnswerError(tr(language, NEGATIVE_AMOUNT))
     if any(value >= _TOO_LARGE for value in values):
-        raise AnswerError("That amount looks too large; please check it and give it again.")
+        raise AnswerError(
+            tr(language, "That amount looks too large; please check it and give it again.")
+        )
     if not currencies and _UNKNOWN_MONEY_SIGN.search(text):
         # A currency sign the reader does not know ("S$500", "﷼500"): never taken as yuan.
-        raise AnswerError(
-            "Please give the amount in RMB (yuan), as shown on your order or parcel page."
-        )
+        raise AnswerError(tr(language, IN_RMB_PLEASE))
     codes = [code.upper() for code in currencies] or ["RMB"]
     if all(code in RMB_CODES for code in codes):
         if len(values) == 1:
             return _cents(values[0])
-        raise _ambiguous_rmb(values)
-    raise _foreign_amount(values, [code for code in codes if code not in RMB_CODES], today)
+        raise _ambiguous_rmb(values, language)
+    raise _foreign_amount(
+        values, [code for code in codes if code not in RMB_CODES], today, language
+    )
+
+
+NO_AMOUNT = N_("I need an amount in RMB, written as a number.")
+NEGATIVE_AMOUNT = N_("The amount can't be negative.")
+IN_RMB_PLEASE = N_("Please give the amount in RMB (yuan), as shown on your order or parcel page.")
 
 
 # Money signs other than the yuan's, wherever no currency entity was read.
@@ -287,7 +392,9 @@ _PER_ITEM = re.compile(r"\b(each|apiece|per (item|piece|pair|unit))\b", re.IGNOR
 _RANGE = re.compile(r"\d\s*(?:-|–|to)\s*\d|\bbetween\b.*\band\b", re.IGNORECASE)
 
 
-def _one_amount_only(text: str, entities: Sequence[Entity], today: date) -> None:
+def _one_amount_only(
+    text: str, entities: Sequence[Entity], today: date, language: str | None = None
+) -> None:
     """Refuse an answer that gives several amounts, a range or a price per item: which
     total was meant is the customer's to say, never ours to guess (issue 13).
 
@@ -298,7 +405,11 @@ def _one_amount_only(text: str, entities: Sequence[Entity], today: date) -> None
         return  # a button's payload carries exactly one amount
     if _PER_ITEM.search(text):
         raise AnswerError(
-            "Please give the total value of all the goods concerned, in RMB, as one number."
+            tr(
+                language,
+                "Please give the total value of all the goods concerned, in RMB, as one "
+                "number.",
+            )
         )
     amounts = [e for e in entities if e.get("entity") == "amount" and e.get("value")]
     currencies = [e for e in entities if e.get("entity") == "currency" and e.get("value")]
@@ -309,13 +420,18 @@ def _one_amount_only(text: str, entities: Sequence[Entity], today: date) -> None
     values = list(dict.fromkeys(str(e["value"]) for e in amounts))
     rmb_given = any(_is_rmb(c) for c in currencies) and len(currencies) > 1
     if len(values) > 1 and not rmb_given:
-        said = " and ".join(values)
         raise AnswerError(
-            f"I see more than one amount ({said}). Please give one number: the total value "
-            "in RMB."
+            tr(
+                language,
+                "I see more than one amount ({amounts}). Please give one number: the total "
+                "value in RMB.",
+                amounts=_all_of([_number_text(value, language) for value in values], language),
+            )
         )
     if _RANGE.search(text) and not _NUMERIC_DATE.search(text):
-        raise AnswerError("Please give one number, not a range: the value in RMB.")
+        raise AnswerError(
+            tr(language, "Please give one number, not a range: the value in RMB.")
+        )
 
 
 def _money_entities(
@@ -368,6 +484,14 @@ def _read_by_the_extractor(entities: Sequence[Entity]) -> bool:
     return any(entity.get("extractor") == _EXTRACTOR for entity in entities)
 
 
+def extracted_entities(
+    text: str, entities: Sequence[Entity], today: date
+) -> list[dict[str, Any]]:
+    """The text's entities as the NLU's extractor reads them, or none when ``entities``
+    already come from it (reading again would add nothing)."""
+    return [] if _read_by_the_extractor(entities) else _extract(text, today)
+
+
 def _extract(text: str, today: date) -> list[dict[str, Any]]:
     """Reads the text with the NLU's own extractor (imported on first use: it loads spaCy)."""
     if not text or text.startswith("/"):
@@ -387,96 +511,183 @@ def _cents(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):f}"
 
 
-def _grouped(value: Decimal) -> str:
-    """1250 -> "1,250.00"."""
-    return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+def _english(language: str | None) -> bool:
+    return language_or_default(language) == DEFAULT_LANGUAGE
 
 
-def number_in_words(value: Decimal) -> str:
-    """Spells a number in English words: 1250 -> "one thousand two hundred and fifty".
+def _grouped(value: Decimal, language: str | None = None) -> str:
+    """1250 -> "1,250.00" ("1.250,00" in German)."""
+    rounded = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if _english(language):
+        return f"{rounded:,.2f}"
+    return str(format_decimal(rounded, format="#,##0.00", locale=babel_locale(language)))
 
-    Uses num2words; its commas ("one thousand, two hundred") are dropped, and a fraction is
-    read digit by digit ("one point two five").
+
+def _number_text(value: str, language: str | None) -> str:
+    """A number as read ("1250.00") in the language's form ("1.250,00"); English as read."""
+    if _english(language):
+        return value
+    try:
+        return str(format_decimal(Decimal(value), locale=babel_locale(language)))
+    except (InvalidOperation, ValueError):
+        return value
+
+
+def _any_of(items: Sequence[str], language: str | None) -> str:
+    """"a or b" in the language (CLDR's list pattern); English as always: " or " between."""
+    if _english(language):
+        return " or ".join(items)
+    return str(format_list(list(items), style="or", locale=babel_locale(language)))
+
+
+def _all_of(items: Sequence[str], language: str | None) -> str:
+    """"a and b" in the language (CLDR's list pattern); English as always: " and " between."""
+    if _english(language):
+        return " and ".join(items)
+    return str(format_list(list(items), locale=babel_locale(language)))
+
+
+def number_in_words(value: Decimal, language: str | None = None) -> str:
+    """Spells a number in words: 1250 -> "one thousand two hundred and fifty" (German
+    "eintausendzweihundertfünfzig").
+
+    Uses num2words in ``language`` (English when None); its commas ("one thousand, two
+    hundred") are dropped, and a fraction is read digit by digit ("one point two five").
     """
-    return str(num2words(value.normalize() if value % 1 else int(value))).replace(",", "")
+    lang = language_or_default(language)
+    if not value % 1:
+        return str(num2words(int(value), lang=lang)).replace(",", "")
+    if lang == DEFAULT_LANGUAGE:
+        return str(num2words(value.normalize())).replace(",", "")
+    # (num2words drops an Italian Decimal's fraction; a float of two places reads right)
+    return str(num2words(float(value), lang=lang))
 
 
-def _ambiguous_rmb(values: Sequence[Decimal]) -> AmbiguousAnswer:
+def _ambiguous_rmb(values: Sequence[Decimal], language: str | None = None) -> AmbiguousAnswer:
     readings = [
         Reading(
             _cents(value),
-            f"{_grouped(value)} yuan ({number_in_words(value)})",
+            tr(
+                language,
+                "{amount} yuan ({words})",
+                amount=_grouped(value, language),
+                words=number_in_words(value, language),
+            ),
             {"amount": _cents(value), "currency": "RMB"},
         )
         for value in values
     ]
-    spoken = " or ".join(f"{number_in_words(value)} yuan ({_grouped(value)})" for value in values)
-    return AmbiguousAnswer(f"Just to be sure, is that {spoken}?", readings)
+    spoken = [
+        tr(
+            language,
+            "{words} yuan ({amount})",
+            words=number_in_words(value, language),
+            amount=_grouped(value, language),
+        )
+        for value in values
+    ]
+    return AmbiguousAnswer(
+        tr(language, "Just to be sure, is that {readings}?", readings=_any_of(spoken, language)),
+        readings,
+    )
 
 
-def _foreign_text(conversion: Conversion) -> str:
-    """ "€150", "€1.25", "150 CHF": the amount as the customer wrote it."""
+def _foreign_text(conversion: Conversion, language: str | None = None) -> str:
+    """ "€150", "€1.25", "150 CHF": the amount as the customer wrote it (German "150,00 €")."""
     amount = conversion.amount
+    if not _english(language):
+        return str(
+            format_currency(amount, conversion.currency, locale=babel_locale(language))
+        )
     number = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
     name = default_rates().name(conversion.currency)
     return f"{name.symbol}{number}" if name.symbol else f"{number} {conversion.currency}"
 
 
-def _rate_text(rate: Decimal) -> str:
-    """8.2460 -> "8.246", 7.8000 -> "7.80": at least two places, no trailing zeros beyond."""
+def _rate_text(rate: Decimal, language: str | None = None) -> str:
+    """8.2460 -> "8.246", 7.8000 -> "7.80": at least two places, no trailing zeros beyond
+    (German "8,246")."""
     text = f"{rate.normalize():f}"
     whole, _, fraction = text.partition(".")
-    return f"{whole}.{fraction.ljust(2, '0')}"
+    if _english(language):
+        return f"{whole}.{fraction.ljust(2, '0')}"
+    places = max(2, len(fraction))
+    pattern = "#,##0." + "0" * places
+    return str(format_decimal(rate, format=pattern, locale=babel_locale(language)))
 
 
-def _conversion_label(conversion: Conversion) -> str:
-    name = default_rates().name(conversion.currency)
-    unit = name.name if conversion.per == 1 else f"{conversion.per} {name.plural}"
-    return (
-        f"{_foreign_text(conversion)} is {_grouped(conversion.rmb)} yuan at "
-        f"{_rate_text(conversion.rate)} yuan per {unit} "
-        f"({conversion.source} of {conversion.as_of.isoformat()})"
+def _conversion_label(conversion: Conversion, language: str | None = None) -> str:
+    name = default_rates().name(conversion.currency, language)
+    values = {
+        "foreign": _foreign_text(conversion, language),
+        "amount": _grouped(conversion.rmb, language),
+        "rate": _rate_text(conversion.rate, language),
+        "source": tr(language, conversion.source),
+        "day": format_day(conversion.as_of, language),
+    }
+    if conversion.per == 1:
+        return tr(
+            language,
+            "{foreign} is {amount} yuan at {rate} yuan per {currency} ({source} of {day})",
+            currency=name.name,
+            **values,
+        )
+    return tr(
+        language,
+        "{foreign} is {amount} yuan at {rate} yuan per {count} {currencies} ({source} of "
+        "{day})",
+        count=conversion.per,
+        currencies=name.plural,
+        **values,
     )
 
 
-def _foreign_amount(values: Sequence[Decimal], codes: Sequence[str], on: date) -> AnswerError:
+def _foreign_amount(
+    values: Sequence[Decimal], codes: Sequence[str], on: date, language: str | None = None
+) -> AnswerError:
     """The question for an amount in another currency: its conversion(s) to confirm."""
     try:
         conversions = [
             default_rates().to_rmb(value, code, on) for code in codes for value in values
         ]
     except CurrencyError:
-        return AnswerError(
-            "Please give the amount in RMB (yuan), as shown on your order or parcel page."
-        )
+        return AnswerError(tr(language, IN_RMB_PLEASE))
     readings = [
         Reading(
             _cents(conversion.rmb),
-            _conversion_label(conversion),
+            _conversion_label(conversion, language),
             {"amount": _cents(conversion.rmb), "currency": "RMB"},
         )
         for conversion in conversions
     ]
     if len(readings) == 1:
-        question = (
-            f"{readings[0].label}. Shall I use {_grouped(conversions[0].rmb)} yuan, or do you "
-            "have the exact RMB amount from your order page? Then just type it."
+        question = tr(
+            language,
+            "{conversion}. Shall I use {amount} yuan, or do you have the exact RMB amount "
+            "from your order page? Then just type it.",
+            conversion=readings[0].label,
+            amount=_grouped(conversions[0].rmb, language),
         )
     else:
-        options = " or ".join(reading.label for reading in readings)
-        question = (
-            f"Which did you mean: {options}? Or type the exact RMB amount from your order page."
+        question = tr(
+            language,
+            "Which did you mean: {readings}? Or type the exact RMB amount from your order "
+            "page.",
+            readings=_any_of([reading.label for reading in readings], language),
         )
     return AmbiguousAnswer(question, readings)
 
 
-def parse_weight(text: str, entities: Sequence[Entity]) -> str:
+def parse_weight(
+    text: str, entities: Sequence[Entity], *, language: str | None = None
+) -> str:
     """Read a weight in kg (grams are converted); returns it as a decimal string.
 
     Separators are read as for amounts ("1.500" could be 1,500 or 1.5): a reading above
     ``_HEAVIEST_KG`` is no parcel's weight and is dropped; when two readings remain ("2.500
     g": 2.5 kg or 2.5 g) the customer is asked. Two weights in one answer ("2 kg and 500 g")
-    are refused: the customer gives one number.
+    are refused: the customer gives one number. ``language``: the conversation's, in which
+    the refusals and the question are written.
 
     Raises:
         AmbiguousAnswer: two plausible readings (a button each, sending ``{"weight": kg}``).
@@ -485,7 +696,13 @@ def parse_weight(text: str, entities: Sequence[Entity]) -> str:
     weights = list(dict.fromkeys(entity_values(entities, "weight")))
     units = re.findall(r"\d\s*(?:kg|kgs|kilos?|g|gr|grams?)\b", text.lower())
     if len(weights) > 1 or len(units) > 1:
-        raise AnswerError("Please give the weight as one number, in kg (for example 2.5).")
+        raise AnswerError(
+            tr(
+                language,
+                "Please give the weight as one number, in kg (for example {example}).",
+                example=_number_text("2.5", language),
+            )
+        )
     candidates: list[Decimal] = []
     if weights:
         candidates = [Decimal(weights[0])]
@@ -497,22 +714,34 @@ def parse_weight(text: str, entities: Sequence[Entity]) -> str:
             ) else Decimal(1)
             numbers = normalise.number_readings(raw[0])
             candidates = [number * per_unit for number in numbers]
-    if not candidates:
-        raise AnswerError("I need the weight in kg, written as a number.")
-    if any(not value.is_finite() for value in candidates):
-        raise AnswerError("I need the weight in kg, written as a number.")
+    if not candidates or any(not value.is_finite() for value in candidates):
+        raise AnswerError(tr(language, "I need the weight in kg, written as a number."))
     if any(value <= 0 for value in candidates):
-        raise AnswerError("The weight must be more than 0 kg.")
+        raise AnswerError(tr(language, "The weight must be more than 0 kg."))
     plausible = [value for value in candidates if value <= _HEAVIEST_KG] or candidates[:1]
     if plausible[0] > _HEAVIEST_KG:
-        raise AnswerError(f"{plausible[0].normalize():f} kg is more than a parcel can weigh; "
-                          "please check the weight.")
+        raise AnswerError(
+            tr(
+                language,
+                "{weight} kg is more than a parcel can weigh; please check the weight.",
+                weight=_number_text(f"{plausible[0].normalize():f}", language),
+            )
+        )
     kilograms = [f"{value.normalize():f}" for value in plausible]
     if len(kilograms) == 1:
         return kilograms[0]
-    readings = [Reading(kg, f"{kg} kg", {"weight": kg}) for kg in kilograms]
+    readings = [
+        Reading(kg, tr(language, "{weight} kg", weight=_number_text(kg, language)),
+                {"weight": kg})
+        for kg in kilograms
+    ]  # fmt: skip
     raise AmbiguousAnswer(
-        f"Just to be sure, is that {' or '.join(r.label for r in readings)}?", readings
+        tr(
+            language,
+            "Just to be sure, is that {readings}?",
+            readings=_any_of([r.label for r in readings], language),
+        ),
+        readings,
     )
 
 
@@ -544,9 +773,11 @@ def date_order_for_locale(locale: str | None) -> str | None:
     return None
 
 
-def day_in_words(value: date) -> str:
-    """2026-10-09 -> "9 October 2026"."""
-    return f"{value.day} {value:%B} {value.year}"
+def day_in_words(value: date, language: str | None = None) -> str:
+    """2026-10-09 -> "9 October 2026" (German "9. Oktober 2026": the locale's long form)."""
+    if _english(language):
+        return f"{value.day} {value:%B} {value.year}"
+    return str(format_date(value, format="long", locale=babel_locale(language)))
 
 
 def parse_date(
@@ -575,7 +806,8 @@ def parse_date(
         date_order: "DMY" or "MDY" from the customer's locale (``date_order_for_locale``);
             None when unknown.
         not_before: The earliest possible date (the parcel's submission), or None.
-        language: The conversation's language (the ``language`` slot), or None.
+        language: The conversation's language (the ``language`` slot), or None; the
+            refusals and the question are written in it.
 
     Returns:
         The date, ISO "YYYY-MM-DD".
@@ -586,7 +818,7 @@ def parse_date(
         AnswerError: no date, an impossible date, a date in the future, or one before
             ``not_before``.
     """
-    readings = _date_readings(text, entities, today)
+    readings = _date_readings(text, entities, today, language)
     if date_order is None and language in _DAY_FIRST_LANGUAGES:
         date_order = "DMY"  # "10/09/2026" from a German conversation is 10 September
     if date_order and date_order.upper() == "MDY" and _dotted(text, entities):
@@ -597,16 +829,23 @@ def parse_date(
         if date_order.upper() not in ("DMY", "MDY"):
             raise ValueError(f"date_order must be 'DMY', 'MDY' or None, not {date_order!r}")
         readings = [readings[0] if date_order.upper() == "DMY" else readings[1]]
-    possible = [value for value in readings if _date_refusal(value, today, not_before) is None]
+    refusals = [_date_refusal(value, today, not_before, language) for value in readings]
+    possible = [value for value, refusal in zip(readings, refusals, strict=True) if not refusal]
     if not possible:
-        refusal = _date_refusal(readings[0], today, not_before)
-        raise AnswerError(refusal or "")
+        raise AnswerError(refusals[0] or "")
     if len(possible) == 1:
         return possible[0].isoformat()
-    choices = [Reading(value.isoformat(), day_in_words(value), {"date": value.isoformat()})
+    choices = [Reading(value.isoformat(), day_in_words(value, language),
+                       {"date": value.isoformat()})
                for value in possible]  # fmt: skip
-    question = " or ".join(choice.label for choice in choices)
-    raise AmbiguousAnswer(f"Did you mean {question}?", choices)
+    raise AmbiguousAnswer(
+        tr(
+            language,
+            "Did you mean {readings}?",
+            readings=_any_of([choice.label for choice in choices], language),
+        ),
+        choices,
+    )
 
 
 def _dotted(text: str, entities: Sequence[Entity]) -> bool:
@@ -619,7 +858,9 @@ def _dotted(text: str, entities: Sequence[Entity]) -> bool:
     return bool(match and "." in match.group(0))
 
 
-def _date_readings(text: str, entities: Sequence[Entity], today: date) -> list[date]:
+def _date_readings(
+    text: str, entities: Sequence[Entity], today: date, language: str | None = None
+) -> list[date]:
     """The first date's readings (one, or day-first then month-first)."""
     found = [e for e in entities if e.get("entity") == "date" and e.get("value")]
     if not found and not _read_by_the_extractor(entities):
@@ -629,24 +870,44 @@ def _date_readings(text: str, entities: Sequence[Entity], today: date) -> list[d
         try:
             return [date.fromisoformat(_pad_iso(value)) for value in raw]
         except ValueError as exc:
-            raise AnswerError(f"{raw[0]} is not a real date.") from exc
+            raise AnswerError(tr(language, NOT_A_DATE, date=raw[0])) from exc
     match = _NUMERIC_DATE.search(text)
     if match is None:
-        raise AnswerError('I need a date, for example 2024-03-12 or "12 march".')
+        raise AnswerError(
+            tr(
+                language,
+                'I need a date, for example {example} or "{example_in_words}".',
+                example=format_day(_EXAMPLE_DAY, language),
+                example_in_words=tr(language, "12 march"),
+            )
+        )
     readings = list(normalise.numeric_date_readings(match.group(0), today))
     if not readings:
-        raise AnswerError(f"{match.group(0)} is not a real date.")
+        raise AnswerError(tr(language, NOT_A_DATE, date=match.group(0)))
     return readings
 
 
-def _date_refusal(value: date, today: date, not_before: date | None) -> str | None:
-    """Why the date cannot be the answer, or None when it can."""
+NOT_A_DATE = N_("{date} is not a real date.")
+_EXAMPLE_DAY = date(2024, 3, 12)
+
+
+def _date_refusal(
+    value: date, today: date, not_before: date | None, language: str | None = None
+) -> str | None:
+    """Why the date cannot be the answer (in ``language``), or None when it can."""
     if value > today:
-        return f"{value.isoformat()} is in the future; please check the date."
+        return tr(
+            language,
+            "{day} is in the future; please check the date.",
+            day=format_day(value, language),
+        )
     if not_before is not None and value < not_before:
-        return (
-            f"{value.isoformat()} is before you submitted your parcel to ship on "
-            f"{not_before.isoformat()}; please check the date."
+        return tr(
+            language,
+            "{day} is before you submitted your parcel to ship on {submitted}; please check "
+            "the date.",
+            day=format_day(value, language),
+            submitted=format_day(not_before, language),
         )
     return None
 
@@ -708,10 +969,18 @@ def _only_no(text: str) -> bool:
     return bool(words) and said == {False} and all(taken)
 
 
-def parse_choice(text: str, question: Question, entities: Sequence[Entity] = ()) -> str:
+def parse_choice(
+    text: str,
+    question: Question,
+    entities: Sequence[Entity] = (),
+    *,
+    language: str | None = None,
+) -> str:
     """Match the answer to one of the question's choices (button, value, title or keyword).
 
-    Buttons send ``/inform{"choice": "<value>"}``, read from the ``choice`` entity.
+    Buttons send ``/inform{"choice": "<value>"}``, read from the ``choice`` entity. The
+    titles are also read as shown in ``language`` (the conversation's), accents ignored, and
+    the refusals name them in it.
 
     Raises:
         AnswerError: no choice or more than one choice matches.
@@ -721,16 +990,24 @@ def parse_choice(text: str, question: Question, entities: Sequence[Entity] = ())
     if picked:
         return picked[0]
     lowered = text.lower().strip()
+    # Keywords in any language, accents ignored ("beschadigt" is "beschädigt").
+    folded = fold(lowered)
     for value, title, _ in question.choices:
         if lowered in (value, title.lower(), value.replace("_", " ")):
             return value
-    titles = ", ".join(f'"{title}"' for _, title, _ in question.choices)
-    # Keywords in any language, accents ignored ("beschadigt" is "beschädigt").
-    folded = fold(lowered)
+        if folded == fold(tr(language, title)):
+            return value  # the title as the customer's buttons show it ("Beschädigt")
+    titles = ", ".join(f'"{tr(language, title)}"' for _, title, _ in question.choices)
     if _NEGATED_CHOICE.search(lowered) or _NEGATED_CHOICE_LOCAL.search(folded):
         # "not biy", "all but one item", "not broken, just scratched", "nicht kaputt", "pas
         # perdu": never read as the choice the words name (issue 13); the customer picks.
-        raise AnswerError(f"Sorry, I can't tell which one you mean. Please pick one of: {titles}.")
+        raise AnswerError(
+            tr(
+                language,
+                "Sorry, I can't tell which one you mean. Please pick one of: {choices}.",
+                choices=titles,
+            )
+        )
     matches = [
         value
         for value, _, keywords in question.choices
@@ -738,7 +1015,7 @@ def parse_choice(text: str, question: Question, entities: Sequence[Entity] = ())
     ]
     if len(matches) == 1:
         return matches[0]
-    raise AnswerError(f"Please pick one of: {titles}.")
+    raise AnswerError(tr(language, "Please pick one of: {choices}.", choices=titles))
 
 
 # Words that turn a choice's keyword around ("not the whole parcel", "all but one").
@@ -753,8 +1030,10 @@ _NEGATED_CHOICE_LOCAL = re.compile(
 )
 
 
-def parse_parcel_id(text: str, entities: Sequence[Entity]) -> str:
-    """Read a parcel number (upper-case, spaces removed).
+def parse_parcel_id(
+    text: str, entities: Sequence[Entity], *, language: str | None = None
+) -> str:
+    """Read a parcel number (upper-case, spaces removed); the refusal is in ``language``.
 
     Raises:
         AnswerError: nothing that looks like a parcel number.
@@ -764,7 +1043,12 @@ def parse_parcel_id(text: str, entities: Sequence[Entity]) -> str:
         return ids[0].strip().upper()
     match = _PARCEL_ID.search(text)
     if match is None:
-        raise AnswerError("That doesn't look like a parcel number: it is a P followed by digits.")
+        raise AnswerError(
+            tr(
+                language,
+                "That doesn't look like a parcel number: it is a P followed by digits.",
+            )
+        )
     return match.group(1).upper().replace("-", "").replace(" ", "")
 
 

@@ -9,7 +9,18 @@ from typing import Any
 from actions import services
 from actions.parsing import AmbiguousAnswer, entity_values
 from actions.texts import money_text
-from cssecure.i18n.catalog import tr
+from cssecure.i18n import DEFAULT_LANGUAGE
+from cssecure.i18n.catalog import Message, language_or_default, render, tr
+
+
+def refusal_text(exc: Exception, language: str | None) -> str:
+    """A policy or claims refusal for the customer: its ``explanation`` (a ``Message``, see
+    ``cssecure.policy.InvalidFacts`` and ``cssecure.claims.errors.ClaimsError``) rendered in
+    ``language``; ``str(exc)`` when it has none (English, as it always was)."""
+    explanation = getattr(exc, "explanation", None)
+    if isinstance(explanation, Message) and language_or_default(language) != DEFAULT_LANGUAGE:
+        return render(language, explanation)
+    return str(exc)
 
 
 def quote_buttons(exc: AmbiguousAnswer) -> list[dict[str, str]]:
@@ -38,8 +49,9 @@ def quote_reply(amount: Any, entities: list[dict[str, Any]], *, language: str | 
             destination_country=countries[0] if countries else None,
         )
     except InvalidFacts as exc:
-        # (the engine's reason is English: it names the limit that was hit)
-        return tr(language, "I can't quote that: {reason}", reason=exc)
+        # The engine's reason names the limit that was hit: in the customer's language when
+        # the engine explains it for customers (``explanation``), else its English.
+        return tr(language, "I can't quote that: {reason}", reason=refusal_text(exc, language))
     if result.get("insurable"):
         text = tr(
             language,
