@@ -12,6 +12,11 @@ and ``parse_date`` raise ``AmbiguousAnswer`` (an ``AnswerError``) whose message 
 question to ask and whose ``readings`` are the choices, each with the entities a button for
 it sends back (``/inform{...}``). Those entities carry no ``alternatives``, so a button
 answer is taken as it is.
+
+Every reader takes the conversation's ``language`` (the ``language`` slot; None is English,
+issue 14): its refusals and questions are written in it (``tr``), with its number, date and
+currency forms (Babel) and its number words (num2words); numeric dates are read day-first in
+it when it writes them so. Words of every language are read whatever the language is.
 """
 
 from __future__ import annotations
@@ -44,7 +49,8 @@ Entity = Mapping[str, Any]
 
 
 class AnswerError(ValueError):
-    """The answer could not be read; ``str(exc)`` tells the customer why."""
+    """The answer could not be read; ``str(exc)`` tells the customer why, in the language
+    the reader was given."""
 
 
 @dataclass(frozen=True)
