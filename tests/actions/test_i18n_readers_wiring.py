@@ -202,6 +202,21 @@ def test_a_euro_amount_in_german_is_offered_converted_then_taken_with_ja(
     assert found["items_value"] == f"{conversion.rmb:.2f}"
 
 
+def test_a_numeric_date_volunteered_in_the_opening_is_day_first_in_french(german: None) -> None:
+    from actions.claim import ActionStartClaim
+
+    day = _last_year_day()
+    text = f"colis arrivé le {day:%d/%m/%Y}, écrasé"
+    for language, expected in (("fr", {"delivered_date": day.isoformat()}), (None, {})):
+        tracker = make_tracker(
+            alice(language=language), text=text, intent="report_damaged", entities=nlu(text)
+        )
+        events, _ = run(ActionStartClaim(), tracker, {})
+        found = slot_events(events)
+        assert found["damage_kind"] == "crease"
+        assert {k: v for k, v in found.items() if k == "delivered_date"} == expected
+
+
 # ------------------------------------------------------------------ re-prompts and questions
 
 
@@ -332,9 +347,11 @@ def test_an_unknown_country_is_refused_without_asking_for_its_english_name(
 
 @pytest.mark.parametrize(
     ("claim_type", "text"),
-    [("damaged", "mon colis est arrive casse"), ("damaged", "het pakket is beschadigt"),
-     ("damaged", "paczka jest uszkodzona"), ("seized", "retido na alfandega"),
-     ("damaged", "it arrived broken")],
+    [("damaged", "mon colis est arrive casse"), ("damaged", "mon colis est arrivé cassé"),
+     ("damaged", "het pakket is beschadigt"), ("damaged", "das Paket ist beschädigt"),
+     ("damaged", "paczka jest uszkodzona"), ("lost", "paczka zaginęła"),
+     ("lost", "paczka zaginela"), ("seized", "retido na alfandega"),
+     ("seized", "retido na alfândega"), ("damaged", "it arrived broken")],
 )  # fmt: skip
 def test_a_claim_type_is_stated_with_or_without_accents(claim_type: str, text: str) -> None:
     assert _states_claim_type(claim_type, text)
