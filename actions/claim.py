@@ -16,6 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -352,15 +353,9 @@ def _fillers(language: str | None) -> frozenset[str]:
     return _folded_words(conversation_languages(language))
 
 
-_FOLDED_FILLERS: dict[tuple[str, ...], frozenset[str]] = {}
-
-
+@lru_cache(maxsize=16)
 def _folded_words(codes: tuple[str, ...]) -> frozenset[str]:
-    if codes not in _FOLDED_FILLERS:
-        _FOLDED_FILLERS[codes] = frozenset(
-            fold(word) for word in answer_word_list("fillers", codes)
-        )
-    return _FOLDED_FILLERS[codes]
+    return frozenset(fold(word) for word in answer_word_list("fillers", codes))
 
 
 def _answer_shaped(question: Question, answer: Answer) -> bool:
@@ -414,21 +409,16 @@ def _states_claim_type(claim_type: str, text: str, language: str | None = None) 
     return bool(_claim_type_words(claim_type, language).search(fold(text)))
 
 
+@lru_cache(maxsize=64)
 def _claim_type_words(claim_type: str, language: str | None) -> re.Pattern[str]:
     """The claim type's words as a pattern on folded text: each at a word's start."""
-    key = (claim_type, language)
-    if key not in _CLAIM_TYPE_PATTERNS:
-        words = [
-            word
-            for value, title, keywords in QUESTIONS["claim_type"].choices
-            if value == claim_type
-            for word in (*keywords, title, tr(language, title))
-        ]
-        _CLAIM_TYPE_PATTERNS[key] = re.compile(rf"(?<!\w)(?:{words_pattern(words)})")
-    return _CLAIM_TYPE_PATTERNS[key]
-
-
-_CLAIM_TYPE_PATTERNS: dict[tuple[str, str | None], re.Pattern[str]] = {}
+    words = [
+        word
+        for value, title, keywords in QUESTIONS["claim_type"].choices
+        if value == claim_type
+        for word in (*keywords, title, tr(language, title))
+    ]
+    return re.compile(rf"(?<!\w)(?:{words_pattern(words)})")
 
 
 def _parses(slot: str | None, answer: Answer) -> bool:
