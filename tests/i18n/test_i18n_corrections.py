@@ -1,0 +1,47 @@
+"""A correction at the summary names the fact in the customer's language (issue 14):
+"gastos de envío 180", "consegnato 01/05/2024" are read like "shipping fee 180"."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from actions.claim import Answer, _read_correction
+from tests.actions.dialogue_support import make_tracker
+
+
+def correction(text: str, language: str) -> tuple[str, object] | None:
+    answer = Answer(make_tracker({"language": language}, text=text))
+    return _read_correction(text, answer)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("shipping fee 180", "en"), ("Versandkosten 180", "de"), ("frais de port 180", "fr"),
+     ("gastos de envío 180", "es"), ("gastos de envio 180", "es"),
+     ("spese di spedizione 180", "it"), ("verzendkosten 180", "nl"),
+     ("koszt wysyłki 180", "pl"), ("custos de envio 180", "pt")],
+)
+def test_a_shipping_fee_correction_is_read_in_every_language(text: str, language: str) -> None:
+    found = correction(text, language)
+    assert found is not None and found[0] == "shipping_fee", found
+    assert Decimal(str(found[1])) == Decimal("180")
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("zugestellt 01.05.2024", "de"), ("livré le 01/05/2024", "fr"),
+     ("entregado 01/05/2024", "es"), ("consegnato 01/05/2024", "it"),
+     ("bezorgd 01-05-2024", "nl"), ("doręczona 01.05.2024", "pl"), ("entregue 01/05/2024", "pt")],
+)
+def test_a_delivery_day_correction_is_read_day_first_in_every_language(
+    text: str, language: str
+) -> None:
+    found = correction(text, language)
+    assert found is not None and found[0] == "delivered_date", found
+    assert str(found[1]) == "2024-05-01"
+
+
+def test_a_message_naming_no_fact_is_no_correction() -> None:
+    assert correction("alles gut, danke", "de") is None
