@@ -149,6 +149,19 @@ class Message:
         return {"template": self.template, "values": {k: _plain(v) for k, v in self.values.items()}}
 
 
+@dataclass(frozen=True)
+class Number:
+    """A plain number in a ``Message`` (a weight, a percentage): written "3.5" in English and
+    with the reader's decimal mark elsewhere ("3,5"); a ``Decimal`` value is an RMB amount."""
+
+    value: Any
+
+    def __str__(self) -> str:
+        from decimal import Decimal
+
+        return f"{Decimal(str(self.value)).normalize():f}"
+
+
 def _plain(value: Any) -> Any:
     from datetime import date
     from decimal import Decimal
@@ -157,12 +170,14 @@ def _plain(value: Any) -> Any:
         return {"date": value.isoformat()}
     if isinstance(value, Decimal):
         return {"amount": str(value)}
+    if isinstance(value, Number):
+        return {"number": str(value)}
     return value
 
 
 def render(language: str | None, message: Message | Mapping[str, Any]) -> str:
     """A ``Message`` (or its ``as_dict``) in ``language``, dates and amounts formatted there."""
-    from cssecure.i18n.formatting import format_amount, format_day
+    from cssecure.i18n.formatting import format_amount, format_day, format_number
 
     if isinstance(message, Message):
         message = message.as_dict()
@@ -176,6 +191,8 @@ def render(language: str | None, message: Message | Mapping[str, Any]) -> str:
             from decimal import Decimal
 
             values[key] = format_amount(Decimal(str(value["amount"])), language)
+        elif isinstance(value, Mapping) and "number" in value:
+            values[key] = format_number(str(value["number"]), language)
         else:
             values[key] = value
     return tr(language, str(message["template"]), **values) if values else tr(

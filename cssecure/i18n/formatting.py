@@ -43,6 +43,15 @@ def format_amount(amount: Decimal, language: str | None, currency: str = "RMB") 
     return f"{number}\N{NO-BREAK SPACE}{currency}"
 
 
+def format_number(number: str, language: str | None) -> str:
+    """A plain number ("3.5", a weight or a percentage) with the reader's decimal mark:
+    as given in English, "3,5" in German."""
+    lang = language_or_default(language)
+    if lang == DEFAULT_LANGUAGE:
+        return number
+    return format_decimal(Decimal(number), locale=babel_locale(lang))
+
+
 def format_day(day: date, language: str | None) -> str:
     """A calendar day: ISO in English, the locale's medium form elsewhere ("02.11.2026")."""
     lang = language_or_default(language)

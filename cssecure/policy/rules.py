@@ -47,7 +47,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
-from cssecure.i18n.catalog import N_, Message
+from cssecure.i18n.catalog import N_, Message, Number
 from cssecure.policy.catalog import Line, catalog_lines
 from cssecure.policy.facts import BUY_IT_YOURSELF, ClaimFacts
 from cssecure.policy.terms import Terms
@@ -795,8 +795,8 @@ def buy_it_yourself_payout(
         BIY_CLAUSE,
         (
             ("rate", cents(rate)),
-            # A weight is no amount (render would add RMB): written as given, "3.5".
-            ("weight", f"{weight.normalize():f}"),
+            # A weight is no amount: a Number ("3.5" in English, "3,5" in German).
+            ("weight", Number(weight)),
             ("compensation", cents(rate * weight)),
         ),
     )
@@ -871,7 +871,7 @@ def delayed_payout(facts: ClaimFacts, terms: Terms) -> tuple[Decimal, Message]:
         "delayed",
         COMPENSATION,
         # The share is a percentage, not an amount: written as the terms give it ("20").
-        (("share", f"{share:f}"), ("fee", cents(fee)), ("refund", cents(refund))),
+        (("share", Number(share)), ("fee", cents(fee)), ("refund", cents(refund))),
     )
     return capped_payout(facts, terms, basis, goods_only=False)
 

@@ -18,6 +18,7 @@ from cssecure.i18n.catalog import (
     TEMPLATE,
     ExtractionError,
     Message,
+    Number,
     catalog_path,
     extract_python,
     extract_template,
@@ -122,6 +123,15 @@ def test_a_message_is_rendered_in_the_readers_language_with_its_dates_and_amount
     assert message.english() == 'Paid 1250.50 RMB on 2026-11-02 (terms: "Insured Value").'
     german = render("de", message.as_dict())
     assert german == '1.250,50\xa0RMB am 02.11.2026 gezahlt (terms: "Insured Value").'
+
+
+def test_a_plain_number_in_a_message_takes_the_readers_decimal_mark() -> None:
+    """A weight or a percentage is no RMB amount: "2.5 kg" in English, "2,5 kg" in German."""
+    message = Message("{weight} kg, {share}%", {"weight": Number(Decimal("2.50")),
+                                                "share": Number(Decimal("20"))})
+    assert message.english() == "2.5 kg, 20%"
+    assert render("de", message.as_dict()) == "2,5 kg, 20%"
+    assert render("pl", message) == "2,5 kg, 20%"
 
 
 @pytest.mark.parametrize(
