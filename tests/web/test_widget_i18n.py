@@ -163,6 +163,80 @@ def test_english_labels_are_the_ones_the_widget_showed_before() -> None:
     )
 
 
+# The assistant's form of address per language (its responses in domain.yml and
+# faq_responses.yml, the gettext catalogs): the widget's labels must not switch register.
+# Forms of the *other* register that must not appear in a label, whole words, any case.
+OTHER_REGISTER: dict[str, str] = {
+    "de": r"du|dich|dir|dein\w*",  # "Sie"
+    "fr": r"tu|toi|ton|ta|tes",  # "vous"
+    "es": r"usted(?:es)?|sus?|vuelva|escriba|indique|elija",  # "tú"
+    "it": r"tu|tuo|tua|tuoi|tue|ti|puoi|stai|scegli|scrivi|riprova",  # "Lei"
+    "nl": r"u|uw",  # "je"/"jij"
+    "pl": r"pan|pani|pana|panu|państw\w*",  # "ty"
+    "pt": r"vocês?|tu|teu|tua|teus|tuas",  # European, formal third person ("a sua")
+}
+# Where a label addresses the customer it uses the assistant's register: these forms.
+OWN_REGISTER: dict[str, tuple[str, str]] = {
+    "de": ("input_label", "Ihre"),
+    "fr": ("input_label", "Votre"),
+    "es": ("input_label", "Tu"),
+    "it": ("input_label", "suo"),
+    "nl": ("input_label", "Je"),
+    "pl": ("input_label", "Twoja"),
+    "pt": ("input_label", "sua"),
+}
+# The responses' and catalogs' word for a claim, in the labels that name one.
+CLAIM_WORD = {"de": "Schadensmeldung", "fr": "réclamation", "es": "reclamación",
+              "it": "richiesta", "nl": "claim", "pl": "zgłoszeni", "pt": "participação"}
+CLAIM_LABELS = ("upload_sent_claim", "upload_sent_draft", "upload_sent_loose")
+
+
+def register_problems(catalog: dict[str, Any]) -> list[str]:
+    """Labels that address the customer in another register than the assistant does, or
+    name a claim with another word than its responses. Empty when consistent."""
+    labels = catalog["labels"]
+    problems: list[str] = []
+    for lang, forms in OTHER_REGISTER.items():
+        pattern = re.compile(rf"(?<!\w)(?:{forms})(?!\w)", re.IGNORECASE)
+        for key, texts in labels.items():
+            found = pattern.findall(PLACEHOLDER.sub("", texts[lang]))
+            if found:
+                problems.append(f"{key}[{lang}]: {', '.join(found)}")
+        key, form = OWN_REGISTER[lang]
+        if not re.search(rf"(?<!\w){form}(?!\w)", labels[key][lang]):
+            problems.append(f"{key}[{lang}]: no {form!r}")
+        problems += [f"{key}[{lang}]: no {CLAIM_WORD[lang]!r}" for key in CLAIM_LABELS
+                     if CLAIM_WORD[lang] not in labels[key][lang]]
+    return problems
+
+
+def test_labels_use_the_assistants_form_of_address_and_word_for_a_claim() -> None:
+    assert register_problems(load_catalog()) == []
+
+
+def test_the_register_check_finds_the_other_form_of_address_and_another_claim_word() -> None:
+    catalog = load_catalog()
+    broken = copy.deepcopy(catalog)
+    broken["labels"]["input_placeholder"]["es"] = "Escriba su mensaje…"  # usted
+    broken["labels"]["who_user"]["it"] = "Tu"
+    broken["labels"]["status_verified"]["it"] = "Accesso effettuato: riservato al tuo account."
+    broken["labels"]["who_user"]["pt"] = "Você"  # Brazilian
+    assert register_problems(broken) == [
+        "input_placeholder[es]: Escriba, su",
+        "status_verified[it]: tuo",
+        "who_user[it]: Tu",
+        "who_user[pt]: Você",
+    ]
+
+    broken = copy.deepcopy(catalog)
+    broken["labels"]["input_label"]["it"] = "Messaggio"  # neither register: not Lei
+    broken["labels"]["upload_sent_claim"]["it"] = "{file} ({kind}) inviato per il sinistro {claim}."
+    assert register_problems(broken) == [
+        "input_label[it]: no 'suo'",
+        "upload_sent_claim[it]: no 'richiesta'",
+    ]
+
+
 def test_the_demo_page_loads_the_labels_before_the_widget() -> None:
     page = DEMO_HTML.read_text(encoding="utf-8")
     labels = page.index('<script src="/static/cssecure-widget-i18n.js"></script>')

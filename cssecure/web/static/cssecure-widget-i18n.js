@@ -5,6 +5,10 @@
  * the final ";" is strict JSON (tests/web/test_widget_i18n.py reads it): every label has
  * every language of "languages" (cssecure.i18n.LANGUAGES), and the same {placeholders} in
  * each. English is the source; keep it as it was when a translation changes.
+ * Address the customer as the assistant's responses do, and name a claim with their word
+ * (the test checks both): de "Sie" (Schadensmeldung), fr "vous" (réclamation), es "tú"
+ * (reclamación), it "Lei" (richiesta), nl "je" (claim), pl "ty" (zgłoszenie), pt formal
+ * third person without "você", European Portuguese (participação).
  */
 window.CSSecureWidgetI18n = {
   "languages": ["en", "de", "fr", "es", "it", "nl", "pl", "pt"],
@@ -12,11 +16,11 @@ window.CSSecureWidgetI18n = {
     "title": {
       "en": "CSSecure claims assistant",
       "de": "CSSecure-Assistent für Schadensmeldungen",
-      "fr": "Assistant sinistres CSSecure",
+      "fr": "Assistant de réclamations CSSecure",
       "es": "Asistente de reclamaciones CSSecure",
       "it": "Assistente sinistri CSSecure",
-      "nl": "CSSecure-assistent voor schadeclaims",
-      "pl": "Asystent zgłoszeń szkód CSSecure",
+      "nl": "CSSecure-claimassistent",
+      "pl": "Asystent CSSecure do zgłaszania szkód",
       "pt": "Assistente de sinistros CSSecure"
     },
     "status_connecting": {
@@ -33,8 +37,8 @@ window.CSSecureWidgetI18n = {
       "en": "Signed in: your conversation is private to your account.",
       "de": "Angemeldet: Ihr Gespräch ist privat und nur für Ihr Konto sichtbar.",
       "fr": "Connecté à votre compte : votre conversation vous est réservée.",
-      "es": "Sesión iniciada: su conversación es privada y está vinculada a su cuenta.",
-      "it": "Accesso effettuato: la conversazione è riservata al tuo account.",
+      "es": "Sesión iniciada: tu conversación es privada y está vinculada a tu cuenta.",
+      "it": "Accesso effettuato: la conversazione è riservata al suo account.",
       "nl": "Ingelogd: je gesprek is alleen zichtbaar voor je account.",
       "pl": "Zalogowano: rozmowa jest widoczna tylko na Twoim koncie.",
       "pt": "Sessão iniciada: a sua conversa é privada e fica associada à sua conta."
@@ -42,12 +46,12 @@ window.CSSecureWidgetI18n = {
     "status_anonymous": {
       "en": "Not signed in: you can report a claim; parcel details are shown only after you sign in.",
       "de": "Nicht angemeldet: Sie können einen Schaden melden; Paketdetails werden erst nach der Anmeldung angezeigt.",
-      "fr": "Non connecté à un compte : vous pouvez déclarer un sinistre ; les détails du colis ne s'affichent qu'une fois connecté.",
-      "es": "Sesión no iniciada: puede presentar una reclamación; los datos del paquete solo se muestran después de iniciar sesión.",
-      "it": "Accesso non effettuato: puoi segnalare un sinistro; i dettagli del pacco compaiono solo dopo l'accesso.",
-      "nl": "Niet ingelogd: je kunt een schade melden; pakketgegevens zie je pas nadat je bent ingelogd.",
+      "fr": "Non connecté à un compte : vous pouvez déposer une réclamation ; les détails du colis ne s'affichent qu'une fois connecté.",
+      "es": "Sesión no iniciada: puedes presentar una reclamación; los datos del paquete solo se muestran después de iniciar sesión.",
+      "it": "Accesso non effettuato: può presentare una richiesta; i dettagli del pacco compaiono solo dopo l'accesso.",
+      "nl": "Niet ingelogd: je kunt een claim indienen; pakketgegevens zie je pas nadat je bent ingelogd.",
       "pl": "Nie zalogowano: możesz zgłosić szkodę; szczegóły paczki są widoczne dopiero po zalogowaniu.",
-      "pt": "Sessão não iniciada: pode participar um sinistro; os detalhes da encomenda só aparecem depois de iniciar sessão."
+      "pt": "Sessão não iniciada: pode fazer uma participação; os detalhes da encomenda só aparecem depois de iniciar sessão."
     },
     "status_disconnected": {
       "en": "Not connected.",
@@ -84,7 +88,7 @@ window.CSSecureWidgetI18n = {
       "de": "Nachricht senden",
       "fr": "Envoyer un message",
       "es": "Enviar un mensaje",
-      "it": "Invia un messaggio",
+      "it": "Inviare un messaggio",
       "nl": "Bericht versturen",
       "pl": "Wyślij wiadomość",
       "pt": "Enviar uma mensagem"
@@ -93,8 +97,8 @@ window.CSSecureWidgetI18n = {
       "en": "Your message",
       "de": "Ihre Nachricht",
       "fr": "Votre message",
-      "es": "Su mensaje",
-      "it": "Il tuo messaggio",
+      "es": "Tu mensaje",
+      "it": "Il suo messaggio",
       "nl": "Je bericht",
       "pl": "Twoja wiadomość",
       "pt": "A sua mensagem"
@@ -103,8 +107,8 @@ window.CSSecureWidgetI18n = {
       "en": "Type your message…",
       "de": "Nachricht eingeben…",
       "fr": "Écrivez votre message…",
-      "es": "Escriba su mensaje…",
-      "it": "Scrivi il tuo messaggio…",
+      "es": "Escribe tu mensaje…",
+      "it": "Scriva il suo messaggio…",
       "nl": "Typ je bericht…",
       "pl": "Wpisz wiadomość…",
       "pt": "Escreva a sua mensagem…"
@@ -124,7 +128,7 @@ window.CSSecureWidgetI18n = {
       "de": "Nachweise senden",
       "fr": "Envoyer des justificatifs",
       "es": "Enviar pruebas",
-      "it": "Invia prove",
+      "it": "Inviare prove",
       "nl": "Bewijs versturen",
       "pl": "Wyślij dowody",
       "pt": "Enviar provas"
@@ -134,7 +138,7 @@ window.CSSecureWidgetI18n = {
       "de": "Foto, Video oder Dokument anhängen",
       "fr": "Joindre une photo, une vidéo ou un document",
       "es": "Adjuntar una foto, un vídeo o un documento",
-      "it": "Allega una foto, un video o un documento",
+      "it": "Allegare una foto, un video o un documento",
       "nl": "Foto, video of document bijvoegen",
       "pl": "Załącz zdjęcie, film lub dokument",
       "pt": "Anexar uma fotografia, um vídeo ou um documento"
@@ -154,7 +158,7 @@ window.CSSecureWidgetI18n = {
       "de": "Aus der Datei erkennen",
       "fr": "Détecter d'après le fichier",
       "es": "Detectar a partir del archivo",
-      "it": "Rileva dal file",
+      "it": "Rilevare dal file",
       "nl": "Herkennen uit het bestand",
       "pl": "Rozpoznaj z pliku",
       "pt": "Detetar a partir do ficheiro"
@@ -162,7 +166,7 @@ window.CSSecureWidgetI18n = {
     "kind_option_photo": {
       "en": "Photo of the damage",
       "de": "Foto des Schadens",
-      "fr": "Photo des dégâts",
+      "fr": "Photo du dommage",
       "es": "Foto de los daños",
       "it": "Foto del danno",
       "nl": "Foto van de schade",
@@ -171,19 +175,19 @@ window.CSSecureWidgetI18n = {
     },
     "kind_option_unboxing_video": {
       "en": "Unboxing video",
-      "de": "Auspackvideo",
+      "de": "Unboxing-Video",
       "fr": "Vidéo de déballage",
-      "es": "Vídeo del desembalaje",
-      "it": "Video dell'apertura del pacco",
-      "nl": "Uitpakvideo",
+      "es": "Vídeo de desembalaje",
+      "it": "Video di unboxing",
+      "nl": "Unboxingvideo",
       "pl": "Nagranie z rozpakowania",
-      "pt": "Vídeo da abertura da encomenda"
+      "pt": "Vídeo de unboxing"
     },
     "kind_option_customs_letter": {
       "en": "Customs letter",
-      "de": "Schreiben des Zolls",
-      "fr": "Courrier des douanes",
-      "es": "Carta de aduanas",
+      "de": "Zollschreiben",
+      "fr": "Courrier de la douane",
+      "es": "Carta de la aduana",
       "it": "Lettera della dogana",
       "nl": "Brief van de douane",
       "pl": "Pismo z urzędu celnego",
@@ -191,23 +195,23 @@ window.CSSecureWidgetI18n = {
     },
     "kind_option_carrier_confirmation": {
       "en": "Carrier confirmation",
-      "de": "Bestätigung des Transportunternehmens",
+      "de": "Bestätigungsschreiben des Versanddienstleisters",
       "fr": "Confirmation du transporteur",
       "es": "Confirmación del transportista",
       "it": "Conferma del corriere",
       "nl": "Bevestiging van de vervoerder",
-      "pl": "Potwierdzenie przewoźnika",
+      "pl": "Potwierdzenie od przewoźnika",
       "pt": "Confirmação da transportadora"
     },
     "kind_option_value_proof": {
       "en": "Proof of value",
       "de": "Wertnachweis",
-      "fr": "Justificatif de valeur",
-      "es": "Justificante del valor",
+      "fr": "Preuve de valeur",
+      "es": "Prueba del valor",
       "it": "Prova del valore",
-      "nl": "Bewijs van waarde",
+      "nl": "Bewijs van de waarde",
       "pl": "Dowód wartości",
-      "pt": "Comprovativo do valor"
+      "pt": "Prova do valor"
     },
     "kind_option_other": {
       "en": "Other document",
@@ -231,43 +235,43 @@ window.CSSecureWidgetI18n = {
     },
     "kind_unboxing_video": {
       "en": "unboxing video",
-      "de": "Auspackvideo",
+      "de": "Unboxing-Video",
       "fr": "vidéo de déballage",
-      "es": "vídeo del desembalaje",
-      "it": "video dell'apertura",
-      "nl": "uitpakvideo",
+      "es": "vídeo de desembalaje",
+      "it": "video di unboxing",
+      "nl": "unboxingvideo",
       "pl": "nagranie z rozpakowania",
-      "pt": "vídeo da abertura"
+      "pt": "vídeo de unboxing"
     },
     "kind_customs_letter": {
       "en": "customs letter",
       "de": "Zollschreiben",
-      "fr": "courrier des douanes",
-      "es": "carta de aduanas",
+      "fr": "courrier de la douane",
+      "es": "carta de la aduana",
       "it": "lettera della dogana",
-      "nl": "douanebrief",
-      "pl": "pismo celne",
+      "nl": "brief van de douane",
+      "pl": "pismo z urzędu celnego",
       "pt": "carta da alfândega"
     },
     "kind_carrier_confirmation": {
       "en": "carrier confirmation",
-      "de": "Bestätigung des Transportunternehmens",
+      "de": "Bestätigungsschreiben des Versanddienstleisters",
       "fr": "confirmation du transporteur",
       "es": "confirmación del transportista",
       "it": "conferma del corriere",
       "nl": "bevestiging van de vervoerder",
-      "pl": "potwierdzenie przewoźnika",
+      "pl": "potwierdzenie od przewoźnika",
       "pt": "confirmação da transportadora"
     },
     "kind_value_proof": {
       "en": "value proof",
       "de": "Wertnachweis",
-      "fr": "justificatif de valeur",
-      "es": "justificante del valor",
+      "fr": "preuve de valeur",
+      "es": "prueba del valor",
       "it": "prova del valore",
-      "nl": "waardebewijs",
+      "nl": "bewijs van de waarde",
       "pl": "dowód wartości",
-      "pt": "comprovativo do valor"
+      "pt": "prova do valor"
     },
     "kind_other": {
       "en": "other",
@@ -303,11 +307,11 @@ window.CSSecureWidgetI18n = {
       "en": "You",
       "de": "Sie",
       "fr": "Vous",
-      "es": "Usted",
-      "it": "Tu",
+      "es": "Tú",
+      "it": "Lei",
       "nl": "Jij",
       "pl": "Ty",
-      "pt": "Você"
+      "pt": "Eu"
     },
     "who_bot": {
       "en": "Assistant",
@@ -321,7 +325,7 @@ window.CSSecureWidgetI18n = {
     },
     "who_agent": {
       "en": "Agent",
-      "de": "Kundenservice",
+      "de": "Support-Team",
       "fr": "Service client",
       "es": "Agente",
       "it": "Assistenza clienti",
@@ -331,7 +335,7 @@ window.CSSecureWidgetI18n = {
     },
     "who_agent_named": {
       "en": "Agent {name}",
-      "de": "{name} (Kundenservice)",
+      "de": "{name} (Support-Team)",
       "fr": "{name} (service client)",
       "es": "Agente {name}",
       "it": "{name} (assistenza clienti)",
@@ -383,8 +387,8 @@ window.CSSecureWidgetI18n = {
       "en": "Not connected yet: your message was not sent. Please try again in a moment.",
       "de": "Noch nicht verbunden: Ihre Nachricht wurde nicht gesendet. Bitte versuchen Sie es gleich noch einmal.",
       "fr": "Pas encore connecté : votre message n'a pas été envoyé. Veuillez réessayer dans un instant.",
-      "es": "Aún no hay conexión: su mensaje no se ha enviado. Vuelva a intentarlo en un momento.",
-      "it": "Non ancora connesso: il messaggio non è stato inviato. Riprova tra un momento.",
+      "es": "Aún no hay conexión: tu mensaje no se ha enviado. Vuelve a intentarlo en un momento.",
+      "it": "Non ancora connesso: il messaggio non è stato inviato. Riprovi tra un momento.",
       "nl": "Nog geen verbinding: je bericht is niet verstuurd. Probeer het zo nog eens.",
       "pl": "Brak połączenia: wiadomość nie została wysłana. Spróbuj ponownie za chwilę.",
       "pt": "Ainda sem ligação: a sua mensagem não foi enviada. Tente novamente dentro de momentos."
@@ -393,8 +397,8 @@ window.CSSecureWidgetI18n = {
       "en": "The chat is still connecting; please choose the file again in a moment.",
       "de": "Der Chat verbindet sich noch; bitte wählen Sie die Datei gleich noch einmal aus.",
       "fr": "Le chat est encore en cours de connexion ; veuillez choisir à nouveau le fichier dans un instant.",
-      "es": "El chat todavía se está conectando; vuelva a elegir el archivo en un momento.",
-      "it": "La chat si sta ancora connettendo; scegli di nuovo il file tra un momento.",
+      "es": "El chat todavía se está conectando; vuelve a elegir el archivo en un momento.",
+      "it": "La chat si sta ancora connettendo; scelga di nuovo il file tra un momento.",
       "nl": "De chat maakt nog verbinding; kies het bestand zo opnieuw.",
       "pl": "Czat wciąż się łączy; wybierz plik ponownie za chwilę.",
       "pt": "O chat ainda está a ligar; escolha o ficheiro novamente dentro de momentos."
@@ -421,33 +425,33 @@ window.CSSecureWidgetI18n = {
     },
     "upload_sent_claim": {
       "en": "Sent {file} ({kind}) for claim {claim}.",
-      "de": "{file} ({kind}) für den Schadensfall {claim} gesendet.",
-      "fr": "{file} ({kind}) envoyé pour le sinistre {claim}.",
+      "de": "{file} ({kind}) für die Schadensmeldung {claim} gesendet.",
+      "fr": "{file} ({kind}) envoyé pour la réclamation {claim}.",
       "es": "{file} ({kind}) enviado para la reclamación {claim}.",
-      "it": "{file} ({kind}) inviato per il sinistro {claim}.",
+      "it": "{file} ({kind}) inviato per la richiesta {claim}.",
       "nl": "{file} ({kind}) verstuurd voor claim {claim}.",
       "pl": "Wysłano {file} ({kind}) do zgłoszenia {claim}.",
-      "pt": "{file} ({kind}) enviado para o sinistro {claim}."
+      "pt": "{file} ({kind}) enviado para a participação {claim}."
     },
     "upload_sent_draft": {
       "en": "Sent {file} ({kind}) for the claim you are reporting.",
-      "de": "{file} ({kind}) für den Schaden gesendet, den Sie gerade melden.",
-      "fr": "{file} ({kind}) envoyé pour le sinistre que vous êtes en train de déclarer.",
-      "es": "{file} ({kind}) enviado para la reclamación que está presentando.",
-      "it": "{file} ({kind}) inviato per il sinistro che stai segnalando.",
-      "nl": "{file} ({kind}) verstuurd voor de claim die je nu meldt.",
-      "pl": "Wysłano {file} ({kind}) do zgłaszanej właśnie szkody.",
-      "pt": "{file} ({kind}) enviado para o sinistro que está a participar."
+      "de": "{file} ({kind}) für die Schadensmeldung gesendet, die Sie gerade erstellen.",
+      "fr": "{file} ({kind}) envoyé pour la réclamation que vous êtes en train de signaler.",
+      "es": "{file} ({kind}) enviado para la reclamación que estás presentando.",
+      "it": "{file} ({kind}) inviato per la richiesta che sta presentando.",
+      "nl": "{file} ({kind}) verstuurd voor de claim die je nu indient.",
+      "pl": "Wysłano {file} ({kind}) do zgłoszenia, które właśnie składasz.",
+      "pt": "{file} ({kind}) enviado para a participação que está a fazer."
     },
     "upload_sent_loose": {
       "en": "Sent {file} ({kind}) kept until you say which claim it is for.",
-      "de": "{file} ({kind}) gesendet; die Datei wird aufbewahrt, bis Sie sagen, zu welchem Schadensfall sie gehört.",
-      "fr": "{file} ({kind}) envoyé ; il est conservé jusqu'à ce que vous indiquiez à quel sinistre il se rapporte.",
-      "es": "{file} ({kind}) enviado; se guardará hasta que indique a qué reclamación corresponde.",
-      "it": "{file} ({kind}) inviato; verrà conservato finché non indichi a quale sinistro si riferisce.",
+      "de": "{file} ({kind}) gesendet; die Datei wird aufbewahrt, bis Sie sagen, zu welcher Schadensmeldung sie gehört.",
+      "fr": "{file} ({kind}) envoyé ; il est conservé jusqu'à ce que vous indiquiez à quelle réclamation il se rapporte.",
+      "es": "{file} ({kind}) enviado; se guardará hasta que indiques a qué reclamación corresponde.",
+      "it": "{file} ({kind}) inviato; verrà conservato finché non indica a quale richiesta si riferisce.",
       "nl": "{file} ({kind}) verstuurd; het wordt bewaard tot je zegt bij welke claim het hoort.",
       "pl": "Wysłano {file} ({kind}); plik poczeka, aż wskażesz, którego zgłoszenia dotyczy.",
-      "pt": "{file} ({kind}) enviado; fica guardado até indicar a que sinistro se refere."
+      "pt": "{file} ({kind}) enviado; fica guardado até indicar a que participação se refere."
     },
     "upload_not_sent": {
       "en": "Not sent: {file}",
@@ -473,8 +477,8 @@ window.CSSecureWidgetI18n = {
       "en": "The upload failed: the connection was lost. Please try again.",
       "de": "Das Hochladen ist fehlgeschlagen: Die Verbindung wurde unterbrochen. Bitte versuchen Sie es noch einmal.",
       "fr": "L'envoi a échoué : la connexion a été perdue. Veuillez réessayer.",
-      "es": "La subida ha fallado: se ha perdido la conexión. Vuelva a intentarlo.",
-      "it": "Caricamento non riuscito: la connessione si è interrotta. Riprova.",
+      "es": "La subida ha fallado: se ha perdido la conexión. Vuelve a intentarlo.",
+      "it": "Caricamento non riuscito: la connessione si è interrotta. Riprovi.",
       "nl": "Het uploaden is mislukt: de verbinding is verbroken. Probeer het opnieuw.",
       "pl": "Przesyłanie nie powiodło się: połączenie zostało przerwane. Spróbuj ponownie.",
       "pt": "O envio falhou: a ligação perdeu-se. Tente novamente."
