@@ -1014,11 +1014,20 @@ def parse_choice(
                 choices=titles,
             )
         )
-    matches = [
-        value
+    # Keywords match at a word's start ("seiz" in "seized"); where two choices' keywords
+    # match at the same place the longer one is meant (Dutch "alleen", only, is not "all").
+    spans = [
+        (found.start(), found.end(), value)
         for value, _, keywords in question.choices
-        if any(re.search(rf"(?<!\w){re.escape(fold(k))}", folded) for k in keywords)
+        for keyword in keywords
+        for found in re.finditer(rf"(?<!\w){re.escape(fold(keyword))}", folded)
     ]
+    kept = {
+        value
+        for start, end, value in spans
+        if not any(s <= start and end < e and v != value for s, e, v in spans)
+    }
+    matches = [value for value, _, _ in question.choices if value in kept]
     if len(matches) == 1:
         return matches[0]
     raise AnswerError(tr(language, "Please pick one of: {choices}.", choices=titles))

@@ -45,3 +45,24 @@ def test_a_delivery_day_correction_is_read_day_first_in_every_language(
 
 def test_a_message_naming_no_fact_is_no_correction() -> None:
     assert correction("alles gut, danke", "de") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "extent"),
+    [("alleen een paar artikelen", "nl", "partial"), ("het hele pakket", "nl", "complete"),
+     ("nur einige Artikel", "de", "partial"), ("das ganze Paket", "de", "complete"),
+     ("seulement quelques articles", "fr", "partial"), ("tout le colis", "fr", "complete"),
+     ("solo algunos artículos", "es", "partial"), ("el paquete completo", "es", "complete"),
+     ("solo alcuni articoli", "it", "partial"), ("tutto il pacco", "it", "complete"),
+     ("tylko kilka rzeczy", "pl", "partial"), ("cała paczka", "pl", "complete"),
+     ("apenas alguns artigos", "pt", "partial"), ("a encomenda inteira", "pt", "complete"),
+     ("all of it", "en", "complete"), ("only some items", "en", "partial")],
+)
+def test_how_much_customs_seized_is_read_in_every_language(
+    text: str, language: str, extent: str
+) -> None:
+    """Money depends on it: Dutch "alleen" (only) once read as English "all"."""
+    from actions.parsing import parse_choice
+    from actions.questions import QUESTIONS
+
+    assert parse_choice(text, QUESTIONS["seizure_extent"], language=language) == extent
