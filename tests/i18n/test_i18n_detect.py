@@ -42,6 +42,7 @@ def test_an_opening_message_sets_its_language(text: str, language: str) -> None:
         ("in het Nederlands graag", "nl"),
         ("po polsku proszę", "pl"),
         ("po polsku prosze", "pl"),
+        ("język polski", "pl"),
         ("em português por favor", "pt"),
         ("Portugues", "pt"),
     ],
@@ -61,6 +62,8 @@ def test_a_request_for_a_language_switches_at_any_time(text: str, language: str)
         "english and german",
         "",
         "deutsch deutsch deutsch deutsch deutsch deutsch deutsch deutsch deutsch",
+        "do Polski",  # to Poland
+        "z Polski",
     ],
 )
 def test_a_message_that_mentions_a_language_is_no_request(text: str) -> None:

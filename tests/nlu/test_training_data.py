@@ -33,7 +33,8 @@ FAQ_TOPICS = {
 
 def examples_by_label(path_or_dir: Path) -> dict[str, list[str]]:
     """Full intent label ("faq/coverage") -> example texts, from one file or a folder."""
-    files = sorted(path_or_dir.glob("*.yml")) if path_or_dir.is_dir() else [path_or_dir]
+    # The languages' examples live in data/nlu/languages/ (issue 14): every file counts.
+    files = sorted(path_or_dir.rglob("*.yml")) if path_or_dir.is_dir() else [path_or_dir]
     found: dict[str, list[str]] = defaultdict(list)
     for file in files:
         for block in yaml.safe_load(file.read_text(encoding="utf-8")).get("nlu", []):
