@@ -66,3 +66,19 @@ def test_how_much_customs_seized_is_read_in_every_language(
     from actions.questions import QUESTIONS
 
     assert parse_choice(text, QUESTIONS["seizure_extent"], language=language) == extent
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("es wurde nie zugestellt", "de"), ("il n'a jamais été livré", "fr"),
+     ("nunca fue entregado", "es"), ("non è mai stato consegnato", "it"),
+     ("het is nooit bezorgd", "nl"), ("nigdy nie została doręczona", "pl"),
+     ("nie doręczono", "pl"), ("nunca foi entregue", "pt")],
+)
+def test_never_delivered_is_read_in_every_language(text: str, language: str) -> None:
+    from datetime import date
+
+    from actions.parsing import parse_delivered
+    from actions.questions import NOT_DELIVERED
+
+    assert parse_delivered(text, [], date.today(), language=language) == NOT_DELIVERED
