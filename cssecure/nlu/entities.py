@@ -47,7 +47,13 @@ from spacy.util import compile_prefix_regex, compile_suffix_regex
 
 from cssecure.nlu import normalise
 from cssecure.nlu.dates import LocalDateFinder, all_date_prepositions, default_local_dates
-from cssecure.nlu.languages import OTHER_LANGUAGES, country_names, language_words, spellings
+from cssecure.nlu.languages import (
+    OTHER_LANGUAGES,
+    all_words,
+    country_names,
+    language_words,
+    spellings,
+)
 from cssecure.nlu.normalise import (
     DURATION_UNITS,
     MONTHS,
@@ -56,6 +62,9 @@ from cssecure.nlu.normalise import (
     WEEKDAY_ABBREVIATIONS,
     WEEKDAYS,
 )
+
+# Words that make the number before them thousands, in every language ("2 mil yuanes").
+THOUSAND_WORDS = frozenset(all_words("thousand"))
 
 AMOUNT = "amount"
 CURRENCY = "currency"
@@ -367,7 +376,8 @@ class EntityFinder:
         ])  # fmt: skip
         self._add("amount", AMOUNT, _amount_value, [
             [number],
-            [number, {"LOWER": "k"}],
+            # "1.5k", "2 mil", "3 tys.", "2 Tausend": thousands (issue 14 review).
+            [number, {"LOWER": {"IN": list(THOUSAND_WORDS)}}],
             thousands,
         ])  # fmt: skip
         words_after, words_before = _not_amount_words()
@@ -618,7 +628,7 @@ def _weekday_value(span: Span, today: date) -> str | None:
 
 
 def _amount_value(span: Span, today: date) -> tuple[str, ...]:
-    if span[-1].lower_ == "k":
+    if span[-1].lower_ in THOUSAND_WORDS:
         return normalise.amount_readings(span[:-1].text, "k")
     return normalise.amount_readings(span.text)
 

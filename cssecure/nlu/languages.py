@@ -127,6 +127,8 @@ class LanguageWords:
     dates: DateWords
     not_amounts_after: tuple[str, ...]
     not_amounts_before: tuple[str, ...]
+    # Words that multiply the number before them by 1000 ("2 mil", "3 tys.", "2 Tausend").
+    thousand: tuple[str, ...] = ()
 
 
 def _strings(raw: Any, where: str) -> tuple[str, ...]:
@@ -200,6 +202,7 @@ def language_words() -> dict[str, LanguageWords]:
                 elsewhere.get("prepositions"), f"{where}.elsewhere.prepositions"
             ),
             elsewhere_places=_strings(elsewhere.get("places"), f"{where}.elsewhere.places"),
+            thousand=_strings(entry.get("thousand"), f"{where}.thousand"),
             dates=_date_words(entry.get("dates") or {}, f"{where}.dates"),
             not_amounts_after=_strings(not_amounts.get("after"), f"{where}.not_amounts.after"),
             not_amounts_before=_strings(not_amounts.get("before"), f"{where}.not_amounts.before"),
