@@ -46,7 +46,10 @@ class ActionDetectLanguage(Action):
             # with one (Telegram's /start sends /greet) takes the channel's hint.
             hinted = hint_language(channel_locale(tracker))
             return [SlotSet("language", hinted)] if current is None and hinted else []
-        decision = choose_language(text, current=current, hint=channel_locale(tracker))
+        in_claim = bool((tracker.active_loop or {}).get("name"))
+        decision = choose_language(
+            text, current=current, hint=channel_locale(tracker), in_claim=in_claim
+        )
         if decision.reason == "request":
             dispatcher.utter_message(
                 text=tr(decision.language, "OK, I'll write in {language} from now on.",

@@ -131,19 +131,26 @@ def hint_language(locale: str | None) -> str | None:
     return code if code in LANGUAGES else None
 
 
-def choose_language(text: str, *, current: str | None, hint: str | None) -> Decision:
+def choose_language(
+    text: str, *, current: str | None, hint: str | None, in_claim: bool = False
+) -> Decision:
     """The conversation's language after the customer's message ``text``.
 
     Args:
         text: The customer's message as received.
         current: The ``language`` slot before this message (None: not settled yet).
         hint: The channel's locale tag (``locale`` slot / metadata), or None.
+        in_claim: A question of a form is being answered: a conversation still unsettled
+            is then English, changed only as a settled one is ("Köln, Germany" answering
+            the destination question is no German; issue 14 review).
     """
     asked = requested_language(text)
     if asked:
         return Decision(asked, "request")
     language, confidence, lead = detect(text)
     words = len(_WORD.findall(text))
+    if current not in LANGUAGES and in_claim:
+        current = DEFAULT_LANGUAGE
     if current not in LANGUAGES:
         if language and confidence >= FIRST_CONFIDENCE and lead >= FIRST_LEAD and words >= 2:
             return Decision(language, "text")

@@ -102,3 +102,18 @@ def test_the_channels_hint_decides_while_the_words_do_not() -> None:
 )
 def test_channel_locale_tags_map_to_our_languages(tag: str | None, language: str | None) -> None:
     assert hint_language(tag) == language
+
+
+@pytest.mark.parametrize("answer", ["Den Haag, Netherlands", "Köln Germany", "Kraków, Poland",
+                                    "to Porto Portugal", "Mario Rossi", "sent via PostNL"])
+def test_answers_inside_a_claim_do_not_switch_an_unsettled_english_conversation(
+    answer: str,
+) -> None:
+    """Issue 14 review: an English customer answering the destination question with a Dutch
+    city was switched to Dutch and could not get back."""
+    assert choose_language(answer, current=None, hint=None, in_claim=True).language == "en"
+
+
+def test_a_long_clear_message_inside_a_claim_still_switches() -> None:
+    text = "mein Paket ist leider nie angekommen, was soll ich jetzt machen?"
+    assert choose_language(text, current=None, hint=None, in_claim=True).language == "de"

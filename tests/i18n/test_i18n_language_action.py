@@ -15,11 +15,11 @@ from tests.actions.dialogue_support import run, user_event
 
 
 def tracker(text: str, *, language: str | None = None, locale: str | None = None,
-            metadata: dict[str, Any] | None = None) -> Tracker:
+            metadata: dict[str, Any] | None = None, form: str | None = None) -> Tracker:
     latest = user_event(text, "greet", metadata=metadata)
     parse_data = {**latest["parse_data"], "metadata": metadata or {}}
     return Tracker("conv-1", {"language": language, "locale": locale}, parse_data, [latest],
-                   False, None, {}, "action_listen")
+                   False, None, {"name": form} if form else {}, "action_listen")
 
 
 def detect(text: str, **kwargs: Any) -> tuple[list[Any], list[str]]:
@@ -78,3 +78,10 @@ def test_a_conversation_opened_by_a_payload_takes_the_channels_hint() -> None:
     events, _ = detect("/greet", metadata={"locale": "de"})
     assert events == [{"event": "slot", "timestamp": None, "name": "language", "value": "de"}]
     assert detect("/greet") == ([], [])
+
+
+def test_an_answer_inside_the_claim_form_settles_english_not_the_answers_language() -> None:
+    """Issue 14 review: "Den Haag, Netherlands" at the destination question made it Dutch."""
+    events, _ = detect("Den Haag, Netherlands", form="claim_form")
+    assert events == [{"event": "slot", "timestamp": None, "name": "language", "value": "en"}]
+    assert detect("Den Haag, Netherlands", language="de", form="claim_form") == ([], [])
