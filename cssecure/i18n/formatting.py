@@ -52,12 +52,19 @@ def format_number(number: str, language: str | None) -> str:
     return format_decimal(Decimal(number), locale=babel_locale(lang))
 
 
+# The form a day is shown in, per language: one the customer can copy back into an answer
+# (a correction) and the readers read. Polish, Italian and Spanish medium forms abbreviate
+# months ("2 kwi 2026", "2 ago 2026") that collide with other words: their long form.
+_DAY_FORMATS = {"es": "long", "it": "long", "pl": "long"}
+
+
 def format_day(day: date, language: str | None) -> str:
-    """A calendar day: ISO in English, the locale's medium form elsewhere ("02.11.2026")."""
+    """A calendar day: ISO in English, the locale's medium form elsewhere ("02.11.2026",
+    "2 nov. 2026"), the long form where the medium one is not read back ("2 kwietnia 2026")."""
     lang = language_or_default(language)
     if lang == DEFAULT_LANGUAGE:
         return day.isoformat()
-    return format_date(day, format="medium", locale=babel_locale(lang))
+    return format_date(day, format=_DAY_FORMATS.get(lang, "medium"), locale=babel_locale(lang))
 
 
 @cache
