@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from actions.parsing import parse_bool
+from actions.parsing import AnswerError, parse_bool
 from actions.questions import question_text
 from cssecure.claims.errors import ClaimsError
 from cssecure.claims.model import (
@@ -285,8 +285,12 @@ def notice_reads_as(evidence_id: str) -> bool:
 
 
 def test_the_premise_the_ids_read_as_yes_or_no_to_a_word_parser() -> None:
+    """A "no" anywhere in an answer wins, so the no-id notice reads as no. Since issue 14 a
+    yes must start the answer ("what do i do" is no yes), so the yes-id notice is refused
+    by the parser; the tests below still check the dialogue never takes either as an answer."""
     assert notice_reads_as(NO_ID) is False
-    assert notice_reads_as(YES_ID) is True
+    with pytest.raises(AnswerError):
+        notice_reads_as(YES_ID)
 
 
 @pytest.mark.parametrize(
