@@ -55,6 +55,7 @@ from cssecure.claims.app import ClaimsApp
 from cssecure.i18n import catalog
 from cssecure.i18n.catalog import Message, placeholders
 from cssecure.i18n.formatting import country_in
+from tests.i18n_support import ShoutingCatalog
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date.today()
@@ -111,22 +112,6 @@ GERMAN: dict[str, str] = {
 }
 
 
-class _Shouting(dict):  # type: ignore[type-arg]
-    """A catalog that knows every text: its English in capitals, placeholders kept."""
-
-    def get(self, key: Any, default: Any = None) -> tuple[str, ...]:
-        keys = key if isinstance(key, tuple) else (key,)
-        return tuple(_shout(text) for text in keys)
-
-
-def _shout(text: str) -> str:
-    # Capitals outside {placeholders}; the names inside must stay as they are.
-    return "".join(
-        part if part.startswith("{") else part.upper()
-        for part in re.split(r"(\{[^{}]*\})", text)
-    )
-
-
 @pytest.fixture()
 def german(monkeypatch: pytest.MonkeyPatch) -> None:
     """``de`` answers with ``GERMAN``; every other language stays English."""
@@ -138,7 +123,7 @@ def german(monkeypatch: pytest.MonkeyPatch) -> None:
 def shouting(monkeypatch: pytest.MonkeyPatch) -> None:
     """``de`` answers every text with its English in capitals."""
     monkeypatch.setattr(
-        catalog, "_translations", lambda lang: _Shouting() if lang == "de" else {}
+        catalog, "_translations", lambda lang: ShoutingCatalog() if lang == "de" else {}
     )
 
 

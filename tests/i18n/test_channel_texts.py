@@ -13,7 +13,6 @@ with the texts the channels always sent.
 from __future__ import annotations
 
 import asyncio
-import re
 import secrets
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -63,6 +62,7 @@ from cssecure.claims.errors import EvidenceRejected
 from cssecure.i18n import catalog
 from cssecure.i18n.catalog import N_, Message
 from cssecure.settings import Settings
+from tests.i18n_support import ShoutingCatalog, shout
 
 TELEGRAM_TOKEN = "123456:TEST-telegram-token"
 SERVICE_TOKEN = "service-token-for-tests"
@@ -81,22 +81,6 @@ DOMAIN = Domain.from_dict(
 )
 
 
-class _Shouting(dict):  # type: ignore[type-arg]
-    """A catalog that knows every text: its English in capitals, placeholders kept."""
-
-    def get(self, key: Any, default: Any = None) -> tuple[str, ...]:
-        keys = key if isinstance(key, tuple) else (key,)
-        return tuple(shout(text) for text in keys)
-
-
-def shout(text: str) -> str:
-    """What the shouting catalog makes of ``text`` (filled placeholders stay as they are)."""
-    return "".join(
-        part if part.startswith("{") else part.upper()
-        for part in re.split(r"(\{[^{}]*\})", text)
-    )
-
-
 FRENCH = {
     "I could not find claim {reference} among your claims, so I did not store this file. "
     "Please check the reference, or send the file again without it: I will ask you which "
@@ -113,7 +97,7 @@ def catalogs(monkeypatch: pytest.MonkeyPatch) -> None:
     french = {english: (text,) for english, text in FRENCH.items()}
     monkeypatch.setattr(
         catalog, "_translations",
-        lambda lang: _Shouting() if lang == "de" else french if lang == "fr" else {},
+        lambda lang: ShoutingCatalog() if lang == "de" else french if lang == "fr" else {},
     )
 
 

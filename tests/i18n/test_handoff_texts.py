@@ -47,6 +47,7 @@ from cssecure.handoff.waiting import (
 )
 from cssecure.i18n import catalog
 from cssecure.settings import Settings
+from tests.i18n_support import ShoutingCatalog
 
 # Monday 2026-03-02 10:00 in Shanghai (02:00 UTC): the team works.
 MONDAY_10 = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
@@ -89,25 +90,12 @@ def german(monkeypatch: pytest.MonkeyPatch) -> None:
     _forget_typed_words()
 
 
-class _Shouting(dict):  # type: ignore[type-arg]
-    """A catalog that knows every text: its English in capitals, placeholders kept."""
-
-    def get(self, key: Any, default: Any = None) -> tuple[str, ...]:
-        keys = key if isinstance(key, tuple) else (key,)
-        return tuple(_shout(text) for text in keys)
-
-
-def _shout(text: str) -> str:
-    return "".join(
-        part if part.startswith("{") else part.upper()
-        for part in re.split(r"(\{[^{}]*\})", text)
-    )
-
-
 @pytest.fixture()
 def shouting(monkeypatch: pytest.MonkeyPatch) -> None:
     """``de`` answers every text with its English in capitals."""
-    monkeypatch.setattr(catalog, "_translations", lambda lang: _Shouting() if lang == "de" else {})
+    monkeypatch.setattr(
+        catalog, "_translations", lambda lang: ShoutingCatalog() if lang == "de" else {}
+    )
     _forget_typed_words()
 
 
