@@ -38,6 +38,7 @@ from actions.claim import (
     language_of,
     received_evidence,
 )
+from actions.language import unsupported_notice
 from actions.parsing import AmbiguousAnswer, AnswerError, entity_values, parse_money
 from actions.questions import claim_type_words
 from actions.quotes import quote_buttons, quote_reply
@@ -45,6 +46,7 @@ from actions.texts import STATUS_WORDS, evidence_text
 from cssecure.claims.errors import ClaimsError, ClaimsUnavailable
 from cssecure.i18n import DEFAULT_LANGUAGE
 from cssecure.i18n.catalog import N_, language_or_default, tr, trn
+from cssecure.i18n.detect import foreign_language
 
 logger = logging.getLogger(__name__)
 
@@ -414,7 +416,11 @@ class ActionFallback(Action):
         """The second miss in a row offers a person."""
         language = language_of(tracker)
         what_i_do = tr(language, WHAT_I_DO)
-        if _previous_user_intent(tracker) in FALLBACK_INTENTS:
+        text = str(tracker.latest_message.get("text") or "")
+        if language_or_default(language) == DEFAULT_LANGUAGE and foreign_language(text):
+            # Not understood and perhaps written in a language we do not speak (issue 14).
+            dispatcher.utter_message(**unsupported_notice())
+        elif _previous_user_intent(tracker) in FALLBACK_INTENTS:
             dispatcher.utter_message(
                 text=tr(
                     language,

@@ -1,8 +1,11 @@
 """The conversation's language (issue 14): the ``language`` slot's custom mapping.
 
-Rasa runs ``action_detect_language`` after every customer message (``action_extract_slots``,
-the slot's ``custom`` mapping); it decides with ``cssecure.i18n.detect.choose_language`` and
-confirms an explicit request ("auf Deutsch") in the new language.
+Rasa runs ``action_validate_slot_mappings`` after every customer message
+(``action_extract_slots``); here it decides the ``language`` slot (a ``custom`` mapping without
+an action of its own: Rasa keeps only the slots an action of a custom mapping sets, while what
+this action says reaches the customer) with ``cssecure.i18n.detect.choose_language``, confirms
+an explicit request ("auf Deutsch") in the new language, and tells a customer who writes in
+another script that we speak only our languages.
 """
 
 from __future__ import annotations
@@ -14,8 +17,27 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.claim import handoff_button
+from cssecure.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from cssecure.i18n.catalog import tr
 from cssecure.i18n.detect import choose_language, hint_language, native_name
+
+# Said in English: the customer writes none of our languages (issue 14 review).
+UNSUPPORTED_NOTICE = (
+    "Sorry, I can only write in {languages}. Please write to me in one of these languages, "
+    "or talk to a person from our support team."
+)
+
+
+def unsupported_notice() -> dict[str, Any]:
+    """The notice for a customer writing a language we do not speak: ``{"text", "buttons"}``
+    for ``dispatcher.utter_message`` (the button asks for a person)."""
+    names = [native_name(code) for code in LANGUAGES]
+    languages = ", ".join(names[:-1]) + " and " + names[-1]
+    return {
+        "text": UNSUPPORTED_NOTICE.format(languages=languages),
+        "buttons": [handoff_button(DEFAULT_LANGUAGE)],
+    }
 
 
 def channel_locale(tracker: Tracker) -> str | None:
@@ -32,8 +54,8 @@ class ActionDetectLanguage(Action):
     """Sets ``language`` from the customer's request, their words or the channel's hint."""
 
     def name(self) -> str:
-        """Name of the action."""
-        return "action_detect_language"
+        """Name of the action: Rasa's, run after every message's slot extraction."""
+        return "action_validate_slot_mappings"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -50,6 +72,8 @@ class ActionDetectLanguage(Action):
         decision = choose_language(
             text, current=current, hint=channel_locale(tracker), in_claim=in_claim
         )
+        if decision.reason == "unsupported":
+            dispatcher.utter_message(**unsupported_notice())
         if decision.reason == "request":
             dispatcher.utter_message(
                 text=tr(decision.language, "OK, I'll write in {language} from now on.",

@@ -32,6 +32,10 @@ _DATA = Path(__file__).with_name("languages.yaml")
 # (a longer message and a surer reading), see ``choose_language``.
 FIRST_CONFIDENCE, FIRST_LEAD = 0.4, 0.15
 SWITCH_CONFIDENCE, SWITCH_LEAD, SWITCH_MIN_WORDS = 0.8, 0.5, 4
+# ... and only when the conversation's language has almost no part in it: "mein haul ist lost,
+# tracking says delivered" reads as English (0.80) but keeps German's 0.09; a whole English
+# sentence gives German at most ~0.04 (issue 14 review).
+SWITCH_CURRENT_MAX = 0.05
 # Words of at least this many letters count towards a message's length.
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
@@ -39,7 +43,8 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 @dataclass(frozen=True)
 class Decision:
     """The conversation's language after a message and why (``request`` | ``text`` |
-    ``hint`` | ``kept`` | ``default``)."""
+    ``hint`` | ``kept`` | ``default`` | ``unsupported``: written in a language we do not
+    speak)."""
 
     language: str
     reason: str
@@ -59,7 +64,25 @@ def _request_table() -> tuple[dict[str, str], frozenset[str]]:
     for code, entry in data["languages"].items():
         for name in entry["names"]:
             names[_fold(str(name))] = code
-    return names, frozenset(_fold(str(w)) for w in data["request_words"])
+    # A folded request word may be several words ("let's" -> "let s").
+    fillers = {part for word in data["request_words"] for part in _fold(str(word)).split()}
+    return names, frozenset(fillers)
+
+
+@lru_cache(maxsize=1)
+def _greeting_table() -> dict[str, str]:
+    """Folded greeting -> the one language it belongs to (``greetings`` in languages.yaml)."""
+    data = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    return {
+        _fold(str(greeting)): code
+        for code, greetings in data["greetings"].items()
+        for greeting in greetings
+    }
+
+
+def greeting_language(text: str) -> str | None:
+    """The language of a message that is only a greeting ("Bonjour !" -> "fr"), else None."""
+    return _greeting_table().get(_fold(text))
 
 
 def native_name(language: str) -> str:
@@ -110,17 +133,71 @@ def warm_up() -> None:
     _detector()
 
 
+def confidences(text: str) -> list[tuple[str, float]]:
+    """lingua's confidence per language of ``text``, surest first (values sum to 1); empty
+    for a text without letters."""
+    if not _WORD.search(text):
+        return []
+    return [
+        (value.language.iso_code_639_1.name.lower(), value.value)
+        for value in _detector().compute_language_confidence_values(text)
+    ]
+
+
 def detect(text: str) -> tuple[str, float, float]:
     """``(language, confidence, lead over the next language)`` of ``text`` by lingua;
     ``("", 0, 0)`` for a text without letters."""
-    if not _WORD.search(text):
-        return "", 0.0, 0.0
-    values = _detector().compute_language_confidence_values(text)
+    values = confidences(text)
     if not values:
         return "", 0.0, 0.0
-    best = values[0]
-    second = values[1].value if len(values) > 1 else 0.0
-    return best.language.iso_code_639_1.name.lower(), best.value, best.value - second
+    language, best = values[0]
+    second = values[1][1] if len(values) > 1 else 0.0
+    return language, best, best - second
+
+
+@lru_cache(maxsize=1)
+def _wide_detector() -> Any:
+    """lingua's detector for every language it knows, low-accuracy mode (~70 MB, ~1 ms a
+    message), built on first need: only to tell, for a message not understood, that it may
+    be in a language we do not speak. Too unsure to decide a language with (it read "my parcel
+    arrived wet and smells like mold" as Norwegian); the high-accuracy models of 15 more
+    languages would cost ~390 MB."""
+    from lingua import LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_all_languages().with_low_accuracy_mode().build()
+
+
+# A message is perhaps in a language we do not speak when the wide detector gives such a
+# language at least this confidence and ours together less than the second; it needs this
+# many words (short ones are guesses: "ok", "EMS").
+FOREIGN_CONFIDENCE, FOREIGN_OURS_MAX, FOREIGN_MIN_WORDS = 0.6, 0.2, 3
+
+
+def non_latin(text: str) -> bool:
+    """Whether most of the letters of ``text`` are of another script than Latin (Cyrillic,
+    Greek, Chinese...): all our languages are written in Latin letters."""
+    letters = [c for c in text if c.isalpha()]
+    latin = sum(1 for c in letters if unicodedata.name(c, "").startswith("LATIN"))
+    return bool(letters) and latin * 2 < len(letters)
+
+
+def foreign_language(text: str) -> bool:
+    """Whether ``text`` may be in a language we do not speak ("Dobrý den, můj balík se
+    ztratil", "Привет"): certain for another script, a guess for Latin letters, so only for
+    a message the assistant did not understand (``action_fallback``)."""
+    if non_latin(text):
+        return True
+    if len(_WORD.findall(text)) < FOREIGN_MIN_WORDS:
+        return False
+    values = [
+        (value.language.iso_code_639_1.name.lower(), value.value)
+        for value in _wide_detector().compute_language_confidence_values(text)
+    ]
+    if not values or values[0][0] in LANGUAGES or values[0][1] < FOREIGN_CONFIDENCE:
+        return False
+    # Near neighbours of ours (Afrikaans / Dutch, Catalan / Spanish, Slovak / Polish) share
+    # words: a message that is partly ours is ours.
+    return sum(value for code, value in values if code in LANGUAGES) < FOREIGN_OURS_MAX
 
 
 def hint_language(locale: str | None) -> str | None:
@@ -147,13 +224,21 @@ def choose_language(
     asked = requested_language(text)
     if asked:
         return Decision(asked, "request")
-    language, confidence, lead = detect(text)
+    values = confidences(text)
+    language, confidence = values[0] if values else ("", 0.0)
+    lead = confidence - (values[1][1] if len(values) > 1 else 0.0)
     words = len(_WORD.findall(text))
     if current not in LANGUAGES and in_claim:
         current = DEFAULT_LANGUAGE
     if current not in LANGUAGES:
+        if non_latin(text):
+            # English, settled, so the notice is given once (``actions/language.py``).
+            return Decision(DEFAULT_LANGUAGE, "unsupported")
         if language and confidence >= FIRST_CONFIDENCE and lead >= FIRST_LEAD and words >= 2:
             return Decision(language, "text")
+        greeted = greeting_language(text)
+        if greeted:
+            return Decision(greeted, "text")
         hinted = hint_language(hint)
         if hinted:
             return Decision(hinted, "hint")
@@ -164,6 +249,7 @@ def choose_language(
         and words >= SWITCH_MIN_WORDS
         and confidence >= SWITCH_CONFIDENCE
         and lead >= SWITCH_LEAD
+        and dict(values).get(str(current), 0.0) < SWITCH_CURRENT_MAX
     ):
         return Decision(language, "text")
     return Decision(str(current), "kept")

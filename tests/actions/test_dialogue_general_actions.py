@@ -330,6 +330,28 @@ def test_second_miss_in_a_row_offers_a_person(domain: dict[str, Any]) -> None:
     assert messages[0]["buttons"] == [HANDOFF_BUTTON]
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["Dobrý deň, môj balík sa stratil", "Hej, mitt paket har inte kommit fram än",
+     "Szia, a csomagom elveszett, mit tegyek?"],
+)
+def test_a_miss_in_a_language_we_do_not_speak_says_which_we_speak_and_offers_a_person(
+    domain: dict[str, Any], text: str
+) -> None:
+    """Issue 14: "no hint that the bot speaks English only and no offer of a person"."""
+    _, messages = run(ActionFallback(), make_tracker(text=text, intent="nlu_fallback"), domain)
+    (notice,) = messages
+    assert notice["text"].startswith("Sorry, I can only write in English, Deutsch, Français,")
+    assert notice["buttons"] == [HANDOFF_BUTTON]
+
+
+def test_a_miss_in_english_gets_no_language_notice(domain: dict[str, Any]) -> None:
+    """The pair: an English miss of as many words is answered as a miss."""
+    tracker = make_tracker(text="what about the weather in london tomorrow", intent="out_of_scope")
+    _, messages = run(ActionFallback(), tracker, domain)
+    assert texts(messages)[0].startswith("That's not something I can help with, sorry.")
+
+
 def test_a_miss_after_an_understood_message_is_a_first_miss(domain: dict[str, Any]) -> None:
     history = [user_event("blorp", "nlu_fallback"), user_event("hi", "greet")]
     tracker = make_tracker(text="zzz", intent="nlu_fallback", history=history)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from cssecure.i18n import LANGUAGES
-from cssecure.i18n.detect import choose_language, hint_language, requested_language
+from cssecure.i18n.detect import (
+    choose_language,
+    foreign_language,
+    hint_language,
+    requested_language,
+)
 
 # The issue's openings, and one of the same kind per language.
 OPENINGS = [
@@ -117,3 +122,84 @@ def test_answers_inside_a_claim_do_not_switch_an_unsettled_english_conversation(
 def test_a_long_clear_message_inside_a_claim_still_switches() -> None:
     text = "mein Paket ist leider nie angekommen, was soll ich jetzt machen?"
     assert choose_language(text, current=None, hint=None, in_claim=True).language == "de"
+
+
+# --- issue 14 review: one-word openings, mixed messages, requests as questions, other languages
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("Bonjour", "fr"), ("bonsoir !", "fr"), ("Hola", "es"), ("Buenos días", "es"),
+     ("Ciao", "it"), ("Buongiorno!", "it"), ("Goedemorgen", "nl"), ("Hoi", "nl"),
+     ("Dzień dobry", "pl"), ("czesc", "pl"), ("Olá", "pt"), ("Bom dia", "pt"),
+     ("Guten Tag", "de"), ("Servus", "de")],
+)
+def test_a_greeting_alone_opens_the_conversation_in_its_language(text: str, language: str) -> None:
+    decision = choose_language(text, current=None, hint="en-GB")
+    assert (decision.language, decision.reason) == (language, "text")
+
+
+def test_a_greeting_of_two_of_our_languages_leaves_it_to_the_hint() -> None:
+    """"Hallo" is German and Dutch: the channel's hint decides, else English."""
+    assert choose_language("Hallo", current=None, hint="nl-BE").language == "nl"
+    assert choose_language("Hallo", current=None, hint=None).reason == "default"
+
+
+@pytest.mark.parametrize("text", ["Bonjour", "Dzień dobry"])
+def test_a_greeting_never_changes_a_settled_or_claim_conversation(text: str) -> None:
+    assert choose_language(text, current="de", hint=None).language == "de"
+    assert choose_language(text, current=None, hint=None, in_claim=True).language == "en"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["mein haul ist lost, tracking says delivered",
+     "Mein Paket ist kaputt angekommen, the box was crushed and the shoes are damaged",
+     "ich habe QC photos gesehen, alles ok, aber jetzt ist das paket lost"],
+)
+def test_a_long_mixed_message_keeps_a_settled_language(text: str) -> None:
+    assert choose_language(text, current="de", hint=None).language == "de"
+
+
+def test_a_whole_sentence_in_another_language_still_switches_a_settled_one() -> None:
+    """The pair of the mixed-message rule: all English (German share ~0.01) switches."""
+    text = "my parcel never arrived and the tracking is stuck since two weeks"
+    assert choose_language(text, current="de", hint=None).language == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("Can we continue in English?", "en"), ("could we go on in english please", "en"),
+     ("I'd prefer English", "en"), ("Können wir auf Deutsch weitermachen?", "de"),
+     ("on peut continuer en français ?", "fr"), ("¿podemos seguir en español?", "es"),
+     ("possiamo continuare in italiano?", "it"), ("kunnen we verder in het Nederlands?", "nl"),
+     ("możemy kontynuować po polsku?", "pl"), ("podemos continuar em português?", "pt")],
+)
+def test_a_question_asking_for_a_language_is_a_request(text: str, language: str) -> None:
+    assert requested_language(text) == language
+
+
+@pytest.mark.parametrize(
+    "text", ["Привет, моя посылка потерялась", "你好，我的包裹丢了", "Γεια σας, το δέμα μου χάθηκε",
+             "こんにちは、荷物がなくなりました"],
+)
+def test_another_script_opens_in_english_with_the_notice(text: str) -> None:
+    decision = choose_language(text, current=None, hint="de-DE")
+    assert (decision.language, decision.reason) == ("en", "unsupported")
+    # Inside a claim or once settled it says nothing (the notice is given once).
+    assert choose_language(text, current="de", hint=None).reason == "kept"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Dobrý deň, môj balík sa stratil", "Hej, mitt paket har inte kommit fram än",
+     "Szia, a csomagom elveszett, mit tegyek?", "Bună ziua, coletul meu s-a pierdut",
+     "Привет, моя посылка потерялась", "你好，我的包裹丢了"],
+)
+def test_a_message_in_a_language_we_do_not_speak_is_recognised_as_foreign(text: str) -> None:
+    assert foreign_language(text)
+
+
+@pytest.mark.parametrize("text", [text for text, _ in OPENINGS] + ["ok", "P900001", "1.250,00 €"])
+def test_a_message_in_one_of_our_languages_is_not_foreign(text: str) -> None:
+    assert not foreign_language(text)

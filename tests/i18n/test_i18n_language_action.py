@@ -1,10 +1,11 @@
-"""action_detect_language: the `language` slot's custom mapping (actions/language.py, issue 14).
+"""action_validate_slot_mappings: decides the `language` slot (actions/language.py, issue 14).
 
 Trackers are built in code as the Rasa server sends them; the exact events are asserted.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -85,3 +86,25 @@ def test_an_answer_inside_the_claim_form_settles_english_not_the_answers_languag
     events, _ = detect("Den Haag, Netherlands", form="claim_form")
     assert events == [{"event": "slot", "timestamp": None, "name": "language", "value": "en"}]
     assert detect("Den Haag, Netherlands", language="de", form="claim_form") == ([], [])
+
+
+def test_it_runs_as_rasas_slot_mapping_validation_so_what_it_says_is_delivered() -> None:
+    """Rasa drops all but the SlotSet events of a custom mapping's own action; those of
+    action_validate_slot_mappings reach the customer (the switch confirmation, the notice)."""
+    import yaml
+
+    domain = yaml.safe_load(Path("domain.yml").read_text(encoding="utf-8"))
+    assert ActionDetectLanguage().name() == "action_validate_slot_mappings"
+    assert "action_validate_slot_mappings" in domain["actions"]
+    assert domain["slots"]["language"]["mappings"] == [{"type": "custom"}]
+
+
+def test_another_script_gets_the_notice_with_a_person_button_and_english() -> None:
+    events, messages = run(ActionDetectLanguage(), tracker("Привет, моя посылка потерялась"), {})
+    assert events == [{"event": "slot", "timestamp": None, "name": "language", "value": "en"}]
+    (notice,) = messages
+    assert notice["text"].startswith("Sorry, I can only write in English, Deutsch, Français,")
+    assert notice["text"].count(",") >= 6 and "Português" in notice["text"]
+    assert [b["payload"] for b in notice["buttons"]] == ["/human_handoff"]
+    # Once settled it is not repeated.
+    assert detect("Привет, моя посылка потерялась", language="en") == ([], [])
