@@ -179,17 +179,33 @@ def customer_text(text: str) -> str:
 
 
 def split_text(text: str, limit: int) -> list[str]:
-    """Split ``text`` into parts of at most ``limit`` characters, at line breaks when possible."""
+    """Split ``text`` into parts of at most ``limit`` UTF-16 code units (how Telegram and
+    Discord count; the same as characters for most text), at line breaks when possible,
+    else at spaces, else anywhere (never inside a surrogate pair: Python strings are
+    code points)."""
+    from cssecure.channels.delivery import utf16_units
+
     parts: list[str] = []
     rest = text.strip()
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
+    while utf16_units(rest) > limit:
+        fits = _fitting_prefix(rest, limit)
+        cut = rest.rfind("\n", 0, fits)
         if cut <= 0:
-            cut = rest.rfind(" ", 0, limit)
+            cut = rest.rfind(" ", 0, fits)
         if cut <= 0:
-            cut = limit
+            cut = fits
         parts.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest:
         parts.append(rest)
     return parts
+
+
+def _fitting_prefix(text: str, limit: int) -> int:
+    """The most code points of ``text`` whose UTF-16 length is at most ``limit``."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return max(1, index)
+    return len(text)

@@ -88,10 +88,12 @@ from cssecure.channels.common import (
     normalise_locale,
     split_text,
 )
+from cssecure.channels.delivery import RecipientUnreachable, backoff, with_retries
 from cssecure.channels.evidence import (
     CLAIM_SLOT,
     DISCORD_MAX_FILE_BYTES,
     DRAFT_SLOT,
+    STORE_FAILED,
     ConversationClaims,
     EvidenceNotStored,
     evidence_kind,
@@ -382,6 +384,9 @@ class DiscordInput(InputChannel):
                 return response.json({"error": "Not a Discord conversation."}, status=404)
             try:
                 await push_discord_async(user, text, buttons, self.settings)
+            except DiscordUserUnreachable as exc:
+                # 410: final, the caller must not retry (cssecure.handoff.rasa_api).
+                return response.json({"error": str(exc), "unreachable": True}, status=410)
             except DiscordPushFailed as exc:
                 return response.json({"error": str(exc)}, status=502)
             recorded = await record_agent_message(
@@ -430,6 +435,81 @@ class DiscordPushFailed(Exception):
     """Discord refused a pushed message (e.g. the user does not accept direct messages)."""
 
 
+class DiscordUserUnreachable(RecipientUnreachable, DiscordPushFailed):
+    """403 with JSON code 50007, "Cannot send messages to this user": the user closed their
+    direct messages, blocked the bot or shares no server with it any more
+    (https://discord.com/developers/docs/topics/opcodes-and-status-codes#json-json-error-codes).
+    Final: retrying does not help."""
+
+
+class DiscordRateLimited(DiscordPushFailed):
+    """429: wait ``retry_after`` seconds (the JSON body's float, else the ``Retry-After``
+    header: https://discord.com/developers/docs/topics/rate-limits#exceeding-a-rate-limit)."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"Discord rate limit: retry after {retry_after} s.")
+        self.retry_after = retry_after
+
+
+class _DiscordServerError(DiscordPushFailed):
+    """5xx: Discord's side; worth a short backoff."""
+
+
+# JSON error code of a 403 when a user cannot be messaged.
+CANNOT_MESSAGE_USER = 50007
+
+
+def _discord_wait(exc: BaseException, attempt: int) -> float | None:
+    """How long to wait before repeating a REST call that failed with ``exc`` (None: never)."""
+    if isinstance(exc, DiscordRateLimited):
+        return exc.retry_after
+    if isinstance(exc, (_DiscordServerError, aiohttp.ClientConnectionError)):
+        return backoff(attempt)
+    return None
+
+
+async def _rest_post(
+    session: aiohttp.ClientSession, url: str, body: Mapping[str, Any], what: str
+) -> dict[str, Any]:
+    """POST ``body`` to Discord's REST API; 429s are waited out as Discord says.
+
+    Raises:
+        DiscordUserUnreachable, DiscordPushFailed: see the classes.
+    """
+
+    async def call() -> dict[str, Any]:
+        async with session.post(url, json=dict(body)) as reply:
+            try:
+                data = await reply.json(content_type=None)
+            except ValueError:
+                data = None
+            data = data if isinstance(data, dict) else {}
+            if reply.status in (200, 201):
+                return data
+            if reply.status == 429:
+                raise DiscordRateLimited(_retry_after(data, reply.headers))
+            if reply.status == 403 and data.get("code") == CANNOT_MESSAGE_USER:
+                raise DiscordUserUnreachable("Discord cannot deliver to this user (50007).")
+            if reply.status >= 500:
+                raise _DiscordServerError(f"Discord failed to {what} ({reply.status}).")
+            raise DiscordPushFailed(
+                f"Discord refused to {what} ({reply.status}, code {data.get('code')})."
+            )
+
+    return await with_retries(call, _discord_wait)
+
+
+def _retry_after(body: Mapping[str, Any], headers: Mapping[str, str]) -> float:
+    """Seconds to wait after a 429: the body's ``retry_after``, else ``Retry-After``."""
+    for value in (body.get("retry_after"), headers.get("Retry-After")):
+        try:
+            if value is not None:
+                return max(0.0, float(value))
+        except (TypeError, ValueError):
+            continue
+    return 1.0
+
+
 def components_json(buttons: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Discord message components (action rows of buttons) for Rasa buttons."""
     rows: list[dict[str, Any]] = []
@@ -459,8 +539,12 @@ async def push_discord_async(
 ) -> None:
     """Send ``text`` (and buttons) to a user's direct messages from outside a request.
 
+    Texts over Discord's 2000-character limit are split (the buttons go with the last
+    part); a 429 is waited out as Discord says (:func:`_rest_post`).
+
     Raises:
         DiscordNotConfigured: no DISCORD_TOKEN.
+        DiscordUserUnreachable: the user cannot be messaged (final).
         DiscordPushFailed: Discord refused or could not be reached.
     """
     settings = settings or Settings.from_env()
@@ -472,22 +556,21 @@ async def push_discord_async(
     timeout = aiohttp.ClientTimeout(total=15)
     try:
         async with aiohttp.ClientSession(headers=headers, timeout=timeout) as session:
-            async with session.post(
-                f"{base}/users/@me/channels", json={"recipient_id": str(int(user_id))}
-            ) as reply:
-                if reply.status != 200:
-                    raise DiscordPushFailed(f"Discord refused to open a DM ({reply.status}).")
-                dm_channel = (await reply.json())["id"]
+            dm = await _rest_post(
+                session, f"{base}/users/@me/channels", {"recipient_id": str(int(user_id))},
+                "open a DM",
+            )
+            dm_channel = dm.get("id")
+            if not dm_channel:
+                raise DiscordPushFailed("Discord opened no DM channel.")
             for index, part in enumerate(parts):
                 body: dict[str, Any] = {"content": part}
                 if buttons and index == len(parts) - 1:
                     body["components"] = components_json(buttons)
-                async with session.post(
-                    f"{base}/channels/{dm_channel}/messages", json=body
-                ) as reply:
-                    if reply.status != 200:
-                        raise DiscordPushFailed(f"Discord refused the message ({reply.status}).")
-    except aiohttp.ClientError as exc:
+                await _rest_post(
+                    session, f"{base}/channels/{dm_channel}/messages", body, "send the message"
+                )
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         raise DiscordPushFailed("Discord could not be reached.") from exc
 
 
@@ -726,7 +809,7 @@ class DiscordBridge:
                 conversation_id=conversation, conversation=claims_of_conversation,
                 customer_id=customer_id, caption=caption,
             )
-            data = await attachment.read()
+            data = await _download(attachment)
             content_type = getattr(attachment, "content_type", None)
             media = "video" if (content_type or "").startswith("video/") else (
                 "photo" if (content_type or "").startswith("image/") else "document"
@@ -782,6 +865,28 @@ class DiscordBridge:
         if not quiet:
             await send_replies(channel, replies, await self.language(conversation, user_id,
                                                                      ask=False))
+
+
+async def _download(attachment: Any) -> bytes:
+    """The attachment's bytes from Discord's CDN.
+
+    Attachment links are signed and expire (``ex`` in the URL, about a day): Discord then
+    answers 404 "This content is no longer available." (403 for a bad signature), which
+    discord.py raises as ``NotFound``/``Forbidden``. That, or any other failure, is told to
+    the customer (send the file again: a new message has a fresh link) instead of leaving
+    them without an answer.
+
+    Raises:
+        EvidenceNotStored: the file could not be fetched.
+    """
+    try:
+        return bytes(await attachment.read())
+    except (discord.NotFound, discord.Forbidden) as exc:
+        logger.warning("Discord attachment link refused (%s): expired or invalid", exc.status)
+        raise EvidenceNotStored(STORE_FAILED) from exc
+    except (discord.HTTPException, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        logger.warning("Discord attachment not downloaded (%s)", type(exc).__name__)
+        raise EvidenceNotStored(STORE_FAILED) from exc
 
 
 class CSSecureDiscordClient(discord.Client):

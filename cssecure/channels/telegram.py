@@ -50,7 +50,14 @@ from typing import Any
 import aiohttp
 from aiogram import Bot
 from aiogram.bot.api import TelegramAPIServer
-from aiogram.utils.exceptions import TelegramAPIError
+from aiogram.utils.exceptions import (
+    BadRequest,
+    NetworkError,
+    RestartingTelegram,
+    RetryAfter,
+    TelegramAPIError,
+    Unauthorized,
+)
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.telegram import TelegramInput, TelegramOutput
 from sanic import Blueprint, response
@@ -80,6 +87,7 @@ from cssecure.channels.common import (
     external_id_of,
     split_text,
 )
+from cssecure.channels.delivery import RecipientUnreachable, backoff, with_retries
 from cssecure.channels.evidence import (
     STORE_FAILED,
     TELEGRAM_MAX_FILE_BYTES,
@@ -88,6 +96,7 @@ from cssecure.channels.evidence import (
     inform_message,
 )
 from cssecure.channels.intake import Admission, admit, install_log_escaping, notice_language
+from cssecure.channels.seen import DeliveredUpdates
 from cssecure.handoff.waiting import install_waiting_replies
 from cssecure.i18n.catalog import N_, tr
 from cssecure.settings import Settings
@@ -156,6 +165,33 @@ def inline_keyboard(buttons: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+class ChatUnreachable(RecipientUnreachable, TelegramAPIError):
+    """Telegram will not deliver to this chat: the customer blocked the bot (403
+    "Forbidden: bot was blocked by the user"), deleted their account, or the chat is gone.
+    Still a ``TelegramAPIError`` for callers that only know aiogram's errors."""
+
+
+def _unreachable(exc: TelegramAPIError) -> bool:
+    """Telegram's answer means no message will reach this chat until the customer acts:
+    every 403 (``Unauthorized`` in aiogram 2: blocked, deactivated, kicked, never started)
+    and 400 "chat not found"."""
+    return isinstance(exc, Unauthorized) or (
+        isinstance(exc, BadRequest) and "chat not found" in str(exc).lower()
+    )
+
+
+def _telegram_wait(exc: BaseException, attempt: int) -> float | None:
+    """How long to wait before repeating a Bot API request that failed with ``exc`` (None:
+    never). 429 carries ``parameters.retry_after`` (aiogram's ``RetryAfter.timeout``);
+    a restarting Bot API server and network errors get a short backoff; every other
+    answer is final (https://core.telegram.org/bots/api#making-requests)."""
+    if isinstance(exc, RetryAfter):
+        return float(exc.timeout)
+    if isinstance(exc, (RestartingTelegram, NetworkError, aiohttp.ClientConnectionError)):
+        return backoff(attempt)
+    return None
+
+
 class TelegramBotOutput(TelegramOutput):
     """Rasa's ``TelegramOutput`` on a configurable Bot API server, addressed by conversation id.
 
@@ -168,6 +204,26 @@ class TelegramBotOutput(TelegramOutput):
         """Create a bot that talks to the Bot API at ``api_url``."""
         Bot.__init__(self, access_token, server=TelegramAPIServer.from_base(api_url))
         self._secret = secret
+
+    async def request(
+        self, method: str, data: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None, **kwargs: Any,
+    ) -> Any:
+        """Every Bot API call: retried after a 429 as long as Telegram says (and after a
+        short backoff when its server restarts); a chat that cannot be reached raises
+        :class:`ChatUnreachable`.
+        """
+
+        async def call() -> Any:
+            return await super(TelegramBotOutput, self).request(method, data, files, **kwargs)
+
+        try:
+            # A request's files are streams read once: such a call is not repeated.
+            return await (call() if files else with_retries(call, _telegram_wait))
+        except TelegramAPIError as exc:
+            if _unreachable(exc) and not isinstance(exc, ChatUnreachable):
+                raise ChatUnreachable(str(exc)) from exc
+            raise
 
     def chat_id(self, recipient_id: str) -> int:
         """The chat id inside a conversation id.
@@ -194,9 +250,15 @@ class TelegramBotOutput(TelegramOutput):
         button_type: str | None = "inline",
         **kwargs: Any,
     ) -> None:
-        """Send a text with an inline keyboard, one button per row."""
+        """Send a text with an inline keyboard, one button per row; a text over Telegram's
+        4096-character limit is split and the keyboard goes with its last part (Telegram
+        refuses longer texts: "Bad Request: message is too long")."""
+        chat = self.chat_id(recipient_id)
+        parts = split_text(text, TELEGRAM_TEXT_LIMIT) or [text]
+        for part in parts[:-1]:
+            await self.send_message(chat, part)
         await self.send_message(
-            self.chat_id(recipient_id), text, reply_markup=json.dumps(inline_keyboard(buttons))
+            chat, parts[-1], reply_markup=json.dumps(inline_keyboard(buttons))
         )
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
@@ -301,14 +363,29 @@ class CSSecureTelegramInput(TelegramInput):
         """Build from the environment; ``credentials`` only names the channel."""
         return cls(Settings.from_env())
 
-    def __init__(self, settings: Settings, services: ChatServices | None = None) -> None:
-        """Create the channel; secrets come from ``settings``."""
+    def __init__(
+        self,
+        settings: Settings,
+        services: ChatServices | None = None,
+        delivered: DeliveredUpdates | None = None,
+    ) -> None:
+        """Create the channel; secrets come from ``settings``.
+
+        Args:
+            settings: tokens, URLs, ``REDIS_URL``.
+            services: the claims and accounts services (made from ``settings`` if omitted).
+            delivered: the record of updates already taken (:mod:`cssecure.channels.seen`;
+                on ``REDIS_URL`` if omitted, so replicas share it).
+        """
         super().__init__(
             settings.telegram_token, None, settings.telegram_webhook_url, debug_mode=False
         )
         self.settings = settings
         self.secret_token = settings.telegram_secret_token
         self.services = services or ChatServices(CHANNEL, settings)
+        self.delivered = delivered or DeliveredUpdates.for_bot(
+            settings.redis_url, settings.telegram_token or ""
+        )
         self._output: TelegramBotOutput | None = None
 
     @property
@@ -394,6 +471,11 @@ class CSSecureTelegramInput(TelegramInput):
                 return response.json({"error": "The update is not JSON."}, status=400)
             if not isinstance(update, dict):
                 return response.json({"error": "The update must be a JSON object."}, status=400)
+            update_id = update.get("update_id")
+            if isinstance(update_id, int) and not await self.delivered.first_delivery(update_id):
+                # Telegram re-sent an update already taken (here or by another replica).
+                logger.info("Telegram update %s delivered again: ignored", update_id)
+                return response.json({"ok": True})
             try:
                 await self.handle_update(update, on_new_message, agent_from_app(request.app))
             except Exception:  # noqa: BLE001 - Telegram would resend a failed update forever
@@ -420,6 +502,14 @@ class CSSecureTelegramInput(TelegramInput):
                     await out.send_text_with_buttons(conversation, text, buttons)
                 else:
                     await out.send_text_message(conversation, text)
+            except ChatUnreachable:
+                # 410: final, the caller must not retry (cssecure.handoff.rasa_api).
+                logger.warning("Push to Telegram: the customer's chat cannot be reached.")
+                return response.json(
+                    {"error": "The customer cannot be reached on Telegram (they blocked the "
+                              "bot or deleted their account).", "unreachable": True},
+                    status=410,
+                )
             except TelegramAPIError as exc:
                 logger.warning("Push to Telegram failed (%s)", type(exc).__name__)
                 return response.json({"error": "Telegram refused the message."}, status=502)
@@ -796,7 +886,8 @@ def push_telegram(
 
     Raises:
         TelegramNotConfigured: no token/secret; aiogram's ``TelegramAPIError`` when
-        Telegram refuses (e.g. the customer blocked the bot).
+        Telegram refuses, :class:`ChatUnreachable` (one of them) when the customer blocked
+        the bot.
     """
     asyncio.run(push_telegram_async(chat_id, text, buttons, settings))
 

@@ -17,6 +17,13 @@ from urllib.parse import quote
 
 import requests
 
+# Characters a URL path segment may carry as they are (RFC 3986 "pchar": unreserved,
+# sub-delims, ":" and "@"). Rasa 3.6's routes (Sanic 21.12, no ``unquote``) take the path
+# literally: ``%40`` would name another conversation than ``@`` (a Discord channel
+# conversation is ``discord-<user>@<channel>-<mac>``). Only what a path cannot hold is
+# percent-encoded ("/", "?", "#", "%", spaces, non-ASCII).
+_PATH_SAFE = "-._~!$&'()*+,;=:@"
+
 # The channels that have a push endpoint; anything else is refused before a URL is built.
 PUSH_CHANNELS = frozenset({"web", "telegram", "discord"})
 
@@ -27,6 +34,21 @@ class RasaUnavailable(Exception):
 
 class CustomerNotReached(Exception):
     """A message to the customer was not delivered; the message is safe to show an agent."""
+
+
+class CustomerUnreachable(CustomerNotReached):
+    """The customer's platform refuses every message to them (they blocked the bot on
+    Telegram, closed their Discord direct messages): the channel's push answered 410.
+    Final: trying again later does not help, the customer must write first."""
+
+
+# The channels' push answers 410 when the customer cannot be reached at all
+# (cssecure.channels.telegram / discord: blocked bot, Discord code 50007).
+GONE = 410
+
+
+class _Gone(RasaUnavailable):
+    """HTTP 410 from a channel's push: the customer cannot be reached."""
 
 
 class RasaConversations:
@@ -52,11 +74,17 @@ class RasaConversations:
         self._session = session or requests.Session()
 
     def _url(self, conversation_id: str, suffix: str) -> str:
-        return f"{self._base}/conversations/{quote(conversation_id, safe='')}/{suffix}"
+        return f"{self._base}/conversations/{quote(conversation_id, safe=_PATH_SAFE)}/{suffix}"
 
     def _call(
         self, method: str, url: str, body: Any = None, headers: dict[str, str] | None = None
     ) -> Any:
+        """One API call; its JSON answer.
+
+        Raises:
+            RasaUnavailable: no answer, a refusal or an unreadable one (a 410 raises
+                :class:`_Gone`, a subclass).
+        """
         params = None if headers else self._params
         try:
             response = self._session.request(
@@ -66,6 +94,8 @@ class RasaConversations:
             raise RasaUnavailable(
                 f"The assistant (Rasa) cannot be reached ({type(exc).__name__})."
             ) from None
+        if response.status_code == GONE:
+            raise _Gone(f"The assistant (Rasa) answered HTTP {GONE}.")
         if response.status_code in (401, 403):
             raise RasaUnavailable("The assistant (Rasa) refused the API token (check RASA_TOKEN).")
         if not 200 <= response.status_code < 300:
@@ -176,6 +206,12 @@ class RasaConversations:
                 body,
                 headers={"Authorization": f"Bearer {token}"},
             )
+        except _Gone:
+            raise CustomerUnreachable(
+                f"The message was not delivered: the customer cannot be reached on {channel} "
+                "(they blocked the bot or closed their direct messages). They can write to "
+                "us again at any time."
+            ) from None
         except RasaUnavailable as exc:
             raise CustomerNotReached(
                 f"The message was not delivered to the customer's {channel} chat: {exc}"

@@ -89,6 +89,15 @@ def transcript_from_events(events: Iterable[Mapping[str, Any]]) -> list[Transcri
                 if by_agent
                 else "Assistant paused: a person takes over."
             )
+            if isinstance(metadata, dict) and metadata.get("carried_over"):
+                # cssecure.handoff.waiting.carried_pause: the same handoff, a new session.
+                text = (
+                    f"Assistant still paused in the new session: {name or 'an agent'} holds "
+                    "the conversation."
+                    if by_agent
+                    else "Assistant still paused in the new session: the customer still "
+                    "waits for a person."
+                )
             lines.append(TranscriptLine(SYSTEM, text, _at(event)))
         elif kind == "resume":
             metadata = event.get("metadata") or {}

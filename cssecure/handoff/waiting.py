@@ -35,6 +35,15 @@ When an agent **holds** the conversation (the console's "Take over" pauses it wi
 ``metadata.sender == "agent"``, or an agent's message was pushed since the handoff), no
 automatic answer is sent: every message is for the agent.
 
+A pause outlives a new session: Rasa's ``SessionStarted`` (the customer wrote after
+``session_expiration_time`` of silence, or a channel sent ``/session_start``) and
+``Restarted`` reset the tracker, pause included, so without more the assistant would
+answer again in the middle of an agent's takeover after an hour of silence.
+:func:`install_waiting_replies` also wraps ``MessageProcessor._log_action_on_tracker`` (every
+action's events pass through it): when an action's events end a pause that way, the same
+pause is appended again (:func:`carried_pause`). Only the team's "Hand back" and the
+customer's "Continue with the assistant" end a handoff.
+
 Every answer is in the conversation's language (its ``language`` slot, issue 14; English
 when unset), and the words a customer may type for the buttons are understood in every
 language we speak.
@@ -160,10 +169,12 @@ def wait_state(events: Iterable[Any]) -> WaitState:
                 return WaitState(paused=True, agent=True)
             wait = metadata.get(WAIT_KEY)
             reply_by = wait.get("reply_by") if isinstance(wait, Mapping) else None
+            # A pause carried into a new session keeps the wait's start (see carry_pause).
+            began = wait.get("since") if isinstance(wait, Mapping) else None
             return WaitState(
                 paused=True,
                 agent=agent,
-                since=stamp,
+                since=float(began) if isinstance(began, (int, float)) else stamp,
                 reply_by=float(reply_by) if isinstance(reply_by, (int, float)) else None,
                 full_sent=full_sent,
                 last_short_at=last_short,
@@ -507,9 +518,12 @@ class HandoffWaiting:
 
         Raises:
             cssecure.notify.outbox.JobNotDue: the promised time is still ahead.
+            cssecure.notify.outbox.JobGiveUp: the customer cannot be reached at all (they
+                blocked the bot): recorded, never retried.
             RasaUnavailable, CustomerNotReached: try again later.
         """
-        from cssecure.notify.outbox import JobNotDue
+        from cssecure.handoff.rasa_api import CustomerUnreachable
+        from cssecure.notify.outbox import JobGiveUp, JobNotDue
 
         conversation = payload.get("conversation_id")
         if not isinstance(conversation, str) or not conversation:
@@ -534,13 +548,43 @@ class HandoffWaiting:
         if channel not in PUSH_CHANNELS:
             return  # no push (REST): told at their next message
         language = _language_of(latest_slot(events, "language"))
-        conversations.notify(
-            channel,
-            conversation,
-            self.expired_text(conversation, deadline, now, language),
-            [texts.continue_button(language)],
-            EXPIRED,
-        )
+        try:
+            conversations.notify(
+                channel,
+                conversation,
+                self.expired_text(conversation, deadline, now, language),
+                [texts.continue_button(language)],
+                EXPIRED,
+            )
+        except CustomerUnreachable as exc:
+            raise JobGiveUp(str(exc)) from exc
+
+
+CARRIED_KEY = "carried_over"
+
+
+def carried_pause(events: Iterable[Any]) -> dict[str, Any] | None:
+    """The metadata for the pause that continues the current one in a new session, or None
+    when ``events`` (oldest first) do not end paused.
+
+    The agent's or the assistant's pause metadata is kept (who holds it, the promised time);
+    a wait's start goes in ``handoff_wait.since`` so that its job and its answers still see
+    the same wait (:func:`wait_state`).
+    """
+    ordered = list(events)
+    for event in reversed(ordered):
+        kind, metadata, stamp = _fields(event)
+        if kind in ("resume", "session_started", "restart"):
+            return None
+        if kind == "pause":
+            carried: dict[str, Any] = {**metadata, CARRIED_KEY: True}
+            if metadata.get("sender") != AGENT_SENDER:
+                wait = metadata.get(WAIT_KEY)
+                wait = dict(wait) if isinstance(wait, Mapping) else {}
+                wait.setdefault("since", stamp)
+                carried[WAIT_KEY] = wait
+            return carried
+    return None
 
 
 def tracker_language(tracker: Any) -> str | None:
@@ -590,6 +634,7 @@ def install_waiting_replies(settings: Settings | None = None) -> None:
 
     if settings is not None and (_service is None or _service.settings != settings):
         configure(HandoffWaiting(settings))
+    _keep_pauses_across_sessions()
     if getattr(MessageProcessor, _PATCH_MARK, False):
         return
     original = MessageProcessor._run_prediction_loop
@@ -616,3 +661,27 @@ def install_waiting_replies(settings: Settings | None = None) -> None:
 
     setattr(MessageProcessor, _PATCH_MARK, True)
     MessageProcessor._run_prediction_loop = run_prediction_loop  # type: ignore[method-assign]
+
+
+def _keep_pauses_across_sessions() -> None:
+    """Wrap ``MessageProcessor._log_action_on_tracker`` so that a new session or a restart
+    does not end a handoff (see the module docstring). Idempotent."""
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.events import ConversationPaused, Restarted, SessionStarted
+
+    if getattr(MessageProcessor._log_action_on_tracker, _PATCH_MARK, False):
+        return
+    original = MessageProcessor._log_action_on_tracker
+
+    def log_action_on_tracker(
+        self: Any, tracker: Any, action: Any, events: Any, prediction: Any
+    ) -> None:
+        carried = carried_pause(tracker.events) if tracker.is_paused() else None
+        original(self, tracker, action, events, prediction)
+        resets = any(isinstance(e, (SessionStarted, Restarted)) for e in events or [])
+        if carried is not None and resets and not tracker.is_paused():
+            tracker.update(ConversationPaused(metadata=carried))
+            logger.info("Handoff pause kept across a new session (%s)", action.name())
+
+    setattr(log_action_on_tracker, _PATCH_MARK, True)
+    MessageProcessor._log_action_on_tracker = log_action_on_tracker  # type: ignore[method-assign]

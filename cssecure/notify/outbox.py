@@ -9,7 +9,9 @@ The outbox is also the project's queue of delayed work (*jobs*): a row whose top
 job handler (e.g. ``handoff_wait``, :mod:`cssecure.handoff.waiting`: tell a waiting
 customer that the promised time has passed) is run by that handler once it is due
 (``next_attempt_at``), never sent to the webhook (:data:`JOB_TOPICS`). A handler that
-raises :class:`JobNotDue` is looked at again at the time it names; any other error is
+raises :class:`JobNotDue` is looked at again at the time it names; one that raises
+:class:`JobGiveUp` is recorded as done with that error (a customer who blocked the bot is
+not asked again and again); any other error is
 retried with the same backoff, and given up (logged, marked done with the error) after
 :data:`MAX_JOB_ATTEMPTS`. The web app runs a worker for the jobs
 (:func:`cssecure.notify.worker.build_job_worker`) next to the console's worker for the
@@ -54,6 +56,11 @@ Job = Callable[[Mapping[str, Any]], None]
 MAX_LINK_SEGMENT = 300
 # Topics of rows that are jobs, never notifications for the team.
 JOB_TOPICS = frozenset({"handoff_wait"})
+
+
+class JobGiveUp(Exception):
+    """A job found its work can never be done (e.g. the customer blocked the bot): it is
+    recorded as done with this error at once, not retried."""
 
 
 class JobNotDue(Exception):
@@ -216,7 +223,7 @@ class OutboxWorker:
         except Exception as exc:  # noqa: BLE001 - a failing job must not stop the others
             attempts = int(row["attempts"]) + 1
             error = f"{type(exc).__name__}: {exc}"[:500]
-            if attempts >= MAX_JOB_ATTEMPTS:
+            if isinstance(exc, JobGiveUp) or attempts >= MAX_JOB_ATTEMPTS:
                 log.warning("job %s (%s) given up after %s attempts: %s",
                             row["id"], row["topic"], attempts, error)
                 with self._engine.begin() as conn:

@@ -181,7 +181,7 @@ class TelegramCustomer(Customer):
                         return await self._post({
                             "update_id": self.update_id,
                             "callback_query": {
-                                "id": f"cb-{self.update_id}",
+                                "id": self.api.callback_query_id(),
                                 "from": {"id": CHAT, "is_bot": False, "first_name": "Ana"},
                                 "chat_instance": "ci", "data": button["callback_data"],
                                 "message": {
@@ -204,9 +204,11 @@ class DiscordCustomer(Customer):
 
     channel = "discord"
 
-    def __init__(self, base: str, settings: Settings, api: FakeDiscordAPI) -> None:
+    def __init__(
+        self, base: str, settings: Settings, api: FakeDiscordAPI, conversation: str | None = None
+    ) -> None:
         self.base, self.settings, self.api = base, settings, api
-        self.conversation = dm_conversation(4242, settings)
+        self.conversation = conversation or dm_conversation(4242, settings)
         self.buttons: dict[str, dict[str, str]] = {}
         self.seen = 0
 
@@ -254,6 +256,7 @@ class Stack:
     clock: Clock
     waiting: HandoffWaiting
     customer: Customer
+    agent: Any = None  # Rasa's Agent (its tracker store)
 
     @property
     def rasa(self) -> RasaConversations:
@@ -328,7 +331,7 @@ async def stack(
                 customer = TelegramCustomer(base, settings, telegram)
             else:
                 customer = DiscordCustomer(base, settings, discord)
-            yield Stack(base, settings, claims, clock, answers, customer)
+            yield Stack(base, settings, claims, clock, answers, customer, agent)
     claims.dispose()
 
 

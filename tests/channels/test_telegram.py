@@ -238,7 +238,7 @@ def test_buttons_are_sent_as_an_inline_keyboard_and_a_press_is_answered_and_forw
             press = {
                 "update_id": 2,
                 "callback_query": {
-                    "id": "cb-1",
+                    "id": bot_api.callback_query_id(),
                     "from": {"id": CHAT, "is_bot": False, "first_name": "Ana"},
                     "chat_instance": "ci",
                     "data": "/affirm",
@@ -255,7 +255,9 @@ def test_buttons_are_sent_as_an_inline_keyboard_and_a_press_is_answered_and_forw
     keyboard = json.loads(bot_api.calls_to("sendMessage")[0]["reply_markup"])
     assert keyboard == {"inline_keyboard": [[{"text": "Yes", "callback_data": "/affirm"}],
                                             [{"text": "No", "callback_data": "/deny"}]]}
-    assert [c["callback_query_id"] for c in bot_api.calls_to("answerCallbackQuery")] == ["cb-1"]
+    # Answered in time: Telegram accepted it (the client's spinner stops).
+    assert [c["callback_query_id"] for c in bot_api.delivered("answerCallbackQuery")] == [
+        "cbq-1"]
     assert [m.text for m in agent.messages] == ["buttons", "/affirm"]
     assert agent.messages[1].sender_id == conv(settings)
 
@@ -859,7 +861,8 @@ def test_edits_of_a_caption_or_a_command_are_not_run_and_the_customer_is_told(
         async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
             await send(base, settings, edit_update(None, message_id=3, photo=photo,
                                                    caption="for CS-2026-000009"))
-            await send(base, settings, edit_update("/link ABCD-1234", message_id=4))
+            await send(base, settings, edit_update("/link ABCD-1234", message_id=4,
+                                                   update_id=91))
 
     run(scenario())
     assert agent.messages == []
