@@ -1,1 +1,22 @@
-"""Puts tests/ on sys.path (shared support modules such as postgres_support)."""
+"""Puts tests/ on sys.path (shared support modules such as postgres_support), and the
+Hypothesis profiles.
+
+Profiles (``HYPOTHESIS_PROFILE``, default ``ci``):
+
+- ``ci``: derandomised (the examples are a fixed function of each test), so a failure under
+  ``make test`` or CI fails again on every run and on every machine; no example database.
+- ``random``: fresh random examples on each run, with the seed printed on failure
+  (``@seed`` reproduces it); ``make mutation`` runs it, so generated cases keep exploring.
+
+A test's own ``@settings(max_examples=..., deadline=...)`` keeps its budget under both.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("random", derandomize=False, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

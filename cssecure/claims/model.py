@@ -667,7 +667,8 @@ class Claim:
         """Move to ``to_status`` if the workflow allows it.
 
         Approval and payment have their own methods (``approve``, ``settle``) because
-        they carry money; this one refuses them.
+        they carry money; this one refuses them. Leaving an approval (re-examined or
+        withdrawn) takes its payout back: only ``approve`` sets one again.
 
         Raises:
             InvalidTransition: the move is not in the workflow, or needs another method.
@@ -680,7 +681,13 @@ class Claim:
             raise InvalidTransition("Re-opening a rejected claim needs a note saying why.")
         if to_status == REJECTED and not note.strip():
             raise InvalidTransition("A rejection needs a note saying why.")
+        taken_back = self.status == APPROVED
         self._move(to_status, actor, note, at)
+        if taken_back:
+            # An approval re-examined or withdrawn before money moved pays nothing any more
+            # (as in ``supersede``): a later rejection must not carry its payout.
+            self.payout_rmb = None
+            self.payout_form = "none"
 
     def approve(
         self,

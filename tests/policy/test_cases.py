@@ -23,6 +23,8 @@ from cssecure.policy.cli import QUOTE_FIELDS
 
 CASES_DIR = Path(__file__).parent / "cases"
 PUBLIC_CASES = Path(__file__).resolve().parents[3] / "shared" / "spec" / "policy-cases.yaml"
+TERMS_TEXT = PUBLIC_CASES.with_name("cssecure-terms.txt")
+SPEC_TEXT = PUBLIC_CASES.with_name("claims-spec.md")
 CLAIM_FILES = ("lost", "seized", "damaged", "returned", "delayed")
 CASE_FILES = (*CLAIM_FILES, "quote")
 CSSECURE = Path(sys.executable).parent / "cssecure"
@@ -56,7 +58,8 @@ def check(expect: dict[str, Any], output: dict[str, Any]) -> None:
     """Assert an output matches a case's expectations.
 
     ``error: true`` wants any error, ``error: <field>`` an error naming that field;
-    ``reason: <phrase>`` wants a reason containing the phrase; other keys must be equal.
+    ``reason: <phrase>`` wants a reason containing the phrase, ``reasons: [<phrase>, ...]``
+    exactly that many reasons, each containing its phrase; other keys must be equal.
     """
     if "error" in expect:
         assert "error" in output, f"expected an error, got {output}"
@@ -67,6 +70,10 @@ def check(expect: dict[str, Any], output: dict[str, Any]) -> None:
     for key, want in expect.items():
         if key == "reason":
             assert any(want in reason for reason in output["reasons"]), output["reasons"]
+        elif key == "reasons":  # each phrase in its own reason, in this order
+            assert len(output["reasons"]) == len(want), output["reasons"]
+            for phrase, reason in zip(want, output["reasons"], strict=True):
+                assert phrase in reason, output["reasons"]
         else:
             assert output[key] == want, f"{key}: {output[key]!r} != {want!r} in {output}"
     if "decision" in output:
@@ -145,3 +152,23 @@ def test_every_public_worked_example_is_in_the_tables() -> None:
         assert copy["input"] == example["input"], example["name"]
         assert copy["expect"] == example["expect"], example["name"]
         assert copy["command"] == example["command"], example["name"]
+
+
+def _plain(text: str) -> str:
+    """Text with its whitespace collapsed and typographic apostrophes made straight."""
+    return " ".join(text.replace("\u2019", "'").split())
+
+
+def test_competing_exceptions_quote_the_clause_that_decides() -> None:
+    # Issue 20: where two exceptions compete, the case names both and quotes, verbatim, the
+    # clause of the terms (or the sentence of the spec) that says which one decides.
+    terms, spec = _plain(TERMS_TEXT.read_text("utf-8")), _plain(SPEC_TEXT.read_text("utf-8"))
+    competing = [case for _, case in _all_cases() if "competing" in case]
+    assert len(competing) >= 12
+    for case in competing:
+        assert len(case["competing"]) >= 2, case["name"]
+        assert case.get("terms") or case.get("spec"), case["name"]
+        if "terms" in case:
+            assert _plain(case["terms"]) in terms, case["name"]
+        if "spec" in case:
+            assert _plain(case["spec"]) in spec, case["name"]

@@ -10,7 +10,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cssecure.policy import Terms, TermsError, assess, load_terms, parse_facts, quote
+from cssecure.policy import (
+    Terms,
+    TermsError,
+    assess,
+    load_terms,
+    needed_facts,
+    parse_facts,
+    quote,
+)
+from cssecure.policy import terms as terms_module
+from cssecure.policy.engine import terms_for
+from cssecure.policy.facts import read_facts
 from cssecure.policy.terms import DEFAULT_SOURCE, PARAMETER_NAMES
 
 TERMS_TEXT = Path(__file__).resolve().parents[3] / "shared" / "spec" / "cssecure-terms.txt"
@@ -128,6 +139,62 @@ def test_the_rules_read_the_numbers_from_the_terms(changed_terms: Path) -> None:
     changed = load_terms(date(2025, 3, 6), source=changed_terms)
     result = assess(facts, terms=changed)
     assert (result.decision, result.terms_version) == ("approve", "2025-01-01")
+
+
+# --- which version applies (issue 20: pinned) ----------------------------------------------
+# The spec is silent; docs/TEAM-CONTRACTS.md fixes it: ``assess(facts, terms=None)`` applies
+# "the terms in force on facts.report_date" (rules.py: "Terms: the version in force on the
+# report date"). Without a report date, the submission date; without either, today.
+
+
+@pytest.fixture()
+def published_change(changed_terms: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The changed terms (window 5 days, rate 4% from 2025-01-01) as the published ones."""
+    monkeypatch.setattr(terms_module, "DEFAULT_SOURCE", changed_terms)
+    return changed_terms
+
+
+def test_a_claim_is_decided_under_the_terms_of_its_report_date(published_change: Path) -> None:
+    # Submitted in 2024 under the old terms, reported 5 days after delivery in 2025.
+    result = assess(parse_facts(DAMAGED))
+    assert (result.decision, result.terms_version) == ("approve", "2025-01-01")
+    # The same 5 days reported before the change: the old 3-day window applies.
+    earlier = {**DAMAGED, "delivered_date": "2024-12-26", "report_date": "2024-12-31"}
+    result = assess(parse_facts(earlier))
+    assert (result.decision, result.terms_version) == ("reject", "2021-07-09")
+
+
+def test_the_report_date_also_decides_what_is_still_asked(published_change: Path) -> None:
+    # 5 days late under the old window: settled (nothing more to ask); in time under the new
+    # one: the rest of the damage questions follow.
+    known = {key: DAMAGED[key] for key in ("claim_type", "insured", "submitted_date",
+                                           "order_type", "delivered_date", "report_date")}
+    late_before_the_change = {"delivered_date": "2024-12-26", "report_date": "2024-12-31"}
+    assert needed_facts({**known, **late_before_the_change}) == []
+    assert needed_facts(known)[0] == "unboxing_video"
+
+
+@pytest.mark.parametrize(
+    ("facts", "version"),
+    [
+        ({"report_date": "2025-01-01", "submitted_date": "2024-12-31"}, "2025-01-01"),
+        ({"report_date": "2024-12-31", "submitted_date": "2024-12-01"}, "2021-07-09"),
+        ({"submitted_date": "2025-01-01"}, "2025-01-01"),
+        ({"submitted_date": "2024-12-31"}, "2021-07-09"),
+        ({}, "2025-01-01"),  # today (2026 or later)
+    ],
+    ids=["report-date-on-the-change", "report-date-before-the-change",
+         "submitted-without-report-on-the-change", "submitted-without-report-before",
+         "neither-is-today"],
+)
+def test_the_terms_version_by_report_date_then_submission_date_then_today(
+    published_change: Path, facts: dict[str, str], version: str
+) -> None:
+    assert terms_for(read_facts({"claim_type": "returned", **facts})).version == version
+
+
+def test_a_quote_uses_the_terms_in_force_today(published_change: Path) -> None:
+    assert (quote(200).premium_rmb, quote(200).terms_version) == (Decimal("8.00"), "2025-01-01")
 
 
 def test_a_terms_file_without_a_reference_is_refused(tmp_path: Path) -> None:

@@ -1,0 +1,121 @@
+"""Print the mutation score per module and the surviving mutants of a mutmut run.
+
+Reads the ``.meta`` files mutmut 3 writes beside each mutated module under ``mutants/``
+(``exit_code_by_key``: mutant name -> the test run's exit code). A mutant counts as killed
+when a test failed on it or it ran past its timeout (an endless loop is caught too); it
+survives when every test that runs its function passed, or when no test runs it at all.
+The score of a module is killed / (killed + survived + no tests).
+
+Usage: ``python scripts/mutation_report.py --mutants var/mutation/mutants [--min-score 95]``
+(exit status 1 when a module scores below ``--min-score``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+KILLED_CODES = frozenset({1, 3, 24, -24, 36, 152, 255})
+SURVIVED_CODES = frozenset({0})
+NO_TEST_CODES = frozenset({5, 33})
+
+
+@dataclass
+class ModuleScore:
+    """The outcome of one module's mutants.
+
+    Attributes:
+        module: the module's path relative to the work tree (``cssecure/policy/rules.py``).
+        survivors: names of the mutants no test killed (``module.x_function__mutmut_3``).
+        untested: names of the mutants no test ran.
+        other: mutants neither killed nor survived (skipped, not checked, suspicious).
+    """
+
+    module: str
+    killed: int = 0
+    survivors: list[str] = field(default_factory=list)
+    untested: list[str] = field(default_factory=list)
+    other: int = 0
+
+    @property
+    def counted(self) -> int:
+        """The mutants the score is computed on."""
+        return self.killed + len(self.survivors) + len(self.untested)
+
+    @property
+    def score(self) -> float:
+        """Killed mutants in percent of the counted ones (100 when there are none)."""
+        return 100.0 * self.killed / self.counted if self.counted else 100.0
+
+
+def read_scores(mutants: Path) -> list[ModuleScore]:
+    """The score of every mutated module under ``mutants``, sorted by path."""
+    scores = []
+    for meta in sorted(mutants.rglob("*.py.meta")):
+        module = meta.relative_to(mutants).as_posix().removesuffix(".meta")
+        score = ModuleScore(module)
+        codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+        for name, code in sorted(codes.items()):
+            if code in KILLED_CODES:
+                score.killed += 1
+            elif code in SURVIVED_CODES:
+                score.survivors.append(name)
+            elif code in NO_TEST_CODES:
+                score.untested.append(name)
+            else:
+                score.other += 1
+        scores.append(score)
+    return scores
+
+
+def report(scores: list[ModuleScore], elapsed: int | None) -> str:
+    """The table of scores, then every survivor (``mutmut show NAME`` prints its diff)."""
+    lines = [f"{'module':<34} {'killed':>7} {'survived':>8} {'no test':>7} {'score':>7}"]
+    for s in scores:
+        lines.append(
+            f"{s.module:<34} {s.killed:>7} {len(s.survivors):>8} {len(s.untested):>7} "
+            f"{s.score:>6.1f}%"
+        )
+    total = ModuleScore("all")
+    for s in scores:
+        total.killed += s.killed
+        total.survivors += s.survivors
+        total.untested += s.untested
+    lines.append(
+        f"{'all':<34} {total.killed:>7} {len(total.survivors):>8} {len(total.untested):>7} "
+        f"{total.score:>6.1f}%"
+    )
+    if elapsed is not None:
+        lines.append(f"mutmut run took {elapsed // 60} min {elapsed % 60} s")
+    for s in scores:
+        for kind, names in (("survived", s.survivors), ("no test", s.untested)):
+            if names:
+                lines.append(f"\n{s.module}: {kind}")
+                lines += [f"  {name}" for name in names]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the report; exit 1 when a module scores below ``--min-score``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mutants", type=Path, default=Path("var/mutation/mutants"))
+    parser.add_argument("--elapsed", type=int, default=None, help="run time in seconds")
+    parser.add_argument("--min-score", type=float, default=0.0)
+    args = parser.parse_args(argv)
+    scores = read_scores(args.mutants)
+    if not scores:
+        print(f"no mutation results under {args.mutants}", file=sys.stderr)
+        return 2
+    print(report(scores, args.elapsed))
+    low = [s.module for s in scores if s.score < args.min_score]
+    if low:
+        print(f"\nbelow {args.min_score:g}%: {', '.join(low)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
