@@ -33,7 +33,7 @@ from typing import Any
 import yaml
 from babel.dates import format_date
 from babel.lists import format_list
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, get_decimal_symbol
 from num2words import num2words
 
 from actions.questions import NOT_DELIVERED, Question
@@ -353,10 +353,14 @@ def parse_money(
         if raw is None:
             raise AnswerError(no_amount)
         readings, start = normalise.amount_readings(raw[0]), raw[1]
+        written = raw[0]
         if not readings:
             raise AnswerError(no_amount)
     else:
         readings, start = _readings_of(amount), amount.get("start")
+        end = amount.get("end")
+        written = text[start:end] if isinstance(start, int) and isinstance(end, int) else ""
+    readings = _settled_by_language(written, readings, language)
     if isinstance(start, int) and text[:start].rstrip().endswith("-"):
         raise AnswerError(tr(language, NEGATIVE_AMOUNT))
     try:
@@ -475,6 +479,23 @@ def _nearest(amount: Entity, currencies: Sequence[Entity]) -> Entity | None:
 
 def _is_rmb(currency: Entity) -> bool:
     return str(currency.get("value", "")).upper() in RMB_CODES
+
+
+def _settled_by_language(
+    written: str, readings: Sequence[str], language: str | None
+) -> Sequence[str]:
+    """The thousands reading alone of "1.000" / "1.250" in a language whose decimal mark is
+    the comma (German, French, ... by CLDR): there a dot never marks decimals, so "1.000 Yuan"
+    is one thousand yuan (issue 14). English keeps both readings, asked back (issue 13)."""
+    if (
+        len(readings) == 2
+        and language in OTHER_LANGUAGES
+        and "." in written
+        and "," not in written
+        and get_decimal_symbol(babel_locale(language)) == ","
+    ):
+        return readings[:1]
+    return readings
 
 
 def _readings_of(entity: Entity) -> tuple[str, ...]:

@@ -245,6 +245,28 @@ def test_an_ambiguous_local_amount_is_still_asked() -> None:
     assert [reading.value for reading in caught.value.readings] == ["1250.00", "1.25"]
 
 
+@pytest.mark.parametrize("language", ["de", "fr", "es", "it", "nl", "pl", "pt"])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("1.000 Yuan", "1000.00"), ("1.250 RMB", "1250.00")]
+)
+def test_a_dot_groups_thousands_where_the_comma_is_the_decimal_mark(
+    language: str, text: str, expected: str
+) -> None:
+    """Issue 14 review: German "1.000 Yuan" was asked back; there a dot never marks decimals."""
+    assert parse_money(text, [], today=LATE, language=language) == expected
+    assert parse_money(text, nlu(text), today=LATE, language=language) == expected
+
+
+@pytest.mark.parametrize(("text", "language"), [("1.000 yuan", "en"), ("1.000 yuan", None),
+                                                ("1,250 Yuan", "de"), ("1,250 yuan", "pl")])
+def test_a_three_digit_group_is_still_asked_where_the_mark_could_be_either(
+    text: str, language: str | None
+) -> None:
+    """The pair: English writes a decimal dot; a comma is the decimal mark in German."""
+    with pytest.raises(AmbiguousAnswer):
+        parse_money(text, nlu(text), today=LATE, language=language)
+
+
 # -- volunteered facts -------------------------------------------------------------------------
 
 
