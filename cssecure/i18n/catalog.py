@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import gettext
+import re
 import string
 import sys
 from collections.abc import Iterator, Mapping
@@ -49,6 +50,7 @@ METHOD_MAP = [
     ("actions/**.py", "cssecure.i18n.catalog:extract_python"),
     ("cssecure/**.py", "cssecure.i18n.catalog:extract_python"),
     ("cssecure/policy/facts.yaml", "cssecure.i18n.catalog:extract_facts_yaml"),
+    ("cssecure/policy/terms.yaml", "cssecure.i18n.catalog:extract_terms_yaml"),
 ]
 _SKIP_DIRS = ("tests", "bench", ".venv", "node_modules")
 
@@ -193,6 +195,10 @@ def render(language: str | None, message: Message | Mapping[str, Any]) -> str:
             values[key] = format_amount(Decimal(str(value["amount"])), language)
         elif isinstance(value, Mapping) and "number" in value:
             values[key] = format_number(str(value["number"]), language)
+        elif key == "clause" and isinstance(value, str):
+            values[key] = clause_in(language, value)
+        elif key == "where" and isinstance(value, str):
+            values[key] = tr(language, value)  # a limit's label (terms.yaml), translated
         else:
             values[key] = value
     return tr(language, str(message["template"]), **values) if values else tr(
@@ -282,6 +288,40 @@ def extract_facts_yaml(
     data = yaml.safe_load(fileobj.read().decode("utf-8"))
     for text in walk(data):
         yield 0, None, text, []
+
+
+def extract_terms_yaml(
+    fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Any, options: Any
+) -> Iterator[tuple[int, str | None, Any, list[str]]]:
+    """Babel extraction method for ``terms.yaml``: the limits' ``label`` ("China Post SAL to
+    Germany"), named in reasons (the quoted clauses stay English)."""
+    import yaml
+
+    def labels(node: Any) -> Iterator[str]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "label" and isinstance(value, str):
+                    yield value
+                else:
+                    yield from labels(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from labels(item)
+
+    for text in labels(yaml.safe_load(fileobj.read().decode("utf-8"))):
+        yield 0, None, text, []
+
+
+# A quoted clause in a reason: 'terms: "Insured Value"'; the label "terms" is translated, the
+# clause's name quotes the (English) terms.
+_CLAUSE = re.compile(r'^terms: (".*)$', re.DOTALL)
+CLAUSE_TEXT = N_("terms: {clause}")
+
+
+def clause_in(language: str | None, clause: str) -> str:
+    """A quoted clause with its label in ``language``: 'AGB: "Insured Value"' in German."""
+    match = _CLAUSE.match(clause)
+    return tr(language, CLAUSE_TEXT, clause=match.group(1)) if match else clause
 
 
 def extract_template() -> Catalog:

@@ -372,12 +372,31 @@ def test_every_reason_goes_through_the_catalog(shouting: None, facts: dict[str, 
         assert not ISO_DAY.search(shown) and not ENGLISH_AMOUNT.search(shown), shown
         # What stays lower-case is a value: the clause (English, quoting the terms) or a
         # name (a shipping line, a limit's label, a weight or share written as given).
+        # The clause's name is quoted as the terms write it; its label "terms" is translated.
+        quoted = str(message.values["clause"]).removeprefix("terms: ")
         rest = shown
         words = [value for value in message.values.values() if isinstance(value, str)]
-        for value in sorted(words, key=len, reverse=True):  # ("Train Cargo, Sea Freight")
+        for value in sorted([*words, quoted], key=len, reverse=True):  # (longest first)
             rest = rest.replace(value, "")
         assert rest == rest.upper(), shown
-        assert str(message.values["clause"]) in shown
+        assert quoted.startswith('"') and f"TERMS: {quoted}" in shown
+        assert "terms:" not in shown
+
+
+def test_a_limits_label_and_the_clause_label_read_in_the_customers_language() -> None:
+    """Issue 14 review: "terms:" and "China Post SAL to Germany" stayed English inside
+    translated reasons (the real catalogs, no stand-in)."""
+    capped = assess(parse_facts(dict(CASES[CASE_IDS.index(
+        "lost: SAL to Germany one cent over 2000 plus shipping is not paid")][1])))
+    (message,) = [m for m in capped.reason_messages if "where" in m.values]
+    german = render("de", _json_round_trip(message.as_dict()))
+    assert "China Post SAL nach Deutschland" in german
+    assert 'Bedingungen: "Insured Value"' in german and "terms:" not in german
+    assert "China Post SAL do Niemiec" in render("pl", message)
+    # English is unchanged.
+    assert message.english() == render("en", message)
+    assert 'China Post SAL to Germany' in message.english()
+    assert message.english().endswith('(terms: "Insured Value").')
 
 
 # ----------------------------------------------------------- the claims service's refusals
