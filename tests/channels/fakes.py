@@ -138,6 +138,7 @@ class FakeTelegramAPI(_Server):
     def __init__(self, token: str) -> None:
         self.token = token
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.call_times: list[float] = []  # time.monotonic() of each call, as ``calls``
         self.files: dict[str, FakeFile] = {}
         self.downloads: list[str] = []
         self.blocked: set[int] = set()
@@ -259,6 +260,7 @@ class _TelegramHandler(BaseHTTPRequestHandler):
         method = self.path[len(prefix):]
         params = _parse_body(self)
         fake.calls.append((method, params))
+        fake.call_times.append(time.monotonic())
         status, body = fake.result_for(method, params)
         self._reply(status, json.dumps(body).encode())
 
@@ -303,6 +305,7 @@ class FakeDiscordAPI(_Server):
     def __init__(self, token: str) -> None:
         self.token = token
         self.requests: list[tuple[str, str, dict[str, Any]]] = []
+        self.request_times: list[float] = []  # time.monotonic() of each, as ``requests``
         self.closed_dms: set[int] = set()
         self.refused: list[tuple[str, int, dict[str, Any]]] = []
         self.cdn: dict[str, tuple[bytes, float]] = {}  # path -> (data, expires at, unix)
@@ -380,6 +383,7 @@ class _DiscordHandler(BaseHTTPRequestHandler):
             return
         body = _parse_body(self)
         fake.requests.append(("POST", self.path, body))
+        fake.request_times.append(time.monotonic())
         wait = fake.take_limit()
         if wait is not None:
             body["_refused"] = True

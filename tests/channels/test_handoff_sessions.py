@@ -1,4 +1,6 @@
-"""Issue 20, "Rasa un-pauses a conversation on a new session": through a real Rasa server.
+"""Issue 20, handoffs against what the real services do, through a real Rasa server:
+Rasa un-pauses a conversation on a new session; Rasa 3.6 takes conversation ids in URLs
+literally; Telegram and Discord refuse customers who blocked the bot.
 
 Rasa's ``SessionStarted`` and ``Restarted`` reset a tracker, its pause included. With
 ``session_expiration_time: 60`` (the tiny bot's domain, as the project's), a customer who
@@ -22,8 +24,10 @@ import sqlalchemy as sa
 from cssecure.channels.discord import channel_conversation
 from cssecure.claims.orm import outbox
 from cssecure.handoff import service, texts, waiting
+from cssecure.handoff.rasa_api import CustomerUnreachable
 from cssecure.handoff.transcript import transcript_from_events
 from cssecure.handoff.waiting import JOB_TOPIC
+from cssecure.notify.outbox import OutboxWorker
 
 from .fakes import FakeDiscordAPI, FakeTelegramAPI, run
 from .test_handoff_waiting import (
@@ -34,6 +38,9 @@ from .test_handoff_waiting import (
     hand_over,
     stack,
     telegram_api,  # noqa: F401
+)
+from .test_handoff_waiting import (
+    CHAT as TELEGRAM_CHAT,
 )
 
 HOUR_AND_A_BIT = 61 * 60
@@ -165,5 +172,47 @@ def test_a_discord_channel_conversation_id_with_an_at_sign_reaches_rasas_api(
             )
             assert await s.customer.say("hello?") == []  # held by the agent
             assert await s.customer_lines() == ["hi", "agent", "hello?"]
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("kind", ["telegram", "discord"])
+def test_a_customer_who_blocked_the_bot_is_recorded_and_the_wait_job_is_not_retried(
+    kind: str, tmp_path: Path, sqlite_url: str, telegram_api: FakeTelegramAPI,  # noqa: F811
+    discord_api: FakeDiscordAPI,  # noqa: F811
+) -> None:
+    """Telegram 403 "bot was blocked by the user" / Discord 403 code 50007: the promised
+    time's notice is given up at once (recorded on its outbox row), not tried 8 times; an
+    agent's message fails with the reason."""
+    async def scenario() -> None:
+        async with stack(kind, tmp_path, sqlite_url, telegram_api, discord_api) as s:
+            await hand_over(s)
+            if kind == "telegram":
+                telegram_api.blocked.add(TELEGRAM_CHAT)
+            else:
+                discord_api.closed_dms.add(4242)
+            rasa = s.rasa
+            worker = OutboxWorker(
+                s.claims.engine, None, clock=s.clock,
+                jobs={JOB_TOPIC: lambda payload: s.waiting.check_wait(payload, rasa)},
+            )
+            s.clock.offset += timedelta(minutes=31)
+            first = await asyncio.to_thread(worker.deliver_due)
+            assert (first.failed, first.pending) == (1, 0)  # given up, not left to retry
+            with s.claims.engine.connect() as conn:
+                (row,) = conn.execute(
+                    sa.select(outbox).where(outbox.c.topic == JOB_TOPIC)).all()
+            assert row.attempts == 1 and row.delivered_at is not None
+            assert "cannot be reached" in row.last_error
+            s.clock.offset += timedelta(hours=3)
+            later = await asyncio.to_thread(worker.deliver_due)
+            assert (later.failed, later.jobs_done) == (0, 0)
+            with pytest.raises(CustomerUnreachable, match="blocked the bot"):
+                await asyncio.to_thread(
+                    service.reply_in_conversation, s.ports(), kind, s.customer.conversation,
+                    agent="alice", text="Hello, are you there?",
+                )
+            refused = telegram_api.refused if kind == "telegram" else discord_api.refused
+            assert len(refused) == 2  # the job's notice once, the agent's reply once
 
     run(scenario())
