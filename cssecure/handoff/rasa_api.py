@@ -17,12 +17,13 @@ from urllib.parse import quote
 
 import requests
 
-# Characters a URL path segment may carry as they are (RFC 3986 "pchar": unreserved,
-# sub-delims, ":" and "@"). Rasa 3.6's routes (Sanic 21.12, no ``unquote``) take the path
-# literally: ``%40`` would name another conversation than ``@`` (a Discord channel
-# conversation is ``discord-<user>@<channel>-<mac>``). Only what a path cannot hold is
-# percent-encoded ("/", "?", "#", "%", spaces, non-ASCII).
-_PATH_SAFE = "-._~!$&'()*+,;=:@"
+# Rasa 3.6's routes (Sanic 21.12, no ``unquote``) take the path literally: ``%40`` names
+# another conversation than ``@``. Our conversation ids are letters, digits and ``_ . : @ -``
+# (cssecure.channels.intake.SENDER_PATTERNS; a Discord channel conversation is
+# ``discord-<user>@<channel>-<mac>``): ``@`` and ``:`` are legal in a URL path (RFC 3986
+# "pchar") and sent as they are, the rest of those never needs encoding. Anything else is
+# percent-encoded, which Rasa 3.6 cannot map back to the id.
+_PATH_SAFE = "@:"
 
 # The channels that have a push endpoint; anything else is refused before a URL is built.
 PUSH_CHANNELS = frozenset({"web", "telegram", "discord"})
@@ -74,6 +75,7 @@ class RasaConversations:
         self._session = session or requests.Session()
 
     def _url(self, conversation_id: str, suffix: str) -> str:
+        """The API URL of a conversation, its id as Rasa will read it (literally)."""
         return f"{self._base}/conversations/{quote(conversation_id, safe=_PATH_SAFE)}/{suffix}"
 
     def _call(

@@ -82,7 +82,9 @@ class FakeHTTP:
     """A loopback HTTP server answering from a script; records every request.
 
     ``statuses`` are consumed one per request (then ``default`` forever); ``routes``
-    maps ``(METHOD, path-without-query)`` to a function returning ``(status, json_body)``.
+    maps ``(METHOD, path-without-query)`` to a function returning ``(status, json_body)``;
+    ``fallback``, when set, answers every request no route matches (a fake server with its
+    own routing, e.g. handoff.fake_rasa.FakeRasa).
     """
 
     url: str
@@ -92,6 +94,7 @@ class FakeHTTP:
     routes: dict[tuple[str, str], Callable[[Recorded], tuple[int, Any]]] = field(
         default_factory=dict
     )
+    fallback: Callable[[Recorded], tuple[int, Any]] | None = None
 
 
 @pytest.fixture
@@ -113,6 +116,8 @@ def fake_http() -> Iterator[FakeHTTP]:
             route = state.routes.get((self.command, self.path.split("?", 1)[0]))
             if route is not None:
                 status, payload = route(record)
+            elif state.fallback is not None:
+                status, payload = state.fallback(record)
             else:
                 status = state.statuses.pop(0) if state.statuses else state.default
                 payload = {"ok": 200 <= status < 300}

@@ -1,0 +1,91 @@
+"""The console's Rasa client against a fake that answers like Rasa 3.6 (handoff.fake_rasa):
+404 for a wrong path, conversation ids taken literally, a new session that un-pauses."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from cssecure.claims.unit_of_work import UnitOfWork
+from cssecure.handoff import service
+from cssecure.handoff.rasa_api import RasaConversations, RasaUnavailable
+from cssecure.handoff.service import HandoffPorts
+from cssecure.handoff.waiting import HandoffWaiting, wait_state
+from cssecure.settings import Settings
+from handoff.claims_fixtures import file_claim
+from handoff.fake_rasa import TOKEN, FakeRasa
+from handoff.support import FakeHTTP
+
+# A Discord server-channel conversation: discord-<user>@<channel>-<mac>.
+DISCORD_CHANNEL_CONVERSATION = "discord-111222333@9000-0123456789abcdef0123"
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_wrong_path_is_an_error_not_an_empty_conversation(fake_http: FakeHTTP) -> None:
+    FakeRasa(fake_http)
+    wrong = RasaConversations(fake_http.url + "/api", TOKEN, timeout_s=2)
+    with pytest.raises(RasaUnavailable, match="HTTP 404"):
+        wrong.events("conv-1")
+    with pytest.raises(RasaUnavailable, match="refused the API token"):
+        RasaConversations(fake_http.url, "not-the-token", timeout_s=2).events("conv-1")
+
+
+def test_an_unknown_conversation_is_created_with_a_session_as_rasa_does(
+    fake_http: FakeHTTP,
+) -> None:
+    FakeRasa(fake_http)
+    events = RasaConversations(fake_http.url, TOKEN, timeout_s=2).events("never-seen")
+    assert [e["event"] for e in events] == ["action", "session_started", "action"]
+
+
+def test_taking_over_a_conversation_whose_id_has_an_at_sign_pauses_that_conversation(
+    engine: Engine, fake_http: FakeHTTP
+) -> None:
+    """Rasa 3.6 reads ``%40`` literally: the pause must reach the customer's conversation,
+    not a new one named ``discord-111222333%409000-...``."""
+    rasa = FakeRasa(fake_http)
+    rasa.add_conversation(DISCORD_CHANNEL_CONVERSATION, [{"event": "user", "text": "hi"}])
+    ports = HandoffPorts(
+        uow_factory=lambda: UnitOfWork(engine),
+        conversations=RasaConversations(fake_http.url, TOKEN, timeout_s=2),
+    )
+    claim = file_claim(engine, conversation_id=DISCORD_CHANNEL_CONVERSATION, channel="discord")
+    service.take_over(ports, claim.reference, agent="alice")
+    assert rasa.paused(DISCORD_CHANNEL_CONVERSATION)
+    assert set(rasa.events) == {DISCORD_CHANNEL_CONVERSATION}  # no second conversation
+    tracker_paths = [r.path for r in fake_http.requests if "/conversations/" in r.path]
+    assert all("@" in path and "%40" not in path for path in tracker_paths)
+
+
+def test_when_rasa_started_a_new_session_the_wait_job_tells_nobody(
+    fake_http: FakeHTTP, tmp_path: object
+) -> None:
+    """A Rasa server without our waiting answers (or a restart) un-pauses on a new session:
+    the customer no longer waits, so the promised-time notice must not be pushed."""
+    clock = Clock(1_800_000_000.0)
+    rasa = FakeRasa(fake_http, session_expiration_minutes=60, clock=clock)
+    conversation = "telegram-7007-0123456789abcdef0123"
+    rasa.add_conversation(conversation, [])
+    rasa.customer_says(conversation, "agent")
+    rasa._append(conversation, {"event": "pause", "metadata": {
+        "handoff_wait": {"reply_by": clock.now + 1800}}})
+    since = rasa.events[conversation][-1]["timestamp"]
+    assert rasa.paused(conversation)
+    clock.now += 61 * 60
+    rasa.customer_says(conversation, "hello?")  # a new session: Rasa un-pauses
+    assert not rasa.paused(conversation)
+    client = RasaConversations(fake_http.url, TOKEN, timeout_s=2)
+    assert not wait_state(client.events(conversation)).paused
+
+    settings = Settings.from_env({"CSSECURE_VAR_DIR": str(tmp_path)})
+    job = HandoffWaiting(settings)
+    job.check_wait({"conversation_id": conversation, "channel": "telegram", "since": since,
+                    "reply_by": since + 1800}, client)
+    assert rasa.pushed == []
