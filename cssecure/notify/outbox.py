@@ -3,7 +3,8 @@
 The claims service writes an ``outbox`` row in the same transaction as the change it
 announces (e.g. a claim needing an agent). This worker sends due rows to the webhook and
 records each attempt. A failed attempt is retried with exponential backoff, forever: a
-notification is never dropped because the webhook was down.
+notification is never dropped because the webhook was down. A webhook that answers 429
+(Discord's and Slack's rate limits) is not asked again before the time it named.
 
 The outbox is also the project's queue of delayed work (*jobs*): a row whose topic has a
 job handler (e.g. ``handoff_wait``, :mod:`cssecure.handoff.waiting`: tell a waiting
@@ -265,10 +266,12 @@ class OutboxWorker:
             except DeliveryFailed as exc:
                 failed += 1
                 attempts = int(row["attempts"]) + 1
+                delay = backoff_delay(attempts)
+                if exc.retry_after is not None:
+                    # A rate-limited webhook says when it takes requests again: never sooner.
+                    delay = max(delay, timedelta(seconds=exc.retry_after))
                 with UnitOfWork(self._engine) as uow:
-                    uow.outbox.mark_failed(
-                        row["id"], str(exc), self._clock() + backoff_delay(attempts)
-                    )
+                    uow.outbox.mark_failed(row["id"], str(exc), self._clock() + delay)
                     uow.commit()
                 log.warning(
                     "notification %s not delivered (attempt %s): %s", row["id"], attempts, exc

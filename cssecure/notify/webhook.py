@@ -73,7 +73,34 @@ def webhook_payload(text: str) -> dict[str, Any]:
 
 
 class DeliveryFailed(Exception):
-    """The webhook did not accept the notification; it stays in the outbox for a retry."""
+    """The webhook did not accept the notification; it stays in the outbox for a retry.
+
+    Attributes:
+        retry_after: seconds the webhook asked to wait (HTTP 429), if it said.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """How long a 429 asks to wait: Discord's JSON ``retry_after`` (seconds, a float:
+    https://discord.com/developers/docs/topics/rate-limits#exceeding-a-rate-limit), else the
+    ``Retry-After`` header in seconds (Discord; Slack: https://api.slack.com/apis/rate-limits)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    candidates = [body.get("retry_after") if isinstance(body, dict) else None,
+                  response.headers.get("Retry-After")]
+    for value in candidates:
+        try:
+            if value is not None:
+                return max(0.0, float(value))
+        except (TypeError, ValueError):
+            continue
+    return None
 
 
 def _host_of(url: str) -> str:
@@ -112,5 +139,12 @@ class WebhookNotifier:
             )
         except requests.RequestException as exc:
             raise DeliveryFailed(f"{host} unreachable ({type(exc).__name__})") from None
+        if response.status_code == 429:
+            wait = _retry_after(response)
+            raise DeliveryFailed(
+                f"{host} answered HTTP 429 (rate limited"
+                + (f", retry after {wait:g} s)" if wait is not None else ")"),
+                retry_after=wait,
+            )
         if not 200 <= response.status_code < 300:
             raise DeliveryFailed(f"{host} answered HTTP {response.status_code}")

@@ -82,7 +82,8 @@ class FakeHTTP:
     """A loopback HTTP server answering from a script; records every request.
 
     ``statuses`` are consumed one per request (then ``default`` forever); ``routes``
-    maps ``(METHOD, path-without-query)`` to a function returning ``(status, json_body)``;
+    maps ``(METHOD, path-without-query)`` to a function returning ``(status, json_body)``
+    or ``(status, json_body, headers)``;
     ``fallback``, when set, answers every request no route matches (a fake server with its
     own routing, e.g. handoff.fake_rasa.FakeRasa).
     """
@@ -91,7 +92,7 @@ class FakeHTTP:
     requests: list[Recorded] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
     default: int = 200
-    routes: dict[tuple[str, str], Callable[[Recorded], tuple[int, Any]]] = field(
+    routes: dict[tuple[str, str], Callable[[Recorded], tuple[Any, ...]]] = field(
         default_factory=dict
     )
     fallback: Callable[[Recorded], tuple[int, Any]] | None = None
@@ -114,8 +115,10 @@ def fake_http() -> Iterator[FakeHTTP]:
             record = Recorded(self.command, self.path, body, dict(self.headers.items()))
             state.requests.append(record)
             route = state.routes.get((self.command, self.path.split("?", 1)[0]))
+            headers: dict[str, str] = {}
             if route is not None:
-                status, payload = route(record)
+                status, payload, *extra = route(record)
+                headers = extra[0] if extra else {}
             elif state.fallback is not None:
                 status, payload = state.fallback(record)
             else:
@@ -123,6 +126,8 @@ def fake_http() -> Iterator[FakeHTTP]:
                 payload = {"ok": 200 <= status < 300}
             data = json.dumps(payload).encode()
             self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

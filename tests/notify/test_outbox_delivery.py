@@ -155,3 +155,36 @@ def test_a_leased_row_is_not_sent_by_a_second_worker_until_the_lease_expires(
     clock.now = crashed_at + LEASE
     assert second.deliver_due().delivered == 1
     assert sent == ["second"]
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "wait"),
+    [
+        # Discord's webhook: the JSON body's retry_after (a float) and the header.
+        ({"message": "You are being rate limited.", "retry_after": 90.5, "global": False},
+         {"Retry-After": "91", "X-RateLimit-Scope": "shared"}, 90.5),
+        # Slack's: the Retry-After header only (https://api.slack.com/apis/rate-limits).
+        ({"ok": False, "error": "rate_limited"}, {"Retry-After": "120"}, 120.0),
+    ],
+    ids=["discord", "slack"],
+)
+def test_a_rate_limited_webhook_is_not_asked_again_before_the_time_it_names(
+    engine: Engine, fake_http: FakeHTTP, body: dict[str, object], headers: dict[str, str],
+    wait: float,
+) -> None:
+    clock = Clock()
+    answers = [(429, body, headers)]
+    fake_http.routes[("POST", "/hook")] = lambda request: (
+        answers.pop(0) if answers else (204, {}, {}))
+    worker = OutboxWorker(engine, WebhookNotifier(fake_http.url + "/hook").send, clock=clock)
+    row_id = _add(engine, clock.now, reference="CS-2026-000042")
+
+    assert worker.deliver_due().failed == 1
+    row = _row(engine, row_id)
+    assert "HTTP 429" in row.last_error
+    assert backoff_delay(1) < timedelta(seconds=wait)  # the backoff alone would be too early
+    clock.now += timedelta(seconds=wait) - timedelta(seconds=1)
+    assert worker.deliver_due().failed == 0 and len(fake_http.requests) == 1
+    clock.now += timedelta(seconds=1)
+    assert worker.deliver_due().delivered == 1
+    assert len(fake_http.requests) == 2
