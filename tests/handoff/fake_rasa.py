@@ -8,7 +8,9 @@ rasa/core/processor.py, and the HTTP API reference, https://rasa.com/docs/rasa/p
 * ``<id>`` is taken literally: Rasa 3.6 runs on Sanic 21.12, whose routes do not unquote, so
   ``discord-1%402-x`` names another conversation than ``discord-1@2-x``;
 * an unknown conversation is created with an initial session when its tracker is read
-  (``fetch_full_tracker_with_initial_session``), never an error;
+  or events are appended to it (``fetch_full_tracker_with_initial_session``,
+  ``update_conversation_with_events``; the API reference: "If events are appended to a new
+  conversation ID, the tracker will be initialised with a new session"), never an error;
 * every event gets a ``timestamp``; ``session_started`` and ``restart`` reset the tracker,
   pause included (``SessionStarted.apply_to`` -> ``tracker._reset()``);
 * :meth:`FakeRasa.customer_says`: a message after ``session_expiration_time`` minutes of
@@ -98,6 +100,11 @@ class FakeRasa:
             return 200, self._tracker(conversation, parse_qs(query))
         if request.method == "POST" and events:
             body = request.body if isinstance(request.body, list) else [request.body]
+            starts = bool(body) and isinstance(body[0], dict) and body[0].get("event") == (
+                "action") and body[0].get("name") == "action_session_start"
+            if not starts:
+                # A new conversation gets its session first (update_conversation_with_events).
+                self._conversation(conversation)
             for event in body:
                 self._append(conversation, event)
             return 200, self._tracker(conversation, {})
