@@ -9,16 +9,16 @@ from typing import Any
 from actions import services
 from actions.parsing import AmbiguousAnswer, entity_values
 from actions.texts import money_text
-from cssecure.i18n import DEFAULT_LANGUAGE
-from cssecure.i18n.catalog import Message, language_or_default, render, tr
+from cssecure.i18n.catalog import Message, render, tr
 
 
 def refusal_text(exc: Exception, language: str | None) -> str:
     """A policy or claims refusal for the customer: its ``explanation`` (a ``Message``, see
     ``cssecure.policy.InvalidFacts`` and ``cssecure.claims.errors.ClaimsError``) rendered in
-    ``language``; ``str(exc)`` when it has none (English, as it always was)."""
+    ``language``, English included (``str(exc)`` starts with the fact's field name: issue 14
+    review); else ``str(exc)``, English."""
     explanation = getattr(exc, "explanation", None)
-    if isinstance(explanation, Message) and language_or_default(language) != DEFAULT_LANGUAGE:
+    if isinstance(explanation, Message):
         return render(language, explanation)
     return str(exc)
 

@@ -242,7 +242,11 @@ def quote(
         InvalidFacts: A value is missing or invalid.
     """
     if insured_value is None:
-        raise InvalidFacts("insured_value", "is missing: say how much to insure")
+        raise InvalidFacts(
+            "insured_value",
+            "is missing: say how much to insure",
+            explanation=Message(N_("Please tell me how much you want to insure.")),
+        )
     insured = read_money("insured_value", insured_value)
     items = None if items_value is None else read_money("items_value", items_value)
     fee = None if shipping_fee is None else read_money("shipping_fee", shipping_fee)
@@ -257,8 +261,8 @@ def quote(
     if limit is not None and limit.plus_shipping_fee and fee is None:
         explanation = Message(
             N_(
-                "shipping_fee (the shipping fee paid): is needed: the limit for {where} is "
-                "{goods_maximum} for the goods plus the shipping fee"
+                "the shipping fee paid is needed: the limit for {where} is {goods_maximum} "
+                "for the goods plus the shipping fee"
             ),
             {"where": limit.label, "goods_maximum": cents(limit.goods_maximum)},
         )

@@ -252,8 +252,8 @@ def read_country(field: str, value: object) -> str:
         if field == "destination_country":  # (the one a customer names)
             explanation = Message(
                 N_(
-                    "destination_country (the destination country): unknown country {country}: "
-                    "use an ISO code like DE or a name like Germany"
+                    "I don't know the destination country {country}: use an ISO code like DE "
+                    "or a name like Germany"
                 ),
                 {"country": repr(text)},
             )

@@ -72,8 +72,8 @@ GERMAN: dict[str, str] = {
     "{affected} is more than the value of all the goods in the parcel ({items})":
         "{affected} ist mehr als der Wert aller Waren im Paket ({items})",
     "I can't quote that: {reason}": "Das kann ich nicht berechnen: {reason}",
-    "shipping_fee (the shipping fee paid): is needed: the limit for {where} is "
-    "{goods_maximum} for the goods plus the shipping fee":
+    "the shipping fee paid is needed: the limit for {where} is {goods_maximum} for the "
+    "goods plus the shipping fee":
         "Die Versandkosten fehlen: die Grenze für {where} ist {goods_maximum} für die Waren "
         "plus die Versandkosten",
     "I couldn't file the claim: {reason} A person from our team can help.":
@@ -229,8 +229,10 @@ def test_the_reprompt_for_an_unreadable_amount_is_german(german: None) -> None:
 def test_the_ambiguous_amount_is_asked_in_german_with_german_number_words(
     german: None,
 ) -> None:
+    """"1,250": a comma may group thousands or mark decimals (a dot only groups them in
+    German, test_parsing_languages.py)."""
     slots = _anonymous("de")
-    found, _, _ = _form_turn(slots, "items_value", "1.250")
+    found, _, _ = _form_turn(slots, "items_value", "1,250")
     question = (
         "Nur zur Sicherheit: Meinen Sie eintausendzweihundertfünfzig Yuan (1.250,00) oder "
         "eins Komma zwei fünf Yuan (1,25)?"
@@ -265,7 +267,7 @@ def test_the_english_replies_are_unchanged(german: None) -> None:
 
 def test_a_german_pick_of_the_second_reading_is_taken(german: None) -> None:
     slots = _anonymous("de")
-    found, _, _ = _form_turn(slots, "items_value", "1.250")
+    found, _, _ = _form_turn(slots, "items_value", "1,250")
     offered = {**slots, READINGS_SLOT: found[READINGS_SLOT]}
     found, _, _ = _form_turn(offered, "items_value", "die zweite")
     assert found["items_value"] == "1.25"
@@ -298,7 +300,7 @@ def test_the_engines_quote_refusal_is_explained_in_german(german: None) -> None:
         f"to Germany ist 2.000,00{NBSP}RMB für die Waren plus die Versandkosten"
     )
     assert quote_reply("900", entities) == (
-        "I can't quote that: shipping_fee (the shipping fee paid): is needed: the limit for "
+        "I can't quote that: the shipping fee paid is needed: the limit for "
         "China Post SAL to Germany is 2000.00 RMB for the goods plus the shipping fee"
     )
 
