@@ -9,6 +9,7 @@ with that component)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -159,6 +160,11 @@ class WebClient(Client):
         self.sio.eio.disconnect(abort=True)
 
 
+# Telegram numbers the updates of a bot across all its chats; the channel ignores an
+# update_id it has seen (a re-delivery), so every client draws from one sequence.
+_UPDATE_IDS = itertools.count(1)
+
+
 class TelegramClient(Client):
     name = "telegram"
 
@@ -172,7 +178,7 @@ class TelegramClient(Client):
         self.update_id = 0
 
     def _post(self, update: dict[str, Any]) -> requests.Response:
-        self.update_id += 1
+        self.update_id = next(_UPDATE_IDS)
         return requests.post(self.url, json={"update_id": self.update_id, **update}, timeout=30,
                              headers={SECRET_HEADER: str(self.settings.telegram_secret_token)})
 
@@ -187,7 +193,7 @@ class TelegramClient(Client):
     def press(self, payload: str) -> requests.Response:
         keyboard = {"inline_keyboard": [[{"text": "button", "callback_data": payload}]]}
         return self._post({"callback_query": {
-            "id": f"cb-{self.update_id}", "from": self._from(), "chat_instance": "ci",
+            "id": self.api.callback_query_id(), "from": self._from(), "chat_instance": "ci",
             "data": payload,
             "message": {"message_id": 900, "date": 1700000000,
                         "chat": {"id": self.chat, "type": "private"},
