@@ -168,10 +168,43 @@ def test_the_customer_switches_language_mid_conversation(assistant: AssistantSta
     replies = assistant.say(who, "English please")
     assert assistant.slots(who)["language"] == "en"
     assert assistant.slots(who)["requested_slot"] == slot
+    # The switch is confirmed first (Rasa delivers what action_validate_slot_mappings says).
+    assert texts(replies).startswith("OK, I'll write in English from now on."), texts(replies)
     assert question_text(slot, "lost") in texts(replies), texts(replies)
-    # And back: "auf Deutsch".
-    replies = assistant.say(who, "auf Deutsch bitte")
+    # And back, asked as a question: "Können wir auf Deutsch weitermachen?".
+    replies = assistant.say(who, "Können wir auf Deutsch weitermachen?")
     assert assistant.slots(who)["language"] == "de"
+    assert "Deutsch" in texts(replies).split("\n")[0], texts(replies)
     assert question_text(slot, "lost") not in texts(replies), texts(replies)
     # The claim in progress survived both switches.
     assert assistant.slots(who)["claim_type"] == "lost"
+
+
+def test_a_customer_writing_another_script_is_told_which_languages_we_speak(
+    assistant: AssistantStack,
+) -> None:
+    """Issue 14: no hint that the bot speaks English only and no offer of a person."""
+    who = f"e2e-t14-other-{next(_numbers)}"
+    replies = assistant.say(who, "Здравствуйте, моя посылка потерялась, что делать?")
+    assert texts(replies).startswith("Sorry, I can only write in English, Deutsch"), texts(replies)
+    assert any(
+        button.get("payload") == "/human_handoff"
+        for reply in replies for button in reply.get("buttons") or []
+    ), replies
+    assert assistant.slots(who)["language"] == "en"
+
+
+@pytest.mark.parametrize(
+    ("opening", "intent"),
+    [("Hallo, mein Paket wurde vom Zoll beschlagnahmt. Was kann ich tun?", "report_seized"),
+     ("bonjour, mon colis est arrivé cassé", "report_damaged"),
+     ("hola, mi paquete fue confiscado por la aduana", "report_seized")],
+)
+def test_the_issues_three_openings_are_understood(
+    assistant: AssistantStack, opening: str, intent: str
+) -> None:
+    """The issue's reproductions: refused, greeted and not understood before issue 14."""
+    who = f"e2e-t14-opening-{next(_numbers)}"
+    assistant.say(who, opening)
+    latest = assistant.tracker(who)["latest_message"]
+    assert latest["intent"]["name"] == intent, latest["intent"]

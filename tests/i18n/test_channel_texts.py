@@ -121,7 +121,7 @@ def agent_with_language(conversation: str | None = None, language: str | None = 
 
 
 async def set_language(agent: FakeAgent, conversation: str, language: str) -> None:
-    """What action_detect_language does: the conversation's ``language`` slot."""
+    """What action_validate_slot_mappings does: the conversation's ``language`` slot."""
     tracker = await agent.tracker_store.get_or_create_tracker(conversation)
     tracker.update(SlotSet("language", language))
     await agent.tracker_store.save(tracker)
