@@ -111,13 +111,14 @@ class FaqResponseSelector(SentenceLogisticRegressionClassifier):
         trained = hasattr(self.clf, "classes_")
         probabilities = self.clf.predict_proba(self._create_X(asked)) if asked and trained else []
         for message, row in zip(asked, probabilities, strict=True):
-            ranking = sorted(
-                ({INTENT_RESPONSE_KEY: str(key), PREDICTED_CONFIDENCE_KEY: float(p)}
-                 for key, p in zip(self.clf.classes_, row, strict=True)),
-                key=lambda label: -label[PREDICTED_CONFIDENCE_KEY],
+            scored = sorted(
+                ((float(p), str(key)) for key, p in zip(self.clf.classes_, row, strict=True)),
+                reverse=True,
             )[: int(self.config["ranking_length"])]
-            best = ranking[0]
-            key = best[INTENT_RESPONSE_KEY]
+            ranking: list[dict[str, Any]] = [
+                {INTENT_RESPONSE_KEY: key, PREDICTED_CONFIDENCE_KEY: p} for p, key in scored
+            ]
+            confidence, key = scored[0]
             message.set(
                 RESPONSE_SELECTOR_PROPERTY_NAME,
                 {
@@ -127,7 +128,7 @@ class FaqResponseSelector(SentenceLogisticRegressionClassifier):
                             RESPONSE_SELECTOR_RESPONSES_KEY: self.responses.get(
                                 utter_action(key), [{TEXT: key}]
                             ),
-                            PREDICTED_CONFIDENCE_KEY: best[PREDICTED_CONFIDENCE_KEY],
+                            PREDICTED_CONFIDENCE_KEY: confidence,
                             INTENT_RESPONSE_KEY: key,
                             RESPONSE_SELECTOR_UTTER_ACTION_KEY: utter_action(key),
                         },
