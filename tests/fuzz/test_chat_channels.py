@@ -12,6 +12,7 @@ message always gets an answer (the bot's or a clear one); nothing forged reaches
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 from collections.abc import Iterator
@@ -99,6 +100,9 @@ updates = st.one_of(
 )
 
 
+_UPDATE_IDS = itertools.count(1_000_000)
+
+
 def _crashes(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records
             if r.levelno >= logging.ERROR and "not handled" in r.getMessage()]
@@ -129,7 +133,8 @@ def test_a_customers_text_gets_an_answer_and_never_forges_an_intent(
 ) -> None:
     url, api, agent = telegram
     before_sent, before_seen = len(api.sent_texts()), len(agent.messages)
-    update = {"update_id": 1, "message": {
+    # A new update each time: the channel ignores an update_id already taken (issue 20).
+    update = {"update_id": next(_UPDATE_IDS), "message": {
         "message_id": 1, "date": 1700000000, "chat": {"id": CHAT, "type": "private"},
         "from": {"id": CHAT, "is_bot": False, "first_name": "Ana"}, "text": text}}
     answer = requests.post(url, json=update, timeout=30,
