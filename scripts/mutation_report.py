@@ -2,8 +2,9 @@
 
 Reads the ``.meta`` files mutmut 3 writes beside each mutated module under ``mutants/``
 (``exit_code_by_key``: mutant name -> the test run's exit code). A mutant counts as killed
-when a test failed on it or it ran past its timeout (an endless loop is caught too); it
-survives when every test that runs its function passed, or when no test runs it at all.
+when a test failed on it, it ran past its timeout (an endless loop is caught too) or mypy
+rejected it (the type check of ``make lint``); it survives when every test that runs its
+function passed, or when no test runs it at all.
 The score of a module is killed / (killed + survived + no tests).
 
 Usage: ``python scripts/mutation_report.py --mutants var/mutation/mutants [--min-score 95]``
@@ -18,7 +19,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-KILLED_CODES = frozenset({1, 3, 24, -24, 36, 152, 255})
+# 37: rejected by mypy before any test ran (``type_check_command``): `make lint` catches it.
+KILLED_CODES = frozenset({1, 3, 24, -24, 36, 37, 152, 255})
 SURVIVED_CODES = frozenset({0})
 NO_TEST_CODES = frozenset({5, 33})
 

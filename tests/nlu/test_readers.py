@@ -1,0 +1,314 @@
+"""The amount, weight, date and yes/no readers as tables (issue 20).
+
+First the pure readers of ``cssecure.nlu.normalise`` (separators, multipliers, rounding, day
+and month resolution), then the answers as the form validators read them
+(``actions.parsing``: with no NLU entities the text is read by the same extractor). Each row
+is one way customers write; the ids say which.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from actions.parsing import (
+    AmbiguousAnswer,
+    AnswerError,
+    parse_bool,
+    parse_date,
+    parse_delivered,
+    parse_money,
+    parse_weight,
+)
+from cssecure.nlu import normalise
+
+TODAY = date(2026, 3, 18)  # a Wednesday
+
+
+# -- numbers -----------------------------------------------------------------------------------
+
+NUMBERS = [
+    ("1 250", ["1250"], "space-groups-thousands"),
+    ("1\u00a0250", ["1250"], "no-break-space-groups-thousands"),
+    ("1'250", ["1250"], "apostrophe-groups-thousands"),
+    ("1\u2019250", ["1250"], "right-quote-groups-thousands"),
+    ("1 234 567,89", ["1234567.89"], "spaces-then-decimal-comma"),
+    ("1 234,5", ["1234.5"], "space-then-one-decimal"),
+    ("1.234,56", ["1234.56"], "dot-thousands-comma-decimal"),
+    ("1,234.56", ["1234.56"], "comma-thousands-dot-decimal"),
+    ("1.250.000", ["1250000"], "dots-group-millions"),
+    ("1,250", ["1250", "1.250"], "comma-three-digits-both"),
+    ("12,50", ["12.50"], "decimal-comma"),
+    ("0,250", ["0.250"], "leading-zero-is-no-thousands-group"),
+    ("01,250", ["1.250"], "zero-first-group-is-no-thousands-group"),
+    ("1234,567", ["1234.567"], "four-digits-first-is-no-group"),
+    ("0.5", ["0.5"], "plain-decimal"),
+    ("007", ["7"], "plain-digits"),
+    ("1,2,3", [], "groups-of-one"),
+    ("1.234.56", [], "last-group-of-two-after-repeated-dots"),
+    ("1,234,56", [], "last-group-of-two-after-repeated-commas"),
+    ("1 2", [], "space-without-thousands"),
+    ("1..2", [], "two-separators-in-a-row"),
+    ("1 ,250", [], "space-then-comma"),
+    ("1,", [], "trailing-separator"),
+    (",5", [], "leading-separator"),
+    ("abc", [], "no-digits"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "readings"), [row[:2] for row in NUMBERS], ids=[row[2] for row in NUMBERS]
+)
+def test_number_readings(text: str, readings: list[str]) -> None:
+    assert normalise.number_readings(text) == [Decimal(r) for r in readings]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1,200", "1200"), ("1,200.5", "1200.5"), ("12,50", "12.50"), ("1,20", "1.20"),
+     ("1.5", "1.5"), ("1 200", None), ("abc", None)],
+)
+def test_parse_number_reads_comma_groups_and_decimal_commas(text: str, value: str | None) -> None:
+    assert normalise.parse_number(text) == (None if value is None else Decimal(value))
+
+
+AMOUNTS = [
+    ("1,250", None, ("1250.00", "1.25"), "ambiguous-thousands-first"),
+    ("1.255", None, ("1255.00",), "fraction-of-a-cent-is-thousands-only"),
+    ("0.125", None, ("0.13",), "half-up-tie-after-an-even-cent"),
+    ("0.135", None, ("0.14",), "half-up-tie-after-an-odd-cent"),
+    ("0.124", None, ("0.12",), "below-the-half-cent"),
+    ("1,5", "k", ("1500.00",), "k-with-decimal-comma"),
+    ("1.250", "k", ("1250.00",), "k-makes-the-separator-decimal"),
+    ("1,000", "k", ("1000.00",), "k-after-three-decimals"),
+    ("2", "K", ("2000.00",), "capital-k"),
+    ("2.5", "m", ("2.50",), "other-multiplier-ignored"),
+    ("9999999", None, ("9999999.00",), "seven-integer-digits"),
+    ("12345678", None, (), "eight-integer-digits-is-no-amount"),
+    ("10000", "k", (), "k-beyond-seven-digits"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "multiplier", "readings"),
+    [row[:3] for row in AMOUNTS],
+    ids=[row[3] for row in AMOUNTS],
+)
+def test_amount_readings(text: str, multiplier: str | None, readings: tuple[str, ...]) -> None:
+    assert normalise.amount_readings(text, multiplier) == readings
+    assert normalise.normalise_amount(text, multiplier) == (readings[0] if readings else None)
+
+
+WEIGHTS = [
+    ("3.5", "1", "3.5", "kilograms"),
+    ("500", "0.001", "0.5", "grams"),
+    ("1 200", "0.001", "1.2", "grams-with-a-space-group"),
+    ("1,5", "1", "1.5", "decimal-comma"),
+    ("1,250", "0.001", "1.25", "comma-group-of-grams"),
+    ("1,250", "1", "1250", "comma-group-is-thousands"),
+    ("1.250", "1", "1.25", "dot-is-decimal"),
+    ("1", "0.45359237", "0.454", "a-pound-to-the-gram-half-up"),
+    ("0.0005", "1", "0.001", "half-a-gram-rounds-up"),
+    ("1.0015", "1", "1.002", "half-gram-tie-rounds-up"),
+    ("abc", "1", None, "no-number"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "per_unit", "kilograms"),
+    [row[:3] for row in WEIGHTS],
+    ids=[row[3] for row in WEIGHTS],
+)
+def test_normalise_weight(text: str, per_unit: str, kilograms: str | None) -> None:
+    assert normalise.normalise_weight(text, Decimal(per_unit)) == kilograms
+
+
+# -- days --------------------------------------------------------------------------------------
+
+DAY_MONTHS = [
+    (18, 3, None, "2026-03-18", "today-without-a-year"),
+    (19, 3, None, "2025-03-19", "tomorrow-is-last-year"),
+    (29, 2, None, "2024-02-29", "leap-day-is-the-last-leap-year"),
+    (31, 2, None, None, "no-such-day"),
+    (32, 1, None, None, "day-32"),
+    (0, 1, None, None, "day-0"),
+    (1, 13, None, None, "month-13"),
+    (1, 0, None, None, "month-0"),
+    (5, 4, "24", "2024-04-05", "two-digit-year"),
+    (5, 4, "'24", "2024-04-05", "apostrophe-year"),
+    (5, 4, "2019", "2019-04-05", "four-digit-year"),
+    (5, 4, "1900", "1900-04-05", "earliest-year"),
+    (5, 4, "1899", None, "year-before-1900"),
+    (29, 2, "2025", None, "no-leap-day"),
+]
+
+
+@pytest.mark.parametrize(
+    ("day", "month", "year", "value"),
+    [row[:4] for row in DAY_MONTHS],
+    ids=[row[4] for row in DAY_MONTHS],
+)
+def test_resolve_day_month(day: int, month: int, year: str | None, value: str | None) -> None:
+    expected = None if value is None else date.fromisoformat(value)
+    assert normalise.resolve_day_month(day, month, year, TODAY) == expected
+
+
+NUMERIC_DATES = [
+    ("2026-03-12", ["2026-03-12"], "iso"),
+    ("2026/3/12", ["2026-03-12"], "iso-with-slashes"),
+    ("12/03/2026", ["2026-03-12", "2026-12-03"], "day-first-then-month-first"),
+    ("12.03.26", ["2026-03-12", "2026-12-03"], "dots-two-digit-year"),
+    ("12-03", ["2026-03-12", "2025-12-03"], "no-year-latest-on-or-before-today"),
+    ("03/25", ["2025-03-25"], "only-month-first-is-a-date"),
+    ("15.11.", ["2025-11-15"], "german-trailing-dot"),
+    ("31/02", [], "no-such-day"),
+    ("10/09-2026", [], "mixed-separators"),
+    ("2026-13-01", [], "month-13"),
+    ("13/13/2026", [], "no-reading"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "readings"),
+    [row[:2] for row in NUMERIC_DATES],
+    ids=[row[2] for row in NUMERIC_DATES],
+)
+def test_numeric_date_readings(text: str, readings: list[str]) -> None:
+    days = tuple(date.fromisoformat(r) for r in readings)
+    assert normalise.numeric_date_readings(text, TODAY) == days
+    assert normalise.resolve_numeric_date(text, TODAY) == (days[0] if days else None)
+
+
+# -- answers as the form reads them ------------------------------------------------------------
+
+MONEY = [
+    ("1 200", "1200.00", "space-thousands"),
+    ("1 250,50 yuan", "1250.50", "space-thousands-decimal-comma"),
+    ("1'250", "1250.00", "apostrophe-thousands"),
+    ("1200 rmb", "1200.00", "with-rmb"),
+    ("it cost 450 yuan", "450.00", "in-a-sentence"),
+    ("¥ 99.90", "99.90", "yen-sign"),
+    ("300 元", "300.00", "yuan-character"),
+    ("1.234,56", "1234.56", "european"),
+    ("1,234.56", "1234.56", "english"),
+    ("12,50", "12.50", "decimal-comma"),
+    ("1.5k", "1500.00", "k"),
+    ("0", "0.00", "zero"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [row[:2] for row in MONEY], ids=[row[2] for row in MONEY]
+)
+def test_parse_money(text: str, value: str) -> None:
+    assert parse_money(text, [], today=TODAY) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("-50", "can't be negative"),
+        ("12345678", "I need an amount"),
+        ("no idea", "I need an amount"),
+        ("between 100 and 200", "more than one amount"),
+        ("100 each", "total value"),
+        ("S$500", "in RMB"),
+    ],
+    ids=["negative", "eight-digits", "no-number", "range", "per-item", "unknown-currency-sign"],
+)
+def test_parse_money_refuses(text: str, words: str) -> None:
+    with pytest.raises(AnswerError, match=words) as raised:
+        parse_money(text, [], today=TODAY)
+    assert not isinstance(raised.value, AmbiguousAnswer)
+
+
+def test_parse_money_asks_back_an_ambiguous_separator() -> None:
+    with pytest.raises(AmbiguousAnswer, match=r"1,200\.00.*1\.20"):
+        parse_money("1.200", [], today=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "kilograms"),
+    [("2 kg", "2"), ("2,5 kg", "2.5"), ("500 g", "0.5"), ("1 200 g", "1.2"), ("1.5", "1.5"),
+     ("about 2", "2")],
+    ids=["kg", "decimal-comma", "grams", "grams-space-group", "bare", "in-words"],
+)
+def test_parse_weight(text: str, kilograms: str) -> None:
+    assert parse_weight(text, []) == kilograms
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("0 kg", "more than 0 kg"), ("150 kg", "more than a parcel can weigh"),
+     ("heavy", "I need the weight"), ("2 kg and 500 g", "as one number")],
+    ids=["zero", "too-heavy", "no-number", "two-weights"],
+)
+def test_parse_weight_refuses(text: str, words: str) -> None:
+    with pytest.raises(AnswerError, match=words):
+        parse_weight(text, [])
+
+
+YES_NO = [
+    ("yes", None, True), ("yep", None, True), ("yes I did", None, True),
+    ("well yes", None, True), ("no", None, False), ("nope", None, False),
+    ("no, I did not", None, False), ("yes but no", None, False),
+    ("ja", None, True), ("nein", None, False), ("oui", None, True), ("non", None, False),
+    ("tak", None, True), ("nie", None, False), ("no tak", None, True),
+    ("sim", None, True), ("não", None, False),
+    ("sure", "affirm", True), ("hmm", "deny", False),
+]
+
+
+@pytest.mark.parametrize(("text", "intent", "value"), YES_NO)
+def test_parse_bool(text: str, intent: str | None, value: bool) -> None:
+    assert parse_bool(text, intent) is value
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "words"),
+    [("what do i do", None, "I need a yes or a no"), ("not sure", "deny", "not sure"),
+     ("maybe", None, "not sure")],
+    ids=["a-yes-inside-a-question", "doubt-beats-the-intent", "maybe"],
+)
+def test_parse_bool_refuses(text: str, intent: str | None, words: str) -> None:
+    with pytest.raises(AnswerError, match=words):
+        parse_bool(text, intent)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("2026-03-12", "2026-03-12"), ("yesterday", "2026-03-17"), ("12/03/2026", "2026-03-12"),
+     ("12 march", "2026-03-12"), ("last monday", "2026-03-16"), ("15.11.", "2025-11-15"),
+     ("3 days ago", "2026-03-15"), ("2026-03-18", "2026-03-18")],
+    ids=["iso", "yesterday", "numeric-day-first", "words", "last-weekday", "german",
+         "days-ago", "today"],
+)
+def test_parse_date(text: str, value: str) -> None:
+    assert parse_date(text, [], TODAY, date_order="DMY") == value
+
+
+@pytest.mark.parametrize(
+    ("text", "not_before", "words"),
+    [("tomorrow", None, "in the future"), ("2027-01-01", None, "in the future"),
+     ("2026-02-30", None, "not a real date"), ("no idea", None, "I need a date"),
+     ("2026-03-01", date(2026, 3, 2), "before you submitted")],
+    ids=["tomorrow", "next-year", "no-such-day", "no-date", "before-submission"],
+)
+def test_parse_date_refuses(text: str, not_before: date | None, words: str) -> None:
+    with pytest.raises(AnswerError, match=words):
+        parse_date(text, [], TODAY, not_before=not_before)
+
+
+def test_a_date_on_the_submission_day_is_accepted() -> None:
+    assert parse_date("2026-03-02", [], TODAY, not_before=date(2026, 3, 2)) == "2026-03-02"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("not yet", "not_delivered"), ("it never arrived", "not_delivered"),
+     ("no", "not_delivered"), ("yesterday", "2026-03-17"), ("2026-03-01", "2026-03-01")],
+)
+def test_parse_delivered(text: str, value: str) -> None:
+    assert parse_delivered(text, [], TODAY) == value
