@@ -1,10 +1,11 @@
 """The per-language held-out sets (issue 14) are usable benchmarks, and bench/bench_nlu.py reports
 them per language, apart from the English sets.
 
-Every language has two rounds: round 1, bench/heldout_nlu_<lang>.yml (a development set now), and
-round 2, bench/heldout_nlu_<lang>_round2.yml (unseen, measured once: the targets are judged on it).
-Structural checks only: nothing here looks at what the model makes of them. A round-2 message must
-be new: in no other language's set and in no earlier held-out set. Their overlap with the training
+Every language has three rounds: round 1, bench/heldout_nlu_<lang>.yml, and round 2,
+bench/heldout_nlu_<lang>_round2.yml (development sets now), and round 3, ..._round3.yml (unseen,
+measured once: the targets are judged on it). Structural checks only: nothing here looks at what
+the model makes of them. A later round's message must be new: in no other language's set of that
+round and in no earlier held-out set. Their overlap with the training
 data is checked, with every other held-out file, by tests/nlu/test_training_data.py.
 """
 
@@ -38,11 +39,11 @@ from bench.bench_nlu import (  # noqa: E402
 )
 
 OTHER_LANGUAGES = [language for language in LANGUAGES if language != DEFAULT_LANGUAGE]
-ROUNDS = (1, 2)
+ROUNDS = (1, 2, 3)
 # Every (language, round) set that must exist.
 LANGUAGE_SETS = [(language, number) for number in ROUNDS for language in OTHER_LANGUAGES]
 # Per round: at least this many messages and out-of-scope messages (round 2 was asked for more).
-MINIMUM_SIZE = {1: (80, 15), 2: (90, 18)}
+MINIMUM_SIZE = {1: (80, 15), 2: (90, 18), 3: (140, 18)}
 # The faq topics of the English held-out set of round 4 (the one every language set follows).
 ROUND4 = ROOT / "bench" / "heldout_nlu_round4.yml"
 
@@ -79,6 +80,14 @@ def round4_faq_topics() -> set[str]:
     return {label for label, _ in labelled(ROUND4) if label.startswith("faq/")}
 
 
+def answered_faq_topics() -> set[str]:
+    """Every faq topic with an answer (``utter_faq/<topic>`` in data/nlu/faq_responses.yml)."""
+    responses = yaml.safe_load(
+        (ROOT / "data" / "nlu" / "faq_responses.yml").read_text(encoding="utf-8")
+    )["responses"]
+    return {name.removeprefix("utter_") for name in responses if name.startswith("utter_faq/")}
+
+
 @pytest.mark.parametrize(("language", "number"), LANGUAGE_SETS)
 def test_every_language_has_a_heldout_set_per_round_rasa_can_read(
     language: str, number: int
@@ -92,12 +101,14 @@ def test_every_language_has_a_heldout_set_per_round_rasa_can_read(
 
 
 @pytest.mark.parametrize(("language", "number"), LANGUAGE_SETS)
-def test_a_language_set_uses_only_the_domain_intents_and_the_round4_faq_topics(
+def test_a_language_set_uses_only_the_domain_intents_and_answered_faq_topics(
     language: str, number: int
 ) -> None:
+    """Rounds 1 and 2 follow the English round 4's faq topics; round 3 asks about all 19."""
     labels = {label for label, _ in labelled(heldout_path(language, number))}
     assert {label.split("/")[0] for label in labels} <= domain_intents()
-    assert {label for label in labels if label.startswith("faq/")} <= round4_faq_topics()
+    topics = round4_faq_topics() if number < 3 else answered_faq_topics()
+    assert {label for label in labels if label.startswith("faq/")} <= topics
 
 
 @pytest.mark.parametrize(("language", "number"), LANGUAGE_SETS)
@@ -129,25 +140,26 @@ def test_no_message_is_in_two_language_sets_of_a_round(number: int) -> None:
     assert {text: found for text, found in seen.items() if len(found) > 1} == {}
 
 
-def test_a_round2_message_is_in_no_other_heldout_set() -> None:
-    # Round 2 is measured once as unseen: a message an earlier round (any language's round 1, the
-    # English rounds) or another language already holds would not be.
-    round2 = {heldout_path(language, 2) for language in OTHER_LANGUAGES}
-    others = [p for p in sorted((ROOT / "bench").glob("heldout_nlu*.yml")) if p not in round2]
+@pytest.mark.parametrize("number", [number for number in ROUNDS if number > 1])
+def test_a_later_rounds_message_is_in_no_other_heldout_set(number: int) -> None:
+    # A later round is measured once as unseen: a message an earlier round (any language's, the
+    # English rounds) or another language's set of the same round already holds would not be.
+    later = {heldout_path(language, n) for language in OTHER_LANGUAGES for n in ROUNDS
+             if n > number}
+    this = {heldout_path(language, number) for language in OTHER_LANGUAGES}
+    others = [p for p in sorted((ROOT / "bench").glob("heldout_nlu*.yml"))
+              if p not in this and p not in later]
     assert {heldout_path(language, 1) for language in OTHER_LANGUAGES} <= set(others)
     elsewhere: dict[str, set[str]] = {}
-    for path in others:
+    for path in [*others, *sorted(this)]:
         for _, text in labelled(path):
             elsewhere.setdefault(normalised(text), set()).add(path.name)
-    for path in sorted(round2):
-        for _, text in labelled(path):
-            elsewhere.setdefault(normalised(text), set()).add(path.name)
-    # Only the round-2 messages are reported (an older set's own overlaps are not this test's).
-    round2_texts = {normalised(text) for path in round2 for _, text in labelled(path)}
+    # Only this round's messages are reported (an older set's own overlaps are not this test's).
+    these = {normalised(text) for path in this for _, text in labelled(path)}
     assert {
         text: sorted(found)
         for text, found in elsewhere.items()
-        if text in round2_texts and len(found) > 1
+        if text in these and len(found) > 1
     } == {}
 
 
