@@ -387,6 +387,8 @@ class CSSecureTelegramInput(TelegramInput):
             settings.redis_url, settings.telegram_token or ""
         )
         self._output: TelegramBotOutput | None = None
+        # Updates being handled (kept referenced: a shielded task outlives its request).
+        self._running: set[asyncio.Future[None]] = set()
 
     @property
     def configured(self) -> bool:
@@ -476,10 +478,15 @@ class CSSecureTelegramInput(TelegramInput):
                 # Telegram re-sent an update already taken (here or by another replica).
                 logger.info("Telegram update %s delivered again: ignored", update_id)
                 return response.json({"ok": True})
-            try:
-                await self.handle_update(update, on_new_message, agent_from_app(request.app))
-            except Exception:  # noqa: BLE001 - Telegram would resend a failed update forever
-                logger.exception("Telegram update %s not handled", update.get("update_id"))
+            work = asyncio.ensure_future(
+                self._handle_logged(update, on_new_message, agent_from_app(request.app))
+            )
+            self._running.add(work)
+            work.add_done_callback(self._running.discard)
+            # When the dialogue is slow, Telegram stops waiting and Sanic cancels this handler
+            # (the connection is gone); the update must still be handled to the end: it is
+            # recorded as taken, so its re-delivery will be ignored.
+            await asyncio.shield(work)
             return response.json({"ok": True})
 
         @telegram_webhook.route("/push", methods=["POST"])
@@ -520,6 +527,19 @@ class CSSecureTelegramInput(TelegramInput):
             return response.json({"delivered": True, "recorded": recorded})
 
         return telegram_webhook
+
+    async def _handle_logged(
+        self,
+        update: Mapping[str, Any],
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        agent: Any,
+    ) -> None:
+        """:meth:`handle_update`, its failure logged: Telegram would resend a failed update
+        forever, so the webhook answers 200 whatever happens."""
+        try:
+            await self.handle_update(update, on_new_message, agent)
+        except Exception:  # noqa: BLE001 - logged; the customer's next message still works
+            logger.exception("Telegram update %s not handled", update.get("update_id"))
 
     async def handle_update(
         self,

@@ -283,6 +283,40 @@ DC_CANNOT_MESSAGE = {"message": "Cannot send messages to this user", "code": 500
 DC_EXPIRED = b"This content is no longer available."
 
 
+class TelegramWebhookSender:
+    """Telegram's side of a webhook: POSTs an update with the secret token header and, like
+    Telegram, sends the same update again when the request fails or is not answered in
+    time ("In case of an unsuccessful request, we will give up after a reasonable amount of
+    attempts", https://core.telegram.org/bots/api#setwebhook; the same ``update_id``, which
+    "allows you to ignore repeated updates", https://core.telegram.org/bots/api#update).
+    Telegram does not document its timeout: ``timeout_s`` stands for it."""
+
+    def __init__(self, url: str, secret: str, timeout_s: float = 5.0, attempts: int = 3) -> None:
+        self.url, self.secret = url, secret
+        self.timeout_s, self.attempts = timeout_s, attempts
+        self.answers: list[int | None] = []  # per attempt: the status, None for a timeout
+
+    async def deliver(self, update: dict[str, Any]) -> int | None:
+        """Deliver ``update`` until it is accepted (2xx) or the attempts run out."""
+        import aiohttp
+
+        timeout = aiohttp.ClientTimeout(total=self.timeout_s)
+        headers = {"X-Telegram-Bot-Api-Secret-Token": self.secret}
+        status: int | None = None
+        for _ in range(self.attempts):
+            try:
+                async with aiohttp.ClientSession(timeout=timeout) as session, session.post(
+                    self.url, json=update, headers=headers
+                ) as reply:
+                    status = reply.status
+            except asyncio.TimeoutError:
+                status = None
+            self.answers.append(status)
+            if status is not None and 200 <= status < 300:
+                break
+        return status
+
+
 class FakeDiscordAPI(_Server):
     """Discord REST (open a DM channel, post a message) and its CDN (attachments), recording
     the JSON bodies and refusing like Discord:
@@ -488,9 +522,12 @@ class FakeAgent:
         default_factory=lambda: InMemoryTrackerStore(CLAIM_REF_DOMAIN)
     )
     lock_store: InMemoryLockStore = field(default_factory=InMemoryLockStore)
+    thinking_s: float = 0.0  # how long the dialogue takes before it answers
 
     async def handle_message(self, message: UserMessage) -> None:
         self.messages.append(message)
+        if self.thinking_s:
+            await asyncio.sleep(self.thinking_s)
         # Like Rasa: the conversation's tracker keeps the message (and its message id).
         tracker = await self.tracker_store.get_or_create_tracker(message.sender_id)
         tracker.update(

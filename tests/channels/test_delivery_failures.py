@@ -64,6 +64,7 @@ from .fakes import (
     FakeAgent,
     FakeDiscordAPI,
     FakeTelegramAPI,
+    TelegramWebhookSender,
     discord_attachment,
     discord_http_client,
     echo_reply,
@@ -369,6 +370,28 @@ def test_a_redelivered_telegram_update_is_handled_once(
     assert run(scenario()) == [200, 200, 200, 200]  # Telegram must stop re-sending
     assert [m.text for m in agent.messages] == ["my parcel is lost", "and broken"]
     assert telegram_api.sent_texts() == ["echo: my parcel is lost", "echo: and broken"]
+
+
+def test_an_update_telegram_resends_because_the_answer_was_slow_is_handled_once(
+    tmp_path: Path, sqlite_url: str, telegram_api: FakeTelegramAPI
+) -> None:
+    """The dialogue takes longer than Telegram waits: Telegram sends the update again while
+    the first delivery is still being handled."""
+    settings = telegram_settings(tmp_path, sqlite_url, telegram_api)
+    agent = FakeAgent(echo_reply, thinking_s=1.5)
+
+    async def scenario() -> list[int | None]:
+        async with rasa_app(CSSecureTelegramInput(settings), agent) as base:
+            sender = TelegramWebhookSender(f"{base}/webhooks/telegram/webhook",
+                                           str(settings.telegram_secret_token), timeout_s=0.5)
+            await sender.deliver(text_update("my parcel is lost", 12))
+            await asyncio.sleep(1.5)  # the first delivery finishes its work
+            return sender.answers
+
+    answers = run(scenario())
+    assert answers == [None, 200]  # timed out, then re-sent and accepted at once
+    assert [m.text for m in agent.messages] == ["my parcel is lost"]
+    assert telegram_api.sent_texts() == ["echo: my parcel is lost"]
 
 
 def test_an_update_delivered_to_two_replicas_at_once_is_handled_by_one(
