@@ -51,12 +51,15 @@ import aiohttp
 from aiogram import Bot
 from aiogram.bot.api import TelegramAPIServer
 from aiogram.utils.exceptions import (
-    BadRequest,
+    BotBlocked,
+    BotKicked,
+    CantInitiateConversation,
+    ChatNotFound,
     NetworkError,
     RestartingTelegram,
     RetryAfter,
     TelegramAPIError,
-    Unauthorized,
+    UserDeactivated,
 )
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.telegram import TelegramInput, TelegramOutput
@@ -171,13 +174,16 @@ class ChatUnreachable(RecipientUnreachable, TelegramAPIError):
     Still a ``TelegramAPIError`` for callers that only know aiogram's errors."""
 
 
+# Telegram's answers meaning no message reaches this chat until the customer acts (403
+# "bot was blocked by the user", "user is deactivated", "bot can't initiate conversation
+# with a user", "bot was kicked"; 400 "chat not found"). Not a 401: a wrong bot token is
+# our fault, never the customer's.
+_UNREACHABLE = (BotBlocked, UserDeactivated, CantInitiateConversation, BotKicked, ChatNotFound)
+
+
 def _unreachable(exc: TelegramAPIError) -> bool:
-    """Telegram's answer means no message will reach this chat until the customer acts:
-    every 403 (``Unauthorized`` in aiogram 2: blocked, deactivated, kicked, never started)
-    and 400 "chat not found"."""
-    return isinstance(exc, Unauthorized) or (
-        isinstance(exc, BadRequest) and "chat not found" in str(exc).lower()
-    )
+    """Telegram's answer means no message will reach this chat until the customer acts."""
+    return isinstance(exc, _UNREACHABLE)
 
 
 def _telegram_wait(exc: BaseException, attempt: int) -> float | None:

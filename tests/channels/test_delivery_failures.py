@@ -226,6 +226,20 @@ def test_telegram_customer_who_blocked_the_bot_is_reported_unreachable_not_retri
     assert telegram_api.sent_texts() == []
 
 
+def test_a_wrong_bot_token_is_our_fault_never_reported_as_a_customer_who_blocked_us(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    with FakeTelegramAPI("999:another-bots-token") as other_bot:
+        settings = telegram_settings(tmp_path, sqlite_url, other_bot)  # type: ignore[arg-type]
+
+        async def scenario() -> tuple[int, Any]:
+            async with rasa_app(CSSecureTelegramInput(settings), FakeAgent(echo_reply)) as base:
+                return await push(base, "telegram", telegram_conversation(settings), "Hello")
+
+        status, body = run(scenario())
+    assert status == 502 and "unreachable" not in body  # 401 Unauthorized: not the customer
+
+
 def test_discord_user_who_cannot_be_messaged_is_reported_unreachable_not_retried(
     tmp_path: Path, sqlite_url: str, discord_api: FakeDiscordAPI
 ) -> None:
