@@ -66,6 +66,15 @@ def test_split_text_keeps_parts_within_the_limit_and_loses_nothing() -> None:
     assert MAX_MESSAGE_CHARS == 2000
 
 
+def test_split_text_counts_utf16_units_as_telegram_and_discord_do() -> None:
+    # An emoji is one character to Python, two units to Telegram (and Discord's limit).
+    text = "📦" * 1500 + " done"
+    parts = split_text(text, 2000)
+    assert [len(p.encode("utf-16-le")) // 2 for p in parts] == [2000, 1000 + len(" done")]
+    assert "".join(parts).replace(" ", "") == text.replace(" ", "")
+    assert split_text("a📦", 2) == ["a", "📦"]  # never half an emoji
+
+
 @pytest.mark.parametrize(
     ("media", "caption", "mime", "kind"),
     [
