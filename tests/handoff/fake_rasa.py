@@ -4,9 +4,12 @@ rasa/core/processor.py, and the HTTP API reference, https://rasa.com/docs/rasa/p
 
 * ``GET /conversations/<id>/tracker`` and ``POST /conversations/<id>/tracker/events`` with
   the token as ``?token=`` (``--auth-token``); a missing or wrong token gets 401;
-* any other path gets 404 (Sanic's NotFound): a client that builds a wrong URL learns it;
+* any other path gets 404 (Sanic's NotFound, checked on the real server): a client that
+  builds a wrong URL learns it;
 * ``<id>`` is taken literally: Rasa 3.6 runs on Sanic 21.12, whose routes do not unquote, so
-  ``discord-1%402-x`` names another conversation than ``discord-1@2-x``;
+  ``discord-1%402-x`` names another conversation than ``discord-1@2-x`` (checked on the
+  real server with ``requests``: ``POST /conversations/x%40y/tracker/events`` answers
+  ``"sender_id": "x%40y"``; aiohttp clients hide it, yarl turns ``%40`` back into ``@``);
 * an unknown conversation is created with an initial session when its tracker is read
   or events are appended to it (``fetch_full_tracker_with_initial_session``,
   ``update_conversation_with_events``; the API reference: "If events are appended to a new
