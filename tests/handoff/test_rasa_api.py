@@ -64,11 +64,13 @@ def test_taking_over_a_conversation_whose_id_has_an_at_sign_pauses_that_conversa
     assert all("@" in path and "%40" not in path for path in tracker_paths)
 
 
-def test_when_rasa_started_a_new_session_the_wait_job_tells_nobody(
-    fake_http: FakeHTTP, tmp_path: object
+@pytest.mark.parametrize("reset", ["new session", "restart"])
+def test_when_rasa_reset_the_conversation_the_wait_job_tells_nobody(
+    reset: str, fake_http: FakeHTTP, tmp_path: object
 ) -> None:
-    """A Rasa server without our waiting answers (or a restart) un-pauses on a new session:
-    the customer no longer waits, so the promised-time notice must not be pushed."""
+    """Rasa alone (a server without our channels' processor hook) un-pauses on a new
+    session or a restart: the customer no longer waits, so the promised-time notice must
+    not be pushed."""
     clock = Clock(1_800_000_000.0)
     rasa = FakeRasa(fake_http, session_expiration_minutes=60, clock=clock)
     conversation = "telegram-7007-0123456789abcdef0123"
@@ -78,8 +80,11 @@ def test_when_rasa_started_a_new_session_the_wait_job_tells_nobody(
         "handoff_wait": {"reply_by": clock.now + 1800}}})
     since = rasa.events[conversation][-1]["timestamp"]
     assert rasa.paused(conversation)
-    clock.now += 61 * 60
-    rasa.customer_says(conversation, "hello?")  # a new session: Rasa un-pauses
+    if reset == "restart":
+        rasa.restart(conversation)
+    else:
+        clock.now += 61 * 60
+        rasa.customer_says(conversation, "hello?")  # a new session: Rasa un-pauses
     assert not rasa.paused(conversation)
     client = RasaConversations(fake_http.url, TOKEN, timeout_s=2)
     assert not wait_state(client.events(conversation)).paused
