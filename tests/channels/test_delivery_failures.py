@@ -303,6 +303,30 @@ def test_discord_long_push_with_buttons_is_split_and_the_buttons_go_last(
     assert [bool(b.get("components")) for b in sent] == [False, False, True]
 
 
+def test_discord_bot_replies_over_the_limit_are_split_in_the_users_chat(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """The bot process's own replies (discord.py ``channel.send``), e.g. a long FAQ answer."""
+    settings = make_settings(tmp_path, sqlite_url)
+    text = "📦" * 2500  # 5000 UTF-16 units
+    agent = replying(text, [{"title": "Thanks", "payload": "/thank"}])
+    dm = FakeChannel(77)
+
+    async def scenario() -> None:
+        async with rasa_app(DiscordInput(settings), agent) as base:
+            rasa = RasaBridge(base, bridge_key(settings))
+            bridge = DiscordBridge(settings, rasa, ChatServices("discord", settings))
+            try:
+                await bridge.handle_message(FakeMessage(FakeUser(USER), dm, "tell me all"))
+            finally:
+                await rasa.close()
+
+    run(scenario())  # FakeChannel.send refuses a part over 2000 units as Discord would
+    assert [utf16_units(t or "") for t in dm.texts()] == [2000, 2000, 1000]
+    assert "".join(t or "" for t in dm.texts()) == text
+    assert [view is not None for _, view in dm.sent] == [False, False, True]
+
+
 def test_telegram_button_data_over_64_bytes_is_never_sent_and_a_press_sends_the_title(
     tmp_path: Path, sqlite_url: str, telegram_api: FakeTelegramAPI
 ) -> None:

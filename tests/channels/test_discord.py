@@ -51,6 +51,7 @@ from .fakes import (
     rasa_app,
     run,
     set_slots,
+    utf16_units,
 )
 
 USER = 111222333
@@ -75,6 +76,8 @@ class FakeChannel:
     sent: list[tuple[str | None, discord.ui.View | None]] = field(default_factory=list)
 
     async def send(self, content: str | None = None, *, view: Any = None) -> None:
+        # Discord refuses content over 2000 characters (400, code 50035: see fakes.py).
+        assert utf16_units(content or "") <= 2000, "Discord would refuse: 400 code 50035"
         self.sent.append((content, view))
 
     def texts(self) -> list[str | None]:
