@@ -312,3 +312,89 @@ def test_a_date_on_the_submission_day_is_accepted() -> None:
 )
 def test_parse_delivered(text: str, value: str) -> None:
     assert parse_delivered(text, [], TODAY) == value
+
+
+# -- relative days -----------------------------------------------------------------------------
+
+AGO = [
+    (["3"], "days", "2026-03-15"), (["1"], "wk", "2026-03-11"), (["a"], "week", "2026-03-11"),
+    (["two"], "weeks", "2026-03-04"), (["an"], "month", "2026-02-18"),
+    (["2"], "mths", "2026-01-18"), (["a", "couple", "of"], "months", "2026-01-18"),
+    (["couple", "of"], "days", "2026-03-16"), (["some"], "days", None),
+    (["x", "y"], "days", None), (["3"], "years", None),
+]
+
+
+@pytest.mark.parametrize(("count", "unit", "value"), AGO)
+def test_resolve_ago(count: list[str], unit: str, value: str | None) -> None:
+    expected = None if value is None else date.fromisoformat(value)
+    assert normalise.resolve_ago(count, unit, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "today", "value"),
+    [(2, TODAY, "2026-03-02"), (18, TODAY, "2026-03-18"), (19, TODAY, "2026-02-19"),
+     (31, date(2026, 4, 15), "2026-03-31"), (31, date(2026, 3, 1), "2026-01-31"),
+     (29, date(2026, 3, 1), "2026-01-29"), (1, date(2026, 1, 1), "2026-01-01"),
+     (31, date(2026, 1, 5), "2025-12-31"), (0, TODAY, None), (32, TODAY, None)],
+    ids=["earlier-this-month", "today", "last-month", "skips-april", "skips-february",
+         "no-29-february-2026", "new-year", "across-the-year", "day-0", "day-32"],
+)
+def test_latest_day_of_month(day: int, today: date, value: str | None) -> None:
+    expected = None if value is None else date.fromisoformat(value)
+    assert normalise.latest_day_of_month(day, today) == expected
+
+
+@pytest.mark.parametrize(
+    ("today", "months", "value"),
+    [(date(2026, 3, 31), 1, "2026-02-28"), (date(2026, 3, 31), 13, "2025-02-28"),
+     (date(2024, 5, 31), 3, "2024-02-29"), (date(2026, 1, 15), 1, "2025-12-15"),
+     (date(2026, 3, 18), 0, "2026-03-18"), (date(2026, 12, 31), 11, "2026-01-31")],
+)
+def test_months_before(today: date, months: int, value: str) -> None:
+    assert normalise.months_before(today, months) == date.fromisoformat(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [("12", 12), ("12th", 12), ("1st", 1), ("2nd", 2), ("3rd", 3), ("31ST", 31), ("123", None),
+     ("12x", None), ("th", None)],
+)
+def test_ordinal_day(text: str, day: int | None) -> None:
+    assert normalise.ordinal_day(text) == day
+
+
+@pytest.mark.parametrize(
+    ("weekday", "strictly_before", "value"),
+    [(0, False, "2026-03-16"), (0, True, "2026-03-16"), (2, False, "2026-03-18"),
+     (2, True, "2026-03-11"), (6, False, "2026-03-15"), (3, False, "2026-03-12")],
+    ids=["monday", "last-monday", "wednesday-is-today", "last-wednesday-is-a-week-ago",
+         "sunday", "thursday"],
+)
+def test_resolve_weekday(weekday: int, strictly_before: bool, value: str) -> None:
+    assert normalise.resolve_weekday(weekday, TODAY, strictly_before=strictly_before) == (
+        date.fromisoformat(value)
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("12 march", "2026-03-12"), ("12th of March", "2026-03-12"),
+     ("March 12th, 2024", "2024-03-12"), ("10 Apr", "2025-04-10"), ("19 march", "2025-03-19"),
+     ("10-Apr-2026", "2026-04-10"), ("5 apr '25", "2025-04-05"), ("10-Apr-26", "2026-04-10"),
+     ("31 february", None)],
+)
+def test_resolve_calendar_words(text: str, value: str | None) -> None:
+    expected = None if value is None else date.fromisoformat(value)
+    assert normalise.resolve_calendar_words(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("yesterday", "2026-03-17"), ("3 days ago", "2026-03-15"), ("5 days back", "2026-03-13"),
+     ("2 months ago", "2026-01-18"), ("the day before yesterday", "2026-03-16"),
+     ("gibberish", None)],
+)
+def test_resolve_relative_words(text: str, value: str | None) -> None:
+    expected = None if value is None else date.fromisoformat(value)
+    assert normalise.resolve_relative_words(text, TODAY) == expected
