@@ -398,3 +398,45 @@ def test_resolve_calendar_words(text: str, value: str | None) -> None:
 def test_resolve_relative_words(text: str, value: str | None) -> None:
     expected = None if value is None else date.fromisoformat(value)
     assert normalise.resolve_relative_words(text, TODAY) == expected
+
+
+# -- what the reader says back ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "message"),
+    [("between 100 and 200", None, "I see more than one amount (100.00 and 200.00). Please give "
+      "one number: the total value in RMB."),
+     ("100 or 200 or 300", None, "I see more than one amount (100.00 and 200.00 and 300.00). "
+      "Please give one number: the total value in RMB."),
+     ("zwischen 100 und 200", "de", "Ich sehe mehr als einen Betrag (100 und 200). Bitte nennen "
+      "Sie eine einzige Zahl: den Gesamtwert in RMB.")],
+    ids=["two", "three", "german"],
+)
+def test_several_amounts_are_named_back(text: str, language: str | None, message: str) -> None:
+    with pytest.raises(AnswerError) as raised:
+        parse_money(text, [], today=TODAY, language=language)
+    assert str(raised.value) == message
+
+
+def test_an_ambiguous_weight_is_asked_back() -> None:
+    question = r"^Just to be sure, is that 2\.5 kg or 0\.0025 kg\?$"
+    with pytest.raises(AmbiguousAnswer, match=question):
+        parse_weight("2.500 g", [])
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "value"),
+    [("10.09.2025", "MDY", "2025-09-10"), ("10/09/2025", "MDY", "2025-10-09"),
+     ("10-09-2025", "MDY", "2025-10-09"), ("10/09/2025", "DMY", "2025-09-10"),
+     ("10.09.2025", "DMY", "2025-09-10"), ("15.11.", "MDY", "2025-11-15")],
+    ids=["dots-are-day-first-even-in-the-us", "slashes-in-the-us", "dashes-in-the-us",
+         "slashes-day-first", "dots-day-first", "german-trailing-dot-in-the-us"],
+)
+def test_the_regions_date_order_and_dots(text: str, order: str, value: str) -> None:
+    assert parse_date(text, [], TODAY, date_order=order) == value
+
+
+def test_without_a_date_order_both_readings_are_asked_back() -> None:
+    with pytest.raises(AmbiguousAnswer, match="Did you mean 10 September 2025 or 9 October 2025"):
+        parse_date("10/09/2025", [], TODAY)
