@@ -16,6 +16,7 @@ import pytest
 from actions.parsing import (
     AmbiguousAnswer,
     AnswerError,
+    extracted_entities,
     parse_bool,
     parse_date,
     parse_delivered,
@@ -440,3 +441,16 @@ def test_the_regions_date_order_and_dots(text: str, order: str, value: str) -> N
 def test_without_a_date_order_both_readings_are_asked_back() -> None:
     with pytest.raises(AmbiguousAnswer, match="Did you mean 10 September 2025 or 9 October 2025"):
         parse_date("10/09/2025", [], TODAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("10.09.2025", "2025-09-10"), ("10/09/2025", "2025-10-09"),
+     ("on 10.09.2025 it came", "2025-09-10"), ("on 10/09/2025 it came", "2025-10-09")],
+    ids=["dots", "slashes", "dots-in-a-sentence", "slashes-in-a-sentence"],
+)
+def test_the_nlus_own_date_entity_keeps_dots_day_first_in_the_us(text: str, value: str) -> None:
+    # As the form receives it: the NLU's entity, with its place in the text.
+    entities = extracted_entities(text, [], TODAY)
+    assert [e["entity"] for e in entities] == ["date"]
+    assert parse_date(text, entities, TODAY, date_order="MDY") == value
