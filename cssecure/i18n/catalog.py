@@ -27,7 +27,7 @@ import gettext
 import re
 import string
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -267,17 +267,14 @@ def extract_python(
 _FACT_TEXT_KEYS = ("label", "summary", "question", "example", "title", "hint")
 
 
-def extract_facts_yaml(
-    fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Any, options: Any
-) -> Iterator[tuple[int, str | None, Any, list[str]]]:
-    """Babel extraction method for ``facts.yaml``: labels, summaries, questions, examples,
-    choice titles (the words customers may use are data per language, not translations)."""
+def _yaml_texts(fileobj: IO[bytes], keys: Collection[str]) -> Iterator[str]:
+    """The string values under ``keys`` anywhere in a YAML file, in order."""
     import yaml
 
     def walk(node: Any) -> Iterator[str]:
         if isinstance(node, dict):
             for key, value in node.items():
-                if key in _FACT_TEXT_KEYS and isinstance(value, str):
+                if key in keys and isinstance(value, str):
                     yield value
                 else:
                     yield from walk(value)
@@ -285,8 +282,15 @@ def extract_facts_yaml(
             for item in node:
                 yield from walk(item)
 
-    data = yaml.safe_load(fileobj.read().decode("utf-8"))
-    for text in walk(data):
+    yield from walk(yaml.safe_load(fileobj.read().decode("utf-8")))
+
+
+def extract_facts_yaml(
+    fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Any, options: Any
+) -> Iterator[tuple[int, str | None, Any, list[str]]]:
+    """Babel extraction method for ``facts.yaml``: labels, summaries, questions, examples,
+    choice titles (the words customers may use are data per language, not translations)."""
+    for text in _yaml_texts(fileobj, _FACT_TEXT_KEYS):
         yield 0, None, text, []
 
 
@@ -295,20 +299,7 @@ def extract_terms_yaml(
 ) -> Iterator[tuple[int, str | None, Any, list[str]]]:
     """Babel extraction method for ``terms.yaml``: the limits' ``label`` ("China Post SAL to
     Germany"), named in reasons (the quoted clauses stay English)."""
-    import yaml
-
-    def labels(node: Any) -> Iterator[str]:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "label" and isinstance(value, str):
-                    yield value
-                else:
-                    yield from labels(value)
-        elif isinstance(node, list):
-            for item in node:
-                yield from labels(item)
-
-    for text in labels(yaml.safe_load(fileobj.read().decode("utf-8"))):
+    for text in _yaml_texts(fileobj, {"label"}):
         yield 0, None, text, []
 
 
