@@ -482,8 +482,8 @@ def _is_rmb(currency: Entity) -> bool:
 
 
 def _settled_by_language(
-    written: str, readings: Sequence[str], language: str | None
-) -> Sequence[str]:
+    written: str, readings: tuple[str, ...], language: str | None
+) -> tuple[str, ...]:
     """The thousands reading alone of "1.000" / "1.250" in a language whose decimal mark is
     the comma (German, French, ... by CLDR): there a dot never marks decimals, so "1.000 Yuan"
     is one thousand yuan (issue 14). English keeps both readings, asked back (issue 13)."""
