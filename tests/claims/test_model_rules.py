@@ -382,3 +382,26 @@ def test_changes_need_who_made_them_and_known_statuses() -> None:
     with pytest.raises(InvalidTransition, match="allowed from withdrawn: none"):
         claim.transition("withdrawn", actor="agent", note="x", at=T1)
         claim.transition("in_review", actor="agent", note="x", at=T1)
+
+
+def test_the_refusals_say_exactly_why() -> None:
+    claim = file("review", "0.00")
+    with pytest.raises(InvalidTransition) as blank:
+        claim.add_note(actor="agent", note="  ", at=T1)
+    assert str(blank.value) == "A note needs some text."
+    with pytest.raises(InvalidTransition) as nobody:
+        claim.add_note(actor="", note="hello", at=T1)
+    assert str(nobody.value) == "Every change needs the name of who made it."
+    claim.transition("withdrawn", actor="agent", note="found it", at=T1)
+    with pytest.raises(InvalidTransition) as closed:
+        claim.transition("in_review", actor="agent", note="x", at=T1)
+    assert str(closed.value) == (
+        "Claim CS-2026-000007 cannot go from withdrawn to in_review; allowed from withdrawn: "
+        "none (it is closed)."
+    )
+    approved = file()
+    with pytest.raises(InvalidTransition) as open_moves:
+        approved.transition("awaiting_evidence", actor="agent", note="x", at=T1)
+    assert str(open_moves.value).endswith(
+        "allowed from approved: in_review, paid, voucher_issued, withdrawn."
+    )
