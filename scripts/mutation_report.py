@@ -33,7 +33,8 @@ class ModuleScore:
         module: the module's path relative to the work tree (``cssecure/policy/rules.py``).
         survivors: names of the mutants no test killed (``module.x_function__mutmut_3``).
         untested: names of the mutants no test ran.
-        other: mutants neither killed nor survived (skipped, not checked, suspicious).
+        other: mutants neither killed nor survived (not run yet, skipped, suspicious): a
+            run stopped early leaves some; they are not in the score.
     """
 
     module: str
@@ -75,21 +76,19 @@ def read_scores(mutants: Path) -> list[ModuleScore]:
 
 def report(scores: list[ModuleScore], elapsed: int | None) -> str:
     """The table of scores, then every survivor (``mutmut show NAME`` prints its diff)."""
-    lines = [f"{'module':<34} {'killed':>7} {'survived':>8} {'no test':>7} {'score':>7}"]
-    for s in scores:
+    header = f"{'module':<34} {'killed':>7} {'survived':>8} {'no test':>7} {'not run':>7}"
+    lines = [f"{header} {'score':>7}"]
+    total = ModuleScore("all")
+    for s in [*scores, total]:
+        if s is not total:
+            total.killed += s.killed
+            total.survivors += s.survivors
+            total.untested += s.untested
+            total.other += s.other
         lines.append(
             f"{s.module:<34} {s.killed:>7} {len(s.survivors):>8} {len(s.untested):>7} "
-            f"{s.score:>6.1f}%"
+            f"{s.other:>7} {s.score:>6.1f}%"
         )
-    total = ModuleScore("all")
-    for s in scores:
-        total.killed += s.killed
-        total.survivors += s.survivors
-        total.untested += s.untested
-    lines.append(
-        f"{'all':<34} {total.killed:>7} {len(total.survivors):>8} {len(total.untested):>7} "
-        f"{total.score:>6.1f}%"
-    )
     if elapsed is not None:
         lines.append(f"mutmut run took {elapsed // 60} min {elapsed % 60} s")
     for s in scores:
