@@ -705,6 +705,14 @@ def _foreign_amount(
     return AmbiguousAnswer(question, readings)
 
 
+# Weight units other than kg and g, in our languages (pounds, ounces, stones).
+_OTHER_WEIGHT_UNIT = re.compile(
+    r"\d\s*(?:lbs?|pounds?|oz|ounces?|st|stones?|pfund|unzen?|livres?|onces?|libras?|onzas?|"
+    r"libbre|libbra|once|pond|ons|funt(?:y|ów|ow)?|uncj[ae]|onças?|oncas?)\b",
+    re.IGNORECASE,
+)
+
+
 def parse_weight(
     text: str, entities: Sequence[Entity], *, language: str | None = None
 ) -> str:
@@ -723,6 +731,15 @@ def parse_weight(
     weights = list(dict.fromkeys(entity_values(entities, "weight")))
     units = re.findall(r"\d\s*(?:kg|kgs|kilos?|g|gr|grams?)\b", text.lower())
     if len(weights) > 1 or len(units) > 1:
+        raise AnswerError(
+            tr(
+                language,
+                "Please give the weight as one number, in kg (for example {example}).",
+                example=_number_text("2.5", language),
+            )
+        )
+    if not weights and _OTHER_WEIGHT_UNIT.search(text):
+        # "3 pounds", "16 oz": never read as kilograms (a Buy-It-Yourself payout is 40 RMB a kg).
         raise AnswerError(
             tr(
                 language,

@@ -16,6 +16,7 @@ from actions.parsing import (
     parse_date,
     parse_delivered,
     parse_money,
+    parse_weight,
 )
 from actions.questions import NOT_DELIVERED, QUESTIONS
 from actions.volunteered import volunteered_facts
@@ -360,3 +361,23 @@ def test_a_volunteered_numeric_date_is_day_first_in_the_conversations_language()
     assert volunteered_facts(text, entities, "damaged", TODAY, language="fr") == {
         "delivered_date": "2025-09-10", "damage_kind": "crease"
     }
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["3 pounds", "16 oz", "3 Pfund", "3 livres", "3 libras", "3 funty", "2 libbre", "5 ounces"],
+)
+def test_a_weight_in_another_unit_is_never_read_as_kilograms(text: str) -> None:
+    """Issue 20's mutation run: "3 pounds" (read as GBP money by the extractor, so no weight
+    entity) was taken as 3 kg, a Buy-It-Yourself payout 2.2 times too high."""
+    with pytest.raises(AnswerError, match="in kg"):
+        parse_weight(text, nlu(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "kg"), [("3 kg", "3"), ("3", "3"), ("800 g", "0.8"), ("3 lbs", "1.361")]
+)
+def test_a_weight_in_kilograms_or_grams_is_still_read(text: str, kg: str) -> None:
+    """The pair: kilograms, a bare number and grams are read as before; "lbs", which the
+    extractor reads as a weight, is converted by it."""
+    assert parse_weight(text, nlu(text)) == kg
