@@ -22,7 +22,7 @@ value. It is met only when the channels refuse floods early (cssecure.security.l
 understood by the NLU pipeline and 40 clients queue ahead of the customer.
 
 Prints a table and writes results/flood.json. Not part of ``make test``: ``make bench``
-(bench/run_all.py) runs it, or ``.venv/bin/python bench/bench_flood.py``.
+(bench/run_all.py) runs it, or ``.venv/bin/python -m bench.bench_flood``.
 """
 
 from __future__ import annotations
@@ -40,11 +40,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.rest_load import LoadResult  # noqa: E402
-from bench.servers import BIN, ROOT, action_server, rasa_server  # noqa: E402
-from cssecure.ops.stack import write_endpoints  # noqa: E402
+from bench.rest_load import LoadResult
+from cssecure.ops.launch import BIN, action_server, rasa_server, required_model, write_endpoints
+from cssecure.settings import PROJECT_ROOT as ROOT
 
 ABUSERS = 40
 UNLOADED_S = 12.0  # the normal customer alone (after a 3 s warm-up)
@@ -69,13 +67,6 @@ NORMAL_TURNS = [
 THINK_S = 0.25
 ABUSE_PROCESSES = 4
 ABUSE_TEXT = ("my parcel arrived damaged and I want compensation right now " * 60).strip()
-
-
-def _newest_model() -> Path:
-    found = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not found:
-        raise SystemExit("no model in models/: run `make train` first")
-    return found[-1]
 
 
 def turn(port: int, sender: str, text: str, source: str) -> tuple[int, bytes]:
@@ -296,7 +287,7 @@ def main() -> int:
         actions = action_server(logs, env)
         try:
             endpoints = write_endpoints(f"{actions.url}/webhook", Path(var) / "endpoints.yml")
-            ours = rasa_server(_newest_model(), logs, endpoints, name="flood-rasa", env=env,
+            ours = rasa_server(required_model(), logs, endpoints, name="flood-rasa", env=env,
                                credentials=ROOT / "credentials.yml")
             try:
                 report(measure(ours.port))

@@ -6,7 +6,7 @@ tickets, one per customer's parcel; no reply may be an error (HTTP failure, the 
 apology, a filing failure, a misunderstood answer); and no customer may see another's
 parcel number or claim reference in the replies.
 
-    python bench/bench_load.py [--customers 200] [--concurrency 200]
+    python -m bench.bench_load [--customers 200] [--concurrency 200]
 
 prints tickets, duplicates, errors, wall time and turn latency (p50/p95) and writes
 results/load.json. ``tests/resilience/test_load.py`` runs the same check (marker slow).
@@ -28,18 +28,15 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from bench.rest_load import LoadResult, run_load  # noqa: E402
+from bench.rest_load import LoadResult, run_load
+from cssecure.settings import PROJECT_ROOT as ROOT
 
 CONVERSATIONS = ROOT / "bench" / "conversations.yml"
 PARCEL = re.compile(r"\bP\d{5,12}\b")
 REFERENCE = re.compile(r"\bCS-\d{4}-\d{6}\b")
 # Replies that mean the customer did not get what they asked for.
 ERROR_MARKERS = (
-    "technical problem",  # cssecure.ops.rasa_server.OUTAGE_APOLOGY
+    "technical problem",  # cssecure.rasa_server.behaviour.OUTAGE_APOLOGY
     "couldn't file",
     "can't be reached",
     "not filed yet",
@@ -213,15 +210,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=200)
     args = parser.parse_args(argv)
 
-    from resilience.stack import Stack, newest_model
+    from cssecure.ops.launch import LocalStack, model_for_tests
 
-    model = newest_model()
+    model = model_for_tests()
     if model is None:
         print("No trained model in models/: run `make train` first.", file=sys.stderr)
         return 1
     crowd = customers(args.customers)
     with tempfile.TemporaryDirectory(prefix="cssecure-load-") as work:
-        stack = Stack.create(Path(work), model)
+        stack = LocalStack.create(Path(work), model)
         seed(stack.env["CSSECURE_DATABASE_URL"], crowd, Path(work) / "evidence")
         try:
             actions = stack.action_server()

@@ -21,19 +21,18 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.rest_load import LoadResult, run_load  # noqa: E402
-from bench.servers import (  # noqa: E402
+from bench.rest_load import LoadResult, run_load
+from bench.servers import baseline_model, rss_mb
+from cssecure.ops.launch import (
     BIN,
-    ROOT,
+    GENEROUS_LIMITS,
     Server,
     action_server,
-    baseline_model,
     rasa_server,
-    rss_mb,
+    required_model,
+    write_endpoints,
 )
-from cssecure.ops.stack import GENEROUS_LIMITS, write_endpoints  # noqa: E402
+from cssecure.settings import PROJECT_ROOT as ROOT
 
 CONCURRENCY = (1, 16)
 # Turns per measurement at least: the baseline's conversations are short (3-4 turns), and
@@ -49,13 +48,6 @@ BASELINE_CONVERSATIONS = [
     ["hey there", "very bad", "no", "bye"],
     ["good morning", "are you a bot?", "see you"],
 ]
-
-
-def _newest(models: Path) -> Path:
-    found = sorted(models.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not found:
-        raise SystemExit(f"no model in {models}: run `make train` first")
-    return found[-1]
 
 
 def batch_size(lengths: Sequence[int], concurrency: int, start: int = 0, rounds: int = 1) -> int:
@@ -85,8 +77,9 @@ def merged(concurrency: int, parts: Sequence[LoadResult]) -> LoadResult:
 def baseline_server(work: Path, logs: Path) -> tuple[Server, float]:
     """The ``rasa init`` bot's server (trained once and cached); returns it and train seconds."""
     project, train_s = baseline_model(work)
-    server = rasa_server(_newest(project / "models"), logs, project / "endpoints.yml",
-                         name="baseline-rasa", cwd=project)
+    # Stock Rasa, as `rasa init` makes it: the baseline runs without our patches.
+    server = rasa_server(required_model(project / "models"), logs, project / "endpoints.yml",
+                         name="baseline-rasa", cwd=project, stock=True)
     return server, train_s
 
 
@@ -118,7 +111,7 @@ def main() -> int:
             seed(f"sqlite:///{var}/claims.db", crowd, Path(var) / "evidence")
             actions = action_server(logs, env)
             endpoints = write_endpoints(f"{actions.url}/webhook", Path(var) / "endpoints.yml")
-            ours = rasa_server(_newest(ROOT / "models"), logs, endpoints, name="cssecure-rasa",
+            ours = rasa_server(required_model(), logs, endpoints, name="cssecure-rasa",
                                env=env, credentials=ROOT / "credentials.yml")
             try:
                 base_url = f"{baseline.url}/webhooks/rest/webhook"

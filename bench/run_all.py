@@ -1,8 +1,10 @@
 """``make bench``: run every benchmark, print its numbers, and write results/summary.json.
 
-Each benchmark is its own script (runnable alone) and writes its own results/*.json;
+Each benchmark is its own module (runnable alone: ``python -m bench.<name>`` from the
+repository's folder) and writes its own results/*.json;
 this runner only sequences them on the current model and times a full training run.
-``--skip NAME`` leaves one out (names: policy, nlu, dialogue, rest, load, flood, train).
+``--skip NAME`` leaves one out (names: policy, nlu, language, dialogue, rest, load, flood,
+upload, dashboard, train).
 """
 
 from __future__ import annotations
@@ -15,16 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from cssecure.ops.launch import required_model
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 BIN = Path(PY).parent
-
-
-def newest_model() -> Path:
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        raise SystemExit("no model in models/: run `make train` first")
-    return models[-1]
 
 
 def train_seconds() -> float:
@@ -42,17 +39,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--skip", action="append", default=[], help="benchmark to leave out")
     args = parser.parse_args()
-    model = newest_model()
+    model = required_model()
     steps: list[tuple[str, list[str]]] = [
-        ("policy", [PY, "bench/bench_policy.py"]),
-        ("nlu", [PY, "bench/bench_nlu.py", "--model", str(model)]),
+        ("policy", [PY, "-m", "bench.bench_policy"]),
+        ("nlu", [PY, "-m", "bench.bench_nlu", "--model", str(model)]),
         # Per-turn cost of language detection and the sentence encoder (issue 14).
-        ("language", [PY, "bench/bench_language.py"]),
+        ("language", [PY, "-m", "bench.bench_language"]),
         ("dialogue", [PY, "tests/actions/dialogue_stack.py"]),
-        ("rest", [PY, "bench/bench_rest.py"]),
-        ("load", [PY, "bench/bench_load.py", "--customers", "200"]),
+        ("rest", [PY, "-m", "bench.bench_rest"]),
+        ("load", [PY, "-m", "bench.bench_load", "--customers", "200"]),
         # 40 abusive REST clients against one normal customer (load phases <= 60 s).
-        ("flood", [PY, "bench/bench_flood.py"]),
+        ("flood", [PY, "-m", "bench.bench_flood"]),
+        # The console dashboard's queries on 100,000 claims in PostgreSQL (issue 18).
+        ("dashboard", [PY, "-m", "bench.bench_dashboard"]),
+        # Upload throughput and the web app's peak memory, 8 x 200 MB at once (issue 15).
+        ("upload", [PY, "-m", "bench.bench_upload"]),
     ]
     summary: dict[str, object] = {"model": model.name}
     failed = []

@@ -1,10 +1,11 @@
-"""The chat-side services Telegram and Discord share: accounts, commands, evidence, pushes.
+"""The chat-side services Telegram and Discord share: accounts, commands, evidence, edits.
 
 Both channels do the same things around a customer message: find which customer (if any)
 the chat user has linked, answer ``/link CODE`` and ``/unlink`` themselves (a link code is
-a secret: it never goes to the dialogue or its tracker), store files as evidence, and record
-an agent's pushed message in the conversation's tracker. The database calls are blocking,
-so they run in a worker thread and never stall the event loop.
+a secret: it never goes to the dialogue or its tracker), store files as evidence, read and
+undo turns for edited messages. The database calls are blocking, so they run in a worker
+thread and never stall the event loop. Pushes, token checks and the agent-message recorder
+are every channel's: :mod:`cssecure.channels.core`.
 
 The channels' own texts here are English constants marked for translation (``N_``): the
 channels show them with ``tr`` in the customer's language (issue 14).
@@ -13,7 +14,6 @@ channels show them with ``tr`` in the customer's language (issue 14).
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,9 +22,11 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from cssecure.channels.common import LINK_USAGE, BotCommand, valid_link_code
+from cssecure.channels.core import locked_tracker
 from cssecure.channels.evidence import (
     CLAIM_SLOT,
     DRAFT_SLOT,
+    REQUESTED_SLOT,
     ClaimsForEvidence,
     ConversationClaims,
     EvidenceTarget,
@@ -32,8 +34,8 @@ from cssecure.channels.evidence import (
     store_evidence,
 )
 from cssecure.i18n.catalog import N_, tr
+from cssecure.identity import linking
 from cssecure.settings import Settings
-from cssecure.web import linking
 
 logger = logging.getLogger(__name__)
 
@@ -222,22 +224,9 @@ class ChatServices:
         )
 
 
-def bearer_matches(authorization: str | None, expected: str | None) -> bool:
-    """Constant-time check of an ``Authorization: Bearer <expected>`` header."""
-    if not expected or not authorization:
-        return False
-    scheme, _, supplied = authorization.partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(supplied.strip(), expected)
-
-
-def agent_from_app(app: Any) -> Any:
-    """The Rasa agent of a Sanic app (``app.ctx.agent``), or None outside the Rasa server."""
-    return getattr(getattr(app, "ctx", None), "agent", None)
-
-
 async def conversation_claims(agent: Any, conversation_id: str) -> ConversationClaims:
-    """The ``claim_draft_id`` and ``claim_ref`` slots of a conversation in the Rasa agent's
-    tracker store (both unset when there is no such conversation)."""
+    """The ``claim_draft_id``, ``claim_ref`` and ``requested_slot`` slots of a conversation
+    in the Rasa agent's tracker store (unset when there is no such conversation)."""
     store = getattr(agent, "tracker_store", None)
     if store is None:
         return ConversationClaims()
@@ -245,55 +234,8 @@ async def conversation_claims(agent: Any, conversation_id: str) -> ConversationC
     if tracker is None:
         return ConversationClaims()
     return ConversationClaims.from_slots(
-        {name: tracker.get_slot(name) for name in (DRAFT_SLOT, CLAIM_SLOT)}
+        {name: tracker.get_slot(name) for name in (DRAFT_SLOT, CLAIM_SLOT, REQUESTED_SLOT)}
     )
-
-
-def pushed_metadata(agent_name: str | None, notice: str | None) -> dict[str, Any]:
-    """The metadata a pushed message is recorded with: an agent's message
-    (``{"sender": "agent", "agent_name"}``), or the assistant's own notice
-    (``{"sender": "assistant", "handoff_notice": notice}``, cssecure.handoff.waiting)."""
-    if notice:
-        return {"sender": "assistant", "handoff_notice": notice}
-    metadata: dict[str, Any] = {"sender": "agent"}
-    if agent_name:
-        metadata["agent_name"] = agent_name
-    return metadata
-
-
-async def record_agent_message(
-    agent: Any,
-    conversation_id: str,
-    text: str,
-    agent_name: str | None,
-    buttons: list[dict[str, str]],
-    notice: str | None = None,
-) -> bool:
-    """Append a pushed message to the conversation's tracker, under its lock.
-
-    The transcript in the console then shows what the customer was sent. Same event shape
-    as the web channel's push (``metadata.sender == "agent"``; for the assistant's own
-    notices ``metadata.handoff_notice``: :func:`pushed_metadata`).
-
-    Returns:
-        False when there is no Rasa agent to record with (e.g. a push from a script).
-    """
-    from rasa.shared.core.events import BotUttered
-
-    store = getattr(agent, "tracker_store", None)
-    locks = getattr(agent, "lock_store", None)
-    if store is None or locks is None:
-        return False
-    event = BotUttered(
-        text,
-        data={"buttons": buttons} if buttons else {},
-        metadata=pushed_metadata(agent_name, notice),
-    )
-    async with locks.lock(conversation_id):
-        tracker = await store.get_or_create_tracker(conversation_id)
-        tracker.update(event)
-        await store.save(tracker)
-    return True
 
 
 def _turn_cannot_be_undone(events: list[Any]) -> bool:
@@ -341,14 +283,10 @@ async def take_edit(agent: Any, conversation_id: str, message_id: str, prefix: s
     from rasa.shared.core.constants import ACTION_LISTEN_NAME
     from rasa.shared.core.events import ActionExecuted, UserUtteranceReverted, UserUttered
 
-    store = getattr(agent, "tracker_store", None)
-    locks = getattr(agent, "lock_store", None)
-    if store is None or locks is None:
-        return EDIT_FORWARD
-    async with locks.lock(conversation_id):
-        tracker = await store.retrieve(conversation_id)
-        if tracker is None or tracker.is_paused():
+    async with locked_tracker(agent, conversation_id) as found:
+        if found is None or found[1].is_paused():
             return EDIT_FORWARD
+        store, tracker = found
         events = list(tracker.events)
         latest = next(
             (i for i in range(len(events) - 1, -1, -1) if isinstance(events[i], UserUttered)),
@@ -394,59 +332,10 @@ async def store_session_metadata(
     from rasa.shared.core.constants import SESSION_START_METADATA_SLOT
     from rasa.shared.core.events import SlotSet
 
-    store = getattr(agent, "tracker_store", None)
-    locks = getattr(agent, "lock_store", None)
-    if store is None or locks is None:
-        return False
-    async with locks.lock(conversation_id):
-        tracker = await store.retrieve(conversation_id)
-        if tracker is None:
+    async with locked_tracker(agent, conversation_id) as found:
+        if found is None:
             return False
+        store, tracker = found
         tracker.update(SlotSet(SESSION_START_METADATA_SLOT, metadata))
         await store.save(tracker)
     return True
-
-
-@dataclass(frozen=True)
-class PushRequest:
-    """A valid push request (``POST /webhooks/<channel>/push``)."""
-
-    conversation_id: str
-    text: str
-    agent_name: str | None
-    buttons: list[dict[str, str]]
-    notice: str | None = None
-
-
-_NOTICE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz_")
-
-
-def push_body(body: Any) -> PushRequest | str:
-    """Validate a push request ``{"conversation_id", "text", "agent_name"?, "buttons"?,
-    "notice"?}`` (``notice``: the assistant's own message of that kind, e.g. ``expired``,
-    instead of an agent's).
-
-    Returns:
-        The request, or an error message.
-    """
-    if not isinstance(body, dict):
-        return "A JSON object is required."
-    conversation_id = body.get("conversation_id")
-    text = body.get("text")
-    if not isinstance(conversation_id, str) or not conversation_id:
-        return "conversation_id is required."
-    if not isinstance(text, str) or not text.strip():
-        return "text is required."
-    agent_name = body.get("agent_name") if isinstance(body.get("agent_name"), str) else None
-    buttons = [
-        {"title": str(b["title"]), "payload": str(b["payload"])}
-        for b in body.get("buttons") or []
-        if isinstance(b, dict) and "title" in b and "payload" in b
-    ]
-    notice = body.get("notice")
-    if notice is not None and (
-        not isinstance(notice, str) or not notice or len(notice) > 40
-        or not set(notice) <= _NOTICE_CHARS
-    ):
-        return "notice must be a short lower-case name."
-    return PushRequest(conversation_id, text, agent_name, buttons, notice)

@@ -167,17 +167,6 @@ LINK_USAGE = N_(
 )
 
 
-def customer_text(text: str) -> str:
-    """Typed customer text made safe to hand to Rasa: never an intent payload.
-
-    The one normalisation is :func:`cssecure.channels.intake.typed_text` (this name is kept
-    for the channels' callers); whole messages go through :func:`cssecure.channels.intake.admit`.
-    """
-    from cssecure.channels.intake import typed_text
-
-    return typed_text(text)
-
-
 def split_text(text: str, limit: int) -> list[str]:
     """Split ``text`` into parts of at most ``limit`` UTF-16 code units (how Telegram and
     Discord count; the same as characters for most text), at line breaks when possible,

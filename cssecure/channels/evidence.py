@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from cssecure.claims.errors import ClaimNotFound, ClaimsError
+from cssecure.claims.evidence import EvidenceData
 from cssecure.claims.model import EVIDENCE_KINDS
 from cssecure.i18n.catalog import N_, Message, render, tr
 
@@ -46,6 +47,8 @@ STORE_FAILED = N_(
 # dialogue): the draft being reported, and the claim filed in (or discussed by) it.
 DRAFT_SLOT = "claim_draft_id"
 CLAIM_SLOT = "claim_ref"
+# The question the dialogue asks now: an evidence fact's question awaits its kinds of file.
+REQUESTED_SLOT = "requested_slot"
 
 
 _CLAIM_NOT_YOURS = N_(
@@ -109,7 +112,7 @@ class ClaimsForEvidence(Protocol):
     def claim_detail(self, reference: str) -> dict[str, Any] | None: ...
 
     def attach_evidence(
-        self, reference: str, kind: str, filename: str, data: bytes, source_channel: str
+        self, reference: str, kind: str, filename: str, data: EvidenceData, source_channel: str
     ) -> dict[str, Any]: ...
 
     def attach_draft_evidence(
@@ -118,7 +121,7 @@ class ClaimsForEvidence(Protocol):
         draft_id: str,
         kind: str,
         filename: str,
-        data: bytes,
+        data: EvidenceData,
         source_channel: str,
         customer_id: str | None = None,
     ) -> dict[str, Any]: ...
@@ -129,7 +132,7 @@ class ClaimsForEvidence(Protocol):
         customer_id: str | None,
         kind: str,
         filename: str,
-        data: bytes,
+        data: EvidenceData,
         source_channel: str,
     ) -> dict[str, Any]: ...
 
@@ -145,16 +148,46 @@ class ConversationClaims:
 
     draft_id: str | None = None
     claim_ref: str | None = None
+    awaited: tuple[str, ...] = ()
 
     @classmethod
     def from_slots(cls, slots: Mapping[str, Any] | None) -> ConversationClaims:
-        """From a tracker's slot values (anything but a non-empty string counts as unset)."""
+        """From a tracker's slot values (anything but a non-empty string counts as unset);
+        ``awaited``: the evidence kinds the question being asked (``requested_slot``) takes."""
         slots = slots or {}
         draft, claim = slots.get(DRAFT_SLOT), slots.get(CLAIM_SLOT)
         return cls(
             draft_id=draft if isinstance(draft, str) and draft else None,
             claim_ref=claim if isinstance(claim, str) and claim else None,
+            awaited=asked_kinds(slots.get(REQUESTED_SLOT)),
         )
+
+
+def asked_kinds(requested_slot: object) -> tuple[str, ...]:
+    """The evidence kinds that answer the question of ``requested_slot`` (its fact's
+    ``proven_by``, registry order), or () when it asks for no file."""
+    from cssecure.policy.registry import REGISTRY
+
+    fact = REGISTRY.facts.get(requested_slot) if isinstance(requested_slot, str) else None
+    return tuple(fact.proven_by) if fact is not None else ()
+
+
+def awaited_kinds(
+    claims: ClaimsForEvidence, target: EvidenceTarget, conversation: ConversationClaims
+) -> tuple[str, ...]:
+    """The kinds of file the conversation waits for, likeliest first: the question being
+    asked, then a filed claim's missing evidence (its checklist, issue 15).
+
+    Raises:
+        ClaimsError: the claims store cannot be read.
+    """
+    kinds = list(conversation.awaited)
+    if target.to == "claim" and target.key:
+        detail = claims.claim_detail(target.key) or {}
+        for item in detail.get("missing_evidence") or ():
+            found = item.get("kinds") if isinstance(item, Mapping) else None
+            kinds += [found] if isinstance(found, str) else list(found or ())
+    return tuple(k for k in dict.fromkeys(kinds) if k in EVIDENCE_KINDS)
 
 
 @dataclass(frozen=True)
@@ -188,6 +221,21 @@ def caption_reference(caption: str | None) -> str | None:
     """The first claim reference written in a file's caption, upper-cased."""
     match = CLAIM_REFERENCE.search(caption or "")
     return match.group(0).upper() if match else None
+
+
+def caption_text(caption: str | None) -> str | None:
+    """What a file's caption says to the bot (issue 15: it is the customer's message), or
+    None when it says nothing more than which claim the file is for: a claim reference
+    with at most one other word ("for CS-2026-000123") only routes the file
+    (:func:`caption_reference`)."""
+    words = (caption or "").strip()
+    if not words:
+        return None
+    if CLAIM_REFERENCE.search(words):
+        rest = CLAIM_REFERENCE.sub(" ", words).strip(" .,:;-#!?")
+        if len(rest.split()) < 2:
+            return None
+    return words
 
 
 def visible_claim(
@@ -262,7 +310,7 @@ def attach_to_target(
     customer_id: str | None,
     kind: str,
     filename: str,
-    data: bytes,
+    data: EvidenceData,
     channel: str,
 ) -> dict[str, Any]:
     """Store a file where :func:`evidence_target` said; the claims service's answer.
@@ -281,23 +329,38 @@ def attach_to_target(
     )
 
 
-def evidence_kind(media: str, caption: str | None = None, content_type: str | None = None) -> str:
-    """The evidence kind of a file, from its caption's words or else its media type.
+def evidence_kind(
+    media: str,
+    caption: str | None = None,
+    content_type: str | None = None,
+    awaited: tuple[str, ...] = (),
+) -> str:
+    """The evidence kind of a file: its caption's words, else the first kind the
+    conversation waits for (``awaited``, :func:`awaited_kinds`) that takes this type of
+    file, else its media type.
 
     Args:
         media: ``"photo"``, ``"video"`` or ``"document"`` (how the chat sent it).
         caption: the text the customer sent with the file, if any.
-        content_type: the MIME type the platform reported, if any.
+        content_type: the file's MIME type (found in its bytes, or as the platform said).
+        awaited: the kinds the conversation waits for: a PDF sent while the customs letter
+            is asked is the customs letter, not "other" (issue 15 review).
 
     Returns:
         One of ``cssecure.claims.model.EVIDENCE_KINDS``. A video without caption is taken
         as the unboxing video, the one video the terms ask for.
     """
+    from cssecure.claims.evidence import EVIDENCE_POLICIES
+
     words = (caption or "").lower()
     for kind, keywords in _CAPTION_KINDS:
         if any(word in words for word in keywords):
             return kind
-    mime = (content_type or "").lower()
+    mime = (content_type or "").lower() or ("image/jpeg" if media == "photo" else "")
+    for kind in awaited:
+        policy = EVIDENCE_POLICIES.get(kind)
+        if policy is not None and mime in policy.content_types:
+            return kind
     if media == "video" or mime.startswith("video/"):
         return "unboxing_video"
     if media == "photo" or mime.startswith("image/"):
@@ -344,7 +407,7 @@ def store_evidence(
     customer_id: str | None,
     kind: str,
     filename: str,
-    data: bytes,
+    data: EvidenceData,
     channel: str,
 ) -> str:
     """Store a chat file where ``target`` says and return its evidence id.

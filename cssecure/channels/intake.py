@@ -56,7 +56,7 @@ logger = logging.getLogger(__name__)
 REST_SENDER = re.compile(r"[A-Za-z0-9_.:@-]{1,64}")
 SENDER_PATTERNS: dict[str, re.Pattern[str]] = {
     "rest": REST_SENDER,
-    # cssecure.web.tokens: web-c-<32 hex> (verified customer), web-a-<32 hex> (anonymous).
+    # cssecure.identity.tokens: web-c-<32 hex> (verified customer), web-a-<32 hex> (anonymous).
     "web": re.compile(r"web-[ac]-[0-9a-f]{1,64}"),
     # cssecure.channels.common.conversation_id: <channel>-<external id>-<20 hex MAC>.
     "telegram": re.compile(r"telegram-[0-9]{1,20}-[0-9a-f]{20}"),
@@ -219,8 +219,9 @@ def payload_is_safe(text: str) -> bool:
 
 
 def buttons_of(events: Iterable[Any], turns: int = RECENT_TURNS) -> set[str]:
-    """Payloads of the buttons in the bot messages since the customer's ``turns``-th last
-    message (``events``: a tracker's events, objects or dicts, oldest first)."""
+    """Payloads of the buttons (and of evidence panels' "I'll send it later") in the bot
+    messages since the customer's ``turns``-th last message (``events``: a tracker's events,
+    objects or dicts, oldest first)."""
     items = list(events)
     start, seen = 0, 0
     for index in range(len(items) - 1, -1, -1):
@@ -238,6 +239,11 @@ def buttons_of(events: Iterable[Any], turns: int = RECENT_TURNS) -> set[str]:
         for button in (data.get("buttons") or []) + (data.get("quick_replies") or []):
             if isinstance(button, dict) and isinstance(button.get("payload"), str):
                 offered.add(button["payload"])
+        # An evidence question's "I'll send it later" (the widget's file panel, issue 15).
+        custom = data.get("custom")
+        request = custom.get("evidence_request") if isinstance(custom, dict) else None
+        if isinstance(request, dict) and isinstance(request.get("later_payload"), str):
+            offered.add(request["later_payload"])
     return offered
 
 

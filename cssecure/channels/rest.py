@@ -38,6 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from cssecure.channels.common import client_key
+from cssecure.channels.core import EnvironmentChannel, agent_from_app
 from cssecure.channels.intake import (
     REFUSED_LENGTH,
     REFUSED_RATE,
@@ -92,23 +93,10 @@ def parse_body(raw: bytes) -> tuple[str, str]:
     return sender, message
 
 
-def agent_of(request: Request) -> Any:
-    """The Rasa agent serving this request (``app.ctx.agent``), or None."""
-    return getattr(getattr(request.app, "ctx", None), "agent", None)
-
-
-class CSSecureRestInput(RestInput):
+class CSSecureRestInput(EnvironmentChannel, RestInput):
     """Rasa's REST channel with validated input and anonymous metadata (module docstring)."""
 
-    @classmethod
-    def name(cls) -> str:
-        """Same name, so the same URL, as Rasa's channel."""
-        return "rest"
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> CSSecureRestInput:
-        """Build from the environment; ``credentials`` only names the channel."""
-        return cls(Settings.from_env())
+    channel_name = "rest"  # Rasa's channel's name, so its URL
 
     def _client_secret(self) -> str:
         """The key of the ``client`` digests (the Rasa token, else a per-process one)."""
@@ -139,7 +127,7 @@ class CSSecureRestInput(RestInput):
             except RequestRefused as exc:
                 return response.json({"error": str(exc)}, status=400)
             address = request.remote_addr or request.ip
-            admitted = await admit("rest", sender, message, agent=agent_of(request),
+            admitted = await admit("rest", sender, message, agent=agent_from_app(request.app),
                                    address=address)
             if admitted.refused == REFUSED_SENDER:
                 return response.json({"error": admitted.reply}, status=400)

@@ -5,14 +5,15 @@ trusts it on every message, so anyone who learns or guesses an id can read and w
 another customer's conversation. This channel decides the conversation on the server:
 
 * ``connect``: an optional customer token (``auth.token``, a JWT, see
-  :mod:`cssecure.web.tokens`) is verified; a forged or expired token refuses the connection
+  :mod:`cssecure.identity.tokens`) is verified; a forged or expired token refuses the connection
   with a readable message. No token: the visitor is anonymous.
 * ``session_request``: a verified customer always gets the conversation derived from the
   customer id; an anonymous visitor resumes a conversation only with its session token
   (``session_token``) and otherwise gets a fresh random one. Any ``session_id`` the
   browser sends is ignored. The answer ``session_confirm`` is
-  ``{"session_id", "verified", "session_token", "history"}``: the history (from the
-  tracker store) is what lets the widget show the conversation again after a reload.
+  ``{"session_id", "verified", "session_token", "history", "idle", "language"}``: the
+  history (from the tracker store) is what lets the widget show the conversation again
+  after a reload; ``idle`` (:func:`settled`) lets it offer its starters again under it.
 * ``user_uttered``: the message goes to the conversation bound to this socket, with
   server-made metadata ``{"channel": "web", "customer_id", "verified"}`` plus ``locale``
   when the widget sends a valid BCP-47 tag with the message (``{"message", "locale"}``: the
@@ -47,22 +48,20 @@ Configure in ``credentials.yml``::
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
-from rasa.shared.core.events import BotUttered
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
-from cssecure.channels.chat import push_body, pushed_metadata
 from cssecure.channels.common import MAX_MESSAGE_CHARS, client_key
+from cssecure.channels.core import PushRequest, mount_push_route, unauthorised
 from cssecure.channels.intake import (
     REFUSED_LENGTH,
     admit,
@@ -73,8 +72,7 @@ from cssecure.channels.intake import (
 )
 from cssecure.handoff.waiting import install_waiting_replies
 from cssecure.i18n.catalog import N_, tr
-from cssecure.settings import Settings
-from cssecure.web.tokens import (
+from cssecure.identity.tokens import (
     TokenRejected,
     WebIdentity,
     client_language,
@@ -85,6 +83,7 @@ from cssecure.web.tokens import (
     verify_session_token,
     widget_key,
 )
+from cssecure.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +93,65 @@ ERROR_EVT = "chat_error"
 STILL_CONNECTING = N_("The chat is still connecting. Please try again.")
 NOT_YOUR_SESSION = N_("This chat session does not belong to you.")
 KEEP_SHORT = N_("Please keep messages under {limit} characters.")
+
+
+def evidence_custom(custom: Any) -> dict[str, Any] | None:
+    """The part of a bot message's ``custom`` payload the widget acts on: ``{"evidence_request":
+    {"kind", "kinds"?, "later_payload"?}}`` (an evidence question's file panel), else None."""
+    request = custom.get("evidence_request") if isinstance(custom, dict) else None
+    if not isinstance(request, dict) or not isinstance(request.get("kind"), str):
+        return None
+    kept: dict[str, Any] = {"kind": request["kind"]}
+    kinds = request.get("kinds")
+    if isinstance(kinds, list) and kinds and all(isinstance(k, str) for k in kinds):
+        kept["kinds"] = kinds
+    if isinstance(request.get("later_payload"), str):
+        kept["later_payload"] = request["later_payload"]
+    return {"evidence_request": kept}
+
+
+class WidgetOutput(SocketIOOutput):
+    """Rasa's socket.io output, with an evidence question as one ``bot_uttered`` message.
+
+    Rasa emits a reply's text with its buttons, then its ``custom`` payload apart (and
+    passes the payload's keys to ``AsyncServer.emit`` as arguments, which fails on any key
+    but emit's own). The widget needs the question, its buttons and its file panel's
+    request together: ``{"text", "quick_replies", "custom": {"evidence_request"}}``.
+    """
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Send one reply; an evidence question as one message (see the class)."""
+        custom = evidence_custom(message.get("custom"))
+        text = message.get("text")
+        if custom is None or not isinstance(text, str) or not text.strip():
+            await super().send_response(recipient_id, message)
+            return
+        buttons = message.get("quick_replies") or message.get("buttons") or []
+        await self._send_message(recipient_id, {
+            "text": text.strip(),
+            "quick_replies": [
+                {"content_type": "text", "title": b["title"], "payload": b["payload"]}
+                for b in buttons
+            ],
+            "custom": custom,
+        })
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        """A custom payload as the ``custom`` key of one message (never emit's arguments)."""
+        await self._send_message(recipient_id, {"custom": json_message})
+
+
+def settled(tracker: Any) -> bool:
+    """Whether a conversation waits for nothing: no form asks a question and no person
+    holds it. A returning customer is then offered the starters again under the history
+    (issue 17: a finished claim is no dead end); otherwise they answer where they left off.
+
+    Args:
+        tracker: Rasa's ``DialogueStateTracker`` of the conversation.
+    """
+    return tracker.active_loop_name is None and not tracker.is_paused()
 
 
 def history_from_events(
@@ -106,7 +164,10 @@ def history_from_events(
         limit: how many of the latest messages to keep.
 
     Returns:
-        ``{"sender": "user"|"bot"|"agent", "text", "quick_replies"?}`` items. Button
+        ``{"sender": "user"|"bot"|"agent", "text", "quick_replies"?, "custom"?, "at"?}``
+        items (``at``: the event's Unix time in seconds, when it has one: the widget shows
+        it; ``custom``: an evidence question's ``{"evidence_request"}``, see
+        :func:`evidence_custom`). Button
         payloads (``/affirm``) are shown with the title of the button that sent them;
         other internal payloads are shown by their ``display`` metadata or left out.
     """
@@ -121,7 +182,7 @@ def history_from_events(
             if text.startswith("/"):
                 shown = metadata.get("display") or titles.get(text) or ""
             if shown:
-                items.append({"sender": "user", "text": shown})
+                items.append(_stamped({"sender": "user", "text": shown}, event))
         elif kind == "bot":
             data = event.get("data") or {}
             buttons = data.get("buttons") or data.get("quick_replies") or []
@@ -137,9 +198,22 @@ def history_from_events(
                     for b in buttons
                 ]
                 titles.update({b.get("payload", ""): b.get("title", "") for b in buttons})
+            custom = evidence_custom(data.get("custom"))
+            if custom and text:
+                # An evidence question: the widget shows its file panel again under it
+                # when it is still the last message.
+                item["custom"] = custom
             if text or buttons:
-                items.append(item)
+                items.append(_stamped(item, event))
     return items[-limit:]
+
+
+def _stamped(item: dict[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
+    """The item with its event's time (``at``, Unix seconds), when the event has one."""
+    timestamp = event.get("timestamp")
+    if isinstance(timestamp, (int, float)) and not isinstance(timestamp, bool):
+        item["at"] = float(timestamp)
+    return item
 
 
 def _address(environ: Any) -> str | None:
@@ -160,15 +234,6 @@ def _agent(bp: Blueprint) -> Any:
     """The Rasa agent of the app the blueprint is registered on, or None."""
     app = getattr(bp.ctx, "app", None)
     return getattr(getattr(app, "ctx", None), "agent", None)
-
-
-def _bearer_matches(request: Request, expected: str | None) -> bool:
-    """Constant-time check of ``Authorization: Bearer <expected>``."""
-    if not expected:
-        return False
-    header = request.headers.get("Authorization", "")
-    scheme, _, supplied = header.partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(supplied.strip(), expected)
 
 
 class _WebSocketBlueprint(SocketBlueprint):
@@ -220,22 +285,25 @@ class WebSocketIOInput(SocketIOInput):
 
     def _output(self) -> SocketIOOutput:
         assert self.sio is not None
-        return SocketIOOutput(self.sio, self.bot_message_evt)
+        return WidgetOutput(self.sio, self.bot_message_evt)
 
     def get_output_channel(self) -> OutputChannel | None:
         return None if self.sio is None else self._output()
 
-    async def _history(self, sio_blueprint: Blueprint, conversation_id: str) -> list[dict]:
-        """The conversation so far, from the Rasa agent's tracker store (if there is one)."""
+    async def _history(
+        self, sio_blueprint: Blueprint, conversation_id: str
+    ) -> tuple[list[dict], bool]:
+        """The conversation so far, from the Rasa agent's tracker store (if there is one),
+        and whether it is :func:`settled`."""
         app = getattr(sio_blueprint.ctx, "app", None)
         agent = getattr(getattr(app, "ctx", None), "agent", None)
         store = getattr(agent, "tracker_store", None)
         if store is None:
-            return []
+            return [], True
         tracker = await store.retrieve(conversation_id)
         if tracker is None:
-            return []
-        return history_from_events(e.as_dict() for e in tracker.events)
+            return [], True
+        return history_from_events(e.as_dict() for e in tracker.events), settled(tracker)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The socket.io server plus the push/inject endpoints."""
@@ -295,7 +363,7 @@ class WebSocketIOInput(SocketIOInput):
             state["conversation_id"] = conversation_id
             await sio.save_session(sid, state, namespace=namespace)
             await sio.enter_room(sid, conversation_id, namespace=namespace)
-            history = await self._history(bp, conversation_id)
+            history, idle = await self._history(bp, conversation_id)
             await sio.emit(
                 "session_confirm",
                 {
@@ -303,6 +371,8 @@ class WebSocketIOInput(SocketIOInput):
                     "verified": customer_id is not None,
                     "session_token": session_token,
                     "history": history,
+                    # Settled: the widget offers its starters again under the history.
+                    "idle": idle,
                     # The widget's own labels follow the conversation's language (issue 14);
                     # None: not settled, the widget keeps the page's language.
                     "language": await notice_language(_agent(bp), conversation_id),
@@ -384,30 +454,28 @@ class WebSocketIOInput(SocketIOInput):
                 await sio.emit(self.bot_message_evt, {"metadata": {"language": language}},
                                room=conversation_id, namespace=namespace)
 
-        @bp.route("/push", methods=["POST"])
-        async def push(request: Request) -> HTTPResponse:
-            if not _bearer_matches(request, self.service_token):
-                return response.json({"error": "Not authorised."}, status=401)
-            parsed = push_body(request.json if isinstance(request.json, dict) else {})
-            if isinstance(parsed, str):
-                return response.json({"error": parsed}, status=400)
-            conversation_id, text, buttons = parsed.conversation_id, parsed.text, parsed.buttons
-            recorded = await self._record_agent_message(
-                bp, conversation_id, text, parsed.agent_name, buttons, parsed.notice
-            )
-            message: dict[str, Any] = {"text": text, "sender": "bot" if parsed.notice else "agent"}
-            if parsed.agent_name and not parsed.notice:
-                message["agent_name"] = parsed.agent_name
-            if buttons:
-                message["quick_replies"] = [{"content_type": "text", **b} for b in buttons]
-            online = bool(list(sio.manager.get_participants(namespace or "/", conversation_id)))
-            await sio.emit(self.bot_message_evt, message, room=conversation_id, namespace=namespace)
-            return response.json({"recorded": recorded, "online": online})
+        async def show_pushed(push: PushRequest) -> dict[str, Any]:
+            # Shown in the conversation's widgets (recorded first: a reload shows it too).
+            message: dict[str, Any] = {"text": push.text,
+                                       "sender": "bot" if push.notice else "agent"}
+            if push.agent_name and not push.notice:
+                message["agent_name"] = push.agent_name
+            if push.buttons:
+                message["quick_replies"] = [{"content_type": "text", **b} for b in push.buttons]
+            room = push.conversation_id
+            online = bool(list(sio.manager.get_participants(namespace or "/", room)))
+            await sio.emit(self.bot_message_evt, message, room=room, namespace=namespace)
+            return {"online": online}
+
+        mount_push_route(
+            bp, token=lambda: self.service_token, deliver=show_pushed, record_first=True
+        )
 
         @bp.route("/inject", methods=["POST"])
         async def inject(request: Request) -> HTTPResponse:
-            if not _bearer_matches(request, self.service_token):
-                return response.json({"error": "Not authorised."}, status=401)
+            refused = unauthorised(request, self.service_token)
+            if refused is not None:
+                return refused
             body = request.json if isinstance(request.json, dict) else {}
             conversation_id = body.get("conversation_id")
             text = body.get("message")
@@ -441,27 +509,3 @@ class WebSocketIOInput(SocketIOInput):
             return response.json({"delivered": True})
 
         return bp
-
-    async def _record_agent_message(
-        self,
-        bp: Blueprint,
-        conversation_id: str,
-        text: str,
-        agent_name: str | None,
-        buttons: list[dict[str, str]],
-        notice: str | None = None,
-    ) -> bool:
-        """Append the pushed message to the tracker, under the conversation's lock."""
-        app = getattr(bp.ctx, "app", None)
-        agent = getattr(getattr(app, "ctx", None), "agent", None)
-        store = getattr(agent, "tracker_store", None)
-        locks = getattr(agent, "lock_store", None)
-        if store is None or locks is None:
-            return False
-        metadata = pushed_metadata(agent_name, notice)
-        event = BotUttered(text, data={"buttons": buttons} if buttons else {}, metadata=metadata)
-        async with locks.lock(conversation_id):
-            tracker = await store.get_or_create_tracker(conversation_id)
-            tracker.update(event)
-            await store.save(tracker)
-        return True

@@ -29,7 +29,9 @@ What Rasa 3.6's connector does not do, and this one does:
 * Customers waiting for a person are answered (:mod:`cssecure.handoff.waiting`, installed
   when the channel is mounted).
 * Messages can be pushed from outside a request: ``POST /webhooks/telegram/push`` (agents'
-  replies, recorded in the tracker) or :func:`push_telegram` / :func:`push_conversation`.
+  replies, recorded in the tracker: the route of
+  :func:`cssecure.channels.core.mount_push_route`) or :func:`push_telegram` /
+  :func:`push_conversation`.
 
 Configuration comes from the environment (``cssecure.settings``): ``TELEGRAM_TOKEN``,
 ``TELEGRAM_SECRET_TOKEN``, ``TELEGRAM_WEBHOOK_URL`` (the public URL of
@@ -61,12 +63,13 @@ from aiogram.utils.exceptions import (
     TelegramAPIError,
     UserDeactivated,
 )
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.telegram import TelegramInput, TelegramOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from cssecure.channels import core
 from cssecure.channels.chat import (
     ACCOUNTS_UNAVAILABLE,
     EDIT_NOT_USED,
@@ -75,11 +78,7 @@ from cssecure.channels.chat import (
     EDIT_REFUSE,
     AccountsUnavailable,
     ChatServices,
-    agent_from_app,
-    bearer_matches,
     conversation_claims,
-    push_body,
-    record_agent_message,
     store_session_metadata,
     take_edit,
 )
@@ -95,11 +94,14 @@ from cssecure.channels.evidence import (
     STORE_FAILED,
     TELEGRAM_MAX_FILE_BYTES,
     EvidenceNotStored,
+    caption_text,
     evidence_kind,
     inform_message,
 )
 from cssecure.channels.intake import Admission, admit, install_log_escaping, notice_language
 from cssecure.channels.seen import DeliveredUpdates
+from cssecure.claims.evidence import MB
+from cssecure.evidence.links import LINK_OFFER, LINK_TTL, UploadLinks, public_upload_url
 from cssecure.handoff.waiting import install_waiting_replies
 from cssecure.i18n.catalog import N_, tr
 from cssecure.settings import Settings
@@ -355,19 +357,12 @@ def incoming_file(message: Mapping[str, Any]) -> IncomingFile | None:
     return None
 
 
-class CSSecureTelegramInput(TelegramInput):
+class CSSecureTelegramInput(core.EnvironmentChannel, TelegramInput):
     """Telegram input channel for Rasa (``credentials.yml``:
     ``cssecure.channels.telegram.CSSecureTelegramInput:`` with no values; they come from the
     environment)."""
 
-    @classmethod
-    def name(cls) -> str:
-        return CHANNEL
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        """Build from the environment; ``credentials`` only names the channel."""
-        return cls(Settings.from_env())
+    channel_name = CHANNEL
 
     def __init__(
         self,
@@ -461,8 +456,9 @@ class CSSecureTelegramInput(TelegramInput):
 
         @telegram_webhook.route("/set_webhook", methods=["POST"])
         async def set_webhook(request: Request) -> HTTPResponse:
-            if not bearer_matches(request.headers.get("Authorization"), self.settings.rasa_token):
-                return response.json({"error": "Not authorised."}, status=401)
+            refused = core.unauthorised(request, self.settings.rasa_token)
+            if refused is not None:
+                return refused
             ok = await self.register_webhook()
             return response.json({"registered": ok}, status=200 if ok else 502)
 
@@ -485,7 +481,7 @@ class CSSecureTelegramInput(TelegramInput):
                 logger.info("Telegram update %s delivered again: ignored", update_id)
                 return response.json({"ok": True})
             work = asyncio.ensure_future(
-                self._handle_logged(update, on_new_message, agent_from_app(request.app))
+                self._handle_logged(update, on_new_message, core.agent_from_app(request.app))
             )
             self._running.add(work)
             work.add_done_callback(self._running.discard)
@@ -495,44 +491,71 @@ class CSSecureTelegramInput(TelegramInput):
             await asyncio.shield(work)
             return response.json({"ok": True})
 
-        @telegram_webhook.route("/push", methods=["POST"])
-        async def push(request: Request) -> HTTPResponse:
-            if not bearer_matches(request.headers.get("Authorization"), self.settings.rasa_token):
-                return response.json({"error": "Not authorised."}, status=401)
-            if not self.configured:
-                return response.json({"error": "Telegram is not configured."}, status=503)
-            parsed = push_body(request.json if request.body else None)
-            if isinstance(parsed, str):
-                return response.json({"error": parsed}, status=400)
-            conversation, text, buttons = parsed.conversation_id, parsed.text, parsed.buttons
-            out = self.bot()
+        core.mount_push_route(
+            telegram_webhook,
+            token=lambda: self.settings.rasa_token,
+            deliver=self._deliver_push,
+            unavailable=lambda: None if self.configured else "Telegram is not configured.",
+        )
+
+        @telegram_webhook.route("/evidence", methods=["POST"])
+        async def evidence_arrived(request: Request) -> HTTPResponse:
+            # A file of this chat arrived another way (its one-time upload link, issue 15):
+            # the bot is told here, so that its answer reaches the customer on Telegram.
+            refused = core.unauthorised(request, self.settings.rasa_token)
+            if refused is not None:
+                return refused
+            body = request.json if request.body else None
+            body = body if isinstance(body, dict) else {}
+            conversation, kind = body.get("conversation_id"), body.get("evidence_kind")
+            evidence_id, customer_id = body.get("evidence_id"), body.get("customer_id")
+            if not (isinstance(conversation, str) and isinstance(kind, str)
+                    and isinstance(evidence_id, str)
+                    and (customer_id is None or isinstance(customer_id, str))):
+                return response.json({"error": "conversation_id, evidence_kind and "
+                                               "evidence_id are required."}, status=400)
             try:
-                out.chat_id(conversation)
-            except ValueError:
+                self.bot().chat_id(conversation)
+            except (ValueError, TelegramNotConfigured):
                 return response.json({"error": "Not a Telegram conversation."}, status=404)
-            try:
-                if buttons:
-                    await out.send_text_with_buttons(conversation, text, buttons)
-                else:
-                    await out.send_text_message(conversation, text)
-            except ChatUnreachable:
-                # 410: final, the caller must not retry (cssecure.handoff.rasa_api).
-                logger.warning("Push to Telegram: the customer's chat cannot be reached.")
-                return response.json(
-                    {"error": "The customer cannot be reached on Telegram (they blocked the "
-                              "bot or deleted their account).", "unreachable": True},
-                    status=410,
-                )
-            except TelegramAPIError as exc:
-                logger.warning("Push to Telegram failed (%s)", type(exc).__name__)
-                return response.json({"error": "Telegram refused the message."}, status=502)
-            recorded = await record_agent_message(
-                agent_from_app(request.app), conversation, text, parsed.agent_name, buttons,
-                parsed.notice,
+            await self._forward(
+                inform_message(kind, evidence_id), conversation, "", on_new_message,
+                customer_id=customer_id, agent=core.agent_from_app(request.app), notice=True,
             )
-            return response.json({"delivered": True, "recorded": recorded})
+            return response.json({"told": True})
 
         return telegram_webhook
+
+    async def _deliver_push(self, push: core.PushRequest) -> dict[str, Any]:
+        """Send a pushed message to its Telegram chat (the core's push route).
+
+        Raises:
+            core.PushRefused: 404 not a Telegram conversation, 410 the chat cannot be reached
+                (final, the caller must not retry: cssecure.handoff.rasa_api), 502 Telegram
+                refused the message.
+        """
+        conversation, text, buttons = push.conversation_id, push.text, push.buttons
+        out = self.bot()
+        try:
+            out.chat_id(conversation)
+        except ValueError:
+            raise core.PushRefused(404, {"error": "Not a Telegram conversation."}) from None
+        try:
+            if buttons:
+                await out.send_text_with_buttons(conversation, text, buttons)
+            else:
+                await out.send_text_message(conversation, text)
+        except ChatUnreachable:
+            logger.warning("Push to Telegram: the customer's chat cannot be reached.")
+            raise core.PushRefused(
+                410,
+                {"error": "The customer cannot be reached on Telegram (they blocked the "
+                          "bot or deleted their account).", "unreachable": True},
+            ) from None
+        except TelegramAPIError as exc:
+            logger.warning("Push to Telegram failed (%s)", type(exc).__name__)
+            raise core.PushRefused(502, {"error": "Telegram refused the message."}) from None
+        return {"delivered": True}
 
     async def _handle_logged(
         self,
@@ -739,31 +762,56 @@ class CSSecureTelegramInput(TelegramInput):
         claim, else kept loose: the bot then asks which claim it is for).
         """
         out = self.bot()
+        evidence_id: str | None = None
         try:
-            if incoming.file_size and incoming.file_size > TELEGRAM_MAX_FILE_BYTES:
-                raise EvidenceNotStored(FILE_TOO_BIG)
             customer_id = await self.services.customer_for(user_id)
+            claims_of_conversation = await conversation_claims(agent, conversation)
             target = await self.services.target_for_file(
                 conversation_id=conversation,
-                conversation=await conversation_claims(agent, conversation),
+                conversation=claims_of_conversation,
                 customer_id=customer_id,
                 caption=caption,
             )
-            data = await out.download(incoming.file_id)
-            kind = evidence_kind(incoming.media, caption, incoming.mime_type)
-            evidence_id = await self.services.store_file(
-                target, conversation_id=conversation, customer_id=customer_id,
-                kind=kind, filename=incoming.filename, data=data,
-            )
+            kind = evidence_kind(incoming.media, caption, incoming.mime_type,
+                                 claims_of_conversation.awaited)
+            if incoming.file_size and incoming.file_size > TELEGRAM_MAX_FILE_BYTES:
+                # More than a bot may fetch: a one-time link to the website's upload page,
+                # bound to this chat, its claim and the file's kind (issue 15).
+                language = await notice_language(agent, conversation, locale)
+                links = UploadLinks.for_settings(self.settings)
+                token = links.issue(
+                    conversation_id=conversation, customer_id=customer_id, channel=CHANNEL,
+                    target=target, kind=kind, language=language,
+                )
+                await out.send_message(chat_id, tr(
+                    language, LINK_OFFER, size_mb=f"{incoming.file_size / MB:.0f}",
+                    limit_mb=TELEGRAM_MAX_FILE_BYTES // MB,
+                    hours=int(LINK_TTL.total_seconds() // 3600),
+                    url=public_upload_url(self.settings, token),
+                ))
+            else:
+                data = await out.download(incoming.file_id)
+                evidence_id = await self.services.store_file(
+                    target, conversation_id=conversation, customer_id=customer_id,
+                    kind=kind, filename=incoming.filename, data=data,
+                )
         except (EvidenceNotStored, AccountsUnavailable) as exc:
             language = await notice_language(agent, conversation, locale)
             await out.send_message(chat_id, _refusal(exc, language))
-            return
-        await self._forward(
-            inform_message(kind, evidence_id), conversation, user_id, on_new_message,
-            customer_id=customer_id, locale=locale, message_id=message_id, agent=agent,
-            notice=True,
-        )
+        if evidence_id is not None:
+            await self._forward(
+                inform_message(kind, evidence_id), conversation, user_id, on_new_message,
+                customer_id=customer_id, locale=locale, message_id=message_id, agent=agent,
+                notice=True,
+            )
+        said = caption_text(caption)
+        if said:
+            # The caption is the customer's message (issue 15: "the lid is cracked"), read
+            # after the file answered the evidence question, stored or not.
+            await self._forward(
+                said, conversation, user_id, on_new_message, locale=locale,
+                message_id=f"{message_id}-caption" if message_id else None, agent=agent,
+            )
 
     async def _refresh_identity(
         self,
@@ -882,10 +930,7 @@ def _keyboard_data(message: Any) -> set[str]:
 
 
 async def push_telegram_async(
-    chat_id: int | str,
-    text: str,
-    buttons: list[dict[str, Any]] | None = None,
-    settings: Settings | None = None,
+    chat_id: int | str, text: str, buttons: core.Buttons = None, settings: Settings | None = None
 ) -> None:
     """Send ``text`` (and buttons) to a Telegram chat from outside a request."""
     settings = settings or Settings.from_env()
@@ -895,39 +940,22 @@ async def push_telegram_async(
     try:
         conversation = conversation_id(CHANNEL, str(int(chat_id)), conversation_secret(settings))
         if buttons:
-            await bot.send_text_with_buttons(conversation, text, buttons)
+            await bot.send_text_with_buttons(conversation, text, [dict(b) for b in buttons])
         else:
             await bot.send_text_message(conversation, text)
     finally:
         await bot.session.close()  # the HTTP session, not the Bot API "close" method
 
 
-def push_telegram(
-    chat_id: int | str,
-    text: str,
-    buttons: list[dict[str, Any]] | None = None,
-    settings: Settings | None = None,
-) -> None:
-    """Blocking :func:`push_telegram_async`, for scripts and worker threads.
-
-    Raises:
-        TelegramNotConfigured: no token/secret; aiogram's ``TelegramAPIError`` when
-        Telegram refuses, :class:`ChatUnreachable` (one of them) when the customer blocked
-        the bot.
-    """
-    asyncio.run(push_telegram_async(chat_id, text, buttons, settings))
-
-
-def push_conversation(
-    conversation: str,
-    text: str,
-    buttons: list[dict[str, Any]] | None = None,
-    settings: Settings | None = None,
-) -> bool:
-    """Push to the chat of a ``telegram-...`` conversation id; False if it is not one."""
-    settings = settings or Settings.from_env()
-    chat = external_id_of(conversation, CHANNEL, conversation_secret(settings))
-    if chat is None:
-        return False
-    push_telegram(chat, text, buttons, settings)
-    return True
+# Blocking push_telegram_async(chat_id, text, buttons=None, settings=None), for scripts and
+# worker threads. Raises TelegramNotConfigured (no token/secret), aiogram's TelegramAPIError
+# when Telegram refuses, ChatUnreachable (one of them) when the customer blocked the bot.
+push_telegram = core.blocking_push(push_telegram_async)
+# push_conversation(conversation, text, buttons=None, settings=None): push to the chat of a
+# ``telegram-...`` conversation id; False if it is not a genuine one.
+push_conversation = core.conversation_push(
+    lambda conversation, settings: external_id_of(
+        conversation, CHANNEL, conversation_secret(settings)
+    ),
+    push_telegram,
+)

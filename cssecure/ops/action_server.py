@@ -3,14 +3,21 @@
 ``python -m cssecure.ops.action_server --actions actions --port 5055`` takes the options of
 ``rasa run actions``. Every request except ``GET /health`` must carry
 ``Authorization: Bearer <CSSECURE_ACTION_TOKEN>`` (the Rasa server sends it:
-cssecure/ops/rasa_server.py); without it the answer is 401, with another value 403, and no
-action runs. The token comes from the environment only (never the command line), must pass
-the secret-strength check, and the server does not start without one. It binds to loopback
-unless ``SANIC_HOST`` says otherwise.
+cssecure/rasa_server/behaviour.py); without it the answer is 401, with another value 403,
+and no action runs. The token comes from the environment only (never the command line),
+must pass the secret-strength check, and the server does not start without one. It binds to
+loopback unless ``SANIC_HOST`` says otherwise.
+
+An action that raises is answered without the request echoed (:func:`drop_request_echo`):
+rasa_sdk answers ``{"error": ..., "request_body": <the whole request>}``, and the tracker
+(slots, messages: customer data) would go back to the Rasa server, which logs it in its
+"Failed to execute custom action" error. The Rasa server still sees a failure (and the
+customer gets the outage apology); the traceback stays in this server's log.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
 import os
@@ -60,6 +67,23 @@ def token_check(token: str) -> Callable[[Any], Awaitable[Any]]:
     return check
 
 
+async def drop_request_echo(request: Any, answer: Any) -> Any:
+    """Response middleware: a 5xx from ``/webhook`` becomes ``{"error": "... failed ..."}``
+    (naming the action when the request names a well-formed one)."""
+    from sanic import response
+
+    if answer.status < 500 or request.path != "/webhook":
+        return None
+    action = None
+    with contextlib.suppress(Exception):  # an unreadable body simply names no action
+        body = request.json
+        action = body.get("next_action") if isinstance(body, dict) else None
+    name = action if isinstance(action, str) and action.isidentifier() else "the action"
+    return response.json(
+        {"error": f"{name} failed on the action server; see its log."}, status=answer.status
+    )
+
+
 def required_token(settings: Settings) -> str:
     """The configured action token.
 
@@ -77,7 +101,8 @@ def required_token(settings: Settings) -> str:
 
 
 def install_token_check(token: str) -> None:
-    """Make rasa_sdk's ``create_app`` register :func:`token_check` on every app it builds."""
+    """Make rasa_sdk's ``create_app`` register :func:`token_check` and
+    :func:`drop_request_echo` on every app it builds."""
     import rasa_sdk.endpoint as endpoint
 
     original = endpoint.create_app
@@ -87,6 +112,7 @@ def install_token_check(token: str) -> None:
     def create_app(*args: Any, **kwargs: Any) -> Any:
         app = original(*args, **kwargs)
         app.register_middleware(token_check(token), "request")
+        app.register_middleware(drop_request_echo, "response")
         return app
 
     create_app._cssecure_token_check = True  # type: ignore[attr-defined]

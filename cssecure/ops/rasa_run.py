@@ -9,7 +9,11 @@
 - ``--cors`` is the explicit list ``CSSECURE_CORS_ORIGINS`` (never ``*``: Rasa allows
   credentials on CORS answers);
 - the secrets are checked for strength, and ``CSSECURE_ACTION_TOKEN`` (sent to the action
-  server, cssecure/ops/rasa_server.py) must be set.
+  server, cssecure/rasa_server/behaviour.py) must be set;
+- Rasa is patched by :func:`cssecure.rasa_server.install` (behaviour and speed patches),
+  which refuses any Rasa but the supported release. Every launcher starts Rasa through
+  this module, so every Rasa server of ours (stack, shell, benchmarks, test stacks) runs
+  with the same patches.
 """
 
 from __future__ import annotations
@@ -53,10 +57,15 @@ def rasa_args(args: Sequence[str], settings: Settings) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run Rasa's CLI with :func:`rasa_args`."""
+    """Patch Rasa (:func:`cssecure.rasa_server.install`), then run its CLI with
+    :func:`rasa_args`; 2 with a message when the arguments, secrets or Rasa's version
+    are refused."""
+    from cssecure.rasa_server import RasaVersionError, install
+
     try:
         args = rasa_args(sys.argv[1:] if argv is None else argv, Settings.from_env())
-    except SettingsError as exc:
+        install()
+    except (SettingsError, RasaVersionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     from rasa.__main__ import main as rasa_main

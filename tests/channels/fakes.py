@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import socket
 import threading
 import time
 import urllib.parse
@@ -30,11 +29,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from sanic import Sanic
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from cssecure.ops.launch import free_port
 
 
 def _parse_body(handler: BaseHTTPRequestHandler) -> dict[str, Any]:
@@ -504,7 +499,8 @@ CLAIM_REF_DOMAIN = Domain.from_dict(
     {
         "slots": {
             name: {"type": "text", "mappings": [{"type": "custom"}]}
-            for name in ("claim_ref", "claim_draft_id")
+            # requested_slot: the question being asked (a form's own slot in Rasa).
+            for name in ("claim_ref", "claim_draft_id", "requested_slot")
         }
     }
 )

@@ -22,14 +22,8 @@ from rasa.core.channels.channel import UserMessage
 
 from cssecure.channels.chat import ChatServices
 from cssecure.channels.common import conversation_id
-from cssecure.channels.discord import (
-    DiscordBridge,
-    DiscordInput,
-    RasaBridge,
-    bridge_key,
-    buttons_view,
-    dm_conversation,
-)
+from cssecure.channels.discord import DiscordInput, bridge_key, dm_conversation
+from cssecure.channels.discord_bridge import DiscordBridge, RasaBridge, buttons_view
 from cssecure.channels.rest import CSSecureRestInput
 from cssecure.channels.socketio import WebSocketIOInput
 from cssecure.channels.telegram import SECRET_HEADER, CSSecureTelegramInput

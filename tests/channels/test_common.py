@@ -14,13 +14,13 @@ from cssecure.channels.common import (
     bot_command,
     channel_metadata,
     conversation_id,
-    customer_text,
     external_id_of,
     normalise_locale,
     split_text,
 )
 from cssecure.channels.evidence import evidence_kind, inform_message
-from cssecure.settings import PROJECT_ROOT
+from cssecure.channels.intake import typed_text
+from cssecure.settings import PROJECT_ROOT, Settings
 
 
 def test_conversation_ids_round_trip_only_with_the_same_channel_and_secret() -> None:
@@ -50,11 +50,11 @@ def test_bot_commands_with_and_without_bot_name_and_argument() -> None:
     assert bot_command('/inform{"a": 1}') is None
 
 
-def test_customer_text_drops_the_intent_slash_controls_and_bidi_overrides() -> None:
-    assert customer_text('/inform{"evidence_id": "1"}') == 'inform{"evidence_id": "1"}'
-    assert customer_text("//restart") == "restart"
-    assert customer_text("hi\x00\x07 there\u202e!\n") == "hi there!"
-    assert customer_text("lost 📦 parcel\tP900001") == "lost 📦 parcel\tP900001"
+def test_typed_text_drops_the_intent_slash_controls_and_bidi_overrides() -> None:
+    assert typed_text('/inform{"evidence_id": "1"}') == 'inform{"evidence_id": "1"}'
+    assert typed_text("//restart") == "restart"
+    assert typed_text("hi\x00\x07 there\u202e!\n") == "hi there!"
+    assert typed_text("lost 📦 parcel\tP900001") == "lost 📦 parcel\tP900001"
 
 
 def test_split_text_keeps_parts_within_the_limit_and_loses_nothing() -> None:
@@ -99,10 +99,15 @@ def test_inform_message_is_the_contracts_json() -> None:
 
 
 def test_discord_bot_without_a_token_exits_2_with_a_clear_message() -> None:
+    # The command the stack launcher starts the bot process with (issue 19: its own module).
+    from cssecure.ops.stack import plan_parts
+
+    planned = Settings.from_env({"DISCORD_TOKEN": "x"})
+    (bot,) = [p for p in plan_parts(planned, Path("model.tar.gz")) if p.name == "Discord bot"]
+    assert bot.argv == [sys.executable, "-m", "cssecure.channels.discord_bridge"]
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
     done = subprocess.run(
-        [sys.executable, "-m", "cssecure.channels.discord"], cwd=PROJECT_ROOT, env=env,
-        capture_output=True, text=True, timeout=120,
+        bot.argv, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 2
     assert "DISCORD_TOKEN is not set" in done.stderr

@@ -38,14 +38,13 @@ from cssecure.channels.chat import ChatServices
 from cssecure.channels.common import conversation_id
 from cssecure.channels.delivery import RecipientUnreachable, utf16_units
 from cssecure.channels.discord import (
-    DiscordBridge,
     DiscordInput,
     DiscordUserUnreachable,
-    RasaBridge,
     bridge_key,
     dm_conversation,
     push_discord,
 )
+from cssecure.channels.discord_bridge import DiscordBridge, RasaBridge
 from cssecure.channels.evidence import STORE_FAILED
 from cssecure.channels.seen import DeliveredUpdates
 from cssecure.channels.telegram import (

@@ -16,21 +16,23 @@ import pytest
 
 from cssecure.channels.chat import ChatServices
 from cssecure.channels.discord import (
-    FILES_IN_PRIVATE,
-    LINK_IN_PRIVATE,
-    RASA_UNAVAILABLE,
-    DiscordBridge,
     DiscordInput,
-    RasaBridge,
     bridge_key,
     channel_conversation,
     dm_conversation,
     push_conversation,
     push_discord,
 )
+from cssecure.channels.discord_bridge import (
+    FILES_IN_PRIVATE,
+    LINK_IN_PRIVATE,
+    RASA_UNAVAILABLE,
+    DiscordBridge,
+    RasaBridge,
+)
 from cssecure.channels.evidence import ConversationClaims, claim_not_yours
+from cssecure.identity.linking import LinkStore
 from cssecure.settings import Settings
-from cssecure.web.linking import LinkStore
 
 from .conftest import (
     DISCORD_TOKEN,
@@ -370,7 +372,15 @@ def test_an_attachment_is_stored_as_evidence_and_the_bot_is_told(
     (message,) = agent.messages
     assert message.text == "/inform" + json.dumps(
         {"evidence_kind": "photo", "evidence_id": item["evidence_id"]})
-    assert "larger than 25 MB" in (dm.texts()[-1] or "")
+    # Over 25 MB (a Nitro user's): not fetched; a one-time link to the upload page for it.
+    offer = dm.texts()[-1] or ""
+    assert offer.startswith("This file is 25 MB, more than I can receive here (25 MB)."), offer
+    from cssecure.evidence.links import UploadLinks
+
+    grant = UploadLinks.for_settings(settings).peek(offer.rsplit("/api/upload/", 1)[1].strip())
+    assert (grant.conversation_id, grant.channel, grant.kind, grant.to, grant.key) == (
+        conversation, "discord", "unboxing_video", "claim", reference)
+    assert len(agent.messages) == 1  # the bot is told only of the stored photo
 
 
 DRAFT = "draft-51c0de"
@@ -577,3 +587,62 @@ def test_the_users_client_language_from_a_button_press_goes_with_their_messages(
         ("thanks", {**anonymous, "locale": "pt-BR"}),
         ("hello", anonymous),  # another user: no language known
     ]
+
+
+def test_the_rasa_side_of_discord_does_not_load_the_bot_library() -> None:
+    # Issue 19: the bot process is its own module; the Rasa server mounts DiscordInput
+    # without discord.py (the gateway client) being imported.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, cssecure.channels.discord\n"
+        "print('discord' in sys.modules, 'cssecure.channels.discord_bridge' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.split() == ["False", "False"]
+
+
+# --- evidence: files too big to attach (issue 15) ------------------------------------------
+
+
+@pytest.mark.parametrize(("kind", "linked"), [("unboxing_video", True), ("photo", False)])
+def test_a_video_question_comes_with_a_one_time_upload_link_for_files_too_big_to_attach(
+    tmp_path: Path, sqlite_url: str, kind: str, linked: bool
+) -> None:
+    """Discord lets a customer attach at most 25 MB (without Nitro): a phone's unboxing video
+    is bigger. Its question comes with a link to the website's upload page, bound to this
+    conversation and its customer, for that kind, usable once; a photo's does not."""
+    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.shared.core.events import BotUttered
+
+    from cssecure.evidence.links import UploadLinks
+
+    settings = settings_for(tmp_path, sqlite_url)
+    sender = dm_conversation(USER, settings)
+    request = {"evidence_request": {"kind": kind, "later_payload": '/inform{"choice": "later"}'}}
+
+    async def ask() -> list[dict[str, Any]]:
+        collector = CollectingOutputChannel()
+        await collector.send_response(sender, BotUttered(
+            "Do you have an unboxing video?", data={"custom": request, "buttons": [
+                {"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]},
+        ).message())
+        return await DiscordInput(settings)._with_upload_links(
+            collector.messages, FakeAgent(echo_reply), sender, "demo-alice", "de")
+
+    # Rasa collects the question and its request as two messages; the link follows them.
+    texts = [m for m in run(ask()) if m.get("text")]
+    assert texts[0]["text"] == "Do you have an unboxing video?"
+    if not linked:
+        assert len(texts) == 1
+        return
+    offer = texts[1]["text"]
+    assert texts[1]["recipient_id"] == sender
+    # In the conversation's language (German here), with the upload page's address.
+    assert offer.startswith("Ein Video über 25 MB"), offer
+    token = offer.rsplit("/api/upload/", 1)[1].strip()
+    grant = UploadLinks.for_settings(settings).peek(token)
+    assert (grant.conversation_id, grant.customer_id, grant.channel, grant.kind) == (
+        sender, "demo-alice", "discord", "unboxing_video")

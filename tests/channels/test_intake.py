@@ -19,7 +19,7 @@ from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 
-from cssecure.channels.common import MAX_MESSAGE_CHARS, TOO_LONG_REPLY, customer_text
+from cssecure.channels.common import MAX_MESSAGE_CHARS, TOO_LONG_REPLY
 from cssecure.channels.intake import (
     REFUSED_LENGTH,
     REFUSED_RATE,
@@ -56,7 +56,6 @@ PREFIXES = [
 def test_no_prefix_makes_typed_text_a_payload(prefix: str, payload: str) -> None:
     typed = typed_text(prefix + payload)
     assert typed == payload[1:]
-    assert customer_text(prefix + payload) == typed  # the old name is the same function
 
 
 @pytest.mark.parametrize(
@@ -161,7 +160,7 @@ def test_unsafe_or_foreign_rest_sender_ids_are_refused(sender: str) -> None:
 def test_derived_sender_ids_match_their_channel_only(tmp_path: Path) -> None:
     from cssecure.channels.common import conversation_id
     from cssecure.channels.discord import channel_conversation, dm_conversation
-    from cssecure.web.tokens import customer_conversation_id, new_anonymous_conversation_id
+    from cssecure.identity.tokens import customer_conversation_id, new_anonymous_conversation_id
 
     settings = Settings.from_env({"DISCORD_TOKEN": "t", "CSSECURE_VAR_DIR": str(tmp_path)})
     derived = {
@@ -394,6 +393,24 @@ def test_control_bidi_and_surrogates_never_reach_the_dialogue(
         got = client.send_and_get(raw)
         assert got == clean_text(raw), (name, raw, got)
         assert not any(ch in got for ch in "\x1b\x00\u202e\ud800\U000e0041")
+
+
+# Invisible characters inside a message (not only before it): bidi overrides, embeddings
+# and isolates, zero-width space, word joiner, BOM, a tag character, a carriage return, and
+# a decomposed accent (NFC); what the dialogue must get, written out.
+INVISIBLE_INSIDE = (
+    "\ufeffmy parcel P1\u200b00\u2060001 is \u202edegamad\u202c, "
+    "\u2067caf\u0065\u0301\u2069 \u202aok\u202b\U000e0020\r\nthanks"
+)
+INVISIBLE_REMOVED = "my parcel P100001 is degamad, caf\u00e9 ok\nthanks"
+
+
+def test_every_channel_cleans_invisible_characters_the_same_way(
+    channels: dict[str, Any]
+) -> None:
+    # Issue 19: the widget and REST once kept the bidi overrides Telegram and Discord removed.
+    got = {name: channels[name](17).send_and_get(INVISIBLE_INSIDE) for name in CHANNELS}
+    assert got == {name: INVISIBLE_REMOVED for name in CHANNELS}
 
 
 @pytest.mark.parametrize("name", CHANNELS)

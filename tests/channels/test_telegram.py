@@ -24,8 +24,8 @@ from cssecure.channels.telegram import (
     push_conversation,
     push_telegram,
 )
+from cssecure.identity.linking import LinkStore
 from cssecure.settings import Settings
-from cssecure.web.linking import LinkStore
 
 from .conftest import (
     JPEG,
@@ -409,9 +409,11 @@ def test_push_functions_reach_the_bot_api_from_outside_a_request(
 # --- evidence: sizes (no claim needed to be refused) --------------------------------------
 
 
-def test_a_file_over_20_mb_is_refused_with_a_clear_message_before_any_download(
+def test_a_file_over_20_mb_is_answered_with_an_upload_link_before_any_download(
     tmp_path: Path, sqlite_url: str, bot_api: FakeTelegramAPI
 ) -> None:
+    # Issue 15: no longer refused: a one-time link to the website's upload page
+    # (tests/channels/test_channel_evidence.py follows the link).
     settings = settings_for(tmp_path, sqlite_url, bot_api)
     agent = FakeAgent(echo_reply)
     update = text_update("")
@@ -425,7 +427,9 @@ def test_a_file_over_20_mb_is_refused_with_a_clear_message_before_any_download(
             await send(base, settings, update)
 
     run(scenario())
-    assert bot_api.sent_texts() == [FILE_TOO_BIG]
+    (offer,) = bot_api.sent_texts()
+    assert offer.startswith("This file is 20 MB, more than I can receive here (20 MB).")
+    assert "/api/upload/" in offer
     assert bot_api.calls_to("getFile") == [] and agent.messages == []
 
 
@@ -543,9 +547,11 @@ def test_a_claim_named_in_the_caption_wins_over_the_draft_with_the_captions_kind
     assert [(e["kind"], e["filename"]) for e in detail["evidence"]] == [
         ("carrier_confirmation", "customs-letter.pdf")]
     assert draft_kinds(app, conv(settings), DRAFT) == []
-    assert inform_of(agent.messages[-1]) == {
+    assert inform_of(agent.messages[-2]) == {
         "evidence_kind": "carrier_confirmation",
         "evidence_id": detail["evidence"][0]["evidence_id"]}
+    # Then the caption, as the customer's message (issue 15).
+    assert agent.messages[-1].text == f"letter from the carrier for {earlier.lower()}"
 
 
 def test_a_file_after_filing_goes_to_the_claim_filed_in_this_chat_not_an_earlier_one(

@@ -28,7 +28,8 @@ from hypothesis import strategies as st
 
 from cssecure.channels.chat import ChatServices
 from cssecure.channels.common import TOO_LONG_REPLY
-from cssecure.channels.discord import DiscordBridge, DiscordInput, RasaBridge, bridge_key
+from cssecure.channels.discord import DiscordInput, bridge_key
+from cssecure.channels.discord_bridge import DiscordBridge, RasaBridge
 from cssecure.channels.intake import too_long
 from cssecure.channels.telegram import SECRET_HEADER, CSSecureTelegramInput
 from cssecure.claims.db import upgrade

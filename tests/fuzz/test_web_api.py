@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from web.test_app import JPEG, PDF, Stack, stack  # noqa: F401 - the module-scoped fixture
 
 from cssecure.claims.evidence import EVIDENCE_KINDS
-from cssecure.web.tokens import (
+from cssecure.identity.tokens import (
     customer_conversation_id,
     issue_customer_token,
     issue_session_token,

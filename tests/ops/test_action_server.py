@@ -10,25 +10,21 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cssecure.ops.action_server import bearer_token, required_token
-from cssecure.ops.stack import action_server_argv
+from cssecure.ops.launch import Server, action_server_argv, free_port, start
+from cssecure.settings import PROJECT_ROOT as ROOT
 from cssecure.settings import Settings, SettingsError, new_secret
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from bench.servers import Server, free_port, start  # noqa: E402
-
-FORGED = {
+FORGED: dict[str, Any] = {
     "next_action": "action_check_claim_status",
     "sender_id": "attacker",
     "version": "3.6.2",
@@ -132,6 +128,29 @@ def test_with_the_token_the_same_call_runs_the_action(actions: Server, token: st
     assert answer["responses"], answer  # the action answered (the customer's claims)
 
 
+def test_an_action_that_fails_answers_without_echoing_the_request(
+    actions: Server, token: str
+) -> None:
+    secret = "customer-secret-address-12 Rue Example"
+    broken = {**FORGED, "next_action": "action_file_claim", "tracker": {
+        **FORGED["tracker"],
+        "slots": {"claim_confirmed": True, "parcel_id": secret}, "events": "not-a-list"}}
+    status, text = post(f"{actions.url}/webhook", broken, {"Authorization": f"Bearer {token}"})
+    assert status >= 500, text  # the action ran (with the token) and failed
+    assert json.loads(text) == {
+        "error": "action_file_claim failed on the action server; see its log."}
+    assert secret not in text and "request_body" not in text
+
+
+def test_an_answer_under_500_is_rasa_sdks_own(actions: Server, token: str) -> None:
+    unknown = {**FORGED, "next_action": "action_nobody_wrote"}
+    status, text = post(f"{actions.url}/webhook", unknown, {"Authorization": f"Bearer {token}"})
+    assert status == 404
+    assert json.loads(text) == {
+        "error": "No registered action found for name 'action_nobody_wrote'.",
+        "action_name": "action_nobody_wrote"}
+
+
 def test_action_list_needs_the_token_health_does_not(actions: Server, token: str) -> None:
     assert get(f"{actions.url}/actions") == 401
     assert get(f"{actions.url}/actions", {"Authorization": f"Bearer {token}"}) == 200
@@ -175,7 +194,7 @@ def test_bearer_token(header: str | None, expected: str | None) -> None:
 def test_the_rasa_server_sends_the_configured_token_else_the_local_stacks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cssecure.ops.rasa_server import action_auth_headers
+    from cssecure.rasa_server.behaviour import action_auth_headers
 
     monkeypatch.setenv("CSSECURE_VAR_DIR", str(tmp_path))
     monkeypatch.delenv("CSSECURE_ACTION_TOKEN", raising=False)

@@ -1,4 +1,4 @@
-"""The Rasa server's speed patches (cssecure/ops/rasa_server.py) keep Rasa's behaviour.
+"""The Rasa server's patches (cssecure/rasa_server/) keep Rasa's behaviour where they mean to.
 
 Each test runs the real Rasa classes: the action-server call goes over real HTTP to a
 small aiohttp server in the test's event loop.
@@ -33,7 +33,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.schemas.events import EVENT_SCHEMA
 from rasa.utils.endpoints import EndpointConfig
 
-from cssecure.ops.rasa_server import ActionResponseCheck, install_rasa_server_patches
+from cssecure.rasa_server import install
+from cssecure.rasa_server.speed import ActionResponseCheck
 
 ANSWER = {
     "events": [{"event": "slot", "name": "parcel_id", "value": "P7100001", "timestamp": None}],
@@ -43,12 +44,12 @@ ANSWER = {
 
 @pytest.fixture(autouse=True)
 def patched() -> None:
-    install_rasa_server_patches()
+    install()
 
 
 def test_patches_install_once() -> None:
     run, init, resolve = RemoteAction.run, RemoteAction.__init__, Event.resolve_by_type
-    install_rasa_server_patches()
+    install()
     assert (RemoteAction.run, RemoteAction.__init__, Event.resolve_by_type) == (run, init, resolve)
 
 

@@ -7,13 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from cssecure.ops.launch import free_port
 from cssecure.ops.stack import Part, Stack, StackError, newest_model, port_in_use
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_busy_port_gives_a_clear_message(tmp_path: Path) -> None:
@@ -28,17 +23,17 @@ def test_busy_port_gives_a_clear_message(tmp_path: Path) -> None:
 
 
 def test_free_port_passes(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     Stack([Part("web app", ["true"], port, "")], tmp_path, {}).check_ports()
 
 
 def test_start_waits_for_health_then_stop_ends_children(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     server = Part(
         "test server",
         [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
         port,
-        f"http://127.0.0.1:{port}/",
+        "/",
     )
     stack = Stack([server], tmp_path, {"PATH": "/usr/bin:/bin"})
     stack.start(timeout_s=20)
@@ -54,12 +49,12 @@ def test_start_waits_for_health_then_stop_ends_children(tmp_path: Path) -> None:
 
 
 def test_a_part_that_dies_at_start_is_reported_with_its_log(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     crash = Part(
         "crashing part",
         [sys.executable, "-c", "import sys; print('boom: bad config'); sys.exit(3)"],
         port,
-        f"http://127.0.0.1:{port}/",
+        "/",
     )
     stack = Stack([crash], tmp_path, {"PATH": "/usr/bin:/bin"})
     with pytest.raises(StackError, match="boom: bad config"):

@@ -121,7 +121,7 @@ def test_rows_and_trackers_match_rasas_sql_store(tmp_path: Path) -> None:
     reads (the latest session only, or all sessions)."""
     from rasa.core.tracker_store import SQLTrackerStore
 
-    from actions.stores import lean_sql_tracker_store
+    from cssecure.rasa_server.stores import lean_sql_tracker_store
 
     async def scenario() -> None:
         stores = {

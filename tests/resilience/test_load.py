@@ -15,17 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from .stack import ROOT, Stack, newest_model
+from .stack import Stack, newest_model
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
 CUSTOMERS = int(os.environ.get("CSSECURE_LOAD_CUSTOMERS", "50"))
 
 def test_concurrent_customers_each_get_exactly_their_own_ticket(tmp_path: Path) -> None:
-    import sys
-
-    sys.path.insert(0, str(ROOT / "bench"))
-    from bench_load import check_tickets, customers, load_conversations, run_customers, seed
+    from bench.bench_load import check_tickets, customers, load_conversations, run_customers, seed
 
     model = newest_model()
     if model is None:

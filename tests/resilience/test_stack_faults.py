@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from cssecure.claims.app import ClaimsApp
-from cssecure.ops.rasa_server import OUTAGE_APOLOGY
+from cssecure.rasa_server.behaviour import OUTAGE_APOLOGY
 
 from .stack import Stack, http_status, newest_model, say, tracker
 

@@ -1,4 +1,5 @@
-"""The Rasa server's tracker store, configured from ``cssecure.settings`` (endpoints.yml).
+"""The Rasa server's tracker store and lock store, configured from ``cssecure.settings``
+(endpoints.yml names both by class).
 
 Rasa expands ``${VAR}`` in endpoints.yml but has no defaults for missing variables, so the
 tracker store is named by class instead and reads ``Settings`` (``CSSECURE_TRACKER_URL``,
@@ -7,16 +8,19 @@ default SQLite at ``var/tracker.db``): slots, and so a claim draft, survive rest
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 
 class SettingsTrackerStore:
     """A factory Rasa treats as a tracker store class: calling it returns a
     :func:`lean_sql_tracker_store` on the configured database.
 
-    Rasa is imported only when the store is built, so the action server (which imports
-    every module of this package) does not load the Rasa server.
+    Rasa is imported only when the store is built, so importing this module does not load
+    the Rasa server.
     """
 
     def __new__(cls, domain: Any = None, event_broker: Any = None, **kwargs: Any) -> Any:
@@ -159,7 +163,48 @@ def use_write_ahead_log(engine: Any) -> Any:
         cursor.close()
     keeper.commit()
     if str(mode).lower() != "wal":  # e.g. an in-memory database keeps its own mode
-        import logging
-
-        logging.getLogger(__name__).info("tracker store journal mode stays %s", mode)
+        logger.info("tracker store journal mode stays %s", mode)
     return keeper
+
+
+class SettingsLockStore:
+    """A factory Rasa treats as a lock store class (endpoints.yml ``lock_store.type``).
+
+    With ``REDIS_URL`` set, a ``RedisLockStore`` on that server (its database number from
+    the URL's path, e.g. ``redis://host:6379/3``), so several Rasa servers order each
+    conversation's messages together; otherwise the in-memory store of a single server.
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        """Build the configured lock store."""
+        from urllib.parse import urlsplit
+
+        from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
+
+        from cssecure.rasa_server.install import installed_patches
+        from cssecure.settings import Settings
+
+        patches = installed_patches()
+        if patches:
+            # Logged once Rasa has configured its logging: which patches this server runs.
+            logger.info("Rasa patches in force: %s", ", ".join(patches))
+        else:
+            # A Rasa started by hand (``rasa run``) instead of through cssecure.ops.rasa_run.
+            logger.warning(
+                "This Rasa server runs without cssecure.rasa_server.install(): no outage "
+                "apology, no action token. Start it with `python -m cssecure.ops.rasa_run`."
+            )
+        url = Settings.from_env().redis_url
+        if not url:
+            return InMemoryLockStore()
+        parts = urlsplit(url)
+        db = parts.path.strip("/")
+        return RedisLockStore(
+            host=parts.hostname or "localhost",
+            port=parts.port or 6379,
+            db=int(db) if db else 1,
+            username=parts.username,
+            password=parts.password,
+            use_ssl=parts.scheme == "rediss",
+            key_prefix=getattr(kwargs.get("endpoint_config"), "kwargs", {}).get("key_prefix"),
+        )

@@ -1,89 +1,22 @@
-"""Rasa-server plumbing configured from ``cssecure.settings``: lock store, outage apology and
-the checks of action-server answers.
+"""Speed patches of the Rasa server: the same answers, events and stored rows as Rasa's own
+code, for less CPU per turn (each measured with py-spy under bench/bench_rest.py).
 
-Loaded by the Rasa server only (endpoints.yml names ``SettingsLockStore`` as its lock store,
-which installs the patches below when Rasa builds it), never by the action server.
+- :class:`ActionResponseCheck` / :func:`install_action_response_check`: action-server
+  answers checked against the one schema branch their event names select;
+- :func:`install_event_type_cache`: the ``Event`` class of each stored type name remembered;
+- :func:`install_applied_events_cache`: a tracker's applied events continued from the last
+  result instead of recomputed from the first event;
+- :func:`install_action_keepalive`: the action server called over kept-alive connections.
 
-Why the apology: when the action server cannot be reached (down, restarting, 5xx), Rasa's
-processor logs the exception, drops the action's events and carries on, usually straight to
-``action_listen``: the customer gets silence. :func:`install_outage_apology` notes every
-failed custom-action call of the message being handled and, at the end of that message's
-prediction loop, sends one apology with a way forward (through the message's own output
-channel, so every channel gets it) and records it in the tracker. Nothing else changes: the
-slots already validated stay in the tracker store, so resending the answer once the action
-server is back continues the conversation where it was.
+Installed only through :func:`cssecure.rasa_server.install`; each ``install_*`` is
+idempotent. tests/ops/test_rasa_server.py compares each with Rasa's own code.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
-from contextvars import ContextVar
 from typing import Any
 
-logger = logging.getLogger(__name__)
-
-# Plain words, no internals; the load tests count replies containing it as errors.
-OUTAGE_APOLOGY = (
-    "Sorry, I've hit a technical problem on our side and couldn't finish that step. "
-    "Everything you've told me so far is kept. Please send your last message again in a "
-    "minute; if it still doesn't work, contact CSSBuy support through the website and "
-    "mention that the claims assistant was down."
-)
-
-# Names of the custom actions that failed while handling the current message (None
-# outside ``handle_message``: reminders and the HTTP API's execute are left as they are).
-_failed_actions: ContextVar[list[str] | None] = ContextVar("cssecure_failed_actions", default=None)
-
-_INSTALLED_MARK = "_cssecure_outage_apology"
-
-
-def install_outage_apology() -> None:
-    """Patch Rasa's ``RemoteAction`` and ``MessageProcessor`` once (idempotent)."""
-    from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
-    from rasa.core.processor import MessageProcessor
-    from rasa.shared.core.events import BotUttered
-
-    if getattr(RemoteAction.run, _INSTALLED_MARK, False):
-        return
-
-    original_run = RemoteAction.run
-    original_handle = MessageProcessor.handle_message
-    original_loop = MessageProcessor._run_prediction_loop
-
-    async def run(self: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return await original_run(self, *args, **kwargs)
-        except ActionExecutionRejection:
-            raise  # the action server answered: a form rejecting input, not an outage
-        except Exception:
-            failed = _failed_actions.get()
-            if failed is not None:
-                failed.append(self.name())
-            raise
-
-    async def handle_message(self: Any, message: Any) -> Any:
-        token = _failed_actions.set([])
-        try:
-            return await original_handle(self, message)
-        finally:
-            _failed_actions.reset(token)
-
-    async def run_prediction_loop(self: Any, output_channel: Any, tracker: Any) -> None:
-        await original_loop(self, output_channel, tracker)
-        failed = _failed_actions.get()
-        if not failed:
-            return
-        # Names of actions only: the tracker (customer data) is never logged.
-        logger.error("Action server unavailable (failed: %s): apology sent", ", ".join(failed))
-        failed.clear()
-        await output_channel.send_response(tracker.sender_id, {"text": OUTAGE_APOLOGY})
-        tracker.update(BotUttered(OUTAGE_APOLOGY, metadata={"outage": True}))
-
-    setattr(run, _INSTALLED_MARK, True)
-    RemoteAction.run = run  # type: ignore[method-assign]
-    MessageProcessor.handle_message = handle_message  # type: ignore[method-assign]
-    MessageProcessor._run_prediction_loop = run_prediction_loop  # type: ignore[method-assign]
+from cssecure.rasa_server.registry import done, endpoint_twin, first_time
 
 
 class ActionResponseCheck:
@@ -139,7 +72,7 @@ def install_action_response_check() -> None:
     """
     from rasa.core.actions.action import RemoteAction
 
-    if getattr(RemoteAction._validate_action_result, _INSTALLED_MARK, False):
+    if not first_time("action_response_check"):
         return
     original = RemoteAction._validate_action_result
     base_spec = RemoteAction.action_response_format_spec
@@ -153,8 +86,8 @@ def install_action_response_check() -> None:
             return True
         return bool(original(self, result))  # raises Rasa's ValidationError
 
-    setattr(validate_action_result, _INSTALLED_MARK, True)
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+    done("action_response_check")
 
 
 def install_event_type_cache() -> None:
@@ -168,7 +101,7 @@ def install_event_type_cache() -> None:
     """
     from rasa.shared.core.events import Event
 
-    if getattr(Event.resolve_by_type, _INSTALLED_MARK, False):
+    if not first_time("event_type_cache"):
         return
     original = Event.resolve_by_type
     classes: dict[str, type[Event]] = {}
@@ -183,8 +116,8 @@ def install_event_type_cache() -> None:
             classes[type_name] = found
         return found
 
-    setattr(resolve_by_type, _INSTALLED_MARK, True)
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign,assignment]
+    done("event_type_cache")
 
 
 def install_applied_events_cache() -> None:
@@ -212,7 +145,7 @@ def install_applied_events_cache() -> None:
     )
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    if getattr(DialogueStateTracker.applied_events, _INSTALLED_MARK, False):
+    if not first_time("applied_events_cache"):
         return
 
     def fold(tracker: Any, events: Any, loop_names: set[str], applied: list[Any]) -> list[Any]:
@@ -261,70 +194,9 @@ def install_applied_events_cache() -> None:
         self._cssecure_applied = (count, last, loop_names, applied)
         return list(applied)
 
-    setattr(applied_events, _INSTALLED_MARK, True)
     applied_events.__wrapped_rasa__ = DialogueStateTracker.applied_events  # type: ignore[attr-defined]
     DialogueStateTracker.applied_events = applied_events  # type: ignore[method-assign]
-
-
-# Customer turns of events a custom action is sent (with everything since the earliest of
-# them): our actions read at most the message before the latest one (actions/general.py)
-# and the slot candidates after the latest (rasa_sdk's slots_to_validate).
-ACTION_EVENT_TURNS = 3
-
-
-def recent_events(events: Any, turns: int = ACTION_EVENT_TURNS) -> list[Any]:
-    """The events from the ``turns``-th last user message on (all of them if fewer)."""
-    from rasa.shared.core.events import UserUttered
-
-    listed = list(events)
-    seen = 0
-    for index in range(len(listed) - 1, -1, -1):
-        if isinstance(listed[index], UserUttered):
-            seen += 1
-            if seen == turns:
-                return listed[index:]
-    return listed
-
-
-def install_recent_events_for_actions() -> None:
-    """Send custom actions the tracker with the events of the last few turns only.
-
-    Rasa sends the action server the whole conversation's events on every call (two or
-    three per message): serialising them (``as_dict`` and JSON) on the Rasa server and
-    parsing them on the action server grew with every turn (JSON encoding of action calls
-    was ~6% of the Rasa server's CPU per turn, py-spy under bench/bench_rest.py, on top of
-    building the events' dicts). Everything else in
-    the request (slots, latest message, active loop, latest action, paused, the domain when
-    asked for) is Rasa's own; the contract is in docs/TEAM-CONTRACTS.md. Idempotent.
-    """
-    import rasa
-    from rasa.core.actions.action import RemoteAction
-    from rasa.shared.core.trackers import EventVerbosity
-
-    if getattr(RemoteAction._action_call_format, _INSTALLED_MARK, False):
-        return
-    original = RemoteAction._action_call_format
-
-    def action_call_format(self: Any, tracker: Any, domain: Any) -> dict[str, Any]:
-        if type(self)._action_call_format is not action_call_format:
-            return dict(original(self, tracker, domain))  # a subclass with its own format
-        state = tracker.current_state(EventVerbosity.NONE)
-        state["events"] = [event.as_dict() for event in recent_events(tracker.events)]
-        result = {
-            "next_action": self._name,
-            "sender_id": tracker.sender_id,
-            "tracker": state,
-            "version": rasa.__version__,
-        }
-        if (
-            not self._is_selective_domain_enabled()
-            or domain.does_custom_action_explicitly_need_domain(self.name())
-        ):
-            result["domain"] = domain.as_dict()
-        return result
-
-    setattr(action_call_format, _INSTALLED_MARK, True)
-    RemoteAction._action_call_format = action_call_format  # type: ignore[method-assign]
+    done("applied_events_cache")
 
 
 # Seconds an idle connection to the action server stays open for reuse: below the action
@@ -360,7 +232,7 @@ def install_action_keepalive() -> None:
     from rasa.core.actions.action import RemoteAction
     from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
-    if getattr(RemoteAction.__init__, _INSTALLED_MARK, False):
+    if not first_time("action_keepalive"):
         return
     original_init = RemoteAction.__init__
 
@@ -387,92 +259,22 @@ def install_action_keepalive() -> None:
                 )
             return _SharedSession(self._session)
 
-    auth = action_auth_headers()
-
     def keep_alive(endpoint: EndpointConfig | None) -> EndpointConfig | None:
         if endpoint is None or isinstance(endpoint, KeepAliveEndpointConfig):
             return endpoint
-        # One keep-alive twin per configured endpoint (Rasa builds a RemoteAction per call),
-        # sending the action server's token unless the endpoint's own headers name one.
-        source, twin = getattr(endpoint, "_cssecure_keepalive", (None, None))
-        if twin is None or source != endpoint:
-            twin = KeepAliveEndpointConfig(
-                endpoint.url, endpoint.params, {**auth, **(endpoint.headers or {})},
-                endpoint.basic_auth, endpoint.token, endpoint.token_name, endpoint.cafile,
-                **endpoint.kwargs,
-            )
-            twin.type = endpoint.type
-            endpoint._cssecure_keepalive = (endpoint.copy(), twin)  # type: ignore[attr-defined]
-        return twin
+        return endpoint_twin(endpoint, "_cssecure_keepalive", KeepAliveEndpointConfig,
+                             endpoint.headers)
 
     def init(self: Any, name: str, action_endpoint: EndpointConfig | None) -> None:
         original_init(self, name, keep_alive(action_endpoint))
 
-    setattr(init, _INSTALLED_MARK, True)
     RemoteAction.__init__ = init  # type: ignore[method-assign]
+    done("action_keepalive")
 
 
-def action_auth_headers() -> dict[str, str]:
-    """The header that lets the Rasa server call the action server.
-
-    ``CSSECURE_ACTION_TOKEN`` (the launchers set it), else the token of a running local
-    stack in ``<var>/action-token`` (so ``rasa shell`` next to ``make run`` works); none
-    when neither exists (the action server then refuses every call: logged here).
-    """
-    from cssecure.settings import Settings
-
-    settings = Settings.from_env()
-    token = settings.action_token
-    if not token:
-        with contextlib.suppress(OSError):
-            token = (settings.var_dir / "action-token").read_text().strip() or None
-    if not token:
-        logger.error(
-            "CSSECURE_ACTION_TOKEN is not set: the action server will refuse this server's "
-            "calls. Set it to the action server's token."
-        )
-        return {}
-    return {"Authorization": f"Bearer {token}"}
-
-
-def install_rasa_server_patches() -> None:
-    """Everything this module changes in the Rasa server (idempotent)."""
-    install_outage_apology()
+def install_speed_patches() -> None:
+    """Every speed patch (idempotent)."""
     install_action_response_check()
     install_event_type_cache()
     install_applied_events_cache()
-    install_recent_events_for_actions()
     install_action_keepalive()
-
-
-class SettingsLockStore:
-    """A factory Rasa treats as a lock store class (endpoints.yml ``lock_store.type``).
-
-    With ``REDIS_URL`` set, a ``RedisLockStore`` on that server (its database number from
-    the URL's path, e.g. ``redis://host:6379/3``), so several Rasa servers order each
-    conversation's messages together; otherwise the in-memory store of a single server.
-    """
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-        """Build the configured lock store (and install the Rasa server's patches)."""
-        from urllib.parse import urlsplit
-
-        from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
-
-        from cssecure.settings import Settings
-
-        install_rasa_server_patches()
-        url = Settings.from_env().redis_url
-        if not url:
-            return InMemoryLockStore()
-        parts = urlsplit(url)
-        db = parts.path.strip("/")
-        return RedisLockStore(
-            host=parts.hostname or "localhost",
-            port=parts.port or 6379,
-            db=int(db) if db else 1,
-            username=parts.username,
-            password=parts.password,
-            use_ssl=parts.scheme == "rediss",
-            key_prefix=getattr(kwargs.get("endpoint_config"), "kwargs", {}).get("key_prefix"),
-        )

@@ -1,0 +1,36 @@
+"""The Rasa server's layer: everything of ours that runs inside the Rasa server process.
+
+- :mod:`cssecure.rasa_server.stores`: the tracker store and the lock store that
+  endpoints.yml names (configured from ``cssecure.settings``);
+- :mod:`cssecure.rasa_server.behaviour`: patches that change what someone sees (the outage
+  apology, the action server's token, the events custom actions get);
+- :mod:`cssecure.rasa_server.handoff`: the hooks of the handoff to a person (answers while
+  a conversation waits; a pause that outlives a new session);
+- :mod:`cssecure.rasa_server.speed`: patches that give Rasa's own results for less CPU
+  (the action-response check among them);
+- :func:`install`: the one entry point that installs both kinds, after checking that the
+  installed Rasa is the version they were written and tested against. Every launcher
+  (``cssecure stack run``, ``cssecure shell``, the benchmarks, the test stacks) starts Rasa
+  through :mod:`cssecure.ops.rasa_run`, which calls it; in-process agents call it
+  themselves.
+
+Importing this package does not import Rasa (the action server imports ``cssecure``).
+"""
+
+from __future__ import annotations
+
+from cssecure.rasa_server.install import (
+    SUPPORTED_RASA,
+    RasaVersionError,
+    check_rasa_version,
+    install,
+    installed_patches,
+)
+
+__all__ = [
+    "SUPPORTED_RASA",
+    "RasaVersionError",
+    "check_rasa_version",
+    "install",
+    "installed_patches",
+]

@@ -1,0 +1,71 @@
+"""The launcher library every stack uses (cssecure/ops/launch.py): ports, the model a test
+stack runs, a server that dies or never answers, the stop of a whole process group."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cssecure.ops.launch import (
+    LaunchError,
+    free_port,
+    model_for_tests,
+    newest_model,
+    port_in_use,
+    rasa_server,
+    start,
+)
+
+
+def test_a_free_port_is_free_and_a_listened_one_is_not() -> None:
+    port = free_port()
+    assert not port_in_use(port)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", port))
+        listener.listen()
+        assert port_in_use(port)
+
+
+def test_the_test_model_is_the_named_one_else_the_newest(tmp_path: Path) -> None:
+    named = tmp_path / "chosen.tar.gz"
+    assert model_for_tests({"CSSECURE_TEST_MODEL": str(named)}) == named
+    assert model_for_tests({}) == newest_model()
+
+
+def test_a_server_that_exits_is_reported_with_its_log(tmp_path: Path) -> None:
+    argv = [sys.executable, "-c", "print('boom: no such setting'); raise SystemExit(3)"]
+    with pytest.raises(LaunchError, match=r"(?s)crash exited \(3\).*boom: no such setting"):
+        start("crash", argv, free_port(), "/", tmp_path, timeout_s=20)
+
+
+def test_a_server_that_never_answers_is_stopped_after_the_timeout(tmp_path: Path) -> None:
+    argv = [sys.executable, "-c", "import time; print('sleeping', flush=True); time.sleep(60)"]
+    started = time.monotonic()
+    with pytest.raises(LaunchError, match=r"(?s)silent not healthy after 2 s.*sleeping"):
+        start("silent", argv, free_port(), "/", tmp_path, timeout_s=2)
+    assert time.monotonic() - started < 20
+
+
+def test_a_healthy_server_is_ready_and_stop_ends_its_group(tmp_path: Path) -> None:
+    port = free_port()
+    # The server runs in a child of the started process: stop must end the whole group.
+    child = (f"import subprocess, sys; subprocess.run([sys.executable, '-m', 'http.server', "
+             f"'{port}', '--bind', '127.0.0.1'])")
+    server = start("group", [sys.executable, "-c", child], port, "/", tmp_path, timeout_s=30)
+    assert server.ready_s > 0 and port_in_use(port)
+    server.stop(grace_s=5)
+    deadline = time.monotonic() + 5
+    while port_in_use(port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not port_in_use(port)
+    assert (tmp_path / "group.log").stat().st_mode & 0o077 == 0  # owner-only log
+
+
+def test_a_stock_rasa_server_never_gets_a_token(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="command line"):
+        rasa_server(tmp_path / "m.tar.gz", tmp_path, tmp_path / "e.yml", api_token="x",
+                    stock=True)

@@ -1,0 +1,59 @@
+"""A Rasa server started the way every test stack starts one (the launcher library's
+``LocalStack``, the repository's endpoints and credentials) runs with the patches of
+cssecure/rasa_server/ in force (issue 19): seen from the outside where a patch shows (a
+relay between Rasa and the real action server records each call, conftest.py), and from
+the server's own log for the rest.
+"""
+
+from __future__ import annotations
+
+import pytest
+from action_recorder import OpsStack
+from resilience.stack import say
+
+from cssecure.rasa_server.behaviour import ACTION_EVENT_TURNS, OUTAGE_APOLOGY
+from cssecure.rasa_server.install import BEHAVIOUR_PATCHES, SPEED_PATCHES
+
+pytestmark = [pytest.mark.stack]
+
+
+def _talk(running: OpsStack, sender: str, turns: int) -> list[str]:
+    replies: list[str] = []
+    for _ in range(turns):
+        replies += say(running.rasa, sender, "what is the status of my claim?")
+    return replies
+
+
+def test_the_server_says_which_patches_are_in_force(ops_stack: OpsStack) -> None:
+    logs = ops_stack.stack.logs()
+    line = next((ln for ln in logs.splitlines() if "Rasa patches in force:" in ln), None)
+    assert line is not None, ops_stack.stack.logs(40)
+    named = line.split("Rasa patches in force:", 1)[1].strip().split(", ")
+    assert sorted(named) == sorted((*BEHAVIOUR_PATCHES, *SPEED_PATCHES))
+
+
+def test_action_calls_carry_the_token_and_the_last_turns_over_kept_alive_connections(
+    ops_stack: OpsStack,
+) -> None:
+    sender = "in-force-calls"
+    turns = ACTION_EVENT_TURNS + 2
+    replies = _talk(ops_stack, sender, turns)
+    calls = [c for c in ops_stack.recorder.calls if c.body.get("sender_id") == sender]
+    assert replies and OUTAGE_APOLOGY not in replies, replies  # the actions answered
+    assert len(calls) >= turns
+    # Behaviour patch: the action server's token on every call.
+    assert {c.authorization for c in calls} == {f"Bearer {ops_stack.stack.action_token}"}
+    # Behaviour patch: the last call got the events of the last three customer turns only.
+    users = [e for e in calls[-1].body["tracker"]["events"] if e.get("event") == "user"]
+    assert len(users) == ACTION_EVENT_TURNS
+    # Speed patch: calls share connections (Rasa's own client opens one per call).
+    assert len({c.peer_port for c in calls}) < len(calls), [c.peer_port for c in calls]
+
+
+def test_an_unreachable_action_server_gets_the_customer_an_apology(ops_stack: OpsStack) -> None:
+    ops_stack.recorder.failing = True
+    try:
+        replies = _talk(ops_stack, "in-force-outage", 1)
+    finally:
+        ops_stack.recorder.failing = False
+    assert OUTAGE_APOLOGY in replies
