@@ -44,11 +44,15 @@ def mount_console(app: Any, settings: Settings, deps: Any = None) -> None:
         settings: configuration.
         deps: a prepared :class:`~cssecure.console.blueprint.ConsoleDeps` (tests).
     """
-    from cssecure.console.blueprint import console_blueprint
+    from cssecure.console import blueprint, erasure, supervisor
     from cssecure.notify.worker import NotConfigured, build_worker, delivery_loop
 
     deps = deps or console_deps(settings)
-    app.blueprint(console_blueprint(deps))
+    if getattr(deps, "customer_stores", None) is None:
+        # The data requests and the dashboard's NLU figures read the tracker store of these
+        # settings (nothing connects until first use).
+        supervisor.use_customer_stores(deps, erasure.CustomerStores.from_settings(settings))
+    app.blueprint(blueprint.console_blueprint(deps, blueprint.ROUTES + supervisor.ROUTES))
 
     async def start_delivery(app_: Any, _loop: Any) -> None:
         try:

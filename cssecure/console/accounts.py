@@ -43,6 +43,8 @@ agent_accounts = sa.Table(
     sa.Column("failed_logins", sa.Integer, nullable=False, default=0),
     sa.Column("locked_until", sa.DateTime, nullable=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # Issue 18 (migration 0006): ``agent`` or ``supervisor``.
+    sa.Column("role", sa.String(20), nullable=False, default="agent", server_default="agent"),
 )
 
 agent_sessions = sa.Table(
@@ -78,12 +80,40 @@ class AccountError(ValueError):
     """An account operation was refused; ``str(exc)`` says why."""
 
 
+def validate_role(role: str) -> str:
+    """``agent`` or ``supervisor`` (case and spaces ignored).
+
+    Raises:
+        AccountError: any other role.
+    """
+    normalised = role.strip().lower()
+    if normalised not in ("agent", "supervisor"):
+        raise AccountError("A role is 'agent' or 'supervisor'.")
+    return normalised
+
+
+AGENT = "agent"
+SUPERVISOR = "supervisor"
+ROLES = (AGENT, SUPERVISOR)
+
+
 @dataclass(frozen=True)
 class Agent:
-    """A support agent as the console sees it."""
+    """A support agent as the console sees it.
+
+    Attributes:
+        role: ``agent`` (works claims) or ``supervisor`` (also the dashboard, the canned
+            replies and customers' data requests).
+    """
 
     id: int
     name: str
+    role: str = AGENT
+
+    @property
+    def is_supervisor(self) -> bool:
+        """Whether the supervisor's pages are open to this agent."""
+        return self.role == SUPERVISOR
 
 
 @dataclass(frozen=True)
@@ -134,13 +164,14 @@ class AgentDirectory:
             return hash_password(password)
         return hash_password(password, n=self._cost)
 
-    def add_agent(self, name: str, password: str) -> Agent:
-        """Create an agent account.
+    def add_agent(self, name: str, password: str, role: str = AGENT) -> Agent:
+        """Create an agent account with ``role`` (``agent`` or ``supervisor``).
 
         Raises:
-            AccountError: bad name, weak password, or the name is taken.
+            AccountError: bad name, weak password, unknown role, or the name is taken.
         """
         name = validate_agent_name(name)
+        role = validate_role(role)
         try:
             check_password_strength(password)
         except ValueError as exc:
@@ -158,10 +189,36 @@ class AgentDirectory:
                     active=True,
                     failed_logins=0,
                     created_at=self._clock(),
+                    role=role,
                 )
             )
             (agent_id,) = result.inserted_primary_key
-        return Agent(id=int(agent_id), name=name)
+        return Agent(id=int(agent_id), name=name, role=role)
+
+    def set_role(self, name: str, role: str) -> None:
+        """Give an agent another role; their sessions end (the next sign-in has it).
+
+        Raises:
+            AccountError: unknown agent or role.
+        """
+        name = validate_agent_name(name)
+        role = validate_role(role)
+        with self._engine.begin() as conn:
+            agent_id = self._id_of(conn, name)
+            conn.execute(
+                agent_accounts.update().where(agent_accounts.c.id == agent_id).values(role=role)
+            )
+            conn.execute(agent_sessions.delete().where(agent_sessions.c.agent_id == agent_id))
+
+    def active_names(self) -> list[str]:
+        """The names of the agents who may sign in (for "assign to a colleague")."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(agent_accounts.c.name)
+                .where(agent_accounts.c.active)
+                .order_by(agent_accounts.c.name)
+            ).all()
+        return [str(r.name) for r in rows]
 
     def set_password(self, name: str, password: str) -> None:
         """Replace an agent's password and end all their sessions.
@@ -199,15 +256,17 @@ class AgentDirectory:
                 conn.execute(agent_sessions.delete().where(agent_sessions.c.agent_id == agent_id))
 
     def list_agents(self) -> list[dict[str, object]]:
-        """Every account as ``{"name", "active", "created_at"}`` (never the hash)."""
+        """Every account as ``{"name", "role", "active", "created_at"}`` (never the hash)."""
         with self._engine.connect() as conn:
             rows = conn.execute(
                 sa.select(
-                    agent_accounts.c.name, agent_accounts.c.active, agent_accounts.c.created_at
+                    agent_accounts.c.name, agent_accounts.c.role, agent_accounts.c.active,
+                    agent_accounts.c.created_at,
                 ).order_by(agent_accounts.c.name)
             ).all()
         return [
-            {"name": r.name, "active": bool(r.active), "created_at": r.created_at.isoformat()}
+            {"name": r.name, "role": r.role, "active": bool(r.active),
+             "created_at": r.created_at.isoformat()}
             for r in rows
         ]
 
@@ -267,7 +326,7 @@ class AgentDirectory:
             )
             if signed_in.rowcount != 1:
                 return None
-        return Agent(id=int(row.id), name=row.name)
+        return Agent(id=int(row.id), name=row.name, role=str(row.role))
 
     def open_session(self, agent: Agent) -> tuple[str, AgentSession]:
         """Start a session; returns the cookie token (shown once, stored hashed) and the session."""
@@ -289,8 +348,14 @@ class AgentDirectory:
             )
         return token, session
 
-    def session(self, token: str | None) -> AgentSession | None:
-        """The live session for a cookie token, sliding its idle expiry; ``None`` if expired."""
+    def session(self, token: str | None, *, slide: bool = True) -> AgentSession | None:
+        """The live session for a cookie token, sliding its idle expiry; ``None`` if expired.
+
+        Args:
+            token: the session cookie's value.
+            slide: ``False`` only looks (the live-update stream: an open tab is not an
+                agent at work, so it must not keep the session from expiring).
+        """
         if not token or len(token) > 200:
             return None
         now = self._clock()
@@ -304,6 +369,7 @@ class AgentDirectory:
                     agent_sessions.c.expires_at,
                     agent_accounts.c.name,
                     agent_accounts.c.active,
+                    agent_accounts.c.role,
                 )
                 .select_from(agent_sessions.join(agent_accounts))
                 .where(agent_sessions.c.token_sha256 == digest)
@@ -313,14 +379,17 @@ class AgentDirectory:
             if row.expires_at <= now or not row.active:
                 conn.execute(agent_sessions.delete().where(agent_sessions.c.token_sha256 == digest))
                 return None
-            expires_at = min(now + IDLE_TIMEOUT, row.created_at + ABSOLUTE_TIMEOUT)
-            conn.execute(
-                agent_sessions.update()
-                .where(agent_sessions.c.token_sha256 == digest)
-                .values(last_seen_at=now, expires_at=expires_at)
-            )
+            if slide:
+                expires_at = min(now + IDLE_TIMEOUT, row.created_at + ABSOLUTE_TIMEOUT)
+                conn.execute(
+                    agent_sessions.update()
+                    .where(agent_sessions.c.token_sha256 == digest)
+                    .values(last_seen_at=now, expires_at=expires_at)
+                )
+            else:
+                expires_at = row.expires_at
         return AgentSession(
-            agent=Agent(id=int(row.agent_id), name=row.name),
+            agent=Agent(id=int(row.agent_id), name=row.name, role=str(row.role)),
             csrf_token=row.csrf_token,
             expires_at=expires_at,
         )

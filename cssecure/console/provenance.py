@@ -220,7 +220,8 @@ def disagreement_notice(view: Mapping[str, Any], rows: Iterable[FactRow]) -> str
 
 
 def missing_evidence(view: Mapping[str, Any], today: date) -> list[MissingEvidence]:
-    """The checklist of evidence still awaited (``view["missing_evidence"]``)."""
+    """The checklist of evidence still awaited (``view["missing_evidence"]``); on a closed
+    claim (``view["open"]`` false) what it was decided without: nothing is overdue then."""
     items = []
     for item in view.get("missing_evidence") or []:
         if not isinstance(item, Mapping):
@@ -230,7 +231,7 @@ def missing_evidence(view: Mapping[str, Any], today: date) -> list[MissingEviden
         kinds = [kinds] if isinstance(kinds, str) else kinds
         due = item.get("due")
         overdue = False
-        if isinstance(due, str) and due:
+        if isinstance(due, str) and due and view.get("open", True):
             with contextlib.suppress(ValueError):
                 overdue = date.fromisoformat(due[:10]) < today
         items.append(

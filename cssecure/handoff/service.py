@@ -22,6 +22,12 @@ Order of effects, so that a failure never leaves a false record: what the custom
 see first is sent first (a reply is recorded only once delivered); a decision is stored
 first and then announced, and a failed announcement is reported to the agent (the
 decision stands; the agent can tell the customer again with a reply).
+
+A decision ends the handoff (issue 17): after approving or rejecting, the assistant answers
+the customer again, without a "Hand back" (:func:`after_decision`): a conversation is never
+left paused with nobody on it. The agent who wants to go on talking to the customer says so
+(``keep_conversation=True``): the conversation then stays with them (paused, out of the
+team's queue) until they hand it back.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ from cssecure.claims.services import UowFactory, utcnow
 from cssecure.claims.views import claim_to_dict
 from cssecure.handoff.queue import CLOSED, TAKEN
 from cssecure.handoff.rasa_api import CustomerNotReached, RasaUnavailable
-from cssecure.handoff.transcript import latest_slot
+from cssecure.handoff.transcript import AGENT_SENDER, latest_slot
 from cssecure.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from cssecure.i18n.catalog import N_, language_or_default, tr
 from cssecure.i18n.formatting import format_amount
@@ -59,6 +65,9 @@ class Conversations(Protocol):
 
     def resume(self, conversation_id: str) -> None:
         """Let the assistant answer again."""
+
+    def tracker(self, conversation_id: str) -> dict[str, Any]:
+        """The conversation's tracker (``paused``, ``slots``, ``events``)."""
 
     def push(self, channel: str, conversation_id: str, text: str, agent_name: str) -> None:
         """Deliver an agent's message in the customer's channel (raises CustomerNotReached)."""
@@ -362,8 +371,12 @@ def approve(
     note: str = "",
     payout_rmb: str | None = None,
     payout_form: str | None = None,
+    keep_conversation: bool = False,
 ) -> Outcome:
     """Approve with the rules' payout, or another one with a note saying why; tell the customer.
+
+    The assistant then answers the customer again (:func:`after_decision`) unless
+    ``keep_conversation``: the agent keeps talking to the customer.
 
     Raises:
         HandoffError: bad payout; ClaimNotFound; InvalidTransition (e.g. a different
@@ -394,11 +407,21 @@ def approve(
     if note and amount is not None:
         # The agent's note is sent as they wrote it.
         message += " " + tr(language, "Note from our team: {note}", note=note)
-    return _tell(ports, claim, agent, message)
+    return after_decision(ports, claim, agent, message, keep_conversation=keep_conversation)
 
 
-def reject(ports: HandoffPorts, reference: str, *, agent: str, reason: str) -> Outcome:
+def reject(
+    ports: HandoffPorts,
+    reference: str,
+    *,
+    agent: str,
+    reason: str,
+    keep_conversation: bool = False,
+) -> Outcome:
     """Reject with a reason the customer is told.
+
+    The assistant then answers the customer again (:func:`after_decision`) unless
+    ``keep_conversation``: the agent keeps talking to the customer.
 
     Raises:
         HandoffError: no reason; ClaimNotFound; InvalidTransition.
@@ -419,7 +442,116 @@ def reject(ports: HandoffPorts, reference: str, *, agent: str, reason: str) -> O
         "If you have evidence we have not seen, reply here and we will look again.",
         reference=claim.reference, reason=reason,
     )
-    return _tell(ports, claim, agent, message)
+    return after_decision(ports, claim, agent, message, keep_conversation=keep_conversation)
+
+
+def _paused(ports: HandoffPorts, conversation_id: str) -> bool:
+    """Whether the assistant is silent in this conversation (Rasa's ``paused``).
+
+    Raises:
+        RasaUnavailable: Rasa did not answer.
+    """
+    return bool(ports.conversations.tracker(conversation_id).get("paused"))
+
+
+def held_by(events: list[dict[str, Any]]) -> str | None:
+    """The agent (login name) who took a paused conversation over: the name on the latest
+    pause when it is an agent's (the console's "Take over", or a decision that kept the
+    conversation); None when it is not paused, or paused by the assistant (an agent who
+    only wrote since is shown to the customer by an alias, not a login: not counted).
+
+    Args:
+        events: the tracker's events as JSON, oldest first.
+    """
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind == "pause":
+            metadata = event.get("metadata") or {}
+            if metadata.get("sender") == AGENT_SENDER:
+                return metadata.get("agent_name") or None
+            return None
+        if kind in ("resume", "session_started", "restart"):
+            return None
+    return None
+
+
+def _held_by_another(ports: HandoffPorts, claim: Claim, agent: str) -> str | None:
+    """The colleague who holds the claim's conversation for something else, if any: the
+    decision is told, but the conversation stays with them (they hand it back).
+
+    Raises:
+        RasaUnavailable: Rasa did not answer.
+    """
+    holder = held_by(ports.conversations.events(claim.conversation_id))
+    return holder if holder and holder != agent else None
+
+
+def _still_waiting(ports: HandoffPorts, claim: Claim) -> bool:
+    """Whether another claim of the same conversation still waits for a person: then the
+    conversation stays paused for them (the team's queue still shows it). A request for a
+    person without a claim is answered by the agent who decided: it does not hold it."""
+    waiting = services.list_claims(ports.uow_factory, needs_agent=True)
+    return any(
+        c.conversation_id == claim.conversation_id and c.reference != claim.reference
+        for c in waiting
+    )
+
+
+def after_decision(
+    ports: HandoffPorts,
+    claim: Claim,
+    agent: str,
+    message: str,
+    *,
+    keep_conversation: bool = False,
+) -> Outcome:
+    """Tell the customer the decision and end the handoff: the assistant answers again.
+
+    Unless ``keep_conversation`` (the agent holds the conversation: paused under their
+    name, out of the queue, until they hand it back), a paused conversation that nobody
+    else waits on, nor another agent holds, is resumed and the team's queue closed for
+    it; the decision's message
+    then also says the customer is back with the assistant (one message). A conversation
+    that was not paused is left as it is (the customer may be in the middle of another
+    question). When Rasa cannot resume it the decision is told all the same, and
+    ``Outcome.problem`` says to press "Hand back".
+
+    Args:
+        ports: the handoff's ports.
+        claim: the decided claim (its conversation and channel).
+        agent: the deciding agent's login name.
+        message: the decision, as the customer reads it (in their language).
+
+    Returns:
+        The outcome: the claim after the history notes, and every problem met.
+    """
+    problem: str | None = None
+    language = _language(ports, claim)
+    try:
+        if keep_conversation:
+            if not _paused(ports, claim.conversation_id):
+                ports.conversations.pause(claim.conversation_id, agent_name=agent)
+            _mark(ports, TAKEN, claim.conversation_id, claim.reference, agent)
+            claim = _note(ports, claim.reference, agent,
+                          "kept the conversation after the decision (assistant paused)")
+        elif _paused(ports, claim.conversation_id) and (
+            holder := _held_by_another(ports, claim, agent)
+        ):
+            claim = _note(ports, claim.reference, agent,
+                          f"decided: the conversation stays with {holder}, who holds it")
+        elif _paused(ports, claim.conversation_id) and not _still_waiting(ports, claim):
+            ports.conversations.resume(claim.conversation_id)
+            _mark(ports, CLOSED, claim.conversation_id, claim.reference, agent)
+            claim = _note(ports, claim.reference, agent,
+                          "decided: conversation back with the assistant")
+            message += "\n\n" + tr(language, BACK_WITH_ASSISTANT)
+    except RasaUnavailable as exc:
+        problem = f"the assistant could not be resumed ({exc}); press \"Hand back\" when it is up"
+        claim = _note(ports, claim.reference, agent,
+                      "assistant NOT resumed after the decision: " + problem)
+    told = _tell(ports, claim, agent, message)
+    problems = [p for p in (told.problem, problem) if p]
+    return Outcome(told.claim, "; ".join(problems) or None)
 
 
 def hand_back(ports: HandoffPorts, reference: str, *, agent: str, note: str = "") -> Outcome:

@@ -4,12 +4,13 @@ When the assistant hands a conversation to a person (``action_human_handoff``, o
 that failed twice) it pauses the conversation. Rasa still records every customer message
 of a paused conversation in its tracker (so the agent reads them in the console's
 transcript) but answers nothing. This module answers them, in the one place every channel
-goes through: the Rasa server's message processor (:func:`install_waiting_replies` wraps
-``MessageProcessor._run_prediction_loop``, which Rasa calls for every message and which
-does nothing while the conversation is paused). Replies go out through the message's own
-output channel (REST, widget, Telegram, Discord alike) and are recorded in the tracker as
-bot messages whose metadata carries ``handoff_notice`` (the console shows them; this
-module reads them back to know what was already said).
+goes through: the Rasa server's message processor (:mod:`cssecure.rasa_server.handoff`
+wraps ``MessageProcessor._run_prediction_loop``, which Rasa calls for every message and
+which does nothing while the conversation is paused, and calls :func:`after_turn`).
+Replies go out through the message's own output channel (REST, widget, Telegram, Discord
+alike) and are recorded in the tracker as bot messages whose metadata carries
+``handoff_notice`` (the console shows them; this module reads them back to know what was
+already said).
 
 While the conversation **waits** (paused by the assistant, and no agent has taken it or
 written in it since):
@@ -39,8 +40,8 @@ A pause outlives a new session: Rasa's ``SessionStarted`` (the customer wrote af
 ``session_expiration_time`` of silence, or a channel sent ``/session_start``) and
 ``Restarted`` reset the tracker, pause included, so without more the assistant would
 answer again in the middle of an agent's takeover after an hour of silence.
-:func:`install_waiting_replies` also wraps ``MessageProcessor._log_action_on_tracker`` (every
-action's events pass through it): when an action's events end a pause that way, the same
+:mod:`cssecure.rasa_server.handoff` also wraps ``MessageProcessor._log_action_on_tracker``
+(every action's events pass through it): when an action's events end a pause that way, the same
 pause is appended again (:func:`carried_pause`). Only the team's "Hand back" and the
 customer's "Continue with the assistant" end a handoff.
 
@@ -607,7 +608,6 @@ def _channel_of(tracker: Any) -> str | None:
 # ------------------------------------------------------------ processor hook
 
 _service: HandoffWaiting | None = None
-_PATCH_MARK = "_cssecure_handoff_waiting"
 
 
 def configure(service: HandoffWaiting | None) -> None:
@@ -625,63 +625,42 @@ def install_waiting_replies(settings: Settings | None = None) -> None:
     """Answer the messages of waiting conversations in this Rasa server (idempotent).
 
     Our channels call it when Rasa mounts them (``blueprint``), so every Rasa server that
-    serves them answers; ``settings`` (re)configures the service.
+    serves them answers; ``settings`` (re)configures the service. The hooks into Rasa's
+    message processor are :mod:`cssecure.rasa_server.handoff`'s, installed with every other
+    patch by :func:`cssecure.rasa_server.install`.
 
     Raises:
         OfficeHoursError: the office hours settings cannot be read.
+        RasaVersionError: the installed Rasa is not the one the patches were written for.
     """
-    from rasa.core.processor import MessageProcessor
+    from cssecure.rasa_server import install
 
     if settings is not None and (_service is None or _service.settings != settings):
         configure(HandoffWaiting(settings))
-    _keep_pauses_across_sessions()
-    if getattr(MessageProcessor, _PATCH_MARK, False):
+    install()
+
+
+async def after_turn(tracker: Any, output_channel: Any, *, was_paused: bool, before: int) -> None:
+    """What follows Rasa's handling of one message (called by the processor hook).
+
+    Args:
+        tracker: the conversation's ``DialogueStateTracker``, after the turn.
+        output_channel: the message's own output channel.
+        was_paused: whether the conversation was paused before the turn.
+        before: how many events the tracker had before the turn.
+    """
+    # The channels tell their own refusals in the language the conversation now has.
+    from cssecure.channels.intake import remember_language
+
+    remember_language(tracker.sender_id, tracker_language(tracker))
+    service = _service
+    if service is None:
         return
-    original = MessageProcessor._run_prediction_loop
-
-    async def run_prediction_loop(self: Any, output_channel: Any, tracker: Any) -> None:
-        was_paused = tracker.is_paused()
-        before = len(tracker.events)
-        await original(self, output_channel, tracker)
-        # The channels tell their own refusals in the language the conversation now has.
-        from cssecure.channels.intake import remember_language
-
-        remember_language(tracker.sender_id, tracker_language(tracker))
-        service = _service
-        if service is None:
-            return
-        try:
-            if was_paused and tracker.is_paused():
-                await service.answer(tracker, output_channel)
-            elif not was_paused and tracker.is_paused():
-                await service.started(tracker, before)
-        except Exception:  # noqa: BLE001 - the customer's message is kept whatever happens
-            # Never the text or the tracker: customer data.
-            logger.exception("Handoff reply failed")
-
-    setattr(MessageProcessor, _PATCH_MARK, True)
-    MessageProcessor._run_prediction_loop = run_prediction_loop  # type: ignore[method-assign]
-
-
-def _keep_pauses_across_sessions() -> None:
-    """Wrap ``MessageProcessor._log_action_on_tracker`` so that a new session or a restart
-    does not end a handoff (see the module docstring). Idempotent."""
-    from rasa.core.processor import MessageProcessor
-    from rasa.shared.core.events import ConversationPaused, Restarted, SessionStarted
-
-    if getattr(MessageProcessor._log_action_on_tracker, _PATCH_MARK, False):
-        return
-    original = MessageProcessor._log_action_on_tracker
-
-    def log_action_on_tracker(
-        self: Any, tracker: Any, action: Any, events: Any, prediction: Any
-    ) -> None:
-        carried = carried_pause(tracker.events) if tracker.is_paused() else None
-        original(self, tracker, action, events, prediction)
-        resets = any(isinstance(e, (SessionStarted, Restarted)) for e in events or [])
-        if carried is not None and resets and not tracker.is_paused():
-            tracker.update(ConversationPaused(metadata=carried))
-            logger.info("Handoff pause kept across a new session (%s)", action.name())
-
-    setattr(log_action_on_tracker, _PATCH_MARK, True)
-    MessageProcessor._log_action_on_tracker = log_action_on_tracker  # type: ignore[method-assign]
+    try:
+        if was_paused and tracker.is_paused():
+            await service.answer(tracker, output_channel)
+        elif not was_paused and tracker.is_paused():
+            await service.started(tracker, before)
+    except Exception:  # noqa: BLE001 - the customer's message is kept whatever happens
+        # Never the text or the tracker: customer data.
+        logger.exception("Handoff reply failed")

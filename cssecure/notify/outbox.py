@@ -19,15 +19,16 @@ retried with the same backoff, and given up (logged, marked done with the error)
 notifications.
 
 Several workers may run (the web app's background task, ``cssecure notify deliver``):
-each row is *leased* first by an UPDATE that only succeeds while the row is still due,
-so two workers never send the same row at the same time. A worker that dies mid-send
-leaves the lease to expire and the row is sent again (at least once).
+each row is *leased*, just before it is sent or run, by an UPDATE that only succeeds while
+the row is still due, so two workers never send the same row at the same time (a lease
+covers one row, not a pass). A job is queued once: its ``dedup_key`` is unique. A worker
+that dies mid-send leaves the lease to expire and the row is sent again (at least once).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -56,7 +57,7 @@ Job = Callable[[Mapping[str, Any]], None]
 # Longest URL-encoded id put in a console link.
 MAX_LINK_SEGMENT = 300
 # Topics of rows that are jobs, never notifications for the team.
-JOB_TOPICS = frozenset({"handoff_wait"})
+JOB_TOPICS = frozenset({"handoff_wait", "customer_update"})
 
 
 class JobGiveUp(Exception):
@@ -125,6 +126,12 @@ def notification_text(
             f"claim {inert(reference)}" if reference else f"conversation {inert(conversation)}"
         )
         text = f"A customer needs an agent: {subject}."
+    elif topic == "sla_overdue" and reference:
+        # A promise past due (cssecure.console.sla): which claim, what, since when.
+        text = (
+            f"Overdue on claim {inert(reference)}: {inert(payload.get('promise') or '?')}"
+            f" (due {inert(str(payload.get('due') or '?')[:16].replace('T', ' '))} UTC)."
+        )
     else:
         subject = inert(reference or conversation) if (reference or conversation) else ""
         text = f"CSSecure notification ({inert(topic)}) {subject}".strip() + "."
@@ -153,6 +160,9 @@ class OutboxWorker:
         console_url: public base URL of the web app, for links in the notifications.
         clock: returns timezone-aware UTC now (tests pass a fake one).
         jobs: job handlers by topic (see the module docstring).
+        before_pass: run with ``clock()`` at the start of every pass, to queue new jobs
+            (e.g. :func:`cssecure.notify.customer_updates.queue_status_updates`); an error
+            in it is logged and the pass goes on.
     """
 
     def __init__(
@@ -162,7 +172,9 @@ class OutboxWorker:
         console_url: str | None = None,
         clock: Callable[[], datetime] = utcnow,
         jobs: Mapping[str, Job] | None = None,
+        before_pass: Callable[[datetime], Any] | None = None,
     ) -> None:
+        self._before_pass = before_pass
         self._engine = engine
         self._send = send
         self._console_url = console_url
@@ -179,8 +191,11 @@ class OutboxWorker:
             which.append(outbox.c.topic.notin_(sorted(JOB_TOPICS | set(self._jobs))))
         return sa.or_(*which) if which else sa.false()
 
-    def _lease_due(self, limit: int) -> list[dict[str, Any]]:
-        now = self._clock()
+    def _lease_due(self, limit: int) -> Iterator[dict[str, Any]]:
+        """The due rows this worker handles (up to ``limit``, oldest first), each leased
+        just before it is yielded: a lease covers one send or job, never a whole pass (a
+        pass of 50 ten-second jobs outlived a batch's lease, and another replica ran them
+        again)."""
         with self._engine.connect() as conn:
             due = [
                 dict(r._mapping)
@@ -188,16 +203,16 @@ class OutboxWorker:
                     sa.select(outbox)
                     .where(
                         outbox.c.delivered_at.is_(None),
-                        outbox.c.next_attempt_at <= now,
+                        outbox.c.next_attempt_at <= self._clock(),
                         self._handled(),
                     )
                     .order_by(outbox.c.id)
                     .limit(limit)
                 )
             ]
-        still_due = (outbox.c.delivered_at.is_(None)) & (outbox.c.next_attempt_at <= now)
-        leased = []
         for row in due:
+            now = self._clock()
+            still_due = (outbox.c.delivered_at.is_(None)) & (outbox.c.next_attempt_at <= now)
             # Re-checking "still due" in the UPDATE is what makes the lease exclusive.
             with self._engine.begin() as conn:
                 taken = conn.execute(
@@ -206,8 +221,7 @@ class OutboxWorker:
                     .values(next_attempt_at=now + LEASE)
                 ).rowcount
             if taken == 1:
-                leased.append(row)
-        return leased
+                yield row
 
     def _run_job(self, row: Mapping[str, Any], job: Job) -> bool:
         """Run one leased job row; True when it is done."""
@@ -251,6 +265,11 @@ class OutboxWorker:
         """One pass: send every due row (up to ``limit``) and run every due job; never
         raises for a failed send or job."""
         delivered = failed = jobs_done = 0
+        if self._before_pass is not None:
+            try:
+                self._before_pass(self._clock())
+            except Exception:  # noqa: BLE001 - queuing new jobs must not stop the due ones
+                log.exception("queuing new jobs failed; the due rows are delivered anyway")
         for row in self._lease_due(limit):
             job = self._jobs.get(row["topic"])
             if job is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 # Longest sleep between passes: new rows written by other processes are picked up this fast.
 POLL_INTERVAL = timedelta(seconds=5)
+# How often the job worker looks for abandoned resumable uploads.
+SWEEP_EVERY = timedelta(minutes=10)
 
 
 class NotConfigured(Exception):
@@ -48,15 +50,53 @@ def handoff_jobs(settings: Settings, engine: Engine) -> dict[str, Job]:
     person that the promised time has passed (through Rasa's API and the channels' push)."""
     from cssecure.handoff.rasa_api import RasaConversations
     from cssecure.handoff.waiting import JOB_TOPIC, HandoffWaiting
+    from cssecure.notify import customer_updates
 
     waiting = HandoffWaiting(settings, engine)
     conversations = RasaConversations(settings.rasa_url, settings.rasa_token)
-    return {JOB_TOPIC: lambda payload: waiting.check_wait(payload, conversations)}
+    return {
+        JOB_TOPIC: lambda payload: waiting.check_wait(payload, conversations),
+        # The claim's status changes, told in the customer's channel (issue 17).
+        customer_updates.TOPIC: lambda payload: customer_updates.tell_status_update(
+            payload, engine, conversations
+        ),
+    }
 
 
 def build_job_worker(settings: Settings, engine: Engine) -> OutboxWorker:
-    """The outbox worker for the delayed jobs (no webhook needed; sends no notification)."""
-    return OutboxWorker(engine, None, jobs=handoff_jobs(settings, engine))
+    """The outbox worker for the delayed jobs (no webhook needed; sends no notification);
+    each pass first queues the claims' new status changes for their customers, and a
+    notification for the team of each promise that became overdue (the notifications'
+    worker, :func:`build_worker`, sends it); every :data:`SWEEP_EVERY` it deletes the
+    resumable uploads abandoned for :data:`cssecure.evidence.tus.ABANDONED_AFTER` and the
+    claims' quota locks unused for :data:`cssecure.evidence.quota.IDLE_AFTER`."""
+    from cssecure.console.sla import queue_overdue
+    from cssecure.evidence.quota import QUOTA_FOLDER, QuotaLocks
+    from cssecure.evidence.tus import TUS_FOLDER, TusStore
+    from cssecure.notify.customer_updates import queue_evidence_checks, queue_status_updates
+
+    tus = TusStore(settings.evidence_dir / TUS_FOLDER)
+    quota_locks = QuotaLocks(settings.evidence_dir / QUOTA_FOLDER)
+    last_sweep: list[datetime] = []
+
+    def sweep_abandoned_uploads(_: Engine, now: datetime) -> None:
+        # Resumable uploads nobody finished (issue 15) free their disk; every replica may
+        # sweep (a file being written is locked and left alone), each every SWEEP_EVERY.
+        if not last_sweep or now - last_sweep[0] >= SWEEP_EVERY:
+            last_sweep[:] = [now]
+            tus.sweep(now)
+            quota_locks.sweep(now)
+
+    def queue(now: datetime) -> None:
+        # Each queuer on its own: one failing (a bad row) must not stop the others.
+        for queuer in (queue_status_updates, queue_evidence_checks, queue_overdue,
+                       sweep_abandoned_uploads):
+            try:
+                queuer(engine, now)
+            except Exception:  # noqa: BLE001 - logged; the next pass tries again
+                log.exception("queuing by %s failed", queuer.__name__)
+
+    return OutboxWorker(engine, None, jobs=handoff_jobs(settings, engine), before_pass=queue)
 
 
 async def delivery_loop(worker: OutboxWorker, poll: timedelta = POLL_INTERVAL) -> None:

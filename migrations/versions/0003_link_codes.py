@@ -1,4 +1,4 @@
-"""Account linking: one-time link codes and channel bindings (cssecure/web/linking.py).
+"""Account linking: one-time link codes and channel bindings (cssecure/identity/linking.py).
 
 Revision ID: 0003
 Revises: 0002

@@ -74,23 +74,31 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
-@pytest.fixture
-def console(
-    sqlite_engine: Engine, fake_http: FakeHTTP, tmp_path: Path  # noqa: F811
-) -> Iterator[Console]:
+@dataclass
+class Desk:
+    """The console's dependencies on a SQLite claims store and a fake Rasa, no server."""
+
+    deps: ConsoleDeps
+    rasa: FakeRasa
+    clock: Clock
+    engine: Engine
+
+
+def make_desk(engine: Engine, fake_http: FakeHTTP, tmp_path: Path) -> Desk:  # noqa: F811
+    """Dependencies with one agent, ``alice``, and a conversation ``conv-1`` in fake Rasa."""
     rasa = FakeRasa(fake_http)
     rasa.add_conversation("conv-1", [])
     clock = Clock()
-    directory = AgentDirectory(sqlite_engine, clock=clock, password_cost=2**10)
+    directory = AgentDirectory(engine, clock=clock, password_cost=2**10)
     directory.add_agent("alice", PASSWORD)
     deps = ConsoleDeps(
         directory=directory,
         ports=HandoffPorts(
-            uow_factory=lambda: UnitOfWork(sqlite_engine),
+            uow_factory=lambda: UnitOfWork(engine),
             conversations=RasaConversations(fake_http.url, TOKEN, timeout_s=2),
         ),
         evidence=EvidenceFileStore(tmp_path / "evidence"),
-        engine=sqlite_engine,
+        engine=engine,
         # Its own limiter per test; generous per address (the fuzz tests sign in often
         # from loopback), the delays after wrong passwords as in production.
         limits=RateLimits(
@@ -98,12 +106,31 @@ def console(
             namespace=f"console-test-{next(_names)}",
         ),
     )
+    return Desk(deps, rasa, clock, engine)
+
+
+@pytest.fixture
+def desk(
+    sqlite_engine: Engine, fake_http: FakeHTTP, tmp_path: Path  # noqa: F811
+) -> Desk:
+    return make_desk(sqlite_engine, fake_http, tmp_path)
+
+
+def serve(desk: Desk, tmp_path: Path) -> Iterator[Console]:
+    """The console of ``desk`` on a real Sanic server (stopped when the iterator closes)."""
     app = Sanic(f"console_test_{next(_names)}")
     app.config.REAL_IP_HEADER = ADDRESS_HEADER
     settings = Settings.from_env({"CSSECURE_VAR_DIR": str(tmp_path)})
-    mount_console(app, settings, deps)
+    mount_console(app, settings, desk.deps)
     server = ServerThread(app).start()
     try:
-        yield Console(server.url, deps, rasa, clock, sqlite_engine)
+        yield Console(server.url, desk.deps, desk.rasa, desk.clock, desk.engine)
     finally:
         server.stop()
+
+
+@pytest.fixture
+def console(
+    sqlite_engine: Engine, fake_http: FakeHTTP, tmp_path: Path  # noqa: F811
+) -> Iterator[Console]:
+    yield from serve(make_desk(sqlite_engine, fake_http, tmp_path), tmp_path)

@@ -9,10 +9,11 @@ import requests
 from handoff.claims_fixtures import file_claim
 
 from console.conftest import Console, csrf_of
+from console.media import png_bytes
 from cssecure.claims import services
 from cssecure.console.accounts import IDLE_TIMEOUT
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png_bytes()
 
 
 def _history(console: Console, reference: str) -> list[tuple[str, str]]:
@@ -193,9 +194,45 @@ def test_evidence_is_served_inline_with_its_sniffed_type_to_agents(console: Cons
     reply = browser.get(console.url + src)
     assert reply.status_code == 200 and reply.content == PNG
     assert reply.headers["Content-Type"] == "image/png"
-    assert reply.headers["Content-Disposition"] == "inline; filename*=UTF-8''broken%20vase.png"
+    # The console names the file itself: never the customer's name (issue 15).
+    assert reply.headers["Content-Disposition"] == (
+        f'inline; filename="{reference}-photo-{evidence_id[:8]}.png"'
+    )
     assert reply.headers["X-Content-Type-Options"] == "nosniff"
     assert browser.get(f"{console.url}/console/claims/{reference}/evidence/nope").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("asked", "status", "first", "last"),
+    [
+        pytest.param("bytes=0-9", 206, 0, 9, id="the start"),
+        pytest.param("bytes=10-", 206, 10, None, id="from an offset to the end"),
+        pytest.param("bytes=-5", 206, None, None, id="the last five bytes"),
+    ],
+)
+def test_evidence_is_served_in_byte_ranges_for_a_video_to_seek(
+    console: Console, asked: str, status: int, first: int | None, last: int | None
+) -> None:
+    """Review: the console answered a Range request with the whole file (200, no length),
+    so an agent could not seek in a 300 MB unboxing video and Safari played nothing."""
+    reference, evidence_id = _with_photo(console)
+    browser = console.login()
+    url = f"{console.url}/console/claims/{reference}/evidence/{evidence_id}"
+    whole = browser.get(url)
+    assert whole.headers["Accept-Ranges"] == "bytes"
+    assert whole.headers["Content-Length"] == str(len(PNG))
+    reply = browser.get(url, headers={"Range": asked})
+    assert reply.status_code == status
+    size = len(PNG)
+    start = first if first is not None else size - 5
+    end = last if last is not None else size - 1
+    assert reply.content == PNG[start:end + 1]
+    assert reply.headers["Content-Range"] == f"bytes {start}-{end}/{size}"
+    assert reply.headers["Content-Length"] == str(end - start + 1)
+    assert "sandbox" in reply.headers["Content-Security-Policy"]
+    # A range past the file: 416 with the size.
+    beyond = browser.get(url, headers={"Range": f"bytes={size + 10}-{size + 20}"})
+    assert beyond.status_code == 416 and beyond.headers["Content-Range"] == f"bytes */{size}"
 
 
 # ------------------------------------------------------------------ actions
@@ -285,3 +322,32 @@ def test_hostile_customer_text_is_escaped_in_transcript_facts_and_history(
     escaped = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"
     assert page.count(escaped) >= 3  # transcript (customer + agent), facts, history
     assert "default-src 'none'" in browser.get(base).headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("keep", [False, True])
+@pytest.mark.parametrize("decision, data", [
+    ("approve", {"payout_rmb": "250.00", "note": "handle broken"}),
+    ("reject", {"reason": "Reported late."}),
+])
+def test_after_a_decision_the_assistant_answers_again_unless_the_agent_keeps_talking(
+    console: Console, decision: str, data: dict[str, str], keep: bool
+) -> None:
+    """Issue 17: nobody presses "Hand back" after deciding, yet the customer is answered;
+    an agent who ticks "Keep talking to the customer" keeps the conversation."""
+    claim = file_claim(console.engine)
+    browser = console.login()
+    base = f"{console.url}/console/claims/{claim.reference}"
+    token = csrf_of(browser.get(base).text)
+    assert browser.post(f"{base}/take", data={"csrf_token": token}).status_code == 200
+    assert console.rasa.paused("conv-1")
+    token = csrf_of(browser.get(base).text)
+    box = {"keep_conversation": "on"} if keep else {}
+    page = browser.post(f"{base}/{decision}", data={"csrf_token": token, **box, **data})
+    assert page.status_code == 200, page.text
+    assert 'id="approve-keep"' in page.text and 'id="reject-keep"' in page.text
+    assert console.rasa.paused("conv-1") is keep
+    # Review: the desk's hold went with the conversation: let go unless still talking.
+    from cssecure.console.desk import claim_item
+
+    held = console.deps.desk.holder(claim_item(claim.reference))
+    assert (held.agent if held else None) == ("alice" if keep else None)

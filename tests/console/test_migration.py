@@ -7,6 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from cssecure.claims.db import upgrade
+from cssecure.console import canned, desk  # noqa: F401 - their tables join the metadata
 from cssecure.console.accounts import metadata
 
 
@@ -28,5 +29,10 @@ def test_migrations_create_the_console_tables_as_the_code_declares(tmp_path: Pat
         assert [u["column_names"] for u in uniques] == [["name"]]
         fks = inspector.get_foreign_keys("agent_sessions")
         assert fks[0]["referred_table"] == "agent_accounts"
+        assert {"desk_assignments", "desk_actions", "canned_replies"} <= {
+            t.name for t in metadata.sorted_tables
+        }
+        uniques = inspector.get_unique_constraints("canned_replies")
+        assert [u["column_names"] for u in uniques] == [["language", "title"]]
     finally:
         engine.dispose()

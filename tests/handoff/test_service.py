@@ -218,3 +218,187 @@ def test_rasa_down_means_take_over_records_nothing(
         service.take_over(broken, claim.reference, agent="alice")
     after = service.services.get_claim(ports.uow_factory, claim.reference)
     assert len(after.history) == len(claim.history)
+
+
+# ------------------------------------------- a decision ends the handoff (issue 17)
+
+
+def _handed_over(rasa: FakeRasa, conversation: str = "conv-1") -> None:
+    """The assistant handed the conversation to a person (action_human_handoff pauses)."""
+    rasa.customer_says(conversation, "I want to talk to a person")
+    rasa._append(conversation, {"event": "pause"})
+
+
+def _queue_position(engine: Engine, conversation: str = "conv-1") -> int | None:
+    from datetime import datetime, timezone
+
+    from cssecure.handoff.queue import place_in_queue
+
+    return place_in_queue(engine, conversation, datetime.now(timezone.utc)).position
+
+
+@pytest.mark.parametrize("decide", ["approve", "reject"])
+def test_a_decision_without_hand_back_gives_the_customer_back_to_the_assistant(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa, decide: str
+) -> None:
+    """Issue 17's reproduction: approving or rejecting left the conversation paused and out
+    of the queue; the customer's "thank you!" got no answer until "Hand back" was pressed."""
+    claim = file_claim(engine, decision="review")
+    _handed_over(rasa)
+    assert _queue_position(engine) == 1
+    if decide == "approve":
+        outcome = service.approve(
+            ports, claim.reference, agent="alice", payout_rmb="300.00", note="unusable"
+        )
+        told = "is approved"
+    else:
+        outcome = service.reject(ports, claim.reference, agent="alice", reason="Too late.")
+        told = "cannot be paid"
+    assert outcome.problem is None
+    assert not rasa.paused("conv-1")
+    # The assistant listens again: the next message is a new turn, not the handoff's.
+    assert [e["event"] for e in rasa.events["conv-1"][-3:]] == ["resume", "action", "bot"]
+    assert rasa.events["conv-1"][-2]["name"] == "action_listen"
+    # One message: the decision, then that the assistant answers again.
+    (text,) = [p["text"] for p in rasa.pushed]
+    assert told in text and claim.reference in text
+    assert text.endswith("\n\n" + str(service.BACK_WITH_ASSISTANT))
+    assert _queue_position(engine) is None
+    assert outcome.claim is not None and outcome.claim["needs_agent"] is False
+    assert outcome.claim["history"][-1]["note"] == "decided: conversation back with the assistant"
+
+
+def test_a_decision_after_a_take_over_resumes_the_assistant_too(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    claim = file_claim(engine)
+    service.take_over(ports, claim.reference, agent="alice")
+    assert rasa.paused("conv-1")
+    service.reject(ports, claim.reference, agent="alice", reason="Too late.")
+    assert not rasa.paused("conv-1")
+    assert "back with the CSSecure assistant" in rasa.pushed[-1]["text"]
+
+
+def test_the_agent_can_keep_the_conversation_after_deciding(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    claim = file_claim(engine)
+    _handed_over(rasa)
+    outcome = service.reject(
+        ports, claim.reference, agent="alice", reason="Too late.", keep_conversation=True
+    )
+    assert rasa.paused("conv-1")
+    # Kept: held by the agent, so out of the waiting queue, and no "back with" message.
+    assert _queue_position(engine) is None
+    assert len(rasa.pushed) == 1 and "cannot be paid" in rasa.pushed[0]["text"]
+    assert outcome.claim is not None
+    assert "kept the conversation" in outcome.claim["history"][-1]["note"]
+    # Nobody else is on it: the kept conversation is theirs until they hand it back.
+    service.hand_back(ports, claim.reference, agent="alice")
+    assert not rasa.paused("conv-1")
+
+
+def test_keeping_a_conversation_the_assistant_was_answering_pauses_it_for_the_agent(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    claim = file_claim(engine)
+    assert not rasa.paused("conv-1")
+    service.reject(ports, claim.reference, agent="alice", reason="x", keep_conversation=True)
+    assert rasa.paused("conv-1")
+    pause = [e for e in rasa.events["conv-1"] if e["event"] == "pause"][-1]
+    assert pause["metadata"] == {"sender": "agent", "agent_name": "alice"}
+
+
+def test_a_decision_leaves_an_unpaused_conversation_as_it_is(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    """The customer may be in the middle of another question: no resume, no listen, no
+    "back with the assistant"."""
+    claim = file_claim(engine)
+    before = len(rasa.events["conv-1"])
+    service.reject(ports, claim.reference, agent="alice", reason="Too late.")
+    assert [e["event"] for e in rasa.events["conv-1"][before:]] == ["bot"]
+    assert len(rasa.pushed) == 1
+
+
+def test_a_conversation_still_waiting_for_a_person_on_another_claim_stays_paused(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    first = file_claim(engine)
+    file_claim(engine, parcel_id="P1002")  # same conversation, also waiting for a person
+    _handed_over(rasa)
+    service.reject(ports, first.reference, agent="alice", reason="Too late.")
+    assert rasa.paused("conv-1")
+    assert _queue_position(engine) == 1
+
+
+def test_when_rasa_cannot_resume_the_decision_stands_and_the_agent_is_told(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    claim = file_claim(engine)
+    _handed_over(rasa)
+
+    def refuse(request: object) -> tuple[int, dict[str, str]]:
+        return 500, {"error": "down"}
+
+    rasa.http.routes[("POST", "/conversations/conv-1/tracker/events")] = refuse
+    outcome = service.reject(ports, claim.reference, agent="alice", reason="Too late.")
+    assert outcome.claim is not None and outcome.claim["status"] == "rejected"
+    assert outcome.problem is not None and "Hand back" in outcome.problem
+    assert "NOT resumed" in outcome.claim["history"][-1]["note"]
+
+
+def test_a_request_for_a_person_without_a_claim_does_not_keep_a_decided_conversation_paused(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    """The customer asked for a person before filing (no claim named): the agent who decided
+    this conversation's claim answered it; the conversation leaves the queue, resumed."""
+    claim = file_claim(engine)
+    service.services.request_agent(
+        ports.uow_factory, None, conversation_id="conv-1", reason="customer asked for a person"
+    )
+    _handed_over(rasa)
+    service.reject(ports, claim.reference, agent="alice", reason="Too late.")
+    assert not rasa.paused("conv-1")
+    assert _queue_position(engine) is None
+
+
+def test_a_colleagues_decision_leaves_the_conversation_with_the_agent_who_took_it(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    """Alice took the conversation over (for this claim or anything else); Bob decides the
+    claim from its page: the customer is told, but Alice keeps the conversation until she
+    hands it back (the assistant does not start answering in the middle of her talk)."""
+    claim = file_claim(engine)
+    service.take_over(ports, claim.reference, agent="alice")
+    outcome = service.reject(ports, claim.reference, agent="bob", reason="Too late.")
+    assert outcome.problem is None
+    assert rasa.paused("conv-1")
+    assert "cannot be paid" in rasa.pushed[-1]["text"]
+    assert str(service.BACK_WITH_ASSISTANT) not in rasa.pushed[-1]["text"]
+    assert _last(outcome)["note"] == "decided: the conversation stays with alice, who holds it"
+    service.hand_back(ports, claim.reference, agent="alice")
+    assert not rasa.paused("conv-1")
+
+
+@pytest.mark.parametrize(
+    ("events", "holder"),
+    [
+        pytest.param([], None, id="never paused"),
+        pytest.param([{"event": "pause"}], None, id="waiting for a person"),
+        pytest.param([{"event": "pause", "metadata": {"sender": "agent", "agent_name": "mia"}}],
+                     "mia", id="taken over"),
+        pytest.param([{"event": "pause", "metadata": {"sender": "agent", "agent_name": "mia"}},
+                      {"event": "pause", "metadata": {"sender": "agent", "agent_name": "joe"}}],
+                     "joe", id="the latest take over"),
+        pytest.param([{"event": "pause"},
+                      {"event": "bot", "metadata": {"sender": "agent", "agent_name": "Mia"}}],
+                     None, id="an agent wrote under an alias"),
+        pytest.param([{"event": "pause", "metadata": {"sender": "agent", "agent_name": "mia"}},
+                      {"event": "resume"}], None, id="handed back"),
+        pytest.param([{"event": "pause", "metadata": {"sender": "agent", "agent_name": "mia"}},
+                      {"event": "session_started"}], None, id="a new session, not carried"),
+    ],
+)
+def test_who_holds_a_paused_conversation(events: list[dict], holder: str | None) -> None:
+    assert service.held_by(events) == holder

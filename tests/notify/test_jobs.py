@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -111,3 +112,100 @@ def test_the_handoff_job_is_a_known_job_topic() -> None:
     from cssecure.notify.outbox import JOB_TOPICS
 
     assert JOB_TOPIC in JOB_TOPICS  # never sent to the team's webhook
+
+
+def test_the_web_apps_job_worker_sweeps_abandoned_uploads(
+    engine: Engine, tmp_path: Path
+) -> None:
+    import os
+
+    from cssecure.evidence.tus import ABANDONED_AFTER, TUS_FOLDER, TusStore
+
+    settings = Settings.from_env({"CSSECURE_DATABASE_URL": "sqlite://",
+                                  "CSSECURE_EVIDENCE_DIR": str(tmp_path / "evidence")})
+    store = TusStore(settings.evidence_dir / TUS_FOLDER)
+    upload = store.create(length=10, conversation_id="c", customer_id=None, to="loose",
+                          key=None, kind="", filename="v.mov", language=None, channel="web")
+    worker = build_job_worker(settings, engine)
+    worker.deliver_due()
+    assert store.get(upload.upload_id) is not None  # fresh: kept
+    stale = (datetime.now(timezone.utc) - ABANDONED_AFTER - timedelta(hours=1)).timestamp()
+    os.utime(store.part(upload.upload_id), (stale, stale))
+    build_job_worker(settings, engine).deliver_due()
+    assert store.get(upload.upload_id) is None
+
+
+def test_the_web_apps_job_worker_sweeps_unused_quota_locks_not_held_ones(
+    engine: Engine, tmp_path: Path
+) -> None:
+    import asyncio
+    import fcntl
+    import os
+
+    from cssecure.evidence.quota import IDLE_AFTER, QUOTA_FOLDER, QuotaLocks
+
+    settings = Settings.from_env({"CSSECURE_DATABASE_URL": "sqlite://",
+                                  "CSSECURE_EVIDENCE_DIR": str(tmp_path / "evidence")})
+    locks = QuotaLocks(settings.evidence_dir / QUOTA_FOLDER)
+
+    async def use(key: str) -> None:
+        async with locks.hold(key):
+            pass
+
+    for key in ("claim:CS-1", "claim:CS-2", "claim:CS-3"):
+        asyncio.run(use(key))
+    stale = (datetime.now(timezone.utc) - IDLE_AFTER - timedelta(hours=1)).timestamp()
+    for key in ("claim:CS-1", "claim:CS-2"):
+        os.utime(locks.path(key), (stale, stale))
+    held = os.open(locks.path("claim:CS-2"), os.O_RDWR)  # another replica holds it
+    fcntl.flock(held, fcntl.LOCK_EX)
+    try:
+        build_job_worker(settings, engine).deliver_due()
+    finally:
+        os.close(held)
+    assert not locks.path("claim:CS-1").exists()  # unused for a day: gone
+    assert locks.path("claim:CS-2").exists()  # stale but held: kept
+    assert locks.path("claim:CS-3").exists()  # used just now: kept
+
+
+def test_a_lock_swept_between_open_and_lock_is_not_shared(tmp_path: Path) -> None:
+    """A holder that opened the claim's lock file just before the sweep deleted it must
+    not go on holding the deleted file while the next holder locks a new one."""
+    import asyncio
+    import os
+
+    from cssecure.evidence.quota import QuotaLocks
+
+    locks = QuotaLocks(tmp_path, wait_seconds=0.5)
+    real_open = os.open
+    swept: list[bool] = []
+
+    def open_then_sweep(path: object, flags: int, mode: int = 0o777) -> int:
+        fd = real_open(path, flags, mode)  # type: ignore[arg-type]
+        if not swept:  # the sweep runs right after the first holder opened the file
+            swept.append(True)
+            os.unlink(path)  # type: ignore[arg-type]
+        return fd
+
+    order: list[str] = []
+
+    async def first() -> None:
+        async with locks.hold("claim:CS-9"):
+            order.append("first in")
+            await asyncio.sleep(0.2)
+            order.append("first out")
+
+    async def second() -> None:
+        await asyncio.sleep(0.05)
+        async with locks.hold("claim:CS-9"):
+            order.append("second in")
+
+    async def both() -> None:
+        os.open = open_then_sweep  # type: ignore[assignment]
+        try:
+            await asyncio.gather(first(), second())
+        finally:
+            os.open = real_open  # type: ignore[assignment]
+
+    asyncio.run(both())
+    assert order == ["first in", "first out", "second in"]
