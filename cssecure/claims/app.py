@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from cssecure.claims import services
 from cssecure.claims.db import create_engine
 from cssecure.claims.errors import ClaimNotFound, ClaimsError, ClaimsUnavailable
-from cssecure.claims.evidence import EvidenceFileStore
+from cssecure.claims.evidence import EvidenceData, EvidenceFileStore
 from cssecure.claims.model import Parcel, is_reference, is_valid_id
 from cssecure.claims.parcels import HttpParcelSource, ParcelSource, SqlParcelSource
 from cssecure.claims.unit_of_work import UnitOfWork
@@ -362,7 +362,7 @@ class ClaimsApp:
 
     @translate_errors
     def attach_evidence(
-        self, reference: str, kind: str, filename: str, data: bytes, source_channel: str
+        self, reference: str, kind: str, filename: str, data: EvidenceData, source_channel: str
     ) -> dict[str, Any]:
         """Store an evidence file for a claim.
 
@@ -396,7 +396,7 @@ class ClaimsApp:
         draft_id: str,
         kind: str,
         filename: str,
-        data: bytes,
+        data: EvidenceData,
         source_channel: str,
         customer_id: str | None = None,
     ) -> dict[str, Any]:
@@ -419,7 +419,7 @@ class ClaimsApp:
         customer_id: str | None,
         kind: str,
         filename: str,
-        data: bytes,
+        data: EvidenceData,
         source_channel: str,
     ) -> dict[str, Any]:
         """Keep a file sent outside any claim until the customer says which claim it is for.
@@ -441,7 +441,7 @@ class ClaimsApp:
         draft_id: str | None,
         kind: str,
         filename: str,
-        data: bytes,
+        data: EvidenceData,
         source_channel: str,
     ) -> dict[str, Any]:
         item, created = services.hold_evidence(
@@ -466,6 +466,25 @@ class ClaimsApp:
         if held is None or held.draft_id is not None or held.conversation_id != conversation_id:
             return None
         return {**evidence_to_dict(held.item), "loose": True}
+
+    @translate_errors
+    def stored_evidence_bytes(
+        self, *, reference: str | None = None, conversation_id: str | None = None,
+        draft_id: str | None = None,
+    ) -> int:
+        """Bytes of the files a claim (``reference``), a claim being reported
+        (``conversation_id`` + ``draft_id``) or a conversation's files kept outside any claim
+        (``conversation_id`` alone) hold so far: its quota's use (issue 15)."""
+        with self.uow() as uow:
+            if reference:
+                claim = uow.claims.get(reference.strip().upper())
+                return sum(e.size_bytes for e in claim.evidence) if claim else 0
+            if conversation_id and draft_id:
+                held = uow.held_evidence.of_draft(conversation_id, draft_id)
+                return sum(h.item.size_bytes for h in held)
+            if conversation_id:
+                return sum(h.item.size_bytes for h in uow.held_evidence.loose_of(conversation_id))
+        return 0
 
     @translate_errors
     def draft_evidence_kinds(self, conversation_id: str, draft_id: str) -> list[str]:

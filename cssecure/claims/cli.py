@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -97,6 +97,10 @@ def register(subparsers: Any) -> None:
         "--facts", default="{}", help="JSON object of the facts the customer gave ('-': stdin)"
     )
     cfile.add_argument("--conversation", default="admin-cli", help="conversation id")
+    cfile.add_argument(
+        "-q", "--quiet", action="store_true",
+        help="print only the claim's reference (for scripts: ref=$(cssecure claims file ... -q))",
+    )
     _json_flag(cfile)
     cfile.set_defaults(handler=_claims_file)
 
@@ -194,16 +198,42 @@ def _parcels_show(args: argparse.Namespace) -> int:
     return _run(args, action)
 
 
+PARCEL_COLUMNS = (
+    "PARCEL", "CUSTOMER", "ORDER", "LINE", "TO", "INSURED RMB", "SUBMITTED", "SHIPPED",
+    "DELIVERED",
+)
+CLAIM_COLUMNS = ("REFERENCE", "STATUS", "AGENT", "PARCEL", "TYPE", "PAYOUT RMB", "FILED (UTC)")
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Rows under a header line, columns aligned (values shown as in ``_text``).
+
+    Args:
+        headers: the column titles.
+        rows: one sequence of values per row, as many as ``headers``.
+
+    Returns:
+        The table as plain text lines (no trailing newline); empty cells are ``-``.
+    """
+    from tabulate import tabulate  # noqa: PLC0415 - only the list commands need it
+
+    cells = [[_text(value) for value in row] for row in rows]
+    # disable_numparse: "1100.00" stays "1100.00", parcel numbers stay text.
+    return str(tabulate(cells, headers=list(headers), tablefmt="simple", disable_numparse=True))
+
+
 def _parcels_list(args: argparse.Namespace) -> int:
     def action() -> tuple[Any, str]:
         parcels = _app().list_parcels(args.customer)
-        lines = [
-            f"{p['parcel_id']:10} {_text(p['customer_id']):12} {p['order_type']:16} "
-            f"{p['shipping_line']:16} {p['destination_country']:4} "
-            f"insured {_text(p['insured_value']):>9}"
+        rows = [
+            (
+                p["parcel_id"], p["customer_id"], p["order_type"], p["shipping_line"],
+                p["destination_country"], p["insured_value"] if p["insured"] else "not insured",
+                p["submitted_date"], p["shipped_date"], p["delivered_date"],
+            )
             for p in parcels
         ]
-        return parcels, "\n".join(lines) or "no parcels"
+        return parcels, table(PARCEL_COLUMNS, rows) if rows else "no parcels"
 
     return _run(args, action)
 
@@ -222,13 +252,15 @@ def _text(value: object) -> str:
 def _claims_list(args: argparse.Namespace) -> int:
     def action() -> tuple[Any, str]:
         claims = _app().list_claims(args.status, True if args.needs_agent else None)
-        lines = [
-            f"{c['reference']:16} {c['status']:18} {'AGENT' if c['needs_agent'] else '':5} "
-            f"{c['parcel_id']:10} {c['claim_type']:9} {_text(c['payout_rmb']):>9} "
-            f"{c['created_at'][:16]}"
+        rows = [
+            (
+                c["reference"], c["status"], "waiting" if c["needs_agent"] else "",
+                c["parcel_id"], c["claim_type"], c["payout_rmb"],
+                c["created_at"][:16].replace("T", " "),
+            )
             for c in claims
         ]
-        return claims, "\n".join(lines) or "no claims"
+        return claims, table(CLAIM_COLUMNS, rows) if rows else "no claims"
 
     return _run(args, action)
 
@@ -328,6 +360,6 @@ def _claims_file(args: argparse.Namespace) -> int:
             f"{filed['reference']} {'filed' if filed['created'] else 'already open'}: "
             f"{filed['status']} ({a['decision']}, {a['payout_rmb']} RMB {a['payout_form']})"
         )
-        return filed, text
+        return filed, filed["reference"] if args.quiet else text
 
     return _run(args, action)

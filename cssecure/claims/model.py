@@ -388,6 +388,12 @@ class EvidenceItem:
         filename: the name the customer gave (display only, never used as a path).
         stored_name: the random name of the bytes inside the evidence directory.
         content_type: sniffed from the bytes, never taken from the sender.
+        detected_type: what libmagic found in the bytes (issue 15; None for older files).
+        recorded_at: when the photo was taken / the video recorded, if the file says.
+        duration_s: a video's length in seconds.
+        camera: a photo's camera make and model.
+        checks: ``{name, outcome: ok|flag|unknown, detail}`` per check
+            (``cssecure.evidence.checks``), for the person who relies on the file.
     """
 
     evidence_id: str
@@ -399,6 +405,11 @@ class EvidenceItem:
     sha256: str
     source_channel: str
     received_at: datetime
+    detected_type: str | None = None
+    recorded_at: datetime | None = None
+    duration_s: float | None = None
+    camera: str | None = None
+    checks: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -795,7 +806,8 @@ class Claim:
         self._record(actor, self.status, note, at)
 
     def add_evidence(self, item: EvidenceItem, *, actor: str, at: datetime) -> None:
-        """Attach an evidence item; a claim waiting for evidence goes back to review.
+        """Attach an evidence item; a claim waiting for evidence goes back to review once
+        nothing of its checklist is missing.
 
         A file of a kind the claim was waiting for ticks that item off ``missing_evidence``
         and records its fact as proven by evidence (a person still checks the file: the
@@ -823,9 +835,12 @@ class Claim:
                 still_missing.append(wanted)
         self.missing_evidence = still_missing
         note = f"evidence received: {item.kind} ({item.content_type}, {item.size_bytes} bytes)"
-        if self.status == AWAITING_EVIDENCE:
+        if self.status == AWAITING_EVIDENCE and not still_missing:
             self._move(IN_REVIEW, actor, note, at)
         else:
+            # Still waiting for another item of the checklist: the claim keeps waiting (and
+            # its reminders go on) until everything is in (review: a photo alone moved it
+            # to review while the video was still due, and nobody reminded the customer).
             self._record(actor, self.status, note, at)
 
     # ---------------------------------------------------------------- internals

@@ -79,6 +79,8 @@ parcels = sa.Table(
     sa.Column("shipped_date", sa.Date(), nullable=True),
     sa.Column("delivered_date", sa.Date(), nullable=True),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # Migration 0008: a paid claim's line and destination, index-only (the dashboard).
+    sa.Index("ix_parcels_dashboard", "parcel_id", "shipping_line", "destination_country"),
 )
 
 # One row per year: the last claim number handed out. Updating the row locks it until
@@ -123,6 +125,11 @@ claims = sa.Table(
     sa.Column("fact_sources", sa.JSON(), nullable=True),
     sa.Column("missing_evidence", sa.JSON(), nullable=True),
     sa.Column("linked_claims", sa.JSON(), nullable=True),
+    # Migration 0006: the dashboard and the desk read claims by filing time.
+    sa.Index("ix_claims_created_at_desk", "created_at"),
+    # Migration 0008: the dashboard reads a range's claims from the index alone.
+    sa.Index("ix_claims_dashboard", "created_at", "id", "parcel_id", "claim_type", "decision",
+             "status", "payout_rmb"),
 )
 
 claim_history = sa.Table(
@@ -139,6 +146,10 @@ claim_history = sa.Table(
     sa.Column("to_status", sa.String(20), nullable=False),
     sa.Column("note", sa.Text(), nullable=False),
     sa.UniqueConstraint("claim_id", "seq", name="uq_claim_history_claim_id_seq"),
+    # Migration 0008: the dashboard folds a claim's history from the index alone, and
+    # finds the ratings of a date range.
+    sa.Index("ix_claim_history_dashboard", "claim_id", "seq", "at", "actor", "to_status"),
+    sa.Index("ix_claim_history_actor_at", "actor", "at"),
 )
 
 def _file_columns() -> list[sa.Column[Any]]:
@@ -152,6 +163,12 @@ def _file_columns() -> list[sa.Column[Any]]:
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("source_channel", sa.String(20), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        # What the bytes say and the checks made on them (issue 15; NULL for older files).
+        sa.Column("detected_type", sa.String(100), nullable=True),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("duration_s", sa.Float(), nullable=True),
+        sa.Column("camera", sa.String(120), nullable=True),
+        sa.Column("checks", sa.JSON(), nullable=True),
     ]
 
 
@@ -193,4 +210,10 @@ outbox = sa.Table(
     sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("last_error", sa.Text(), nullable=True),
+    # A job queued at most once (migration 0007): two queuers inserting the same key, one
+    # fails and skips it. NULL for the team's notifications.
+    sa.Column("dedup_key", sa.String(160), nullable=True),
+    sa.Index("uq_outbox_dedup_key", "dedup_key", unique=True),
+    # Migration 0008: the handoffs of a date range (the dashboard).
+    sa.Index("ix_outbox_topic_created_at", "topic", "created_at"),
 )

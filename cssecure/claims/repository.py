@@ -338,6 +338,11 @@ class HeldEvidenceRepository:
             (h.conversation_id == conversation_id) & (h.draft_id == draft_id)
         )
 
+    def loose_of(self, conversation_id: str) -> list[HeldEvidence]:
+        """The files of one conversation kept outside any claim or draft, oldest first."""
+        h = orm.held_evidence.c
+        return self._select((h.conversation_id == conversation_id) & h.draft_id.is_(None))
+
     def get(self, evidence_id: str) -> HeldEvidence | None:
         """One held file by its public id."""
         found = self._select(orm.held_evidence.c.evidence_id == evidence_id)
@@ -376,7 +381,7 @@ def _held_values(held: HeldEvidence) -> dict[str, Any]:
 
 _EVIDENCE_FIELDS = (
     "evidence_id", "kind", "filename", "stored_name", "size_bytes", "content_type", "sha256",
-    "source_channel",
+    "source_channel", "detected_type", "duration_s", "camera",
 )
 
 
@@ -385,6 +390,8 @@ def _evidence_values(item: EvidenceItem) -> dict[str, Any]:
     return {
         **{name: getattr(item, name) for name in _EVIDENCE_FIELDS},
         "received_at": item.received_at,
+        "recorded_at": item.recorded_at,
+        "checks": [dict(c) for c in item.checks] or None,
     }
 
 
@@ -393,7 +400,25 @@ def _evidence_from_row(row: Any) -> EvidenceItem:
     return EvidenceItem(
         **{name: getattr(row, name) for name in _EVIDENCE_FIELDS},
         received_at=as_utc(row.received_at),
+        recorded_at=as_utc(row.recorded_at) if row.recorded_at is not None else None,
+        checks=tuple(dict(c) for c in row.checks or ()),
     )
+
+
+def files_with_hash(connection: Any, sha256: str) -> list[tuple[str, str]]:
+    """Where files with these bytes are: ``("claim", reference)`` for claims' files and
+    ``("held", conversation_id)`` for files held outside a filed claim (issue 15: the same
+    photo on two claims)."""
+    e, c, h = orm.evidence_items.c, orm.claims.c, orm.held_evidence.c
+    on_claims = connection.execute(
+        sa.select(c.reference).select_from(
+            orm.evidence_items.join(orm.claims, e.claim_id == c.id)
+        ).where(e.sha256 == sha256)
+    )
+    held = connection.execute(sa.select(h.conversation_id).where(h.sha256 == sha256))
+    return [("claim", r.reference) for r in on_claims] + [
+        ("held", r.conversation_id) for r in held
+    ]
 
 
 class OutboxRepository:
@@ -403,11 +428,19 @@ class OutboxRepository:
         """Work on ``connection`` (owned by the unit of work)."""
         self.connection = connection
 
-    def add(self, topic: str, payload: dict[str, Any], at: datetime) -> int:
-        """Queue a notification; returns its id."""
+    def add(
+        self, topic: str, payload: dict[str, Any], at: datetime, dedup_key: str | None = None
+    ) -> int:
+        """Queue a notification or job; returns its id.
+
+        Raises:
+            sqlalchemy.exc.IntegrityError: a row with ``dedup_key`` exists already (the
+                unit of work is then spoilt: roll it back).
+        """
         result = self.connection.execute(
             orm.outbox.insert().values(
-                topic=topic, payload=payload, created_at=at, attempts=0, next_attempt_at=at
+                topic=topic, payload=payload, created_at=at, attempts=0, next_attempt_at=at,
+                dedup_key=dedup_key,
             )
         )
         return int(result.inserted_primary_key[0])

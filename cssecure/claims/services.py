@@ -8,6 +8,7 @@ errors.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import secrets
@@ -22,9 +23,16 @@ from cssecure.claims.errors import (
     ClaimsUnavailable,
     ConcurrentUpdate,
     ConflictingWrite,
+    EvidenceRejected,
     InvalidClaim,
 )
-from cssecure.claims.evidence import EvidenceFileStore, check_evidence
+from cssecure.claims.evidence import (
+    MUST_BE_READABLE,
+    UNREADABLE_VIDEO,
+    EvidenceData,
+    EvidenceFileStore,
+    check_evidence,
+)
 from cssecure.claims.model import (
     APPROVED,
     AWAITING_EVIDENCE,
@@ -45,8 +53,17 @@ from cssecure.claims.model import (
     not_a_parcel_number,
     parse_money,
 )
+from cssecure.claims.repository import files_with_hash
 from cssecure.claims.unit_of_work import UnitOfWork
 from cssecure.claims.views import jsonable
+from cssecure.evidence.checks import (
+    delivered_date,
+    delivery_check,
+    duplicate_check,
+    file_checks,
+    replace_checks,
+)
+from cssecure.evidence.inspect import inspect_file
 from cssecure.i18n.catalog import N_, Message
 
 UowFactory = Callable[[], UnitOfWork]
@@ -410,7 +427,9 @@ def file_claim(
                 at = now()
                 for item in held:
                     existing.add_evidence(
-                        item.item, actor=f"customer via {item.item.source_channel}", at=at
+                        _rechecked(uow, item.item, existing.reference, conversation_id,
+                                   delivered_date(existing.facts)),
+                        actor=f"customer via {item.item.source_channel}", at=at,
                     )
                 uow.held_evidence.remove(h.item.evidence_id for h in held)
                 if news:
@@ -446,8 +465,10 @@ def file_claim(
             )
             at = now()
             stamp = at.isoformat()
+            reference = uow.claims.next_reference(at.year)
+            delivered = delivered_date(settled.facts)
             claim = Claim.file(
-                reference=uow.claims.next_reference(at.year),
+                reference=reference,
                 parcel_id=parcel_id,
                 claim_type=claim_type,
                 channel=channel,
@@ -462,7 +483,10 @@ def file_claim(
                 missing_evidence=settled.missing_evidence,
                 linked_claims=settled.linked_claims,
                 payout_room=settled.payout_room,
-                evidence=[h.item for h in held],
+                evidence=[
+                    _rechecked(uow, h.item, reference, conversation_id, delivered)
+                    for h in held
+                ],
             )
             uow.claims.add(claim)
             uow.held_evidence.remove(h.item.evidence_id for h in held)
@@ -718,20 +742,83 @@ def add_note(
     )
 
 
+def _elsewhere(
+    uow: UnitOfWork, sha256: str, reference: str | None, conversation_id: str | None
+) -> list[str]:
+    """Where else these bytes are (other claims; files held for other conversations)."""
+    places = set()
+    for where, key in files_with_hash(uow.claims.connection, sha256):
+        if where == "claim" and key != reference:
+            places.add(key)
+        elif where == "held" and key != conversation_id:
+            places.add("another conversation's files not yet on a claim")
+    return sorted(places)
+
+
+def current_evidence(uow_factory: UowFactory, claim: Claim) -> list[EvidenceItem]:
+    """``claim``'s files with their duplicate check made again now (read side: nothing is
+    stored). The check is recorded when a file arrives, so the first claim of a file sent
+    twice said "not on any other claim" forever (issue 15 review); now both name each other.
+    """
+    with uow_factory() as uow:
+        return [
+            dataclasses.replace(item, checks=tuple(replace_checks(
+                item.checks,
+                duplicate_check(_elsewhere(uow, item.sha256, claim.reference,
+                                           claim.conversation_id)),
+            )))
+            if item.checks else item  # stored before files were checked: left as it was
+            for item in claim.evidence
+        ]
+
+
+def _rechecked(
+    uow: UnitOfWork, item: EvidenceItem, reference: str, conversation_id: str | None,
+    delivered: date | None,
+) -> EvidenceItem:
+    """``item`` with its duplicate and delivery checks made again for the claim it joins."""
+    checks = replace_checks(
+        item.checks,
+        duplicate_check(_elsewhere(uow, item.sha256, reference, conversation_id)),
+        delivery_check(item.kind, item.recorded_at, delivered),
+    )
+    return dataclasses.replace(item, checks=tuple(checks))
+
+
 def _new_item(
     store: EvidenceFileStore,
     uow: UnitOfWork,
     *,
     kind: str,
     filename: str,
-    data: bytes,
+    data: EvidenceData,
     source_channel: str,
     at: datetime,
+    reference: str | None = None,
+    conversation_id: str | None = None,
+    delivered: date | None = None,
 ) -> EvidenceItem:
-    """Check a file, write its bytes (deleted again on rollback) and describe it."""
+    """Check a file, write its bytes (deleted again on rollback) and describe it, with the
+    checks of what its bytes say (``cssecure.evidence``) recorded on it.
+
+    A video whose container cannot be read is refused (a web page behind a video's first
+    bytes, issue 15); a photo that cannot be read is stored with its ``readable`` check
+    flagged (HEIC has no reader here): a person looks before relying on it.
+
+    Raises:
+        EvidenceRejected: refused by type, size, name, or an unreadable video.
+    """
     checked = check_evidence(kind, filename, data)
     stored_name = store.save(data, checked.content_type)
     uow.on_rollback(lambda: store.delete(stored_name))
+    facts = inspect_file(store.path(stored_name))
+    if not facts.readable and checked.content_type in MUST_BE_READABLE:
+        store.delete(stored_name)
+        raise EvidenceRejected(Message(UNREADABLE_VIDEO, {"filename": repr(checked.filename)}))
+    checks = file_checks(
+        facts, kind=kind, filename=checked.filename, delivered=delivered,
+        elsewhere=_elsewhere(uow, checked.sha256, reference, conversation_id),
+    )
     return EvidenceItem(
         evidence_id="ev_" + secrets.token_urlsafe(12),
         kind=checked.kind,
@@ -742,6 +829,11 @@ def _new_item(
         sha256=checked.sha256,
         source_channel=source_channel,
         received_at=at,
+        detected_type=facts.detected_type,
+        recorded_at=facts.recorded_at,
+        duration_s=facts.duration_s,
+        camera=facts.camera,
+        checks=tuple(checks),
     )
 
 
@@ -752,7 +844,7 @@ def attach_evidence(
     *,
     kind: str,
     filename: str,
-    data: bytes,
+    data: EvidenceData,
     source_channel: str,
     actor: str | None = None,
     now: Clock = utcnow,
@@ -780,7 +872,8 @@ def attach_evidence(
         at = now()
         item = _new_item(
             store, uow, kind=kind, filename=filename, data=data,
-            source_channel=source_channel, at=at,
+            source_channel=source_channel, at=at, reference=claim.reference,
+            conversation_id=claim.conversation_id, delivered=delivered_date(claim.facts),
         )
         _add_evidence(uow, claim, item, actor or f"customer via {source_channel}", at)
         uow.commit()
@@ -789,10 +882,11 @@ def attach_evidence(
 
 def _add_evidence(uow: UnitOfWork, claim: Claim, item: EvidenceItem, actor: str,
                   at: datetime) -> None:
-    """Attach a file; a claim that was waiting for evidence goes to a person to check it."""
+    """Attach a file; a claim that was waiting for evidence goes to a person to check it
+    once its whole checklist is in."""
     waiting = claim.status == AWAITING_EVIDENCE
     claim.add_evidence(item, actor=actor, at=at)
-    if waiting:
+    if waiting and claim.status != AWAITING_EVIDENCE:
         _ask_for_agent(uow, claim, claim.conversation_id, EVIDENCE_ARRIVED_REASON, actor, at)
 
 
@@ -805,7 +899,7 @@ def hold_evidence(
     draft_id: str | None,
     kind: str,
     filename: str,
-    data: bytes,
+    data: EvidenceData,
     source_channel: str,
     now: Clock = utcnow,
 ) -> tuple[EvidenceItem, bool]:
@@ -835,7 +929,7 @@ def hold_evidence(
                     return held.item, False
         item = _new_item(
             store, uow, kind=kind, filename=filename, data=data,
-            source_channel=source_channel, at=now(),
+            source_channel=source_channel, at=now(), conversation_id=conversation_id,
         )
         uow.held_evidence.add(HeldEvidence(item, conversation_id, customer_id, draft_id))
         uow.commit()
@@ -878,7 +972,9 @@ def assign_evidence(
         if claim is None or not _same_filer(claim, customer_id, conversation_id):
             raise ClaimNotFound(reference)
         at = now()
-        _add_evidence(uow, claim, held.item, f"customer via {held.item.source_channel}", at)
+        item = _rechecked(uow, held.item, claim.reference, conversation_id,
+                          delivered_date(claim.facts))
+        _add_evidence(uow, claim, item, f"customer via {held.item.source_channel}", at)
         uow.held_evidence.remove([evidence_id])
         uow.commit()
     return claim

@@ -60,6 +60,12 @@ def evidence_to_dict(item: EvidenceItem) -> dict[str, Any]:
         "sha256": item.sha256,
         "source_channel": item.source_channel,
         "received_at": item.received_at.isoformat(),
+        # What the bytes say and the checks made on them (issue 15; absent: older files).
+        "detected_type": item.detected_type,
+        "recorded_at": item.recorded_at.isoformat() if item.recorded_at else None,
+        "duration_s": item.duration_s,
+        "camera": item.camera,
+        "checks": [dict(c) for c in item.checks],
     }
 
 

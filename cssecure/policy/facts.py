@@ -240,7 +240,11 @@ def read_text(field: str, value: object) -> str:
 
 def read_line(field: str, value: object) -> Line:
     """Read a shipping line name through the line catalog."""
-    return resolve_line(read_text(field, value))
+    text = read_text(field, value)
+    try:
+        return resolve_line(text)
+    except ValueError:  # punctuation alone ("--") names no line: refused like any bad fact
+        raise InvalidFacts(field, f"must name a shipping line, got {text!r}") from None
 
 
 def read_country(field: str, value: object) -> str:

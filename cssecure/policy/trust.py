@@ -83,9 +83,12 @@ def _same(name: str, first: Any, second: Any, registry: Registry) -> bool:
     except InvalidFacts:
         return str(first).strip().lower() == str(second).strip().lower()
     if registry.facts[name].type == "line":
-        from cssecure.policy.catalog import resolve_line
+        from cssecure.policy.facts import read_line
 
-        return resolve_line(str(a)).id == resolve_line(str(b)).id
+        try:  # through the catalog's reader: punctuation alone ("--") names no line
+            return read_line(name, a).id == read_line(name, b).id
+        except InvalidFacts:
+            return str(first).strip().lower() == str(second).strip().lower()
     return bool(a == b)
 
 

@@ -38,7 +38,9 @@ several separated by ``;``, e.g. ``"20/minute;200/hour"``):
 - ``CSSECURE_RATE_LOGIN_PER_ADDRESS`` (``30/minute``): console sign-in attempts from one address;
 - ``CSSECURE_LOGIN_FREE_FAILURES`` (``3``): wrong passwords (name + address) before delays;
 - ``CSSECURE_LOGIN_DELAY_SECONDS`` (``2``): the first delay, doubled by each further failure;
-- ``CSSECURE_LOGIN_MAX_DELAY_SECONDS`` (``900``): the longest delay.
+- ``CSSECURE_LOGIN_MAX_DELAY_SECONDS`` (``900``): the longest delay;
+- ``CSSECURE_RATE_UPLOAD_MB_PER_ADDRESS`` (``2048/hour;8192/day``): megabytes of evidence
+  files one address may send (:func:`check_upload`, counted when an upload starts).
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ from typing import Any
 
 from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
 from cssecure.i18n.catalog import N_
 
@@ -64,6 +66,10 @@ log = logging.getLogger(__name__)
 # Shown to customers in their language (the channels call tr on them).
 MESSAGE_REFUSED = N_(
     "You're sending messages faster than I can read them; please wait a few seconds."
+)
+UPLOADS_REFUSED = N_(
+    "Too many files have been sent from your connection recently. Please wait an hour and "
+    "send the file again, or tell us here what you wanted to send."
 )
 HANDOFF_REFUSED = N_(
     "You've already asked for a person: our support team has your request and will answer "
@@ -81,6 +87,7 @@ ENV_LOGIN_FREE_FAILURES = "CSSECURE_LOGIN_FREE_FAILURES"
 ENV_LOGIN_DELAY = "CSSECURE_LOGIN_DELAY_SECONDS"
 ENV_LOGIN_MAX_DELAY = "CSSECURE_LOGIN_MAX_DELAY_SECONDS"
 ENV_REFUSAL_DELAY = "CSSECURE_RATE_REFUSAL_DELAY_MS"
+ENV_UPLOAD_MB_PER_ADDRESS = "CSSECURE_RATE_UPLOAD_MB_PER_ADDRESS"
 
 DEFAULTS = {
     ENV_PER_SENDER: "20/minute",
@@ -95,6 +102,10 @@ DEFAULTS = {
     # A refused message is answered after this pause: a client that retries as fast as it
     # is refused then costs the server one cheap answer a second, not hundreds.
     ENV_REFUSAL_DELAY: "1000",
+    # Megabytes of evidence one address may send (issue 15 review: anonymous conversations
+    # are free, each with its own quota; this bounds what one address can pile up). A
+    # customer's claim takes at most its 1 GiB quota.
+    ENV_UPLOAD_MB_PER_ADDRESS: "2048/hour;8192/day",
 }
 
 # Wrong passwords are forgotten a day after the latest one.
@@ -123,6 +134,7 @@ class LimitSettings:
     login_delay_seconds: int = 2
     login_max_delay_seconds: int = 900
     refusal_delay_ms: int = 1000
+    upload_mb_per_address: tuple[RateLimitItem, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> LimitSettings:
@@ -172,6 +184,7 @@ class LimitSettings:
             login_delay_seconds=whole(ENV_LOGIN_DELAY, 1),
             login_max_delay_seconds=whole(ENV_LOGIN_MAX_DELAY, 1),
             refusal_delay_ms=whole(ENV_REFUSAL_DELAY, 0),
+            upload_mb_per_address=rates(ENV_UPLOAD_MB_PER_ADDRESS),
         )
 
 
@@ -235,6 +248,9 @@ class RateLimits:
         self.storage_url = storage_url
         self._storage = storage_from_string(storage_url, **options)
         self._limiter = MovingWindowRateLimiter(self._storage)
+        # Megabytes are counted in a fixed window: one counter raised by the cost (the
+        # moving window keeps one entry per unit, a thousand per large video).
+        self._volume = FixedWindowRateLimiter(self._storage)
         self._ns = namespace
         self._last_warning = 0.0
 
@@ -307,6 +323,27 @@ class RateLimits:
         if self._take(checks):
             return True, None
         return False, HANDOFF_REFUSED
+
+    # ----------------------------------------------------------------- uploads
+
+    def check_upload(self, address: str | None, size_bytes: int) -> tuple[bool, str | None]:
+        """An upload of ``size_bytes`` from ``address`` starting: ``(True, None)`` (its
+        megabytes, rounded up, taken from the address's allowance) or ``(False, message)``.
+        No address (a chat platform's servers): always allowed."""
+        if not address or not self.settings.upload_mb_per_address:
+            return True, None
+        cost = max(1, -(-size_bytes // (1024 * 1024)))
+        ident = _ident(network_of(address))
+        try:
+            for item in self.settings.upload_mb_per_address:
+                _, remaining = self._volume.get_window_stats(item, self._ns, "upload-mb", ident)
+                if remaining < cost:
+                    return False, UPLOADS_REFUSED
+            for item in self.settings.upload_mb_per_address:
+                self._volume.hit(item, self._ns, "upload-mb", ident, cost=cost)
+        except Exception as exc:  # noqa: BLE001 - any storage failure: fail open
+            self._warn(exc)
+        return True, None
 
     # ----------------------------------------------------------------- sign-ins
 
@@ -412,6 +449,11 @@ def refusal_delay_seconds() -> float:
 def check_handoff(sender_id: str, address: str | None) -> tuple[bool, str | None]:
     """One request for a person: ``(allowed, message for the customer if not)``."""
     return default_limits().check_handoff(sender_id, address)
+
+
+def check_upload(address: str | None, size_bytes: int) -> tuple[bool, str | None]:
+    """An upload starting: ``(allowed, message for the customer if not)``."""
+    return default_limits().check_upload(address, size_bytes)
 
 
 def check_login(name: str, address: str | None) -> tuple[bool, str | None]:

@@ -1,4 +1,5 @@
-"""The website's web app (Sanic): demo host page, widget files, uploads, link codes.
+"""The website's web app (Sanic): demo host page, widget files, uploads, link codes, a
+signed-in customer's recent parcels (``/api/my-parcels``, :mod:`cssecure.web.parcels_api`).
 
 ``create_app(settings)`` builds the app from blueprints; other parts add theirs (the agent
 console mounts its blueprint with ``app.blueprint(...)``). ``python -m cssecure.web``
@@ -26,6 +27,8 @@ from cssecure.claims.evidence import EVIDENCE_POLICIES, MB
 from cssecure.console import mount_console
 from cssecure.i18n.catalog import tr
 from cssecure.i18n.detect import hint_language
+from cssecure.identity.linking import LinkStore
+from cssecure.identity.tokens import TokenRejected, widget_key
 from cssecure.settings import Settings
 from cssecure.web import conversations
 from cssecure.web.api import (
@@ -37,8 +40,7 @@ from cssecure.web.api import (
     request_hint,
 )
 from cssecure.web.demo import demo_blueprint
-from cssecure.web.linking import LinkStore
-from cssecure.web.tokens import TokenRejected, widget_key
+from cssecure.web.parcels_api import ParcelLister, allow_widget_origins, parcels_blueprint
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Largest evidence file the claims store takes, plus room for the multipart envelope.
@@ -46,6 +48,16 @@ MAX_UPLOAD_BYTES = max(p.max_bytes for p in EVIDENCE_POLICIES.values())
 REQUEST_MAX_SIZE = MAX_UPLOAD_BYTES + MB
 
 _app_numbers = itertools.count(1)
+
+
+def _parcel_lister(claims: object, settings: Settings) -> ParcelLister:
+    """The customer's parcels from ``claims`` (``list_parcels``), else the claims database."""
+    lister = getattr(claims, "list_parcels", None)
+    if callable(lister):
+        return lister  # type: ignore[no-any-return]
+    from cssecure.claims.app import ClaimsApp  # noqa: PLC0415 - optional at import
+
+    return ClaimsApp.from_settings(settings).list_parcels
 
 
 def _default_claims(settings: Settings) -> ClaimsPort:
@@ -132,14 +144,17 @@ def create_app(
     if settings.database_url.startswith("sqlite:///"):
         Path(settings.database_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     app.blueprint(health_blueprint())
+    claims = claims if claims is not None else _default_claims(settings)
     app.blueprint(
         api_blueprint(
             settings,
             key,
-            claims if claims is not None else _default_claims(settings),
+            claims,
             links if links is not None else LinkStore.from_url(settings.database_url),
         )
     )
+    app.blueprint(parcels_blueprint(key, _parcel_lister(claims, settings)))
+    allow_widget_origins(app, settings.cors_origins)  # the widget embedded on another site
     if demo:
         app.blueprint(demo_blueprint(settings, key))
     if console:

@@ -23,8 +23,8 @@ from urllib.parse import quote
 
 import aiohttp
 
+from cssecure.identity.tokens import WebIdentity
 from cssecure.settings import Settings
-from cssecure.web.tokens import WebIdentity
 
 TIMEOUT = aiohttp.ClientTimeout(total=15)
 

@@ -16,8 +16,8 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from cssecure.identity.tokens import issue_customer_token
 from cssecure.settings import Settings
-from cssecure.web.tokens import issue_customer_token
 
 # The owners of the demo parcels (cssecure/claims/demo_parcels.json, `cssecure parcels
 # seed-demo`); labels are what the page shows.
@@ -42,7 +42,9 @@ def page_headers(settings: Settings) -> dict[str, str]:
     """Security headers of the host page: only our own scripts; sockets only to Rasa."""
     http_origin, ws_origin = _socket_origin(settings.rasa_url)
     csp = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        # blob: the evidence panel's thumbnails of the files being sent (issue 15).
+        "media-src 'self' blob:; "
         f"connect-src 'self' {http_origin} {ws_origin}; frame-ancestors 'none'; "
         "base-uri 'none'; form-action 'self'; object-src 'none'"
     )

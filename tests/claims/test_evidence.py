@@ -1,4 +1,5 @@
-"""Evidence files: sniffed types, allow-lists, size limits, names, the private file store."""
+"""Evidence files: types found by libmagic, allow-lists, size limits, names, the private
+file store."""
 
 from __future__ import annotations
 
@@ -18,12 +19,15 @@ from cssecure.claims.evidence import (
 )
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+# libmagic reads a PNG's header chunk, not only its signature.
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x08\x00\x00\x00\x08\x08\x02" + b"\x00" * 24
 WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32
 HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00" + b"\x00" * 32
 MP4 = b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00" + b"\x00" * 32
 MOV = b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00" + b"\x00" * 32
-OLD_MOV = b"\x00\x00\x00\x08wide\x00\x00\x00\x00mdat" + b"\x00" * 32
+# A QuickTime file without ftyp, its movie atom first ("fast start"). (One that starts with
+# "wide" + "mdat" is not one libmagic knows: refused, as any unknown type.)
+OLD_MOV = b"\x00\x00\x00\x10moov\x00\x00\x00\x08mvhd" + b"\x00" * 32
 PDF = b"%PDF-1.7\n" + b"\x00" * 32
 
 

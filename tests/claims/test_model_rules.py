@@ -345,7 +345,11 @@ def item(kind: str, evidence_id: str = "ev_1", sha: str = "a" * 64) -> EvidenceI
     return EvidenceItem(evidence_id, kind, "f.pdf", "x.pdf", 10, "application/pdf", sha, "web", T1)
 
 
-def test_a_file_of_a_kind_waited_for_ticks_it_off_and_sends_the_claim_to_a_person() -> None:
+def test_a_file_of_a_kind_waited_for_ticks_it_off_and_the_last_sends_the_claim_to_a_person(
+) -> None:
+    """The spec: ``in_review`` is a claim with everything in; until then it waits (and its
+    reminders go on). Review found a photo alone moving a claim to review while its video
+    was still due."""
     claim = file("review", "0.00", missing_evidence=[
         {"fact": "loss_proof", "kinds": ["carrier_confirmation"]},
         {"fact": "value_proof", "kinds": ["value_proof"]},
@@ -356,15 +360,23 @@ def test_a_file_of_a_kind_waited_for_ticks_it_off_and_sends_the_claim_to_a_perso
     assert claim.fact_sources["loss_proof"] == {
         "value": True, "source": "evidence", "at": T1.isoformat(), "evidence_id": "ev_1"
     }
-    assert claim.status == "in_review"
+    assert claim.status == "awaiting_evidence"
     assert claim.history[-1].note == (
         "evidence received: carrier_confirmation (application/pdf, 10 bytes)"
     )
+    assert claim.history[-1].from_status == claim.history[-1].to_status == "awaiting_evidence"
+    # A file of another kind ticks nothing off: still waiting.
     claim.add_evidence(item("other", "ev_2", "b" * 64), actor="customer via web", at=T1)
-    assert claim.status == "in_review" and claim.history[-1].from_status == "in_review"
+    assert claim.status == "awaiting_evidence"
     assert "value_proof" not in claim.fact_sources
     assert claim.evidence_by_sha256("b" * 64, "other") is not None
     assert claim.evidence_by_sha256("b" * 64, "photo") is None
+    # The last item of the checklist: everything is in, a person decides.
+    claim.add_evidence(item("value_proof", "ev_3", "c" * 64), actor="customer via web", at=T1)
+    assert claim.missing_evidence == [] and claim.status == "in_review"
+    assert claim.history[-1].from_status == "awaiting_evidence"
+    claim.add_evidence(item("other", "ev_4", "d" * 64), actor="customer via web", at=T1)
+    assert claim.status == "in_review" and claim.history[-1].from_status == "in_review"
 
 
 def test_a_rejected_claim_still_takes_evidence_for_an_appeal() -> None:

@@ -13,7 +13,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from web.evidence_media import undated_video
 
+from cssecure.channels.evidence import (
+    ConversationClaims,
+    EvidenceTarget,
+    awaited_kinds,
+    evidence_kind,
+)
 from cssecure.claims.app import ClaimsApp
 from cssecure.claims.errors import ClaimNotFound, InvalidClaim, InvalidTransition
 from cssecure.claims.model import (
@@ -30,7 +37,7 @@ from cssecure.policy.registry import REGISTRY
 from .support import make_parcel
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
-MP4 = b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00" + b"\x00" * 32
+MP4 = undated_video()  # readable (an unreadable video is refused), not dated
 PDF = b"%PDF-1.7\n" + b"\x00" * 32
 FILES = {
     "unboxing_video": ("unboxing.mp4", MP4),
@@ -485,3 +492,41 @@ def test_a_retry_of_the_same_report_changes_nothing(store: ClaimsApp) -> None:
     assert (again["created"], again["agent_reason"]) == (False, None)
     detail = store.claim_detail(first["reference"])
     assert detail is not None and len(detail["history"]) == 2 and not detail["needs_agent"]
+
+
+@pytest.mark.parametrize(("claim_type", "name", "media", "content_type", "expected"), [
+    ("seized", "seizure_proof", "document", "application/pdf", "customs_letter"),
+    ("seized", "seizure_proof", "photo", "image/jpeg", "customs_letter"),
+    ("lost", "loss_proof", "document", "application/pdf", "carrier_confirmation"),
+    ("damaged", "unboxing_video", "video", "video/mp4", "unboxing_video"),
+])
+def test_a_file_sent_without_words_after_filing_is_what_the_claim_waits_for(
+    store: ClaimsApp, claim_type: str, name: str, media: str, content_type: str,
+    expected: str,
+) -> None:
+    """Issue 15 review: after "I'll send it later" the customer sends the customs letter
+    with the chat's attach button (no kind, no caption); it was stored as "other" and the
+    claim waited for its letter until the deadline."""
+    proving = set(REGISTRY.facts[name].proven_by)
+    filed = file(store, claim_type,
+                 files=tuple(k for k in PROOF[claim_type] if k not in proving))
+    assert filed["status"] == "awaiting_evidence"
+    target = EvidenceTarget("claim", filed["reference"])
+    awaited = awaited_kinds(store, target, ConversationClaims(claim_ref=filed["reference"]))
+    assert set(awaited) == proving
+    kind = evidence_kind(media, None, content_type, awaited)
+    assert kind == expected
+    store.attach_evidence(filed["reference"], kind, *FILES[expected], "web")
+    after = store.claim_detail(filed["reference"])
+    assert after is not None and after["missing_evidence"] == []
+
+
+def test_a_file_sent_without_words_to_a_claim_waiting_for_nothing_keeps_its_own_kind(
+    store: ClaimsApp,
+) -> None:
+    filed = file(store, "seized")  # every file sent: nothing awaited
+    target = EvidenceTarget("claim", filed["reference"])
+    awaited = awaited_kinds(store, target, ConversationClaims(claim_ref=filed["reference"]))
+    assert awaited == ()
+    assert evidence_kind("document", None, "application/pdf", awaited) == "other"
+    assert evidence_kind("photo", None, None, awaited) == "photo"

@@ -17,12 +17,14 @@ import json
 import secrets
 from typing import Any
 
+from web.evidence_media import undated_video
+
 from cssecure.channels.evidence import ConversationClaims, attach_to_target, evidence_target
 from e2e.stack import AssistantStack
 
-# The smallest bytes each kind's content sniffing accepts (cssecure/claims/evidence.py).
+# The smallest bytes each kind's checks accept (cssecure/claims/evidence.py).
 _MAGIC = {
-    "unboxing_video": b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00",
+    "unboxing_video": undated_video(),  # a video must be readable to be stored
     "photo": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00",
     "customs_letter": b"%PDF-1.7\n",
     "carrier_confirmation": b"%PDF-1.7\n",

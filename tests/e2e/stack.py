@@ -3,7 +3,8 @@ Rasa server (the repository's credentials.yml and endpoints.yml, only the action
 URL changed) and the real action server, as subprocesses on free loopback ports, sharing
 a temporary claims database and tracker store.
 
-Processes are started and stopped with ``bench/servers.py``. The claims database holds the
+Processes are started and stopped by the launcher library (``cssecure.ops.launch``:
+``LocalStack``, as the resilience tests and the load benchmark). The claims database holds the
 demo parcels (``cssecure parcels seed-demo``) and, for anonymous customers, *walk-in twins*
 of each: the same parcel with no owner, under ``P91xxxx`` (REST customers) and ``P92xxxx``
 (anonymous website visitors). Each table of cases claims its own twins: two claims on one
@@ -11,48 +12,33 @@ parcel are linked for a person (issue 12), which is not what those cases are abo
 
 The website chat (``cssecure/channels/socketio.py``, in the repository's credentials.yml)
 runs in the same Rasa server: ``e2e.widget`` drives it like the widget does, signed in with a
-customer token (``cssecure/web/tokens.py``) or anonymous.
+customer token (``cssecure/identity/tokens.py``) or anonymous.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
-import sys
 import urllib.request
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import yaml
+from cssecure.claims.app import ClaimsApp
+from cssecure.claims.demo import demo_parcels
+from cssecure.claims.model import Parcel
+from cssecure.identity.tokens import issue_customer_token, widget_key
+from cssecure.ops.launch import LocalStack, Server
+from cssecure.ops.launch import model_for_tests as trained_model
+from cssecure.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # bench/ is a folder of scripts, not an installed package
-
-from bench.servers import Server, action_server, rasa_server  # noqa: E402
-from cssecure.claims.app import ClaimsApp  # noqa: E402
-from cssecure.claims.db import upgrade  # noqa: E402
-from cssecure.claims.demo import demo_parcels  # noqa: E402
-from cssecure.claims.model import Parcel  # noqa: E402
-from cssecure.ops.stack import GENEROUS_LIMITS  # noqa: E402
-from cssecure.settings import Settings  # noqa: E402
-from cssecure.web.tokens import issue_customer_token, widget_key  # noqa: E402
+__all__ = ["AssistantStack", "demo", "own_parcel", "seeded_parcels", "start_assistant",
+           "trained_model", "walk_in_twin"]
 
 # Walk-in twins: "91" for the REST customers, "92" for anonymous website visitors.
 TWIN_SERIES = ("91", "92")
-
-
-def trained_model() -> Path | None:
-    """``CSSECURE_TEST_MODEL``, else the newest model in models/ (``None``: not trained)."""
-    chosen = os.environ.get("CSSECURE_TEST_MODEL")
-    if chosen:
-        return Path(chosen)
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    return models[-1] if models else None
 
 
 def walk_in_twin(parcel_id: str, series: str = "91") -> str:
@@ -71,22 +57,14 @@ def seeded_parcels(today: date) -> list[Parcel]:
     return [*demo, *twins]
 
 
-@dataclass
-class AssistantStack:
-    """A running Rasa server + action server; :meth:`stop` ends both."""
-
-    work: Path
-    env: dict[str, str]
-    token: str
-    servers: list[Server] = field(default_factory=list)
+class AssistantStack(LocalStack):
+    """A running Rasa server + action server (:class:`LocalStack`) and what the end-to-end
+    tests do with them; :meth:`stop` ends both."""
 
     @property
     def rasa(self) -> Server:
-        return next(s for s in self.servers if s.name == "rasa")
-
-    @property
-    def database_url(self) -> str:
-        return self.env["CSSECURE_DATABASE_URL"]
+        """The Rasa server."""
+        return self.server("rasa")
 
     def claims(self) -> ClaimsApp:
         """A claims app on the stack's database (the caller disposes of it)."""
@@ -184,63 +162,16 @@ class AssistantStack:
         finally:
             app.dispose()
 
-    def logs(self) -> str:
-        """The last lines of every server's log (for failure messages)."""
-        parts = []
-        for server in self.servers:
-            lines = server.log.read_text(errors="replace").splitlines()[-40:]
-            parts.append(f"--- {server.name}\n" + "\n".join(lines))
-        return "\n".join(parts)
-
-    def stop(self) -> None:
-        for server in reversed(self.servers):
-            server.stop()
-
 
 def start_assistant(
     work: Path, model: Path, extra_env: dict[str, str] | None = None
 ) -> AssistantStack:
     """Seed a claims database under ``work`` and start the action server and Rasa on it."""
-    var = work / "var"
-    var.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_urlsafe(24)
-    env = {
-        "CSSECURE_VAR_DIR": str(var),
-        "CSSECURE_DATABASE_URL": f"sqlite:///{var / 'claims.db'}",
-        "CSSECURE_TRACKER_URL": f"sqlite:///{var / 'tracker.db'}",
-        "RASA_TOKEN": token,
-        "PYTHONUNBUFFERED": "1",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        # rasa_sdk listens on 0.0.0.0 unless told otherwise; tests stay on loopback.
-        "SANIC_HOST": "127.0.0.1",
-        "REDIS_URL": "",
-        **GENEROUS_LIMITS,
-        **(extra_env or {}),
-    }
-    upgrade(env["CSSECURE_DATABASE_URL"])
-    app = ClaimsApp(env["CSSECURE_DATABASE_URL"], var / "evidence")
+    stack = AssistantStack.create(work, model, seeded_parcels(date.today()), REDIS_URL="",
+                                  **(extra_env or {}))
     try:
-        app.import_parcels(seeded_parcels(date.today()))
-    finally:
-        app.dispose()
-    stack = AssistantStack(work, env, token)
-    logs = work / "logs"
-    actions = action_server(logs, env)
-    stack.servers.append(actions)
-    try:
-        endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
-        endpoints["action_endpoint"]["url"] = f"{actions.url}/webhook"
-        endpoints_file = work / "endpoints.yml"
-        endpoints_file.write_text(yaml.safe_dump(endpoints))
-        rasa = rasa_server(
-            model,
-            logs,
-            endpoints_file,
-            env=env,
-            credentials=ROOT / "credentials.yml",
-            api_token=token,
-        )
-        stack.servers.append(rasa)
+        actions = stack.action_server()
+        stack.rasa_server(f"{actions.url}/webhook")
     except BaseException:
         stack.stop()
         raise

@@ -2,7 +2,9 @@
 widget (the assessment is review, so the claim goes to the team and the team's webhook is
 called), an agent signs in to the console, takes the conversation over, replies, approves;
 the customer's widget shows the agent's messages and the decision, the assistant stays
-silent while the agent has the conversation and answers again once it is handed back.
+silent while the agent has the conversation and answers again after the decision without
+anything else pressed (issue 17); the payout made later from the command line reaches the
+widget through the outbox, with the satisfaction question.
 
 The stack is ``tests/web/stack.py``'s (Rasa with the socket.io channel and the HTTP API,
 action server, web app with the console), on one temporary claims database with the demo
@@ -12,43 +14,33 @@ parcels and one ``RASA_TOKEN``; the model is the newest in models/.
 from __future__ import annotations
 
 import json
-import secrets
 import threading
 import time
 from collections.abc import Iterator
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
-from web.stack import RunningStack, start_stack
+from browsers import launched_chromium
+from web.evidence_media import undated_video
+from web.stack import RunningStack
 
 from cssecure.claims.app import ClaimsApp
-from cssecure.claims.db import create_engine, upgrade
 from cssecure.claims.demo import demo_parcels
-from cssecure.console.accounts import AgentDirectory
 from cssecure.settings import Settings
+from e2e.browser_stack import web_stack
 from e2e.customer import REFERENCE, file_claim, recognise
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TIMEOUT_MS = 30_000
 AGENT, PASSWORD = "mei", "a long agent passphrase 42"
 ALIAS = "Mei"
 # Files the customer attaches in the widget: (name, MIME type, bytes the server sniffs).
 EVIDENCE_FILES = {
     "unboxing_video": (
-        "unboxing.mp4", "video/mp4", b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00" + b"\x00" * 64
+        "unboxing.mp4", "video/mp4", undated_video()
     ),
 }
 
@@ -95,40 +87,20 @@ def webhook() -> Iterator[Webhook]:
 def live(
     tmp_path_factory: pytest.TempPathFactory, webhook: Webhook
 ) -> Iterator[tuple[RunningStack, Settings]]:
-    tmp = tmp_path_factory.mktemp("handoff-stack")
     env = {
-        "CSSECURE_VAR_DIR": str(tmp / "var"),
-        "CSSECURE_JWT_SECRET": secrets.token_urlsafe(32),
-        "RASA_TOKEN": secrets.token_hex(24),
         "CSSECURE_NOTIFY_WEBHOOK_URL": webhook.url,
         # Customers see the agent's alias, never the login name (issue 16).
         "CSSECURE_AGENT_ALIASES": f"{AGENT}={ALIAS}",
     }
-    settings = Settings.from_env(env)
-    upgrade(settings.database_url)
-    claims = ClaimsApp.from_settings(settings)
-    claims.import_parcels(demo_parcels(date.today()))
-    claims.dispose()
-    engine = create_engine(settings.database_url)
-    AgentDirectory(engine, password_cost=2**10).add_agent(AGENT, PASSWORD)
-    engine.dispose()
-    stack = start_stack(tmp, env)
-    yield stack, settings
-    stack.stop()
+    with web_stack(tmp_path_factory.mktemp("handoff-stack"), demo_parcels(date.today()),
+                   agents={AGENT: PASSWORD}, env=env) as live:
+        yield live
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("/usr/bin/chromium is missing: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
+    with launched_chromium() as browser:
+        yield browser
 
 
 class Widget:
@@ -153,11 +125,11 @@ class Widget:
         return self._replies(before, claim_type)
 
     def send_file(self, kind: str, claim_type: str) -> list[dict[str, Any]]:
-        """Attach an evidence file with the widget's upload form (the web app stores it and
-        tells the assistant); the assistant's replies, as for :meth:`say`."""
+        """Attach an evidence file with the composer's attach button (the web app guesses its
+        kind from the file, stores it and tells the assistant); the replies, as for
+        :meth:`say`."""
         before = len(self.texts("bot"))
         name, mime, data = EVIDENCE_FILES[kind]
-        self.page.get_by_label("The file is").select_option(kind)
         self.page.get_by_label("Attach a photo, video or document").set_input_files(
             {"name": name, "mimeType": mime, "buffer": data}
         )
@@ -270,22 +242,29 @@ def test_agent_takes_over_replies_and_approves_while_the_customer_watches_in_the
     expect(agents_lines.last).to_contain_text(f"your claim {reference} is approved")
     expect(agents_lines.last).to_contain_text("a refund of 120.00 RMB to your account")
 
-    # Handed back: the customer is told, and the assistant answers again.
-    agent.click("#handback")
+    # Issue 17: nothing else pressed. The decision gave the customer back to the assistant,
+    # said in the same message, and the assistant answers their next one.
     expect(agents_lines.last).to_contain_text("You are back with the CSSecure assistant")
     bot_lines = len(widget.texts("bot"))
     customer.get_by_label("Your message").fill("thank you!")
     customer.get_by_label("Your message").press("Enter")
     expect(widget.log.locator(".csw-from-bot").nth(bot_lines)).to_be_visible()
 
+    # The payout is made later (the command line, a script): the web app's outbox worker
+    # tells the customer in the widget, with the one satisfaction question.
     claims = ClaimsApp.from_settings(settings)
     try:
+        claims.change_status(reference, "paid", agent="cli", note="paid by bank transfer")
+        expect(widget.log.locator(".csw-from-bot").last).to_contain_text(
+            f"The payout for your claim {reference} has been made: 120.00 RMB.",
+            timeout=30_000)
+        expect(widget.log.get_by_role("button", name="5")).to_be_visible()
         ticket = claims.claim_detail(reference)
     finally:
         claims.dispose()
     assert ticket is not None
     assert (ticket["status"], ticket["payout_rmb"], ticket["needs_agent"]) == (
-        "approved",
+        "paid",
         "120.00",
         False,
     )

@@ -245,18 +245,19 @@ def test_yes_without_the_files_waits_for_them_with_a_checklist_and_pays_nothing(
         ), confirmation
     assert "Covered:" not in said and "will be refunded" not in said, said
 
-    # The files come later, in the same chat: each goes to the filed claim, which a person
-    # then checks (in review, the team asked to look); still nothing paid.
+    # The files come later, in the same chat: each goes to the filed claim, which keeps
+    # waiting (and its reminders go on) until the checklist is complete; then a person
+    # checks it (in review, the team asked to look); still nothing paid.
     assert queued_reasons(assistant, reference) == [UNVERIFIED_REASON]
     video = visitor.send_file("unboxing_video")
     assert f"added to claim {reference}" in video[-1]["text"], video
     after_video = ticket(assistant, reference)
-    assert after_video["status"] == "in_review" and after_video["payout_rmb"] is None
-    assert after_video["needs_agent"] is True
-    assert queued_reasons(assistant, reference) == [UNVERIFIED_REASON, EVIDENCE_ARRIVED_REASON]
+    assert after_video["status"] == "awaiting_evidence" and after_video["payout_rmb"] is None
+    assert queued_reasons(assistant, reference) == [UNVERIFIED_REASON]
     assert [m["fact"] for m in after_video["missing_evidence"]] == ["damage_photos"]
     assert after_video["fact_sources"]["unboxing_video"]["source"] == "evidence"
     visitor.send_file("photo")
+    assert queued_reasons(assistant, reference) == [UNVERIFIED_REASON, EVIDENCE_ARRIVED_REASON]
     after_photos = ticket(assistant, reference)
     assert (after_photos["status"], after_photos["payout_rmb"], after_photos["needs_agent"]) == (
         "in_review",

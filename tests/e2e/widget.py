@@ -1,6 +1,6 @@
 """The website chat as the widget uses it: a socket.io client of the Rasa server's web
 channel (``cssecure/channels/socketio.py``), anonymous or signed in with the customer token
-the agency's site signs (``cssecure/web/tokens.py``).
+the agency's site signs (``cssecure/identity/tokens.py``).
 
 A message is sent with an acknowledgement, which the server gives once the assistant has
 handled it; the replies are read from the conversation's tracker (in order) and must also

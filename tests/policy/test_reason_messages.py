@@ -464,7 +464,7 @@ def test_file_refusals_keep_their_english() -> None:
         "The file 'a.jpg' is 20.0 MB; a photo may be at most 20 MB."
     )
     assert str(refusals["unboxing_video wrong type"]) == (
-        "The file 'a' is a application/pdf file; a unboxing video must be one of: mov, mp4."
+        "The file 'a' is of type application/pdf; an unboxing video must be one of: mov, mp4."
     )
     assert str(refusals["customs_letter unknown type"]) == (
         "The file 'a.bin' is not a file type we accept; a customs letter must be one of: heic, "

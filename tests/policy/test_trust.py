@@ -44,6 +44,9 @@ RECORD: dict[str, Any] = {
         ("destination_country", "France", True),
         ("shipping_line", "SAL", False),
         ("shipping_line", "EMS", True),
+        # Punctuation alone names no line: a disagreement, not a ValueError (found by
+        # mutation testing of the fact readers).
+        ("shipping_line", "--", True),
         ("submitted_date", "2024-02-01", False),
         ("submitted_date", "2024-02-02", True),
         ("insured", "yes", False),

@@ -252,3 +252,26 @@ def test_a_flood_from_one_ipv6_64_is_limited_like_one_address() -> None:
     }), namespace="test-ipv6-64")
     allowed = [lim.check_message("rest", f"s{i}", f"2001:db8:1:2::{i:x}")[0] for i in range(1, 20)]
     assert allowed.count(True) == 5
+
+
+MB = 1024 * 1024
+
+
+def test_uploads_are_limited_in_megabytes_per_address(backend: str) -> None:
+    """Issue 15 review: anonymous conversations are free, each with its own quota, so one
+    address could fill the disk a gigabyte at a time."""
+    lim = make(backend, CSSECURE_RATE_UPLOAD_MB_PER_ADDRESS="1000/hour")
+    assert lim.check_upload("10.0.0.1", 600 * MB) == (True, None)
+    assert lim.check_upload("10.0.0.1", 400 * MB) == (True, None)  # exactly at the limit
+    assert lim.check_upload("10.0.0.1", 1) == (False, limits.UPLOADS_REFUSED)  # one MB over
+    # Another address goes on; a chat platform's servers (no address) are not limited here.
+    assert lim.check_upload("10.0.9.1", 600 * MB) == (True, None)
+    assert lim.check_upload(None, 5000 * MB) == (True, None)
+
+
+def test_a_refused_upload_takes_nothing_from_the_allowance(backend: str) -> None:
+    lim = make(backend, CSSECURE_RATE_UPLOAD_MB_PER_ADDRESS="100/hour")
+    assert lim.check_upload("10.0.0.2", 90 * MB) == (True, None)
+    assert lim.check_upload("10.0.0.2", 20 * MB)[0] is False
+    assert lim.check_upload("10.0.0.2", 10 * MB) == (True, None)  # the 20 MB were not taken
+    assert lim.check_upload("10.0.0.2", 1)[0] is False

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import socket
 import threading
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -27,18 +26,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from cssecure.channels.socketio import WebSocketIOInput
+from cssecure.ops.launch import free_port
 from cssecure.settings import Settings
 
 _numbers = itertools.count(1)
 # Several apps start in one test process: keep Sanic from rewriting its own methods
 # again for each one (its "touchup" is only safe once per process otherwise).
 Sanic.test_mode = True
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class ServerThread:

@@ -18,10 +18,8 @@ from cssecure.claims import services
 from cssecure.claims.app import ClaimsApp
 from cssecure.claims.db import upgrade
 from cssecure.claims.evidence import EVIDENCE_POLICIES, MB
-from cssecure.settings import Settings
-from cssecure.web.app import create_app
-from cssecure.web.linking import LinkCodeUsed, redeem_link_code
-from cssecure.web.tokens import (
+from cssecure.identity.linking import LinkCodeUsed, redeem_link_code
+from cssecure.identity.tokens import (
     customer_conversation_id,
     issue_customer_token,
     issue_session_token,
@@ -29,6 +27,8 @@ from cssecure.web.tokens import (
     verify_customer_token,
     widget_key,
 )
+from cssecure.settings import Settings
+from cssecure.web.app import create_app
 
 from .servers import FakeRasa, ServerThread, free_port
 
@@ -272,7 +272,7 @@ def test_photo_at_the_size_limit_is_taken_and_one_byte_more_is_refused(
 @pytest.mark.parametrize(
     ("name", "data", "kind", "message"),
     [
-        ("photo.jpg", PDF, "photo", "a application/pdf file"),
+        ("photo.jpg", PDF, "photo", "is of type application/pdf"),
         ("photo.jpg", b"MZ\x90\x00 not an image at all" * 4, "photo", "not a file type we accept"),
         ("../../etc/passwd.jpg", JPEG, "photo", "is not allowed"),
         ("..\\..\\boot.jpg", JPEG, "photo", "is not allowed"),

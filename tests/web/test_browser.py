@@ -19,23 +19,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browsers import launched_chromium
 
 from cssecure.claims import services
 from cssecure.claims.app import ClaimsApp
 from cssecure.claims.db import upgrade
+from cssecure.identity.tokens import customer_conversation_id, widget_key
 from cssecure.settings import Settings
 from cssecure.web.conversations import push_agent_message
-from cssecure.web.tokens import customer_conversation_id, widget_key
 
 from .stack import RunningStack, start_stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 TIMEOUT_MS = 20_000
 
 
@@ -55,16 +51,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningStac
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("/usr/bin/chromium is missing: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
+    with launched_chromium() as browser:
+        yield browser
 
 
 def _jpeg() -> bytes:
@@ -116,7 +104,10 @@ def test_signed_in_customer_chats_uploads_reloads_and_hears_from_an_agent(
     expect(page.get_by_role("note")).to_contain_text("Demo page.")
     page.get_by_label("Demo customer").select_option("demo-alice")
     page.get_by_role("button", name="Sign in (demo)").click()
+    # On a phone the chat waits behind its launcher bubble (the panel would cover the page).
     widget = page.locator(".csw[data-ready=true][data-session=verified]")
+    expect(widget).to_be_hidden()
+    page.get_by_role("button", name="Open the chat with the CSSecure assistant").click()
     expect(widget).to_be_visible()
     log = page.get_by_role("log", name="Conversation")
     expect(log).to_have_attribute("aria-live", "polite")
@@ -126,7 +117,7 @@ def test_signed_in_customer_chats_uploads_reloads_and_hears_from_an_agent(
     box.fill("hello")
     box.press("Enter")
     expect(log.locator(".csw-from-user").last).to_contain_text("hello")
-    expect(log.locator(".csw-from-bot").first).to_be_visible()
+    expect(log.locator(".csw-from-bot").first).to_be_visible(timeout=TIMEOUT_MS)
     assert page.evaluate("document.activeElement.getAttribute('aria-label') "
                          "|| document.activeElement.labels[0].textContent") == "Your message"
     first_reply = log.locator(".csw-from-bot").first.inner_text()
@@ -144,7 +135,7 @@ def test_signed_in_customer_chats_uploads_reloads_and_hears_from_an_agent(
 
     photo = tmp_path / "damage.jpg"
     photo.write_bytes(_jpeg())
-    with page.expect_response("**/api/evidence") as uploaded:
+    with page.expect_response("**/api/evidence*") as uploaded:
         page.get_by_label("Attach a photo, video or document").set_input_files(str(photo))
     done = log.locator(".csw-upload-item[data-state=done]")
     expect(done).to_contain_text("Sent damage.jpg")
@@ -195,7 +186,7 @@ def test_anonymous_conversation_survives_a_reload_but_not_another_browser(
     page.get_by_label("Your message").fill(marker)
     page.get_by_role("button", name="Send").click()
     log = page.get_by_role("log", name="Conversation")
-    expect(log.locator(".csw-from-bot").first).to_be_visible()
+    expect(log.locator(".csw-from-bot").first).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.locator(".csw-typing")).to_be_hidden()
 
     page.reload()
@@ -331,5 +322,5 @@ def test_the_widgets_own_labels_are_in_the_customers_language(
     check(page, {"title": "CSSecure claims assistant", "input_placeholder": "Type your message…",
                  "send": "Send", "log_label": "Conversation"}, "en")
     expect(page.get_by_label("Your message")).to_be_visible()
-    expect(page.get_by_label("Attach a photo, video or document")).to_be_visible()
+    expect(page.get_by_title("Attach a photo, video or document")).to_be_visible()
     context.close()

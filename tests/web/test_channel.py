@@ -18,14 +18,14 @@ import socketio
 
 from cssecure.channels.intake import typed_text
 from cssecure.channels.socketio import history_from_events
-from cssecure.settings import Settings
-from cssecure.web.tokens import (
+from cssecure.identity.tokens import (
     CUSTOMER_AUDIENCE,
     ISSUER,
     customer_conversation_id,
     issue_customer_token,
     widget_key,
 )
+from cssecure.settings import Settings
 
 from .servers import FakeRasa
 
@@ -76,8 +76,11 @@ class Widget:
         return record
 
     async def connect(self, token: str | None = None, wait: bool = True) -> None:
+        # The namespace's confirmation may take more than python-socketio's default second
+        # on a loaded machine (CI: "Unexpected connection error" on a first example).
         await self.sio.connect(
-            self.url, transports=["polling"], auth={"token": token} if token else {}, wait=wait
+            self.url, transports=["polling"], auth={"token": token} if token else {}, wait=wait,
+            wait_timeout=10,
         )
 
     async def session(self, **data: Any) -> dict[str, Any]:
@@ -306,8 +309,10 @@ def test_agent_push_needs_the_service_token_and_reaches_the_widget_and_the_histo
     assert out["answer"] == {"recorded": True, "online": True}
     assert out["shown"] == {"text": "Hello, I am Mei from support.", "sender": "agent",
                             "agent_name": "Mei"}
-    assert out["history"][-1] == {"sender": "agent", "text": "Hello, I am Mei from support.",
-                                  "agent_name": "Mei"}
+    last = dict(out["history"][-1])
+    assert isinstance(last.pop("at"), float)  # the recorded event's time
+    assert last == {"sender": "agent", "text": "Hello, I am Mei from support.",
+                    "agent_name": "Mei"}
 
 
 def test_push_to_nobody_online_is_recorded_and_says_so(rasa: FakeRasa) -> None:
@@ -377,6 +382,18 @@ def test_history_shows_button_titles_and_display_text_and_hides_internal_payload
         {"sender": "agent", "text": "Thanks"},
     ]
     assert len(history_from_events(events, limit=2)) == 2
+
+
+def test_history_items_carry_their_time_for_the_widget_to_show() -> None:
+    """A reloaded conversation shows when each message was sent (Rasa's event timestamps)."""
+    events: list[dict[str, Any]] = [
+        {"event": "user", "text": "my parcel is lost", "timestamp": 1764460800.5},
+        {"event": "bot", "text": "Which parcel?", "timestamp": 1764460801},
+        {"event": "bot", "text": "no time here"},
+    ]
+    assert [item.get("at") for item in history_from_events(events)] == [
+        1764460800.5, 1764460801.0, None
+    ]
 
 
 def test_typed_slash_commands_lose_the_slash_but_offered_buttons_keep_it(rasa: FakeRasa) -> None:
@@ -487,3 +504,27 @@ def test_the_widget_is_told_the_conversations_language_after_each_turn_and_on_re
     assert got[0].get("text")  # the assistant's answer first
     assert got[1] == {"metadata": {"language": "de"}}  # then the language, without text
     assert reloaded["language"] == "de"
+
+
+@pytest.mark.parametrize(
+    ("events", "expected"),
+    [
+        pytest.param([], True, id="nothing yet"),
+        pytest.param([{"event": "active_loop", "name": "damaged_form"}], False,
+                     id="a form asks a question"),
+        pytest.param([{"event": "active_loop", "name": "damaged_form"},
+                      {"event": "active_loop", "name": None}], True, id="the form is done"),
+        pytest.param([{"event": "pause"}], False, id="a person holds it"),
+        pytest.param([{"event": "pause"}, {"event": "resume"}], True, id="handed back"),
+    ],
+)
+def test_a_conversation_is_settled_when_no_form_asks_and_no_person_holds_it(
+    events: list[dict[str, Any]], expected: bool
+) -> None:
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from cssecure.channels.socketio import settled
+
+    tracker = DialogueStateTracker.from_dict("c", events, Domain.empty().slots)
+    assert settled(tracker) is expected

@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from cssecure.claims.db import upgrade
-from cssecure.settings import Settings
-from cssecure.web.linking import (
+from cssecure.identity.linking import (
     CODE_ALPHABET,
     CODE_LENGTH,
     CODE_TTL,
@@ -24,6 +23,7 @@ from cssecure.web.linking import (
     normalize_code,
     redeem_link_code,
 )
+from cssecure.settings import Settings
 
 T0 = datetime(2026, 3, 1, 10, 0, 0)
 

@@ -7,8 +7,7 @@ import time
 import jwt
 import pytest
 
-from cssecure.settings import Settings
-from cssecure.web.tokens import (
+from cssecure.identity.tokens import (
     ANONYMOUS_PREFIX,
     CUSTOMER_AUDIENCE,
     ISSUER,
@@ -23,6 +22,7 @@ from cssecure.web.tokens import (
     verify_session_token,
     widget_key,
 )
+from cssecure.settings import Settings
 
 KEY = b"k" * 32
 

@@ -32,16 +32,14 @@ from cssecure.claims.app import ClaimsApp
 from cssecure.claims.db import upgrade
 from cssecure.claims.evidence import MB
 from cssecure.i18n import catalog
-from cssecure.settings import Settings
-from cssecure.web.app import MAX_UPLOAD_BYTES, create_app
-from cssecure.web.linking import (
+from cssecure.identity.linking import (
     LinkCodeExpired,
     LinkCodeInvalid,
     LinkCodeUsed,
     LinkStore,
     utcnow,
 )
-from cssecure.web.tokens import (
+from cssecure.identity.tokens import (
     CUSTOMER_AUDIENCE,
     ISSUER,
     TokenRejected,
@@ -55,6 +53,8 @@ from cssecure.web.tokens import (
     verify_session_token,
     widget_key,
 )
+from cssecure.settings import Settings
+from cssecure.web.app import MAX_UPLOAD_BYTES, create_app
 
 from . import test_widget_i18n as widget_page
 from .servers import FakeRasa, ServerThread
@@ -81,7 +81,7 @@ NO_TOKEN = "No sign-in token was given."
 SESSION_NOT_VERIFIED = "Your chat session could not be verified. Please reload the page."
 NOT_SIGNED_IN = "Please sign in, or open the chat first, before sending files."
 NO_FILE = "No file was sent: choose a photo, video or document."
-WRONG_TYPE = "The file {filename} is a {content_type} file; a photo must be one of: {accepted}."
+WRONG_TYPE = "The file {filename} is of type {content_type}; a photo must be one of: {accepted}."
 SENT = "Sent {filename}"
 TOO_LARGE = "The file is too large: files may be at most {limit} MB."
 LINK_SIGN_IN = "Sign in on the website to link Telegram or Discord."
@@ -436,13 +436,15 @@ def test_the_widget_sends_its_locale_to_sign_in_and_its_language_with_an_upload(
     assert auth == {"token": "customer-token", "locale": "de-AT"}
 
     uploads: list[bytes] = []
+    urls: list[str] = []
 
     def refuse(route: Any) -> None:
         uploads.append(route.request.post_data_buffer or b"")
+        urls.append(route.request.url)
         route.fulfill(status=422, content_type="application/json",
                       body='{"error": "Refus dans la langue du client."}')
 
-    page.context.route("**/api/evidence", refuse)
+    page.context.route("**/api/evidence*", refuse)
     # The conversation is French: the labels follow, and so does the upload's language.
     confirm: dict[str, Any] = {
         "session_token": None, "verified": True, "history": [], "language": "fr"}
@@ -452,5 +454,5 @@ def test_the_widget_sends_its_locale_to_sign_in_and_its_language_with_an_upload(
     page.wait_for_function("() => document.querySelector('.csw-alert').textContent !== ''")
     assert page.locator(".csw-alert").inner_text() == "Refus dans la langue du client."
     assert len(uploads) == 1
-    assert b'name="language"\r\n\r\nfr\r\n' in uploads[0]
+    assert "language=fr" in urls[0].split("?", 1)[1].split("&")
     page.context.close()

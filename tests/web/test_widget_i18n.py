@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browsers import launched_chromium
 
 from cssecure.claims.evidence import EVIDENCE_KINDS
 from cssecure.i18n import LANGUAGES
@@ -29,9 +30,6 @@ DEMO_HTML = Path(__file__).resolve().parents[2] / "cssecure/web/templates/demo.h
 ASSIGNMENT = "window.CSSecureWidgetI18n = "
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 TIMEOUT_MS = 10_000
 ORIGIN = "http://widget.test"
 
@@ -80,7 +78,7 @@ def _code(path: Path) -> str:
 
 
 def widget_kinds() -> list[str]:
-    """The evidence kinds of the widget's upload form (``var KINDS = [...]``)."""
+    """The evidence kinds the widget can name for an uploaded file (``var KINDS = [...]``)."""
     found = re.search(r"var KINDS = (\[[^\]]*\]);", _code(WIDGET_JS))
     assert found, "the widget's KINDS list is gone"
     kinds: list[str] = json.loads(found.group(1))
@@ -95,10 +93,7 @@ def labels_the_widget_asks_for() -> set[str]:
     for args in re.findall(r"\b(?:t|showAlert|setStatus)\(([^()]*)", code):
         asked.update(k for k in re.findall(r'"(\w+)"', args) if not k.endswith("_"))
     asked.update(re.findall(r'statusKey = "(\w+)"', code))
-    for kind in widget_kinds():
-        asked.add(f"kind_option_{kind or 'auto'}")
-        if kind:
-            asked.add(f"kind_{kind}")
+    asked.update(f"kind_{kind}" for kind in widget_kinds())
     return asked
 
 
@@ -144,10 +139,8 @@ def test_the_catalog_holds_exactly_the_labels_the_widget_asks_for() -> None:
     assert {"title", "input_placeholder", "send", "typing", "status_verified"} <= asked
 
 
-def test_the_upload_form_offers_every_evidence_kind() -> None:
-    kinds = widget_kinds()
-    # "" (the server guesses) first; then every kind once, in the form's own order.
-    assert kinds[0] == "" and sorted(kinds[1:]) == sorted(EVIDENCE_KINDS)
+def test_the_widget_can_name_every_evidence_kind_the_server_answers() -> None:
+    assert sorted(widget_kinds()) == sorted(EVIDENCE_KINDS)
 
 
 def test_english_labels_are_the_ones_the_widget_showed_before() -> None:
@@ -268,22 +261,16 @@ def _host_page(html_lang: str, with_labels: bool = True) -> str:
     return (
         f'<!doctype html><html lang="{html_lang}"><head><meta charset="utf-8"></head>'
         '<body><div id="chat"></div><script src="/fake-io.js"></script>'
-        f'{labels}<script src="/static/cssecure-widget.js"></script></body></html>'
+        f'{labels}<script src="/static/tus.min.js"></script>'
+        '<script src="/static/cssecure-widget-evidence.js"></script>'
+        '<script src="/static/cssecure-widget.js"></script></body></html>'
     )
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("/usr/bin/chromium is missing: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
 
 
 def open_widget(
@@ -307,6 +294,9 @@ def open_widget(
         "/fake-io.js": (FAKE_IO, script),
         "/static/cssecure-widget-i18n.js": (CATALOG_JS.read_text(encoding="utf-8"), script),
         "/static/cssecure-widget.js": (WIDGET_JS.read_text(encoding="utf-8"), script),
+        "/static/cssecure-widget-evidence.js": (
+            (STATIC / "cssecure-widget-evidence.js").read_text(encoding="utf-8"), script),
+        "/static/tus.min.js": ((STATIC / "tus.min.js").read_text(encoding="utf-8"), script),
     }
 
     def serve(route: Any) -> None:
@@ -341,19 +331,17 @@ def shown_labels(page: Any) -> dict[str, str]:
         title: root.querySelector('.csw-title').textContent,
         status: root.querySelector('.csw-status').textContent,
         input_placeholder: root.querySelector('.csw-input').getAttribute('placeholder'),
-        input_label: root.querySelector('.csw-form label').textContent,
+        input_label: root.querySelector('.csw-form label[for$="-input"]').textContent,
         send: root.querySelector('.csw-send').textContent,
         log_label: root.querySelector('.csw-log').getAttribute('aria-label'),
-        attach: root.querySelector('.csw-file-label').textContent,
-        kind_option_photo: root.querySelector('.csw-kind option[value=photo]').textContent,
+        attach: root.querySelector('.csw-attach').textContent,
       };
     }"""))
 
 
 def expected_labels(lang: str, status: str = "status_connecting") -> dict[str, str]:
     labels = load_catalog()["labels"]
-    keys = ("title", "input_placeholder", "input_label", "send", "log_label", "attach",
-            "kind_option_photo")
+    keys = ("title", "input_placeholder", "input_label", "send", "log_label", "attach")
     return {"lang": lang, "status": labels[status][lang], **{k: labels[k][lang] for k in keys}}
 
 
@@ -400,7 +388,13 @@ def test_labels_follow_the_language_the_server_names(chromium: Any) -> None:
     # A `custom` payload that only names the language switches and shows no message.
     fire(page, "bot_uttered", {"custom": {"language": "pt-BR"}})
     assert shown_labels(page) == expected_labels("pt", "status_anonymous")
-    expect(log.locator(".csw-msg")).to_have_count(1)
+    # The widget's own greeting (a new conversation) and the one reply; the greeting and
+    # its starter buttons follow the switch.
+    expect(log.locator(".csw-msg")).to_have_count(2)
+    labels = load_catalog()["labels"]
+    expect(log.locator(".csw-greeting .csw-text")).to_have_text(labels["greeting"]["pt"])
+    expect(log.locator(".csw-greeting [data-choice=person]")).to_have_text(
+        labels["starter_person"]["pt"])
 
     # Unknown or malformed languages change nothing.
     for hint in ({"metadata": {"language": "zh"}}, {"metadata": {"language": 3}},
@@ -409,12 +403,13 @@ def test_labels_follow_the_language_the_server_names(chromium: Any) -> None:
     assert shown_labels(page)["lang"] == "pt"
 
     # What is shown while the labels are Portuguese uses them, placeholders filled.
-    labels = load_catalog()["labels"]
     fire(page, "bot_uttered", {"text": "Olá", "sender": "agent", "agent_name": "Mei",
                                "quick_replies": [{"title": "Sim", "payload": "/affirm"}]})
     expect(log.locator(".csw-from-agent .csw-who").last).to_have_text(
         labels["who_agent_named"]["pt"].replace("{name}", "Mei") + ": ")
     expect(page.get_by_role("group", name=labels["replies_label"]["pt"])).to_be_visible()
+    # The assistant speaks again (a person no longer holds the chat): "typing" is shown.
+    fire(page, "bot_uttered", {"text": "Em que posso ajudar?"})
     page.get_by_label(labels["input_label"]["pt"]).fill("tenho um problema")
     page.get_by_role("button", name=labels["send"]["pt"], exact=True).click()
     expect(page.locator(".csw-typing")).to_have_text(labels["typing"]["pt"])

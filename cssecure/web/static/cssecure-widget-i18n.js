@@ -11,7 +11,16 @@
  * third person without "você", European Portuguese (participação).
  */
 window.CSSecureWidgetI18n = {
-  "languages": ["en", "de", "fr", "es", "it", "nl", "pl", "pt"],
+  "languages": [
+    "en",
+    "de",
+    "fr",
+    "es",
+    "it",
+    "nl",
+    "pl",
+    "pt"
+  ],
   "labels": {
     "title": {
       "en": "CSSecure claims assistant",
@@ -123,16 +132,6 @@ window.CSSecureWidgetI18n = {
       "pl": "Wyślij",
       "pt": "Enviar"
     },
-    "upload_form_label": {
-      "en": "Send evidence",
-      "de": "Nachweise senden",
-      "fr": "Envoyer des justificatifs",
-      "es": "Enviar pruebas",
-      "it": "Inviare prove",
-      "nl": "Bewijs versturen",
-      "pl": "Wyślij dowody",
-      "pt": "Enviar provas"
-    },
     "attach": {
       "en": "Attach a photo, video or document",
       "de": "Foto, Video oder Dokument anhängen",
@@ -142,86 +141,6 @@ window.CSSecureWidgetI18n = {
       "nl": "Foto, video of document bijvoegen",
       "pl": "Załącz zdjęcie, film lub dokument",
       "pt": "Anexar uma fotografia, um vídeo ou um documento"
-    },
-    "kind_label": {
-      "en": "The file is",
-      "de": "Die Datei ist",
-      "fr": "Le fichier est",
-      "es": "El archivo es",
-      "it": "Il file è",
-      "nl": "Het bestand is",
-      "pl": "Plik to",
-      "pt": "O ficheiro é"
-    },
-    "kind_option_auto": {
-      "en": "Detect from the file",
-      "de": "Aus der Datei erkennen",
-      "fr": "Détecter d'après le fichier",
-      "es": "Detectar a partir del archivo",
-      "it": "Rilevare dal file",
-      "nl": "Herkennen uit het bestand",
-      "pl": "Rozpoznaj z pliku",
-      "pt": "Detetar a partir do ficheiro"
-    },
-    "kind_option_photo": {
-      "en": "Photo of the damage",
-      "de": "Foto des Schadens",
-      "fr": "Photo du dommage",
-      "es": "Foto de los daños",
-      "it": "Foto del danno",
-      "nl": "Foto van de schade",
-      "pl": "Zdjęcie uszkodzenia",
-      "pt": "Fotografia dos danos"
-    },
-    "kind_option_unboxing_video": {
-      "en": "Unboxing video",
-      "de": "Unboxing-Video",
-      "fr": "Vidéo de déballage",
-      "es": "Vídeo de desembalaje",
-      "it": "Video di unboxing",
-      "nl": "Unboxingvideo",
-      "pl": "Nagranie z rozpakowania",
-      "pt": "Vídeo de unboxing"
-    },
-    "kind_option_customs_letter": {
-      "en": "Customs letter",
-      "de": "Zollschreiben",
-      "fr": "Courrier de la douane",
-      "es": "Carta de la aduana",
-      "it": "Lettera della dogana",
-      "nl": "Brief van de douane",
-      "pl": "Pismo z urzędu celnego",
-      "pt": "Carta da alfândega"
-    },
-    "kind_option_carrier_confirmation": {
-      "en": "Carrier confirmation",
-      "de": "Bestätigungsschreiben des Versanddienstleisters",
-      "fr": "Confirmation du transporteur",
-      "es": "Confirmación del transportista",
-      "it": "Conferma del corriere",
-      "nl": "Bevestiging van de vervoerder",
-      "pl": "Potwierdzenie od przewoźnika",
-      "pt": "Confirmação da transportadora"
-    },
-    "kind_option_value_proof": {
-      "en": "Proof of value",
-      "de": "Wertnachweis",
-      "fr": "Preuve de valeur",
-      "es": "Prueba del valor",
-      "it": "Prova del valore",
-      "nl": "Bewijs van de waarde",
-      "pl": "Dowód wartości",
-      "pt": "Prova do valor"
-    },
-    "kind_option_other": {
-      "en": "Other document",
-      "de": "Anderes Dokument",
-      "fr": "Autre document",
-      "es": "Otro documento",
-      "it": "Altro documento",
-      "nl": "Ander document",
-      "pl": "Inny dokument",
-      "pt": "Outro documento"
     },
     "kind_photo": {
       "en": "photo",
@@ -423,6 +342,16 @@ window.CSSecureWidgetI18n = {
       "pl": "Przesyłanie pliku {file}",
       "pt": "Envio de {file}"
     },
+    "upload_sent": {
+      "en": "Sent {file}.",
+      "de": "{file} gesendet.",
+      "fr": "{file} envoyé.",
+      "es": "{file} enviado.",
+      "it": "{file} inviato.",
+      "nl": "{file} verstuurd.",
+      "pl": "Wysłano {file}.",
+      "pt": "{file} enviado."
+    },
     "upload_sent_claim": {
       "en": "Sent {file} ({kind}) for claim {claim}.",
       "de": "{file} ({kind}) für die Schadensmeldung {claim} gesendet.",
@@ -463,6 +392,16 @@ window.CSSecureWidgetI18n = {
       "pl": "Nie wysłano: {file}",
       "pt": "Não enviado: {file}"
     },
+    "retry": {
+      "en": "Try again",
+      "de": "Erneut versuchen",
+      "fr": "Réessayer",
+      "es": "Reintentar",
+      "it": "Riprovi",
+      "nl": "Opnieuw proberen",
+      "pl": "Spróbuj ponownie",
+      "pt": "Tentar de novo"
+    },
     "upload_failed_status": {
       "en": "The file could not be uploaded (error {status}).",
       "de": "Die Datei konnte nicht hochgeladen werden (Fehler {status}).",
@@ -482,6 +421,336 @@ window.CSSecureWidgetI18n = {
       "nl": "Het uploaden is mislukt: de verbinding is verbroken. Probeer het opnieuw.",
       "pl": "Przesyłanie nie powiodło się: połączenie zostało przerwane. Spróbuj ponownie.",
       "pt": "O envio falhou: a ligação perdeu-se. Tente novamente."
+    },
+    "launcher_open": {
+      "en": "Open the chat with the CSSecure assistant",
+      "de": "Chat mit dem CSSecure-Assistenten öffnen",
+      "fr": "Ouvrir la discussion avec l'assistant CSSecure",
+      "es": "Abrir el chat con el asistente de CSSecure",
+      "it": "Apri la chat con l'assistente CSSecure",
+      "nl": "Chat met de CSSecure-assistent openen",
+      "pl": "Otwórz czat z asystentem CSSecure",
+      "pt": "Abrir a conversa com o assistente CSSecure"
+    },
+    "launcher_close": {
+      "en": "Close the chat",
+      "de": "Chat schließen",
+      "fr": "Fermer la discussion",
+      "es": "Cerrar el chat",
+      "it": "Chiudi la chat",
+      "nl": "Chat sluiten",
+      "pl": "Zamknij czat",
+      "pt": "Fechar a conversa"
+    },
+    "greeting": {
+      "en": "Hello! I'm the CSSecure assistant. I can help with a parcel that arrived damaged, got lost, was seized, returned or is late, tell you where your claim stands, and answer questions about the insurance. What can I do for you?",
+      "de": "Hallo! Ich bin der CSSecure-Assistent. Ich helfe Ihnen bei einem Paket, das beschädigt ankam, verloren ging, beschlagnahmt, zurückgeschickt wurde oder sich verspätet, sage Ihnen, wie es um Ihre Schadensmeldung steht, und beantworte Fragen zur Versicherung. Was kann ich für Sie tun?",
+      "fr": "Bonjour ! Je suis l'assistant CSSecure. Je peux vous aider pour un colis arrivé endommagé, perdu, saisi, retourné ou en retard, vous dire où en est votre réclamation et répondre à vos questions sur l'assurance. Que puis-je faire pour vous ?",
+      "es": "¡Hola! Soy el asistente de CSSecure. Puedo ayudarte con un paquete que llegó dañado, se perdió, fue retenido, devuelto o llega tarde, decirte cómo va tu reclamación y responder a tus preguntas sobre el seguro. ¿Qué puedo hacer por ti?",
+      "it": "Buongiorno! Sono l'assistente CSSecure. Posso aiutarLa con un pacco arrivato danneggiato, smarrito, sequestrato, restituito o in ritardo, dirLe a che punto è la Sua richiesta e rispondere alle domande sull'assicurazione. Cosa posso fare per Lei?",
+      "nl": "Hallo! Ik ben de CSSecure-assistent. Ik help je met een pakket dat beschadigd aankwam, zoek is, in beslag is genomen, is teruggestuurd of te laat is, vertel je hoe het met je claim staat en beantwoord vragen over de verzekering. Wat kan ik voor je doen?",
+      "pl": "Cześć! Jestem asystentem CSSecure. Pomogę ci z paczką, która dotarła uszkodzona, zaginęła, została zatrzymana, zwrócona lub się spóźnia, powiem, na jakim etapie jest twoje zgłoszenie, i odpowiem na pytania o ubezpieczenie. W czym mogę pomóc?",
+      "pt": "Olá! Sou o assistente CSSecure. Posso ajudar com uma encomenda que chegou danificada, se perdeu, foi apreendida, devolvida ou está atrasada, dizer em que ponto está a sua participação e responder a perguntas sobre o seguro. Em que posso ajudar?"
+    },
+    "welcome_back": {
+      "en": "Welcome back! Your conversation so far is above. Is there anything else I can do for you?",
+      "de": "Willkommen zurück! Ihr bisheriges Gespräch steht oben. Kann ich sonst noch etwas für Sie tun?",
+      "fr": "Bon retour ! Votre conversation jusqu'ici figure ci-dessus. Puis-je faire autre chose pour vous ?",
+      "es": "¡Hola de nuevo! Arriba está nuestra conversación hasta ahora. ¿Puedo ayudarte en algo más?",
+      "it": "Bentornato! La conversazione finora è qui sopra. Posso fare altro per Lei?",
+      "nl": "Welkom terug! Ons gesprek tot nu toe staat hierboven. Kan ik nog iets anders voor je doen?",
+      "pl": "Witaj ponownie! Nasza dotychczasowa rozmowa jest powyżej. Czy mogę pomóc w czymś jeszcze?",
+      "pt": "Bem-vindo de volta! A nossa conversa até agora está acima. Posso ajudar em mais alguma coisa?"
+    },
+    "starter_problem": {
+      "en": "Report a problem",
+      "de": "Problem melden",
+      "fr": "Signaler un problème",
+      "es": "Informar de un problema",
+      "it": "Segnalare un problema",
+      "nl": "Probleem melden",
+      "pl": "Zgłoś problem",
+      "pt": "Comunicar um problema"
+    },
+    "starter_status": {
+      "en": "Claim status",
+      "de": "Stand der Schadensmeldung",
+      "fr": "Suivi de ma réclamation",
+      "es": "Estado de la reclamación",
+      "it": "Stato della richiesta",
+      "nl": "Status van mijn claim",
+      "pl": "Status zgłoszenia",
+      "pt": "Estado da participação"
+    },
+    "starter_question": {
+      "en": "Insurance question",
+      "de": "Frage zur Versicherung",
+      "fr": "Question sur l'assurance",
+      "es": "Pregunta sobre el seguro",
+      "it": "Domanda sull'assicurazione",
+      "nl": "Vraag over de verzekering",
+      "pl": "Pytanie o ubezpieczenie",
+      "pt": "Pergunta sobre o seguro"
+    },
+    "starter_person": {
+      "en": "Talk to a person",
+      "de": "Mit einem Menschen sprechen",
+      "fr": "Parler à une personne",
+      "es": "Hablar con una persona",
+      "it": "Parlare con una persona",
+      "nl": "Met een medewerker praten",
+      "pl": "Rozmowa z człowiekiem",
+      "pt": "Falar com uma pessoa"
+    },
+    "ask_problem": {
+      "en": "What happened to your parcel?",
+      "de": "Was ist mit Ihrem Paket passiert?",
+      "fr": "Qu'est-il arrivé à votre colis ?",
+      "es": "¿Qué le ha pasado a tu paquete?",
+      "it": "Che cosa è successo al Suo pacco?",
+      "nl": "Wat is er met je pakket gebeurd?",
+      "pl": "Co się stało z twoją paczką?",
+      "pt": "O que aconteceu à sua encomenda?"
+    },
+    "problem_damaged": {
+      "en": "Arrived damaged",
+      "de": "Beschädigt angekommen",
+      "fr": "Arrivé endommagé",
+      "es": "Llegó dañado",
+      "it": "Arrivato danneggiato",
+      "nl": "Beschadigd aangekomen",
+      "pl": "Dotarła uszkodzona",
+      "pt": "Chegou danificada"
+    },
+    "problem_lost": {
+      "en": "Lost",
+      "de": "Verloren gegangen",
+      "fr": "Perdu",
+      "es": "Perdido",
+      "it": "Smarrito",
+      "nl": "Zoekgeraakt",
+      "pl": "Zaginęła",
+      "pt": "Perdida"
+    },
+    "problem_seized": {
+      "en": "Seized by customs",
+      "de": "Vom Zoll beschlagnahmt",
+      "fr": "Saisi par la douane",
+      "es": "Retenido por aduanas",
+      "it": "Sequestrato dalla dogana",
+      "nl": "In beslag genomen door de douane",
+      "pl": "Zatrzymana przez urząd celny",
+      "pt": "Apreendida pela alfândega"
+    },
+    "problem_returned": {
+      "en": "Returned to the warehouse",
+      "de": "Ans Lager zurückgeschickt",
+      "fr": "Renvoyé à l'entrepôt",
+      "es": "Devuelto al almacén",
+      "it": "Restituito al magazzino",
+      "nl": "Teruggestuurd naar het magazijn",
+      "pl": "Zwrócona do magazynu",
+      "pt": "Devolvida ao armazém"
+    },
+    "problem_delayed": {
+      "en": "Late",
+      "de": "Verspätet",
+      "fr": "En retard",
+      "es": "Con retraso",
+      "it": "In ritardo",
+      "nl": "Te laat",
+      "pl": "Spóźnia się",
+      "pt": "Atrasada"
+    },
+    "ask_parcel": {
+      "en": "Which parcel is it about?",
+      "de": "Um welches Paket geht es?",
+      "fr": "De quel colis s'agit-il ?",
+      "es": "¿De qué paquete se trata?",
+      "it": "Di quale pacco si tratta?",
+      "nl": "Over welk pakket gaat het?",
+      "pl": "Której paczki to dotyczy?",
+      "pt": "De que encomenda se trata?"
+    },
+    "parcel_choice": {
+      "en": "{parcel} · {line} to {destination} · shipped {date}",
+      "de": "{parcel} · {line} nach {destination} · versandt am {date}",
+      "fr": "{parcel} · {line} vers {destination} · expédié le {date}",
+      "es": "{parcel} · {line} a {destination} · enviado el {date}",
+      "it": "{parcel} · {line} verso {destination} · spedito il {date}",
+      "nl": "{parcel} · {line} naar {destination} · verzonden op {date}",
+      "pl": "{parcel} · {line} do {destination} · wysłana {date}",
+      "pt": "{parcel} · {line} para {destination} · enviada a {date}"
+    },
+    "parcel_other": {
+      "en": "Another parcel",
+      "de": "Ein anderes Paket",
+      "fr": "Un autre colis",
+      "es": "Otro paquete",
+      "it": "Un altro pacco",
+      "nl": "Een ander pakket",
+      "pl": "Inna paczka",
+      "pt": "Outra encomenda"
+    },
+    "parcels_label": {
+      "en": "Your recent parcels",
+      "de": "Ihre letzten Pakete",
+      "fr": "Vos colis récents",
+      "es": "Tus paquetes recientes",
+      "it": "I Suoi pacchi recenti",
+      "nl": "Je recente pakketten",
+      "pl": "Twoje ostatnie paczki",
+      "pt": "As suas encomendas recentes"
+    },
+    "say_damaged_parcel": {
+      "en": "My parcel {parcel} arrived damaged.",
+      "de": "Mein Paket {parcel} ist beschädigt angekommen.",
+      "fr": "Mon colis {parcel} est arrivé endommagé.",
+      "es": "Mi paquete {parcel} llegó dañado.",
+      "it": "Il mio pacco {parcel} è arrivato danneggiato.",
+      "nl": "Mijn pakket {parcel} is beschadigd aangekomen.",
+      "pl": "Moja paczka {parcel} dotarła uszkodzona.",
+      "pt": "A minha encomenda {parcel} chegou danificada."
+    },
+    "say_lost_parcel": {
+      "en": "My parcel {parcel} is lost.",
+      "de": "Mein Paket {parcel} ist verloren gegangen.",
+      "fr": "Mon colis {parcel} est perdu.",
+      "es": "Mi paquete {parcel} se ha perdido.",
+      "it": "Il mio pacco {parcel} è stato smarrito.",
+      "nl": "Mijn pakket {parcel} is zoekgeraakt.",
+      "pl": "Moja paczka {parcel} zaginęła.",
+      "pt": "A minha encomenda {parcel} perdeu-se."
+    },
+    "say_seized_parcel": {
+      "en": "My parcel {parcel} was seized by customs.",
+      "de": "Mein Paket {parcel} wurde vom Zoll beschlagnahmt.",
+      "fr": "Mon colis {parcel} a été saisi par la douane.",
+      "es": "Mi paquete {parcel} fue retenido por la aduana.",
+      "it": "Il mio pacco {parcel} è stato sequestrato dalla dogana.",
+      "nl": "Mijn pakket {parcel} is door de douane in beslag genomen.",
+      "pl": "Moja paczka {parcel} została zatrzymana przez urząd celny.",
+      "pt": "A minha encomenda {parcel} foi apreendida pela alfândega."
+    },
+    "say_returned_parcel": {
+      "en": "My parcel {parcel} was returned to the warehouse.",
+      "de": "Mein Paket {parcel} wurde ans Lager zurückgeschickt.",
+      "fr": "Mon colis {parcel} a été renvoyé à l'entrepôt.",
+      "es": "Mi paquete {parcel} fue devuelto al almacén.",
+      "it": "Il mio pacco {parcel} è stato restituito al magazzino.",
+      "nl": "Mijn pakket {parcel} is teruggestuurd naar het magazijn.",
+      "pl": "Moja paczka {parcel} została zwrócona do magazynu.",
+      "pt": "A minha encomenda {parcel} foi devolvida ao armazém."
+    },
+    "say_delayed_parcel": {
+      "en": "My parcel {parcel} is late.",
+      "de": "Mein Paket {parcel} ist verspätet.",
+      "fr": "Mon colis {parcel} est en retard.",
+      "es": "Mi paquete {parcel} llega con retraso.",
+      "it": "Il mio pacco {parcel} è in ritardo.",
+      "nl": "Ik wil een vertraging melden: mijn pakket {parcel} is nog steeds niet binnen.",
+      "pl": "Chcę zgłosić opóźnienie: moja paczka {parcel} nadal nie doszła.",
+      "pt": "A minha encomenda {parcel} está atrasada."
+    },
+    "say_damaged": {
+      "en": "My parcel arrived damaged.",
+      "de": "Mein Paket ist beschädigt angekommen.",
+      "fr": "Mon colis est arrivé endommagé.",
+      "es": "Mi paquete llegó dañado.",
+      "it": "Il mio pacco è arrivato danneggiato.",
+      "nl": "Mijn pakket is beschadigd aangekomen.",
+      "pl": "Moja paczka dotarła uszkodzona.",
+      "pt": "A minha encomenda chegou danificada."
+    },
+    "say_lost": {
+      "en": "My parcel is lost.",
+      "de": "Mein Paket ist verloren gegangen.",
+      "fr": "Mon colis est perdu.",
+      "es": "Mi paquete se ha perdido.",
+      "it": "Il mio pacco è stato smarrito.",
+      "nl": "Mijn pakket is zoekgeraakt.",
+      "pl": "Moja paczka zaginęła.",
+      "pt": "A minha encomenda perdeu-se."
+    },
+    "say_seized": {
+      "en": "My parcel was seized by customs.",
+      "de": "Mein Paket wurde vom Zoll beschlagnahmt.",
+      "fr": "Mon colis a été saisi par la douane.",
+      "es": "Mi paquete fue retenido por la aduana.",
+      "it": "Il mio pacco è stato sequestrato dalla dogana.",
+      "nl": "Mijn pakket is door de douane in beslag genomen.",
+      "pl": "Moja paczka została zatrzymana przez urząd celny.",
+      "pt": "A minha encomenda foi apreendida pela alfândega."
+    },
+    "say_returned": {
+      "en": "My parcel was returned to the warehouse.",
+      "de": "Mein Paket wurde ans Lager zurückgeschickt.",
+      "fr": "Mon colis a été renvoyé à l'entrepôt.",
+      "es": "Mi paquete fue devuelto al almacén.",
+      "it": "Il mio pacco è stato restituito al magazzino.",
+      "nl": "Mijn pakket is teruggestuurd naar het magazijn.",
+      "pl": "Moja paczka została zwrócona do magazynu.",
+      "pt": "A minha encomenda foi devolvida ao armazém."
+    },
+    "say_delayed": {
+      "en": "My parcel is late.",
+      "de": "Mein Paket ist verspätet.",
+      "fr": "Mon colis est en retard.",
+      "es": "Mi paquete llega con retraso.",
+      "it": "Il mio pacco è in ritardo.",
+      "nl": "Ik wil een vertraging melden: mijn pakket is nog steeds niet binnen.",
+      "pl": "Chcę zgłosić opóźnienie: moja paczka nadal nie doszła.",
+      "pt": "A minha encomenda está atrasada."
+    },
+    "ask_question": {
+      "en": "What would you like to know about the insurance? Type your question below.",
+      "de": "Was möchten Sie über die Versicherung wissen? Schreiben Sie Ihre Frage unten.",
+      "fr": "Que souhaitez-vous savoir sur l'assurance ? Écrivez votre question ci-dessous.",
+      "es": "¿Qué quieres saber sobre el seguro? Escribe tu pregunta abajo.",
+      "it": "Che cosa desidera sapere sull'assicurazione? Scriva la Sua domanda qui sotto.",
+      "nl": "Wat wil je weten over de verzekering? Typ je vraag hieronder.",
+      "pl": "Co chcesz wiedzieć o ubezpieczeniu? Wpisz pytanie poniżej.",
+      "pt": "O que gostaria de saber sobre o seguro? Escreva a sua pergunta abaixo."
+    },
+    "say_status": {
+      "en": "What is the status of my claim?",
+      "de": "Wie ist der Stand meiner Schadensmeldung?",
+      "fr": "Où en est ma réclamation ?",
+      "es": "¿Cuál es el estado de mi reclamación?",
+      "it": "Qual è lo stato della mia richiesta?",
+      "nl": "Wat is de status van mijn claim?",
+      "pl": "Jaki jest status mojego zgłoszenia?",
+      "pt": "Qual é o estado da minha participação?"
+    },
+    "say_person": {
+      "en": "I would like to talk to a person.",
+      "de": "Ich möchte mit einem Menschen sprechen.",
+      "fr": "Je voudrais parler à une personne.",
+      "es": "Quiero hablar con una persona.",
+      "it": "Vorrei parlare con una persona.",
+      "nl": "Ik wil graag met een medewerker praten.",
+      "pl": "Chcę porozmawiać z człowiekiem.",
+      "pt": "Gostaria de falar com uma pessoa."
+    },
+    "state_sending": {
+      "en": "Sending…",
+      "de": "Wird gesendet…",
+      "fr": "Envoi…",
+      "es": "Enviando…",
+      "it": "Invio in corso…",
+      "nl": "Verzenden…",
+      "pl": "Wysyłanie…",
+      "pt": "A enviar…"
+    },
+    "state_delivered": {
+      "en": "Delivered",
+      "de": "Zugestellt",
+      "fr": "Remis",
+      "es": "Entregado",
+      "it": "Consegnato",
+      "nl": "Afgeleverd",
+      "pl": "Dostarczono",
+      "pt": "Entregue"
     }
   }
 };

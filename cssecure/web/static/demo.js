@@ -1,5 +1,5 @@
 /* Demo host page: signs a demo customer in (token kept in this tab's sessionStorage),
-   mounts the widget with or without the token, and shows account-linking codes. */
+   launches the widget (the bubble) with or without the token, and shows account-linking codes. */
 (function () {
   "use strict";
   var TOKEN_KEY = "cssecure.demo.token";
@@ -21,10 +21,14 @@
     linkBox.hidden = !login;
     linkCode.textContent = "";
     if (widget) widget.destroy();
-    widget = window.CSSecureWidget.mount(document.getElementById("chat"), {
+    // The launcher bubble, open at first on a wide screen (the demo is about the chat); on a
+    // phone the panel would cover the sign-in, so it waits for a tap.
+    widget = window.CSSecureWidget.launch({
       socketUrl: main.getAttribute("data-socket-url"),
       uploadUrl: main.getAttribute("data-upload-url"),
+      parcelsUrl: main.getAttribute("data-parcels-url"),
       token: login ? login.token : null,
+      open: window.matchMedia("(min-width: 48rem)").matches,
     });
   }
 
