@@ -127,6 +127,8 @@ class LanguageWords:
     dates: DateWords
     not_amounts_after: tuple[str, ...]
     not_amounts_before: tuple[str, ...]
+    # Words before an amount that name the value being replaced ("not 350", "statt 350").
+    replaced: tuple[str, ...] = ()
     # Words that multiply the number before them by 1000 ("2 mil", "3 tys.", "2 Tausend").
     thousand: tuple[str, ...] = ()
 
@@ -206,6 +208,7 @@ def language_words() -> dict[str, LanguageWords]:
             dates=_date_words(entry.get("dates") or {}, f"{where}.dates"),
             not_amounts_after=_strings(not_amounts.get("after"), f"{where}.not_amounts.after"),
             not_amounts_before=_strings(not_amounts.get("before"), f"{where}.not_amounts.before"),
+            replaced=_strings(entry.get("replaced"), f"{where}.replaced"),
         )
     return found
 
