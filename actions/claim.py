@@ -40,6 +40,8 @@ from actions.parsing import (
     date_order_for_locale,
     entity_values,
     extracted_entities,
+    files_as_is,
+    names_fact_kind,
     parse_bool,
     parse_choice,
     parse_date,
@@ -47,6 +49,7 @@ from actions.parsing import (
     parse_money,
     parse_parcel_id,
     parse_weight,
+    sends_later,
 )
 from actions.questions import (
     CLAIM_TYPE_WORDS,
@@ -93,7 +96,17 @@ CONFIRM_BUTTONS = [
     {"title": N_("Yes"), "payload": "/affirm"},
     {"title": N_("No"), "payload": "/deny"},
 ]
+# The widget's evidence question: its file panel asks for the file (attach, camera, "I'll
+# send it later"), so the one button left is the customer who has none (issue 15: "ask for
+# the file, not for a yes"). Telegram and Discord, without a panel, keep Yes / No.
+NO_FILE_BUTTON = {"title": N_("No, I don't have it"), "payload": "/deny"}
+WIDGET_CHANNEL = "web"  # cssecure.channels.socketio.WebSocketIOInput.name()
 INTENT_CLAIM_TYPES = {f"report_{claim_type}": claim_type for claim_type in CLAIM_TYPE_WORDS}
+# The widget's "I'll send it later" under an evidence question (issue 15): a button's
+# payload, so no classifier reads it; the form takes it as the words "later" (the file
+# comes later, the claim is filed awaiting it).
+LATER_CHOICE = "later"
+LATER_PAYLOAD = f'/inform{{"choice": "{LATER_CHOICE}"}}'
 # Slots that belong to one claim draft (cleared when it is filed or dropped).
 DRAFT_SLOTS = (
     *FACT_NAMES,
@@ -102,6 +115,7 @@ DRAFT_SLOTS = (
     "evidence_received",
     "claim_confirmed",
     "correcting",
+    "correcting_fact",
     "answer_readings",
     "parcel_looked_up",
     "parcel_weight_kg",
@@ -124,6 +138,25 @@ def handoff_button(language: str | None) -> dict[str, str]:
 def confirm_buttons(language: str | None) -> list[dict[str, str]]:
     """The Yes / No buttons in ``language``."""
     return translated_buttons(CONFIRM_BUTTONS, language)
+
+
+def evidence_request(slot: str) -> dict[str, Any] | None:
+    """The custom payload of an evidence question, which the widget turns into its file
+    panel (cssecure-widget-evidence.js; other channels ignore it), or None for a question
+    that asks no file.
+
+    Returns:
+        ``{"evidence_request": {"kind", "kinds", "later_payload"}}``: ``kinds`` are the
+        upload API's evidence kinds that prove the fact, in the registry's order (e.g.
+        ``customs_letter`` and ``carrier_confirmation`` for ``seizure_proof``: the panel
+        then asks which one a file is), ``kind`` the first of them; ``later_payload`` is
+        what "I'll send it later" sends (:data:`LATER_PAYLOAD`).
+    """
+    fact = REGISTRY.facts.get(slot)
+    if fact is None or not fact.proven_by:
+        return None
+    return {"evidence_request": {"kind": fact.proven_by[0], "kinds": list(fact.proven_by),
+                                 "later_payload": LATER_PAYLOAD}}
 
 
 def language_of(tracker: Tracker) -> str | None:
@@ -179,6 +212,9 @@ class Answer:
         return str(kinds[0]) if kinds and self.is_protocol else None
 
 
+_EVIDENCE_FACTS = frozenset(fact.name for fact in REGISTRY.evidence_facts)
+
+
 def read_answer(question: Question, value: Any, answer: Answer) -> Any:
     """Parse one answer (or re-check a stored value) into the fact's stored form.
 
@@ -200,6 +236,9 @@ def read_answer(question: Question, value: Any, answer: Answer) -> Any:
     if kind == "bool":
         if isinstance(value, bool):
             return value
+        if question.slot in _EVIDENCE_FACTS and sends_later(text):
+            # "not yet, I can take some tomorrow": a yes whose file comes later (issue 17).
+            return True
         return parse_bool(text, intent, language=language)
     if kind == "money":
         return parse_money(text, entities, today=services.today(), language=language)
@@ -251,6 +290,9 @@ def _read_protocol(question: Question, answer: Answer) -> Any:
         )
     choice = entity_values(answer.entities, "choice")
     language = answer.language
+    if question.slot in _EVIDENCE_FACTS and choice == [LATER_CHOICE]:
+        # The panel's "I'll send it later": a yes whose file comes later, as in words.
+        return True
     if question.kind == "choice" and choice:
         return parse_choice(str(choice[0]), question, answer.entities, language=language)
     # A reading's button (an ambiguous amount or date, issue 13): its entities hold the
@@ -545,6 +587,7 @@ class ValidateClaimForm(FormValidationAction):
             answer.intent in REQUEST_INTENTS
             and fresh
             and not _answers_question(requested, answer, shaped=True)
+            and not (requested in _EVIDENCE_FACTS and sends_later(answer.text))
         ):
             # No answer but a request ("I'd like to talk to a person"): its rule replies,
             # and the form asks its question again afterwards.
@@ -799,7 +842,7 @@ class ValidateClaimForm(FormValidationAction):
         ):
             # A button or a channel's notice: its intent says it, never its letters.
             if answer.intent == "affirm":
-                return _answered("claim_confirmed", True)
+                return _answered("claim_confirmed", True) | _stop_correcting(tracker)
             if answer.intent == "deny":
                 return {"claim_confirmed": None, "correcting": True}
             if answer.evidence_kind is not None:
@@ -811,39 +854,93 @@ class ValidateClaimForm(FormValidationAction):
                     )
                 )
             return {"claim_confirmed": None}
-        if not tracker.get_slot("correcting"):
+        correcting = bool(tracker.get_slot("correcting"))
+        named = tracker.get_slot(CORRECTING_FACT)
+        cleared = {READINGS_SLOT: None} if offered else {}
+        if named in QUESTIONS and not reading_pending:
+            # "the date is wrong" asked for the right date: this is its new value, unless the
+            # customer files as it is after all (issue 17).
+            if files_as_is(text, answer.language):
+                return _answered("claim_confirmed", True) | _stop_correcting(tracker)
+            try:
+                correction: tuple[str, Any] | None = (
+                    str(named), read_answer(QUESTIONS[str(named)], text, answer)
+                )
+            except AmbiguousAnswer as exc:
+                readings = ask_which_reading(str(named), exc)[READINGS_SLOT]
+                dispatcher.utter_message(text=str(exc), buttons=reading_buttons(readings))
+                return {"claim_confirmed": None, "correcting": True, READINGS_SLOT: readings}
+            except AnswerError as exc:
+                return failed_answer(
+                    "claim_confirmed", f"{exc} {tr(answer.language, FILE_AS_IS_HINT)}",
+                    dispatcher, tracker,
+                ) | {"correcting": True, CORRECTING_FACT: named}
+        else:
+            try:
+                correction = self._correction(text, answer, offered if reading_pending else None)
+            except AmbiguousCorrection as ambiguous:
+                # "value of the damaged goods 1.250": which amount, a button each (issue 13).
+                readings = ask_which_reading(ambiguous.slot, ambiguous.asked)[READINGS_SLOT]
+                dispatcher.utter_message(
+                    text=str(ambiguous.asked), buttons=reading_buttons(readings)
+                )
+                return {"claim_confirmed": None, "correcting": True, READINGS_SLOT: readings}
+        if correction is None and not reading_pending:
+            # Filing as it is, at any time ("nothing to correct, please file it"; issue 17).
+            if files_as_is(text, answer.language):
+                return _answered("claim_confirmed", True) | _stop_correcting(tracker)
+            facts = _facts_named(text, tracker)
+            if len(facts) == 1 and QUESTIONS[facts[0]].kind == "money":
+                try:  # "change the amount to 300": the draft's only amount
+                    value_read = _value_in(facts[0], text, answer)
+                except AmbiguousCorrection as ambiguous:
+                    readings = ask_which_reading(ambiguous.slot, ambiguous.asked)[READINGS_SLOT]
+                    dispatcher.utter_message(
+                        text=str(ambiguous.asked), buttons=reading_buttons(readings)
+                    )
+                    return {"claim_confirmed": None, "correcting": True,
+                            READINGS_SLOT: readings}
+                if value_read is not None:
+                    correction = (facts[0], value_read)
+        if correction is None and not reading_pending:
+            facts = _facts_named(text, tracker)
+            if len(facts) == 1:
+                # "the date is wrong": its question, then its new value (issue 17).
+                return {"claim_confirmed": None, "correcting": True, CORRECTING_FACT: facts[0],
+                        "failed_slot": None, "failed_attempts": None, **cleared}
+            if len(facts) > 1:
+                labels = [tr(answer.language, QUESTIONS[f].label) for f in facts]
+                return failed_answer(
+                    "claim_confirmed",
+                    tr(answer.language,
+                       "Which one should I correct: {facts}? Name it and give the right value.",
+                       facts=", ".join(labels)),
+                    dispatcher, tracker,
+                ) | {"correcting": True, **cleared}
             try:
                 if parse_bool(text, answer.intent, language=answer.language):
-                    return _answered("claim_confirmed", True)
-                return {
-                    "claim_confirmed": None,
-                    "correcting": True,
-                    "failed_slot": None,
-                    "failed_attempts": None,
-                }
+                    # "yes" files, also after a "no" (the summary is shown again after
+                    # every correction; issue 17).
+                    return _answered("claim_confirmed", True) | _stop_correcting(tracker)
+                if not correcting:
+                    return {
+                        "claim_confirmed": None,
+                        "correcting": True,
+                        "failed_slot": None,
+                        "failed_attempts": None,
+                    }
             except AnswerError:
-                pass  # maybe the correction itself, e.g. "the shipping fee was 180"
-        cleared = {READINGS_SLOT: None} if offered else {}
-        try:
-            correction = self._correction(text, answer, offered if reading_pending else None)
-        except AmbiguousCorrection as ambiguous:
-            # "value of the damaged goods 1.250": which amount, a button each (issue 13).
-            readings = ask_which_reading(ambiguous.slot, ambiguous.asked)[READINGS_SLOT]
-            dispatcher.utter_message(text=str(ambiguous.asked), buttons=reading_buttons(readings))
-            return {"claim_confirmed": None, "correcting": True, READINGS_SLOT: readings}
+                pass
         if correction is None:
             return failed_answer(
                 "claim_confirmed",
-                tr(
-                    answer.language,
-                    "I couldn't tell which detail to change. Name it and give the right value, "
-                    'for example "shipping fee 180" or "delivered 2024-05-01".',
-                ),
+                tr(answer.language, NOT_A_CORRECTION),
                 dispatcher,
                 tracker,
             ) | {"correcting": True, **cleared}
         slot, fact_value = correction
-        done = {"claim_confirmed": None, "correcting": False, **cleared}
+        done = {"claim_confirmed": None, "correcting": False,
+                **_stop_correcting(tracker), **cleared}
         if slot == "parcel_id":
             # Another parcel: look it up, as if it had been given first.
             found = await self.validate_parcel_id(fact_value, dispatcher, tracker, domain)
@@ -922,6 +1019,86 @@ class ValidateClaimForm(FormValidationAction):
         return _answered("weight_kg", weight)
 
 
+# The fact a customer named at the summary without its new value ("the date is wrong"):
+# its question is asked and the next answer is its value (issue 17).
+CORRECTING_FACT = "correcting_fact"
+_NOT_CORRECTING: dict[str, Any] = {"correcting": False, CORRECTING_FACT: None}
+FILE_AS_IS_HINT = N_('Or say "file it" to file the claim as it is.')
+NOT_A_CORRECTION = N_(
+    "I couldn't tell which detail to change. Name it and give the right value, for example "
+    '"shipping fee 180" or "delivered 2024-05-01". Or say "file it" to file the claim as '
+    "it is."
+)
+CORRECT_PROMPT = N_(
+    "Which detail should I correct? Name it and give the right value, for example "
+    '"shipping fee 180" or "delivered 2024-05-01". Say "file it" to file the claim as it '
+    'is, or "stop" to drop it.'
+)
+FILE_AS_IS_BUTTON = {"title": N_("File it as it is"), "payload": "/affirm"}
+_DATE_KINDS = ("date", "delivered")
+
+
+def _stop_correcting(tracker: Tracker) -> dict[str, Any]:
+    """The slots that end a correction, those of them that are set."""
+    return {name: value for name, value in _NOT_CORRECTING.items()
+            if tracker.get_slot(name) not in (None, False)}
+
+
+def _facts_named(text: str, tracker: Tracker) -> list[str]:
+    """The facts a message names without a value: the one its correction words name
+    ("the delivery date is wrong"), else the draft's dates or amounts that a general word
+    names ("the date is wrong", "the amount"), in the form's order."""
+    lowered = text.lower()
+    best: tuple[int, str] | None = None
+    for slot, question in QUESTIONS.items():
+        for word in question.correction_words:
+            if lowered.find(word) >= 0 and (best is None or len(word) > best[0]):
+                best = (len(word), slot)
+    kinds: tuple[str, ...] = ()
+    if names_fact_kind(text, "date_fact"):
+        kinds = _DATE_KINDS
+    elif names_fact_kind(text, "amount_fact"):
+        kinds = ("money",)
+    if best is not None and (not kinds or QUESTIONS[best[1]].kind in kinds):
+        return [best[1]]
+    if best is not None:
+        # "the shipping date": a date whose own words share a stem with the message's
+        # ("shipping" / "shipped"), not the shipping fee.
+        stems = {word[:4] for word in answer_words(text) if len(word) >= 4}
+        near = [
+            slot for slot, question in QUESTIONS.items()
+            if question.kind in kinds
+            and any(word[:4] in stems for cw in question.correction_words
+                    for word in answer_words(cw) if len(word) >= 4)
+        ]
+        if len(near) == 1:
+            return near
+    held = [
+        slot for slot, question in QUESTIONS.items()
+        if question.kind in kinds and tracker.get_slot(slot) not in (None, NOT_DELIVERED)
+    ]
+    # The customer's own words before the agency's record: what they gave is what they
+    # most likely correct (the record's values count anyway, issue 12).
+    record = tracker.get_slot("parcel_record") or {}
+    own = [slot for slot in held if not isinstance(record, dict) or record.get(slot) is None]
+    return own or held
+
+
+def _value_in(slot: str, text: str, answer: Answer) -> Any:
+    """The new value of ``slot`` in a correction that named it by a general word ("change
+    the amount to 300"), or None when the message gives none.
+
+    Raises:
+        AmbiguousCorrection: the value has several readings.
+    """
+    try:
+        return read_answer(QUESTIONS[slot], text, answer)
+    except AmbiguousAnswer as exc:
+        raise AmbiguousCorrection(slot, exc) from exc
+    except AnswerError:
+        return None
+
+
 def _read_correction(text: str, answer: Answer) -> tuple[str, Any] | None:
     """Find which fact a correction names and read its new value, or None."""
     lowered = text.lower()
@@ -960,6 +1137,11 @@ class AmbiguousCorrection(Exception):
 
 
 EVIDENCE_FACT_NAMES = frozenset(fact.name for fact in REGISTRY.evidence_facts)
+SEND_IT_LATER = N_(
+    "No problem: send it here in this chat when you have it. The claim is filed without "
+    "waiting and then waits for the file; nothing is paid before it has arrived and been "
+    "checked."
+)
 SEND_THE_FILE = N_(
     "Good. Please send it here in this chat, now or later: the claim waits for the file, "
     "and nothing is paid before it has arrived and been checked."
@@ -1058,8 +1240,16 @@ async def _checked(
         )
     if parsed is True and slot in EVIDENCE_FACT_NAMES and answer.evidence_kind is None:
         # "Yes, I have it" is a claim until the file is here (issue 12).
-        dispatcher.utter_message(text=tr(answer.language, SEND_THE_FILE))
+        said = SEND_IT_LATER if _says_later(answer) else SEND_THE_FILE
+        dispatcher.utter_message(text=tr(answer.language, said))
     return _answered(slot, parsed)
+
+
+def _says_later(answer: Answer) -> bool:
+    """Whether an evidence answer says the file comes later: the panel's button, or words."""
+    if answer.is_protocol:
+        return entity_values(answer.entities, "choice") == [LATER_CHOICE]
+    return sends_later(answer.text)
 
 
 # "the first one", "das erste", "la deuxième" (answer_words.yml, every language), on folded
@@ -1164,7 +1354,12 @@ class AskFact(Action, ABC):
                 {"title": tr(language, title), "payload": f'/inform{{"choice": "{value}"}}'}
                 for value, title, _ in question.choices
             ]
-        dispatcher.utter_message(text=text, buttons=buttons or None)
+        # An evidence question carries its file panel's request (issue 15): the widget
+        # shows an attach button in it; Telegram and Discord get the text and buttons.
+        request = evidence_request(self.slot)
+        if request is not None and tracker.get_latest_input_channel() == WIDGET_CHANNEL:
+            buttons = translated_buttons([NO_FILE_BUTTON], language)
+        dispatcher.utter_message(text=text, buttons=buttons or None, json_message=request)
         return []
 
 
@@ -1190,15 +1385,21 @@ class ActionAskClaimConfirmed(Action):
         from cssecure.policy import InvalidFacts
 
         language = language_of(tracker)
-        correct_prompt = tr(
-            language,
-            "Which detail should I correct? Name it and give the right value, for example "
-            '"shipping fee 180" or "delivered 2024-05-01". Say "stop" to drop the claim.',
-        )
+        correct_prompt = tr(language, CORRECT_PROMPT)
         if tracker.get_slot("correcting"):
-            if not isinstance(tracker.get_slot(READINGS_SLOT), dict):
-                # (while a correction's readings are asked, that question stands alone)
-                dispatcher.utter_message(text=correct_prompt)
+            if isinstance(tracker.get_slot(READINGS_SLOT), dict):
+                return []  # (while a correction's readings are asked, that question stands alone)
+            buttons = translated_buttons([FILE_AS_IS_BUTTON], language)
+            named = tracker.get_slot(CORRECTING_FACT)
+            if named in QUESTIONS:
+                # "the date is wrong": that fact's own question, and the way out.
+                question = question_text(str(named), tracker.get_slot("claim_type"),
+                                         language=language)
+                dispatcher.utter_message(
+                    text=f"{question} {tr(language, FILE_AS_IS_HINT)}", buttons=buttons
+                )
+            else:
+                dispatcher.utter_message(text=correct_prompt, buttons=buttons)
             return []
         slots = dict(tracker.slots)
         try:

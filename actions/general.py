@@ -28,6 +28,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.claim import (
+    EVIDENCE_FACT_NAMES,
     FORM,
     REQUESTED_SLOT,
     Answer,
@@ -403,6 +404,29 @@ def _handoff_reason(tracker: Tracker) -> str:
     return f"assistant handed off after {intent or 'an unclear message'}"
 
 
+NOT_AN_ANSWER = N_("I couldn't take that as an answer to my question.")
+WAYS_OUT_EVIDENCE = N_(
+    'If you don\'t have it yet, say "later" and send it here when you have it; the claim '
+    'waits for it. Or say "stop" to drop the claim, or ask for a person.'
+)
+WAYS_OUT_CONFIRM = N_(
+    'Say "file it" to file the claim as it is, name a detail to correct it, or say "stop" '
+    "to drop it."
+)
+WAYS_OUT_QUESTION = N_(
+    'Please answer it, say "stop" to drop the claim, or ask for a person.'
+)
+
+
+def _ways_out(requested: str) -> str:
+    """The ways out of the claim form's question ``requested`` (untranslated)."""
+    if requested in EVIDENCE_FACT_NAMES:
+        return WAYS_OUT_EVIDENCE
+    if requested == "claim_confirmed":
+        return WAYS_OUT_CONFIRM
+    return WAYS_OUT_QUESTION
+
+
 class ActionFallback(Action):
     """Out of scope or not understood: an honest answer and a way forward."""
 
@@ -417,6 +441,16 @@ class ActionFallback(Action):
         language = language_of(tracker)
         what_i_do = tr(language, WHAT_I_DO)
         text = str(tracker.latest_message.get("text") or "")
+        requested = tracker.get_slot("requested_slot")
+        if tracker.active_loop.get("name") == "claim_form" and requested:
+            # Inside the claim form nothing is "not something I can help with": the
+            # question is asked again (the rule runs the form next) with the ways out
+            # (issue 17).
+            dispatcher.utter_message(
+                text=tr(language, NOT_AN_ANSWER) + " " + tr(language, _ways_out(str(requested))),
+                buttons=[handoff_button(language)],
+            )
+            return []
         if language_or_default(language) == DEFAULT_LANGUAGE and foreign_language(text):
             # Not understood and perhaps written in a language we do not speak (issue 14).
             dispatcher.utter_message(**unsupported_notice())
@@ -454,6 +488,13 @@ def _previous_user_intent(tracker: Tracker) -> str | None:
     return None
 
 
+CSAT_THANKS = N_("Thank you for your answer! Write here any time if you need more help.")
+CSAT_NOT_STORED = N_(
+    "Thank you! Your answer could not be saved just now; please press the button again "
+    "in a moment."
+)
+
+
 class ActionInformOutsideClaim(Action):
     """Information with no question pending: an evidence file a channel stored is
     acknowledged (or, kept outside any claim, the customer is asked which claim it is
@@ -462,6 +503,26 @@ class ActionInformOutsideClaim(Action):
     def name(self) -> str:
         """Name of the action."""
         return "action_inform_outside_claim"
+
+    @staticmethod
+    def _rate(
+        dispatcher: CollectingDispatcher, tracker: Tracker, reference: str, score: Any
+    ) -> list[EventType]:
+        """Store the customer's rating of their closed claim and thank them (a rating
+        that cannot be stored, e.g. given twice, is thanked for without storing)."""
+        from cssecure.claims.errors import ClaimNotFound
+        from cssecure.notify.customer_updates import CsatRefused
+
+        language = language_of(tracker)
+        try:
+            services.rate_claim(reference, tracker.sender_id, score)
+        except (CsatRefused, ClaimNotFound):
+            logger.info("a rating was not stored (refused)")
+        except ClaimsError:
+            dispatcher.utter_message(text=tr(language, CSAT_NOT_STORED))
+            return []
+        dispatcher.utter_message(text=tr(language, CSAT_THANKS))
+        return []
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -473,6 +534,11 @@ class ActionInformOutsideClaim(Action):
         chosen = entity_values(answer.entities, "claim_ref")
         if answer.is_protocol and evidence_ids and chosen:
             return self._assign(dispatcher, tracker, str(evidence_ids[0]), str(chosen[0]))
+        scores = entity_values(answer.entities, "csat_score")
+        rated = entity_values(answer.entities, "rated_claim")
+        if answer.is_protocol and scores and rated:
+            # The closing question's button (cssecure.notify.customer_updates, issue 17).
+            return self._rate(dispatcher, tracker, str(rated[0]), scores[0])
         kind = answer.evidence_kind or ""
         if not kind or not evidence_ids:
             dispatcher.utter_message(

@@ -122,7 +122,7 @@ def entity_values(entities: Iterable[Entity], name: str) -> list[str]:
 
 
 def parse_bool(text: str, intent: str | None, *, language: str | None = None) -> bool:
-    """Read a yes/no answer from the intent (affirm/deny) or the words used.
+    """Read a yes/no answer from the words used or, when they settle nothing, the intent.
 
     The words are those of ``cssecure/nlu/languages.yml``, in every language ("ja, habe
     ich", "non, pas encore", "tak", "não"): a "no" word anywhere wins over a "yes" word, a
@@ -145,14 +145,17 @@ def parse_bool(text: str, intent: str | None, *, language: str | None = None) ->
         raise AnswerError(
             tr(language, "If you're not sure, check first: I need a yes or a no here.")
         )
+    # The words, when they say yes or no, win over the classifier: "no, first time" was
+    # classified affirm and recorded a used voucher (a refused claim). The intent decides
+    # only answers whose words settle nothing ("sure thing", "absolutely not").
+    said = _yes_or_no(text, language)
+    if said is not None:
+        return said
     if intent == "affirm":
         return True
     if intent == "deny":
         return False
-    said = _yes_or_no(text, language)
-    if said is None:
-        raise AnswerError(tr(language, "I need a yes or a no here."))
-    return said
+    raise AnswerError(tr(language, "I need a yes or a no here."))
 
 
 # Words whose accent changes their meaning, never folded away: Portuguese "já" ("already")
@@ -274,6 +277,12 @@ def _after_openers(words: Sequence[str]) -> list[bool]:
     return opened
 
 
+def yes_or_no(text: str, language: str | None) -> bool | None:
+    """What the words of ``text`` say: True yes (at its start), False no (anywhere), None
+    neither (no classifier: the words alone)."""
+    return _yes_or_no(text, language)
+
+
 def _yes_or_no(text: str, language: str | None) -> bool | None:
     """True for a yes at the answer's start, False for a no anywhere (a "no" wins), None
     when the words say neither."""
@@ -306,6 +315,65 @@ def _unsure(text: str) -> bool:
         for phrase in _UNSURE_PHRASES
         for at in range(len(words) - len(phrase) + 1)
     )
+
+
+
+def _phrase_spans(words: Sequence[str], phrases: Iterable[tuple[str, ...]]) -> list[bool]:
+    """``taken[i]``: word ``i`` is part of one of ``phrases``."""
+    taken = [False] * len(words)
+    for phrase in phrases:
+        size = len(phrase)
+        for at in range(len(words) - size + 1):
+            if tuple(words[at : at + size]) == phrase:
+                taken[at : at + size] = [True] * size
+    return taken
+
+
+@lru_cache(maxsize=1)
+def _file_as_is_phrases() -> tuple[tuple[str, ...], ...]:
+    return tuple(_phrases(answer_word_list("file_as_is")))
+
+
+def files_as_is(text: str, language: str | None = None) -> bool:
+    """True when the answer to "Shall I file this claim?" files it as it is, whatever came
+    before ("nothing to correct, please file it", "passt so", "tel quel"; issue 17).
+
+    The phrases of ``answer_words.yml`` ``file_as_is``, in every language; a "no" word left
+    beside them ("don't file it", "nicht abschicken") means the claim is not to be filed.
+
+    Args:
+        text: The customer's message.
+        language: The conversation's language (its "no" words are read first).
+    """
+    words = answer_words(text)
+    taken = _phrase_spans(words, _file_as_is_phrases())
+    if not any(taken):
+        return False
+    rest = " ".join(word for word, used in zip(words, taken, strict=True) if not used)
+    return _yes_or_no(rest, language) is not False
+
+
+
+@lru_cache(maxsize=1)
+def _later_phrases() -> tuple[tuple[str, ...], ...]:
+    return tuple(_phrases(answer_word_list("later")))
+
+
+def sends_later(text: str) -> bool:
+    """True when an answer to an evidence question says the file comes later ("not yet, I
+    can take some tomorrow", "später", "pas encore"; ``answer_words.yml`` ``later``, every
+    language; issue 17)."""
+    return any(_phrase_spans(answer_words(text), _later_phrases()))
+
+@lru_cache(maxsize=4)
+def _fact_kind_words(kind: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(_phrases(answer_word_list(kind)))
+
+
+def names_fact_kind(text: str, kind: str) -> bool:
+    """Whether the message names "a date" (``kind="date_fact"``) or "an amount"
+    (``"amount_fact"``) without saying which (``answer_words.yml``, every language)."""
+    return any(_phrase_spans(answer_words(text), _fact_kind_words(kind)))
 
 
 def parse_money(
@@ -344,6 +412,7 @@ def parse_money(
         AnswerError: no amount, a negative amount, or a currency without a rate.
     """
     today = today or date.today()
+    text, entities = _without_replaced_amounts(text, entities, language)
     _one_amount_only(text, entities, today, language)
     amount, currencies = _money_entities(text, entities, today)
     no_amount = tr(language, NO_AMOUNT)
@@ -386,6 +455,51 @@ def parse_money(
     raise _foreign_amount(
         values, [code for code in codes if code not in RMB_CODES], today, language
     )
+
+
+def _replaced_pattern(language: str | None) -> re.Pattern[str]:
+    """An amount right after a "replaced" word of English or ``language`` ("not 350",
+    "statt 1.250,00 €"), with a currency before it."""
+    codes = dict.fromkeys((DEFAULT_LANGUAGE, language_or_default(language)))
+    return _compiled_replaced(tuple(all_words("replaced", codes)))
+
+
+@lru_cache(maxsize=16)
+def _compiled_replaced(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?<!\w)(?:{words_pattern(words)})\s+(?:the\s+)?"
+        # One number: separators only between digits ("300, 250" is two).
+        r"(?:(?:rmb|cny|yuan|eur|pln|usd|gbp|[¥€$£])\s*)?"
+        r"(\d(?:\d|[.,'\u00a0\u202f](?=\d)| (?=\d{3}(?!\d)))*)",
+        re.IGNORECASE,
+    )
+
+
+def _without_replaced_amounts(
+    text: str, entities: Sequence[Entity], language: str | None
+) -> tuple[str, list[Entity]]:
+    """The answer without the amounts it says are NOT the value: "300 rmb, not 350" (a
+    correction names the old value beside the new one) is 300, never "two amounts".
+
+    The replaced amounts are blanked in the text (its length kept: entity offsets stay
+    right) and their entities dropped, by value.
+    """
+    pattern = _replaced_pattern(language)
+    found = list(pattern.finditer(fold(text)))  # folded: one character for one
+    if not found:
+        return text, list(entities)
+    replaced = {reading for match in found
+                for reading in normalise.amount_readings(text[slice(*match.span(1))])}
+    for match in reversed(found):
+        start, end = match.span(1)
+        text = text[:start] + " " * (end - start) + text[end:]
+
+    def is_replaced(entity: Entity) -> bool:
+        readings = {r for raw in _readings_of(entity) for r in normalise.amount_readings(raw)}
+        return bool(readings & replaced)
+
+    kept = [e for e in entities if e.get("entity") != "amount" or not is_replaced(e)]
+    return text, kept
 
 
 NO_AMOUNT = N_("I need an amount in RMB, written as a number.")
@@ -738,6 +852,10 @@ def parse_weight(
                 example=_number_text("2.5", language),
             )
         )
+    if _NEGATIVE_NUMBER.search(text):
+        # "-1 kg": the reader keeps the digits only, so the sign is looked for here (a
+        # negative weight was read as 1 kg; issue 20).
+        raise AnswerError(tr(language, "The weight must be more than 0 kg."))
     if not weights and _OTHER_WEIGHT_UNIT.search(text):
         # "3 pounds", "16 oz": never read as kilograms (a Buy-It-Yourself payout is 40 RMB a kg).
         raise AnswerError(
@@ -791,6 +909,9 @@ def parse_weight(
 
 # No parcel a shopping agent ships weighs more (the heaviest lines take about 30 kg).
 _HEAVIEST_KG = Decimal(100)
+# A minus sign before a number ("-1 kg", "- 2.5"), not a hyphen inside a word or a range
+# ("P-123", "1-2 kg").
+_NEGATIVE_NUMBER = re.compile(r"(?<![\w.,])-\s*\d")
 
 
 def date_order_for_locale(locale: str | None) -> str | None:

@@ -205,3 +205,15 @@ def decision_by(start: date, working_days: int = REVIEW_WORKING_DAYS) -> date:
         if day.weekday() < 5:
             left -= 1
     return day
+
+
+def rate_claim(reference: str, conversation_id: str, score: Any) -> None:
+    """Store the customer's satisfaction rating (1-5) with their closed claim.
+
+    Raises:
+        CsatRefused: not a score 1-5, not this conversation's claim, not closed, rated
+            already (nothing stored); ClaimNotFound; ClaimsUnavailable.
+    """
+    from cssecure.notify.customer_updates import record_csat
+
+    record_csat(claims_app().uow, reference, conversation_id, score)

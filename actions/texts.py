@@ -441,7 +441,7 @@ EVIDENCE_WORDS: dict[str, str] = {
     "customs_letter": N_("customs letter"),
     "carrier_confirmation": N_("carrier confirmation"),
     "value_proof": N_("value proof"),
-    "other": N_("other"),
+    "other": N_("file"),  # "your file", never "your other" (issue 15 review)
 }
 
 

@@ -24,7 +24,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from actions.parsing import AnswerError, parse_date
+from actions.parsing import AnswerError, answer_words, parse_date, sends_later, yes_or_no
 from actions.questions import NOT_DELIVERED, QUESTIONS
 from cssecure.nlu.languages import OTHER_LANGUAGES, all_words, fold, words_pattern
 from cssecure.policy.registry import REGISTRY
@@ -80,10 +80,30 @@ def _finds(phrase: str, text: str) -> list[re.Match[str]]:
     return list(_phrase_pattern(phrase).finditer(_folded(text)))
 
 
+# A short answer the message opens with, then a comma ("not yet, the box is creased"): it
+# answers the question asked and negates nothing after it (issue 17).
+_OPENING_ANSWER = re.compile(r"^\s*([^,;:.!?]{1,24})[,;:]\s*")
+
+
+def _opening_answer_end(text: str) -> int:
+    """Where a bare yes/no/later answer that opens the message ends (0 without one)."""
+    match = _OPENING_ANSWER.match(text)
+    if match is None:
+        return 0
+    head = match.group(1)
+    if len(answer_words(head)) > 4:
+        return 0
+    if sends_later(head) or yes_or_no(head, None) is not None:
+        return match.end()
+    return 0
+
+
 def _plain_at(text: str, start: int, end: int) -> bool:
     """True when the words at ``start:end`` are stated plainly: no negation, doubt or
-    hearsay shortly before them, not taken back right after, and not in a question."""
-    before = text[max(0, start - _NEGATION_REACH) : start]
+    hearsay shortly before them (after a bare answer the message opens with: "not yet, it
+    is creased"), not taken back right after, and not in a question."""
+    opened = _opening_answer_end(text)
+    before = text[max(opened if opened <= start else 0, start - _NEGATION_REACH) : start]
     if _NEGATION.search(before) or _TAKEN_BACK.match(text[end:]):
         return False
     if _NEGATION_LOCAL.search(fold(before)) or _TAKEN_BACK_LOCAL.match(fold(text[end:])):

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "cssecure.claims.cli",
     "cssecure.console.cli",
     "cssecure.ops.cli",
+    "cssecure.shell",
 )
 
 

@@ -2,7 +2,9 @@
 loaded in-process) with the real action server as a subprocess, on a temporary claims
 database seeded with the demo parcels. Used by ``test_dialogue_stack.py`` and usable from
 the benchmarks: ``python tests/actions/dialogue_stack.py`` prints the message count of the
-lost-parcel target.
+lost-parcel target. The action server is started by the launcher library
+(``cssecure.ops.launch``); the in-process agent runs Rasa patched as every Rasa server of
+ours (``cssecure.rasa_server.install``).
 
 The claim rests on the carrier's confirmation the customer sent, so it is filed for a person
 to check the file (``in_review``, issue 12 review); :func:`run_lost_claim` then has an agent
@@ -12,32 +14,30 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from cssecure.ops.launch import (
+    DEFAULT_ACTION_TOKEN,
+    action_server,
+    newest_model,
+    seed_claims_database,
+)
 
 if TYPE_CHECKING:
     from cssecure.claims.app import ClaimsApp
 
-ROOT = Path(__file__).resolve().parents[2]
-VENV_BIN = Path(sys.executable).parent
-sys.path.insert(0, str(ROOT))  # when run as a script
-
-from cssecure.ops.stack import action_server_argv  # noqa: E402
-from cssecure.settings import new_secret  # noqa: E402
-
-# The secret the in-process agent sends the action server (CSSECURE_ACTION_TOKEN).
-ACTION_TOKEN = new_secret()
+# The secret the in-process agent sends the action server (CSSECURE_ACTION_TOKEN); the
+# action servers the launcher starts from this process expect it.
+ACTION_TOKEN = DEFAULT_ACTION_TOKEN
+__all__ = ["AGENT", "ALICE_WEB", "LOST_WITH_PROOF", "Conversation", "SendFile",
+           "action_server_at", "newest_model", "run_lost_claim", "seeded_database"]
 
 
 @dataclass(frozen=True)
@@ -76,67 +76,23 @@ class Conversation:
     reference: str | None = None
 
 
-def newest_model() -> Path | None:
-    """The newest full model archive in models/, if any."""
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    return models[-1] if models else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
-def action_server(database_url: str, var_dir: Path) -> Iterator[str]:
+def action_server_at(database_url: str, var_dir: Path) -> Iterator[str]:
     """Run the action server on a free port; yields its webhook URL."""
-    port = _free_port()
-    env = {
-        **os.environ,
+    server = action_server(var_dir / "logs", {
         "CSSECURE_ACTION_TOKEN": ACTION_TOKEN,
         "CSSECURE_DATABASE_URL": database_url,
         "CSSECURE_VAR_DIR": str(var_dir),
-    }
-    log = (var_dir / "actions.log").open("wb")
-    process = subprocess.Popen(
-        action_server_argv(port, str(VENV_BIN / "python")),
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    })
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError((var_dir / "actions.log").read_text(errors="replace")[-2000:])
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise RuntimeError("the action server did not start within 120 s")
-        yield f"http://127.0.0.1:{port}/webhook"
+        yield f"{server.url}/webhook"
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+        server.stop()
 
 
 def seeded_database(directory: Path) -> str:
     """A migrated SQLite claims database with the demo parcels; returns its URL."""
-    from cssecure.claims.app import ClaimsApp
-    from cssecure.claims.db import upgrade
-    from cssecure.claims.demo import demo_parcels
-
-    url = f"sqlite:///{directory / 'claims.db'}"
-    upgrade(url)
-    app = ClaimsApp(url, directory / "evidence")
-    app.import_parcels(demo_parcels(date.today()))
-    app.dispose()
-    return url
+    return seed_claims_database(f"sqlite:///{directory / 'claims.db'}", directory / "evidence")
 
 
 async def _talk(
@@ -157,6 +113,9 @@ async def _talk(
         evidence_target,
         inform_message,
     )
+    from cssecure.rasa_server import install
+
+    install()  # the Rasa server's patches, as every Rasa server of ours runs them
 
     endpoints = AvailableEndpoints(
         action=EndpointConfig(webhook, headers={"Authorization": f"Bearer {ACTION_TOKEN}"})
@@ -211,7 +170,7 @@ def run_lost_claim(
         url = seeded_database(directory)
         app = ClaimsApp(url, directory / "evidence")
         try:
-            with action_server(url, directory) as webhook:
+            with action_server_at(url, directory) as webhook:
                 conversation = asyncio.run(
                     _talk(model, webhook, LOST_WITH_PROOF, ALICE_WEB, app)
                 )

@@ -210,10 +210,13 @@ def test_facts_that_do_not_fit_together_ask_for_a_correction(
 
 def test_while_correcting_the_summary_asks_only_what_to_change(domain: dict[str, Any]) -> None:
     _, messages = run(ActionAskClaimConfirmed(), make_tracker(_lost(correcting=True)), domain)
+    # The ways out are named, and the one to file as it is is a button too (issue 17).
     assert texts(messages) == [
         "Which detail should I correct? Name it and give the right value, for example "
-        '"shipping fee 180" or "delivered 2024-05-01". Say "stop" to drop the claim.'
+        '"shipping fee 180" or "delivered 2024-05-01". Say "file it" to file the claim as it '
+        'is, or "stop" to drop it.'
     ]
+    assert messages[0]["buttons"] == [{"title": "File it as it is", "payload": "/affirm"}]
 
 
 # ------------------------------------------------------------------- file

@@ -24,7 +24,7 @@ def test_tracker_store_defaults_to_sqlite_under_the_var_dir(
     assert isinstance(inner, SQLTrackerStore)
     assert str(inner.engine.url) == f"sqlite:///{tmp_path / 'var' / 'tracker.db'}"
     assert endpoints.action.url == "http://localhost:5055/webhook"
-    assert endpoints.lock_store.type == "cssecure.ops.rasa_server.SettingsLockStore"
+    assert endpoints.lock_store.type == "cssecure.rasa_server.stores.SettingsLockStore"
 
 
 def test_tracker_store_follows_the_environment(

@@ -541,3 +541,23 @@ def test_the_delivery_question_names_the_damage_window_only_for_damage() -> None
     assert "3 days" in question_text("delivered_date", "damaged")
     for claim_type in ("lost", "delayed", "seized", "returned"):
         assert "Damage" not in question_text("delivered_date", claim_type)
+
+
+@pytest.mark.parametrize(
+    "text, intent, language, expected",
+    [
+        # CI's end-to-end returned claim: classified affirm, recorded "voucher used before: yes".
+        ("no, first time", "affirm", "en", False),
+        ("yes I did", "deny", "en", True),
+        ("nein, zum ersten Mal", "affirm", "de", False),
+        ("non, c'est la première fois", "affirm", "fr", False),
+        ("nie, pierwszy raz", "affirm", "pl", False),
+        # Words that settle nothing: the classifier decides.
+        ("sure thing", "affirm", "en", True),
+        ("never happened before", "deny", "en", False),
+    ],
+)
+def test_the_words_of_a_yes_or_no_win_over_the_classifier(
+    text: str, intent: str, language: str, expected: bool
+) -> None:
+    assert parse_bool(text, intent, language=language) is expected

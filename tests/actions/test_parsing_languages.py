@@ -381,3 +381,65 @@ def test_a_weight_in_kilograms_or_grams_is_still_read(text: str, kg: str) -> Non
     """The pair: kilograms, a bare number and grams are read as before; "lbs", which the
     extractor reads as a weight, is converted by it."""
     assert parse_weight(text, nlu(text)) == kg
+
+
+# --- "300, not 350": the amount named as replaced is not the answer (issue 17 review) ------
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("worth 300 rmb, not 350", "en"),
+    ("not 350 but 300 rmb", "en"),
+    ("it's 300 yuan instead of 350", "en"),
+    ("it was 300, it wasn't 350", "en"),
+    ("300 Yuan, nicht 350", "de"),
+    ("statt 350 waren es 300 Yuan", "de"),
+    ("300 yuans et non 350", "fr"),
+    ("ce n'est pas 350 mais 300 yuans", "fr"),
+    ("no es 350, es 300 yuanes", "es"),
+    ("300 yuanes en vez de 350", "es"),
+    ("non è 350 ma 300 yuan", "it"),
+    ("300 yuan invece di 350", "it"),
+    ("300 yuan, niet 350", "nl"),
+    ("300 yuan in plaats van 350", "nl"),
+    ("300 juanów, nie 350", "pl"),
+    ("zamiast 350 jest 300 juanów", "pl"),
+    ("300 yuan, não 350", "pt"),
+    ("não é 350, é 300 yuan", "pt"),
+])
+def test_the_amount_named_as_replaced_is_not_the_answer(text: str, language: str) -> None:
+    assert parse_money(text, [], today=LATE, language=language) == "300.00"
+    assert parse_money(text, nlu(text), today=LATE, language=language) == "300.00"
+
+
+@pytest.mark.parametrize(("text", "language", "expected"), [
+    ("1 250 yuan, nie 1 300", "pl", "1250.00"),
+    ("1.250,50 Yuan statt 1.300,00", "de", "1250.50"),
+    ("1,250.50 rmb not 1,300.00", "en", "1250.50"),
+    ("300 yuan, not ¥350", "en", "300.00"),
+])
+def test_a_replaced_amount_with_separators_or_a_sign_is_dropped_whole(
+    text: str, language: str, expected: str
+) -> None:
+    assert parse_money(text, [], today=LATE, language=language) == expected
+
+
+def test_only_the_number_right_after_the_word_is_replaced() -> None:
+    # "pas 300, 250": 300 is replaced, 250 is the answer (", " separates two numbers).
+    assert parse_money("pas 300, 250 yuans", [], today=LATE, language="fr") == "250.00"
+
+
+def test_a_word_of_another_language_replaces_nothing() -> None:
+    """"pas" is Dutch "only" (French "not"): in a Dutch conversation "pas 300" is 300."""
+    assert parse_money("pas 300 yuan", [], today=LATE, language="nl") == "300.00"
+    with pytest.raises(AnswerError):
+        parse_money("pas 300 yuans", [], today=LATE, language="fr")
+
+
+def test_an_answer_that_only_says_what_it_is_not_is_asked_again() -> None:
+    with pytest.raises(AnswerError, match="I need an amount in RMB"):
+        parse_money("not 350", [], today=LATE, language="en")
+
+
+def test_two_amounts_without_a_replaced_word_are_still_refused() -> None:
+    with pytest.raises(AnswerError, match="more than one amount"):
+        parse_money("300 or 350 rmb", [], today=LATE, language="en")
