@@ -46,13 +46,11 @@ def test_plain():
 
 
 def run_inner(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    (tmp_path / "conftest.py").write_text(
-        f"import sys\nsys.path.insert(0, {str(TESTS)!r})\n"
-        "pytest_plugins = ['service_requirements']\n"
-    )
+    (tmp_path / "conftest.py").write_text("pytest_plugins = ['service_requirements']\n")
     (tmp_path / "test_inner.py").write_text(INNER_TESTS)
     environ = {k: v for k, v in os.environ.items() if k not in ("CSSECURE_TESTS_WITHOUT", "CI")}
     environ.update(NOWHERE, **env)
+    environ["PYTHONPATH"] = str(TESTS)  # where the plugin module is
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:warnings",
          "-rA", str(tmp_path)],

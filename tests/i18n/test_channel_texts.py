@@ -36,15 +36,17 @@ from cssecure.channels.common import (
     too_long_reply,
 )
 from cssecure.channels.discord import (
+    DiscordInput,
+    bridge_key,
+    channel_conversation,
+    dm_conversation,
+)
+from cssecure.channels.discord_bridge import (
     FILES_IN_PRIVATE,
     LINK_IN_PRIVATE,
     RASA_UNAVAILABLE,
     DiscordBridge,
-    DiscordInput,
     RasaBridge,
-    bridge_key,
-    channel_conversation,
-    dm_conversation,
     send_replies,
 )
 from cssecure.channels.evidence import LOOSE, EvidenceNotStored, claim_not_yours, store_evidence

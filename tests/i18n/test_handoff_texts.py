@@ -347,7 +347,9 @@ def test_agents_messages_to_an_english_conversation_are_unchanged(
         f"Hello, this is the CSSecure support team. I am looking at your claim "
         f"{claim.reference} now and will answer you here.",
         f"Good news: your claim {claim.reference} is approved. You will receive a refund of "
-        "300.00 RMB to your account. Note from our team: ok",
+        "300.00 RMB to your account. Note from our team: ok"
+        # The decision ends the takeover: the assistant answers again (issue 17).
+        "\n\n" + str(service.BACK_WITH_ASSISTANT),
     ]
 
 
@@ -505,17 +507,21 @@ def test_a_limited_request_for_a_person_is_told_in_the_customers_language(
 def test_the_console_shows_each_conversations_language(
     ports: HandoffPorts, fake_http: FakeHTTP  # noqa: F811
 ) -> None:
-    from cssecure.console.blueprint import _languages, language_label
+    from cssecure.console.blueprint import _code_label, _languages, language_label
 
     assert language_label("de") == "Deutsch (de)"
     assert language_label("pt") == "Português (pt)"
     assert language_label(None) == language_label("xx") == "English (en)"
-    labels = asyncio.run(_languages(ports, ["conv-de", "conv-en", "conv-de"]))
-    assert labels == {"conv-de": "Deutsch (de)", "conv-en": "English (en)"}
+    # Codes per conversation (the queue filters by them), labelled for the page.
+    codes = asyncio.run(_languages(ports, ["conv-de", "conv-en", "conv-de"]))
+    assert codes == {"conv-de": "de", "conv-en": "en"}
+    assert {c: _code_label(code) for c, code in codes.items()} == {
+        "conv-de": "Deutsch (de)", "conv-en": "English (en)"
+    }
 
 
 def test_the_console_does_not_wait_for_rasa_once_per_row() -> None:
-    from cssecure.console.blueprint import UNKNOWN_LANGUAGE, _languages
+    from cssecure.console.blueprint import UNKNOWN_LANGUAGE, _code_label, _languages
 
     class Down:
         calls = 0
@@ -525,6 +531,7 @@ def test_the_console_does_not_wait_for_rasa_once_per_row() -> None:
             raise RasaUnavailable("The assistant (Rasa) cannot be reached (ConnectTimeout).")
 
     down = HandoffPorts(uow_factory=lambda: None, conversations=Down())  # type: ignore[arg-type,return-value]
-    labels = asyncio.run(_languages(down, [f"conv-{n}" for n in range(20)]))
-    assert set(labels.values()) == {UNKNOWN_LANGUAGE} and len(labels) == 20
+    codes = asyncio.run(_languages(down, [f"conv-{n}" for n in range(20)]))
+    assert set(codes.values()) == {None} and len(codes) == 20
+    assert _code_label(None) == UNKNOWN_LANGUAGE
     assert Down.calls == 1
