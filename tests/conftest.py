@@ -25,4 +25,5 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # --- PostgreSQL and Redis are required (issue 20) ------------------------------------------
 # A test skipped because one of them is down fails, unless CSSECURE_TESTS_WITHOUT names it;
 # the plugin (tests/service_requirements.py) says so in the header and the summary line.
-pytest_plugins = ["service_requirements"]
+# tests/engine_hygiene.py disposes the SQLite engines a test left on its own files.
+pytest_plugins = ["service_requirements", "engine_hygiene"]
