@@ -88,3 +88,34 @@ def current_revision(database_url: str) -> str | None:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
+
+
+def overwrite_deleted(connection: sa.engine.Connection) -> None:
+    """SQLite: this connection's deletes overwrite the deleted content with zeros
+    (``PRAGMA secure_delete``; some builds default to it, some not). Set before erasing
+    personal data; other dialects: nothing (PostgreSQL's dead rows go with vacuuming)."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA secure_delete = ON")
+
+
+def empty_write_ahead_log(engine: Engine) -> bool:
+    """SQLite: copy the write-ahead log into the database file and truncate it, so that no
+    earlier version of rows deleted since (personal data erased on request) stays in the
+    ``-wal`` file. Waits for readers up to the busy timeout.
+
+    Returns:
+        ``True`` when done or nothing to do (another dialect, no log); ``False`` when a
+        reader kept the log in use (the next checkpoint empties it).
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    # On the driver's connection: SQLAlchemy would open a transaction (BEGIN IMMEDIATE,
+    # create_engine above), inside which SQLite refuses to checkpoint.
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        cursor.close()
+    finally:
+        raw.close()
+    return not busy

@@ -51,6 +51,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from cssecure.claims import orm
+from cssecure.claims.db import empty_write_ahead_log, overwrite_deleted
 from cssecure.claims.errors import EvidenceRejected
 from cssecure.claims.evidence import EvidenceFileStore
 from cssecure.console.accounts import utcnow
@@ -242,10 +243,12 @@ class TrackerStore:
             return 0, 0
         deleted = 0
         with self.engine.begin() as conn:
+            overwrite_deleted(conn)
             for part in _chunks(present):
                 deleted += conn.execute(
                     sa.delete(self._events).where(self._events.c.sender_id.in_(part))
                 ).rowcount
+        empty_write_ahead_log(self.engine)
         return len(present), deleted
 
 
@@ -603,11 +606,16 @@ def erase_customer(
     pseudonym = new_pseudonym()
     at = clock()
     with engine.begin() as conn:
+        overwrite_deleted(conn)
         counts.update(_erase_rows(conn, data, claim_files, pseudonym, erased_by, at))
         conn.execute(desk_actions.insert().values(
             at=at, agent=erased_by, action=ERASE_ACTION, item=f"customer:{pseudonym}",
             detail=json.dumps(counts, sort_keys=True),
         ))
+    # Rows' earlier versions may sit in SQLite's write-ahead log until a checkpoint.
+    if not empty_write_ahead_log(engine):
+        log.warning("erasure %s: the claims database's write-ahead log was busy; the next "
+                    "checkpoint empties it", pseudonym)
     log.info("customer data erased as %s by %s: %s", pseudonym, erased_by, counts)
     return ErasureReport(pseudonym, counts, at)
 

@@ -160,6 +160,34 @@ def test_an_erase_leaves_nothing_personal_and_keeps_the_financial_record(
             tracker=tracker, keys=KEYS)
 
 
+def raw_hits(folder: Path, suffixes: tuple[str, ...] = (".db", ".db-wal", ".db-journal")
+             ) -> list[tuple[str, str]]:
+    """``(file, needle)`` for every SQLite file under ``folder`` whose bytes hold a needle."""
+    return [(p.name, n) for p in sorted(folder.glob("*")) if p.name.endswith(suffixes)
+            for n in NEEDLES if n.encode() in p.read_bytes()]
+
+
+def test_an_erase_leaves_nothing_in_the_sqlite_files_bytes(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    """The review of 2026-11-30 found the customer's id and messages by a raw search of
+    ``claims.db-wal`` and ``tracker.db-wal`` right after an erase: the rows were deleted,
+    their earlier versions still sat in the write-ahead log. Now the deleted content is
+    overwritten (``secure_delete``) and the log emptied into the file."""
+    evidence = EvidenceFileStore(tmp_path / "evidence")
+    tracker = tracker_store(tmp_path)
+    for store in (sqlite_engine, tracker.engine):  # wal as the stack runs them
+        with store.connect() as conn:
+            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+    seed(sqlite_engine, evidence, tracker)
+    assert {name for name, _ in raw_hits(tmp_path)} >= {"claims.db-wal", "tracker.db-wal"}
+
+    erase_customer(engine=sqlite_engine, evidence=evidence, tracker=tracker, keys=KEYS,
+                   customer_id=CUSTOMER, erased_by="sue")
+
+    assert raw_hits(tmp_path) == []
+
+
 def test_a_supervisor_erases_after_typing_the_id_again_an_agent_cannot(
     console: Console, tmp_path: Path
 ) -> None:
