@@ -11,9 +11,9 @@ facts, their sources, assessment, history and evidence records), the evidence fi
 ``evidence/<reference>/`` (named as the console names downloads), the files sent outside a
 claim under ``evidence/unfiled/`` with their records in ``unfiled_evidence.json``, each
 conversation under ``transcripts/`` (a claim's from Rasa's API, the others from the tracker
-store), ``parcels.json`` (the agency's records of the customer's parcels),
-``channel_links.json``, and ``manifest.json`` (what is inside, what could not be read,
-when, for whom).
+store; as stored, ``.json``, and as the chat read, ``.txt``), ``parcels.json`` (the
+agency's records of the customer's parcels), ``channel_links.json``, and ``manifest.json``
+(what is inside, what could not be read, when, for whom).
 
 The archive is written to a file the caller gives (the console: a temporary file it then
 streams; the CLI: the ``--out`` file): claims are read 100 at a time and files are copied
@@ -35,6 +35,7 @@ from cssecure.claims.errors import EvidenceRejected
 from cssecure.claims.evidence import EvidenceFileStore
 from cssecure.claims.model import Claim
 from cssecure.claims.views import claim_to_dict, evidence_to_dict
+from cssecure.console.chat import chat_from_events
 from cssecure.console.erasure import (
     ConversationKeys,
     CustomerData,
@@ -161,8 +162,7 @@ def export_customer(
         for conversation_id in dict.fromkeys(claim_conversations):
             name = f"transcripts/{quote(conversation_id, safe='')}.json"
             try:
-                archive.writestr(name, json.dumps(events(conversation_id), indent=2))
-                files.append(name)
+                files += _write_transcript(archive, name, events(conversation_id))
             except RasaUnavailable as exc:
                 missing.append(f"{name}: the assistant could not be reached ({exc})")
         if tracker is None:
@@ -172,9 +172,8 @@ def export_customer(
                 continue
             name = f"transcripts/{quote(conversation_id, safe='')}.json"
             try:
-                archive.writestr(name, json.dumps(tracker.events(conversation_id)
-                                                  if tracker else [], indent=2))
-                files.append(name)
+                files += _write_transcript(
+                    archive, name, tracker.events(conversation_id) if tracker else [])
             except sa.exc.SQLAlchemyError as exc:
                 missing.append(f"{name}: the tracker store could not be read "
                                f"({type(exc).__name__})")
@@ -189,6 +188,29 @@ def export_customer(
         }
         archive.writestr("manifest.json", json.dumps(manifest, indent=2))
     return manifest
+
+
+def _write_transcript(archive: zipfile.ZipFile, name: str,
+                      events: list[dict[str, Any]]) -> list[str]:
+    """Write a conversation twice: its events as stored (``name``, JSON: complete, for
+    machines) and as the chat read (``.txt`` beside it: one line a message, who and when,
+    taps as the button's label, as the console shows it). Returns the names written."""
+    archive.writestr(name, json.dumps(events, indent=2))
+    readable = name.removesuffix(".json") + ".txt"
+    archive.writestr(readable, transcript_text(events))
+    return [name, readable]
+
+
+def transcript_text(events: list[dict[str, Any]]) -> str:
+    """A conversation as text: ``2026-11-30 09:02 UTC  Customer: ...`` a line per message
+    (a system line without a speaker), oldest first."""
+    lines = []
+    for message in chat_from_events(events):
+        when = message.at.strftime("%Y-%m-%d %H:%M UTC  ") if message.at else ""
+        who = f"{message.who}: " if message.who else ""
+        offered = f"  [buttons: {' | '.join(message.buttons)}]" if message.buttons else ""
+        lines.append(f"{when}{who}{message.text}{offered}")
+    return "\n".join(lines) + ("\n" if lines else "")
 
 
 def _held(uow_factory: Callable[[], Any], data: CustomerData) -> list[tuple[dict[str, Any], str]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -28,7 +29,7 @@ from console.customer_data import (
 )
 from console.media import png_bytes
 from cssecure.claims import orm, services
-from cssecure.console.data_requests import export_customer
+from cssecure.console.data_requests import export_customer, transcript_text
 from cssecure.console.erasure import TrackerStore
 from cssecure.console.supervisor import use_customer_stores
 from cssecure.identity.linking import LinkStore
@@ -70,6 +71,9 @@ def test_the_archive_holds_the_customers_claims_files_and_transcript_only(
     assert archive.read(photo) == PHOTO
     transcript = json.loads(archive.read("transcripts/conv-1.json"))
     assert any(e.get("text") == "My vase arrived broken" for e in transcript)
+    # The same conversation as a person reads it (the review: 217 raw events).
+    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC  Customer: My vase arrived broken$",
+                     archive.read("transcripts/conv-1.txt").decode(), re.M)
     manifest = json.loads(archive.read("manifest.json"))
     assert manifest["requested_by"] == "sue"
     # Without a tracker store the conversations without a claim are said to be missing.
@@ -94,7 +98,8 @@ def test_the_archive_holds_unfiled_files_and_conversations_without_a_claim(
     # The widget chat, the linked Telegram and Discord chats and the conversation of the
     # loose file come from the tracker store; the claims' conversation from the assistant.
     transcripts = {n for n in names if n.startswith("transcripts/")}
-    assert transcripts == {f"transcripts/{c}.json" for c in seeded.conversations}
+    assert transcripts == {f"transcripts/{c}.{kind}" for c in seeded.conversations
+                           for kind in ("json", "txt")}
     widget = json.loads(archive.read(f"transcripts/{seeded.conversations[1]}.json"))
     assert any("My address is" in str(e.get("text")) for e in widget)
     assert not any(OTHER_MESSAGE in archive.read(n).decode() for n in transcripts)
@@ -231,3 +236,22 @@ def test_the_cli_writes_the_archive_once_and_says_when_nothing_is_held(tmp_path:
     nobody = cli("nobody-at-all")
     assert nobody.returncode == 1 and "Nothing is held" in nobody.stderr
     assert not out.exists()
+
+
+def test_the_readable_transcript_shows_taps_as_their_labels_and_who_spoke() -> None:
+    """``/inform{"choice": "later"}`` reads as the button the customer tapped."""
+    events = [
+        {"event": "user", "timestamp": 1764493320.0, "text": "mein Paket ist kaputt"},
+        {"event": "bot", "timestamp": 1764493321.0, "text": "Haben Sie Fotos?",
+         "data": {"buttons": [
+             {"title": "Ich sende es später", "payload": '/inform{"choice": "later"}'},
+             {"title": "Nein", "payload": "/deny"}]}},
+        {"event": "user", "timestamp": 1764493380.0, "text": '/inform{"choice": "later"}'},
+    ]
+    text = transcript_text(events)
+    assert text.splitlines() == [
+        "2025-11-30 09:02 UTC  Customer: mein Paket ist kaputt",
+        "2025-11-30 09:02 UTC  Assistant: Haben Sie Fotos?  [buttons: Ich sende es später | Nein]",
+        "2025-11-30 09:03 UTC  Customer: Ich sende es später",
+    ]
+    assert transcript_text([]) == ""
