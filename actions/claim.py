@@ -1425,7 +1425,8 @@ class ActionAskClaimConfirmed(Action):
         # The facts the decision rests on (the record's where it holds them); the customer's
         # differing words are listed under the checks.
         summary = summary_text(
-            {**services.known_facts(slots), **(preview.get("facts") or {})}, language=language
+            {**services.known_facts(slots), **(preview.get("facts") or {})}, language=language,
+            awaited={str(item.get("fact")) for item in preview.get("missing_evidence") or ()},
         )
         shown = bool(slots.get("verified"))
         checks = checks_text(preview, show_record=shown, language=language)

@@ -7,7 +7,7 @@ output keeps the forms it always had ("800.00 RMB", "2026-11-02").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -83,6 +83,9 @@ def day_text(value: Any, language: str | None) -> str:
     return str(value)
 
 
+# An evidence fact the customer will prove with a file that has not come yet.
+STILL_TO_COME = N_("yes, the file is still to come")
+
 def long_day_text(day: date, language: str | None, *, weekday: bool = False) -> str:
     """A day written out ("02 November 2026", with ``weekday`` "Monday 02 November 2026");
     other languages: the locale's medium form, or its full form with the weekday."""
@@ -127,14 +130,17 @@ def fact_lines(
     names: tuple[str, ...] = FACT_NAMES,
     *,
     language: str | None = None,
+    awaited: Collection[str] = (),
 ) -> list[str]:
-    """``- Label: value`` lines for the known facts among ``names``."""
+    """``- Label: value`` lines for the known facts among ``names``; a fact of ``awaited``
+    (the customer has the file, it has not come yet) reads "yes, the file is still to come"."""
     return [
         tr(
             language,
             "- {label}: {value}",
             label=tr(language, FACT_LABELS[name]),
-            value=format_value(name, facts[name], language=language),
+            value=tr(language, STILL_TO_COME) if name in awaited and facts[name] is True
+            else format_value(name, facts[name], language=language),
         )
         for name in names
         if name in facts
@@ -192,8 +198,13 @@ def _capitalised(text: str) -> str:
     return text[0].upper() + text[1:] if text else text
 
 
-def summary_text(facts: Mapping[str, Any], *, language: str | None = None) -> str:
-    """The claim in a few lines: what, which parcel, then the customer's answers."""
+def summary_text(
+    facts: Mapping[str, Any], *, language: str | None = None, awaited: Collection[str] = ()
+) -> str:
+    """The claim in a few lines: what, which parcel, then the customer's answers.
+
+    ``awaited``: evidence facts whose file the customer will send later (the checklist of
+    missing evidence): "yes" alone read as if the letter or video were already there."""
     kind = format_value("claim_type", facts.get("claim_type"), language=language)
     head = _capitalised(
         tr(
@@ -212,7 +223,7 @@ def summary_text(facts: Mapping[str, Any], *, language: str | None = None) -> st
         [
             head,
             *parcel_lines(facts, language=language),
-            *fact_lines(facts, tuple(others), language=language),
+            *fact_lines(facts, tuple(others), language=language, awaited=awaited),
         ]
     )
 

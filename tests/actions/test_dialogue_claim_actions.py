@@ -160,6 +160,20 @@ def test_summary_gives_the_decision_and_asks_to_file(
     ]
 
 
+def test_summary_says_a_file_the_customer_will_send_is_still_to_come(
+    claims_app: ClaimsApp, domain: dict[str, Any]
+) -> None:
+    """"I'll send it later": the summary said "Proof of loss: yes" as if the file were
+    there (issue 15 review); with the file sent it stays "yes" (the test above)."""
+    tracker = make_tracker(_lost(loss_proof=True, claim_draft_id="dr_2"))
+    _, messages = run(ActionAskClaimConfirmed(), tracker, domain)
+    assert "- Proof of loss: yes, the file is still to come\n" in messages[0]["text"]
+    assert "- Proof of loss: yes\n" not in messages[0]["text"]
+    german = make_tracker({**_lost(loss_proof=True, claim_draft_id="dr_2"), "language": "de"})
+    _, messages = run(ActionAskClaimConfirmed(), german, domain)
+    assert ": ja, die Datei kommt noch\n" in messages[0]["text"]
+
+
 def test_summary_of_a_claim_made_too_early_gives_the_date_it_becomes_possible(
     claims_app: ClaimsApp, domain: dict[str, Any]
 ) -> None:
