@@ -1312,6 +1312,29 @@ for _slot in QUESTIONS:
         setattr(ValidateClaimForm, f"validate_{_slot}", _make_validator(_slot))
 
 
+def _is_file_notice(event: Mapping[str, Any]) -> bool:
+    """A ``user`` event that is a channel's notice of a stored evidence file."""
+    entities = (event.get("parse_data") or {}).get("entities") or []
+    return str(event.get("text") or "").lstrip().startswith("/") and any(
+        e.get("entity") == "evidence_kind" for e in entities
+    )
+
+
+def asked_with_only_files_since(tracker: Tracker, action: str) -> bool:
+    """Whether ``action`` (a question) was the last question asked and every customer
+    message since is a file notice: several photos sent at once come as one notice each,
+    and asking again after each repeated the question under every file (issue 15 review)."""
+    saw_notice = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if not _is_file_notice(event):
+                return False
+            saw_notice = True
+        elif event.get("event") == "action" and str(event.get("name")).startswith("action_ask_"):
+            return saw_notice and event.get("name") == action
+    return False
+
+
 class AskFact(Action, ABC):
     """Asks for one fact: ``action_ask_<fact>`` (one subclass per fact below)."""
 
@@ -1336,6 +1359,8 @@ class AskFact(Action, ABC):
                 text=str(readings.get("question")), buttons=reading_buttons(readings)
             )
             return []
+        if asked_with_only_files_since(tracker, self.name()):
+            return []  # the question stands just above the files' receipts
         language = language_of(tracker)
         question = QUESTIONS[self.slot]
         text = question_text(self.slot, tracker.get_slot("claim_type"), language=language)

@@ -17,6 +17,7 @@ from dialogue_support import (
     run,
     slot_events,
     texts,
+    user_event,
 )
 
 from actions.claim import (
@@ -193,3 +194,48 @@ def test_without_a_panel_an_evidence_question_keeps_yes_and_no(
     (message,) = run(ASK["damage_photos"](), _on(channel, damaged_slots(unboxing_video=True)),
                      domain)[1]
     assert message["buttons"] == YES_NO
+
+
+def _notice(evidence_id: str) -> dict[str, Any]:
+    text = f'/inform{{"evidence_kind": "photo", "evidence_id": "{evidence_id}"}}'
+    return user_event(text, "inform", [ent("evidence_kind", "photo"),
+                                       ent("evidence_id", evidence_id)])
+
+
+def _question_asked(slot: str) -> list[dict[str, Any]]:
+    return [{"event": "action", "name": f"action_ask_{slot}"},
+            {"event": "bot", "text": question_text(slot, "damaged")},
+            {"event": "action", "name": "action_listen"}]
+
+
+@pytest.mark.parametrize(("since", "asked_again"), [
+    pytest.param([], False, id="a-second-photo-of-two-sent-at-once"),
+    pytest.param([user_event("what do you need now?", "faq")], True, id="a-typed-message"),
+])
+def test_a_question_is_not_repeated_under_each_of_several_files(
+    since: list[dict[str, Any]], asked_again: bool, domain: dict[str, Any]
+) -> None:
+    """Two photos attached at once: the first answers the photos question and the next one
+    is asked; the second photo's notice must not ask it again (issue 15 review). A typed
+    message in between is answered with the question again."""
+    slots = damaged_slots(unboxing_video=True, damage_photos=True)
+    history = [*_question_asked("damage_photos"), _notice("ev-1"),
+               {"event": "action", "name": "claim_form"}, *_question_asked("usable_after_damage"),
+               *since]
+    tracker = make_tracker(slots, text=_notice("ev-2")["text"],
+                           entities=[ent("evidence_kind", "photo"), ent("evidence_id", "ev-2")],
+                           history=history)
+    _, messages = run(ASK["usable_after_damage"](), tracker, domain)
+    assert texts(messages) == ([question_text("usable_after_damage", "damaged")]
+                               if asked_again else [])
+
+
+def test_the_next_question_is_asked_after_the_file_that_answers_the_one_before(
+    domain: dict[str, Any]
+) -> None:
+    slots = damaged_slots(unboxing_video=True, damage_photos=True)
+    tracker = make_tracker(slots, text=_notice("ev-1")["text"],
+                           entities=[ent("evidence_kind", "photo"), ent("evidence_id", "ev-1")],
+                           history=_question_asked("damage_photos"))
+    _, messages = run(ASK["usable_after_damage"](), tracker, domain)
+    assert texts(messages) == [question_text("usable_after_damage", "damaged")]
