@@ -179,6 +179,9 @@ class Settings:
     action_token: str | None = None
     # Browser origins allowed to call the Rasa server (its REST and socket.io channels).
     cors_origins: tuple[str, ...] = ("http://localhost:8080", "http://127.0.0.1:8080")
+    # Days a file sent outside a filed claim is kept before the job worker deletes it
+    # (0: for ever).
+    held_evidence_days: int = 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -214,6 +217,7 @@ class Settings:
             handoff_ack_interval_minutes=_minutes(e, "CSSECURE_HANDOFF_ACK_INTERVAL_MINUTES", 10),
             action_token=e.get("CSSECURE_ACTION_TOKEN") or None,
             cors_origins=cors_origins_from(e.get("CSSECURE_CORS_ORIGINS"), web_port),
+            held_evidence_days=_whole(e, "CSSECURE_HELD_EVIDENCE_DAYS", 30, "days"),
         )
 
     def secret_problems(self, names: Iterable[str] | None = None) -> list[str]:
@@ -256,15 +260,24 @@ def _minutes(env: Mapping[str, str], name: str, default: int) -> int:
     Raises:
         ValueError: not a whole number of minutes (the message names the variable).
     """
+    return _whole(env, name, default, "minutes")
+
+
+def _whole(env: Mapping[str, str], name: str, default: int, unit: str) -> int:
+    """A whole number of ``unit`` (0 or more) from ``env[name]``; ``default`` when unset.
+
+    Raises:
+        ValueError: not a whole number (the message names the variable and the unit).
+    """
     raw = (env.get(name) or "").strip()
     if not raw:
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a whole number of minutes, not {raw!r}.") from None
+        raise ValueError(f"{name} must be a whole number of {unit}, not {raw!r}.") from None
     if value < 0:
-        raise ValueError(f"{name} must be 0 or more minutes, not {value}.")
+        raise ValueError(f"{name} must be 0 or more {unit}, not {value}.")
     return value
 
 

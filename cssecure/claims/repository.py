@@ -348,6 +348,14 @@ class HeldEvidenceRepository:
         found = self._select(orm.held_evidence.c.evidence_id == evidence_id)
         return found[0] if found else None
 
+    def received_before(self, cutoff: datetime, limit: int = 500) -> list[HeldEvidence]:
+        """Held files received before ``cutoff`` (aware UTC), oldest first, at most ``limit``."""
+        h = orm.held_evidence.c
+        rows = self.connection.execute(
+            sa.select(orm.held_evidence).where(h.received_at < cutoff).order_by(h.id).limit(limit)
+        )
+        return [self._held(r) for r in rows]
+
     def remove(self, evidence_ids: Iterable[str]) -> None:
         """Forget held records (their files now belong to a claim)."""
         ids = list(evidence_ids)
@@ -359,15 +367,16 @@ class HeldEvidenceRepository:
     def _select(self, condition: Any) -> list[HeldEvidence]:
         h = orm.held_evidence.c
         rows = self.connection.execute(sa.select(orm.held_evidence).where(condition).order_by(h.id))
-        return [
-            HeldEvidence(
-                item=_evidence_from_row(r),
-                conversation_id=r.conversation_id,
-                customer_id=r.customer_id,
-                draft_id=r.draft_id,
-            )
-            for r in rows
-        ]
+        return [self._held(r) for r in rows]
+
+    @staticmethod
+    def _held(row: Any) -> HeldEvidence:
+        return HeldEvidence(
+            item=_evidence_from_row(row),
+            conversation_id=row.conversation_id,
+            customer_id=row.customer_id,
+            draft_id=row.draft_id,
+        )
 
 
 def _held_values(held: HeldEvidence) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -934,6 +934,35 @@ def hold_evidence(
         uow.held_evidence.add(HeldEvidence(item, conversation_id, customer_id, draft_id))
         uow.commit()
     return item, True
+
+
+def expire_held_evidence(
+    uow_factory: UowFactory,
+    store: EvidenceFileStore,
+    *,
+    keep_days: int,
+    now: Clock = utcnow,
+) -> int:
+    """Delete the files kept outside a filed claim (sent outside any claim, or for a claim
+    never filed) received more than ``keep_days`` days ago: their records, then the files.
+    Nothing in the terms needs them, and personal data is kept no longer than needed.
+
+    ``keep_days`` 0 keeps them for ever. At most 500 a call (the job worker calls it on
+    every sweep). Returns how many were deleted.
+
+    Raises:
+        OSError: a file could not be deleted (its record is gone already; the file stays).
+    """
+    if keep_days <= 0:
+        return 0
+    cutoff = now() - timedelta(days=keep_days)
+    with uow_factory() as uow:
+        old = uow.held_evidence.received_before(cutoff)
+        uow.held_evidence.remove(h.item.evidence_id for h in old)
+        uow.commit()
+    for held in old:  # after the commit: a record never points to a deleted file
+        store.delete(held.item.stored_name)
+    return len(old)
 
 
 def draft_evidence_kinds(uow_factory: UowFactory, conversation_id: str, draft_id: str) -> list[str]:

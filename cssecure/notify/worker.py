@@ -68,14 +68,19 @@ def build_job_worker(settings: Settings, engine: Engine) -> OutboxWorker:
     each pass first queues the claims' new status changes for their customers, and a
     notification for the team of each promise that became overdue (the notifications'
     worker, :func:`build_worker`, sends it); every :data:`SWEEP_EVERY` it deletes the
-    resumable uploads abandoned for :data:`cssecure.evidence.tus.ABANDONED_AFTER` and the
-    claims' quota locks unused for :data:`cssecure.evidence.quota.IDLE_AFTER`."""
+    resumable uploads abandoned for :data:`cssecure.evidence.tus.ABANDONED_AFTER`, the
+    claims' quota locks unused for :data:`cssecure.evidence.quota.IDLE_AFTER` and the files
+    kept outside a filed claim for longer than ``CSSECURE_HELD_EVIDENCE_DAYS``."""
+    from cssecure.claims import services
+    from cssecure.claims.evidence import EvidenceFileStore
+    from cssecure.claims.unit_of_work import UnitOfWork
     from cssecure.console.sla import queue_overdue
     from cssecure.evidence.quota import QUOTA_FOLDER, QuotaLocks
     from cssecure.evidence.tus import TUS_FOLDER, TusStore
     from cssecure.notify.customer_updates import queue_evidence_checks, queue_status_updates
 
     tus = TusStore(settings.evidence_dir / TUS_FOLDER)
+    evidence = EvidenceFileStore(settings.evidence_dir)
     quota_locks = QuotaLocks(settings.evidence_dir / QUOTA_FOLDER)
     last_sweep: list[datetime] = []
 
@@ -86,6 +91,11 @@ def build_job_worker(settings: Settings, engine: Engine) -> OutboxWorker:
             last_sweep[:] = [now]
             tus.sweep(now)
             quota_locks.sweep(now)
+            # Files never filed with a claim are kept CSSECURE_HELD_EVIDENCE_DAYS.
+            services.expire_held_evidence(
+                lambda: UnitOfWork(engine), evidence, keep_days=settings.held_evidence_days,
+                now=lambda: now,
+            )
 
     def queue(now: datetime) -> None:
         # Each queuer on its own: one failing (a bad row) must not stop the others.
