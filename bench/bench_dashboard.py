@@ -1,9 +1,11 @@
 """The dashboard's queries on 100,000 claims in PostgreSQL (issue 18). Target: < 200 ms.
 
 Seeds synthetic claims (:mod:`cssecure.console.dashboard_seed`: parcels, histories with
-the rules' and agents' decisions and reversals, handoff notifications) over a year into a
-private schema of the test database, runs :func:`cssecure.console.dashboard.figures` for a
-30-day range and for the whole year, and reports the median and worst of several runs.
+the rules' and agents' decisions and reversals, handoff notifications, later requests for a
+person with the agents' replies, chats without a claim with their reply and hand-back
+markers) over a year into a private schema of the test database, runs
+:func:`cssecure.console.dashboard.figures` for a 30-day range and for the whole year, and
+reports the median and worst of several runs.
 The chart rendering (vl-convert) is timed apart: it does not touch the database.
 
 Timed twice: just after the bulk load (``ANALYZE`` only: no page is known all-visible, so

@@ -2,9 +2,10 @@
 
 Figures are computed for the claims *filed* in a date range ``[start, end]`` (UTC days,
 both included) from one row per claim: the claims of the range, each one's history folded
-with filtered aggregates, and its parcel. On PostgreSQL one statement computes every
+with filtered aggregates, and its parcel; the requests for a person, the ratings and the
+customers' messages by when they were made. On PostgreSQL one statement computes every
 figure from these rows, reading only indexes (migration 0008; < 200 ms for 30 days of
-100,000 claims, ``bench/bench_dashboard.py``); on SQLite a single query returns the rows
+100,000 claims, ``bench/bench_dashboard.py``); on SQLite a few queries return the rows
 and the counts, sums and percentiles (interpolated as PostgreSQL's ``percentile_cont``)
 are taken in Python. Charts are Vega-Lite
 specs built with Vega-Altair and rendered to SVG on the server by vl-convert: the page
@@ -18,7 +19,12 @@ Definitions (docs: README, "Dashboard"):
 * **automation rate**: claims decided without a person / claims decided;
 * **overturned**: claims the rules decided (``approve``/``reject``) on which an agent later
   took the opposite decision, as a share of the claims the rules decided;
-* **time to first reply**: filing to the first history entry by an agent;
+* **time to first reply**: from a customer's request for a person made in the range (an
+  ``agent_requested`` notification that hands the customer to a person, not one that only
+  flags a claim for the team's decision) to an agent's first message to that customer
+  after it (:func:`cssecure.console.sla.requests_answered`, the rows the reply promise
+  ends on: an entry by an agent in the history of the claim the request names, or the
+  conversation's reply or hand-back marker); requests nobody answered yet are not in it;
   **time to decision**: filing to the first ``approved``/``rejected``; median and p90;
 * **payouts**: approved payouts (``approved``, ``paid``, ``voucher_issued``) by the week
   the claim was filed (Monday), by claim type, shipping line and destination;
@@ -48,12 +54,18 @@ from typing import Any
 import sqlalchemy as sa
 
 from cssecure.claims import orm
+from cssecure.console import sla
 from cssecure.notify.customer_updates import CSAT_ACTOR, CSAT_SCORES
 
 DECIDED = ("approved", "rejected")
 PAID_OUT = ("approved", "paid", "voucher_issued")
-AGENT_ACTOR = "agent:%"
+AGENT_ACTOR = sla.AGENT_ACTOR
 MAX_RANGE_DAYS = 366
+# What "time to first reply" measures, in the dashboard's words.
+FIRST_REPLY_LABEL = (
+    "Time from a customer's request for a person to an agent's first message to them "
+    "(requests made in the range)"
+)
 # What the assistant runs when it did not understand (config.yml's core fallback action;
 # Rasa's default one, should the config name it).
 FALLBACK_ACTIONS = ("action_fallback", "action_default_fallback")
@@ -180,7 +192,6 @@ def _per_claim(rng: DateRange) -> Any:
             claims.c.payout_rmb,
             parcels.c.shipping_line.label("line"),
             parcels.c.destination_country.label("destination"),
-            sa.func.min(history.c.at).filter(by_agent).label("first_agent_at"),
             sa.func.min(history.c.at).filter(decided).label("decided_at"),
             sa.func.min(history.c.seq).filter(decided).label("decided_seq"),
             sa.func.min(history.c.seq).filter(decided & ~by_agent).label("auto_seq"),
@@ -345,7 +356,6 @@ def _per_claim_postgres(by_claim: bool) -> Any:
         | ((claims.c.decision == "reject") & (history.c.to_status == "approved"))
     )
     folds = (
-        sa.func.min(history.c.at).filter(by_agent).label("first_agent_at"),
         sa.func.min(history.c.at).filter(decided).label("decided_at"),
         sa.func.min(history.c.seq).filter(decided).label("decided_seq"),
         sa.func.min(history.c.seq).filter(decided & ~by_agent).label("auto_seq"),
@@ -383,9 +393,10 @@ def _postgres_parts(by_claim: bool) -> Any:
     one index-only lookup each: ``LIMIT 1`` on the primary key keeps the lookup per row (a
     plain join is planned as a hash join over every parcel there is).
 
-    The handoff notifications and the ratings of the range are two more branches (one
-    round trip for every figure). Built once per way (``since`` and ``until`` are
-    parameters): building it and its cache key took ~10 ms a call.
+    The handoff notifications, the requests for a person with their first answers
+    (:func:`cssecure.console.sla.requests_answered`) and the ratings of the range are three
+    more branches (one round trip for every figure). Built once per way (``since`` and
+    ``until`` are parameters): building it and its cache key took ~10 ms a call.
     """
     pc = _per_claim_postgres(by_claim).cte("pc").prefix_with("MATERIALIZED")
     parcels = orm.parcels
@@ -429,11 +440,15 @@ def _postgres_parts(by_claim: bool) -> Any:
     reason = outbox.c.payload["reason"].as_string()
     paid = pc.c.status.in_(PAID_OUT) & pc.c.payout_rmb.is_not(None)
 
-    def times(end: Any) -> list[Any]:
-        seconds = sa.func.extract("epoch", end - pc.c.created_at)
+    def times(end: Any, start: Any = pc.c.created_at) -> list[Any]:
+        seconds = sa.func.extract("epoch", end - start)
         return [sa.func.count(end),
                 sa.func.percentile_cont(0.5).within_group(seconds),
                 sa.func.percentile_cont(0.9).within_group(seconds)]
+
+    # Materialized: each request's answer is looked up once, not once per aggregate.
+    asked = sla.requests_answered(SINCE, UNTIL).cte("asked").prefix_with("MATERIALIZED")
+    answered = sa.func.least(asked.c.said_at, asked.c.marked_at)  # NULLs ignored
 
     return sa.union_all(
         branch("day", [day, pc.c.claim_type, pc.c.decision], sa.func.count()).group_by(
@@ -446,8 +461,10 @@ def _postgres_parts(by_claim: bool) -> Any:
         branch("totals", [], count_if(decided), floats=[
             count_if(decided & (pc.c.auto_seq == pc.c.decided_seq)),
             count_if(pc.c.decision.in_(("approve", "reject"))),
-            sa.func.coalesce(sa.func.sum(pc.c.overturned), 0),
-            *times(pc.c.first_agent_at), *times(pc.c.decided_at)]),
+            sa.func.coalesce(sa.func.sum(pc.c.overturned), 0), *times(pc.c.decided_at)]),
+        # The requests for a person of the range and their first answers (n, median, p90).
+        branch("reply", [], sa.func.count(answered), floats=times(
+            answered, asked.c.created_at)[1:], source=asked),
         # As _handoff_reasons and _satisfaction (their indexes: migration 0008).
         branch("handoff", [reason], sa.func.count(), source=outbox).where(
             (outbox.c.topic == "agent_requested") & (outbox.c.created_at >= SINCE)
@@ -459,8 +476,8 @@ def _postgres_parts(by_claim: bool) -> Any:
 
 
 # The floats of the "totals" row of :func:`_postgres_parts`, in order.
-TOTALS = ("automatic", "rules_decided", "overturned", "first_reply_n", "first_reply_median",
-          "first_reply_p90", "decision_n", "decision_median", "decision_p90")
+TOTALS = ("automatic", "rules_decided", "overturned", "decision_n", "decision_median",
+          "decision_p90")
 
 
 def _figures_postgres(conn: sa.engine.Connection, result: Figures) -> None:
@@ -483,13 +500,13 @@ def _figures_postgres(conn: sa.engine.Connection, result: Figures) -> None:
             result.payouts.append(
                 {"week": k1, "claim_type": k2, "line": k3, "destination": k4,
                  "payout_rmb": Decimal(str(amount)).quantize(cent), "claims": n})
+        elif part == "reply":
+            result.first_reply_s = {"median": floats[0], "p90": floats[1], "n": float(n)}
         else:
             t = dict(zip(TOTALS, floats, strict=True))
             result.decided, result.automatic = int(n), int(t["automatic"] or 0)
             result.rules_decided = int(t["rules_decided"] or 0)
             result.overturned = int(t["overturned"])
-            result.first_reply_s = {"median": t["first_reply_median"],
-                                    "p90": t["first_reply_p90"], "n": t["first_reply_n"]}
             result.decision_s = {"median": t["decision_median"], "p90": t["decision_p90"],
                                  "n": t["decision_n"]}
     result.per_day.sort(key=lambda d: (d["day"], d["claim_type"], d["decision"]))
@@ -502,7 +519,7 @@ def figures(
     engine: sa.engine.Engine, rng: DateRange, tracker: sa.engine.Engine | None = None
 ) -> Figures:
     """Every figure of the dashboard for ``rng`` (blocking; one statement on a PostgreSQL
-    claims database, three on SQLite; one on the tracker store).
+    claims database, four on SQLite; one on the tracker store).
 
     Args:
         engine: the claims database.
@@ -523,7 +540,6 @@ def figures(
         return result
     per_day: Counter[tuple[str, str, str]] = Counter()
     payouts: dict[tuple[str, str, str, str], list[Any]] = {}
-    first_reply: list[float] = []
     to_decision: list[float] = []
     with engine.connect() as conn:
         for r in conn.execute(_per_claim(rng)):
@@ -536,14 +552,16 @@ def figures(
             if r.decision in ("approve", "reject"):
                 result.rules_decided += 1
                 result.overturned += int(r.overturned or 0)
-            if r.first_agent_at is not None:
-                first_reply.append((_utc(r.first_agent_at) - created).total_seconds())
             if r.status in PAID_OUT and r.payout_rmb is not None:
                 key = (_monday(created.date()).isoformat(), r.claim_type,
                        r.line or "unknown", r.destination or "unknown")
                 entry = payouts.setdefault(key, [Decimal("0.00"), 0])
                 entry[0] += Decimal(str(r.payout_rmb))
                 entry[1] += 1
+        answers = [(sla.answered_at(r), _utc(r.created_at))
+                   for r in conn.execute(sla.requests_answered(rng.since, rng.until))]
+        first_reply = [(answered - asked).total_seconds()
+                       for answered, asked in answers if answered is not None]
         result.handoff_reasons = _handoff_reasons(conn, rng)
         result.csat = _satisfaction(conn, rng)
     result.per_day = [

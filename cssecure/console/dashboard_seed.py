@@ -5,9 +5,11 @@
 does), with parcels, histories (filing, a decision by the rules or by an agent,
 sometimes an agent's reversal) and handoff notifications, straight into the tables in
 batches (the claims service would take minutes for 100,000). Some rejected claims get the
-customer's rating (``csat: N/5``). ``seed_tracker`` writes customers' conversations into
-Rasa's tracker store table, some messages answered with the fallback. Deterministic for a
-seed.
+customer's rating (``csat: N/5``). Some customers ask for a person after their claim's
+last step (mostly answered by an agent's reply in the history), and some chats without a
+claim ask for one (answered by a hand-back or a reply marker, or not at all).
+``seed_tracker`` writes customers' conversations into Rasa's tracker store table, some
+messages answered with the fallback. Deterministic for a seed.
 """
 
 from __future__ import annotations
@@ -21,11 +23,17 @@ from typing import Any
 import sqlalchemy as sa
 
 from cssecure.claims import orm
+from cssecure.claims.model import DISAGREEMENT_REASON, REVIEW_REASON
+from cssecure.console.sla import REPLIED
+from cssecure.handoff.queue import CLOSED
 
 TYPES = ("damaged", "lost", "seized", "returned", "delayed")
 LINES = ("EMS", "SAL", "DHL", "FedEx")
 DESTINATIONS = ("DE", "FR", "ES", "IT", "NL", "PL", "PT", "GB")
-REASONS = ("review decision", "customer asked for a person", "facts disagree with the record")
+# Why a review claim was flagged (two of them flag the claim for the team's decision, one
+# is the customer asking for a person), and why a customer asked later on.
+REASONS = (REVIEW_REASON, "customer asked for a person", DISAGREEMENT_REASON)
+ASKED = ("customer asked for a person", "assistant handed off after nlu_fallback")
 BATCH = 5000
 
 
@@ -47,6 +55,15 @@ def seed(
     base = datetime.combine(start, time.min, tzinfo=timezone.utc)
     # Ratings drawn from their own stream: the claims are those of the seed without them.
     rated = random.Random(seed + 7919)  # noqa: S311 - synthetic data
+    # So are the later requests for a person and the chats without a claim.
+    asked = random.Random(seed + 104729)  # noqa: S311 - synthetic data
+
+    def request(at: datetime, reference: str | None, conversation: str, reason: str) -> None:
+        outbox.append({"topic": "agent_requested", "payload": {
+            "reference": reference, "conversation_id": conversation, "reason": reason},
+            "created_at": at, "attempts": 0, "next_attempt_at": at, "delivered_at": at,
+            "last_error": None})
+
     # Numbered in the order they were filed, as the claims service numbers them (and
     # stores them: a month's claims, parcels and histories lie together in the tables).
     filed = sorted(rnd.randrange(days * 86400) for _ in range(n))
@@ -79,10 +96,7 @@ def seed(
                 status = back
         else:
             needs_agent = True
-            outbox.append({"topic": "agent_requested", "payload": {
-                "reference": f"CS-SEED-{cid}", "conversation_id": f"seed-{cid}",
-                "reason": rnd.choice(REASONS)}, "created_at": created, "attempts": 0,
-                "next_attempt_at": created, "delivered_at": created, "last_error": None})
+            request(created, f"CS-SEED-{cid}", f"seed-{cid}", rnd.choice(REASONS))
             if rnd.random() < 0.8:
                 replied = created + timedelta(minutes=rnd.randrange(1, 600))
                 steps.append((replied, "agent:seed", "submitted", "in_review"))
@@ -101,6 +115,18 @@ def seed(
             notes = {len(steps): f"csat: {score}/5"}
         else:
             notes = {}
+        if asked.random() < 0.15:  # the customer asks for a person later on
+            at = steps[-1][0] + timedelta(minutes=asked.randrange(10, 2880))
+            reason = asked.choice(ASKED)
+            request(at, f"CS-SEED-{cid}", f"seed-{cid}", reason)
+            steps.append((at, "assistant", None, "note"))
+            notes[len(steps)] = f"agent requested: {reason}"
+            if asked.random() < 0.75:
+                steps.append((at + timedelta(minutes=asked.randrange(0, 900)), "agent:seed",
+                              None, "note"))
+                notes[len(steps)] = "replied to the customer: seed"
+            else:
+                needs_agent = True
         claims.append({
             "id": cid, "reference": f"CS-SEED-{cid}", "parcel_id": parcel_id,
             "claim_type": kind, "channel": "web", "conversation_id": f"seed-{cid}",
@@ -121,6 +147,17 @@ def seed(
             history.append({"claim_id": cid, "seq": seq, "at": at, "actor": actor,
                             "from_status": from_status, "to_status": to_status,
                             "note": notes.get(seq, "seed")})
+    for k in range(n // 25):  # chats without a claim asking for a person
+        at = base + timedelta(seconds=asked.randrange(days * 86400))
+        conversation = f"seed-web-{seed}-{k}"
+        request(at, None, conversation, asked.choice(ASKED))
+        answer = asked.random()
+        if answer < 0.7:  # handed back, or answered (the handoff service's markers)
+            done = at + timedelta(minutes=asked.randrange(1, 600))
+            outbox.append({"topic": CLOSED if answer < 0.4 else REPLIED, "payload": {
+                "conversation_id": conversation, "reference": None, "agent": "seed"},
+                "created_at": done, "attempts": 1, "next_attempt_at": done,
+                "delivered_at": done, "last_error": None})
     with engine.begin() as conn:
         for table, rows in ((orm.parcels, parcels), (orm.claims, claims),
                             (orm.claim_history, history), (orm.outbox, outbox)):

@@ -17,6 +17,7 @@ from handoff.support import engine  # noqa: F401 - the fixture
 from sqlalchemy.engine import Engine
 
 from console.conftest import PASSWORD, Console
+from cssecure.claims.model import DISAGREEMENT_REASON, REVIEW_REASON
 from cssecure.console import dashboard
 from cssecure.console.dashboard_seed import seed, seed_tracker
 
@@ -74,22 +75,48 @@ def test_automation_and_overturned_shares_match_sql_counts(month: Engine) -> Non
     )
     overturned = _scalar(month, f"""SELECT count(*) FROM claims c WHERE {IN_RANGE}
         AND c.decision <> 'review' AND EXISTS (SELECT 1 FROM claim_history h
-        WHERE h.claim_id = c.id AND h.actor LIKE 'agent:%')""")
+        WHERE h.claim_id = c.id AND h.actor LIKE 'agent:%' AND h.to_status =
+        CASE c.decision WHEN 'approve' THEN 'rejected' ELSE 'approved' END)""")
     assert (fig.decided, fig.automatic) == (decided, automatic)
     assert (fig.rules_decided, fig.overturned) == (rules, overturned)
     assert 0 < fig.overturned < fig.rules_decided
     assert fig.automation_rate == pytest.approx(automatic / decided)  # type: ignore[operator]
 
 
+def _json(db: Engine, column: str, key: str) -> str:
+    if db.dialect.name == "sqlite":
+        return f"json_extract({column}, '$.{key}')"
+    return f"({column}->>'{key}')"
+
+
 def test_times_to_first_reply_and_decision_are_the_median_and_p90_of_the_durations(
     month: Engine,
 ) -> None:
+    """First reply: from each customer's request for a person made in the range (not a
+    claim flagged for the team's review) to the first agent's message after it: an agent's
+    entry in the named claim's history, or the chat's reply or hand-back marker."""
     fig = dashboard.figures(month, OCTOBER)
+    ref, reason = _json(month, "o.payload", "reference"), _json(month, "o.payload", "reason")
     with month.connect() as conn:
-        rows = conn.execute(sa.text(f"""SELECT c.created_at, min(h.at) FROM claims c
-            JOIN claim_history h ON h.claim_id = c.id AND h.actor LIKE 'agent:%'
-            WHERE {IN_RANGE} GROUP BY c.id, c.created_at"""), {"s": SINCE, "u": UNTIL}).all()
-    durations = [(_utc(at) - _utc(created)).total_seconds() for created, at in rows]
+        rows = conn.execute(sa.text(f"""SELECT o.created_at,
+            (SELECT min(h.at) FROM claims c JOIN claim_history h ON h.claim_id = c.id
+             WHERE c.reference = {ref} AND h.actor LIKE 'agent:%'
+             AND h.at >= o.created_at),
+            (SELECT min(m.created_at) FROM outbox m
+             WHERE m.topic IN ('agent_replied', 'handoff_closed')
+             AND {_json(month, "m.payload", "conversation_id")}
+                 = {_json(month, "o.payload", "conversation_id")}
+             AND m.created_at >= o.created_at)
+            FROM outbox o WHERE o.topic = 'agent_requested'
+            AND o.created_at >= :s AND o.created_at < :u
+            AND {reason} NOT IN (:review, :disagreement)"""),
+            {"s": SINCE, "u": UNTIL, "review": REVIEW_REASON,
+             "disagreement": DISAGREEMENT_REASON}).all()
+    durations = [
+        (min(_utc(a) for a in answers if a is not None) - _utc(asked)).total_seconds()
+        for asked, *answers in rows if any(a is not None for a in answers)
+    ]
+    assert len(durations) < len(rows)  # some requests are not answered (yet)
     expected = dashboard.percentiles(durations)
     assert fig.first_reply_s["n"] == len(durations) > 0
     assert fig.first_reply_s["median"] == pytest.approx(expected["median"], abs=1e-3)
