@@ -249,6 +249,21 @@ def open_requests(engine: Engine, now: datetime) -> list[Request]:
     return requests
 
 
+def handoff_requests(engine: Engine, now: datetime) -> list[tuple[Any, datetime]]:
+    """Every ``agent_requested`` row of the :data:`HANDOFF_WINDOW` before ``now`` (answered
+    or not, of any reason), oldest first: ``(payload, created_at)``, the time
+    timezone-aware UTC."""
+    outbox = orm.outbox
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(outbox.c.payload, outbox.c.created_at)
+            .where((outbox.c.topic == REQUESTED)
+                   & (outbox.c.created_at >= now - HANDOFF_WINDOW))
+            .order_by(outbox.c.created_at, outbox.c.id)
+        ).all()
+    return [(payload, _aware(created_at)) for payload, created_at in rows]
+
+
 def waiting_since(engine: Engine, now: datetime) -> dict[str, datetime]:
     """Since when each claim's customer has waited for a person, by reference: its oldest
     request nobody answered yet (:func:`open_requests`; a claim whose customer was answered

@@ -441,3 +441,12 @@ def test_the_queue_marks_the_overdue_claim_the_team_was_told_of(console: Any) ->
         r'<tr class="([^"]*)">\s*<td><a href="[^"]*">([^<]+)</a>', page)}
     assert "overdue" in rows[late_claim.reference].split()
     assert "overdue" not in rows[on_time.reference].split()
+
+
+def test_the_handoff_requests_of_the_window_are_listed_oldest_first(engine: Engine) -> None:
+    ask(engine, TUESDAY_10 - sla.HANDOFF_WINDOW - MINUTE, conversation_id="old")
+    ask(engine, TUESDAY_10, conversation_id="web-a-2", reason=REVIEW_REASON)
+    ask(engine, TUESDAY_10 - MINUTE, conversation_id="web-a-1")
+    listed = sla.handoff_requests(engine, TUESDAY_1030)
+    assert [(p["conversation_id"], at) for p, at in listed] == [
+        ("web-a-1", TUESDAY_10 - MINUTE), ("web-a-2", TUESDAY_10)]
