@@ -126,10 +126,13 @@ def notification_text(
             f"claim {inert(reference)}" if reference else f"conversation {inert(conversation)}"
         )
         text = f"A customer needs an agent: {subject}."
-    elif topic == "sla_overdue" and reference:
-        # A promise past due (cssecure.console.sla): which claim, what, since when.
+    elif topic == "sla_overdue" and (reference or conversation):
+        # A promise past due (cssecure.console.sla): which claim or chat, what, since when.
+        subject = (
+            f"claim {inert(reference)}" if reference else f"conversation {inert(conversation)}"
+        )
         text = (
-            f"Overdue on claim {inert(reference)}: {inert(payload.get('promise') or '?')}"
+            f"Overdue on {subject}: {inert(payload.get('promise') or '?')}"
             f" (due {inert(str(payload.get('due') or '?')[:16].replace('T', ' '))} UTC)."
         )
     else:

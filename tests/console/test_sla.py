@@ -415,6 +415,20 @@ def test_the_overdue_text_names_the_claim_the_promise_and_the_due_time() -> None
     )
 
 
+def test_the_overdue_text_of_a_chat_without_a_claim_names_the_conversation() -> None:
+    """It fell to the generic "CSSecure notification (sla_overdue)" line (issue 18 review)."""
+    text = notification_text(
+        sla.TOPIC,
+        {"conversation_id": "web-a-1", "promise": "reply to the customer",
+         "due": "2026-11-30T10:30:00+00:00"},
+        "https://desk.example",
+    )
+    assert text == (
+        "Overdue on conversation web-a-1: `reply to the customer` (due `2026-11-30 10:30` UTC)."
+        " Open the console: https://desk.example/console/conversations/web-a-1"
+    )
+
+
 def test_the_overdue_text_keeps_a_hostile_promise_inert() -> None:
     text = notification_text(
         sla.TOPIC, {"reference": "CLM-1", "promise": "<!channel> @everyone\nhi"}
