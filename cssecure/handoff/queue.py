@@ -20,7 +20,7 @@ their position in it and its length.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -32,6 +32,9 @@ from cssecure.claims import orm
 REQUESTED = "agent_requested"
 TAKEN = "handoff_taken"
 CLOSED = "handoff_closed"
+# An agent's message reached the customer (written after each one the handoff service
+# delivers; :mod:`cssecure.console.sla` ends the reply promise with it).
+REPLIED = "agent_replied"
 # Requests older than this are no longer counted (the console shows conversation
 # handoffs for 3 days; a claim that still needs a person keeps its own flag).
 QUEUE_WINDOW = timedelta(days=7)
@@ -91,6 +94,77 @@ def entries_from_rows(
         for c, since in open_since.items()
     ]
     return sorted(entries, key=lambda e: (e.since, e.conversation_id))
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """A customer's request for a person that no hand-back has ended yet.
+
+    Attributes:
+        conversation_id: the customer's conversation.
+        since: when they asked (the first request since the conversation last left the
+            team's hands).
+        reason: the request's reason for the team (no customer text).
+        taken_by: the agent who took it or wrote to the customer since (``None``: still
+            waiting; ``""``: taken by an agent whose name was not recorded).
+    """
+
+    conversation_id: str
+    since: datetime
+    reason: str
+    taken_by: str | None
+
+
+def open_requests_from_rows(rows: Iterable[tuple[str, Any, datetime]]) -> list[OpenRequest]:
+    """The requests for a person *without a claim* that are still open, oldest first.
+
+    A request opens with its ``agent_requested`` row (one naming no claim); an agent taking
+    the conversation or writing in it (``handoff_taken``, whatever claim it names) marks it
+    taken, and a hand back (``handoff_closed``) ends it: the customer is with the assistant
+    again, the team has nothing left to do (review of issue 18: after a hand-back the
+    conversation stayed under "waiting for an agent" for three days). Markers are the
+    conversation's, whichever claim page the agent acted from.
+
+    Args:
+        rows: ``(topic, payload, created_at)`` outbox rows in the order they were written.
+    """
+    found: dict[str, OpenRequest] = {}
+    for topic, payload, created_at in rows:
+        if not isinstance(payload, dict):
+            continue
+        conversation = payload.get("conversation_id")
+        if not isinstance(conversation, str) or not conversation:
+            continue
+        if topic == REQUESTED:
+            if payload.get("reference") or conversation in found:
+                continue
+            found[conversation] = OpenRequest(
+                conversation, _aware(created_at), str(payload.get("reason") or ""), None
+            )
+        elif topic == TAKEN and conversation in found:
+            agent = payload.get("agent")
+            found[conversation] = replace(
+                found[conversation], taken_by=agent if isinstance(agent, str) else ""
+            )
+        elif topic == CLOSED:
+            found.pop(conversation, None)
+    return sorted(found.values(), key=lambda r: (r.since, r.conversation_id))
+
+
+def open_requests(engine: Engine, now: datetime, window: timedelta) -> list[OpenRequest]:
+    """The open requests for a person without a claim made in the ``window`` before
+    ``now`` (:func:`open_requests_from_rows`)."""
+    outbox = orm.outbox
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(outbox.c.topic, outbox.c.payload, outbox.c.created_at)
+            .where(
+                outbox.c.topic.in_((REQUESTED, TAKEN, CLOSED))
+                & (outbox.c.created_at >= now - window)
+            )
+            .order_by(outbox.c.created_at, outbox.c.id)
+        ).all()
+    return open_requests_from_rows((t, p, c) for t, p, c in rows)
 
 
 def waiting_queue(engine: Engine, now: datetime) -> list[QueueEntry]:

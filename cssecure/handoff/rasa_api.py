@@ -52,6 +52,19 @@ class _Gone(RasaUnavailable):
     """HTTP 410 from a channel's push: the customer cannot be reached."""
 
 
+def message_mark(message: Any) -> str | None:
+    """A customer message's identity: ``<message_id>|<text>`` of Rasa's ``latest_message``
+    (or of a ``user`` event; a message without an id is told apart by its timestamp), or
+    ``None`` for no message (Rasa's empty message after a session start)."""
+    if not isinstance(message, dict):
+        return None
+    text = message.get("text")
+    ident = message.get("message_id") or message.get("timestamp")
+    if not text and not ident:
+        return None
+    return f"{ident or ''}|{text or ''}"
+
+
 class RasaConversations:
     """Client for the conversation endpoints of Rasa's HTTP API.
 
@@ -139,6 +152,26 @@ class RasaConversations:
             ):
                 value = event.get("value")
         return value
+
+    def latest_message(self, conversation_id: str) -> str | None:
+        """What identifies the customer's latest message (its ``message_id``, with its
+        text), read from the tracker without its events (cheap: the live inbox asks every
+        half second per watched conversation); ``None`` before any message of the session.
+
+        Raises:
+            RasaUnavailable: Rasa did not answer.
+        """
+        tracker = self._call("GET", self._url(conversation_id, "tracker") + "?include_events=NONE")
+        if not isinstance(tracker, dict):
+            return None
+        if "latest_message" in tracker:
+            return message_mark(tracker.get("latest_message"))
+        # An answer without it (an older API, a test double): the events it carries.
+        latest = None
+        for event in tracker.get("events") or []:
+            if isinstance(event, dict) and event.get("event") == "user":
+                latest = event
+        return message_mark(latest)
 
     def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         """Append events (``POST /conversations/{id}/tracker/events``)."""

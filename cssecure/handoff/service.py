@@ -42,7 +42,7 @@ from cssecure.claims import services
 from cssecure.claims.model import AWAITING_EVIDENCE, Claim, parse_money
 from cssecure.claims.services import UowFactory, utcnow
 from cssecure.claims.views import claim_to_dict
-from cssecure.handoff.queue import CLOSED, TAKEN
+from cssecure.handoff.queue import CLOSED, REPLIED, TAKEN
 from cssecure.handoff.rasa_api import CustomerNotReached, RasaUnavailable
 from cssecure.handoff.transcript import AGENT_SENDER, latest_slot
 from cssecure.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -92,8 +92,8 @@ class Outcome:
 
     Attributes:
         claim: ``claim_to_dict`` of the claim after the action (``None`` without a claim).
-        problem: why the customer could not be told, if they could not (the action itself
-            is done).
+        problem: what could not be done besides the action itself, which is done (the
+            customer could not be told; the assistant could not be paused or resumed).
     """
 
     claim: dict[str, Any] | None
@@ -129,9 +129,24 @@ def display_name(agent_name: str, env: Mapping[str, str] | None = None) -> str:
     return agent_aliases(env).get(agent_name.strip().lower(), "")
 
 
-def _push(ports: HandoffPorts, channel: str, conversation_id: str, text: str, agent: str) -> None:
-    """Deliver an agent's message under their display name (raises CustomerNotReached)."""
+def _push(
+    ports: HandoffPorts,
+    channel: str,
+    conversation_id: str,
+    text: str,
+    agent: str,
+    reference: str | None = None,
+) -> None:
+    """Deliver an agent's message under their display name, then record that an agent
+    wrote to the customer (``agent_replied``: the reply promise to a customer who asked for
+    a person ends with it, :mod:`cssecure.console.sla`; a chat without a claim has no
+    history to read it from).
+
+    Raises:
+        CustomerNotReached: not delivered (nothing recorded).
+    """
     ports.conversations.push(channel, conversation_id, text, display_name(agent))
+    _mark(ports, REPLIED, conversation_id, reference, agent)
 
 
 def conversation_language(conversations: Any, conversation_id: str) -> str | None:
@@ -249,9 +264,10 @@ def _note(ports: HandoffPorts, reference: str, agent: str, note: str) -> Claim:
 def _mark(
     ports: HandoffPorts, topic: str, conversation_id: str, reference: str | None, agent: str | None
 ) -> None:
-    """Record that an agent took (``handoff_taken``) or handed back (``handoff_closed``) a
-    conversation: an outbox row already delivered (nothing is sent for it), read by the
-    team's queue (:mod:`cssecure.handoff.queue`)."""
+    """Record that an agent took (``handoff_taken``), wrote in (``agent_replied``) or handed
+    back (``handoff_closed``) a conversation: an outbox row already delivered (nothing is
+    sent for it), read by the team's queue (:mod:`cssecure.handoff.queue`) and the reply
+    promises (:mod:`cssecure.console.sla`)."""
     at = ports.clock()
     payload = {"conversation_id": conversation_id, "reference": reference, "agent": agent}
     with ports.uow_factory() as uow:
@@ -268,7 +284,7 @@ def _language(ports: HandoffPorts, claim: Claim) -> str | None:
 def _tell(ports: HandoffPorts, claim: Claim, agent: str, text: str) -> Outcome:
     """Send ``text`` to the claim's customer; a failure is noted in the history and returned."""
     try:
-        _push(ports, claim.channel, claim.conversation_id, text, agent)
+        _push(ports, claim.channel, claim.conversation_id, text, agent, claim.reference)
     except CustomerNotReached as exc:
         claim = _note(
             ports, claim.reference, agent, f"message to the customer NOT delivered: {exc}"
@@ -294,7 +310,9 @@ def take_over(ports: HandoffPorts, reference: str, *, agent: str) -> Outcome:
 
 
 def reply(ports: HandoffPorts, reference: str, *, agent: str, text: str) -> Outcome:
-    """Send the customer a message; recorded in the history once delivered.
+    """Send the customer a message; recorded in the history once delivered. From then on the
+    assistant stays quiet in the conversation (:func:`agent_answers`) until the agent hands
+    it back or a decision does.
 
     Raises:
         HandoffError: empty or too long; ClaimNotFound; CustomerNotReached (nothing
@@ -302,9 +320,12 @@ def reply(ports: HandoffPorts, reference: str, *, agent: str, text: str) -> Outc
     """
     text = _text(text, "message")
     claim = _claim(ports, reference)
-    _push(ports, claim.channel, claim.conversation_id, text, agent)
+    _push(ports, claim.channel, claim.conversation_id, text, agent, claim.reference)
+    problem = agent_answers(ports, claim.conversation_id, claim.reference, agent)
+    if problem:
+        _note(ports, claim.reference, agent, f"assistant NOT paused after the reply: {problem}")
     claim = _note(ports, claim.reference, agent, f"replied to the customer: {text}")
-    return Outcome(claim_to_dict(claim))
+    return Outcome(claim_to_dict(claim), problem)
 
 
 def request_evidence(ports: HandoffPorts, reference: str, *, agent: str, what: str) -> Outcome:
@@ -445,6 +466,33 @@ def reject(
     return after_decision(ports, claim, agent, message, keep_conversation=keep_conversation)
 
 
+def agent_answers(
+    ports: HandoffPorts, conversation_id: str, reference: str | None, agent: str
+) -> str | None:
+    """After an agent's message reached the customer: the assistant stays quiet in the
+    conversation until it is handed back (review of issue 18: after an agent's reply on a
+    claim page the customer's next messages got the assistant's fallbacks, and it started
+    a new claim). Unless an agent's pause already holds it, the conversation is paused under
+    ``agent``'s name, as "Take over" does, and leaves the team's waiting queue (someone is
+    answering it).
+
+    Called after the message was delivered (a message that failed changes nothing).
+
+    Returns:
+        ``None``, or why the assistant could not be paused (Rasa did not answer): the
+        message was delivered all the same, and the agent is told to take over.
+    """
+    try:
+        if held_by(ports.conversations.events(conversation_id)) is not None:
+            return None
+        ports.conversations.pause(conversation_id, agent_name=agent)
+    except RasaUnavailable as exc:
+        return (f"the assistant could not be paused ({exc}); press \"Take over the "
+                "conversation\" when it is up, or it may answer the customer's next message")
+    _mark(ports, TAKEN, conversation_id, reference, agent)
+    return None
+
+
 def _paused(ports: HandoffPorts, conversation_id: str) -> bool:
     """Whether the assistant is silent in this conversation (Rasa's ``paused``).
 
@@ -579,13 +627,15 @@ def hand_back(ports: HandoffPorts, reference: str, *, agent: str, note: str = ""
 def reply_in_conversation(
     ports: HandoffPorts, channel: str, conversation_id: str, *, agent: str, text: str
 ) -> Outcome:
-    """Message a customer whose handoff has no claim (e.g. they asked before filing).
+    """Message a customer whose handoff has no claim (e.g. they asked before filing); the
+    assistant then stays quiet in the conversation until it is handed back
+    (:func:`agent_answers`).
 
     Raises:
-        HandoffError; CustomerNotReached.
+        HandoffError; CustomerNotReached (nothing changed).
     """
     _push(ports, channel, conversation_id, _text(text, "message"), agent)
-    return Outcome(None)
+    return Outcome(None, agent_answers(ports, conversation_id, None, agent))
 
 
 def pause_conversation(

@@ -15,7 +15,9 @@ rasa/core/processor.py, and the HTTP API reference, https://rasa.com/docs/rasa/p
   ``update_conversation_with_events``; the API reference: "If events are appended to a new
   conversation ID, the tracker will be initialised with a new session"), never an error;
 * every event gets a ``timestamp``; ``session_started`` and ``restart`` reset the tracker,
-  pause included (``SessionStarted.apply_to`` -> ``tracker._reset()``);
+  pause included (``SessionStarted.apply_to`` -> ``tracker._reset()``), and the tracker's
+  ``latest_message`` (``DialogueStateTracker.current_state``: the last user message's parse
+  data, given with any ``include_events``, ``NONE`` too);
 * :meth:`FakeRasa.customer_says`: a message after ``session_expiration_time`` minutes of
   silence first starts a new session (``MessageProcessor._update_tracker_session``), which
   un-pauses the conversation. This is Rasa alone: our Rasa servers keep the pause
@@ -120,6 +122,8 @@ class FakeRasa:
             "sender_id": conversation,
             "paused": self.paused(conversation),
             "slots": self._slots(events),
+            "latest_message": self._latest_message(events),
+            "latest_event_time": events[-1]["timestamp"] if events else None,
         }
         if verbosity == "ALL":
             state["events"] = list(events)
@@ -196,6 +200,24 @@ class FakeRasa:
         stamped = dict(event)
         stamped.setdefault("timestamp", self.clock())
         return stamped
+
+    @staticmethod
+    def _latest_message(events: list[dict[str, Any]]) -> dict[str, Any]:
+        """Rasa's ``latest_message``: the parse data of the last ``user`` event since the
+        last reset (``UserUttered.empty()`` after one: no text, no id). Rasa's channels give
+        every message an id; a fake event without one gets its timestamp's."""
+        latest: dict[str, Any] | None = None
+        for event in events:
+            if event.get("event") in RESETS:
+                latest = None
+            elif event.get("event") == "user":
+                latest = event
+        if latest is None:
+            return {"intent": {}, "entities": [], "text": None, "message_id": None,
+                    "metadata": {}}
+        return {"intent": {}, "entities": [], "text": latest.get("text"),
+                "message_id": latest.get("message_id") or f"fake-{latest['timestamp']}",
+                "metadata": latest.get("metadata") or {}}
 
     @staticmethod
     def _slots(events: list[dict[str, Any]]) -> dict[str, Any]:

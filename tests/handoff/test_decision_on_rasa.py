@@ -94,3 +94,36 @@ def test_an_agent_who_keeps_the_conversation_gets_the_customers_next_message(
 
     run(scenario())
 
+
+
+@pytest.mark.parametrize("kind", ["telegram", "discord"])
+def test_after_an_agents_reply_the_assistant_stays_quiet_until_handed_back(
+    kind: str, tmp_path: Path, sqlite_url: str, telegram_api: FakeTelegramAPI,  # noqa: F811
+    discord_api: FakeDiscordAPI,  # noqa: F811
+) -> None:
+    """Review of issue 18 (finding 2): an agent replied on a claim the assistant was still
+    answering (the customer never asked for a person); the customer's next messages got
+    the assistant's answers, which started a new claim. An agent's reply pauses the
+    assistant under their name: the next message is the agent's, until the hand back."""
+
+    async def scenario() -> None:
+        async with stack(kind, tmp_path, sqlite_url, telegram_api, discord_api) as s:
+            assert [m.text for m in await s.customer.say("hi")] == [GREETING]
+            reference = file_lost_claim(
+                s.claims, customer_id=None, conversation=s.customer.conversation,
+                channel=s.customer.channel,
+            )
+            outcome = await asyncio.to_thread(
+                service.reply, s.ports(), reference, agent="alice",
+                text="Alice here: I am looking at your claim.",
+            )
+            assert outcome.problem is None
+            assert [m.text for m in s.customer.pushed()] == [
+                "Alice here: I am looking at your claim."]
+            # Nothing automatic: the message is for Alice, in the transcript.
+            assert await s.customer.say("hi") == []
+            assert (await s.customer_lines())[-1] == "hi"
+            await asyncio.to_thread(service.hand_back, s.ports(), reference, agent="alice")
+            assert [m.text for m in await s.customer.say("hi")] == [GREETING]
+
+    run(scenario())

@@ -9,7 +9,16 @@ from sqlalchemy.engine import Engine
 from cssecure.claims import services
 from cssecure.claims.unit_of_work import UnitOfWork
 from cssecure.handoff import service
-from cssecure.handoff.queue import CLOSED, REQUESTED, TAKEN, entries_from_rows, place_in_queue
+from cssecure.handoff.queue import (
+    CLOSED,
+    REQUESTED,
+    TAKEN,
+    OpenRequest,
+    entries_from_rows,
+    open_requests,
+    open_requests_from_rows,
+    place_in_queue,
+)
 from cssecure.handoff.rasa_api import RasaConversations
 from cssecure.handoff.service import HandoffPorts
 from handoff.claims_fixtures import file_claim
@@ -88,3 +97,41 @@ def test_taking_and_handing_back_in_the_console_take_the_conversation_out(
     later = datetime.now(timezone.utc) + timedelta(seconds=1)
     _ask(engine, "conv-2", later)
     assert place_in_queue(engine, "conv-2", later).position == 1
+
+
+def test_open_requests_without_a_claim_end_with_a_hand_back_whatever_page_it_came_from(
+) -> None:
+    """Review of issue 18 (finding 5): a chat without a claim stayed "waiting for an agent"
+    after its hand back. A take marks it taken (by whom), a hand back ends it, a new request
+    opens it again; requests naming a claim are the claim's."""
+    at = [T0 + timedelta(minutes=m) for m in range(10)]
+    rows = [
+        (REQUESTED, {"conversation_id": "a", "reason": "asked"}, at[0]),
+        (REQUESTED, {"conversation_id": "b", "reason": "asked"}, at[1]),
+        (REQUESTED, {"conversation_id": "c", "reference": "CS-1"}, at[2]),
+        (TAKEN, {"conversation_id": "a", "agent": "alice"}, at[3]),
+        (REQUESTED, {"conversation_id": "a", "reason": "again"}, at[4]),
+        (TAKEN, {"conversation_id": "b", "reference": "CS-9", "agent": "bob"}, at[5]),
+        (CLOSED, {"conversation_id": "b", "reference": "CS-9", "agent": "bob"}, at[6]),
+        (CLOSED, {"conversation_id": "d"}, at[7]),
+        (REQUESTED, {"conversation_id": "b", "reason": "once more"}, at[8]),
+    ]
+    assert open_requests_from_rows(rows) == [
+        OpenRequest("a", at[0], "asked", "alice"),
+        OpenRequest("b", at[8], "once more", None),
+    ]
+
+
+def test_open_requests_are_read_from_the_outbox(engine: Engine, fake_http: FakeHTTP) -> None:
+    rasa = FakeRasa(fake_http)
+    ports = HandoffPorts(lambda: UnitOfWork(engine),
+                         RasaConversations(rasa.http.url, TOKEN, timeout_s=2))
+    asked = datetime.now(timezone.utc)
+    _ask(engine, "web-1", asked)
+    (request,) = open_requests(engine, asked, timedelta(days=3))
+    assert (request.conversation_id, request.taken_by) == ("web-1", None)
+    service.pause_conversation(ports, "web-1", agent="alice")
+    (request,) = open_requests(engine, datetime.now(timezone.utc), timedelta(days=3))
+    assert request.taken_by == "alice"
+    service.resume_conversation(ports, "web", "web-1", agent="alice")
+    assert open_requests(engine, datetime.now(timezone.utc), timedelta(days=3)) == []

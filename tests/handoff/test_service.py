@@ -78,6 +78,123 @@ def test_undelivered_reply_is_an_error_and_not_recorded(
         service.reply(ports, claim.reference, agent="alice", text="hello")
     after = service.services.get_claim(ports.uow_factory, claim.reference)
     assert len(after.history) == before
+    # Nothing reached the customer: the assistant goes on answering them.
+    assert not rasa.paused("conv-1")
+
+
+def _pauses(rasa: FakeRasa, conversation: str = "conv-1") -> list[dict]:
+    return [e.get("metadata") for e in rasa.events[conversation] if e["event"] == "pause"]
+
+
+def test_a_reply_pauses_the_assistant_under_the_agents_name_until_handed_back(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    """Review of issue 18 (finding 2): the assistant was not paused by a reply, and answered
+    the customer's next messages itself."""
+    claim = file_claim(engine)
+    assert not rasa.paused("conv-1")
+    outcome = service.reply(ports, claim.reference, agent="alice", text="Alice here.")
+    assert outcome.problem is None and rasa.paused("conv-1")
+    assert _pauses(rasa) == [{"sender": "agent", "agent_name": "alice"}]
+    assert service.held_by(rasa.events["conv-1"]) == "alice"
+    # Someone answers it: out of the team's waiting queue, as after "Take over".
+    assert _queue_position(engine) is None
+    # A second reply adds no second pause.
+    service.reply(ports, claim.reference, agent="alice", text="One more thing.")
+    assert len(_pauses(rasa)) == 1
+    service.hand_back(ports, claim.reference, agent="alice")
+    assert not rasa.paused("conv-1")
+
+
+def test_a_reply_while_the_customer_waits_for_a_person_stops_the_waiting_notices(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    """The assistant's own pause (the customer asked for a person) becomes the agent's."""
+    claim = file_claim(engine)
+    _handed_over(rasa)
+    assert _queue_position(engine) == 1
+    service.reply(ports, claim.reference, agent="alice", text="Alice here.")
+    assert service.held_by(rasa.events["conv-1"]) == "alice"
+    assert _queue_position(engine) is None
+
+
+def test_a_colleagues_reply_leaves_the_conversation_with_the_agent_who_holds_it(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    claim = file_claim(engine)
+    service.take_over(ports, claim.reference, agent="alice")
+    service.reply(ports, claim.reference, agent="bob", text="Bob, answering anyway.")
+    assert service.held_by(rasa.events["conv-1"]) == "alice"
+    assert len(_pauses(rasa)) == 1
+
+
+def test_a_decision_after_a_reply_gives_the_customer_back_to_the_assistant(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    """As after a take over (issue 17): the decision hands the conversation back."""
+    claim = file_claim(engine)
+    service.reply(ports, claim.reference, agent="alice", text="Checking your claim.")
+    service.reject(ports, claim.reference, agent="alice", reason="Too late.")
+    assert not rasa.paused("conv-1")
+    assert rasa.pushed[-1]["text"].endswith(str(service.BACK_WITH_ASSISTANT))
+
+
+def test_a_reply_rasa_cannot_pause_after_is_delivered_and_the_agent_is_told(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    claim = file_claim(engine)
+
+    def refuse(request: object) -> tuple[int, dict[str, str]]:
+        return 500, {"error": "down"}
+
+    rasa.http.routes[("POST", "/conversations/conv-1/tracker/events")] = refuse
+    outcome = service.reply(ports, claim.reference, agent="alice", text="Alice here.")
+    assert [p["text"] for p in rasa.pushed] == ["Alice here."]
+    assert outcome.problem is not None and "could not be paused" in outcome.problem
+    assert _last(outcome)["note"] == "replied to the customer: Alice here."
+    assert outcome.claim is not None
+    assert "NOT paused" in outcome.claim["history"][-2]["note"]
+
+
+def _replied_rows(engine: Engine) -> list[tuple[dict, bool]]:
+    import sqlalchemy as sa
+
+    from cssecure.claims import orm
+
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(orm.outbox.c.payload, orm.outbox.c.delivered_at)
+                            .where(orm.outbox.c.topic == "agent_replied")).all()
+    return [(payload, delivered is not None) for payload, delivered in rows]
+
+
+def test_every_delivered_agent_message_is_recorded_for_the_reply_promise(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    """A chat without a claim has no history: the message's record (``agent_replied``,
+    already delivered: nothing is sent for it) is what ends the team's reply promise
+    (cssecure.console.sla). An undelivered message records nothing."""
+    rasa.push_status = 502
+    with pytest.raises(CustomerNotReached):
+        service.reply_in_conversation(ports, "web", "web-a-1", agent="alice", text="Hi")
+    assert _replied_rows(engine) == []
+    rasa.push_status = 200
+    service.reply_in_conversation(ports, "web", "web-a-1", agent="alice", text="Hi")
+    claim = file_claim(engine)
+    service.reply(ports, claim.reference, agent="bob", text="Hello")
+    assert _replied_rows(engine) == [
+        ({"conversation_id": "web-a-1", "reference": None, "agent": "alice"}, True),
+        ({"conversation_id": "conv-1", "reference": claim.reference, "agent": "bob"}, True),
+    ]
+
+
+def test_a_reply_in_a_conversation_without_a_claim_pauses_the_assistant_too(
+    engine: Engine, ports: HandoffPorts, rasa: FakeRasa
+) -> None:
+    outcome = service.reply_in_conversation(
+        ports, "web", "conv-1", agent="alice", text="Alice here."
+    )
+    assert outcome.problem is None
+    assert service.held_by(rasa.events["conv-1"]) == "alice"
 
 
 @pytest.mark.parametrize("text", ["", "   ", "x" * (service.MAX_MESSAGE_CHARS + 1)])
