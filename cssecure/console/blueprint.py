@@ -64,19 +64,21 @@ from cssecure.claims.model import STATUSES
 from cssecure.claims.views import claim_summary, claim_to_dict, evidence_to_dict
 from cssecure.console import inbox, live, sla
 from cssecure.console.accounts import AgentDirectory, AgentSession
-from cssecure.console.canned import CannedReplies, claim_values, fill
-from cssecure.console.chat import ChatMessage, chat_from_events
-from cssecure.console.desk import Desk, HeldByAnother, claim_item, conversation_item
+from cssecure.console.canned import CannedReplies, claim_values, fill, unfilled_words
+from cssecure.console.chat import ChatMessage, assistant_state, chat_from_events
+from cssecure.console.desk import Desk, HeldByAnother, conversation_item
 from cssecure.console.evidence_view import disposition, download_name, evidence_cards, kind_words
 from cssecure.console.provenance import (
     disagreement_notice,
     fact_rows,
     linked_claims,
     missing_evidence,
+    time_words,
 )
 from cssecure.console.security import new_token, password_pool, tokens_equal
+from cssecure.handoff import queue as handoff_queue
 from cssecure.handoff import service
-from cssecure.handoff.rasa_api import CustomerNotReached, RasaUnavailable
+from cssecure.handoff.rasa_api import CustomerNotReached, RasaUnavailable, message_mark
 from cssecure.handoff.service import HandoffError, HandoffPorts, Outcome
 from cssecure.handoff.transcript import latest_slot
 from cssecure.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -110,6 +112,8 @@ def quote_id(value: Any) -> str:
 
 
 _env.filters["id"] = quote_id
+# Times as an agent reads them: "2026-11-30 09:02 UTC", never ISO with microseconds.
+_env.filters["when"] = time_words
 
 _SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -130,13 +134,22 @@ EVIDENCE_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
 # After a successful POST the browser is redirected (so a reload does not repeat it)
 # with one of these fixed notices: no text from the request is ever echoed back.
 NOTICES = {
-    "taken": "You took over the conversation; the assistant is paused.",
-    "replied": "Your message was delivered to the customer.",
+    "taken": (
+        "You took over the conversation: the assistant is paused and the customer was told a "
+        "person is looking at it."
+    ),
+    "replied": (
+        "Your message was delivered to the customer. The assistant stays quiet in this "
+        "conversation until you hand it back."
+    ),
     "evidence": "The customer was asked for more evidence.",
     "approved": "The claim is approved and the customer was told.",
     "rejected": "The claim is rejected and the customer was told.",
     "handed-back": "The conversation is back with the assistant.",
-    "held": "You hold this conversation now: colleagues see it is yours.",
+    "held": (
+        "The conversation is assigned to you: colleagues see it is yours. Nothing was sent; "
+        "the assistant answers the customer until you write or take over."
+    ),
     "assigned": "The conversation is assigned to your colleague.",
     "released": "You released the conversation: anyone may take it.",
 }
@@ -389,8 +402,9 @@ async def queue(deps: ConsoleDeps, request: Request, session: AgentSession) -> H
     for c in shown:
         view = claim_to_dict(c)
         since = waiting.get(c.reference) if c.needs_agent else None
-        due = inbox.deadlines(view, since, now)
-        held = holders.get(claim_item(c.reference))
+        due = sla.deadlines(view, since, now)
+        # A hold is the customer's conversation's, whichever of its claims it was taken on.
+        held = holders.get(conversation_item(c.conversation_id))
         rows.append({
             **claim_summary(c),
             "missing_evidence": view["missing_evidence"],
@@ -401,11 +415,14 @@ async def queue(deps: ConsoleDeps, request: Request, session: AgentSession) -> H
             "holder": held.agent if held else None,
             "next_due": due[0] if due else None,
         })
+    # The reply promise of each chat without a claim that nobody has answered yet.
+    promised = await _blocking(sla.conversation_deadlines, deps.engine, now)
     for row in conversations:
         code = codes[row["conversation_id"]]
         held = holders.get(conversation_item(row["conversation_id"]))
         row.update(language=_code_label(code), language_code=code,
-                   holder=held.agent if held else None)
+                   holder=held.agent if held else None,
+                   next_due=promised.get(row["conversation_id"]))
     return _page(
         "queue.html",
         **_who(session),
@@ -433,8 +450,10 @@ async def claim_page(
     status: int = 200,
     notice: str | None = None,
     error: str | None = None,
+    draft: str = "",
 ) -> HTTPResponse:
-    """The claim page of ``reference`` (404 with the queue when there is no such claim)."""
+    """The claim page of ``reference`` (404 with the queue when there is no such claim);
+    ``draft`` is the message the agent wrote when it was refused (kept in the box)."""
     try:
         claim = await _blocking(claims_services.get_claim, deps.ports.uow_factory, reference)
     except ClaimNotFound as exc:
@@ -452,12 +471,14 @@ async def claim_page(
     room = await _blocking(claims_services.room_of, deps.ports.uow_factory, claim)
     view["payout_room"] = None if room is None else f"{room:.2f}"
     rows = fact_rows(view)
-    transcript, transcript_error, language = await _chat(deps.ports, claim.conversation_id)
+    transcript, transcript_error, language, assistant = await _chat(
+        deps.ports, claim.conversation_id
+    )
     cards = evidence_cards(view, PREFIX)
-    held = await _blocking(deps.desk.holder, claim_item(claim.reference))
+    held = await _blocking(deps.desk.holder, conversation_item(claim.conversation_id))
     now = datetime.now(timezone.utc)
     since = (await _blocking(sla.waiting_since, deps.engine, now)).get(claim.reference)
-    due = inbox.deadlines(view, since if claim.needs_agent else None, now)
+    due = sla.deadlines(view, since if claim.needs_agent else None, now)
     code = await _blocking(_read_language, deps.ports, claim.conversation_id)
     replies = await _blocking(deps.canned.all, code or DEFAULT_LANGUAGE)
     values = claim_values(view, code or DEFAULT_LANGUAGE)
@@ -466,6 +487,8 @@ async def claim_page(
         status=status,
         **_who(session),
         holder=held.agent if held else None,
+        assistant=assistant,
+        draft=draft,
         deadlines=due,
         colleagues=await _blocking(deps.directory.active_names),
         canned=[{"title": r.title, "text": fill(r.body, values)} for r in replies],
@@ -503,20 +526,31 @@ async def run_action(
     override: bool = False,
     *,
     lets_go: bool = False,
+    draft: str = "",
     **kwargs: Any,
 ) -> HTTPResponse:
     """Run one handoff action on a claim as the session's agent, then redirect (303) back
     with the ``done`` notice, or show the page with why nothing (or not all) was done.
 
-    The agent holds the claim from then on; while a colleague holds it nothing is done
-    unless ``override`` (the agent ticked "answer anyway"). With ``lets_go`` (the
-    conversation went back to the assistant: a hand back, a decision without "keep
-    talking") the agent lets go of it once the action is done and the customer told.
+    The hold is the customer's conversation's (a chat may have several claims): the agent
+    holds the claim's conversation from then on; while a colleague holds it, from this
+    claim's page, another claim's or the conversation's, nothing is done unless
+    ``override`` (the agent ticked "answer anyway"). With ``lets_go`` (the conversation
+    went back to the assistant: a hand back, a decision without "keep talking") the agent
+    lets go of it once the action is done and the customer told. ``draft``: the message
+    the agent wrote, kept in its box when the action is refused.
     """
     try:
-        await _hold_for_action(deps, claim_item(reference), session, override)
+        claim = await _blocking(claims_services.get_claim, deps.ports.uow_factory, reference)
+    except ClaimNotFound as exc:
+        return await claim_page(deps, session, reference, status=404, error=str(exc))
+    item = conversation_item(claim.conversation_id)
+    try:
+        await _hold_for_action(deps, item, session, override)
     except HeldByAnother as exc:
-        return await claim_page(deps, session, reference, status=409, error=_held_words(exc))
+        return await claim_page(
+            deps, session, reference, status=409, error=_held_words(exc), draft=draft
+        )
     try:
         outcome = await _blocking(
             action, deps.ports, reference, agent=session.agent.name, **kwargs
@@ -525,15 +559,16 @@ async def run_action(
         return await claim_page(deps, session, reference, status=404, error=str(exc))
     except (HandoffError, ClaimsError, CustomerNotReached, RasaUnavailable) as exc:
         # Nothing (or only what the message says) was done: show why, keep the page.
-        return await claim_page(deps, session, reference, status=409, error=str(exc))
+        return await claim_page(
+            deps, session, reference, status=409, error=str(exc), draft=draft
+        )
     if outcome.problem:
         return await claim_page(
-            deps, session, reference, status=200,
-            error=f"Done, but the customer could not be told: {outcome.problem}",
+            deps, session, reference, status=200, error=f"Done, but: {outcome.problem}",
         )
     if lets_go:
         # Review: "You hold this conversation" stayed on a decided, handed-back claim.
-        await _blocking(deps.desk.release, claim_item(reference), session.agent.name)
+        await _blocking(deps.desk.release, item, session.agent.name)
     return response.redirect(f"{PREFIX}/claims/{quote_id(reference)}?done={done}", status=303)
 
 
@@ -549,10 +584,17 @@ async def take(
 async def reply(
     deps: ConsoleDeps, request: Request, session: AgentSession, reference: str
 ) -> HTTPResponse:
-    """POST /claims/<reference>/reply: the agent's message to the customer."""
+    """POST /claims/<reference>/reply: the agent's message to the customer (refused before
+    anything is sent while it still has a canned reply's unfilled placeholder)."""
     text = _typed(request.form, "text")
+    unfilled = unfilled_words(text)
+    if unfilled:
+        return await claim_page(
+            deps, session, reference, status=400, error=unfilled, draft=text
+        )
     return await run_action(
-        deps, session, reference, "replied", service.reply, _override(request), text=text
+        deps, session, reference, "replied", service.reply, _override(request),
+        text=text, draft=text,
     )
 
 
@@ -713,14 +755,21 @@ async def conversation_page(
     status: int = 200,
     notice: str | None = None,
     error: str | None = None,
+    draft: str = "",
 ) -> HTTPResponse:
-    """The page of a conversation that has no claim (a handoff before any filing)."""
-    transcript, transcript_error, language = await _chat(deps.ports, conversation_id)
+    """The page of a conversation that has no claim (a handoff before any filing);
+    ``draft`` is the message the agent wrote when it was refused (kept in the box)."""
+    transcript, transcript_error, language, assistant = await _chat(deps.ports, conversation_id)
     channel = await _conversation_channel(deps.ports, conversation_id)
     held = await _blocking(deps.desk.holder, conversation_item(conversation_id))
+    promised = await _blocking(
+        sla.conversation_deadlines, deps.engine, datetime.now(timezone.utc)
+    )
+    due = promised.get(conversation_id)
     return _page(
         "conversation.html", status=status, **_who(session),
-        holder=held.agent if held else None,
+        holder=held.agent if held else None, assistant=assistant, draft=draft,
+        deadlines=[due] if due else [],
         colleagues=await _blocking(deps.directory.active_names),
         live_url=f"{PREFIX}/live?conversation={quote(conversation_id, safe='')}",
         page_url=f"{PREFIX}/conversations/{quote_id(conversation_id)}",
@@ -748,18 +797,23 @@ async def run_conversation_action(
     override: bool = False,
 ) -> HTTPResponse:
     """Take, reply or hand back in a conversation without a claim (``kind``); the agent
-    holds it from then on (refused while a colleague does, unless ``override``)."""
+    holds it from then on (refused while a colleague does, unless ``override``), and lets
+    go of it once it is handed back to the assistant."""
+    item = conversation_item(conversation_id)
+    draft = text if kind == "reply" else ""
     try:
-        await _hold_for_action(deps, conversation_item(conversation_id), session, override)
+        await _hold_for_action(deps, item, session, override)
     except HeldByAnother as exc:
         return await conversation_page(
-            deps, session, conversation_id, status=409, error=_held_words(exc)
+            deps, session, conversation_id, status=409, error=_held_words(exc), draft=draft
         )
     channel = await _conversation_channel(deps.ports, conversation_id)
     agent = session.agent.name
     try:
         if kind == "take":
-            outcome = await _blocking(service.pause_conversation, deps.ports, conversation_id)
+            outcome = await _blocking(
+                service.pause_conversation, deps.ports, conversation_id, agent=agent
+            )
         elif channel is None:
             raise CustomerNotReached("The customer's channel is unknown for this conversation.")
         elif kind == "reply":
@@ -773,12 +827,14 @@ async def run_conversation_action(
             )
     except (HandoffError, CustomerNotReached, RasaUnavailable) as exc:
         return await conversation_page(
-            deps, session, conversation_id, status=409, error=str(exc)
+            deps, session, conversation_id, status=409, error=str(exc), draft=draft
         )
+    if kind == "handback":
+        # Back with the assistant: nobody holds it any more (review: "held by alice" stayed).
+        await _blocking(deps.desk.release, item, agent)
     if outcome.problem:
         return await conversation_page(
-            deps, session, conversation_id,
-            error=f"Done, but the customer could not be told: {outcome.problem}",
+            deps, session, conversation_id, error=f"Done, but: {outcome.problem}",
         )
     target = f"{PREFIX}/conversations/{quote_id(conversation_id)}?done={done}"
     return response.redirect(target, status=303)
@@ -796,8 +852,14 @@ async def take_conversation(
 async def reply_conversation(
     deps: ConsoleDeps, request: Request, session: AgentSession, conversation_id: str
 ) -> HTTPResponse:
-    """POST /conversations/<conversation_id>/reply."""
+    """POST /conversations/<conversation_id>/reply (refused, nothing sent, while it still
+    has a canned reply's unfilled placeholder)."""
     text = _typed(request.form, "text")
+    unfilled = unfilled_words(text)
+    if unfilled:
+        return await conversation_page(
+            deps, session, conversation_id, status=400, error=unfilled, draft=text
+        )
     return await run_conversation_action(
         deps, session, conversation_id, "replied", "reply", text, _override(request)
     )
@@ -845,17 +907,26 @@ async def _hold_for_action(
         )
 
 
-def _item_of(kind: str, key: str) -> tuple[str, str]:
-    """The desk item and the page address of a claim or conversation."""
+async def _item_of(deps: ConsoleDeps, kind: str, key: str) -> tuple[str, str]:
+    """The desk item and the page address of a claim or conversation: a claim's item is its
+    customer's conversation (two claims of one chat share one hold).
+
+    Raises:
+        ClaimNotFound: no claim ``key``.
+    """
     if kind == "claims":
-        return claim_item(key), f"{PREFIX}/claims/{quote_id(key)}"
+        claim = await _blocking(claims_services.get_claim, deps.ports.uow_factory, key)
+        return conversation_item(claim.conversation_id), f"{PREFIX}/claims/{quote_id(key)}"
     return conversation_item(key), f"{PREFIX}/conversations/{quote_id(key)}"
 
 
 async def _assignment(
     deps: ConsoleDeps, request: Request, session: AgentSession, kind: str, key: str, what: str
 ) -> HTTPResponse:
-    item, page = _item_of(kind, key)
+    try:
+        item, page = await _item_of(deps, kind, key)
+    except ClaimNotFound as exc:
+        return await claim_page(deps, session, key, status=404, error=str(exc))
     me = session.agent.name
     try:
         if what == "hold":
@@ -929,7 +1000,7 @@ async def live_stream(deps: ConsoleDeps, request: Request) -> HTTPResponse | Non
                 claims_services.get_claim, deps.ports.uow_factory, reference
             )
             events = await _blocking(deps.ports.conversations.events, claim.conversation_id)
-            held = await _blocking(deps.desk.holder, claim_item(reference))
+            held = await _blocking(deps.desk.holder, conversation_item(claim.conversation_id))
             return {
                 **live.conversation_snapshot(events),
                 "claim": f"{claim.status}/{claim.updated_at.isoformat()}",
@@ -941,13 +1012,50 @@ async def live_stream(deps: ConsoleDeps, request: Request) -> HTTPResponse | Non
             held = await _blocking(deps.desk.holder, conversation_item(conversation))
             return {**live.conversation_snapshot(events), "holder": held.agent if held else None}
     else:
+        writes = live.CustomerWrites()
+
         async def snapshot() -> live.Snapshot:
             version = await _blocking(deps.desk.version)
-            return await _blocking(
-                live.queue_snapshot, deps.engine, version, datetime.now(timezone.utc)
-            )
+            now = datetime.now(timezone.utc)
+            current = await _blocking(live.queue_snapshot, deps.engine, version, now)
+            if writes.due():
+                watched = await _blocking(live.watched_conversations, deps.engine, now)
+                writes.update(await _latest_messages(deps.ports, watched))
+            return {**current, "customer_writes": writes.count}
 
     return await live.stream(request, snapshot, session.expires_at)
+
+
+def _latest_message(ports: HandoffPorts, conversation_id: str) -> str | None:
+    """The mark of a conversation's latest customer message (blocking; raises
+    RasaUnavailable): ``conversations.latest_message`` when the port has it (Rasa's API:
+    the tracker without its events), else from the events."""
+    reader = getattr(ports.conversations, "latest_message", None)
+    if callable(reader):
+        mark = reader(conversation_id)
+        return mark if isinstance(mark, str) else None
+    users = [e for e in ports.conversations.events(conversation_id) if e.get("event") == "user"]
+    return message_mark(users[-1]) if users else None
+
+
+async def _latest_messages(
+    ports: HandoffPorts, conversation_ids: list[str]
+) -> dict[str, str | None | Exception]:
+    """The latest customer message mark of each conversation, read concurrently; one Rasa
+    could not read is its exception."""
+    marks = await asyncio.gather(
+        *(_blocking(_latest_message, ports, c) for c in conversation_ids),
+        return_exceptions=True,
+    )
+    result: dict[str, str | None | Exception] = {}
+    for conversation, mark in zip(conversation_ids, marks, strict=True):
+        if isinstance(mark, RasaUnavailable):
+            result[conversation] = mark
+        elif isinstance(mark, BaseException):
+            raise mark
+        else:
+            result[conversation] = mark
+    return result
 
 
 # ------------------------------------------------------------------- routes
@@ -1097,16 +1205,19 @@ async def _languages(
 
 async def _chat(
     ports: HandoffPorts, conversation_id: str
-) -> tuple[list[ChatMessage], str | None, str]:
-    """The chat, why it is missing (if it is), and the conversation's language."""
+) -> tuple[list[ChatMessage], str | None, str, str | None]:
+    """The chat, why it is missing (if it is), the conversation's language, and what the
+    assistant does in it (:func:`cssecure.console.chat.assistant_state`; ``None`` when Rasa
+    cannot say)."""
     try:
         events = await _blocking(ports.conversations.events, conversation_id)
     except RasaUnavailable as exc:
-        return [], f"The transcript is not available: {exc}", UNKNOWN_LANGUAGE
+        return [], f"The transcript is not available: {exc}", UNKNOWN_LANGUAGE, None
     return (
         chat_from_events(events),
         None,
         language_label(latest_slot(events, "language")),
+        assistant_state(events),
     )
 
 
@@ -1124,17 +1235,16 @@ async def _conversation_channel(ports: HandoffPorts, conversation_id: str) -> st
 
 
 def _conversation_handoffs(engine: sa.engine.Engine, now: datetime) -> list[dict[str, Any]]:
-    """Recent handoff requests that have no claim (read from the notification outbox)."""
-    seen: dict[str, dict[str, Any]] = {}
-    for payload, created in sla.handoff_requests(engine, now):
-        if not isinstance(payload, dict) or payload.get("reference"):
-            continue
-        conversation_id = payload.get("conversation_id")
-        if not isinstance(conversation_id, str) or conversation_id in seen:
-            continue
-        seen[conversation_id] = {
-            "conversation_id": conversation_id,
-            "reason": str(payload.get("reason") or ""),
-            "age": _age(created, now),
+    """The requests for a person that have no claim and that no hand-back has ended (of the
+    last ``sla.HANDOFF_WINDOW``; :func:`cssecure.handoff.queue.open_requests`): waiting,
+    or taken by an agent (``taken_by``: the one who took it or wrote to the customer)."""
+    return [
+        {
+            "conversation_id": request.conversation_id,
+            "reason": request.reason,
+            "age": _age(request.since, now),
+            "waiting": request.taken_by is None,
+            "taken_by": request.taken_by,
         }
-    return list(seen.values())
+        for request in handoff_queue.open_requests(engine, now, sla.HANDOFF_WINDOW)
+    ]

@@ -3,13 +3,16 @@
 A supervisor keeps them in the console; an agent picks one on a claim page and gets it
 filled in the customer's language: ``{reference}``, ``{payout}`` (the decided or assessed
 payout with its currency, written the customer's way) and ``{deadline}`` (the next
-evidence due date). A placeholder the claim has no value for stays visible as
-``[payout?]``, so the agent sees it before sending; an unknown placeholder is refused when
+evidence due date, written as the assistant told it to the customer: "14 December 2026",
+"14.12.2026"). A placeholder the claim has no value for stays visible as ``[payout?]``,
+so the agent sees it, and a message that still has one (or a bare ``{payout}``) is refused
+before anything is sent (:func:`unfilled_words`); an unknown placeholder is refused when
 the reply is saved.
 """
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,7 +25,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from cssecure.console.accounts import metadata, utcnow
-from cssecure.i18n import LANGUAGES
+from cssecure.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from cssecure.i18n.catalog import language_or_default
 from cssecure.i18n.formatting import format_amount, format_day
 
 PLACEHOLDERS = ("reference", "payout", "deadline")
@@ -106,8 +110,17 @@ def claim_values(view: Mapping[str, Any], language: str) -> dict[str, str | None
                 dues.append(date.fromisoformat(due[:10]))
             except ValueError:
                 continue
-    deadline = format_day(min(dues), language) if dues else None
+    deadline = deadline_words(min(dues), language) if dues else None
     return {"reference": str(view.get("reference") or ""), "payout": payout, "deadline": deadline}
+
+
+def deadline_words(day: date, language: str | None) -> str:
+    """An evidence due day as the assistant wrote it to the customer when it asked for the
+    file (``actions.texts.long_day_text``): "14 December 2026" in English, the locale's
+    form elsewhere ("14.12.2026")."""
+    if language_or_default(language) == DEFAULT_LANGUAGE:
+        return f"{day:%d %B %Y}"
+    return format_day(day, language)
 
 
 def fill(body: str, values: Mapping[str, str | None]) -> str:
@@ -197,3 +210,27 @@ class CannedReplies:
                     canned_replies.delete().where(canned_replies.c.id == reply_id)
                 ).rowcount
             )
+
+
+# What :func:`fill` leaves for a value the claim lacks ("[payout?]"), and a placeholder
+# nobody filled ("{payout}"): neither may reach a customer.
+_NAMES = "|".join(PLACEHOLDERS)
+_UNFILLED = re.compile(rf"\[(?:{_NAMES})\?\]|\{{(?:{_NAMES})\}}")
+
+
+def unfilled(text: str) -> list[str]:
+    """The placeholders still unfilled in a message, as they appear in it (``[payout?]``,
+    ``{deadline}``), in order, each once."""
+    return list(dict.fromkeys(match.group(0) for match in _UNFILLED.finditer(text)))
+
+
+def unfilled_words(text: str) -> str | None:
+    """Why a message may not be sent as it is (review of issue 18: a canned reply filled as
+    "payout [payout?]" reached the customer), or ``None``: it has no unfilled placeholder."""
+    found = unfilled(text)
+    if not found:
+        return None
+    return (
+        f"Nothing was sent: the message still has a placeholder with no value filled in "
+        f"({', '.join(found)}). Write the value in, or take that part out, and send again."
+    )

@@ -2,10 +2,14 @@
 
 Two tables in the claims database (migration 0006), declared on the console's metadata:
 
-* ``desk_assignments``: one row per held item (``claim:<reference>`` or
-  ``conversation:<id>``): the agent holding it, who assigned it and when. The item is the
+* ``desk_assignments``: one row per held item, the customer's conversation
+  (``conversation:<id>``): the agent holding it, who assigned it and when. The item is the
   primary key, so two agents taking the same item at once cannot both win: the second
-  insert fails and that agent is told who holds it.
+  insert fails and that agent is told who holds it. A hold is the conversation's, whichever
+  page the agent acts from (the conversation's, or any of its claims'): a customer with two
+  claims in one chat is answered by one agent (review of issue 18: holds per claim let two
+  agents answer the same customer). ``claim:<reference>`` items are those of the first
+  version of the desk; the console no longer takes them.
 * ``desk_actions``: every desk action not already in a claim's history (take, assign,
   release, canned replies managed, data requests), with the agent's login name.
 
@@ -18,7 +22,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -84,8 +88,18 @@ def claim_item(reference: str) -> str:
 
 
 def conversation_item(conversation_id: str) -> str:
-    """The desk's key of a conversation without a claim."""
+    """The desk's key of a customer's conversation (with or without claims): what a hold
+    is on."""
     return _key("conversation", conversation_id)
+
+
+def conversation_of(item: str) -> str | None:
+    """The conversation id of a conversation item (``None``: another kind of item, or a
+    long id kept as its hash)."""
+    kind, _, value = item.partition(":")
+    if kind != "conversation" or value.startswith("sha256:"):
+        return None
+    return unquote(value)
 
 
 class Desk:

@@ -2,23 +2,19 @@
 due next, and the filters an agent narrows the queue with (issue 18).
 
 Pure functions over plain rows (the claim summaries plus ``language``), so the queue's
-order and filters are unit-tested without a server.
+order and filters are unit-tested without a server. What is due and when
+(:class:`Deadline`) is :mod:`cssecure.console.sla`'s: the reply promise the customer was
+given and the evidence due days.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from cssecure.claims.model import AWAITING_EVIDENCE
-
-# The terms' damage window: a damaged parcel is reported within 3 days of delivery.
-DAMAGE_WINDOW = timedelta(days=3)
-# What the team promises a customer who asked for a person: an answer within this time.
-REPLY_PROMISE = timedelta(hours=4)
 
 MINE = "mine"
 UNASSIGNED = "unassigned"
@@ -59,8 +55,8 @@ class Deadline:
     due: datetime
     overdue: bool
     left: str
-    # Which promise it is, stable across passes (``reply``, ``evidence:<fact>``,
-    # ``damage_window``): names the outbox's "overdue" notification (:mod:`.sla`).
+    # Which promise it is, stable across passes (``reply``, ``evidence:<fact>``): names
+    # the outbox's "overdue" notification (:mod:`.sla`).
     key: str = ""
 
 
@@ -72,59 +68,6 @@ def duration_words(delta: timedelta) -> str:
     if seconds < 86400:
         return f"{seconds // 3600} h"
     return f"{seconds // 86400} d"
-
-
-def _end_of(day: date) -> datetime:
-    return datetime.combine(day, time(23, 59, 59), tzinfo=timezone.utc)
-
-
-def _day(value: Any) -> date | None:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and len(value) >= 10:
-        with contextlib.suppress(ValueError):
-            return date.fromisoformat(value[:10])
-    return None
-
-
-def deadlines(
-    claim: Mapping[str, Any], waiting_since: datetime | None, now: datetime
-) -> list[Deadline]:
-    """What is due on a claim, earliest first.
-
-    * the team's reply promise (``REPLY_PROMISE`` after the customer asked for a person),
-      while the claim waits for an agent;
-    * each missing evidence's due date (end of that day, UTC), while the claim is open (a
-      rejected or paid claim waits for no file);
-    * the 3-day damage window from delivery, for a damaged claim still open.
-    """
-    found: list[tuple[str, datetime, str]] = []
-    if claim.get("needs_agent") and waiting_since is not None:
-        found.append(("reply to the customer", waiting_since + REPLY_PROMISE, "reply"))
-    for item in (claim.get("missing_evidence") or ()) if claim.get("open") else ():
-        if isinstance(item, Mapping):
-            due = _day(item.get("due"))
-            if due is not None:
-                fact = str(item.get("fact") or "evidence")
-                found.append(
-                    (f"evidence: {fact.replace('_', ' ')}", _end_of(due), f"evidence:{fact}")
-                )
-    facts = claim.get("facts") or {}
-    delivered = _day(facts.get("delivered_date")) if isinstance(facts, Mapping) else None
-    if claim.get("claim_type") == "damaged" and delivered is not None and claim.get("open"):
-        found.append(
-            ("3-day damage window", _end_of(delivered + DAMAGE_WINDOW), "damage_window")
-        )
-    found.sort(key=lambda entry: entry[1])
-    return [
-        Deadline(
-            what, due, due < now,
-            ("overdue by " + duration_words(now - due)) if due < now
-            else duration_words(due - now) + " left",
-            key,
-        )
-        for what, due, key in found
-    ]
 
 
 def needs_evidence(row: Mapping[str, Any]) -> bool:

@@ -5,7 +5,10 @@ The page opens ``/console/live`` (the queue) or ``/console/live?claim=<reference
 the page shows every ``POLL_SECONDS`` and sends it whenever it changed; the page then
 fetches its own HTML again and swaps the parts marked ``data-live`` (the agent's
 half-written reply stays). The snapshot carries counts the page uses to ring: the
-number of customer messages (a conversation) or of items waiting for a person (the queue).
+number of customer messages (a conversation), or for the queue the items waiting for a
+person and the messages customers wrote since the page opened in the conversations that
+wait for a person or that an agent holds (:class:`CustomerWrites`: review of issue 18, a
+customer writing "still waiting..." in a waiting chat left the queue page silent).
 
 Why polling inside the stream rather than a message bus: what changes lives in two places
 (the claims database and Rasa's tracker, written by other processes), and a change must
@@ -34,7 +37,10 @@ from sanic.response import HTTPResponse
 
 from cssecure.claims import orm as claims_orm
 from cssecure.claims.errors import ClaimNotFound
+from cssecure.console import sla
 from cssecure.console.chat import chat_from_events, customer_message_count
+from cssecure.console.desk import conversation_of, desk_assignments
+from cssecure.handoff import queue as handoff_queue
 from cssecure.handoff.rasa_api import RasaUnavailable
 
 log = logging.getLogger(__name__)
@@ -46,6 +52,10 @@ HEARTBEAT_SECONDS = 15.0
 MAX_STREAM_SECONDS = 300.0
 # How long the browser waits before reconnecting a dropped stream (ms).
 RETRY_MS = 1000
+# The queue reads the latest customer message of each watched conversation from Rasa at
+# most this often (one small request per conversation), and watches at most this many.
+WRITES_EVERY_SECONDS = 0.5
+MAX_WATCHED = 100
 
 Snapshot = dict[str, Any]
 
@@ -56,31 +66,112 @@ def event_text(data: Snapshot) -> str:
 
 
 def queue_snapshot(engine: sa.engine.Engine, desk_version: int, now: datetime) -> Snapshot:
-    """What the queue shows, in a few numbers: open claims, their latest change, waiting
-    handoffs, the desk's latest assignment (blocking: one connection, three queries)."""
+    """What the queue shows, in a few numbers: open claims, their latest change, the
+    requests for a person of the last 3 days (``waiting``: one more per request, so the
+    page rings once for each; a claim's request also flags the claim, which counted it
+    twice), the latest request, take or hand back, the desk's latest assignment (blocking:
+    one connection, three queries)."""
     claims = claims_orm.claims
     outbox = claims_orm.outbox
     since = now - timedelta(days=3)
     with engine.connect() as conn:
-        open_count, latest, waiting = conn.execute(
-            sa.select(
-                sa.func.count(),
-                sa.func.max(claims.c.updated_at),
-                sa.func.sum(sa.case((claims.c.needs_agent, 1), else_=0)),
-            ).where(claims.c.open_key.is_not(None) | claims.c.needs_agent)
-        ).one()
-        handoffs, last_handoff = conn.execute(
-            sa.select(sa.func.count(), sa.func.max(outbox.c.id)).where(
-                (outbox.c.topic == "agent_requested") & (outbox.c.created_at >= since)
+        open_count, latest = conn.execute(
+            sa.select(sa.func.count(), sa.func.max(claims.c.updated_at)).where(
+                claims.c.open_key.is_not(None) | claims.c.needs_agent
             )
         ).one()
+        handoffs = conn.execute(
+            sa.select(sa.func.count()).where(
+                (outbox.c.topic == handoff_queue.REQUESTED) & (outbox.c.created_at >= since)
+            )
+        ).scalar()
+        # A request, a take or a hand back (from any page or the command line) changes it.
+        last_marker = conn.execute(
+            sa.select(sa.func.max(outbox.c.id)).where(
+                outbox.c.topic.in_(
+                    (handoff_queue.REQUESTED, handoff_queue.TAKEN, handoff_queue.CLOSED)
+                ) & (outbox.c.created_at >= since)
+            )
+        ).scalar()
     return {
         "open": int(open_count or 0),
         "latest": str(latest or ""),
-        "waiting": int(waiting or 0) + int(handoffs or 0),
-        "handoffs": int(last_handoff or 0),
+        "waiting": int(handoffs or 0),
+        "handoffs": int(last_marker or 0),
         "desk": desk_version,
     }
+
+
+def watched_conversations(engine: sa.engine.Engine, now: datetime) -> list[str]:
+    """The conversations whose customers the queue listens to: those of open claims waiting
+    for a person, requests for a person without a claim that no hand-back ended, and every
+    conversation an agent holds (at most :data:`MAX_WATCHED`, in that order; blocking)."""
+    claims = claims_orm.claims
+    with engine.connect() as conn:
+        waiting = conn.execute(
+            sa.select(claims.c.conversation_id)
+            .where(claims.c.needs_agent)
+            .order_by(claims.c.updated_at.desc())
+            .limit(MAX_WATCHED)
+        ).scalars().all()
+        held = conn.execute(
+            sa.select(desk_assignments.c.item)
+            .order_by(desk_assignments.c.assigned_at.desc())
+            .limit(MAX_WATCHED)
+        ).scalars().all()
+    requests = handoff_queue.open_requests(engine, now, sla.HANDOFF_WINDOW)
+    found = [
+        *waiting,
+        *(r.conversation_id for r in requests),
+        *(c for c in map(conversation_of, held) if c),
+    ]
+    return list(dict.fromkeys(c for c in found if c))[:MAX_WATCHED]
+
+
+class CustomerWrites:
+    """Counts the messages customers write in the watched conversations, for one open queue
+    page: each time a conversation's latest customer message (Rasa's ``latest_message``)
+    changes between two reads, the count grows by one. A conversation that starts being
+    watched is not counted (the queue rings for the new request itself); one Rasa cannot
+    read this time keeps what was last read.
+
+    Args:
+        every: seconds between two reads from Rasa (:meth:`due` says when).
+        clock: monotonic seconds (tests pass a fake).
+    """
+
+    def __init__(
+        self, every: float = WRITES_EVERY_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.count = 0
+        self._seen: dict[str, str | None] = {}
+        self._every = every
+        self._clock = clock
+        self._read_at: float | None = None
+
+    def due(self) -> bool:
+        """Whether it is time to read the conversations again."""
+        now = self._clock()
+        if self._read_at is not None and now - self._read_at < self._every:
+            return False
+        self._read_at = now
+        return True
+
+    def update(self, latest: dict[str, str | None | Exception]) -> int:
+        """Take the latest message marks read now, by conversation (an exception: that one
+        could not be read); returns the count."""
+        seen: dict[str, str | None] = {}
+        for conversation, mark in latest.items():
+            known = conversation in self._seen
+            if isinstance(mark, Exception):
+                if known:
+                    seen[conversation] = self._seen[conversation]
+                continue
+            if known and mark is not None and mark != self._seen[conversation]:
+                self.count += 1
+            seen[conversation] = mark
+        self._seen = seen
+        return self.count
 
 
 def conversation_snapshot(events: list[dict[str, Any]]) -> Snapshot:

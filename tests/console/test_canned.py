@@ -3,6 +3,7 @@ language; managed by supervisors only, used on claim pages."""
 
 from __future__ import annotations
 
+from datetime import date
 from html import unescape
 
 import pytest
@@ -12,13 +13,17 @@ from handoff.support import engine  # noqa: F401 - the fixture
 from sqlalchemy.engine import Engine
 
 from console.conftest import PASSWORD, Console, csrf_of
+from cssecure.claims import services
 from cssecure.console.canned import (
     CannedReplies,
     CannedReplyError,
     check_body,
     claim_values,
     fill,
+    unfilled,
 )
+from cssecure.console.desk import conversation_item
+from cssecure.i18n import LANGUAGES
 
 GERMAN = (
     "Ihr Antrag {reference}: wir erstatten {payout}. Bitte senden Sie das Video bis {deadline}."
@@ -56,7 +61,21 @@ def test_the_values_of_a_claim_are_written_the_customers_way() -> None:
         "Bitte senden Sie das Video bis 01.12.2026."
     )
     english = fill("{payout} by {deadline}", claim_values(view, "en"))
-    assert english == "1234.50 RMB by 2026-12-01"
+    assert english == "1234.50 RMB by 01 December 2026"
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_the_deadline_reads_as_the_assistant_told_the_customer(language: str) -> None:
+    """Review (minor): the English canned reply's {deadline} filled as "2026-12-14" while the
+    assistant had told the customer "14 December 2026" when it asked for the file."""
+    from actions.texts import long_day_text
+
+    day = date(2026, 12, 14)
+    view = {"reference": "CS-1", "missing_evidence": [{"fact": "a", "due": day.isoformat()}]}
+    told = long_day_text(day, language)
+    assert claim_values(view, language)["deadline"] == told
+    if language == "en":
+        assert told == "14 December 2026"
 
 
 def test_a_value_the_claim_lacks_stays_visible_for_the_agent() -> None:
@@ -147,3 +166,40 @@ def test_a_supervisor_removes_a_reply(console: Console) -> None:
     assert console.deps.canned.all() == []
     gone = sue.post(f"{console.url}/console/canned/{saved.id}/delete", data={"csrf_token": token})
     assert gone.status_code == 404
+
+
+# --------------------------------------------------- unfilled placeholders are refused
+
+
+def test_unfilled_placeholders_are_found_as_they_appear() -> None:
+    assert unfilled("Claim CS-1: payout [payout?], by {deadline}; [payout?] again") == [
+        "[payout?]", "{deadline}"]
+    assert unfilled("Plain text with [brackets?] and {braces} and [reference]") == []
+
+
+@pytest.mark.parametrize("page", ["claim", "conversation"])
+@pytest.mark.parametrize("text", [
+    "Your claim: payout [payout?], please send the file by [deadline?].",
+    "Your claim {reference} is being checked.",
+])
+def test_a_message_with_an_unfilled_placeholder_is_refused_before_anything_is_sent(
+    console: Console, page: str, text: str,
+) -> None:
+    """Review of issue 18 (finding 7): the English canned reply on a claim without a payout
+    filled as "payout [payout?]"; sending it returned 303 and the customer received it."""
+    claim = file_claim(console.engine)
+    console.rasa.add_conversation("conv-1", [{"event": "slot", "name": "channel",
+                                               "value": "web"}])
+    url = (f"{console.url}/console/claims/{claim.reference}" if page == "claim"
+           else f"{console.url}/console/conversations/conv-1")
+    alice = console.login()
+    refused = alice.post(url + "/reply", data={"csrf_token": csrf_of(alice.get(url).text),
+                                               "text": text}, allow_redirects=False)
+    assert refused.status_code == 400
+    assert "Nothing was sent: the message still has a placeholder" in refused.text
+    # The agent's text stays in the box, to correct and send.
+    assert f">{text}</textarea>" in unescape(refused.text)
+    assert console.rasa.pushed == [] and not console.rasa.paused("conv-1")
+    after = services.get_claim(console.deps.ports.uow_factory, claim.reference)
+    assert len(after.history) == len(claim.history)
+    assert console.deps.desk.holder(conversation_item("conv-1")) is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,12 +11,15 @@ import pytest
 from cssecure.console.chat import (
     BUTTON,
     FILE,
+    LATER_LABELS,
     NOTE,
     TYPED,
+    assistant_state,
     button_label,
     chat_from_events,
     parse_payload,
 )
+from cssecure.i18n import LANGUAGES
 
 YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 KINDS = [
@@ -108,3 +113,55 @@ def test_parse_payload_refuses_what_is_not_an_intent_payload() -> None:
     assert parse_payload("hello /affirm") is None
     assert parse_payload("/") is None
     assert button_label("/deny", [("Yes", "/affirm")]) is None
+
+
+LATER = '/inform{"choice": "later"}'
+NO_FILE = [{"title": "No, I don't have it", "payload": "/deny"}]
+
+
+def _evidence_question(text: str) -> dict[str, Any]:
+    """An evidence question as the assistant sends it (actions/claim.py): a "no" button and
+    the widget's "I'll send it later", whose payload is in ``custom``."""
+    return _bot(text, NO_FILE, data={
+        "buttons": NO_FILE,
+        "custom": {"evidence_request": {"kind": "photo", "kinds": ["photo"],
+                                        "later_payload": LATER}},
+    })
+
+
+@pytest.mark.parametrize(("language", "label"), [
+    ("de", "Ich sende es später"), ("en", "I'll send it later"), (None, "I'll send it later"),
+    ("fr", "Je l'enverrai plus tard"),
+])
+def test_i_ll_send_it_later_reads_as_the_label_the_customer_tapped(
+    language: str | None, label: str
+) -> None:
+    """Review of issue 18 (minor): the tap showed as "Chose: later" in English, not as the
+    German customer's "Ich sende es später"."""
+    events: list[dict[str, Any]] = []
+    if language:
+        events.append({"event": "slot", "name": "language", "value": language})
+    chat = chat_from_events([*events, _evidence_question("Fotos?"), _user(LATER)])
+    assert (chat[-1].text, chat[-1].kind) == (label, BUTTON)
+    # A later tap whose question is gone (an older session) reads the same.
+    assert chat_from_events([*events, _user(LATER)])[-1].text == label
+
+
+def test_the_later_labels_are_the_widgets() -> None:
+    """The labels are the widget's own (its LABELS.later in every language we speak)."""
+    script = Path(__file__).resolve().parents[2] / "cssecure/web/static/cssecure-widget-evidence.js"
+    found = dict(re.findall(r'\n    (\w\w): \{[^}]*?later: "([^"]+)"', script.read_text("utf-8")))
+    assert found == LATER_LABELS
+    assert set(LATER_LABELS) == set(LANGUAGES)
+
+
+@pytest.mark.parametrize(("events", "words"), [
+    pytest.param([], "The assistant answers this customer", id="answering"),
+    pytest.param([{"event": "pause"}], "the customer waits for a person", id="waiting"),
+    pytest.param([{"event": "pause", "metadata": {"sender": "agent", "agent_name": "mia"}}],
+                 "The assistant is quiet: mia is talking to the customer", id="held"),
+    pytest.param([{"event": "pause", "metadata": {"sender": "agent", "agent_name": "mia"}},
+                  {"event": "resume"}], "The assistant answers this customer", id="handed back"),
+])
+def test_the_page_says_what_the_assistant_does(events: list[dict[str, Any]], words: str) -> None:
+    assert words in assistant_state(events)

@@ -4,12 +4,16 @@ download names, and "ask for this file again" reaching the customer in their lan
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timezone
+
 import requests
 from handoff.claims_fixtures import file_claim
 
 from console.conftest import Console, csrf_of
 from console.media import png_bytes
 from cssecure.claims import services
+from cssecure.console import sla
 
 YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 
@@ -44,7 +48,8 @@ def test_the_chat_shows_a_tap_as_its_label_and_a_file_as_its_thumbnail(console: 
     page = browser.get(f"{console.url}/console/claims/{reference}").text
     chat = page[page.index('id="transcript"'):page.index("</section>", page.index('id="chat"'))]
     assert "/affirm" not in chat and "/inform" not in chat
-    assert '<span class="tap" title="tapped a button">&#128070; Yes</span>' in chat
+    assert ('<span class="tap" title="tapped a button"><small class="tap-note">tapped</small> Yes'
+            '</span>') in chat
     assert "from-customer kind-button" in chat and "from-assistant" in chat
     assert f'<img src="/console/claims/{reference}/evidence/{evidence_id}"' in chat
     assert 'data-customer-messages="2"' in chat
@@ -180,8 +185,11 @@ def test_the_claim_page_shows_the_reply_promise_while_the_customer_waits(
     claim = file_claim(console.engine)  # handed to an agent just now
     page = console.login().get(f"{console.url}/console/claims/{claim.reference}").text
     deadlines = page[page.index('id="deadlines"'):page.index("</ul>", page.index('id="deadlines"'))]
-    assert "reply to the customer" in deadlines and "h left" in deadlines
-    assert "overdue" not in deadlines
+    # The promise the customer was given (office time after the request: cssecure.console.sla).
+    asked = sla.waiting_since(console.engine, datetime.now(timezone.utc))[claim.reference]
+    due = sla.reply_due(asked)
+    assert f"reply to the customer (due {due:%Y-%m-%d %H:%M} UTC)" in deadlines
+    assert "left" in deadlines and "overdue" not in deadlines
 
 
 def test_the_same_file_on_two_claims_is_flagged_on_both_pages(console: Console) -> None:
@@ -198,3 +206,82 @@ def test_the_same_file_on_two_claims_is_flagged_on_both_pages(console: Console) 
     assert f"the same file is on {second.reference}" in first_page
     assert f"the same file is on {first}" in second_page
     assert "not on any other claim" not in first_page
+
+
+# ------------------------------------------------ the assistant and the agent's reply
+
+
+def _post(browser: requests.Session, url: str, action: str, **data: str) -> requests.Response:
+    token = csrf_of(browser.get(url).text)
+    return browser.post(f"{url}/{action}", data={"csrf_token": token, **data})
+
+
+def test_a_reply_from_the_claim_page_pauses_the_assistant_until_handed_back(
+    console: Console,
+) -> None:
+    """Review of issue 18 (finding 2): Alice replied on a claim; the customer's next messages
+    got the assistant's fallbacks and it started a new claim. Now her reply pauses it under
+    her name (the page says so) until she hands it back."""
+    claim = file_claim(console.engine)
+    browser = console.login()
+    url = f"{console.url}/console/claims/{claim.reference}"
+    assert "The assistant answers this customer" in browser.get(url).text
+    sent = _post(browser, url, "reply", text="Alice here, looking at it.")
+    assert sent.ok and "stays quiet in this conversation" in sent.text
+    assert console.rasa.paused("conv-1")
+    pause = [e for e in console.rasa.events["conv-1"] if e["event"] == "pause"][-1]
+    assert pause["metadata"] == {"sender": "agent", "agent_name": "alice"}
+    page = browser.get(url).text
+    assert "The assistant is quiet: alice is talking to the customer" in page
+    assert _post(browser, url, "handback").ok
+    assert not console.rasa.paused("conv-1")
+
+
+def test_a_reply_from_the_conversation_page_pauses_the_assistant_too(console: Console) -> None:
+    console.rasa.add_conversation("web-a-1", [{"event": "slot", "name": "channel",
+                                                "value": "web"}])
+    browser = console.login()
+    url = f"{console.url}/console/conversations/web-a-1"
+    assert _post(browser, url, "reply", text="Alice here.").ok
+    assert console.rasa.paused("web-a-1")
+    assert "alice is talking to the customer" in browser.get(url).text
+
+
+def test_assign_to_me_and_take_over_say_what_each_does_and_do_only_that(
+    console: Console,
+) -> None:
+    """Review (minor): "Take it" (hold only) and "Take over the conversation" (pauses the
+    assistant) sat side by side and were confused. The hold-only button is "Assign to me"
+    (a desk's word for it), each button says what it does, and the page says what the
+    assistant does now."""
+    claim = file_claim(console.engine)
+    browser = console.login()
+    url = f"{console.url}/console/claims/{claim.reference}"
+    page = browser.get(url).text
+    assert "Take it" not in page
+    assert 'id="hold" aria-describedby="hold-hint">Assign to me</button>' in page
+    assert "Nothing is sent to the customer and the assistant goes on answering" in page
+    assert 'id="take" aria-describedby="take-hint">Take over the conversation</button>' in page
+    assert "the assistant stops answering and the customer is told" in page
+    # Assign to me: the desk's hold only.
+    assigned = _post(browser, url, "hold")
+    assert "Nothing was sent" in assigned.text and "You hold this conversation." in assigned.text
+    assert console.rasa.pushed == [] and not console.rasa.paused("conv-1")
+    # Take over: the assistant stops and the customer is greeted.
+    taken = _post(browser, url, "take")
+    assert "the assistant is paused" in taken.text
+    assert console.rasa.paused("conv-1") and len(console.rasa.pushed) == 1
+
+
+def test_times_on_the_claim_page_are_readable_not_iso(console: Console) -> None:
+    """Review (minor): filing and history times showed as 2026-11-30T09:02:09.530324+00:00."""
+    claim = file_claim(console.engine)
+    page = console.login().get(f"{console.url}/console/claims/{claim.reference}").text
+    summary = page[page.index('class="summary"'):page.index("</p>", page.index('class="summary"'))]
+    history = page[page.index('id="history"'):page.index("</section>", page.index('id="history"'))]
+    shown = claim.created_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    assert f">{shown}</time>" in summary
+    for part in (summary, history):
+        words = re.sub(r'datetime="[^"]*"', "", part)  # the machine-readable attribute
+        assert not re.search(r"\d{2}:\d{2}:\d{2}\.\d+|\dT\d", words), part
+    assert history.count(" UTC</time>") == len(claim.history)

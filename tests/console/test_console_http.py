@@ -347,7 +347,7 @@ def test_after_a_decision_the_assistant_answers_again_unless_the_agent_keeps_tal
     assert 'id="approve-keep"' in page.text and 'id="reject-keep"' in page.text
     assert console.rasa.paused("conv-1") is keep
     # Review: the desk's hold went with the conversation: let go unless still talking.
-    from cssecure.console.desk import claim_item
+    from cssecure.console.desk import conversation_item
 
-    held = console.deps.desk.holder(claim_item(claim.reference))
+    held = console.deps.desk.holder(conversation_item(claim.conversation_id))
     assert (held.agent if held else None) == ("alice" if keep else None)

@@ -8,7 +8,13 @@ import pytest
 from handoff.support import engine  # noqa: F401 - the fixture
 from sqlalchemy.engine import Engine
 
-from cssecure.console.desk import Desk, HeldByAnother, claim_item, conversation_item
+from cssecure.console.desk import (
+    Desk,
+    HeldByAnother,
+    claim_item,
+    conversation_item,
+    conversation_of,
+)
 
 
 def test_the_first_agent_to_take_an_item_holds_it_and_the_second_is_told_who(
@@ -110,3 +116,11 @@ def test_item_keys_carry_no_control_characters_and_long_ids_stay_distinct(
     desk.take(long_b, "bob")
     assert {h.agent for h in desk.holders([long_a, long_b]).values()} == {"alice", "bob"}
     assert claim_item("CS-2026-000001") == "claim:CS-2026-000001"
+
+
+def test_a_conversation_item_gives_its_conversation_back() -> None:
+    """The live queue listens to the conversations agents hold (read from their items)."""
+    for conversation in ("web-a-1", "discord-1@2-x", "conv\x01/../<b> ü"):
+        assert conversation_of(conversation_item(conversation)) == conversation
+    assert conversation_of(conversation_item("a" * 300)) is None  # kept as its hash
+    assert conversation_of(claim_item("CS-2026-000001")) is None

@@ -7,8 +7,13 @@ message reaching the assistant to it being on each agent's open page (no reload)
 customer asking for a person to the claim appearing in both agents' queues; each under a
 second. Alice takes customer A's conversation: Bob's page shows at once that she holds it,
 his answer is refused (nothing reaches the customer) until he ticks "answer anyway", which
-the desk's log records. Alice answers customer A, who writes German, with a German canned
-reply whose reference, payout and deadline are filled from the claim.
+the desk's log records. The hold is the customer's chat's: customer A filed a second claim
+in the same chat, and Bob, on that claim's page and on the conversation's, sees Alice
+holding it and is refused too (review of issue 18: holds were per claim, so Bob answered
+the same customer from the other claim). While the agents sit on their queues, customer A
+writing again puts a count in both queues' titles (review: only an open claim page rang).
+Alice answers customer A, who writes German, with a German canned reply whose reference,
+payout and deadline are filled from the claim.
 
 Run with ``-s`` to see the measured times.
 """
@@ -93,6 +98,9 @@ def test_two_agents_two_customers_live_assignment_and_a_german_canned_reply(
         body="Ihr Antrag {reference}: wir erstatten {payout}, "
              "sobald das Foto bis {deadline} da ist.",
     )
+    # Customer A's second claim, in the same chat (a lost parcel): the assistant has it.
+    claim_a2 = file_claim(console.engine, parcel_id="P1003", claim_type="lost",
+                          conversation_id="conv-a", needs_agent=False)
     # Customer B's claim is with the assistant: nobody is asked yet.
     claim_b = file_claim(console.engine, parcel_id="P2002", claim_type="lost",
                          conversation_id="conv-b", needs_agent=False)
@@ -112,6 +120,13 @@ def test_two_agents_two_customers_live_assignment_and_a_german_canned_reply(
         [(queue, "#claim-queue tr.waiting", claim_b.reference) for queue in queues],
         lambda: services.request_agent(uow, claim_b.reference, conversation_id="conv-b",
                                        reason="customer asked for a person"),
+    )
+    for queue in queues:
+        expect(queue).to_have_title("(1) Queue · CSSecure")
+    # Customer A, waiting, writes again: both queues ring (the table has nothing new).
+    write_times = _seconds_until(
+        [(queue, "title", "(2) Queue") for queue in queues],
+        lambda: console.rasa.customer_says("conv-a", "Hallo? Ich warte noch."),
     )
 
     # Alice opens A, Bob opens B and A (a tab each): both customers write at once.
@@ -152,6 +167,19 @@ def test_two_agents_two_customers_live_assignment_and_a_german_canned_reply(
     bob_a.click("#reply")
     expect(bob_a.locator(".error")).to_contain_text("alice holds this conversation")
     assert [p for p in console.rasa.pushed if p["conversation_id"] == "conv-a"] == []
+    # The same customer's other claim, and the conversation's own page: Alice's too.
+    for other in (f"{console.url}/console/claims/{claim_a2.reference}",
+                  f"{console.url}/console/conversations/conv-a"):
+        bob_other = _open(bob, other)
+        expect(bob_other.locator("#held-by")).to_contain_text("alice holds this conversation")
+        bob_other.fill("#reply-text", "Bob here, about your other parcel.")
+        bob_other.click("#reply")
+        expect(bob_other.locator(".error")).to_contain_text("alice holds this conversation")
+        # Refused, nothing sent: his words wait in the box.
+        expect(bob_other.locator("#reply-text")).to_have_value(
+            "Bob here, about your other parcel.")
+        bob_other.close()
+    assert [p for p in console.rasa.pushed if p["conversation_id"] == "conv-a"] == []
 
     # Alice answers A with the German canned reply, its placeholders filled.
     alice_a.select_option("#canned", label="Foto fehlt")
@@ -175,7 +203,8 @@ def test_two_agents_two_customers_live_assignment_and_a_german_canned_reply(
     # Customer B was answered by nobody.
     assert [p for p in console.rasa.pushed if p["conversation_id"] == "conv-b"] == []
 
-    for label, times in (("queue (new item)", queue_times),
+    for label, times in (("queue (new item)", queue_times), ("queue (customer wrote)",
+                                                             write_times),
                          ("customer message", message_times), ("take shown", hold_times)):
         with capsys.disabled():
             print(f"\nlive update, {label}: " + ", ".join(f"{t * 1000:.0f} ms" for t in times))

@@ -17,6 +17,8 @@ from handoff.claims_fixtures import file_claim
 from console.conftest import PASSWORD, Console, csrf_of
 from cssecure.claims import services
 from cssecure.console import live
+from cssecure.console.desk import conversation_item
+from cssecure.handoff.rasa_api import RasaUnavailable
 
 
 class Stream:
@@ -138,7 +140,7 @@ def test_a_second_agent_sees_who_holds_it_and_cannot_answer_unknowingly(
     assert anyway.ok and console.rasa.pushed[-1]["text"] == "Hi, Bob here"
     assert console.deps.desk.actions()[0]["action"] == "override"
     assert console.deps.desk.actions()[0]["agent"] == "bob"
-    holder = console.deps.desk.holder(f"claim:{claim.reference}")
+    holder = console.deps.desk.holder(conversation_item(claim.conversation_id))
     assert holder is not None and holder.agent == "alice"
 
 
@@ -147,15 +149,101 @@ def test_every_answering_action_is_refused_while_a_colleague_holds_the_claim(
     console: Console, action: str
 ) -> None:
     claim = file_claim(console.engine)
-    console.deps.desk.take(f"claim:{claim.reference}", "bob")
+    console.deps.desk.take(conversation_item(claim.conversation_id), "bob")
     alice = console.login()
     url = f"{console.url}/console/claims/{claim.reference}"
     data = {"csrf_token": csrf_of(alice.get(url).text), "reason": "r", "what": "w", "note": ""}
     reply = alice.post(f"{url}/{action}", data=data)
-    assert reply.status_code == 409
+    assert reply.status_code == 409 and "bob holds this conversation" in reply.text
     assert console.rasa.pushed == []
     after = services.get_claim(console.deps.ports.uow_factory, claim.reference)
     assert after.status == claim.status and len(after.history) == len(claim.history)
+
+
+# Every path that answers the customer, decides or takes: (page, action, form fields).
+_ANSWERING = [
+    ("claim", "reply", {"text": "Alice here"}),
+    ("claim", "take", {}),
+    ("claim", "handback", {}),
+    ("claim", "approve", {"note": ""}),
+    ("claim", "reject", {"reason": "Too late."}),
+    ("claim", "evidence", {"what": "a photo"}),
+    ("claim", "hold", {}),
+    ("claim", "assign", {"to": "alice"}),
+    ("conversation", "reply", {"text": "Alice here"}),
+    ("conversation", "take", {}),
+    ("conversation", "handback", {}),
+    ("conversation", "hold", {}),
+    ("conversation", "assign", {"to": "alice"}),
+]
+
+
+@pytest.mark.parametrize("held_on", ["first claim", "conversation"])
+@pytest.mark.parametrize(("page", "action", "fields"), _ANSWERING,
+                         ids=[f"{p}-{a}" for p, a, _ in _ANSWERING])
+def test_a_hold_is_the_customers_conversations_from_whichever_page(
+    console: Console, held_on: str, page: str, action: str, fields: dict[str, str]
+) -> None:
+    """Review of issue 18 (blocker): holds were per claim; Alice took over a customer's
+    first claim and answered, Bob opened the customer's second claim of the same chat, saw
+    "Nobody holds this conversation" and answered too. Bob holds the chat here (from its
+    first claim's page or the conversation's); Alice acting from the second claim's page or
+    the conversation's page is refused, and nothing reaches the customer."""
+    first = file_claim(console.engine, parcel_id="P1001")
+    second = file_claim(console.engine, parcel_id="P1002", claim_type="lost")
+    assert first.conversation_id == second.conversation_id == "conv-1"
+    console.deps.directory.add_agent("bob", PASSWORD)
+    alice, bob = console.login(), console.login("bob")
+    pages = {
+        "first claim": f"{console.url}/console/claims/{first.reference}",
+        "claim": f"{console.url}/console/claims/{second.reference}",
+        "conversation": f"{console.url}/console/conversations/conv-1",
+    }
+    held = bob.post(pages[held_on] + "/hold", data={"csrf_token": csrf_of(bob.get(
+        pages[held_on]).text)})
+    assert held.ok
+    shown = alice.get(pages[page]).text
+    assert "<strong>bob</strong> holds this conversation" in shown
+    events_before = len(console.rasa.events["conv-1"])
+    refused = alice.post(f"{pages[page]}/{action}",
+                         data={"csrf_token": csrf_of(shown), **fields})
+    assert refused.status_code == 409, refused.text
+    assert "bob holds this conversation" in refused.text
+    assert console.rasa.pushed == [] and len(console.rasa.events["conv-1"]) == events_before
+    for claim in (first, second):
+        after = services.get_claim(console.deps.ports.uow_factory, claim.reference)
+        assert after.status == claim.status and len(after.history) == len(claim.history)
+    holder = console.deps.desk.holder(conversation_item("conv-1"))
+    assert holder is not None and holder.agent == "bob"
+
+
+def test_two_claims_of_one_chat_the_reviewers_double_answer_is_refused(
+    console: Console,
+) -> None:
+    """The review's steps: Alice takes over the first claim and replies; Bob opens the
+    second claim of the same chat: it names Alice, his reply is a 409 and the customer gets
+    Alice's messages only; "answer anyway" sends it, on record."""
+    first = file_claim(console.engine, parcel_id="P900004")
+    second = file_claim(console.engine, parcel_id="P900009", claim_type="lost")
+    console.deps.directory.add_agent("bob", PASSWORD)
+    alice, bob = console.login(), console.login("bob")
+    one = f"{console.url}/console/claims/{first.reference}"
+    two = f"{console.url}/console/claims/{second.reference}"
+    assert alice.post(one + "/take", data={"csrf_token": csrf_of(alice.get(one).text)}).ok
+    assert alice.post(one + "/reply", data={"csrf_token": csrf_of(alice.get(one).text),
+                                            "text": "Alice hier."}).ok
+    page = bob.get(two).text
+    assert "Nobody holds this conversation" not in page
+    assert "<strong>alice</strong> holds this conversation" in page
+    refused = bob.post(two + "/reply", data={"csrf_token": csrf_of(page), "text": "Bob here."})
+    assert refused.status_code == 409 and "alice holds this conversation" in refused.text
+    assert "Bob here." not in [p["text"] for p in console.rasa.pushed]
+    # His text stays in the box for him to send knowingly.
+    assert ">Bob here.</textarea>" in refused.text
+    anyway = bob.post(two + "/reply", data={"csrf_token": csrf_of(page), "text": "Bob here.",
+                                            "override": "1"})
+    assert anyway.ok and console.rasa.pushed[-1]["text"] == "Bob here."
+    assert console.deps.desk.actions()[0]["action"] == "override"
 
 
 def test_assign_to_a_colleague_and_release(console: Console) -> None:
@@ -166,19 +254,19 @@ def test_assign_to_a_colleague_and_release(console: Console) -> None:
     token = csrf_of(alice.get(url).text)
     assigned = alice.post(url + "/assign", data={"csrf_token": token, "to": "bob"})
     assert assigned.ok and "Assigned" not in assigned.text
-    held = console.deps.desk.holder(f"claim:{claim.reference}")
+    held = console.deps.desk.holder(conversation_item(claim.conversation_id))
     assert held is not None and (held.agent, held.assigned_by) == ("bob", "alice")
     nobody = alice.post(url + "/assign", data={"csrf_token": token, "to": "mallory"})
     assert nobody.status_code == 400
     # Alice does not hold it, so her release changes nothing; Bob's does.
     alice.post(url + "/release", data={"csrf_token": token})
-    assert console.deps.desk.holder(f"claim:{claim.reference}") is not None
+    assert console.deps.desk.holder(conversation_item(claim.conversation_id)) is not None
 
 
 def test_the_queue_shows_the_holder_and_filters_mine_and_unassigned(console: Console) -> None:
     mine = file_claim(console.engine, parcel_id="P1001")
     other = file_claim(console.engine, parcel_id="P1002", conversation_id="conv-2")
-    console.deps.desk.take(f"claim:{mine.reference}", "alice")
+    console.deps.desk.take(conversation_item(mine.conversation_id), "alice")
     alice = console.login()
     everything = alice.get(f"{console.url}/console/").text
     assert mine.reference in everything and other.reference in everything
@@ -222,3 +310,117 @@ def test_a_conversation_is_held_assigned_and_released_through_its_routes(
     bob_token = csrf_of(bob.get(url).text)
     assert bob.post(url + "/release", data={"csrf_token": bob_token}).ok
     assert console.deps.desk.holder("conversation:conv-9") is None
+
+
+# ----------------------------------------------- conversations without a claim
+
+
+def _asks_for_a_person(console: Console, conversation: str) -> None:
+    """A customer asks for a person before filing anything (the outbox's request row)."""
+    console.rasa.add_conversation(conversation, [
+        {"event": "slot", "name": "channel", "value": "web"},
+        {"event": "user", "text": "I want to talk to a person"},
+        {"event": "pause"},
+    ])
+    services.request_agent(console.deps.ports.uow_factory, None,
+                           conversation_id=conversation, reason="customer asked for a person")
+
+
+def _conversation_row(page: str, conversation: str) -> str | None:
+    if 'id="conversation-queue"' not in page:
+        return None
+    table = page[page.index('id="conversation-queue"'):]
+    table = table[:table.index("</table>")]
+    start = table.find(f">{conversation}</a>")
+    if start < 0:
+        return None
+    return table[table.rindex("<tr", 0, start):table.index("</tr>", start)]
+
+
+def test_after_a_hand_back_a_conversation_without_a_claim_leaves_the_queue_unheld(
+    console: Console,
+) -> None:
+    """Review of issue 18 (finding 5): take, reply, hand back a chat without a claim, reload
+    the queue: it stayed under "waiting for an agent" for 3 days, "held by alice"."""
+    _asks_for_a_person(console, "web-a-1")
+    alice = console.login()
+    queue_url = f"{console.url}/console/"
+    url = f"{console.url}/console/conversations/web-a-1"
+    row = _conversation_row(alice.get(queue_url).text, "web-a-1")
+    assert row is not None and 'class="waiting"' in row and '"holder">nobody<' in row
+    assert ": reply to the customer</td>" in row  # the promise it was given (sla)
+    token = csrf_of(alice.get(url).text)
+    assert alice.post(url + "/take", data={"csrf_token": token}).ok
+    # Taken, not answered yet: Alice's, still owed a reply.
+    row = _conversation_row(alice.get(queue_url).text, "web-a-1")
+    assert row is not None and 'class="taken"' in row and '"holder">alice<' in row
+    assert ": reply to the customer</td>" in row
+    assert alice.post(url + "/reply", data={"csrf_token": token, "text": "Alice here."}).ok
+    # Answered: Alice's, nothing owed.
+    row = _conversation_row(alice.get(queue_url).text, "web-a-1")
+    assert row is not None and 'class="taken"' in row and '"holder">alice<' in row
+    assert "reply to the customer" not in row
+    assert alice.post(url + "/handback", data={"csrf_token": token}).ok
+    assert console.deps.desk.holder(conversation_item("web-a-1")) is None
+    assert _conversation_row(alice.get(queue_url).text, "web-a-1") is None
+    assert not console.rasa.paused("web-a-1")
+    # The customer asks again: back in the queue, waiting, nobody holds it.
+    services.request_agent(console.deps.ports.uow_factory, None,
+                           conversation_id="web-a-1", reason="customer asked for a person")
+    row = _conversation_row(alice.get(queue_url).text, "web-a-1")
+    assert row is not None and 'class="waiting"' in row and '"holder">nobody<' in row
+
+
+# ---------------------------------------------- the queue hears customers write
+
+
+@pytest.mark.parametrize("state", ["waiting claim", "waiting conversation", "held"])
+def test_the_queue_stream_tells_when_a_customer_writes_in_a_waiting_or_held_chat(
+    console: Console, streams: list[Stream], state: str
+) -> None:
+    """Review of issue 18 (finding 6): demo-bob wrote "still waiting..." in a waiting chat
+    while Alice sat on the queue: nothing happened. The queue's stream now counts what
+    customers write in chats waiting for a person or held by an agent (the page rings)."""
+    if state == "waiting claim":
+        file_claim(console.engine)
+        conversation = "conv-1"
+    elif state == "waiting conversation":
+        conversation = "web-a-1"
+        _asks_for_a_person(console, conversation)
+    else:
+        conversation = "conv-1"
+        file_claim(console.engine, needs_agent=False)
+        console.deps.desk.take(conversation_item(conversation), "bob")
+    console.rasa.customer_says("conv-quiet", "a chat nobody waits on")
+    alice = console.login()
+    stream = Stream(alice, f"{console.url}/console/live")
+    streams.append(stream)
+    first = stream.next()
+    assert first["customer_writes"] == 0
+    # A customer nobody waits on writing changes nothing.
+    console.rasa.customer_says("conv-quiet", "hello?")
+    with pytest.raises(queue.Empty):
+        stream.next(timeout=1.2)
+    console.rasa.customer_says(conversation, "still waiting...")
+    started = time.monotonic()
+    changed = stream.next(timeout=2)
+    assert time.monotonic() - started < 1.0
+    assert changed["customer_writes"] == 1 and changed["waiting"] == first["waiting"]
+    console.rasa.customer_says(conversation, "hello??")
+    assert stream.next(timeout=2)["customer_writes"] == 2
+
+
+def test_customer_writes_counts_changes_not_conversations_that_start_being_watched() -> None:
+    now = [0.0]
+    writes = live.CustomerWrites(every=0.5, clock=lambda: now[0])
+    assert writes.due() and not writes.due()
+    assert writes.update({"a": "1|hi", "b": None}) == 0
+    assert writes.update({"a": "1|hi", "b": "2|hello", "c": "3|new chat"}) == 1
+    # Rasa could not read "a" this time: it keeps its mark, and its next message counts.
+    assert writes.update({"a": RasaUnavailable("down"), "b": "2|hello", "c": "3|new chat"}) == 1
+    assert writes.update({"a": "4|there?", "b": "2|hello", "c": "3|new chat"}) == 2
+    # A new session empties Rasa's latest message: no count until the customer writes.
+    assert writes.update({"a": None, "b": "2|hello", "c": "3|new chat"}) == 2
+    assert writes.update({"a": "5|again", "b": "2|hello", "c": "3|new chat"}) == 3
+    now[0] = 0.6
+    assert writes.due()

@@ -54,21 +54,35 @@
       });
   }
 
+  // The counts that ring when they grow: a conversation page's customer messages; the
+  // queue's items waiting for a person and messages customers wrote in waiting or held
+  // conversations.
+  var RINGING = ["customer_messages", "waiting", "customer_writes"];
+
+  function growth(previous, data) {
+    var more = 0;
+    RINGING.forEach(function (name) {
+      if (typeof data[name] === "number" && typeof previous[name] === "number" &&
+          data[name] > previous[name]) {
+        more += data[name] - previous[name];
+      }
+    });
+    return more;
+  }
+
   function listen(url) {
     var last = null;
     var source = new EventSource(url);
     var status = document.getElementById("live-status");
     source.onmessage = function (event) {
       var data = JSON.parse(event.data);
-      var count = data.customer_messages !== undefined ? data.customer_messages : data.waiting;
-      var first = last === null;
       var previous = last;
-      var grew = !first && count !== undefined && last !== undefined && count > last;
-      last = count;
+      last = data;
       if (status) { status.hidden = false; status.textContent = "Live: updates arrive by themselves."; }
-      if (first) { return; }
+      if (previous === null) { return; }
+      var more = growth(previous, data);
       refresh().then(function () {
-        if (grew) { setUnread(unread + (count - previous)); tone(); }
+        if (more > 0) { setUnread(unread + more); tone(); }
       });
     };
     source.addEventListener("expired", function () {
