@@ -53,16 +53,16 @@ from cssecure.claims.model import (
 )
 from cssecure.claims.unit_of_work import UnitOfWork
 from cssecure.console import inbox
-from cssecure.handoff.queue import CLOSED, REQUESTED
+from cssecure.handoff.queue import CLOSED, REPLIED, REQUESTED
 from cssecure.notify.customer_updates import DEADLINE_REASON
 from cssecure.settings import Settings
 
 TOPIC = "sla_overdue"
-# An agent's message reached the customer: the marker row (already delivered, nothing is
-# sent for it, as ``handoff_taken``) the handoff service writes after each message it
-# delivers, with ``conversation_id``, ``reference`` and ``agent``: the record of a reply
-# in a chat that has no claim (a claim's replies are in its history).
-REPLIED = "agent_replied"
+# REPLIED (cssecure.handoff.queue): an agent's message reached the customer: the marker
+# row (already delivered, nothing is sent for it, as ``handoff_taken``) the handoff service
+# writes after each message it delivers, with ``conversation_id``, ``reference`` and
+# ``agent``: the record of a reply in a chat that has no claim (a claim's replies are in
+# its history).
 # Outbox rows that end the waits of their conversation: an agent's message, and the
 # conversation handed back to the assistant (the customer is told so).
 ANSWER_MARKERS = (REPLIED, CLOSED)

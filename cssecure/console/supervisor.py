@@ -187,6 +187,7 @@ async def dashboard_page(
         },
         duration_words=dashboard.duration_words,
         share_words=dashboard.share_words,
+        first_reply_label=dashboard.FIRST_REPLY_LABEL,
     )
     resp.headers["Content-Security-Policy"] = DASHBOARD_CSP
     return resp

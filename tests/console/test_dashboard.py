@@ -277,6 +277,9 @@ def test_a_supervisor_sees_the_charts_and_exports_csv_an_agent_cannot(
             in page.text)
     assert f"average {expected.csat_average:.2f} of 5 ({expected.csat_ratings} ratings)" in (
         page.text)
+    # What "first reply" measures is said on the page (issue 18 review, finding 8).
+    assert ('<dt id="first-reply-label">Time from a customer&#39;s request for a person to an '
+            "agent&#39;s first message to them") in page.text
     for name in ("claims_by_type", "claims_by_decision", "payouts_by_line",
                  "payouts_by_destination", "handoff_reasons", "nlu_fallback_rate",
                  "satisfaction"):

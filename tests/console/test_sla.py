@@ -221,7 +221,7 @@ def test_a_chat_without_a_claim_gets_the_reply_promise_and_one_overdue_notice(
     sent: list[str] = []
     OutboxWorker(engine, sent.append, console_url="https://desk.example",
                  clock=lambda: TUESDAY_1030 + 2 * MINUTE).deliver_due()
-    (notice,) = [t for t in sent if "sla_overdue" in t]
+    (notice,) = [t for t in sent if t.startswith("Overdue on conversation web-a-1: ")]
     assert notice.endswith("/console/conversations/web-a-1")
 
 
