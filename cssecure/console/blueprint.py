@@ -993,13 +993,16 @@ async def live_stream(deps: ConsoleDeps, request: Request) -> HTTPResponse | Non
         return response.text("Sign in to the agent console.", 401)
     reference = request.args.get("claim")
     conversation = request.args.get("conversation")
+    port = deps.ports.conversations
+    latest = getattr(port, "latest_event_time", None)
+    reads = live.TrackerReads(port.events, latest if callable(latest) else None)
 
     if reference:
         async def snapshot() -> live.Snapshot:
             claim = await _blocking(
                 claims_services.get_claim, deps.ports.uow_factory, reference
             )
-            events = await _blocking(deps.ports.conversations.events, claim.conversation_id)
+            events = await _blocking(reads.read, claim.conversation_id)
             held = await _blocking(deps.desk.holder, conversation_item(claim.conversation_id))
             return {
                 **live.conversation_snapshot(events),
@@ -1008,7 +1011,7 @@ async def live_stream(deps: ConsoleDeps, request: Request) -> HTTPResponse | Non
             }
     elif conversation:
         async def snapshot() -> live.Snapshot:
-            events = await _blocking(deps.ports.conversations.events, conversation)
+            events = await _blocking(reads.read, conversation)
             held = await _blocking(deps.desk.holder, conversation_item(conversation))
             return {**live.conversation_snapshot(events), "holder": held.agent if held else None}
     else:

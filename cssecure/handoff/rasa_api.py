@@ -153,6 +153,18 @@ class RasaConversations:
                 value = event.get("value")
         return value
 
+    def latest_event_time(self, conversation_id: str) -> float | None:
+        """When the conversation's latest event happened (unix time), read from the tracker
+        without its events (cheap: an open console page asks four times a second and reads
+        the events only when this changed); ``None`` when Rasa does not say.
+
+        Raises:
+            RasaUnavailable: Rasa did not answer.
+        """
+        tracker = self._call("GET", self._url(conversation_id, "tracker") + "?include_events=NONE")
+        value = tracker.get("latest_event_time") if isinstance(tracker, dict) else None
+        return float(value) if isinstance(value, (int, float)) else None
+
     def latest_message(self, conversation_id: str) -> str | None:
         """What identifies the customer's latest message (its ``message_id``, with its
         text), read from the tracker without its events (cheap: the live inbox asks every

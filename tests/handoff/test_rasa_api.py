@@ -45,6 +45,22 @@ def test_an_unknown_conversation_is_created_with_a_session_as_rasa_does(
     assert [e["event"] for e in events] == ["action", "session_started", "action"]
 
 
+def test_the_latest_event_time_is_read_without_the_events_and_moves_with_them(
+    fake_http: FakeHTTP,
+) -> None:
+    """The console's open pages read the events only when this time changed."""
+    FakeRasa(fake_http)
+    rasa = RasaConversations(fake_http.url, TOKEN, timeout_s=2)
+    events = rasa.events("conv-1")
+    first = rasa.latest_event_time("conv-1")
+    assert first == events[-1]["timestamp"]
+    assert "include_events=NONE" in fake_http.requests[-1].path
+    assert first is not None
+    rasa.append_events("conv-1", [{"event": "bot", "text": "An agent wrote",
+                                   "timestamp": first + 1}])
+    assert rasa.latest_event_time("conv-1") == first + 1
+
+
 def test_taking_over_a_conversation_whose_id_has_an_at_sign_pauses_that_conversation(
     engine: Engine, fake_http: FakeHTTP
 ) -> None:
