@@ -152,6 +152,11 @@ NOTICES = {
     ),
     "assigned": "The conversation is assigned to your colleague.",
     "released": "You released the conversation: anyone may take it.",
+    "released-to-queue": (
+        "You released the conversation. The assistant stays quiet: the customer waits for a "
+        "person again, and the conversation is back in the queue for a colleague."
+    ),
+    "not-held": "You did not hold this conversation: nothing changed.",
 }
 
 # Actions that answer or decide for the customer: refused while a colleague holds the
@@ -933,8 +938,23 @@ async def _assignment(
             await _blocking(deps.desk.take, item, me)
             done = "held"
         elif what == "release":
-            await _blocking(deps.desk.release, item, me)
-            done = "released"
+            released = await _blocking(deps.desk.release, item, me)
+            done = "released" if released else "not-held"
+            conversation = key if kind == "conversations" else (await _blocking(
+                claims_services.get_claim, deps.ports.uow_factory, key)).conversation_id
+            try:
+                quiet = released and await _blocking(
+                    service.release_to_queue, deps.ports, conversation,
+                    key if kind == "claims" else None, agent=me,
+                )
+            except RasaUnavailable as exc:
+                error = (f"You released the conversation, but it could not be put back in "
+                         f"the queue: {exc} Take it again or hand it back.")
+                if kind == "claims":
+                    return await claim_page(deps, session, key, status=502, error=error)
+                return await conversation_page(deps, session, key, status=502, error=error)
+            if quiet:
+                done = "released-to-queue"
         else:
             colleague = _typed(request.form, "to").strip().lower()
             if colleague not in await _blocking(deps.directory.active_names):

@@ -638,6 +638,32 @@ def reply_in_conversation(
     return Outcome(None, agent_answers(ports, conversation_id, None, agent))
 
 
+RELEASED_REASON = "released by an agent"
+
+
+def release_to_queue(
+    ports: HandoffPorts, conversation_id: str, reference: str | None, *, agent: str
+) -> bool:
+    """``agent`` lets go of a conversation the assistant is quiet in for them (they wrote
+    or took it over): it waits for a person again, with no one's name on the pause and a
+    new request for the team (notified, a new reply promise), so a customer is never left
+    unanswered and unseen (review of issue 18: after "Release" the queue showed nobody and
+    the customer's "Hello?" got nothing). Returns whether it was such a conversation.
+
+    Raises:
+        RasaUnavailable: Rasa did not answer (nothing changed).
+        ClaimNotFound: ``reference`` names no claim.
+    """
+    if held_by(ports.conversations.events(conversation_id)) != agent:
+        return False
+    ports.conversations.pause(conversation_id, agent_name=None)
+    services.request_agent(
+        ports.uow_factory, reference, conversation_id=conversation_id,
+        reason=RELEASED_REASON, actor=actor(agent), now=ports.clock,
+    )
+    return True
+
+
 def pause_conversation(
     ports: HandoffPorts, conversation_id: str, *, agent: str | None = None
 ) -> Outcome:

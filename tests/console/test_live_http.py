@@ -424,3 +424,63 @@ def test_customer_writes_counts_changes_not_conversations_that_start_being_watch
     assert writes.update({"a": "5|again", "b": "2|hello", "c": "3|new chat"}) == 3
     now[0] = 0.6
     assert writes.due()
+
+
+def _requests_for_a_person(console: Console) -> list[dict[str, Any]]:
+    import sqlalchemy as sa
+
+    from cssecure.claims import orm
+
+    with console.engine.connect() as conn:
+        return [dict(r.payload) for r in conn.execute(
+            sa.select(orm.outbox.c.payload).where(orm.outbox.c.topic == "agent_requested")
+            .order_by(orm.outbox.c.id))]
+
+
+@pytest.mark.parametrize("wrote_first", [True, False])
+def test_released_after_writing_the_customer_waits_for_a_person_again_in_the_queue(
+    console: Console, wrote_first: bool
+) -> None:
+    """Second review of issue 18: Bob replied (the assistant quiet for him), then released:
+    the queue showed nobody, and the customer's "Hello?" got no answer from anyone. Without
+    a reply the assistant still answers, so a release changes nothing else."""
+    claim = file_claim(console.engine)
+    bob = _agent(console, "bob")
+    url = f"{console.url}/console/claims/{claim.reference}"
+    if wrote_first:
+        token = csrf_of(bob.get(url).text)
+        assert bob.post(url + "/reply", data={"csrf_token": token, "text": "On it"}).ok
+    else:
+        token = csrf_of(bob.get(url).text)
+        assert bob.post(url + "/hold", data={"csrf_token": token}).ok
+    before = _requests_for_a_person(console)
+    page = bob.post(url + "/release", data={"csrf_token": csrf_of(bob.get(url).text)})
+    assert page.ok
+    assert console.deps.desk.holder(conversation_item(claim.conversation_id)) is None
+    after = services.get_claim(console.deps.ports.uow_factory, claim.reference)
+    new = _requests_for_a_person(console)[len(before):]
+    if wrote_first:
+        assert "the customer waits for a person again" in page.text
+        assert console.rasa.paused(claim.conversation_id)  # no bot answer, but not Bob's
+        events = console.rasa.events[claim.conversation_id]
+        pauses = [e for e in events if e.get("event") == "pause"]
+        assert (pauses[-1].get("metadata") or {}).get("agent_name") is None
+        assert after.needs_agent
+        assert [r.get("reason") for r in new] == ["released by an agent"]
+    else:
+        assert "You released the conversation: anyone may take it." in page.text
+        assert new == []
+        assert not console.rasa.paused(claim.conversation_id)
+
+
+def test_a_release_by_someone_who_does_not_hold_it_says_nothing_changed(
+    console: Console,
+) -> None:
+    claim = file_claim(console.engine)
+    console.deps.desk.take(conversation_item(claim.conversation_id), "alice")
+    bob = _agent(console, "bob")
+    url = f"{console.url}/console/claims/{claim.reference}"
+    page = bob.post(url + "/release", data={"csrf_token": csrf_of(bob.get(url).text)})
+    assert "You did not hold this conversation: nothing changed." in page.text
+    holder = console.deps.desk.holder(conversation_item(claim.conversation_id))
+    assert holder is not None and holder.agent == "alice"
