@@ -183,6 +183,8 @@ class ConsoleDeps:
     # The sign-in limiter (the process's own, on REDIS_URL when set, unless given).
     limits: RateLimits | None = None
     login_gate: LoginGate = field(default_factory=LoginGate)
+    # What customers last wrote in the watched chats, shared by every open queue page.
+    marks: live.SharedMarks = field(default_factory=live.SharedMarks)
 
     @functools.cached_property
     def desk(self) -> Desk:
@@ -1043,7 +1045,7 @@ async def live_stream(deps: ConsoleDeps, request: Request) -> HTTPResponse | Non
             current = await _blocking(live.queue_snapshot, deps.engine, version, now)
             if writes.due():
                 watched = await _blocking(live.watched_conversations, deps.engine, now)
-                writes.update(await _latest_messages(deps.ports, watched))
+                writes.update(await _latest_messages(deps.ports, watched, deps.marks))
             return {**current, "customer_writes": writes.count}
 
     return await live.stream(request, snapshot, session.expires_at)
@@ -1062,23 +1064,31 @@ def _latest_message(ports: HandoffPorts, conversation_id: str) -> str | None:
 
 
 async def _latest_messages(
-    ports: HandoffPorts, conversation_ids: list[str]
+    ports: HandoffPorts, conversation_ids: list[str], shared: live.SharedMarks | None = None
 ) -> dict[str, str | None | Exception]:
-    """The latest customer message mark of each conversation, read concurrently; one Rasa
-    could not read is its exception."""
+    """The latest customer message mark of each conversation, read concurrently (those
+    another open queue read within the last half second are taken from ``shared``); one
+    Rasa could not read is its exception."""
+    result: dict[str, str | None | Exception] = dict(
+        shared.fresh(conversation_ids) if shared is not None else {}
+    )
+    unread = [c for c in conversation_ids if c not in result]
     marks = await asyncio.gather(
-        *(_blocking(_latest_message, ports, c) for c in conversation_ids),
+        *(_blocking(_latest_message, ports, c) for c in unread),
         return_exceptions=True,
     )
-    result: dict[str, str | None | Exception] = {}
-    for conversation, mark in zip(conversation_ids, marks, strict=True):
+    read: dict[str, str | None | Exception] = {}
+    for conversation, mark in zip(unread, marks, strict=True):
         if isinstance(mark, RasaUnavailable):
-            result[conversation] = mark
+            read[conversation] = mark
         elif isinstance(mark, BaseException):
             raise mark
         else:
-            result[conversation] = mark
-    return result
+            read[conversation] = mark
+    if shared is not None:
+        shared.keep(read)
+    result.update(read)
+    return {c: result[c] for c in conversation_ids}
 
 
 # ------------------------------------------------------------------- routes

@@ -54,3 +54,46 @@ def test_without_the_time_every_read_fetches_the_events() -> None:
     timed.read("c1")
     rasa.say("c1", 1.0, "first")
     assert [e["text"] for e in timed.read("c1")] == ["first"]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_open_queue_pages_share_what_customers_last_wrote_for_half_a_second() -> None:
+    """Second review of issue 18: each open queue read up to 100 chats twice a second on
+    its own. Five pages now cost what one does."""
+    import asyncio
+
+    from cssecure.console.blueprint import _latest_messages
+    from cssecure.console.live import SharedMarks
+    from cssecure.handoff.rasa_api import RasaUnavailable
+
+    reads: list[str] = []
+
+    class Port:
+        def latest_message(self, conversation: str) -> str:
+            reads.append(conversation)
+            if conversation == "down":
+                raise RasaUnavailable("no answer")
+            return f"{conversation}-m{len(reads)}"
+
+    class Ports:
+        conversations = Port()
+
+    clock = Clock()
+    shared = SharedMarks(every=0.5, clock=clock)
+    watched = ["c1", "c2", "down"]
+    pages = [asyncio.run(_latest_messages(Ports(), watched, shared))  # type: ignore[arg-type]
+             for _ in range(5)]
+    assert reads.count("c1") == reads.count("c2") == 1
+    assert reads.count("down") == 5  # a failed read is never reused
+    assert all(p["c1"] == pages[0]["c1"] and isinstance(p["down"], RasaUnavailable)
+               for p in pages)
+    clock.now = 0.5
+    asyncio.run(_latest_messages(Ports(), watched, shared))  # type: ignore[arg-type]
+    assert reads.count("c1") == 2
