@@ -819,7 +819,8 @@ async def run_conversation_action(
     try:
         if kind == "take":
             outcome = await _blocking(
-                service.pause_conversation, deps.ports, conversation_id, agent=agent
+                service.pause_conversation, deps.ports, conversation_id, agent=agent,
+                channel=channel,
             )
         elif channel is None:
             raise CustomerNotReached("The customer's channel is unknown for this conversation.")

@@ -185,6 +185,17 @@ def greeting(agent: str, reference: str, language: str | None = None) -> str:
               reference=reference)
 
 
+def chat_greeting(agent: str, language: str | None = None) -> str:
+    """The customer's first message from the agent who takes a chat without a claim."""
+    alias = display_name(agent)
+    if alias:
+        return tr(language, "Hello, this is {agent} from the CSSecure support team. I am "
+                            "reading your messages now and will answer you here.",
+                  agent=alias)
+    return tr(language, "Hello, this is the CSSecure support team. I am reading your "
+                        "messages now and will answer you here.")
+
+
 BACK_WITH_ASSISTANT = N_(
     "You are back with the CSSecure assistant. Thank you for your patience! "
     "Write here any time if you need more help."
@@ -665,12 +676,27 @@ def release_to_queue(
 
 
 def pause_conversation(
-    ports: HandoffPorts, conversation_id: str, *, agent: str | None = None
+    ports: HandoffPorts,
+    conversation_id: str,
+    *,
+    agent: str | None = None,
+    channel: str | None = None,
 ) -> Outcome:
     """Take a conversation without a claim: the assistant stays silent (and sends no
-    automatic answers: an agent holds it)."""
+    automatic answers: an agent holds it) and, with the customer's ``channel`` and an
+    ``agent``, the customer is greeted in their language (the second review of issue 18:
+    the page said the customer was told; nothing was sent). Not greeted: the ``problem``."""
     ports.conversations.pause(conversation_id, agent_name=agent)
     _mark(ports, TAKEN, conversation_id, None, agent)
+    if agent is None:
+        return Outcome(None)
+    if channel is None:
+        return Outcome(None, "the customer's channel is unknown: they were not told.")
+    language = conversation_language(ports.conversations, conversation_id)
+    try:
+        _push(ports, channel, conversation_id, chat_greeting(agent, language), agent)
+    except CustomerNotReached as exc:
+        return Outcome(None, str(exc))
     return Outcome(None)
 
 

@@ -351,10 +351,15 @@ def test_after_a_hand_back_a_conversation_without_a_claim_leaves_the_queue_unhel
     assert ": reply to the customer</td>" in row  # the promise it was given (sla)
     token = csrf_of(alice.get(url).text)
     assert alice.post(url + "/take", data={"csrf_token": token}).ok
-    # Taken, not answered yet: Alice's, still owed a reply.
+    # The customer is greeted (second review: the page said so, nothing was sent).
+    assert [p["text"] for p in console.rasa.pushed] == [
+        "Hello, this is the CSSecure support team. I am reading your messages now and will "
+        "answer you here."]
+    # Taken and greeted (a person's first message, as a claim's take-over greets): Alice's,
+    # the reply promise met.
     row = _conversation_row(alice.get(queue_url).text, "web-a-1")
     assert row is not None and 'class="taken"' in row and '"holder">alice<' in row
-    assert ": reply to the customer</td>" in row
+    assert "reply to the customer" not in row
     assert alice.post(url + "/reply", data={"csrf_token": token, "text": "Alice here."}).ok
     # Answered: Alice's, nothing owed.
     row = _conversation_row(alice.get(queue_url).text, "web-a-1")
