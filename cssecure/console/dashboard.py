@@ -703,9 +703,12 @@ def _csv_safe(text: str) -> str:
 
 
 def duration_words(seconds: float | None) -> str:
-    """``3.5 h``, ``12 min``, ``2.1 d`` or ``none`` (no claim in the range)."""
+    """``45 s``, ``12 min``, ``3.5 h``, ``2.1 d`` or ``none`` (no claim in the range); under
+    a minute in seconds (29 s read as "0 min", as if instant: second review of issue 18)."""
     if seconds is None:
         return "none"
+    if seconds < 59.5:
+        return f"{seconds:.0f} s"
     if seconds < 3600:
         return f"{seconds / 60:.0f} min"
     if seconds < 86400:

@@ -316,3 +316,13 @@ def test_the_same_chart_is_rendered_once() -> None:
     assert dashboard._render.cache_info().hits == hits + 1
     other = dashboard.Figures(OCTOBER, handoff_reasons=[{"reason": "review", "handoffs": 4}])
     assert dashboard.charts(other)["handoff_reasons"] != first
+
+
+@pytest.mark.parametrize(("seconds", "words"), [
+    (28.87, "29 s"), (59.4, "59 s"), (59.5, "1 min"), (3599, "60 min"), (3600, "1.0 h"),
+    (86400, "1.0 d"), (None, "none"),
+])
+def test_dashboard_durations_under_a_minute_are_in_seconds(
+    seconds: float | None, words: str
+) -> None:
+    assert dashboard.duration_words(seconds) == words
