@@ -26,4 +26,6 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # A test skipped because one of them is down fails, unless CSSECURE_TESTS_WITHOUT names it;
 # the plugin (tests/service_requirements.py) says so in the header and the summary line.
 # tests/engine_hygiene.py disposes the SQLite engines a test left on its own files.
-pytest_plugins = ["service_requirements", "engine_hygiene"]
+# tests/shared_stack.py: the one running stack (Rasa + action server) the test folders that
+# can share one use, spawned early in the session and stopped at its end (issue 19).
+pytest_plugins = ["service_requirements", "engine_hygiene", "shared_stack"]

@@ -12,7 +12,10 @@ stack is started the same way:
   (:func:`newest_model`, :func:`model_for_tests`);
 - the process: its own process group, its output in an owner-only log, a health check
   that gives up when the process dies (:func:`start`), and a stop that ends the whole
-  group (:meth:`Server.stop`, :func:`stop_all`).
+  group (:meth:`Server.stop`, :func:`stop_all`);
+- servers started together: each spawned without waiting (``wait=False``), then
+  :func:`wait_all` (a Rasa server loads for seconds; its action server and web app need not
+  wait for it, nor it for them).
 
 Nothing here talks to anything but 127.0.0.1.
 """
@@ -178,14 +181,16 @@ def healthy(url: str) -> bool:
 
 def wait_healthy(url: str, deadline: float, exit_code: Callable[[], int | None]) -> bool:
     """Poll ``url`` until it answers 2xx (True), or the process exits or the
-    ``time.monotonic()`` ``deadline`` passes (False)."""
-    while time.monotonic() < deadline:
+    ``time.monotonic()`` ``deadline`` passes (False). It is asked at least once: a server
+    spawned long before it is waited for may be past its deadline and ready."""
+    while True:
         if exit_code() is not None:
             return False
         if healthy(url):
             return True
+        if time.monotonic() >= deadline:
+            return False
         time.sleep(0.3)
-    return False
 
 
 def tail(path: Path | None, lines: int = 30) -> str:
@@ -205,6 +210,8 @@ class Server:
     log: Path
     health: str = "/"
     ready_s: float = 0.0
+    # time.monotonic() when it was spawned: the health check's timeout counts from it.
+    started: float = field(default_factory=time.monotonic)
 
     @property
     def url(self) -> str:
@@ -244,35 +251,53 @@ def spawn(name: str, argv: Sequence[str], port: int, log_dir: Path,
     (owner-only), without waiting. Its environment is this process's, then ``env``; the
     action token defaults to :data:`DEFAULT_ACTION_TOKEN`."""
     log = log_dir / f"{name.replace(' ', '-').lower()}.log"
+    started = time.monotonic()
     with open_private_log(log, append=append_log) as output:
         process = subprocess.Popen(  # noqa: S603
             list(argv), cwd=cwd,
             env={"CSSECURE_ACTION_TOKEN": DEFAULT_ACTION_TOKEN, **os.environ, **(env or {})},
             stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
         )
-    return Server(name, process, port, log, health)
+    return Server(name, process, port, log, health, started=started)
 
 
-def wait_ready(server: Server, started: float, timeout_s: float = 240) -> Server:
+def wait_ready(server: Server, started: float | None = None, timeout_s: float = 240) -> Server:
     """Wait until ``server`` answers its health check (``started``: ``time.monotonic()``
-    when it was spawned); stop it and raise when it exits or ``timeout_s`` passes.
+    when it was spawned, default :attr:`Server.started`); stop it and raise when it exits
+    or ``timeout_s`` passes.
 
     Raises:
         LaunchError: with the tail of the server's log.
     """
+    since = server.started if started is None else started
     if not server.health:  # no HTTP: alive after two seconds is ready
         time.sleep(2)
         ok = server.process.poll() is None
     else:
-        ok = wait_healthy(f"{server.url}{server.health}", started + timeout_s,
-                          server.process.poll)
+        ok = wait_healthy(f"{server.url}{server.health}", since + timeout_s, server.process.poll)
     if not ok:
         exited = server.process.poll()
         server.stop()
         why = f"exited ({exited})" if exited is not None else f"not healthy after {timeout_s} s"
         raise LaunchError(f"{server.name} {why}. Last lines of {server.log}:\n{tail(server.log)}")
-    server.ready_s = round(time.monotonic() - started, 1)
+    server.ready_s = round(time.monotonic() - since, 1)
     return server
+
+
+def wait_all(servers: Sequence[Server], timeout_s: float = 240) -> list[Server]:
+    """Wait until each of ``servers`` (spawned together without waiting) is ready; when one
+    exits or stays unhealthy, stop them all.
+
+    Raises:
+        LaunchError: the first that failed (the tail of its log in the message).
+    """
+    try:
+        for server in servers:
+            wait_ready(server, timeout_s=timeout_s)
+    except BaseException:
+        stop_all(servers)
+        raise
+    return list(servers)
 
 
 def start(name: str, argv: Sequence[str], port: int, health: str, log_dir: Path,
@@ -285,28 +310,29 @@ def start(name: str, argv: Sequence[str], port: int, health: str, log_dir: Path,
         LaunchError: it exited or stayed unhealthy (it is stopped; the log's tail is in
             the message).
     """
-    started = time.monotonic()
     server = spawn(name, argv, port, log_dir, env, cwd, health, append_log)
-    return wait_ready(server, started, timeout_s)
+    return wait_ready(server, timeout_s=timeout_s)
 
 
 def action_server(log_dir: Path, env: Mapping[str, str] | None = None, port: int | None = None,
-                  name: str = "action-server") -> Server:
-    """Our action server on ``port`` (default: a free one), ready."""
+                  name: str = "action-server", wait: bool = True) -> Server:
+    """Our action server on ``port`` (default: a free one), ready (``wait=False``: just
+    spawned; :func:`wait_all` waits for it)."""
     port = port or free_port()
-    return start(name, action_server_argv(port, str(BIN / "python")), port, "/health",
-                 log_dir, env)
+    server = spawn(name, action_server_argv(port, str(BIN / "python")), port, log_dir, env,
+                   health="/health")
+    return wait_ready(server) if wait else server
 
 
 def rasa_server(model: Path, log_dir: Path, endpoints: Path, name: str = "rasa",
                 env: Mapping[str, str] | None = None, cwd: Path = PROJECT_ROOT,
                 credentials: Path | None = None, api_token: str | None = None,
-                port: int | None = None, stock: bool = False) -> Server:
+                port: int | None = None, stock: bool = False, wait: bool = True) -> Server:
     """A patched Rasa server on ``port`` (default: a free one), ready: the REST channel
     and whatever ``credentials`` adds; with ``api_token``, also Rasa's HTTP API behind that
     token (passed in the environment as ``RASA_TOKEN``, never on the command line).
     ``stock``: Rasa's own ``rasa run``, without our patches (only for the benchmarks'
-    baseline, the ``rasa init`` bot)."""
+    baseline, the ``rasa init`` bot). ``wait=False``: just spawned (:func:`wait_all`)."""
     port = port or free_port()
     env = dict(env or {})
     if api_token is not None:
@@ -315,7 +341,8 @@ def rasa_server(model: Path, log_dir: Path, endpoints: Path, name: str = "rasa",
     if stock and api_token is not None:
         raise ValueError("a stock Rasa server would need its token on the command line")
     argv = [str(BIN / "rasa"), *args] if stock else rasa_server_argv(args, str(BIN / "python"))
-    return start(name, argv, port, "/", log_dir, env, cwd=cwd)
+    server = spawn(name, argv, port, log_dir, env, cwd, health="/")
+    return wait_ready(server) if wait else server
 
 
 def stack_env(var_dir: Path, **extra: str) -> dict[str, str]:
@@ -408,20 +435,25 @@ class LocalStack:
         environ = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
         return {**environ, **self.env}
 
-    def action_server(self, name: str = "actions", port: int | None = None) -> Server:
-        """Start an action server (on ``port``, e.g. to restart one at the same address)."""
-        server = action_server(self.log_dir, {**self.environ(), **ACTION_SERVER_ENV}, port, name)
+    def action_server(self, name: str = "actions", port: int | None = None,
+                      wait: bool = True) -> Server:
+        """Start an action server (on ``port``, e.g. to restart one at the same address);
+        ``wait=False``: do not wait until it is ready (:func:`wait_all`)."""
+        server = action_server(self.log_dir, {**self.environ(), **ACTION_SERVER_ENV}, port, name,
+                               wait=wait)
         self.servers.append(server)
         return server
 
     def rasa_server(self, action_url: str, name: str = "rasa", port: int | None = None,
-                    credentials: Path = PROJECT_ROOT / "credentials.yml") -> Server:
+                    credentials: Path = PROJECT_ROOT / "credentials.yml",
+                    wait: bool = True) -> Server:
         """Start a Rasa server with the repository's endpoints (``action_url`` for the
-        action server) and ``credentials``, with its HTTP API behind :attr:`token`."""
+        action server) and ``credentials``, with its HTTP API behind :attr:`token`;
+        ``wait=False``: do not wait until it is ready (:func:`wait_all`)."""
         endpoints = write_endpoints(action_url, self.work / f"endpoints-{name}.yml")
         server = rasa_server(self.model, self.log_dir, endpoints, name,
                              {**self.environ(), **RASA_SERVER_ENV}, credentials=credentials,
-                             api_token=self.token, port=port)
+                             api_token=self.token, port=port, wait=wait)
         self.servers.append(server)
         return server
 

@@ -8,7 +8,11 @@ ours (``cssecure.rasa_server.install``).
 
 The claim rests on the carrier's confirmation the customer sent, so it is filed for a person
 to check the file (``in_review``, issue 12 review); :func:`run_lost_claim` then has an agent
-approve it through ``ClaimsApp.decide``, as the console does, to see what is paid."""
+approve it through ``ClaimsApp.decide``, as the console does, to see what is paid.
+
+Not the running stack other test folders share (tests/shared_stack.py): the model runs
+in-process with a verified customer's metadata (which the REST channel ignores), and each
+test files on demo-alice's parcels in a database of its own."""
 
 from __future__ import annotations
 

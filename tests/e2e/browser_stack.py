@@ -1,6 +1,10 @@
 """The whole stack the browser journeys drive (tests/web/stack.py's: Rasa with the trained
 model and the socket.io channel, the action server, the web app with the console) on a
-temporary claims database holding the parcels and agents a test module needs."""
+temporary claims database holding the parcels and agents a test module needs.
+
+Each module starts its own (not the shared one of tests/shared_stack.py): its journeys sign in
+the demo page's demo customers, whose conversations must start empty, and file on their
+parcels; the handoff's web app also runs the outbox worker."""
 
 from __future__ import annotations
 

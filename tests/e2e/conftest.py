@@ -1,26 +1,17 @@
-"""The running assistant shared by the end-to-end tests (started once per session)."""
+"""The running assistant the end-to-end tests use: the stack several test folders share
+(tests/shared_stack.py, started once per session). Each test keeps to conversation ids,
+customers and parcels of its own."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import pytest
+from shared_stack import SharedStack
 
-from e2e.stack import AssistantStack, start_assistant, trained_model
+from e2e.stack import AssistantStack
 
 
 @pytest.fixture(scope="session")
-def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AssistantStack]:
-    """Rasa (models/) + action server on a temporary claims database with the demo parcels."""
-    model = trained_model()
-    if model is None:
-        message = "no trained model in models/ (run `make train`)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    stack = start_assistant(tmp_path_factory.mktemp("assistant"), model)
-    try:
-        yield stack
-    finally:
-        stack.stop()
+def assistant(shared_stack: SharedStack) -> AssistantStack:
+    """Rasa (models/) + action server on a temporary claims database with the demo parcels
+    and their walk-in twins."""
+    return shared_stack.stack

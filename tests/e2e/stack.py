@@ -4,7 +4,10 @@ URL changed) and the real action server, as subprocesses on free loopback ports,
 a temporary claims database and tracker store.
 
 Processes are started and stopped by the launcher library (``cssecure.ops.launch``:
-``LocalStack``, as the resilience tests and the load benchmark). The claims database holds the
+``LocalStack``, as the resilience tests and the load benchmark); the running stack is the one
+several test folders share (tests/shared_stack.py: its Rasa server also answers CORS for
+one origin, and its action calls pass through a recording relay for tests/ops), so each
+test keeps to conversation ids, customers and parcels of its own. The claims database holds the
 demo parcels (``cssecure parcels seed-demo``) and, for anonymous customers, *walk-in twins*
 of each: the same parcel with no owner, under ``P91xxxx`` (REST customers) and ``P92xxxx``
 (anonymous website visitors). Each table of cases claims its own twins: two claims on one
@@ -23,7 +26,6 @@ import urllib.request
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 from cssecure.claims.app import ClaimsApp
@@ -34,8 +36,8 @@ from cssecure.ops.launch import LocalStack, Server
 from cssecure.ops.launch import model_for_tests as trained_model
 from cssecure.settings import Settings
 
-__all__ = ["AssistantStack", "demo", "own_parcel", "seeded_parcels", "start_assistant",
-           "trained_model", "walk_in_twin"]
+__all__ = ["AssistantStack", "demo", "own_parcel", "seeded_parcels", "trained_model",
+           "walk_in_twin"]
 
 # Walk-in twins: "91" for the REST customers, "92" for anonymous website visitors.
 TWIN_SERIES = ("91", "92")
@@ -161,21 +163,6 @@ class AssistantStack(LocalStack):
             app.import_parcels(list(parcels))
         finally:
             app.dispose()
-
-
-def start_assistant(
-    work: Path, model: Path, extra_env: dict[str, str] | None = None
-) -> AssistantStack:
-    """Seed a claims database under ``work`` and start the action server and Rasa on it."""
-    stack = AssistantStack.create(work, model, seeded_parcels(date.today()), REDIS_URL="",
-                                  **(extra_env or {}))
-    try:
-        actions = stack.action_server()
-        stack.rasa_server(f"{actions.url}/webhook")
-    except BaseException:
-        stack.stop()
-        raise
-    return stack
 
 
 def demo(parcel_id: str) -> Parcel:

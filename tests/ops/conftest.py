@@ -1,31 +1,21 @@
-"""The running stack the stack tests of tests/ops share (started once per session): the
-real action server and a Rasa server started by the launcher library as every test stack
-starts one, its action calls going through a recording relay (``action_recorder``)."""
+"""The running stack the stack tests of tests/ops use: the stack several test folders share
+(tests/shared_stack.py, started once per session), the real action server and a Rasa server
+started by the launcher library as every test stack starts one, its action calls going
+through a recording relay (``action_recorder``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from action_recorder import ALLOWED_ORIGIN, ActionRecorder, OpsStack
+from action_recorder import OpsStack
 
-from cssecure.ops.launch import LocalStack, model_for_tests
+from cssecure.ops.launch import model_for_tests
 
 
 @pytest.fixture(scope="session")
-def ops_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpsStack]:
-    model = model_for_tests()
-    if model is None:
+def ops_stack(request: pytest.FixtureRequest) -> OpsStack:
+    # These tests fail without a model (the end-to-end tests skip outside CI): checked
+    # before the shared stack is asked for.
+    if model_for_tests() is None:
         pytest.fail("no trained model in models/: run `make train` first")
-    stack = LocalStack.create(tmp_path_factory.mktemp("ops-stack"), model,
-                              CSSECURE_CORS_ORIGINS=ALLOWED_ORIGIN)
-    recorder = None
-    try:
-        actions = stack.action_server()
-        recorder = ActionRecorder(f"{actions.url}/webhook")
-        rasa = stack.rasa_server(recorder.start())
-        yield OpsStack(stack, actions, rasa, recorder)
-    finally:
-        stack.stop()
-        if recorder is not None:
-            recorder.stop()
+    stack: OpsStack = request.getfixturevalue("shared_stack")
+    return stack

@@ -17,7 +17,10 @@ from cssecure.ops.launch import (
     newest_model,
     port_in_use,
     rasa_server,
+    spawn,
     start,
+    wait_all,
+    wait_ready,
 )
 
 
@@ -69,3 +72,38 @@ def test_a_stock_rasa_server_never_gets_a_token(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="command line"):
         rasa_server(tmp_path / "m.tar.gz", tmp_path, tmp_path / "e.yml", api_token="x",
                     stock=True)
+
+
+def test_servers_spawned_together_are_waited_for_and_one_failing_stops_them_all(
+    tmp_path: Path,
+) -> None:
+    ports = [free_port(), free_port()]
+    servers = [spawn(f"web{i}", [sys.executable, "-m", "http.server", str(port), "--bind",
+                                 "127.0.0.1"], port, tmp_path) for i, port in enumerate(ports)]
+    assert wait_all(servers, timeout_s=30) == servers
+    assert all(s.ready_s > 0 and port_in_use(s.port) for s in servers)
+    servers[0].stop(grace_s=5)
+    crash = spawn("crash", [sys.executable, "-c", "raise SystemExit(4)"], free_port(), tmp_path)
+    with pytest.raises(LaunchError, match=r"crash exited \(4\)"):
+        wait_all([servers[1], crash], timeout_s=30)
+    # The healthy one was stopped with it: nothing is left running after a failed start.
+    assert servers[1].process.poll() is not None
+
+
+def test_a_server_spawned_long_before_it_is_waited_for_is_ready_past_its_timeout(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    server = spawn("early", [sys.executable, "-m", "http.server", str(port), "--bind",
+                             "127.0.0.1"], port, tmp_path)
+    deadline = time.monotonic() + 30
+    while not port_in_use(port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    try:
+        # Spawned "an hour ago" with a 2 s timeout: healthy now, so it is ready.
+        server.started -= 3600
+        assert wait_all([server], timeout_s=2) == [server]
+        assert server.process.poll() is None
+        assert wait_ready(server, started=time.monotonic() - 3600, timeout_s=2) is server
+    finally:
+        server.stop(grace_s=5)
