@@ -59,10 +59,10 @@ def _status(pid: int, field: str) -> int:
 
 def _video_head() -> bytes:
     """A valid QuickTime container's first atoms (ftyp, moov with a video track)."""
-    sys.path.insert(0, str(ROOT / "tests"))
     from datetime import datetime, timezone
 
-    from web.evidence_media import quicktime_video  # the tests' builder, no media files
+    # The tests' builder (no media files); run as `python -m bench.bench_upload` from the root.
+    from tests.web.evidence_media import quicktime_video
     return quicktime_video(datetime(2026, 11, 20, 18, tzinfo=timezone.utc), 180)
 
 

@@ -51,12 +51,17 @@ class SettingsError(ValueError):
 
 
 def new_secret() -> str:
-    """A fresh secret that passes :func:`secret_problem` (256 bits, URL-safe)."""
+    """A fresh secret that passes :func:`secret_problem` (256 bits, URL-safe).
+
+    A random value is drawn again when it starts with "-" (it would read as an option) or
+    fails our own strength check: about 6 in a million random tokens hold a word of
+    ``_WEAK_WORDS`` or a run of 8 consecutive characters by chance.
+    """
     import secrets
 
     while True:
         value = secrets.token_urlsafe(32)
-        if not value.startswith("-"):  # never mistaken for an option anywhere
+        if not value.startswith("-") and secret_problem("secret", value) is None:
             return value
 
 

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cssecure.ops import launch
 from cssecure.settings import PROJECT_ROOT, Settings
 
 FIRST_SHELL_PORT = 5006
@@ -67,10 +68,10 @@ def newest_model(models_dir: Path) -> Path:
     Raises:
         ShellError: there is none (``make train`` makes one).
     """
-    models = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
+    found = launch.newest_model(models_dir)
+    if found is None:
         raise ShellError(f"No trained model in {models_dir}: run `make train` (or `make run`).")
-    return models[-1]
+    return found
 
 
 def action_token(settings: Settings) -> str:

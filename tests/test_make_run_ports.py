@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from cssecure.ops.launch import free_port
 from cssecure.ops.stack import plan_parts
 from cssecure.settings import Settings
 
@@ -29,12 +30,6 @@ def taken_port() -> Iterator[int]:
         sock.bind(("127.0.0.1", 0))
         sock.listen(1)
         yield int(sock.getsockname()[1])
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def env_with(web: int, rasa: int, action: int) -> dict[str, str]:

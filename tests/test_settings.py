@@ -70,11 +70,26 @@ WEAK = {
     "two letters": "ab" * 20,
 }
 STRONG = {
-    "token_urlsafe(24)": _secrets.token_urlsafe(24),
-    "token_urlsafe(32)": _secrets.token_urlsafe(32),
+    # Fixed draws: a fresh random one fails the check about 6 times in a million.
+    "token_urlsafe(24)": "nLnfR267zuY9WOi8cN7LamQfLRgIgN6p",
+    "token_urlsafe(32)": "UIq5i7Gqrqof_fEMl7Nl5yAXVjZnM3VRhPbW42vyyDE",
     "token_hex(16)": "3f9c2a7be1d04856c9a1f0e3b7d2c846",
     "new_secret": new_secret(),
 }
+
+
+def test_new_secret_draws_again_when_a_random_token_fails_the_strength_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Random tokens that fail our own check by chance: a weak word, a run of 8, a leading "-".
+    draws = iter([
+        "xQ3password7Lk2mZ9vB4nR8tY6wE1aS5dF0gH2jK4",
+        "abcdefghZ9vB4nR8tY6wE1aS5dF0gH2jK4xQ3Lk2mP",
+        "-Q3rT7Lk2mZ9vB4nR8tY6wE1aS5dF0gH2jK4xQ3Lk2",
+        "UIq5i7Gqrqof_fEMl7Nl5yAXVjZnM3VRhPbW42vyyDE",
+    ])
+    monkeypatch.setattr(_secrets, "token_urlsafe", lambda nbytes: next(draws))
+    assert new_secret() == "UIq5i7Gqrqof_fEMl7Nl5yAXVjZnM3VRhPbW42vyyDE"
 
 
 @pytest.mark.parametrize("name", sorted(CHECKED_SECRETS))

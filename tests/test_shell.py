@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cssecure.ops.launch import free_port
 from cssecure.settings import Settings
 from cssecure.shell import FIRST_SHELL_PORT, ShellError, action_token, choose_port, newest_model
 
@@ -25,12 +26,6 @@ def listener() -> Iterator[int]:
         sock.bind(("127.0.0.1", 0))
         sock.listen(1)
         yield int(sock.getsockname()[1])
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_a_taken_port_is_refused_and_a_free_one_taken(listener: int) -> None:

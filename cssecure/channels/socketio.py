@@ -381,6 +381,10 @@ class WebSocketIOInput(SocketIOInput):
                 namespace=namespace,
             )
 
+        async def refuse(sid: str, message: str) -> None:
+            # Said to this socket only: the message was not taken.
+            await sio.emit(ERROR_EVT, {"message": message}, room=sid, namespace=namespace)
+
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: str, data: Any = None) -> None:
             state = await sio.get_session(sid, namespace=namespace)
@@ -390,24 +394,14 @@ class WebSocketIOInput(SocketIOInput):
             locale = data.get("locale")
             if not conversation_id:
                 language = await notice_language(None, None, locale)
-                await sio.emit(
-                    ERROR_EVT,
-                    {"message": tr(language, STILL_CONNECTING)},
-                    room=sid,
-                    namespace=namespace,
-                )
+                await refuse(sid, tr(language, STILL_CONNECTING))
                 return
             claimed = data.get("session_id")
             if claimed and claimed != conversation_id:
                 logger.warning("Refused a web message naming a conversation not bound to it.")
                 # The language of the socket's own conversation, never of the one it named.
                 language = await notice_language(_agent(bp), conversation_id, locale)
-                await sio.emit(
-                    ERROR_EVT,
-                    {"message": tr(language, NOT_YOUR_SESSION)},
-                    room=sid,
-                    namespace=namespace,
-                )
+                await refuse(sid, tr(language, NOT_YOUR_SESSION))
                 return
             text = data.get("message")
             if not isinstance(text, str):
@@ -422,8 +416,7 @@ class WebSocketIOInput(SocketIOInput):
                     if admitted.refused == REFUSED_LENGTH:
                         language = await notice_language(_agent(bp), conversation_id, locale)
                         message = tr(language, KEEP_SHORT, limit=MAX_MESSAGE_CHARS)
-                    await sio.emit(ERROR_EVT, {"message": message}, room=sid,
-                                   namespace=namespace)
+                    await refuse(sid, message)
                 return
             text = admitted.text
             identity = WebIdentity(conversation_id, state.get("customer_id"))

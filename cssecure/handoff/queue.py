@@ -154,31 +154,32 @@ def open_requests_from_rows(rows: Iterable[tuple[str, Any, datetime]]) -> list[O
 def open_requests(engine: Engine, now: datetime, window: timedelta) -> list[OpenRequest]:
     """The open requests for a person without a claim made in the ``window`` before
     ``now`` (:func:`open_requests_from_rows`)."""
-    outbox = orm.outbox
     with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(outbox.c.topic, outbox.c.payload, outbox.c.created_at)
-            .where(
-                outbox.c.topic.in_((REQUESTED, TAKEN, CLOSED))
-                & (outbox.c.created_at >= now - window)
-            )
-            .order_by(outbox.c.created_at, outbox.c.id)
-        ).all()
-    return open_requests_from_rows((t, p, c) for t, p, c in rows)
+        rows = _handoff_marks(conn, now - window)
+    return open_requests_from_rows(rows)
+
+
+def _handoff_marks(
+    conn: sa.engine.Connection, since: datetime
+) -> list[tuple[str, Any, datetime]]:
+    """The outbox's requests, take-overs and hand-backs written from ``since``, oldest first,
+    as (topic, payload, created_at)."""
+    outbox = orm.outbox
+    rows = conn.execute(
+        sa.select(outbox.c.topic, outbox.c.payload, outbox.c.created_at)
+        .where(
+            outbox.c.topic.in_((REQUESTED, TAKEN, CLOSED)) & (outbox.c.created_at >= since)
+        )
+        .order_by(outbox.c.created_at, outbox.c.id)
+    ).all()
+    return [(t, p, c) for t, p, c in rows]
 
 
 def waiting_queue(engine: Engine, now: datetime) -> list[QueueEntry]:
     """Everyone waiting for a person at ``now``, first come first."""
-    outbox, claims = orm.outbox, orm.claims
+    claims = orm.claims
     with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(outbox.c.topic, outbox.c.payload, outbox.c.created_at)
-            .where(
-                outbox.c.topic.in_((REQUESTED, TAKEN, CLOSED))
-                & (outbox.c.created_at >= now - QUEUE_WINDOW)
-            )
-            .order_by(outbox.c.created_at, outbox.c.id)
-        ).all()
+        rows = _handoff_marks(conn, now - QUEUE_WINDOW)
         named: set[str] = {
             str(p["reference"])
             for _, p, _ in rows
@@ -193,7 +194,7 @@ def waiting_queue(engine: Engine, now: datetime) -> list[QueueEntry]:
                     )
                 ).scalars()
             )
-    return entries_from_rows(((t, p, c) for t, p, c in rows), handed_back)
+    return entries_from_rows(rows, handed_back)
 
 
 def place_in_queue(engine: Engine, conversation_id: str, now: datetime) -> Place:

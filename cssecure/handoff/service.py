@@ -693,11 +693,7 @@ def pause_conversation(
     if channel is None:
         return Outcome(None, "the customer's channel is unknown: they were not told.")
     language = conversation_language(ports.conversations, conversation_id)
-    try:
-        _push(ports, channel, conversation_id, chat_greeting(agent, language), agent)
-    except CustomerNotReached as exc:
-        return Outcome(None, str(exc))
-    return Outcome(None)
+    return _tell_chat(ports, channel, conversation_id, chat_greeting(agent, language), agent)
 
 
 def resume_conversation(
@@ -707,8 +703,15 @@ def resume_conversation(
     ports.conversations.resume(conversation_id)
     _mark(ports, CLOSED, conversation_id, None, agent)
     language = conversation_language(ports.conversations, conversation_id)
+    return _tell_chat(ports, channel, conversation_id, tr(language, BACK_WITHOUT_CLAIM), agent)
+
+
+def _tell_chat(
+    ports: HandoffPorts, channel: str, conversation_id: str, text: str, agent: str
+) -> Outcome:
+    """Send ``text`` to a conversation without a claim; not delivered: the ``problem``."""
     try:
-        _push(ports, channel, conversation_id, tr(language, BACK_WITHOUT_CLAIM), agent)
+        _push(ports, channel, conversation_id, text, agent)
     except CustomerNotReached as exc:
         return Outcome(None, str(exc))
     return Outcome(None)

@@ -23,11 +23,13 @@ Nothing here talks to anything but 127.0.0.1.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import signal
 import socket
 import subprocess  # noqa: S404 - we start our own known commands
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -105,6 +107,48 @@ def model_for_tests(environ: Mapping[str, str] | None = None) -> Path | None:
     models/ (``None``: not trained yet)."""
     chosen = (os.environ if environ is None else environ).get(TEST_MODEL_VARIABLE)
     return Path(chosen) if chosen else newest_model()
+
+
+_bot_model_lock = threading.Lock()
+
+
+def bot_model(bot_dir: Path, prefix: str, log: Path | None = None,
+              out_dir: Path | None = None, timeout_s: float = 900) -> Path:
+    """A small test assistant's model, trained once per content of its files.
+
+    Args:
+        bot_dir: the assistant's folder (``config.yml``, ``domain.yml``, ``data/``).
+        prefix: the start of the model's name; a hash of every ``*.yml`` below ``bot_dir``
+            follows it, so the model is reused until a file changes.
+        log: where ``rasa train`` writes (default: beside the model, ``<name>.log``).
+        out_dir: where models are kept (default ``var/test-models/``).
+        timeout_s: the longest a training may take.
+
+    Returns:
+        The model archive (``<out_dir>/<prefix>-<hash>.tar.gz``).
+
+    Raises:
+        subprocess.CalledProcessError: the training failed (its output is in ``log``).
+    """
+    digest = hashlib.sha256()
+    for path in sorted(bot_dir.rglob("*.yml")):
+        digest.update(path.relative_to(bot_dir).as_posix().encode())
+        digest.update(path.read_bytes())
+    out_dir = out_dir or PROJECT_ROOT / "var" / "test-models"
+    name = f"{prefix}-{digest.hexdigest()[:12]}"
+    model = out_dir / f"{name}.tar.gz"
+    with _bot_model_lock:  # test threads asking at once train it once
+        if not model.exists():
+            out_dir.mkdir(parents=True, exist_ok=True)
+            with (log or out_dir / f"{name}.log").open("wb") as output:
+                subprocess.run(  # noqa: S603 - our own interpreter's rasa
+                    [str(BIN / "rasa"), "train", "--config", "config.yml", "--domain",
+                     "domain.yml", "--data", "data", "--out", str(out_dir),
+                     "--fixed-model-name", name],
+                    cwd=bot_dir, stdout=output, stderr=subprocess.STDOUT, check=True,
+                    timeout=timeout_s,
+                )
+    return model
 
 
 def write_endpoints(action_url: str, dest: Path, source: Path | None = None) -> Path:

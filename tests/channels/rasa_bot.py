@@ -11,9 +11,7 @@ bot's files) and reused until they change.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import subprocess
 import sys
 import threading
 from collections.abc import AsyncIterator
@@ -27,7 +25,7 @@ from rasa.core.channels.channel import InputChannel, register
 from sanic import Sanic
 
 from cssecure.claims.app import ClaimsApp
-from cssecure.settings import PROJECT_ROOT
+from cssecure.ops import launch
 
 from .fakes import free_port
 
@@ -37,35 +35,9 @@ HANDOFF_TEXT = "I've asked a person from our support team to take over."
 HANDOFF_REASON = "customer asked for a person"
 
 
-def _bot_hash() -> str:
-    digest = hashlib.sha256()
-    for path in sorted(BOT_DIR.rglob("*.yml")):
-        digest.update(path.relative_to(BOT_DIR).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-_train_lock = threading.Lock()
-
-
 def trained_model() -> Path:
     """The tiny assistant's model (trained on first use)."""
-    out_dir = PROJECT_ROOT / "var" / "test-models"
-    name = f"handoff-test-{_bot_hash()}"
-    model = out_dir / f"{name}.tar.gz"
-    with _train_lock:
-        if not model.exists():
-            out_dir.mkdir(parents=True, exist_ok=True)
-            log = out_dir / f"{name}.log"
-            with log.open("wb") as output:
-                subprocess.run(
-                    [str(BIN / "rasa"), "train", "--config", "config.yml", "--domain",
-                     "domain.yml", "--data", "data", "--out", str(out_dir),
-                     "--fixed-model-name", name],
-                    cwd=BOT_DIR, stdout=output, stderr=subprocess.STDOUT, check=True,
-                    timeout=900,
-                )
-    return model
+    return launch.bot_model(BOT_DIR, "handoff-test")
 
 
 @dataclass

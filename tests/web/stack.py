@@ -7,9 +7,7 @@ into ``var/test-models/`` (keyed by a hash of its files, so it is reused until t
 
 from __future__ import annotations
 
-import hashlib
 import os
-import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,17 +25,9 @@ from cssecure.ops.launch import (
     wait_ready,
     write_endpoints,
 )
-from cssecure.settings import PROJECT_ROOT, new_secret
+from cssecure.settings import new_secret
 
 BOT_DIR = Path(__file__).resolve().parent / "stack_bot"
-
-
-def _bot_hash() -> str:
-    digest = hashlib.sha256()
-    for path in sorted(BOT_DIR.rglob("*.yml")):
-        digest.update(path.relative_to(BOT_DIR).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
 
 
 def model_for_tests(log_dir: Path) -> Path:
@@ -45,18 +35,7 @@ def model_for_tests(log_dir: Path) -> Path:
     found = launch.model_for_tests()
     if found is not None:
         return found
-    out_dir = PROJECT_ROOT / "var" / "test-models"
-    name = f"widget-test-{_bot_hash()}"
-    model = out_dir / f"{name}.tar.gz"
-    if not model.exists():
-        out_dir.mkdir(parents=True, exist_ok=True)
-        with (log_dir / "train.log").open("wb") as log:
-            subprocess.run(
-                [str(BIN / "rasa"), "train", "--config", "config.yml", "--domain", "domain.yml",
-                 "--data", "data", "--out", str(out_dir), "--fixed-model-name", name],
-                cwd=BOT_DIR, stdout=log, stderr=subprocess.STDOUT, check=True, timeout=600,
-            )
-    return model
+    return launch.bot_model(BOT_DIR, "widget-test", log=log_dir / "train.log", timeout_s=600)
 
 
 @dataclass
