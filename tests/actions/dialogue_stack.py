@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 # action servers the launcher starts from this process expect it.
 ACTION_TOKEN = DEFAULT_ACTION_TOKEN
 __all__ = ["AGENT", "ALICE_WEB", "LOST_WITH_PROOF", "Conversation", "SendFile",
-           "action_server_at", "newest_model", "run_lost_claim", "seeded_database"]
+           "action_server_at", "claims_with_action_server", "newest_model", "run_lost_claim",
+           "seeded_database"]
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,24 @@ def run_lost_claim(
     """File the lost-parcel claim through the whole assistant; returns the conversation,
     the stored ticket as filed and the ticket once an agent approved it (customer's view;
     ``None`` when nothing was filed)."""
+    with claims_with_action_server() as (app, webhook):
+        conversation = asyncio.run(_talk(model, webhook, LOST_WITH_PROOF, ALICE_WEB, app))
+        filed = approved = None
+        if conversation.reference:
+            filed = app.get_claim(conversation.reference, ALICE_WEB["customer_id"])
+            # The agent looks at the carrier's confirmation and approves the terms' payout.
+            app.decide(
+                conversation.reference, approve=True, note="carrier confirmation checked",
+                agent=AGENT,
+            )
+            approved = app.get_claim(conversation.reference, ALICE_WEB["customer_id"])
+    return conversation, filed, approved
+
+
+@contextmanager
+def claims_with_action_server() -> Iterator[tuple[ClaimsApp, str]]:
+    """A seeded claims database in a temporary folder, its :class:`ClaimsApp` and an action
+    server on it; yields (app, the action server's webhook URL) and disposes of both."""
     from cssecure.claims.app import ClaimsApp
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -175,21 +194,9 @@ def run_lost_claim(
         app = ClaimsApp(url, directory / "evidence")
         try:
             with action_server_at(url, directory) as webhook:
-                conversation = asyncio.run(
-                    _talk(model, webhook, LOST_WITH_PROOF, ALICE_WEB, app)
-                )
-            filed = approved = None
-            if conversation.reference:
-                filed = app.get_claim(conversation.reference, ALICE_WEB["customer_id"])
-                # The agent looks at the carrier's confirmation and approves the terms' payout.
-                app.decide(
-                    conversation.reference, approve=True, note="carrier confirmation checked",
-                    agent=AGENT,
-                )
-                approved = app.get_claim(conversation.reference, ALICE_WEB["customer_id"])
+                yield app, webhook
         finally:
             app.dispose()
-    return conversation, filed, approved
 
 
 if __name__ == "__main__":

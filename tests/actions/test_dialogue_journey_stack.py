@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from dialogue_stack import ACTION_TOKEN, action_server_at, newest_model, seeded_database
+from dialogue_stack import ACTION_TOKEN, claims_with_action_server, newest_model
 
 pytestmark = [pytest.mark.slow, pytest.mark.stack]
 
@@ -84,28 +83,19 @@ def test_a_damaged_claim_with_photos_later_and_no_at_the_summary_is_filed() -> N
         if os.environ.get("CI") == "true":
             pytest.fail("no trained model in models/ (run `make train`)")
         pytest.skip("no trained model in models/ (run `make train`)")
-    from cssecure.claims.app import ClaimsApp
-
-    with tempfile.TemporaryDirectory() as tmp:
-        directory = Path(tmp)
-        url = seeded_database(directory)
-        app = ClaimsApp(url, directory / "evidence")
-        try:
-            with action_server_at(url, directory) as webhook:
-                sent, replies, reference = asyncio.run(_journey(model, webhook))
-            said = "\n".join(replies)
-            transcript = "\n".join(f"> {s}" for s in sent) + "\n" + said
-            assert reference is not None, transcript
-            assert NOT_HELPING not in said, transcript
-            assert "What happened to the goods?" not in said, transcript  # "creased" was said
-            assert "not yet, I can take some tomorrow" in sent, transcript
-            assert "nothing to correct, please file it" in sent, transcript
-            claim = app.get_claim(reference, ALICE_WEB["customer_id"])
-            assert claim is not None
-            assert claim["facts"]["damage_kind"] == "crease"
-            assert claim["status"] == "awaiting_evidence", transcript
-        finally:
-            app.dispose()
+    with claims_with_action_server() as (app, webhook):
+        sent, replies, reference = asyncio.run(_journey(model, webhook))
+        said = "\n".join(replies)
+        transcript = "\n".join(f"> {s}" for s in sent) + "\n" + said
+        assert reference is not None, transcript
+        assert NOT_HELPING not in said, transcript
+        assert "What happened to the goods?" not in said, transcript  # "creased" was said
+        assert "not yet, I can take some tomorrow" in sent, transcript
+        assert "nothing to correct, please file it" in sent, transcript
+        claim = app.get_claim(reference, ALICE_WEB["customer_id"])
+        assert claim is not None
+        assert claim["facts"]["damage_kind"] == "crease"
+        assert claim["status"] == "awaiting_evidence", transcript
 
 
 async def _press_rating(model: Path, webhook: str, sender: str, payload: str) -> list[str]:
@@ -135,25 +125,17 @@ def test_the_closing_ratings_button_is_stored_with_the_claim_through_the_assista
     from handoff.claims_fixtures import file_claim
 
     from cssecure.claims import services
-    from cssecure.claims.app import ClaimsApp
     from cssecure.notify.customer_updates import csat_buttons
 
-    with tempfile.TemporaryDirectory() as tmp:
-        directory = Path(tmp)
-        url = seeded_database(directory)
-        app = ClaimsApp(url, directory / "evidence")
-        try:
-            sender = f"rating-{time.time_ns()}"
-            claim = file_claim(app.engine, parcel_id="P900004", conversation_id=sender,
-                               decision="approve", payout="300.00", needs_agent=False)
-            services.change_status(app.uow, claim.reference, "paid", actor="cli", note="paid")
-            (four,) = [b for b in csat_buttons(claim.reference) if b["title"] == "4"]
-            with action_server_at(url, directory) as webhook:
-                said = asyncio.run(_press_rating(model, webhook, sender, four["payload"]))
-            assert said == [
-                "Thank you for your answer! Write here any time if you need more help."
-            ], said
-            notes = [h.note for h in services.get_claim(app.uow, claim.reference).history]
-            assert notes[-1] == "csat: 4/5"
-        finally:
-            app.dispose()
+    with claims_with_action_server() as (app, webhook):
+        sender = f"rating-{time.time_ns()}"
+        claim = file_claim(app.engine, parcel_id="P900004", conversation_id=sender,
+                           decision="approve", payout="300.00", needs_agent=False)
+        services.change_status(app.uow, claim.reference, "paid", actor="cli", note="paid")
+        (four,) = [b for b in csat_buttons(claim.reference) if b["title"] == "4"]
+        said = asyncio.run(_press_rating(model, webhook, sender, four["payload"]))
+        assert said == [
+            "Thank you for your answer! Write here any time if you need more help."
+        ], said
+        notes = [h.note for h in services.get_claim(app.uow, claim.reference).history]
+        assert notes[-1] == "csat: 4/5"

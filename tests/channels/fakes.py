@@ -582,6 +582,14 @@ async def rasa_app(channel: InputChannel, agent: FakeAgent) -> AsyncIterator[str
     app = Sanic(f"cssecure_channel_test_{_app_counter}")
     app.ctx.agent = agent
     register([channel], app, route="/webhooks/")
+    async with served(app) as url:
+        yield url
+
+
+@asynccontextmanager
+async def served(app: Sanic) -> AsyncIterator[str]:
+    """Run ``app`` in this event loop on a free loopback port, with its start and stop
+    listeners; yields its base URL."""
     port = free_port()
     server = await app.create_server(
         host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False

@@ -27,7 +27,7 @@ from sanic import Sanic
 from cssecure.claims.app import ClaimsApp
 from cssecure.ops import launch
 
-from .fakes import free_port
+from .fakes import served
 
 BOT_DIR = Path(__file__).resolve().parent / "handoff_bot"
 BIN = Path(sys.executable).parent
@@ -101,17 +101,5 @@ async def rasa_server(
     Sanic.test_mode = True  # several apps named "rasa_server" in one process
     app = rasa.server.create_app(agent=agent, auth_token=token, cors_origins=None)
     register(channels, app, route="/webhooks/")
-    port = free_port()
-    server = await app.create_server(
-        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
-    )
-    assert server is not None
-    await server.startup()
-    await server.before_start()
-    await server.after_start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await server.before_stop()
-        await server.close()
-        await server.after_stop()
+    async with served(app) as url:
+        yield url
