@@ -61,9 +61,14 @@ def _load_yaml(name: str) -> Any:
         return yaml.safe_load(handle)
 
 
-@lru_cache(maxsize=1)
-def _line_entries() -> tuple[dict[str, Any], ...]:
+# mutmut 3 does not mutate a decorated function: the table builders and lookups are plain
+# functions, cached where they are named (tests/mutation_caches.py empties these caches
+# before each test of a mutation run).
+def _read_line_entries() -> tuple[dict[str, Any], ...]:
     return tuple(_load_yaml("lines.yaml")["lines"])
+
+
+_line_entries = lru_cache(maxsize=1)(_read_line_entries)
 
 
 def catalog_lines() -> tuple[Line, ...]:
@@ -74,8 +79,7 @@ def catalog_lines() -> tuple[Line, ...]:
     )
 
 
-@lru_cache(maxsize=1)
-def _line_tables() -> tuple[dict[str, Line], tuple[tuple[str, Line], ...]]:
+def _build_line_tables() -> tuple[dict[str, Line], tuple[tuple[str, Line], ...]]:
     """Alias -> line, and the ordered (keyword, line) pairs, from lines.yaml."""
     by_alias: dict[str, Line] = {}
     keywords: list[tuple[str, Line]] = []
@@ -86,8 +90,10 @@ def _line_tables() -> tuple[dict[str, Line], tuple[tuple[str, Line], ...]]:
     return by_alias, tuple(keywords)
 
 
-@lru_cache(maxsize=2048)
-def resolve_line(name: str) -> Line:
+_line_tables = lru_cache(maxsize=1)(_build_line_tables)
+
+
+def _resolve_line(name: str) -> Line:
     """Map a shipping-line name to the line the rules know, case-insensitively.
 
     "SAL" and "China Post SAL" are China Post SAL; "ePacket"/"e-packet" are EUB; any
@@ -117,8 +123,10 @@ def resolve_line(name: str) -> Line:
     return Line(id=key.replace(" ", "_"), name=name.strip(), kind="air", known=False)
 
 
-@lru_cache(maxsize=1)
-def _country_tables() -> tuple[dict[str, str], dict[str, str]]:
+resolve_line = lru_cache(maxsize=2048)(_resolve_line)
+
+
+def _build_country_tables() -> tuple[dict[str, str], dict[str, str]]:
     """Normalised name or alias -> ISO code, and ISO code -> English name."""
     by_name: dict[str, str] = {}
     names: dict[str, str] = {}
@@ -129,8 +137,10 @@ def _country_tables() -> tuple[dict[str, str], dict[str, str]]:
     return by_name, names
 
 
-@lru_cache(maxsize=1024)
-def resolve_country(name: str) -> str | None:
+_country_tables = lru_cache(maxsize=1)(_build_country_tables)
+
+
+def _resolve_country(name: str) -> str | None:
     """Map an ISO 3166 alpha-2 code or an English name (or common alias) to the ISO code.
 
     Args:
@@ -144,6 +154,9 @@ def resolve_country(name: str) -> str | None:
     if len(stripped) == 2 and stripped.upper() in names:
         return stripped.upper()
     return by_name.get(normalise_name(stripped))
+
+
+resolve_country = lru_cache(maxsize=1024)(_resolve_country)
 
 
 def country_name(code: str) -> str:
