@@ -179,8 +179,10 @@ def _phrases(words: Sequence[str]) -> list[tuple[str, ...]]:
 ANSWER_WORDS_FILE = Path(__file__).resolve().with_name("answer_words.yml")
 
 
-@lru_cache(maxsize=1)
-def _answer_words_data() -> dict[str, dict[str, tuple[str, ...]]]:
+# mutmut 3 does not mutate a decorated function: each table builder and lookup here is a
+# plain function, cached where it is named (tests/mutation_caches.py empties the caches
+# before each test of a mutation run).
+def _read_answer_words_data() -> dict[str, dict[str, tuple[str, ...]]]:
     """``{kind: {language: words}}`` of ``answer_words.yml``.
 
     Raises:
@@ -195,6 +197,9 @@ def _answer_words_data() -> dict[str, dict[str, tuple[str, ...]]]:
                 raise ValueError(f"answer_words.yml {kind}.{code}: quote every word")
             table[kind][str(code)] = tuple(words)
     return table
+
+
+_answer_words_data = lru_cache(maxsize=1)(_read_answer_words_data)
 
 
 def answer_word_list(kind: str, languages: Iterable[str] | None = None) -> tuple[str, ...]:
@@ -216,12 +221,14 @@ def conversation_languages(language: str | None) -> tuple[str, ...]:
 _YES_NO_CODES = ("en", *OTHER_LANGUAGES)
 
 
-@lru_cache(maxsize=16)
-def _yes_no_tables(codes: tuple[str, ...]) -> list[tuple[tuple[str, ...], bool]]:
+def _build_yes_no_tables(codes: tuple[str, ...]) -> list[tuple[tuple[str, ...], bool]]:
     """(phrase, yes?) for the languages, longest phrase first."""
     pairs = [(phrase, True) for phrase in _phrases(all_words("yes", codes))]
     pairs += [(phrase, False) for phrase in _phrases(all_words("no", codes))]
     return sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
+
+
+_yes_no_tables = lru_cache(maxsize=16)(_build_yes_no_tables)
 
 
 _ALL_YES_NO = _yes_no_tables(_YES_NO_CODES)
@@ -258,10 +265,12 @@ def _yes_no_said(
     return said, taken
 
 
-@lru_cache(maxsize=1)
-def _openers() -> tuple[tuple[str, ...], ...]:
+def _build_openers() -> tuple[tuple[str, ...], ...]:
     """Every language's openers as word tuples, longest first."""
     return tuple(sorted(set(_phrases(answer_word_list("openers"))), key=len, reverse=True))
+
+
+_openers = lru_cache(maxsize=1)(_build_openers)
 
 
 def _after_openers(words: Sequence[str]) -> list[bool]:
@@ -329,9 +338,11 @@ def _phrase_spans(words: Sequence[str], phrases: Iterable[tuple[str, ...]]) -> l
     return taken
 
 
-@lru_cache(maxsize=1)
-def _file_as_is_phrases() -> tuple[tuple[str, ...], ...]:
+def _build_file_as_is_phrases() -> tuple[tuple[str, ...], ...]:
     return tuple(_phrases(answer_word_list("file_as_is")))
+
+
+_file_as_is_phrases = lru_cache(maxsize=1)(_build_file_as_is_phrases)
 
 
 def files_as_is(text: str, language: str | None = None) -> bool:
@@ -354,9 +365,11 @@ def files_as_is(text: str, language: str | None = None) -> bool:
 
 
 
-@lru_cache(maxsize=1)
-def _later_phrases() -> tuple[tuple[str, ...], ...]:
+def _build_later_phrases() -> tuple[tuple[str, ...], ...]:
     return tuple(_phrases(answer_word_list("later")))
+
+
+_later_phrases = lru_cache(maxsize=1)(_build_later_phrases)
 
 
 def sends_later(text: str) -> bool:
@@ -365,9 +378,11 @@ def sends_later(text: str) -> bool:
     language; issue 17)."""
     return any(_phrase_spans(answer_words(text), _later_phrases()))
 
-@lru_cache(maxsize=4)
-def _fact_kind_words(kind: str) -> tuple[tuple[str, ...], ...]:
+def _build_fact_kind_words(kind: str) -> tuple[tuple[str, ...], ...]:
     return tuple(_phrases(answer_word_list(kind)))
+
+
+_fact_kind_words = lru_cache(maxsize=4)(_build_fact_kind_words)
 
 
 def names_fact_kind(text: str, kind: str) -> bool:
@@ -464,8 +479,7 @@ def _replaced_pattern(language: str | None) -> re.Pattern[str]:
     return _compiled_replaced(tuple(all_words("replaced", codes)))
 
 
-@lru_cache(maxsize=16)
-def _compiled_replaced(words: tuple[str, ...]) -> re.Pattern[str]:
+def _build_replaced_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(
         rf"(?<!\w)(?:{words_pattern(words)})\s+(?:the\s+)?"
         # One number: separators only between digits ("300, 250" is two).
@@ -473,6 +487,9 @@ def _compiled_replaced(words: tuple[str, ...]) -> re.Pattern[str]:
         r"(\d(?:\d|[.,'\u00a0\u202f](?=\d)| (?=\d{3}(?!\d)))*)",
         re.IGNORECASE,
     )
+
+
+_compiled_replaced = lru_cache(maxsize=16)(_build_replaced_pattern)
 
 
 def _without_replaced_amounts(
@@ -1119,12 +1136,14 @@ def _not_delivered(text: str) -> bool:
     return bool(_not_delivered_phrases().search(folded))
 
 
-@lru_cache(maxsize=1)
-def _not_delivered_phrases() -> re.Pattern[str]:
+def _build_not_delivered_phrases() -> re.Pattern[str]:
     """The fact registry's phrases for "not delivered" ("no ha llegado"), on folded text."""
     delivered = REGISTRY.facts["delivered_date"].ask
     phrases = dict(delivered.volunteered).get(NOT_DELIVERED, ()) if delivered else ()
     return re.compile(rf"(?<!\w)(?:{words_pattern(phrases)})(?!\w)")
+
+
+_not_delivered_phrases = lru_cache(maxsize=1)(_build_not_delivered_phrases)
 
 
 def _only_no(text: str) -> bool:

@@ -197,10 +197,14 @@ def _ago_patterns(code: str) -> list[tuple[re.Pattern[str], dict[str, int], froz
     return [(pattern, table, one_unit) for pattern in patterns]
 
 
-@lru_cache(maxsize=1)
-def default_local_dates() -> LocalDateFinder:
+# mutmut 3 does not mutate a decorated function: this is a plain function, cached where it is
+# named (tests/mutation_caches.py empties the cache before each test of a mutation run).
+def _build_local_dates() -> LocalDateFinder:
     """The shared finder (compiling the expressions once per process)."""
     return LocalDateFinder()
+
+
+default_local_dates = lru_cache(maxsize=1)(_build_local_dates)
 
 
 def all_date_prepositions() -> tuple[str, ...]:

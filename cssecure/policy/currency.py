@@ -181,8 +181,10 @@ class RateTable:
         return Conversion(amount, code, rmb, rate.value, per, rate.valid_from, rate.source)
 
 
-@lru_cache(maxsize=256)
-def _cldr_name(english: CurrencyName, language: str) -> CurrencyName:
+# mutmut 3 does not mutate a decorated function: each table builder and lookup here is a
+# plain function, cached where it is named (tests/mutation_caches.py empties the caches
+# before each test of a mutation run).
+def _read_cldr_name(english: CurrencyName, language: str) -> CurrencyName:
     """``english`` with the names CLDR gives in ``language`` (the code when it has none)."""
     from cssecure.i18n.formatting import babel_locale
 
@@ -193,6 +195,9 @@ def _cldr_name(english: CurrencyName, language: str) -> CurrencyName:
         get_currency_name(english.code, count=100, locale=locale),
         english.symbol,
     )
+
+
+_cldr_name = lru_cache(maxsize=256)(_read_cldr_name)
 
 
 def _decimal(raw: object, where: str) -> Decimal:
@@ -268,10 +273,12 @@ def load_rates(path: Path | str = DEFAULT_SOURCE) -> RateTable:
     return parse_rates(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
 
 
-@lru_cache(maxsize=1)
-def default_rates() -> RateTable:
+def _read_default_rates() -> RateTable:
     """The shipped rate table, read once per process."""
     return load_rates()
+
+
+default_rates = lru_cache(maxsize=1)(_read_default_rates)
 
 
 def to_rmb(amount: Decimal, currency: str, on: date) -> Conversion:

@@ -117,8 +117,10 @@ def _as_date(value: Any, where: str) -> date:
         raise TermsError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from exc
 
 
-@lru_cache(maxsize=8)
-def _schedule(source: Path) -> _Schedule:
+# mutmut 3 does not mutate a decorated function: each table builder and lookup here is a
+# plain function, cached where it is named (tests/mutation_caches.py empties the caches
+# before each test of a mutation run).
+def _read_schedule(source: Path) -> _Schedule:
     """Read and check a terms file once."""
     with source.open(encoding="utf-8") as handle:
         document = yaml.safe_load(handle)
@@ -145,6 +147,9 @@ def _schedule(source: Path) -> _Schedule:
     return _Schedule(parameters=parameters, change_dates=tuple(change_dates))
 
 
+_schedule = lru_cache(maxsize=8)(_read_schedule)
+
+
 def _decimal(value: Any) -> Decimal:
     # str() first: a YAML float such as 0.03 must become Decimal("0.03"), not its binary value.
     return Decimal(str(value))
@@ -163,8 +168,7 @@ def _limits(raw: Any) -> tuple[InsuredValueLimit, ...]:
     )
 
 
-@lru_cache(maxsize=64)
-def _terms_at(source: Path, version_date: date) -> Terms:
+def _build_terms_at(source: Path, version_date: date) -> Terms:
     """Build the terms from each parameter's latest value dated on or before version_date."""
     schedule = _schedule(source)
     current: dict[str, Any] = {}
@@ -190,6 +194,9 @@ def _terms_at(source: Path, version_date: date) -> Terms:
         biy_maximum=_decimal(current["biy_maximum"]),
         evidence_due_days=int(current["evidence_due_days"]),
     )
+
+
+_terms_at = lru_cache(maxsize=64)(_build_terms_at)
 
 
 def load_terms(on: date | None = None, source: Path | None = None) -> Terms:

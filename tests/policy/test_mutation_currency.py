@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from cssecure.policy.currency import (
+    DEFAULT_SOURCE,
     CurrencyError,
     CurrencyName,
     RatesFileError,
@@ -154,3 +155,40 @@ def test_a_currency_symbol_is_read_from_the_file() -> None:
         "CHF": {"name": "franc", "plural": "francs"}}})
     assert table.names["GBP"] == CurrencyName("GBP", "pound", "pounds", "£")
     assert table.names["CHF"].symbol is None
+
+
+# --- the cached lookups: CLDR's names (currency._cldr_name) and the shipped table -----------
+
+
+@pytest.mark.parametrize(
+    ("code", "language", "name"),
+    [
+        # the singular is CLDR's form for one, the plural its form for 100 (Polish: "many")
+        ("USD", "pl", CurrencyName("USD", "dolar amerykański", "dolarów amerykańskich", "$")),
+        ("EUR", "pl", CurrencyName("EUR", "euro", "euro", "€")),
+        ("EUR", "fr", CurrencyName("EUR", "euro", "euros", "€")),
+        ("USD", "fr", CurrencyName("USD", "dollar des États-Unis", "dollars des États-Unis", "$")),
+        ("USD", "de", CurrencyName("USD", "US-Dollar", "US-Dollar", "$")),
+        ("USD", "es", CurrencyName("USD", "dólar estadounidense", "dólares estadounidenses", "$")),
+        ("USD", "it", CurrencyName("USD", "dollaro statunitense", "dollari statunitensi", "$")),
+        ("USD", "nl", CurrencyName("USD", "Amerikaanse dollar", "Amerikaanse dollar", "$")),
+        ("EUR", "pt", CurrencyName("EUR", "euro", "euros", "€")),
+        # the yuan keeps its code and symbol; German names 100 of it otherwise than one
+        ("RMB", "de", CurrencyName("CNY", "Chinesischer Yuan", "Renminbi Yuan", "¥")),
+    ],
+)
+def test_a_currency_is_named_by_cldr_in_each_language_with_its_code_and_symbol(
+    code: str, language: str, name: CurrencyName
+) -> None:
+    assert default_rates().name(code, language) == name
+
+
+def test_a_language_unknown_to_the_reader_gets_the_english_names() -> None:
+    assert default_rates().name("EUR", "xx") == CurrencyName("EUR", "euro", "euros", "€")
+
+
+def test_the_shipped_table_is_the_rates_file_beside_the_module() -> None:
+    shipped = default_rates()
+    assert shipped == load_rates(DEFAULT_SOURCE)
+    assert shipped is default_rates()
+    assert {"EUR", "USD", "PLN", "GBP"} <= set(shipped.rates)

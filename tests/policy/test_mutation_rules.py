@@ -21,6 +21,7 @@ from cssecure.policy.facts import read_facts
 from cssecure.policy.rules import (
     Missing,
     Outcome,
+    _line_names,
     cents,
     decide,
     lowest_possible_maximum,
@@ -337,3 +338,27 @@ def test_an_over_insured_parcels_compensation_limit_is_its_actual_value() -> Non
     assert parcel_payout_limits(over, TERMS)["compensation"] == Decimal("700")
     under = read_facts({**LOST, "insured_value": "600"})
     assert parcel_payout_limits(under, TERMS)["compensation"] == Decimal("600")
+
+
+# --- the names of the lines without delay refund (rules._line_names, a cached lookup) ------
+
+
+@pytest.mark.parametrize(
+    ("line_ids", "names"),
+    [
+        # the catalog's order, whatever the set's
+        (
+            frozenset({"eub", "china_post_sal", "sea_freight", "train_cargo"}),
+            ("Train Cargo", "Sea Freight", "EUB", "China Post SAL"),
+        ),
+        (frozenset({"eub"}), ("EUB",)),
+        (frozenset({"eub", "no_such_line"}), ("EUB",)),
+        (frozenset({"no_such_line"}), ()),
+        (frozenset(), ()),
+    ],
+    ids=["four-lines", "one-line", "an-unknown-id-beside-a-line", "an-unknown-id", "none"],
+)
+def test_the_lines_without_delay_refund_are_named_in_catalog_order(
+    line_ids: frozenset[str], names: tuple[str, ...]
+) -> None:
+    assert _line_names(line_ids) == names
