@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess  # noqa: S404 - we start our own known command
 import sys
 from pathlib import Path
@@ -31,9 +30,7 @@ class ShellError(RuntimeError):
 
 def port_free(port: int, host: str = "127.0.0.1") -> bool:
     """True when nothing listens on ``host:port`` (so a server may bind it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) != 0
+    return not launch.port_in_use(port, host)
 
 
 def choose_port(requested: int | None, first: int = FIRST_SHELL_PORT) -> int:

@@ -5,9 +5,9 @@ stack (tests/web, tests/e2e, tests/resilience, tests/actions, tests/ops) start t
 servers, action servers and web apps with these functions, so that each process of every
 stack is started the same way:
 
-- the commands: :func:`action_server_argv` and :func:`rasa_server_argv` (through
+- the commands: :func:`action_server_argv`, :func:`rasa_server_argv` (through
   :mod:`cssecure.ops.rasa_run`, which patches Rasa with :func:`cssecure.rasa_server.install`
-  and keeps secrets off the command line);
+  and keeps secrets off the command line) and :func:`web_app_argv`;
 - the ports (:func:`free_port`), the endpoints file (:func:`write_endpoints`), the model
   (:func:`newest_model`, :func:`model_for_tests`);
 - the process: its own process group, its output in an owner-only log, a health check
@@ -180,6 +180,16 @@ def rasa_server_argv(args: Sequence[str], python: str | None = None) -> list[str
     return [python or sys.executable, "-m", "cssecure.ops.rasa_run", *args]
 
 
+def web_app_argv(python: str | None = None, host: str | None = None) -> list[str]:
+    """The command of our web app (``python -m cssecure.web``), listening on ``host`` when
+    given (the app's own default otherwise); it reads its port (``CSSECURE_WEB_PORT``) and
+    the Rasa server's URL from its environment."""
+    argv = [python or sys.executable, "-m", "cssecure.web"]
+    if host is not None:
+        argv += ["--host", host]
+    return argv
+
+
 def rasa_run_args(model: Path, port: int, endpoints: Path, credentials: Path | None = None,
                   enable_api: bool = False, interface: str = "127.0.0.1") -> list[str]:
     """``rasa run`` arguments serving ``model`` on ``port`` (``enable_api``: Rasa's HTTP API,
@@ -328,9 +338,11 @@ def wait_ready(server: Server, started: float | None = None, timeout_s: float = 
     return server
 
 
-def wait_all(servers: Sequence[Server], timeout_s: float = 240) -> list[Server]:
+def wait_all(servers: Sequence[Server], timeout_s: float = 240,
+             grace_s: float = 10.0) -> list[Server]:
     """Wait until each of ``servers`` (spawned together without waiting) is ready; when one
-    exits or stays unhealthy, stop them all.
+    exits or stays unhealthy, stop them all (SIGKILL to those still running ``grace_s``
+    seconds after SIGTERM).
 
     Raises:
         LaunchError: the first that failed (the tail of its log in the message).
@@ -339,7 +351,7 @@ def wait_all(servers: Sequence[Server], timeout_s: float = 240) -> list[Server]:
         for server in servers:
             wait_ready(server, timeout_s=timeout_s)
     except BaseException:
-        stop_all(servers)
+        stop_all(servers, grace_s)
         raise
     return list(servers)
 

@@ -33,6 +33,7 @@ from cssecure.ops.launch import (
     start,
     stop_all,
     tail,
+    web_app_argv,
     write_endpoints,
     write_private,
 )
@@ -98,7 +99,7 @@ def plan_parts(settings: Settings, model: Path) -> list[Part]:
         ),
         Part(
             name="web app",
-            argv=[sys.executable, "-m", "cssecure.web"],
+            argv=web_app_argv(),
             port=settings.web_port,
             health="/health",
         ),

@@ -7,6 +7,7 @@ import socket
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,7 @@ from cssecure.ops.launch import (
     start,
     wait_all,
     wait_ready,
+    web_app_argv,
 )
 
 
@@ -66,6 +68,31 @@ def test_a_healthy_server_is_ready_and_stop_ends_its_group(tmp_path: Path) -> No
         time.sleep(0.1)
     assert not port_in_use(port)
     assert (tmp_path / "group.log").stat().st_mode & 0o077 == 0  # owner-only log
+
+
+def test_the_web_app_command_is_written_once() -> None:
+    assert web_app_argv() == [sys.executable, "-m", "cssecure.web"]
+    assert web_app_argv("/venv/bin/python", host="127.0.0.1") == [
+        "/venv/bin/python", "-m", "cssecure.web", "--host", "127.0.0.1"]
+
+
+def test_a_failed_wait_stops_them_all_with_the_given_grace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cssecure.ops import launch
+
+    graces: list[float] = []
+    real_stop_all = launch.stop_all
+
+    def recording_stop_all(servers: Any, grace_s: float = 10.0) -> None:
+        graces.append(grace_s)
+        real_stop_all(servers, grace_s)
+
+    monkeypatch.setattr(launch, "stop_all", recording_stop_all)
+    crash = spawn("crash", [sys.executable, "-c", "raise SystemExit(5)"], free_port(), tmp_path)
+    with pytest.raises(LaunchError, match=r"crash exited \(5\)"):
+        wait_all([crash], timeout_s=30, grace_s=15)
+    assert 15 in graces
 
 
 def test_a_stock_rasa_server_never_gets_a_token(tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ into ``var/test-models/`` (keyed by a hash of its files, so it is reused until t
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +21,8 @@ from cssecure.ops.launch import (
     spawn,
     stack_env,
     stop_all,
-    wait_ready,
+    wait_all,
+    web_app_argv,
     write_endpoints,
 )
 from cssecure.settings import new_secret
@@ -89,16 +89,13 @@ def start_stack(
          rasa_server_argv(rasa_run_args(model, rasa_port, endpoints, tmp / "credentials.yml",
                                         enable_api=True), str(BIN / "python")),
          rasa_port, "/"),
-        ("web app", [str(BIN / "python"), "-m", "cssecure.web", "--host", "127.0.0.1"],
-         web_port, "/health"),
+        ("web app", web_app_argv(str(BIN / "python"), host="127.0.0.1"), web_port, "/health"),
     ]
     try:
         # All three start at once (they do not depend on each other to boot).
-        started = time.monotonic()
         for name, argv, port, health in plan:
             stack.processes.append(spawn(name, argv, port, tmp, env, health=health))
-        for server in stack.processes:
-            wait_ready(server, started, timeout_s)
+        wait_all(stack.processes, timeout_s, grace_s=15)
     except BaseException:
         stack.stop()
         raise
