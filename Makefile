@@ -77,7 +77,7 @@ unit: train
 	$(VENV)/bin/pytest
 
 conversations: train
-	$(RASA) test core --stories $(CONVERSATION_TESTS) --fail-on-prediction-errors --out results/conversations
+	$(PY) -m cssecure.ops.rasa_run test core --stories $(CONVERSATION_TESTS) --fail-on-prediction-errors --out results/conversations
 
 # Texts composed in code -> cssecure/i18n/cssecure.pot -> locale/<lang>/LC_MESSAGES/cssecure.po
 # (translations kept; tests/i18n fails while one is missing).

@@ -5,6 +5,7 @@ refuses another Rasa release."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,13 @@ def test_install_puts_every_behaviour_and_speed_patch_in_force_once() -> None:
     assert sorted(names) == sorted((*BEHAVIOUR_PATCHES, *SPEED_PATCHES))
     assert len(names) == len(set(names))
     assert install() == names  # a second install changes nothing
+
+
+def test_make_runs_rasas_dialogue_only_through_the_patched_entry_point() -> None:
+    # `make conversations` (part of `make test`) ran `rasa test core` unpatched (review of
+    # issue 19): what loads the dialogue goes through cssecure.ops.rasa_run, which installs
+    # the layer; only `train` and `data validate` may call Rasa's own command.
+    makefile = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
+    direct = re.findall(r"\$\(RASA\)\s+([a-z]+(?:\s+[a-z]+)?)", makefile)
+    assert direct and {command.split()[0] for command in direct} <= {"train", "data"}
+    assert "-m cssecure.ops.rasa_run test core" in makefile
