@@ -25,9 +25,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import aiohttp
-
 from cssecure.channels.evidence import EvidenceTarget
+from cssecure.handoff import rasa_api
 from cssecure.i18n.catalog import N_, tr
 from cssecure.settings import Settings
 
@@ -209,20 +208,9 @@ async def tell_chat(
     chat's own channel (``POST /webhooks/<channel>/evidence`` on the Rasa server), so that
     the bot's answer reaches the customer there. False when it could not be told (no
     ``RASA_TOKEN``, Rasa down, a channel without that route)."""
-    if not settings.rasa_token or grant.channel != "telegram":
-        return False
-    url = settings.rasa_url.rstrip("/") + f"/webhooks/{grant.channel}/evidence"
     body = {"conversation_id": grant.conversation_id, "customer_id": grant.customer_id,
             "evidence_kind": kind, "evidence_id": evidence_id}
-    try:
-        headers = {"Authorization": f"Bearer {settings.rasa_token}"}
-        timeout = aiohttp.ClientTimeout(total=30)
-        async with aiohttp.ClientSession(timeout=timeout) as session, session.post(
-            url, json=body, headers=headers
-        ) as answer:
-            return answer.status == 200
-    except (aiohttp.ClientError, TimeoutError):
-        return False
+    return await rasa_api.tell_evidence(settings.rasa_url, settings.rasa_token, grant.channel, body)
 
 
 def public_upload_url(settings: Settings, token: str) -> str:

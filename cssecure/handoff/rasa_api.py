@@ -8,13 +8,21 @@ it delivers the message in the customer's own channel and records it in the trac
 (docs/TEAM-CONTRACTS.md). With ``"notice": "<kind>"`` instead of an agent's name the message is
 the assistant's own (recorded with ``metadata.handoff_notice``, e.g. the wait for a person
 ran out: :mod:`cssecure.handoff.waiting`). Errors never include a URL or the token.
+
+This module is the one place that knows Rasa's HTTP API: its paths, the token, timeouts and
+how failures read. :class:`RasaConversations` is the synchronous client (console, handoff,
+workers; ``requests``); the web app runs in an event loop and uses the ``async`` functions
+below (``aiohttp``: :func:`web_push`, :func:`web_inject`, :func:`conversation_slots`,
+:func:`tell_evidence`). Both sides build URLs and headers with the same helpers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
+import aiohttp
 import requests
 
 # Rasa 3.6's routes (Sanic 21.12, no ``unquote``) take the path literally: ``%40`` names
@@ -28,9 +36,50 @@ _PATH_SAFE = "@:"
 # The channels that have a push endpoint; anything else is refused before a URL is built.
 PUSH_CHANNELS = frozenset({"web", "telegram", "discord"})
 
+# The channels with an evidence route (``POST /webhooks/<channel>/evidence``): a file of an
+# upload link arrived (cssecure.evidence.links).
+EVIDENCE_CHANNELS = frozenset({"telegram"})
+
+# The web app's calls (inject, push, slots) and the evidence notice (the bot answers the
+# customer before the route returns), in seconds.
+WEB_TIMEOUT_S = 15.0
+EVIDENCE_TIMEOUT_S = 30.0
+
+
+def conversation_url(base_url: str, conversation_id: str, suffix: str) -> str:
+    """The API URL of a conversation, its id as Rasa will read it (literally)."""
+    return (
+        f"{base_url.rstrip('/')}/conversations/"
+        f"{quote(conversation_id, safe=_PATH_SAFE)}/{suffix}"
+    )
+
+
+def webhook_path(channel: str, route: str) -> str:
+    """A route of one of our channels on the Rasa server (``/webhooks/<channel>/<route>``)."""
+    return f"/webhooks/{channel}/{route}"
+
+
+def webhook_url(base_url: str, channel: str, route: str) -> str:
+    return base_url.rstrip("/") + webhook_path(channel, route)
+
+
+def token_params(token: str | None) -> dict[str, str]:
+    """Rasa's token auth for the API: the ``token`` query parameter (none when unset)."""
+    return {"token": token} if token else {}
+
+
+def bearer(token: str | None) -> dict[str, str]:
+    """The channels' routes' auth: ``Authorization: Bearer <RASA_TOKEN>``."""
+    return {"Authorization": f"Bearer {token or ''}"}
+
 
 class RasaUnavailable(Exception):
     """Rasa's API did not answer as expected; the message is safe to show an agent."""
+
+
+class ConversationUnreachable(RuntimeError):
+    """The Rasa server did not accept a web app's request (down, misconfigured, refused);
+    the message is for logs and staff, with no secret or message text in it."""
 
 
 class CustomerNotReached(Exception):
@@ -83,13 +132,13 @@ class RasaConversations:
         session: requests.Session | None = None,
     ) -> None:
         self._base = base_url.rstrip("/")
-        self._params = {"token": token} if token else {}
+        self._params = token_params(token)
         self._timeout = timeout_s
         self._session = session or requests.Session()
 
     def _url(self, conversation_id: str, suffix: str) -> str:
         """The API URL of a conversation, its id as Rasa will read it (literally)."""
-        return f"{self._base}/conversations/{quote(conversation_id, safe=_PATH_SAFE)}/{suffix}"
+        return conversation_url(self._base, conversation_id, suffix)
 
     def _call(
         self, method: str, url: str, body: Any = None, headers: dict[str, str] | None = None
@@ -245,13 +294,12 @@ class RasaConversations:
     def _push(self, channel: str, body: dict[str, Any]) -> None:
         if channel not in PUSH_CHANNELS:
             raise CustomerNotReached(f"Messages cannot be sent to the {channel!r} channel.")
-        token = self._params.get("token", "")
         try:
             self._call(
                 "POST",
-                f"{self._base}/webhooks/{channel}/push",
+                webhook_url(self._base, channel, "push"),
                 body,
-                headers={"Authorization": f"Bearer {token}"},
+                headers=bearer(self._params.get("token")),
             )
         except _Gone:
             raise CustomerUnreachable(
@@ -263,3 +311,137 @@ class RasaConversations:
             raise CustomerNotReached(
                 f"The message was not delivered to the customer's {channel} chat: {exc}"
             ) from None
+
+
+# The web app's side (asyncio). ---------------------------------------------------------
+
+
+async def _post_webhook(
+    base_url: str, token: str | None, channel: str, route: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    """POST to one of a channel's service routes; its JSON answer.
+
+    Raises:
+        ConversationUnreachable: ``RASA_TOKEN`` unset, no answer, an unreadable one or
+            anything but 200 (with the route's ``error``).
+    """
+    path = webhook_path(channel, route)
+    if not token:
+        raise ConversationUnreachable(
+            "RASA_TOKEN is not set: the web channel's service endpoints are disabled."
+        )
+    timeout = aiohttp.ClientTimeout(total=WEB_TIMEOUT_S)
+    try:
+        async with aiohttp.ClientSession(timeout=timeout) as session, session.post(
+            webhook_url(base_url, channel, route), json=body, headers=bearer(token)
+        ) as resp:
+            payload = await resp.json(content_type=None)
+            if resp.status != 200:
+                error = payload.get("error") if isinstance(payload, dict) else None
+                raise ConversationUnreachable(f"{path} answered {resp.status}: {error}")
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        raise ConversationUnreachable(f"{path} failed: {type(exc).__name__}") from exc
+    return payload if isinstance(payload, dict) else {}
+
+
+async def web_push(
+    base_url: str,
+    token: str | None,
+    conversation_id: str,
+    text: str,
+    *,
+    agent_name: str | None = None,
+    buttons: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """Show an agent's message in a website conversation and record it in the tracker
+    (``POST /webhooks/web/push``).
+
+    Returns:
+        ``{"recorded": bool, "online": bool}``: ``online`` is False when no widget of
+        that conversation is connected (the message is then seen after the next reload).
+
+    Raises:
+        ConversationUnreachable: see :func:`_post_webhook`.
+    """
+    body: dict[str, Any] = {"conversation_id": conversation_id, "text": text}
+    if agent_name:
+        body["agent_name"] = agent_name
+    if buttons:
+        body["buttons"] = buttons
+    return await _post_webhook(base_url, token, "web", "push", body)
+
+
+async def web_inject(
+    base_url: str,
+    token: str | None,
+    conversation_id: str,
+    message: str,
+    *,
+    customer_id: str | None,
+    verified: bool,
+    display: str | None = None,
+) -> None:
+    """Send ``message`` into a website conversation as the customer
+    (``POST /webhooks/web/inject``; the bot's replies go to the widget).
+
+    Raises:
+        ConversationUnreachable: see :func:`_post_webhook`.
+    """
+    body: dict[str, Any] = {
+        "conversation_id": conversation_id,
+        "message": message,
+        "customer_id": customer_id,
+        "verified": verified,
+    }
+    if display:
+        body["display"] = display
+    await _post_webhook(base_url, token, "web", "inject", body)
+
+
+async def conversation_slots(
+    base_url: str, token: str | None, conversation_id: str, names: Iterable[str]
+) -> dict[str, Any]:
+    """The current values of the slots ``names`` of a conversation, read in one request
+    (the tracker without its events).
+
+    A slot that is unknown (or cannot be read: Rasa down, ``RASA_TOKEN`` unset, no such
+    conversation) is ``None``.
+    """
+    wanted = list(names)
+    unknown: dict[str, Any] = dict.fromkeys(wanted)
+    if not token:
+        return unknown
+    params = {**token_params(token), "include_events": "NONE"}
+    timeout = aiohttp.ClientTimeout(total=WEB_TIMEOUT_S)
+    try:
+        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(
+            conversation_url(base_url, conversation_id, "tracker"), params=params
+        ) as resp:
+            if resp.status != 200:
+                return unknown
+            tracker = await resp.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError):
+        return unknown
+    slots = tracker.get("slots") if isinstance(tracker, dict) else None
+    if not isinstance(slots, dict):
+        return unknown
+    return {name: slots.get(name) for name in wanted}
+
+
+async def tell_evidence(
+    base_url: str, token: str | None, channel: str, body: dict[str, Any]
+) -> bool:
+    """Tell a chat's bot that an evidence file arrived (``POST /webhooks/<channel>/evidence``
+    with ``{"conversation_id", "customer_id", "evidence_kind", "evidence_id"}``), so that
+    its answer reaches the customer in that chat. False when it could not be told (no
+    ``RASA_TOKEN``, a channel without that route, Rasa down, anything but 200)."""
+    if not token or channel not in EVIDENCE_CHANNELS:
+        return False
+    timeout = aiohttp.ClientTimeout(total=EVIDENCE_TIMEOUT_S)
+    try:
+        async with aiohttp.ClientSession(timeout=timeout) as session, session.post(
+            webhook_url(base_url, channel, "evidence"), json=body, headers=bearer(token)
+        ) as answer:
+            return answer.status == 200
+    except (aiohttp.ClientError, TimeoutError):
+        return False

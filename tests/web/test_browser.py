@@ -24,9 +24,9 @@ from browsers import launched_chromium
 from cssecure.claims import services
 from cssecure.claims.app import ClaimsApp
 from cssecure.claims.db import upgrade
+from cssecure.handoff.rasa_api import web_push
 from cssecure.identity.tokens import customer_conversation_id, widget_key
 from cssecure.settings import Settings
-from cssecure.web.conversations import push_agent_message
 
 from .stack import RunningStack, start_stack
 
@@ -158,8 +158,9 @@ def test_signed_in_customer_chats_uploads_reloads_and_hears_from_an_agent(
     hostile = '<img src=x onerror="document.title=\'pwned\'">'
     # Playwright's sync API owns this thread's event loop: push from another thread.
     with ThreadPoolExecutor(1) as pool:
-        pushed = pool.submit(asyncio.run, push_agent_message(
-            settings, conversation, f"Hi, this is Mei from support. {hostile}", agent_name="Mei"
+        pushed = pool.submit(asyncio.run, web_push(
+            settings.rasa_url, settings.rasa_token, conversation,
+            f"Hi, this is Mei from support. {hostile}", agent_name="Mei",
         )).result(30)
     assert pushed == {"recorded": True, "online": True}
     agent = history.locator(".csw-from-agent").last
