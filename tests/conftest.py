@@ -14,8 +14,12 @@ A test's own ``@settings(max_examples=..., deadline=...)`` keeps its budget unde
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
+import pytest
 from hypothesis import settings
+
+from cssecure.ops.launch import model_for_tests
 
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 settings.register_profile("random", derandomize=False, database=None, print_blob=True)
@@ -29,3 +33,15 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # tests/shared_stack.py: the one running stack (Rasa + action server) the test folders that
 # can share one use, spawned early in the session and stopped at its end (issue 19).
 pytest_plugins = ["service_requirements", "engine_hygiene", "shared_stack"]
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The model the test stacks run (:func:`cssecure.ops.launch.model_for_tests`).
+
+    A test that needs one fails without it (never skips): ``make test`` trains one first.
+    """
+    found = model_for_tests()
+    if found is None:
+        pytest.fail("no trained model in models/: run `make train` first")
+    return found

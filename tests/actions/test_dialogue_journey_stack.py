@@ -9,13 +9,12 @@ something I can help with, sorry"; the damage kind was asked after "creased"; af
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from dialogue_stack import ACTION_TOKEN, claims_with_action_server, newest_model
+from dialogue_stack import ACTION_TOKEN, claims_with_action_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.stack]
 
@@ -77,12 +76,10 @@ async def _journey(model: Path, webhook: str) -> tuple[list[str], list[str], str
     return sent, replies, None
 
 
-def test_a_damaged_claim_with_photos_later_and_no_at_the_summary_is_filed() -> None:
-    model = newest_model()
-    if model is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("no trained model in models/ (run `make train`)")
-        pytest.skip("no trained model in models/ (run `make train`)")
+def test_a_damaged_claim_with_photos_later_and_no_at_the_summary_is_filed(
+    trained_model: Path,
+) -> None:
+    model = trained_model
     with claims_with_action_server() as (app, webhook):
         sent, replies, reference = asyncio.run(_journey(model, webhook))
         said = "\n".join(replies)
@@ -116,12 +113,10 @@ async def _press_rating(model: Path, webhook: str, sender: str, payload: str) ->
     return [str(m.get("text") or "") for m in output.messages]
 
 
-def test_the_closing_ratings_button_is_stored_with_the_claim_through_the_assistant() -> None:
-    model = newest_model()
-    if model is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("no trained model in models/ (run `make train`)")
-        pytest.skip("no trained model in models/ (run `make train`)")
+def test_the_closing_ratings_button_is_stored_with_the_claim_through_the_assistant(
+    trained_model: Path,
+) -> None:
+    model = trained_model
     from handoff.claims_fixtures import file_claim
 
     from cssecure.claims import services

@@ -4,23 +4,20 @@ checks that file before the payout (in review until an agent approves)."""
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
 
 import pytest
-from dialogue_stack import AGENT, newest_model, run_lost_claim
+from dialogue_stack import AGENT, run_lost_claim
 
 from cssecure.claims.model import EVIDENCE_CHECK_REASON
 
 pytestmark = [pytest.mark.slow, pytest.mark.stack]
 
 
-def test_lost_claim_with_carrier_proof_on_a_known_parcel_in_at_most_six_messages() -> None:
-    model = newest_model()
-    if model is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("no trained model in models/ (run `make train`)")
-        pytest.skip("no trained model in models/ (run `make train`)")
-    conversation, ticket, approved = run_lost_claim(model)
+def test_lost_claim_with_carrier_proof_on_a_known_parcel_in_at_most_six_messages(
+    trained_model: Path,
+) -> None:
+    conversation, ticket, approved = run_lost_claim(trained_model)
     assert conversation.reference is not None, conversation.replies
     assert len(conversation.sent) <= 6
     assert ticket is not None

@@ -8,14 +8,10 @@ from __future__ import annotations
 import pytest
 from action_recorder import OpsStack
 
-from cssecure.ops.launch import model_for_tests
-
 
 @pytest.fixture(scope="session")
 def ops_stack(request: pytest.FixtureRequest) -> OpsStack:
-    # These tests fail without a model (the end-to-end tests skip outside CI): checked
-    # before the shared stack is asked for.
-    if model_for_tests() is None:
-        pytest.fail("no trained model in models/: run `make train` first")
+    # These tests fail without a model: checked before the shared stack is asked for.
+    request.getfixturevalue("trained_model")
     stack: OpsStack = request.getfixturevalue("shared_stack")
     return stack

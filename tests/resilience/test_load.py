@@ -15,18 +15,18 @@ from pathlib import Path
 
 import pytest
 
-from .stack import Stack, newest_model
+from .stack import Stack
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
 CUSTOMERS = int(os.environ.get("CSSECURE_LOAD_CUSTOMERS", "50"))
 
-def test_concurrent_customers_each_get_exactly_their_own_ticket(tmp_path: Path) -> None:
+def test_concurrent_customers_each_get_exactly_their_own_ticket(
+    tmp_path: Path, trained_model: Path
+) -> None:
     from bench.bench_load import check_tickets, customers, load_conversations, run_customers, seed
 
-    model = newest_model()
-    if model is None:
-        pytest.fail("no trained model in models/: run `make train` first")
+    model = trained_model
     crowd = customers(CUSTOMERS, load_conversations())
     stack = Stack.create(tmp_path, model)
     seed(stack.env["CSSECURE_DATABASE_URL"], crowd, tmp_path / "evidence")

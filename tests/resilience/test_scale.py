@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,7 +29,7 @@ from postgres_support import POSTGRES_URL
 from cssecure.claims.app import ClaimsApp
 from cssecure.claims.importer import parse_parcel_text
 
-from .stack import Server, Stack, newest_model, say, tracker
+from .stack import Server, Stack, say, tracker
 from .test_lock_store import REDIS_DB, redis_reachable
 from .test_stack_faults import LOST, _parcel
 
@@ -58,10 +59,8 @@ def _admin() -> sa.engine.Engine:
 
 
 @pytest.fixture(scope="module")
-def two_by_two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoByTwo]:
-    model = newest_model()
-    if model is None:
-        pytest.fail("no trained model in models/: run `make train` first")
+def two_by_two(tmp_path_factory: pytest.TempPathFactory, trained_model: Path) -> Iterator[TwoByTwo]:
+    model = trained_model
     redis_reachable()
     import redis
 

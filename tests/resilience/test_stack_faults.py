@@ -13,6 +13,7 @@ import json
 import os
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ import pytest
 from cssecure.claims.app import ClaimsApp
 from cssecure.rasa_server.behaviour import OUTAGE_APOLOGY
 
-from .stack import Stack, http_status, newest_model, say, tracker
+from .stack import Stack, http_status, say, tracker
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
@@ -41,10 +42,8 @@ def _parcel(parcel_id: str) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    model = newest_model()
-    if model is None:
-        pytest.fail("no trained model in models/: run `make train` first")
+def stack(tmp_path_factory: pytest.TempPathFactory, trained_model: Path) -> Iterator[Stack]:
+    model = trained_model
     from cssecure.claims.importer import parse_parcel_text
 
     work = tmp_path_factory.mktemp("faults")
