@@ -35,14 +35,16 @@ from cssecure.ops.launch import (
 )
 
 if TYPE_CHECKING:
+    from rasa.core.agent import Agent
+
     from cssecure.claims.app import ClaimsApp
 
 # The secret the in-process agent sends the action server (CSSECURE_ACTION_TOKEN); the
 # action servers the launcher starts from this process expect it.
 ACTION_TOKEN = DEFAULT_ACTION_TOKEN
 __all__ = ["AGENT", "ALICE_WEB", "LOST_WITH_PROOF", "Conversation", "SendFile",
-           "action_server_at", "claims_with_action_server", "newest_model", "run_lost_claim",
-           "seeded_database"]
+           "action_server_at", "claims_with_action_server", "newest_model", "patched_agent",
+           "run_lost_claim", "seeded_database", "turn"]
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,35 @@ def seeded_database(directory: Path) -> str:
     return seed_claims_database(f"sqlite:///{directory / 'claims.db'}", directory / "evidence")
 
 
+async def patched_agent(model: Path, webhook: str) -> Agent:
+    """Rasa's agent on ``model`` in this process, calling the action server at ``webhook``
+    with :data:`ACTION_TOKEN`, Rasa patched as every Rasa server of ours runs it
+    (:func:`cssecure.rasa_server.install`, as ``cssecure.ops.rasa_run`` does before
+    ``rasa run``); its tracker and lock stores are Rasa's in-memory ones."""
+    from rasa.core.agent import load_agent
+    from rasa.core.utils import AvailableEndpoints
+    from rasa.utils.endpoints import EndpointConfig
+
+    from cssecure.rasa_server import install
+
+    install()
+    endpoints = AvailableEndpoints(
+        action=EndpointConfig(webhook, headers={"Authorization": f"Bearer {ACTION_TOKEN}"})
+    )
+    return await load_agent(model_path=str(model), endpoints=endpoints)
+
+
+async def turn(agent: Agent, sender: str, text: str,
+               metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    """One customer message to ``agent``; the messages it answers with (Rasa's collecting
+    output channel: ``{"recipient_id", "text", "buttons", ...}``)."""
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    output = CollectingOutputChannel()
+    await agent.handle_message(UserMessage(text, output, sender_id=sender, metadata=metadata))
+    return list(output.messages)
+
+
 async def _talk(
     model: Path,
     webhook: str,
@@ -107,31 +138,21 @@ async def _talk(
     metadata: dict[str, Any],
     claims: ClaimsApp,
 ) -> Conversation:
-    from rasa.core.agent import load_agent
-    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-    from rasa.core.utils import AvailableEndpoints
-    from rasa.utils.endpoints import EndpointConfig
-
     from cssecure.channels.evidence import (
         ConversationClaims,
         attach_to_target,
         evidence_target,
         inform_message,
     )
-    from cssecure.rasa_server import install
 
-    install()  # the Rasa server's patches, as every Rasa server of ours runs them
-
-    endpoints = AvailableEndpoints(
-        action=EndpointConfig(webhook, headers={"Authorization": f"Bearer {ACTION_TOKEN}"})
-    )
-    agent = await load_agent(model_path=str(model), endpoints=endpoints)
+    agent = await patched_agent(model, webhook)
     conversation = Conversation()
     sender = f"stack-{time.time_ns()}"
     customer_id = metadata.get("customer_id") if metadata.get("verified") else None
     for step in messages:
-        text = step
-        if isinstance(step, SendFile):
+        if isinstance(step, str):
+            text = step
+        else:
             # What a channel does with a file: store it where the one rule says (the draft
             # being reported), then tell the bot with the protocol message.
             tracker = await agent.tracker_store.retrieve(sender)
@@ -146,10 +167,9 @@ async def _talk(
                 channel=str(metadata.get("channel") or "web"),
             )
             text = inform_message(step.kind, str(stored["evidence_id"]))
-        output = CollectingOutputChannel()
-        await agent.handle_message(UserMessage(text, output, sender_id=sender, metadata=metadata))
+        said = await turn(agent, sender, text, metadata)
         conversation.sent.append(str(step))
-        for reply in output.messages:
+        for reply in said:
             body = str(reply.get("text") or "")
             conversation.replies.append(body)
             if "Reference: CS-" in body:

@@ -11,14 +11,12 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
-from dialogue_stack import ACTION_TOKEN, claims_with_action_server
+from dialogue_stack import ALICE_WEB, claims_with_action_server, patched_agent, turn
 
 pytestmark = [pytest.mark.slow, pytest.mark.stack]
 
-ALICE_WEB: dict[str, Any] = {"channel": "web", "customer_id": "demo-alice", "verified": True}
 NOT_HELPING = "not something I can help with"
 
 
@@ -43,30 +41,17 @@ def _answer(question: str, said_no: bool) -> str:
 
 
 async def _journey(model: Path, webhook: str) -> tuple[list[str], list[str], str | None]:
-    from rasa.core.agent import load_agent
-    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-    from rasa.core.utils import AvailableEndpoints
-    from rasa.utils.endpoints import EndpointConfig
-
-    from cssecure.rasa_server import install
-
-    install()
-    endpoints = AvailableEndpoints(
-        action=EndpointConfig(webhook, headers={"Authorization": f"Bearer {ACTION_TOKEN}"})
-    )
-    agent = await load_agent(model_path=str(model), endpoints=endpoints)
+    agent = await patched_agent(model, webhook)
     sender = f"journey-{time.time_ns()}"
     sent: list[str] = []
     replies: list[str] = []
     text = "hi, my parcel P900004 arrived and the vase is creased"
     said_no = False
     for _ in range(14):
-        output = CollectingOutputChannel()
-        await agent.handle_message(UserMessage(text, output, sender_id=sender,
-                                               metadata=ALICE_WEB))
+        said = await turn(agent, sender, text, ALICE_WEB)
         sent.append(text)
         # A question's file request (custom.evidence_request) comes as a message of its own.
-        bodies = [str(m["text"]) for m in output.messages if m.get("text")]
+        bodies = [str(m["text"]) for m in said if m.get("text")]
         replies += bodies
         joined = "\n".join(bodies)
         if "Reference: CS-" in joined:
@@ -96,21 +81,8 @@ def test_a_damaged_claim_with_photos_later_and_no_at_the_summary_is_filed(
 
 
 async def _press_rating(model: Path, webhook: str, sender: str, payload: str) -> list[str]:
-    from rasa.core.agent import load_agent
-    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-    from rasa.core.utils import AvailableEndpoints
-    from rasa.utils.endpoints import EndpointConfig
-
-    from cssecure.rasa_server import install
-
-    install()
-    endpoints = AvailableEndpoints(
-        action=EndpointConfig(webhook, headers={"Authorization": f"Bearer {ACTION_TOKEN}"})
-    )
-    agent = await load_agent(model_path=str(model), endpoints=endpoints)
-    output = CollectingOutputChannel()
-    await agent.handle_message(UserMessage(payload, output, sender_id=sender, metadata=ALICE_WEB))
-    return [str(m.get("text") or "") for m in output.messages]
+    agent = await patched_agent(model, webhook)
+    return [str(m.get("text") or "") for m in await turn(agent, sender, payload, ALICE_WEB)]
 
 
 def test_the_closing_ratings_button_is_stored_with_the_claim_through_the_assistant(

@@ -4,12 +4,15 @@ checks that file before the payout (in review until an agent approves)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
-from dialogue_stack import AGENT, run_lost_claim
+from dialogue_stack import AGENT, ALICE_WEB, LOST_WITH_PROOF, patched_agent, run_lost_claim, turn
 
 from cssecure.claims.model import EVIDENCE_CHECK_REASON
+from cssecure.ops.launch import free_port
+from cssecure.rasa_server.behaviour import OUTAGE_APOLOGY
 
 pytestmark = [pytest.mark.slow, pytest.mark.stack]
 
@@ -45,3 +48,14 @@ def test_lost_claim_with_carrier_proof_on_a_known_parcel_in_at_most_six_messages
         approved["needs_agent"],
     ) == ("approved", "500.00", "refund", False)
     assert AGENT in [entry["actor"] for entry in approved["history"]]
+
+
+def test_the_in_process_agent_runs_rasa_patched_as_our_rasa_servers(trained_model: Path) -> None:
+    # The outage apology (cssecure.rasa_server.behaviour) answers when the action server
+    # cannot be reached; Rasa unpatched would say nothing.
+    async def first_turn() -> list[str]:
+        agent = await patched_agent(trained_model, f"http://127.0.0.1:{free_port()}/webhook")
+        said = await turn(agent, "patched-agent", str(LOST_WITH_PROOF[0]), ALICE_WEB)
+        return [str(m.get("text")) for m in said]
+
+    assert asyncio.run(first_turn()) == [OUTAGE_APOLOGY]
