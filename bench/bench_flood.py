@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.rest_load import LoadResult
-from cssecure.ops.launch import BIN, action_server, rasa_server, required_model, write_endpoints
+from cssecure.ops.launch import LocalStack, required_model
 from cssecure.settings import PROJECT_ROOT as ROOT
 
 ABUSERS = 40
@@ -210,9 +210,11 @@ def flood(port: int, base: int, spread: bool, customer: int) -> tuple[LoadResult
     per_process = ABUSERS // ABUSE_PROCESSES
     attackers = [
         subprocess.Popen(  # noqa: S603
-            [sys.executable, __file__, "--abuse", str(port), str(i * per_process),
-             str(per_process), str(FLOOD_S), str(base), "spread" if spread else "one"],
-            stdout=subprocess.PIPE, text=True,
+            # As a module from the project's root: run as a file, it cannot import bench.
+            [sys.executable, "-m", "bench.bench_flood", "--abuse", str(port),
+             str(i * per_process), str(per_process), str(FLOOD_S), str(base),
+             "spread" if spread else "one"],
+            stdout=subprocess.PIPE, text=True, cwd=ROOT,
         )
         for i in range(ABUSE_PROCESSES)
     ]
@@ -279,22 +281,17 @@ def main() -> int:
             raise SystemExit("bench_flood only floods a loopback server")
         report(measure(int(port or 80)))
         return 0
-    logs = ROOT / "var" / "bench" / "logs"
-    with tempfile.TemporaryDirectory(prefix="cssecure-flood-") as var:
-        env = {"CSSECURE_VAR_DIR": var}
-        subprocess.run([str(BIN / "cssecure"), "db", "upgrade"], check=True,  # noqa: S603
-                       env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL)
-        actions = action_server(logs, env)
+    with tempfile.TemporaryDirectory(prefix="cssecure-flood-") as work:
+        # An empty claims database; production's message limits: they are what is measured.
+        stack = LocalStack.create(Path(work), required_model(), parcels=(),
+                                  log_folder=ROOT / "var" / "bench" / "logs",
+                                  generous_limits=False)
         try:
-            endpoints = write_endpoints(f"{actions.url}/webhook", Path(var) / "endpoints.yml")
-            ours = rasa_server(required_model(), logs, endpoints, name="flood-rasa", env=env,
-                               credentials=ROOT / "credentials.yml")
-            try:
-                report(measure(ours.port))
-            finally:
-                ours.stop()
+            actions = stack.action_server("action-server")
+            ours = stack.rasa_server(f"{actions.url}/webhook", "flood-rasa")
+            report(measure(ours.port))
         finally:
-            actions.stop()
+            stack.stop()
     return 0
 
 

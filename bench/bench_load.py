@@ -24,12 +24,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from bench.rest_load import LoadResult, run_load
 from cssecure.settings import PROJECT_ROOT as ROOT
+
+if TYPE_CHECKING:
+    from cssecure.claims.model import Parcel
 
 CONVERSATIONS = ROOT / "bench" / "conversations.yml"
 PARCEL = re.compile(r"\bP\d{5,12}\b")
@@ -122,14 +125,21 @@ def _dated(value: Any) -> Any:
     return (date.today() - timedelta(days=int(match.group(1)))).isoformat()
 
 
-def seed(database_url: str, crowd: list[Customer], evidence_dir: Path) -> None:
-    """Put every customer's parcel on record (no owner: the REST customers are anonymous)."""
-    from cssecure.claims.app import ClaimsApp
+def crowd_parcels(crowd: list[Customer]) -> list[Parcel]:
+    """Every customer's parcel, as the agency's record holds it (no owner: the REST
+    customers are anonymous)."""
     from cssecure.claims.importer import parse_parcel_text
+
+    return parse_parcel_text(json.dumps([c.parcel for c in crowd]), "json")
+
+
+def seed(database_url: str, crowd: list[Customer], evidence_dir: Path) -> None:
+    """Put every customer's parcel on record (:func:`crowd_parcels`)."""
+    from cssecure.claims.app import ClaimsApp
 
     app = ClaimsApp(database_url, evidence_dir)
     try:
-        app.import_parcels(parse_parcel_text(json.dumps([c.parcel for c in crowd]), "json"))
+        app.import_parcels(crowd_parcels(crowd))
     finally:
         app.dispose()
 

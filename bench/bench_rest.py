@@ -13,8 +13,6 @@ the baseline's, our throughput at least 0.7x.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,15 +21,7 @@ from pathlib import Path
 
 from bench.rest_load import LoadResult, run_load
 from bench.servers import baseline_model, rss_mb
-from cssecure.ops.launch import (
-    BIN,
-    GENEROUS_LIMITS,
-    Server,
-    action_server,
-    rasa_server,
-    required_model,
-    write_endpoints,
-)
+from cssecure.ops.launch import LocalStack, Server, rasa_server, required_model
 from cssecure.settings import PROJECT_ROOT as ROOT
 
 CONCURRENCY = (1, 16)
@@ -76,17 +66,17 @@ def merged(concurrency: int, parts: Sequence[LoadResult]) -> LoadResult:
 
 def baseline_server(work: Path, logs: Path) -> tuple[Server, float]:
     """The ``rasa init`` bot's server (trained once and cached); returns it and train seconds."""
-    project, train_s = baseline_model(work)
+    project, model, train_s = baseline_model(work)
     # Stock Rasa, as `rasa init` makes it: the baseline runs without our patches.
-    server = rasa_server(required_model(project / "models"), logs, project / "endpoints.yml",
-                         name="baseline-rasa", cwd=project, stock=True)
+    server = rasa_server(model, logs, project / "endpoints.yml", name="baseline-rasa",
+                         cwd=project, stock=True)
     return server, train_s
 
 
 def main() -> int:
     """Both bots run side by side; each measurement alternates between them in ROUNDS
     batches, so that a slow spell of a shared machine falls on both alike."""
-    from bench.bench_load import customers, load_conversations, seed
+    from bench.bench_load import crowd_parcels, customers, load_conversations
 
     work = ROOT / "var" / "bench"
     logs = work / "logs"
@@ -104,16 +94,14 @@ def main() -> int:
     baseline_lengths = [len(c) for c in BASELINE_CONVERSATIONS]
     baseline, baseline_train_s = baseline_server(work, logs)
     try:
-        with tempfile.TemporaryDirectory(prefix="cssecure-bench-") as var:
-            env = {"CSSECURE_VAR_DIR": var, **GENEROUS_LIMITS}  # latency, not abuse
-            subprocess.run([str(BIN / "cssecure"), "db", "upgrade"], check=True,  # noqa: S603
-                           env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL)
-            seed(f"sqlite:///{var}/claims.db", crowd, Path(var) / "evidence")
-            actions = action_server(logs, env)
-            endpoints = write_endpoints(f"{actions.url}/webhook", Path(var) / "endpoints.yml")
-            ours = rasa_server(required_model(), logs, endpoints, name="cssecure-rasa",
-                               env=env, credentials=ROOT / "credentials.yml")
+        with tempfile.TemporaryDirectory(prefix="cssecure-bench-") as work_dir:
+            # A fresh SQLite claims database with the crowd's parcels; the generous limits:
+            # this measures latency, not abuse (bench_flood does).
+            stack = LocalStack.create(Path(work_dir), required_model(), crowd_parcels(crowd),
+                                      log_folder=logs)
             try:
+                actions = stack.action_server("action-server")
+                ours = stack.rasa_server(f"{actions.url}/webhook", "cssecure-rasa")
                 base_url = f"{baseline.url}/webhooks/rest/webhook"
                 our_url = f"{ours.url}/webhooks/rest/webhook"
                 # Warm-up: the first turns load lazily initialised parts.
@@ -147,8 +135,7 @@ def main() -> int:
                     model_load_s=ours.ready_s, rasa_rss_mb=rss_mb(ours.process.pid),
                     action_rss_mb=rss_mb(actions.process.pid))
             finally:
-                ours.stop()
-                actions.stop()
+                stack.stop()
     finally:
         baseline.stop()
     return report(numbers["baseline"], numbers["ours"], time.perf_counter() - started)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import subprocess
 import time
+from importlib import resources
 from pathlib import Path
 
-from cssecure.ops.launch import BIN
+from cssecure.ops.launch import bot_model
 
 
 def rss_mb(pid: int) -> float:
@@ -29,17 +29,22 @@ def rss_mb(pid: int) -> float:
     return round(total_kb / 1024, 1)
 
 
-def baseline_model(work: Path) -> tuple[Path, float]:
-    """The ``rasa init`` bot, trained once and cached; returns (project dir, train seconds)."""
+def baseline_model(work: Path) -> tuple[Path, Path, float]:
+    """The ``rasa init`` bot: Rasa's starter project (what ``rasa init`` copies) in
+    ``<work>/rasa-init-bot``, trained by the launcher library (:func:`launch.bot_model`: once
+    per content of its files, so a new Rasa release's starter is trained again).
+
+    Returns:
+        The project folder, its model, and the training's seconds (NaN when the model was
+        trained by an earlier run).
+    """
     project = work / "rasa-init-bot"
-    models = sorted((project / "models").glob("*.tar.gz")) if project.exists() else []
-    if models:
-        return project, float("nan")
-    shutil.rmtree(project, ignore_errors=True)
-    project.mkdir(parents=True)
+    starter = resources.files("rasa.cli") / "initial_project"
+    with resources.as_file(starter) as folder:
+        shutil.copytree(folder, project, dirs_exist_ok=True)
+    models = project / "models"
+    before = set(models.glob("*.tar.gz"))
     started = time.perf_counter()
-    subprocess.run(  # noqa: S603
-        [str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(project)],
-        check=True, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    return project, round(time.perf_counter() - started, 1)
+    model = bot_model(project, "rasa-init", out_dir=models)
+    train_s = round(time.perf_counter() - started, 1) if model not in before else float("nan")
+    return project, model, train_s

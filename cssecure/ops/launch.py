@@ -452,7 +452,7 @@ class LocalStack:
     """Servers sharing one configuration under ``work``: its claims database (seeded),
     tracker store and var dir, one Rasa API token and one action token. Start Rasa
     servers and action servers one by one (several of each, restarts on the same port);
-    :meth:`stop` ends them all. The test stacks and the load benchmark use it."""
+    :meth:`stop` ends them all. The test stacks and the benchmarks (bench/) use it."""
 
     work: Path
     model: Path
@@ -461,15 +461,25 @@ class LocalStack:
     # The secret its Rasa servers send its action servers (CSSECURE_ACTION_TOKEN).
     action_token: str = field(default_factory=new_secret)
     servers: list[Server] = field(default_factory=list)
+    # Where its servers write their logs (default ``<work>/logs``): the benchmarks keep
+    # theirs in var/bench/logs, after their stack's temporary folder is gone.
+    log_folder: Path | None = None
 
     @classmethod
     def create(cls: type[_Stack], work: Path, model: Path,
-               parcels: Iterable[Parcel] | None = None, **env: str) -> _Stack:
+               parcels: Iterable[Parcel] | None = None, *, log_folder: Path | None = None,
+               generous_limits: bool = True, **env: str) -> _Stack:
         """A stack under ``work`` with ``parcels`` (default: the demo parcels) on the
-        agency's record; ``env`` adds to (or overrides) :func:`stack_env`."""
+        agency's record, its logs in ``log_folder`` (default ``<work>/logs``);
+        ``generous_limits=False`` keeps production's message limits (the flood benchmark
+        measures them); ``env`` adds to (or overrides) :func:`stack_env`."""
         var = work / "var"
         var.mkdir(parents=True, exist_ok=True)
-        stack = cls(work, model, stack_env(var, **env))
+        environment = stack_env(var)
+        if not generous_limits:
+            for name in GENEROUS_LIMITS:
+                del environment[name]
+        stack = cls(work, model, {**environment, **env}, log_folder=log_folder)
         stack.env["RASA_TOKEN"] = stack.token
         stack.env["CSSECURE_ACTION_TOKEN"] = stack.action_token
         seed_claims_database(stack.env["CSSECURE_DATABASE_URL"], var / "evidence", parcels)
@@ -483,7 +493,7 @@ class LocalStack:
     @property
     def log_dir(self) -> Path:
         """Where every server of the stack writes its log."""
-        return self.work / "logs"
+        return self.log_folder or self.work / "logs"
 
     def environ(self) -> dict[str, str]:
         """The servers' environment: this process's (without ``REDIS_URL``: a stack uses

@@ -3,6 +3,8 @@ stack runs, a server that dies or never answers, the stop of a whole process gro
 
 from __future__ import annotations
 
+import ast
+import math
 import socket
 import sys
 import time
@@ -12,7 +14,9 @@ from typing import Any
 import pytest
 
 from cssecure.ops.launch import (
+    GENEROUS_LIMITS,
     LaunchError,
+    LocalStack,
     free_port,
     model_for_tests,
     newest_model,
@@ -24,6 +28,7 @@ from cssecure.ops.launch import (
     wait_ready,
     web_app_argv,
 )
+from cssecure.settings import PROJECT_ROOT
 
 
 def test_a_free_port_is_free_and_a_listened_one_is_not() -> None:
@@ -134,3 +139,67 @@ def test_a_server_spawned_long_before_it_is_waited_for_is_ready_past_its_timeout
         assert wait_ready(server, started=time.monotonic() - 3600, timeout_s=2) is server
     finally:
         server.stop(grace_s=5)
+
+
+def test_a_stack_keeps_production_limits_and_its_logs_where_it_is_told(tmp_path: Path) -> None:
+    model = tmp_path / "m.tar.gz"
+    usual = LocalStack.create(tmp_path / "usual", model, parcels=())
+    assert {name: usual.env[name] for name in GENEROUS_LIMITS} == GENEROUS_LIMITS
+    assert usual.log_dir == tmp_path / "usual" / "logs"
+    # bench/bench_flood.py: production's limits are what it measures; its logs outlive it.
+    flood = LocalStack.create(tmp_path / "flood", model, parcels=(), log_folder=tmp_path / "kept",
+                              generous_limits=False, CSSECURE_RATE_PER_SENDER="5/minute")
+    assert set(GENEROUS_LIMITS) & set(flood.env) == {"CSSECURE_RATE_PER_SENDER"}
+    assert flood.env["CSSECURE_RATE_PER_SENDER"] == "5/minute"
+    assert flood.log_dir == tmp_path / "kept"
+    assert flood.env["CSSECURE_DATABASE_URL"] == usual.env["CSSECURE_DATABASE_URL"].replace(
+        "usual", "flood")
+
+
+def test_the_benchmarks_start_our_stack_only_through_the_launchers_local_stack() -> None:
+    # Issue 19 review: bench_rest and bench_flood set up a stack by hand (database, action
+    # server, endpoints, Rasa server), each its own way.
+    by_hand = {"action_server", "rasa_server", "write_endpoints", "seed_claims_database",
+               "stack_env", "spawn", "start"}
+    found = {}
+    for path in sorted((PROJECT_ROOT / "bench").glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        names = {
+            alias.name for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.ImportFrom) and node.module == "cssecure.ops.launch"
+            for alias in node.names
+        } & by_hand
+        if '"db", "upgrade"' in source:  # the claims database migrated by hand
+            names.add("db upgrade")
+        if names:
+            found[path.name] = sorted(names)
+    # The baseline bot is stock Rasa (no stack of ours): its one Rasa server.
+    assert found == {"bench_rest.py": ["rasa_server"]}
+
+
+def test_the_baseline_bot_is_rasas_starter_trained_once_by_the_launcher(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from importlib import resources
+
+    import bench.servers
+
+    trained: list[Path] = []
+
+    def bot_model(bot_dir: Path, prefix: str, out_dir: Path) -> Path:
+        model = out_dir / f"{prefix}-hash.tar.gz"
+        if not model.exists():
+            trained.append(bot_dir)
+            out_dir.mkdir(parents=True, exist_ok=True)
+            model.write_bytes(b"model")
+        return model
+
+    monkeypatch.setattr(bench.servers, "bot_model", bot_model)
+    project, model, train_s = bench.servers.baseline_model(tmp_path)
+    assert model == project / "models" / "rasa-init-hash.tar.gz" and train_s >= 0
+    starter = resources.files("rasa.cli") / "initial_project"
+    for name in ("config.yml", "domain.yml", "endpoints.yml", "data/nlu.yml"):
+        assert (project / name).read_text() == starter.joinpath(name).read_text()
+    again = bench.servers.baseline_model(tmp_path)
+    assert again[:2] == (project, model) and math.isnan(again[2])  # not trained again
+    assert trained == [project]
