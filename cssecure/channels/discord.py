@@ -70,7 +70,7 @@ from cssecure.channels.common import (
 )
 from cssecure.channels.delivery import RecipientUnreachable, backoff, with_retries
 from cssecure.channels.evidence import DISCORD_MAX_FILE_BYTES, EvidenceNotStored
-from cssecure.channels.intake import admit, install_log_escaping, notice_language, typed_text
+from cssecure.channels.intake import admit, notice_language, typed_text
 from cssecure.evidence.links import LINK_TTL, UploadLinks, public_upload_url
 from cssecure.handoff.waiting import install_waiting_replies
 from cssecure.i18n.catalog import N_, tr
@@ -181,7 +181,6 @@ class DiscordInput(core.EnvironmentChannel, InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Routes under ``/webhooks/discord/``: ``webhook``, ``claim_ref``, ``push``."""
         install_waiting_replies(self.settings)
-        install_log_escaping()
         bp = Blueprint("cssecure_discord_webhook", __name__)
 
         @bp.route("/", methods=["GET"])

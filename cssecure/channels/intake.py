@@ -487,8 +487,10 @@ def install_log_escaping() -> None:
     """Make every log record of :data:`ESCAPED_LOGGERS` one line without terminal escapes:
     the message (after ``%`` formatting, so Rasa's own f-string lines with a customer's text
     too) goes through :func:`log_safe` without a length limit. Tracebacks are left as they
-    are. Installed once, when one of our channels is mounted in the Rasa server; a
-    customer's ``"hi\\n... ERROR rasa.server ..."`` then cannot fake a log line."""
+    are. Installed once per process, explicitly: in the Rasa server by
+    :func:`cssecure.rasa_server.install` (its ``log_escaping`` patch, before Rasa starts),
+    in the Discord bot process by its ``main``; a customer's
+    ``"hi\\n... ERROR rasa.server ..."`` then cannot fake a log line."""
     global _installed
     with _factory_lock:
         if _installed:

@@ -46,7 +46,6 @@ from cssecure.channels.intake import (
     RESERVED_PREFIXES,
     SENDER_OF_ANOTHER_CHANNEL,
     admit,
-    install_log_escaping,
     notice_language,
     sender_problem,
 )
@@ -113,7 +112,6 @@ class CSSecureRestInput(EnvironmentChannel, RestInput):
     ) -> Blueprint:
         """``GET /`` (health) and ``POST /webhook``."""
         install_waiting_replies(self.settings or Settings.from_env())
-        install_log_escaping()
         bp = Blueprint("cssecure_rest_webhook", __name__)
 
         @bp.route("/", methods=["GET"])

@@ -66,7 +66,6 @@ from cssecure.channels.intake import (
     REFUSED_LENGTH,
     admit,
     clean_text,
-    install_log_escaping,
     notice_language,
     remembered_language,
 )
@@ -308,7 +307,6 @@ class WebSocketIOInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The socket.io server plus the push/inject endpoints."""
         install_waiting_replies(self.settings)
-        install_log_escaping()
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         bp = _WebSocketBlueprint(sio, self.socketio_path or "/socket.io", "web_webhook", __name__)
         self.sio = sio

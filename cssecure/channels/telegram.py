@@ -98,7 +98,7 @@ from cssecure.channels.evidence import (
     evidence_kind,
     inform_message,
 )
-from cssecure.channels.intake import Admission, admit, install_log_escaping, notice_language
+from cssecure.channels.intake import Admission, admit, notice_language
 from cssecure.channels.seen import DeliveredUpdates
 from cssecure.claims.evidence import MB
 from cssecure.evidence.links import LINK_OFFER, LINK_TTL, UploadLinks, public_upload_url
@@ -441,7 +441,6 @@ class CSSecureTelegramInput(core.EnvironmentChannel, TelegramInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Routes under ``/webhooks/telegram/``: ``webhook``, ``set_webhook``, ``push``."""
         install_waiting_replies(self.settings)
-        install_log_escaping()
         telegram_webhook = Blueprint("cssecure_telegram_webhook", __name__)
 
         @telegram_webhook.listener("after_server_start")

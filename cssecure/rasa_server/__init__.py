@@ -3,7 +3,7 @@
 - :mod:`cssecure.rasa_server.stores`: the tracker store and the lock store that
   endpoints.yml names (configured from ``cssecure.settings``);
 - :mod:`cssecure.rasa_server.behaviour`: patches that change what someone sees (the outage
-  apology, the action server's token, the events custom actions get);
+  apology, the action server's token, the events custom actions get, log escaping);
 - :mod:`cssecure.rasa_server.handoff`: the hooks of the handoff to a person (answers while
   a conversation waits; a pause that outlives a new session);
 - :mod:`cssecure.rasa_server.speed`: patches that give Rasa's own results for less CPU

@@ -12,7 +12,9 @@ differs from Rasa's own server.
 - :func:`install_action_token`: every call to the action server carries its token
   (``CSSECURE_ACTION_TOKEN``); the action server refuses calls without it.
 - :func:`install_recent_events_for_actions`: custom actions get the events of the last few
-  turns only (the contract is in docs/TEAM-CONTRACTS.md).
+  turns only (the contract is in docs/TEAM-CONTRACTS.md);
+- :func:`install_log_escaping`: the log lines of Rasa, its web server and our channels are
+  one line each, without terminal escapes, whatever a customer wrote.
 
 Installed only through :func:`cssecure.rasa_server.install`; each ``install_*`` is
 idempotent. tests/ops/test_rasa_server.py compares each with Rasa's own code.
@@ -199,8 +201,22 @@ def action_auth_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def install_log_escaping() -> None:
+    """Escape customer text in every log record of Rasa's, Sanic's and our channels'
+    loggers (:func:`cssecure.channels.intake.install_log_escaping`) from the server's start
+    on, so that a customer's ``"hi\\n... ERROR rasa.server ..."`` cannot fake a log line.
+    Idempotent."""
+    from cssecure.channels.intake import install_log_escaping as escape_log_records
+
+    if not first_time("log_escaping"):
+        return
+    escape_log_records()
+    done("log_escaping")
+
+
 def install_behaviour_patches() -> None:
     """Every behaviour patch (idempotent)."""
+    install_log_escaping()
     install_outage_apology()
     install_action_token()
     install_recent_events_for_actions()

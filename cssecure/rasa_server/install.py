@@ -13,8 +13,8 @@ logger = logging.getLogger(__name__)
 SUPPORTED_RASA = "3.6.21"
 
 BEHAVIOUR_PATCHES = (
-    "outage_apology", "action_token", "recent_events_for_actions", "handoff_waiting",
-    "pause_across_sessions",
+    "log_escaping", "outage_apology", "action_token", "recent_events_for_actions",
+    "handoff_waiting", "pause_across_sessions",
 )
 SPEED_PATCHES = (
     "action_response_check", "event_type_cache", "applied_events_cache", "action_keepalive",

@@ -287,7 +287,7 @@ def test_log_safe_is_bounded_and_marks_the_cut() -> None:
     assert log_safe("x" * 500, limit=10) == "x" * 10 + "..."
 
 
-def test_log_lines_of_rasa_and_the_channels_are_escaped_once_a_channel_is_mounted(
+def test_log_lines_of_rasa_and_the_channels_are_escaped_once_installed(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     from cssecure.channels.intake import install_log_escaping

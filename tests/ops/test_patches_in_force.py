@@ -7,6 +7,11 @@ the server's own log for the rest.
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
+import uuid
+
 import pytest
 from action_recorder import OpsStack
 from resilience.stack import say
@@ -57,3 +62,25 @@ def test_an_unreachable_action_server_gets_the_customer_an_apology(ops_stack: Op
     finally:
         ops_stack.recorder.failing = False
     assert OUTAGE_APOLOGY in replies
+
+
+def test_a_text_sent_to_the_server_cannot_fake_a_line_of_its_log(ops_stack: OpsStack) -> None:
+    # The log escaping is a patch of cssecure.rasa_server.install (review of issue 19: it
+    # came with the mounting of a channel). Rasa's HTTP API logs the sender it refuses in a
+    # message for the tracker, as it was sent, on its "rasa.server" logger.
+    marker = uuid.uuid4().hex
+    forged = f"x{marker}'\n2026-11-29 13:00:00 ERROR rasa.server: forged line\x1b[2K"
+    request = urllib.request.Request(  # noqa: S310 - loopback test server
+        f"{ops_stack.rasa.url}/conversations/in-force-logs/messages"
+        f"?token={ops_stack.stack.token}",
+        data=json.dumps({"text": "hi", "sender": forged}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=60)  # noqa: S310
+    assert refused.value.code == 400
+    lines = [ln for ln in ops_stack.stack.logs().splitlines() if marker in ln or "forged" in ln]
+    assert len(lines) == 1, lines
+    assert "rasa.server" in lines[0]
+    assert (f"Messages of sender 'x{marker}'\\n2026-11-29 13:00:00 ERROR rasa.server: forged "
+            "line\\x1b[2K' cannot be handled") in lines[0]

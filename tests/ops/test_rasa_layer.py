@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -155,6 +157,27 @@ def test_install_puts_every_behaviour_and_speed_patch_in_force_once() -> None:
     assert sorted(names) == sorted((*BEHAVIOUR_PATCHES, *SPEED_PATCHES))
     assert len(names) == len(set(names))
     assert install() == names  # a second install changes nothing
+
+
+def test_install_alone_escapes_the_log_lines_of_rasa_and_the_channels() -> None:
+    # In a fresh process: no channel mounted, only the layer's entry point (review of issue
+    # 19: the escaping came with the mounting of a channel).
+    script = (
+        "import logging\n"
+        "from cssecure.rasa_server import install\n"
+        "def message(name):\n"
+        "    factory = logging.getLogRecordFactory()\n"
+        "    record = factory(name, logging.ERROR, 'f.py', 1, 'a %s', ('b\\nc\\x1b',), None)\n"
+        "    return record.getMessage()\n"
+        "before = message('rasa.server')\n"
+        "install()\n"
+        "print(repr([before, message('rasa.server'), message('cssecure.channels.rest'),\n"
+        "            message('other')]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=PROJECT_ROOT, timeout=300, check=True)
+    assert done.stdout.strip().splitlines()[-1] == repr(
+        ["a b\nc\x1b", "a b\\nc\\x1b", "a b\\nc\\x1b", "a b\nc\x1b"])
 
 
 def test_make_runs_rasas_dialogue_only_through_the_patched_entry_point() -> None:
