@@ -13,6 +13,10 @@ rasa_sdk answers ``{"error": ..., "request_body": <the whole request>}``, and th
 (slots, messages: customer data) would go back to the Rasa server, which logs it in its
 "Failed to execute custom action" error. The Rasa server still sees a failure (and the
 customer gets the outage apology); the traceback stays in this server's log.
+
+Both wrap rasa_sdk's ``create_app``: the server refuses to start on any rasa_sdk but the
+release they were written and tested against (:data:`SUPPORTED_RASA_SDK`), as
+:func:`cssecure.rasa_server.install` does for Rasa.
 """
 
 from __future__ import annotations
@@ -30,6 +34,10 @@ from cssecure.settings import Settings, SettingsError
 logger = logging.getLogger(__name__)
 
 TOKEN_VARIABLE = "CSSECURE_ACTION_TOKEN"  # noqa: S105 - a variable name
+# The rasa_sdk release :func:`install_token_check` was written and tested against
+# (tests/ops/test_action_server.py): it wraps ``rasa_sdk.endpoint.create_app`` and relies on
+# the Sanic app it builds and the answers it gives (its error echoes the request).
+SUPPORTED_RASA_SDK = "3.6.2"
 # Paths anyone on the machine may call: the launchers' health checks.
 OPEN_PATHS = frozenset({"/health"})
 
@@ -100,9 +108,40 @@ def required_token(settings: Settings) -> str:
     return settings.action_token
 
 
+class RasaSdkVersionError(RuntimeError):
+    """The installed rasa_sdk is not the release the action server's patch was written for."""
+
+
+def check_rasa_sdk_version(found: str | None = None) -> str:
+    """The installed rasa_sdk version (``found`` instead, when given) if it is
+    :data:`SUPPORTED_RASA_SDK`.
+
+    Raises:
+        RasaSdkVersionError: another version; the message names both and what to do.
+    """
+    if found is None:
+        import rasa_sdk
+
+        found = str(rasa_sdk.__version__)
+    if found == SUPPORTED_RASA_SDK:
+        return found
+    raise RasaSdkVersionError(
+        f"rasa_sdk {found} is installed, but the action server's token check is written for "
+        f"rasa_sdk {SUPPORTED_RASA_SDK}: install that version (requirements.lock), or check "
+        "the token check and the request-echo filter against the new release "
+        "(tests/ops/test_action_server.py) before changing SUPPORTED_RASA_SDK."
+    )
+
+
 def install_token_check(token: str) -> None:
     """Make rasa_sdk's ``create_app`` register :func:`token_check` and
-    :func:`drop_request_echo` on every app it builds."""
+    :func:`drop_request_echo` on every app it builds.
+
+    Raises:
+        RasaSdkVersionError: the installed rasa_sdk is not :data:`SUPPORTED_RASA_SDK`;
+            nothing is changed.
+    """
+    check_rasa_sdk_version()
     import rasa_sdk.endpoint as endpoint
 
     original = endpoint.create_app
@@ -120,10 +159,12 @@ def install_token_check(token: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Check the token, then run rasa_sdk's action server with ``argv``."""
+    """Check the token and rasa_sdk's version, then run rasa_sdk's action server with
+    ``argv``; 2 with a message when either is refused."""
     try:
         token = required_token(Settings.from_env())
-    except SettingsError as exc:
+        check_rasa_sdk_version()
+    except (SettingsError, RasaSdkVersionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     from rasa_sdk.__main__ import main_from_args

@@ -19,7 +19,15 @@ from typing import Any
 
 import pytest
 
-from cssecure.ops.action_server import bearer_token, required_token
+from cssecure.ops.action_server import (
+    SUPPORTED_RASA_SDK,
+    RasaSdkVersionError,
+    bearer_token,
+    check_rasa_sdk_version,
+    install_token_check,
+    main,
+    required_token,
+)
 from cssecure.ops.launch import Server, action_server_argv, free_port, start
 from cssecure.settings import PROJECT_ROOT as ROOT
 from cssecure.settings import Settings, SettingsError, new_secret
@@ -203,3 +211,32 @@ def test_the_rasa_server_sends_the_configured_token_else_the_local_stacks(
     assert action_auth_headers() == {"Authorization": "Bearer from-the-file"}
     monkeypatch.setenv("CSSECURE_ACTION_TOKEN", "from-the-environment")
     assert action_auth_headers() == {"Authorization": "Bearer from-the-environment"}
+
+
+def test_the_supported_rasa_sdk_is_accepted_and_every_other_release_refused() -> None:
+    assert check_rasa_sdk_version() == SUPPORTED_RASA_SDK == "3.6.2"  # the installed one
+    for other in ("3.6.1", "3.6.3", "3.7.0", "3.6.2rc1", "2.8.0"):
+        with pytest.raises(RasaSdkVersionError, match=f"rasa_sdk {other} is installed.*3.6.2"):
+            check_rasa_sdk_version(other)
+
+
+def test_another_rasa_sdk_is_refused_before_anything_is_changed_or_started(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    import rasa_sdk
+    import rasa_sdk.__main__
+    import rasa_sdk.endpoint
+
+    create_app = rasa_sdk.endpoint.create_app
+    monkeypatch.setattr(rasa_sdk, "__version__", "3.7.0")
+    with pytest.raises(RasaSdkVersionError):
+        install_token_check(new_secret())
+    assert rasa_sdk.endpoint.create_app is create_app
+
+    def never(*_: object) -> None:
+        raise AssertionError("the action server started")
+
+    monkeypatch.setattr(rasa_sdk.__main__, "main_from_args", never)
+    monkeypatch.setenv("CSSECURE_ACTION_TOKEN", new_secret())
+    assert main(["--actions", "actions", "--port", str(free_port())]) == 2
+    assert "rasa_sdk 3.7.0 is installed" in capsys.readouterr().err
