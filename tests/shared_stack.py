@@ -34,19 +34,20 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import urllib.error
 import urllib.request
 from collections import deque
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 from e2e.stack import AssistantStack, seeded_parcels
+from loopback import serve
 
 from cssecure.ops.launch import Server, model_for_tests, wait_all
 
@@ -83,7 +84,7 @@ class ActionRecorder:
     target: str
     calls: deque[Call] = field(default_factory=lambda: deque(maxlen=KEPT_CALLS))
     failing: bool = False
-    server: ThreadingHTTPServer | None = None
+    _serving: ExitStack = field(default_factory=ExitStack, init=False, repr=False)
 
     def _relay(self, data: bytes, authorization: str | None) -> tuple[int, bytes]:
         if self.failing:
@@ -124,15 +125,11 @@ class ActionRecorder:
             def log_message(self, *args: Any) -> None:
                 return None
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self.server.server_address[1]}/webhook"
+        return f"{self._serving.enter_context(serve(Handler))}/webhook"
 
     def stop(self) -> None:
         """Stop serving."""
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+        self._serving.close()
 
 
 @dataclass

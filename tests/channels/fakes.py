@@ -17,11 +17,12 @@ import threading
 import time
 import urllib.parse
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from loopback import serve
 from rasa.core.channels.channel import InputChannel, UserMessage, register
 from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore
@@ -53,24 +54,22 @@ def _parse_body(handler: BaseHTTPRequestHandler) -> dict[str, Any]:
 
 
 class _Server:
-    """A ThreadingHTTPServer on 127.0.0.1 in a daemon thread."""
+    """A fake served on 127.0.0.1 (:func:`loopback.serve`) while in a ``with`` block, by a
+    handler class that reaches the fake as its ``fake`` attribute."""
+
+    url = ""  # the base URL, once served
 
     def __init__(self, handler_class: type[BaseHTTPRequestHandler]) -> None:
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
-        self.httpd.fake = self  # type: ignore[attr-defined]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self._handler_class = handler_class
+        self._serving = ExitStack()
 
     def __enter__(self) -> _Server:
-        self.thread.start()
+        handler = type(self._handler_class.__name__, (self._handler_class,), {"fake": self})
+        self.url = self._serving.enter_context(serve(handler))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._serving.close()
 
 
 @dataclass
@@ -236,6 +235,8 @@ def _int_or_none(value: Any) -> int | None:
 
 
 class _TelegramHandler(BaseHTTPRequestHandler):
+    fake: FakeTelegramAPI  # set by _Server
+
     def log_message(self, *args: Any) -> None:
         pass
 
@@ -247,7 +248,7 @@ class _TelegramHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_POST(self) -> None:  # noqa: N802
-        fake: FakeTelegramAPI = self.server.fake  # type: ignore[attr-defined]
+        fake = self.fake
         prefix = f"/bot{fake.token}/"
         if not self.path.startswith(prefix):
             self._reply(401, b'{"ok":false,"error_code":401,"description":"Unauthorized"}')
@@ -260,7 +261,7 @@ class _TelegramHandler(BaseHTTPRequestHandler):
         self._reply(status, json.dumps(body).encode())
 
     def do_GET(self) -> None:  # noqa: N802
-        fake: FakeTelegramAPI = self.server.fake  # type: ignore[attr-defined]
+        fake = self.fake
         prefix = f"/file/bot{fake.token}/"
         path = self.path[len(prefix):] if self.path.startswith(prefix) else None
         match = [f for f in fake.files.values() if f.file_path == path]
@@ -386,11 +387,13 @@ def _cdn_signature(path: str, expires: int) -> str:
 
 
 class _DiscordHandler(BaseHTTPRequestHandler):
+    fake: FakeDiscordAPI  # set by _Server
+
     def log_message(self, *args: Any) -> None:
         pass
 
     def do_GET(self) -> None:  # noqa: N802
-        fake: FakeDiscordAPI = self.server.fake  # type: ignore[attr-defined]
+        fake = self.fake
         parsed = urllib.parse.urlsplit(self.path)
         fake.cdn_requests.append(parsed.path)
         query = urllib.parse.parse_qs(parsed.query)
@@ -406,7 +409,7 @@ class _DiscordHandler(BaseHTTPRequestHandler):
         self._raw(200, stored[0], "application/octet-stream")
 
     def do_POST(self) -> None:  # noqa: N802
-        fake: FakeDiscordAPI = self.server.fake  # type: ignore[attr-defined]
+        fake = self.fake
         if self.headers.get("Authorization") != f"Bot {fake.token}":
             self._reply(401, {"message": "401: Unauthorized", "code": 0})
             return

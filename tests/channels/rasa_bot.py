@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
+from loopback import serve
 from rasa.core.channels.channel import InputChannel, register
 from sanic import Sanic
 
@@ -47,6 +47,7 @@ class FakeActionServer:
 
     claims: ClaimsApp
     calls: list[str] = field(default_factory=list)
+    _serving: ExitStack = field(default_factory=ExitStack, init=False, repr=False)
 
     def handle(self, body: dict[str, Any]) -> dict[str, Any]:
         action = body.get("next_action")
@@ -73,13 +74,10 @@ class FakeActionServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self._server.server_address[1]}/webhook"
+        return f"{self._serving.enter_context(serve(Handler))}/webhook"
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._serving.close()
 
 
 async def load_agent(action_url: str) -> Any:

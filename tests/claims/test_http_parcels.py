@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+from loopback import serve
 
 from cssecure.claims.app import ClaimsApp
 from cssecure.claims.parcels import AgencyApiError, HttpParcelSource
@@ -70,14 +70,9 @@ def agency() -> Iterator[FakeAgency]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}/api/"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield fake
-    server.shutdown()
-    server.server_close()
+    with serve(Handler, poll_interval_s=0.05) as url:
+        fake.url = f"{url}/api/"
+        yield fake
 
 
 def source(agency: FakeAgency, **options: float) -> HttpParcelSource:

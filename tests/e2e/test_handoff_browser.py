@@ -14,15 +14,16 @@ parcels and one ``RASA_TOKEN``; the model is the newest in models/.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 from browsers import launched_chromium
+from loopback import serve
 from web.evidence_media import undated_video
 from web.stack import RunningStack
 
@@ -45,11 +46,15 @@ EVIDENCE_FILES = {
 }
 
 
+@dataclass
 class Webhook:
-    """The support team's chat webhook: a loopback server that records what is posted."""
+    """The support team's chat webhook: records what is posted to ``url``."""
 
-    def __init__(self) -> None:
-        self.posts: list[dict[str, Any]] = []
+    url: str = ""
+    posts: list[dict[str, Any]] = field(default_factory=list)
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        """A request handler that records each post's JSON body."""
         posts = self.posts
 
         class Handler(BaseHTTPRequestHandler):
@@ -62,9 +67,7 @@ class Webhook:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return Handler
 
     def wait_for(self, needle: str, timeout_s: float = 30) -> dict[str, Any]:
         deadline = time.monotonic() + timeout_s
@@ -78,9 +81,11 @@ class Webhook:
 
 @pytest.fixture(scope="module")
 def webhook() -> Iterator[Webhook]:
+    """The webhook, served on a loopback port (:func:`loopback.serve`)."""
     hook = Webhook()
-    yield hook
-    hook.server.shutdown()
+    with serve(hook.handler()) as url:
+        hook.url = f"{url}/hook"
+        yield hook
 
 
 @pytest.fixture(scope="module")

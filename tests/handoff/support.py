@@ -8,14 +8,14 @@ failure, not a skip.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
+from loopback import serve
 from postgres_support import POSTGRES_URL, private_schema
 from sqlalchemy.engine import Engine
 
@@ -138,12 +138,6 @@ def fake_http() -> Iterator[FakeHTTP]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state = FakeHTTP(url=f"http://127.0.0.1:{server.server_address[1]}")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve(Handler) as url:
+        state = FakeHTTP(url=url)
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
