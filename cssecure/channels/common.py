@@ -1,4 +1,5 @@
-"""What the Telegram and Discord channels share: conversation ids, metadata, commands, text.
+"""What the Telegram and Discord channels share: conversation ids, commands, text (the
+message metadata is :mod:`cssecure.identity.metadata`'s).
 
 Conversation ids carry a keyed MAC: the Rasa REST and socket.io channels let any caller
 choose a ``sender`` id, so a guessable id such as ``telegram-123456`` would let a stranger
@@ -74,38 +75,6 @@ def external_id_of(conversation: str, channel: str, secret: str) -> str | None:
     return external_id
 
 
-# A BCP-47 language tag as clients send them: language, optional script, optional region,
-# optional variants ("en", "pt-BR", "zh-Hant-TW", "de-CH-1996"); "_" is read as "-".
-_LOCALE = re.compile(
-    r"^(?P<language>[A-Za-z]{2,3})"
-    r"(?:-(?P<script>[A-Za-z]{4}))?"
-    r"(?:-(?P<region>[A-Za-z]{2}|[0-9]{3}))?"
-    r"(?P<variants>(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*)$"
-)
-_MAX_LOCALE_CHARS = 35
-
-
-def normalise_locale(value: object) -> str | None:
-    """A client's language tag as a canonical BCP-47 string (``pt-br`` -> ``pt-BR``,
-    ``zh_hant_tw`` -> ``zh-Hant-TW``), or None when it is not one (absent, empty, too long,
-    or anything else: such a value is dropped, never passed on)."""
-    if not isinstance(value, str):
-        return None
-    tag = value.strip().replace("_", "-")
-    if not tag or len(tag) > _MAX_LOCALE_CHARS:
-        return None
-    match = _LOCALE.match(tag)
-    if match is None:
-        return None
-    parts = [match["language"].lower()]
-    if match["script"]:
-        parts.append(match["script"].title())
-    if match["region"]:
-        parts.append(match["region"].upper())
-    parts.extend(v.lower() for v in match["variants"].split("-") if v)
-    return "-".join(parts)
-
-
 def client_key(address: str | None, secret: str | bytes) -> str | None:
     """A keyed digest of the customer's network (``limits.network_of``), passed to the
     assistant as metadata ``client`` so that requests for a person can be limited per
@@ -117,23 +86,6 @@ def client_key(address: str | None, secret: str | bytes) -> str | None:
         return None
     key = secret.encode() if isinstance(secret, str) else secret
     return hmac.new(key, network.encode(), hashlib.sha256).hexdigest()[:24]
-
-
-def channel_metadata(
-    channel: str, customer_id: str | None, locale: str | None = None
-) -> dict[str, object]:
-    """Message metadata for Rasa (contract: channels -> dialogue).
-
-    A chat is ``verified`` exactly when it is linked to a customer account. ``locale`` (the
-    customer's language as a BCP-47 tag) is there only when the platform tells it.
-    """
-    metadata: dict[str, object] = {
-        "channel": channel, "customer_id": customer_id, "verified": customer_id is not None
-    }
-    tag = normalise_locale(locale)
-    if tag:
-        metadata["locale"] = tag
-    return metadata
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,6 @@ from cssecure.channels.chat import (
     store_session_metadata,
 )
 from cssecure.channels.common import (
-    channel_metadata,
     conversation_id,
     external_id_of,
     split_text,
@@ -74,6 +73,7 @@ from cssecure.channels.intake import admit, notice_language, typed_text
 from cssecure.evidence.links import LINK_TTL, UploadLinks, public_upload_url
 from cssecure.handoff.waiting import install_waiting_replies
 from cssecure.i18n.catalog import N_, tr
+from cssecure.identity.metadata import channel_metadata
 from cssecure.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -33,7 +33,7 @@ import aiohttp
 import discord
 
 from cssecure.channels.chat import ACCOUNTS_UNAVAILABLE, AccountsUnavailable, ChatServices
-from cssecure.channels.common import bot_command, channel_metadata, normalise_locale, split_text
+from cssecure.channels.common import bot_command, split_text
 from cssecure.channels.discord import (
     BUTTONS_PER_MESSAGE,
     CHANNEL,
@@ -61,6 +61,7 @@ from cssecure.evidence.links import LINK_OFFER, LINK_TTL, UploadLinks, public_up
 from cssecure.i18n import LANGUAGES
 from cssecure.i18n.catalog import N_, tr
 from cssecure.i18n.detect import hint_language
+from cssecure.identity.metadata import channel_metadata, normalise_locale
 from cssecure.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -84,7 +84,6 @@ from cssecure.channels.chat import (
 )
 from cssecure.channels.common import (
     bot_command,
-    channel_metadata,
     conversation_id,
     external_id_of,
     split_text,
@@ -104,6 +103,7 @@ from cssecure.claims.evidence import MB
 from cssecure.evidence.links import LINK_OFFER, LINK_TTL, UploadLinks, public_upload_url
 from cssecure.handoff.waiting import install_waiting_replies
 from cssecure.i18n.catalog import N_, tr
+from cssecure.identity.metadata import channel_metadata
 from cssecure.settings import Settings
 
 logger = logging.getLogger(__name__)

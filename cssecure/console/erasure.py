@@ -210,7 +210,7 @@ class TrackerStore:
 
     def mentioning(self, customer_id: str) -> list[str]:
         """The conversations whose events name ``customer_id`` as their customer (a verified
-        message's metadata, ``cssecure.channels.common.channel_metadata``, or a
+        message's metadata, ``cssecure.identity.metadata.channel_metadata``, or a
         ``customer_id`` slot): found whatever keys derived their ids. Reads the whole table
         (a data request is rare)."""
         if not self._has_table():

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 import jwt
 
-from cssecure.channels.common import channel_metadata
 from cssecure.i18n.catalog import N_, tr
 from cssecure.i18n.detect import hint_language
+from cssecure.identity.metadata import channel_metadata
 from cssecure.settings import Settings
 
 logger = logging.getLogger(__name__)

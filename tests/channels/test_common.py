@@ -12,14 +12,13 @@ import pytest
 from cssecure.channels.common import (
     MAX_MESSAGE_CHARS,
     bot_command,
-    channel_metadata,
     conversation_id,
     external_id_of,
-    normalise_locale,
     split_text,
 )
 from cssecure.channels.evidence import evidence_kind, inform_message
 from cssecure.channels.intake import typed_text
+from cssecure.identity.metadata import channel_metadata, normalise_locale
 from cssecure.settings import PROJECT_ROOT, Settings
 
 
