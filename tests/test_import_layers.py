@@ -1,5 +1,6 @@
-"""What a module may not pull in (issue 19): customer identity (cssecure/identity/) sits
-beside the channels and the web app, importing neither."""
+"""What a module may not pull in (issue 19): the Discord bot process runs without Rasa, and
+customer identity (cssecure/identity/) sits beside the channels and the web app, importing
+neither."""
 
 from __future__ import annotations
 
@@ -22,6 +23,15 @@ def _loaded_after(imports: str, prefixes: tuple[str, ...]) -> list[str]:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=PROJECT_ROOT, timeout=300, check=True)
     return done.stdout.split()
+
+
+def test_the_discord_bot_process_does_not_load_rasa() -> None:
+    # Review of issue 19: the bot process loaded Rasa (~1,200 modules, ~70 MiB) through the
+    # Rasa side of the channel (cssecure.channels.discord) for its ids and button names.
+    loaded = _loaded_after("import cssecure.channels.discord_bridge",
+                           ("rasa", "cssecure.channels.discord"))
+    assert "rasa" not in loaded
+    assert loaded == ["cssecure.channels.discord_bridge", "cssecure.channels.discord_common"]
 
 
 def test_identity_imports_neither_the_channels_nor_the_web_app() -> None:

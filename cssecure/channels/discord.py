@@ -1,4 +1,5 @@
-"""Discord channel, the Rasa side: a custom input channel, conversation ids and pushes.
+"""Discord channel, the Rasa side: a custom input channel and pushes (the conversation ids,
+keys and button ids both sides use are :mod:`cssecure.channels.discord_common`'s).
 
 Rasa 3.6 has no Discord channel, and a Discord bot needs a long-lived gateway connection,
 so the channel has two halves:
@@ -38,8 +39,6 @@ direct messages.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
@@ -62,14 +61,25 @@ from cssecure.channels.chat import (
     conversation_claims,
     store_session_metadata,
 )
-from cssecure.channels.common import (
-    conversation_id,
-    external_id_of,
-    split_text,
-)
+from cssecure.channels.common import external_id_of, split_text
 from cssecure.channels.delivery import RecipientUnreachable, backoff, with_retries
+
+# What the bot process shares with this side, re-exported: the Discord channel's names.
+from cssecure.channels.discord_common import (
+    BUTTONS_PER_MESSAGE,
+    CHANNEL,
+    DISCORD_TEXT_LIMIT,
+    DiscordNotConfigured,
+    bridge_key,
+    conversation_secret,
+    custom_id_for,
+    user_of,
+)
+from cssecure.channels.discord_common import channel_conversation as channel_conversation
+from cssecure.channels.discord_common import dm_conversation as dm_conversation
+from cssecure.channels.discord_common import text_for_custom_id as text_for_custom_id
 from cssecure.channels.evidence import DISCORD_MAX_FILE_BYTES, EvidenceNotStored
-from cssecure.channels.intake import admit, notice_language, typed_text
+from cssecure.channels.intake import admit, notice_language
 from cssecure.evidence.links import LINK_TTL, UploadLinks, public_upload_url
 from cssecure.handoff.waiting import install_waiting_replies
 from cssecure.i18n.catalog import N_, tr
@@ -78,7 +88,6 @@ from cssecure.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "discord"
 # Kinds of evidence often larger than Discord lets a customer attach (25 MB without Nitro):
 # their question comes with a one-time link to the website's upload page (issue 15).
 LARGE_KINDS = frozenset({"unboxing_video"})
@@ -87,71 +96,6 @@ BIG_FILE_LINK = N_(
     "The link works once, for {hours} hours: {url}"
 )
 DEFAULT_API_URL = "https://discord.com/api/v10"
-DISCORD_TEXT_LIMIT = 2000
-CUSTOM_ID_LIMIT = 100
-BUTTONS_PER_MESSAGE = 25  # 5 rows of 5
-PAYLOAD_PREFIX = "cs:"  # custom_id of a button that sends its payload
-TITLE_PREFIX = "cst:"  # payload too long for a custom_id: the title is sent as text
-
-
-class DiscordNotConfigured(RuntimeError):
-    """DISCORD_TOKEN is missing."""
-
-
-def _derived(settings: Settings, purpose: str) -> str:
-    if not settings.discord_token:
-        raise DiscordNotConfigured("Discord needs DISCORD_TOKEN in the environment.")
-    return hmac.new(settings.discord_token.encode(), purpose.encode(), hashlib.sha256).hexdigest()
-
-
-def conversation_secret(settings: Settings) -> str:
-    """The key of Discord conversation ids (derived from the bot token, never sent)."""
-    return _derived(settings, "cssecure-discord-conversations")
-
-
-def bridge_key(settings: Settings) -> str:
-    """The key the bot process shows Rasa's Discord input channel."""
-    return _derived(settings, "cssecure-discord-bridge")
-
-
-def dm_conversation(user_id: int | str, settings: Settings) -> str:
-    """The conversation of a user's direct messages with the bot."""
-    return conversation_id(CHANNEL, str(int(user_id)), conversation_secret(settings))
-
-
-def channel_conversation(user_id: int | str, channel_id: int | str, settings: Settings) -> str:
-    """The (anonymous) conversation of a user in the configured server channel."""
-    return conversation_id(
-        CHANNEL, f"{int(user_id)}@{int(channel_id)}", conversation_secret(settings)
-    )
-
-
-def user_of(conversation: str, settings: Settings) -> int | None:
-    """The Discord user of a genuine Discord conversation id, else None."""
-    external = external_id_of(conversation, CHANNEL, conversation_secret(settings))
-    if external is None:
-        return None
-    return int(external.split("@", 1)[0])
-
-
-# --- buttons as components -----------------------------------------------------------------
-
-
-def custom_id_for(button: Mapping[str, Any]) -> str:
-    """A button's ``custom_id``: its payload, or its title when the payload is too long."""
-    payload = str(button.get("payload", ""))
-    if payload and len(PAYLOAD_PREFIX + payload) <= CUSTOM_ID_LIMIT:
-        return PAYLOAD_PREFIX + payload
-    return (TITLE_PREFIX + str(button.get("title", "")))[:CUSTOM_ID_LIMIT]
-
-
-def text_for_custom_id(custom_id: str) -> str | None:
-    """What a pressed button sends to Rasa, or None for a component that is not ours."""
-    if custom_id.startswith(TITLE_PREFIX):
-        return typed_text(custom_id[len(TITLE_PREFIX):]) or None
-    if custom_id.startswith(PAYLOAD_PREFIX):
-        return custom_id[len(PAYLOAD_PREFIX):] or None
-    return None
 
 
 # --- the Rasa side -------------------------------------------------------------------------

@@ -34,7 +34,7 @@ import discord
 
 from cssecure.channels.chat import ACCOUNTS_UNAVAILABLE, AccountsUnavailable, ChatServices
 from cssecure.channels.common import bot_command, split_text
-from cssecure.channels.discord import (
+from cssecure.channels.discord_common import (
     BUTTONS_PER_MESSAGE,
     CHANNEL,
     DISCORD_TEXT_LIMIT,
