@@ -27,7 +27,7 @@ import logging
 from contextvars import ContextVar
 from typing import Any
 
-from cssecure.rasa_server.registry import done, endpoint_twin, first_time
+from cssecure.rasa_server.registry import done, endpoint_twin, first_time, keep_rasas
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +149,7 @@ def install_recent_events_for_actions() -> None:
             result["domain"] = domain.as_dict()
         return result
 
+    keep_rasas("recent_events_for_actions", original)
     RemoteAction._action_call_format = action_call_format  # type: ignore[method-assign]
     done("recent_events_for_actions")
 

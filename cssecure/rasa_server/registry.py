@@ -8,6 +8,9 @@ from typing import Any
 # Patch names, in installation order; appended by each ``install_*`` of behaviour.py and
 # speed.py once its attributes are replaced.
 INSTALLED: list[str] = []
+# Rasa's own code that a patch replaced, by patch name: its equivalence test compares the
+# two (tests/ops/test_rasa_server.py) without reaching into Rasa's private attributes.
+_RASAS: dict[str, Any] = {}
 
 
 def first_time(name: str) -> bool:
@@ -18,6 +21,20 @@ def first_time(name: str) -> bool:
 def done(name: str) -> None:
     """Record that the patch ``name`` is installed."""
     INSTALLED.append(name)
+
+
+def keep_rasas(name: str, original: Any) -> None:
+    """Keep Rasa's own ``original`` that the patch ``name`` replaces (:func:`rasas`)."""
+    _RASAS[name] = original
+
+
+def rasas(name: str) -> Any:
+    """Rasa's own code that the installed patch ``name`` replaced.
+
+    Raises:
+        KeyError: the patch is not installed or keeps nothing.
+    """
+    return _RASAS[name]
 
 
 def endpoint_twin(endpoint: Any, mark: str, cls: type, headers: dict[str, str] | None) -> Any:

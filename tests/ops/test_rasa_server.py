@@ -340,3 +340,166 @@ def test_actions_get_the_last_three_turns_of_events_and_the_whole_state(turns: i
         assert sent["events"] == events[users[-3]:]
         assert [e["text"] for e in sent["events"] if e["event"] == "user"] == [
             f"message {turn}" for turn in range(turns - 3, turns)]
+
+
+# --- equivalence with Rasa's own code: the whole action call --------------------------------
+
+
+def _recent_part(events: list[dict[str, Any]], turns: int = 3) -> list[dict[str, Any]]:
+    """Serialised events from the ``turns``-th last user message on (all when fewer)."""
+    users = [i for i, event in enumerate(events) if event["event"] == "user"]
+    return events[users[-turns]:] if len(users) >= turns else events
+
+
+async def _sent_and_rasas_body(
+    tracker: DialogueStateTracker, domain: Domain, **endpoint_kwargs: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The body a patched ``RemoteAction`` sends the action server, and the body Rasa's own
+    code builds for the same action, tracker and domain (JSON, as the action server reads it)."""
+    from cssecure.rasa_server.registry import rasas
+
+    bodies: list[dict[str, Any]] = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        bodies.append(await request.json())
+        return web.json_response({"events": [], "responses": []})
+
+    endpoint, runner = await _fake_action_server(webhook)
+    action = RemoteAction("action_ask_parcel_id",
+                          EndpointConfig(endpoint.url, **endpoint_kwargs))
+    try:
+        await action.run(CollectingOutputChannel(),
+                         TemplatedNaturalLanguageGenerator(domain.responses), tracker, domain)
+    finally:
+        await runner.cleanup()
+    rasas_body = rasas("recent_events_for_actions")(action, tracker, domain)
+    return bodies[0], json.loads(json.dumps(rasas_body))
+
+
+DOMAINS = {
+    # Rasa's default: the domain goes with every call.
+    "domain sent": ({}, {}),
+    # Selective domain: only to the actions that ask for it.
+    "selective, not asked": ({"enable_selective_domain": True}, {}),
+    "selective, asked": ({"enable_selective_domain": True},
+                         {"actions": [{"action_ask_parcel_id": {"send_domain": True}}]}),
+}
+
+
+@pytest.mark.parametrize("turns", [0, 1, 2, 3, 4, 7])
+@pytest.mark.parametrize("case", sorted(DOMAINS))
+def test_the_whole_action_call_is_rasas_but_for_the_events_before_the_last_three_turns(
+    turns: int, case: str,
+) -> None:
+    endpoint_kwargs, domain_dict = DOMAINS[case]
+    domain = Domain.from_dict({
+        **domain_dict, "slots": {"parcel_id": {"type": "text", "mappings": [{"type": "custom"}]}},
+    })
+    sent, rasas_body = asyncio.run(
+        _sent_and_rasas_body(_conversation_of(turns), domain, **endpoint_kwargs))
+    assert ("domain" in rasas_body) is (case != "selective, not asked")
+    events = rasas_body["tracker"]["events"]
+    expected = {**rasas_body, "tracker": {**rasas_body["tracker"], "events": _recent_part(events)}}
+    assert sent == expected
+    if turns < 3:
+        assert sent == rasas_body  # nothing left out
+
+
+@settings(max_examples=60, deadline=None)
+@given(_applied_event_steps())
+def test_the_action_call_of_any_conversation_is_rasas_but_for_the_older_events(
+    batches: Any,
+) -> None:
+    events = [make() for batch in batches for make in batch]
+    domain = Domain.empty()
+    tracker = DialogueStateTracker.from_events("any-conversation", events, domain.slots)
+    sent, rasas_body = asyncio.run(_sent_and_rasas_body(tracker, domain))
+    rasas_events = rasas_body["tracker"]["events"]
+    assert sent == {
+        **rasas_body, "tracker": {**rasas_body["tracker"], "events": _recent_part(rasas_events)},
+    }
+
+
+# --- equivalence with Rasa's own code: the kept-alive request -------------------------------
+
+
+def _rasas_endpoint(configured: EndpointConfig, kept: EndpointConfig) -> EndpointConfig:
+    """Rasa's own endpoint class (a new session per call) with the configuration of
+    ``configured`` and the headers of the patched action's endpoint ``kept`` (the action
+    token's, a behaviour patch of its own)."""
+    return EndpointConfig(configured.url, configured.params, kept.headers,
+                          configured.basic_auth, configured.token, configured.token_name,
+                          configured.cafile, **configured.kwargs)
+
+
+async def _requests_kept_alive_and_rasas() -> tuple[list[dict[str, Any]], list[list[Event]]]:
+    """The requests the action server receives from a patched ``RemoteAction`` (kept-alive
+    connections), from one running Rasa's own ``EndpointConfig`` (a new session per call) on
+    the same configuration, and from the patched one again; and what each call returned."""
+    requests: list[dict[str, Any]] = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        requests.append({
+            "method": request.method, "path": request.path_qs,
+            "headers": sorted(request.headers.items()), "body": await request.read(),
+        })
+        return web.json_response(ANSWER)
+
+    endpoint, runner = await _fake_action_server(webhook)
+    configured = EndpointConfig(endpoint.url, params={"region": "eu"},
+                                headers={"X-Stack": "equivalence"}, token="query-token",
+                                token_name="auth")
+    domain = Domain.empty()
+    tracker = _conversation_of(2)
+    ours = RemoteAction("action_ask_parcel_id", configured)
+    kept = ours.action_endpoint
+    assert kept is not None and type(kept) is not EndpointConfig  # the kept-alive twin
+    rasas = RemoteAction("action_ask_parcel_id", configured)
+    rasas.action_endpoint = _rasas_endpoint(configured, kept)
+    results = []
+    try:
+        for action in (ours, rasas, ours):
+            results.append(await action.run(
+                CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(domain.responses),
+                tracker, domain))
+    finally:
+        await runner.cleanup()
+    return requests, results
+
+
+def test_a_kept_alive_request_is_the_request_rasas_own_client_sends() -> None:
+    requests, results = asyncio.run(_requests_kept_alive_and_rasas())
+    assert len(requests) == 3
+    assert requests[0] == requests[1] == requests[2]
+    assert requests[0]["path"].endswith("?region=eu&auth=query-token")
+    assert ("X-Stack", "equivalence") in requests[0]["headers"]
+    assert [[(type(e), e.as_dict().get("text"), e.as_dict().get("value")) for e in events]
+            for events in results] == [[(BotUttered, "Which parcel is it?", None),
+                                        (SlotSet, None, "P7100001")]] * 3
+
+
+async def _sessions_of(basic_auth: dict[str, str]) -> tuple[Any, Any]:
+    """(headers, auth, timeout) of the kept-alive session and of Rasa's own session for an
+    action endpoint with ``basic_auth``."""
+    configured = EndpointConfig("http://127.0.0.1:9/webhook", basic_auth=basic_auth,
+                                headers={"X-Stack": "equivalence"})
+    kept = RemoteAction("action_ask_parcel_id", configured).action_endpoint
+    assert kept is not None
+    rasas = _rasas_endpoint(configured, kept)
+    async with kept.session() as ours_session:
+        ours = (dict(ours_session.headers), ours_session.auth, ours_session.timeout)
+    rasas_session = rasas.session()
+    try:
+        theirs = (dict(rasas_session.headers), rasas_session.auth, rasas_session.timeout)
+    finally:
+        await rasas_session.close()
+    return ours, theirs
+
+
+@pytest.mark.parametrize("basic_auth", [{}, {"username": "rasa", "password": "secret"}])
+def test_the_kept_alive_session_has_the_headers_auth_and_timeout_of_rasas(
+    basic_auth: dict[str, str],
+) -> None:
+    ours, theirs = asyncio.run(_sessions_of(basic_auth))
+    assert ours == theirs
+    assert (ours[1] is not None) is bool(basic_auth)
