@@ -22,15 +22,13 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from loopback import serve
+from loopback import ServerThread, serve, served
 from rasa.core.channels.channel import InputChannel, UserMessage, register
 from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from sanic import Sanic
-
-from cssecure.ops.launch import free_port
 
 
 def _parse_body(handler: BaseHTTPRequestHandler) -> dict[str, Any]:
@@ -575,68 +573,35 @@ def echo_reply(message: UserMessage) -> tuple[str, list[dict[str, str]]] | None:
 _app_counter = 0
 
 
-@asynccontextmanager
-async def rasa_app(channel: InputChannel, agent: FakeAgent) -> AsyncIterator[str]:
-    """Serve ``channel`` the way ``rasa run`` does (``register`` under ``/webhooks/``),
-    with ``agent`` as ``app.ctx.agent``, on a loopback port; yields the base URL."""
+def channel_app(channel: InputChannel, agent: FakeAgent) -> Sanic:
+    """A Sanic app serving ``channel`` the way ``rasa run`` does (``register`` under
+    ``/webhooks/``), with ``agent`` as ``app.ctx.agent``."""
     global _app_counter
     _app_counter += 1
     Sanic.test_mode = True
     app = Sanic(f"cssecure_channel_test_{_app_counter}")
     app.ctx.agent = agent
     register([channel], app, route="/webhooks/")
-    async with served(app) as url:
-        yield url
+    return app
 
 
 @asynccontextmanager
-async def served(app: Sanic) -> AsyncIterator[str]:
-    """Run ``app`` in this event loop on a free loopback port, with its start and stop
-    listeners; yields its base URL."""
-    port = free_port()
-    server = await app.create_server(
-        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
-    )
-    assert server is not None
-    await server.startup()
-    await server.before_start()
-    await server.after_start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await server.before_stop()
-        await server.close()
-        await server.after_stop()
+async def rasa_app(channel: InputChannel, agent: FakeAgent) -> AsyncIterator[str]:
+    """Serve :func:`channel_app` in this event loop on a loopback port; yields the base
+    URL."""
+    async with served(channel_app(channel, agent)) as url:
+        yield url
 
 
 @contextmanager
 def serve_channel(channel: InputChannel, agent: FakeAgent) -> Iterator[str]:
-    """Serve ``channel`` (with ``agent`` as the dialogue) on a loopback port from a background
-    event loop, for synchronous tests; yields its base URL (``rasa_app`` in a thread)."""
-    ready = threading.Event()
-    stop: asyncio.Future[None] | None = None
-    base: list[str] = []
-    loop = asyncio.new_event_loop()
-
-    async def main() -> None:
-        nonlocal stop
-        stop = loop.create_future()
-        async with rasa_app(channel, agent) as url:
-            base.append(url)
-            ready.set()
-            await stop
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
-    thread.start()
-    if not ready.wait(30):
-        raise RuntimeError("channel server did not start")
+    """Serve :func:`channel_app` on a loopback port from a background event loop, for
+    synchronous tests; yields its base URL."""
+    server = ServerThread(channel_app(channel, agent)).start()
     try:
-        yield base[0]
+        yield server.url
     finally:
-        assert stop is not None
-        loop.call_soon_threadsafe(stop.set_result, None)
-        thread.join(10)
-        loop.close()
+        server.stop()
 
 
 async def post_json(

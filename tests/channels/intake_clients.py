@@ -27,9 +27,10 @@ from cssecure.channels.discord_bridge import DiscordBridge, RasaBridge, buttons_
 from cssecure.channels.rest import CSSecureRestInput
 from cssecure.channels.socketio import WebSocketIOInput
 from cssecure.channels.telegram import SECRET_HEADER, CSSecureTelegramInput
+from cssecure.ops.launch import free_port
 from cssecure.settings import Settings
 
-from .fakes import FakeAgent, FakeTelegramAPI, free_port, serve_channel
+from .fakes import FakeAgent, FakeTelegramAPI, serve_channel
 from .test_discord import FakeChannel, FakeInteraction, FakeMessage, FakeUser, as_sent
 
 # Buttons the real assistant offers (actions/claim.py, actions/quotes.py,

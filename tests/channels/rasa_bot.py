@@ -20,14 +20,12 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-from loopback import serve
+from loopback import serve, served
 from rasa.core.channels.channel import InputChannel, register
 from sanic import Sanic
 
 from cssecure.claims.app import ClaimsApp
 from cssecure.ops import launch
-
-from .fakes import served
 
 BOT_DIR = Path(__file__).resolve().parent / "handoff_bot"
 BIN = Path(sys.executable).parent

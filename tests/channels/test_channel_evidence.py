@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from loopback import ServerThread
 from web.evidence_media import quicktime_video
-from web.servers import ServerThread
 
 from cssecure.channels.discord import dm_conversation
 from cssecure.channels.discord_bridge import DiscordBridge

@@ -32,6 +32,7 @@ from cssecure.channels.discord_bridge import (
 )
 from cssecure.channels.evidence import ConversationClaims, claim_not_yours
 from cssecure.identity.linking import LinkStore
+from cssecure.ops.launch import free_port
 from cssecure.settings import Settings
 
 from .conftest import (
@@ -48,7 +49,6 @@ from .fakes import (
     FakeAgent,
     FakeDiscordAPI,
     echo_reply,
-    free_port,
     post_json,
     rasa_app,
     run,

@@ -13,9 +13,9 @@ import pytest
 import requests
 from handoff.fake_rasa import TOKEN, FakeRasa
 from handoff.support import FakeHTTP, engine, fake_http, sqlite_engine  # noqa: F401, F811
+from loopback import ServerThread
 from sanic import Sanic
 from sqlalchemy.engine import Engine
-from web.servers import ServerThread
 
 from cssecure.claims.evidence import EvidenceFileStore
 from cssecure.claims.unit_of_work import UnitOfWork

@@ -1,5 +1,5 @@
-"""Test servers: Sanic apps served on a free loopback port from a background thread,
-and a stand-in for the Rasa agent behind our real web channel.
+"""A stand-in for the Rasa agent behind our real web channel, served on a free loopback port
+from a background thread (:class:`loopback.ServerThread`).
 
 The stand-in replaces only Rasa's dialogue (``agent.handle_message``): it stores the user
 message in a real Rasa ``InMemoryTrackerStore`` and answers through the channel's own
@@ -9,13 +9,12 @@ tracker/lock stores all run for real.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import threading
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+from loopback import ServerThread
 from rasa.core.channels.channel import UserMessage, register
 from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore
@@ -26,69 +25,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from cssecure.channels.socketio import WebSocketIOInput
-from cssecure.ops.launch import free_port
 from cssecure.settings import Settings
 
 _numbers = itertools.count(1)
 # Several apps start in one test process: keep Sanic from rewriting its own methods
 # again for each one (its "touchup" is only safe once per process otherwise).
 Sanic.test_mode = True
-
-
-class ServerThread:
-    """Serve a Sanic app on 127.0.0.1:<free port> until :meth:`stop`."""
-
-    def __init__(self, app: Sanic) -> None:
-        self.app = app
-        self.port = free_port()
-        self.loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        try:
-            server = self.loop.run_until_complete(
-                self.app.create_server(
-                    host="127.0.0.1", port=self.port, return_asyncio_server=True,
-                    access_log=False,
-                )
-            )
-            assert server is not None
-            self.loop.run_until_complete(server.startup())
-            self.loop.run_until_complete(server.before_start())
-            self.loop.run_until_complete(server.after_start())
-            self._server = server
-        except BaseException as exc:  # reported to the test thread
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        self.loop.run_forever()
-        self.loop.run_until_complete(server.before_stop())
-        server.close()
-        self.loop.run_until_complete(server.wait_closed())
-        self.loop.run_until_complete(server.after_stop())
-
-    def start(self) -> ServerThread:
-        self._thread.start()
-        self._ready.wait(30)
-        if self._error is not None:
-            raise self._error
-        return self
-
-    def call(self, coro: Any, timeout: float = 10) -> Any:
-        """Run a coroutine on the server's loop (e.g. to read its tracker store)."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(10)
 
 
 @dataclass

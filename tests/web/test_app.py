@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import requests
+from loopback import ServerThread
 
 from cssecure.claims import services
 from cssecure.claims.app import ClaimsApp
@@ -27,10 +28,11 @@ from cssecure.identity.tokens import (
     verify_customer_token,
     widget_key,
 )
+from cssecure.ops.launch import free_port
 from cssecure.settings import Settings
 from cssecure.web.app import create_app
 
-from .servers import FakeRasa, ServerThread, free_port
+from .servers import FakeRasa
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60
 PDF = b"%PDF-1.4\n" + b"%" * 60

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from loopback import ServerThread
 
 from cssecure.claims.app import ClaimsApp
 from cssecure.claims.db import upgrade
@@ -25,8 +26,6 @@ from cssecure.identity.tokens import (
 from cssecure.settings import Settings
 from cssecure.web.app import create_app
 from cssecure.web.parcels_api import PUBLIC_FIELDS, RECENT_LIMIT, recent_shipped
-
-from .servers import ServerThread
 
 TODAY = date.today()
 SHOP = "https://shop.example"

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from loopback import ServerThread
 
 from cssecure.claims.app import ClaimsApp
 from cssecure.claims.db import upgrade
@@ -31,7 +32,7 @@ from cssecure.settings import Settings
 from cssecure.web.app import create_app
 
 from .evidence_media import jpeg_with_exif
-from .servers import FakeRasa, ServerThread
+from .servers import FakeRasa
 
 MIB = 1024 * 1024
 BOUNDARY = "csw-test-boundary-7f3a"

@@ -25,6 +25,7 @@ import jwt
 import pytest
 import requests
 import socketio
+from loopback import ServerThread
 
 from cssecure.channels.chat import ChatServices
 from cssecure.channels.common import bot_command
@@ -57,7 +58,7 @@ from cssecure.settings import Settings
 from cssecure.web.app import MAX_UPLOAD_BYTES, create_app
 
 from . import test_widget_i18n as widget_page
-from .servers import FakeRasa, ServerThread
+from .servers import FakeRasa
 
 chromium = widget_page.chromium  # the browser fixture of the widget's label tests
 
