@@ -28,9 +28,12 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+import rasa_http
+
 from cssecure.claims.app import ClaimsApp
 from cssecure.claims.demo import demo_parcels
 from cssecure.claims.model import Parcel
+from cssecure.handoff.rasa_api import bearer, webhook_url
 from cssecure.identity.tokens import issue_customer_token, widget_key
 from cssecure.ops.launch import LocalStack, Server
 from cssecure.ops.launch import model_for_tests as trained_model
@@ -74,23 +77,11 @@ class AssistantStack(LocalStack):
 
     def say(self, sender: str, text: str, timeout_s: float = 120) -> list[dict[str, Any]]:
         """One customer message through the REST channel; the assistant's messages."""
-        request = urllib.request.Request(  # noqa: S310 - loopback test server
-            f"{self.rasa.url}/webhooks/rest/webhook",
-            data=json.dumps({"sender": sender, "message": text}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=timeout_s) as answer:  # noqa: S310
-            messages: list[dict[str, Any]] = json.loads(answer.read())
-        return messages
+        return rasa_http.rest_turn(self.rasa.url, sender, text, timeout_s)
 
     def tracker(self, sender: str) -> dict[str, Any]:
         """The conversation's tracker through Rasa's HTTP API (all events)."""
-        url = (
-            f"{self.rasa.url}/conversations/{sender}/tracker?include_events=ALL&token={self.token}"
-        )
-        with urllib.request.urlopen(url, timeout=60) as answer:  # noqa: S310
-            result: dict[str, Any] = json.loads(answer.read())
-        return result
+        return rasa_http.tracker(self.rasa.url, sender, self.token, timeout_s=60)
 
     def slots(self, sender: str) -> dict[str, Any]:
         """The conversation's slot values."""
@@ -116,7 +107,7 @@ class AssistantStack(LocalStack):
         sends it after an upload (``POST /webhooks/web/inject``, docs/TEAM-CONTRACTS.md);
         returns once the assistant has answered."""
         request = urllib.request.Request(  # noqa: S310 - loopback test server
-            f"{self.rasa.url}/webhooks/web/inject",
+            webhook_url(self.rasa.url, "web", "inject"),
             data=json.dumps(
                 {
                     "conversation_id": conversation_id,
@@ -125,7 +116,7 @@ class AssistantStack(LocalStack):
                     "display": display,
                 }
             ).encode(),
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"},
+            headers={"Content-Type": "application/json", **bearer(self.token)},
         )
         with urllib.request.urlopen(request, timeout=120) as answer:  # noqa: S310
             assert json.loads(answer.read()) == {"delivered": True}

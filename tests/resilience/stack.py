@@ -10,10 +10,11 @@ wait, stop of the group); this module adds the HTTP calls the tests make.
 
 from __future__ import annotations
 
-import json
 import urllib.error
 import urllib.request
 from typing import Any
+
+import rasa_http
 
 from cssecure.ops.launch import LocalStack as Stack
 from cssecure.ops.launch import Server, seed_claims_database
@@ -26,21 +27,13 @@ __all__ = ["ROOT", "Server", "Stack", "http_status", "newest_model", "say",
 
 def say(rasa: Server, sender: str, text: str, timeout_s: float = 60) -> list[str]:
     """One REST turn; the bot's texts."""
-    request = urllib.request.Request(  # noqa: S310 - loopback test server
-        f"{rasa.url}/webhooks/rest/webhook",
-        data=json.dumps({"sender": sender, "message": text}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=timeout_s) as answer:  # noqa: S310
-        return [str(m.get("text") or "") for m in json.loads(answer.read())]
+    said = rasa_http.rest_turn(rasa.url, sender, text, timeout_s)
+    return [str(m.get("text") or "") for m in said]
 
 
 def tracker(rasa: Server, sender: str, token: str) -> dict[str, Any]:
     """The conversation's tracker through the HTTP API."""
-    url = f"{rasa.url}/conversations/{sender}/tracker?include_events=ALL&token={token}"
-    with urllib.request.urlopen(url, timeout=30) as answer:  # noqa: S310
-        result: dict[str, Any] = json.loads(answer.read())
-    return result
+    return rasa_http.tracker(rasa.url, sender, token, timeout_s=30)
 
 
 def http_status(url: str, method: str = "GET", data: bytes | None = None,
