@@ -12,7 +12,6 @@ bot's files) and reused until they change.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -28,7 +27,6 @@ from cssecure.claims.app import ClaimsApp
 from cssecure.ops import launch
 
 BOT_DIR = Path(__file__).resolve().parent / "handoff_bot"
-BIN = Path(sys.executable).parent
 HANDOFF_TEXT = "I've asked a person from our support team to take over."
 HANDOFF_REASON = "customer asked for a person"
 

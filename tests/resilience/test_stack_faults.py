@@ -21,7 +21,7 @@ import pytest
 from cssecure.claims.app import ClaimsApp
 from cssecure.rasa_server.behaviour import OUTAGE_APOLOGY
 
-from .stack import Stack, http_status, say, tracker
+from .stack import Server, Stack, http_status, say, tracker
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
@@ -29,6 +29,14 @@ LOST = [  # bench/conversations.yml's lost-parcel conversation
     "hi, my parcel {p} is lost", "yes", "2 January 2024", "agent order", "5 January 2024",
     "not delivered", "380 RMB", "300 RMB", "80 RMB", "yes",
 ]
+
+
+class FaultStack(Stack):
+    """The stack of these tests with the two servers they stop and start again: the action
+    server and the Rasa server in use (set by the fixture, replaced after a restart)."""
+
+    actions: Server
+    rasa: Server
 
 
 def _parcel(parcel_id: str) -> dict[str, object]:
@@ -42,19 +50,19 @@ def _parcel(parcel_id: str) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, trained_model: Path) -> Iterator[Stack]:
+def stack(tmp_path_factory: pytest.TempPathFactory, trained_model: Path) -> Iterator[FaultStack]:
     model = trained_model
     from cssecure.claims.importer import parse_parcel_text
 
     work = tmp_path_factory.mktemp("faults")
-    stack = Stack.create(work, model, TELEGRAM_TOKEN="123456:secret-telegram-token-for-logs")
+    stack = FaultStack.create(work, model, TELEGRAM_TOKEN="123456:secret-telegram-token-for-logs")
     app = ClaimsApp(stack.env["CSSECURE_DATABASE_URL"], work / "evidence")
     parcels = [_parcel(f"P76000{i:02d}") for i in range(1, 10)]
     app.import_parcels(parse_parcel_text(json.dumps(parcels), "json"))
     app.dispose()
     try:
-        stack.actions = stack.action_server()  # type: ignore[attr-defined]
-        stack.rasa = stack.rasa_server(f"{stack.actions.url}/webhook")  # type: ignore[attr-defined]
+        stack.actions = stack.action_server()
+        stack.rasa = stack.rasa_server(f"{stack.actions.url}/webhook")
         yield stack
     finally:
         stack.stop()
@@ -78,8 +86,8 @@ def detail(stack: Stack, reference: str) -> dict[str, Any]:
     return found
 
 
-def test_action_server_down_mid_conversation_apologises_then_continues(stack: Stack) -> None:
-    rasa, actions = stack.rasa, stack.actions  # type: ignore[attr-defined]
+def test_action_server_down_mid_conversation_apologises_then_continues(stack: FaultStack) -> None:
+    rasa, actions = stack.rasa, stack.actions
     sender, parcel = "fault-actions-down", "P7600001"
     script = [m.format(p=parcel) for m in LOST]
     for text in script[:3]:
@@ -90,7 +98,7 @@ def test_action_server_down_mid_conversation_apologises_then_continues(stack: St
         assert say(rasa, sender, script[3]) == [OUTAGE_APOLOGY]
         assert say(rasa, sender, script[3]) == [OUTAGE_APOLOGY]  # still down: still answered
     finally:
-        stack.actions = stack.action_server(port=actions.port)  # type: ignore[attr-defined]
+        stack.actions = stack.action_server(port=actions.port)
     slots = tracker(rasa, sender, stack.token)["slots"]
     assert (slots["insured"], slots["submitted_date"]) == (True, "2024-01-02")
     # Back: the same answer is taken, and the next question is the one after it.
@@ -111,16 +119,16 @@ def test_action_server_down_mid_conversation_apologises_then_continues(stack: St
     assert detail(stack, str(ticket["reference"]))["assessment"]["payout_rmb"] == "380.00"
 
 
-def test_rasa_server_restarted_mid_form_resumes_from_the_tracker_store(stack: Stack) -> None:
+def test_rasa_server_restarted_mid_form_resumes_from_the_tracker_store(stack: FaultStack) -> None:
     sender, parcel = "fault-rasa-restart", "P7600002"
     script = [m.format(p=parcel) for m in LOST]
-    rasa = stack.rasa  # type: ignore[attr-defined]
+    rasa = stack.rasa
     for text in script[:5]:
         say(rasa, sender, text)
     before = tracker(rasa, sender, stack.token)["slots"]
     rasa.stop()
-    stack.rasa = rasa = stack.rasa_server(  # type: ignore[attr-defined]
-        f"{stack.actions.url}/webhook", name="rasa-restarted"  # type: ignore[attr-defined]
+    stack.rasa = rasa = stack.rasa_server(
+        f"{stack.actions.url}/webhook", name="rasa-restarted"
     )
     resumed = tracker(rasa, sender, stack.token)
     assert resumed["active_loop"]["name"] == "claim_form"
@@ -137,8 +145,8 @@ def test_rasa_server_restarted_mid_form_resumes_from_the_tracker_store(stack: St
     assert ticket["decision"] == "approve"
 
 
-def test_http_api_needs_the_token(stack: Stack) -> None:
-    rasa = stack.rasa  # type: ignore[attr-defined]
+def test_http_api_needs_the_token(stack: FaultStack) -> None:
+    rasa = stack.rasa
     sender = "access-api"
     say(rasa, sender, "hi")
     assert http_status(f"{rasa.url}/conversations/{sender}/tracker")[0] == 401
@@ -165,8 +173,8 @@ def _outside_address() -> str | None:
     return None if address.startswith("127.") else address
 
 
-def test_action_server_listens_on_loopback_only(stack: Stack) -> None:
-    port = stack.actions.port  # type: ignore[attr-defined]
+def test_action_server_listens_on_loopback_only(stack: FaultStack) -> None:
+    port = stack.actions.port
     with socket.create_connection(("127.0.0.1", port), timeout=3):
         pass
     address = _outside_address()
@@ -176,7 +184,7 @@ def test_action_server_listens_on_loopback_only(stack: Stack) -> None:
         pass
 
 
-def test_action_server_errors_do_not_echo_the_tracker(stack: Stack) -> None:
+def test_action_server_errors_do_not_echo_the_tracker(stack: FaultStack) -> None:
     secret = "customer-secret-address-12 Rue Example"
     body = json.dumps({
         "next_action": "action_file_claim", "sender_id": "x", "version": "3.6.2",
@@ -184,15 +192,15 @@ def test_action_server_errors_do_not_echo_the_tracker(stack: Stack) -> None:
                     "latest_message": {}, "events": "not-a-list", "paused": False},
         "domain": {},
     }).encode()
-    status, text = http_status(f"{stack.actions.url}/webhook", "POST", body,  # type: ignore[attr-defined]
+    status, text = http_status(f"{stack.actions.url}/webhook", "POST", body,
                                {"Content-Type": "application/json",
                                 "Authorization": f"Bearer {stack.env['CSSECURE_ACTION_TOKEN']}"})
     assert status >= 500, text  # the action ran (with the token) and failed
     assert secret not in text
 
 
-def test_no_secret_reaches_the_logs(stack: Stack) -> None:
-    say(stack.rasa, "access-logs", "hi")  # type: ignore[attr-defined]
+def test_no_secret_reaches_the_logs(stack: FaultStack) -> None:
+    say(stack.rasa, "access-logs", "hi")
     logs = stack.logs()
     assert logs, "the stack wrote no logs"
     for name in ("RASA_TOKEN", "TELEGRAM_TOKEN", "CSSECURE_ACTION_TOKEN"):
