@@ -1,5 +1,6 @@
 """A stand-in for the Rasa agent behind our real web channel, served on a free loopback port
-from a background thread (:class:`loopback.ServerThread`).
+from a background thread (:class:`loopback.ServerThread`), and the web app in front of it
+(:func:`web_on_fake_rasa`).
 
 The stand-in replaces only Rasa's dialogue (``agent.handle_message``): it stores the user
 message in a real Rasa ``InMemoryTrackerStore`` and answers through the channel's own
@@ -10,6 +11,8 @@ tracker/lock stores all run for real.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -25,7 +28,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from cssecure.channels.socketio import WebSocketIOInput
+from cssecure.claims.app import ClaimsApp
+from cssecure.claims.db import upgrade
 from cssecure.settings import Settings
+from cssecure.web.app import create_app
 
 _numbers = itertools.count(1)
 # Several apps start in one test process: keep Sanic from rewriting its own methods
@@ -98,3 +104,39 @@ class FakeRasa:
     def stop(self) -> None:
         if self.server is not None:
             self.server.stop()
+
+
+@dataclass
+class WebOnFakeRasa:
+    """The web app in front of a :class:`FakeRasa`, on a claims database of its own."""
+
+    settings: Settings
+    claims: ClaimsApp
+    rasa: FakeRasa
+    web: ServerThread
+
+
+@contextmanager
+def web_on_fake_rasa(settings_for: Callable[[str], Settings]) -> Iterator[WebOnFakeRasa]:
+    """A :class:`FakeRasa`, then the web app (no console) on a migrated claims database,
+    its settings ``settings_for(<the fake's URL>)``; everything stops on exit.
+
+    Args:
+        settings_for: the settings for a Rasa server at the given URL (the fake's own
+            are ``settings_for("http://unused")``).
+    """
+    rasa = FakeRasa(settings_for("http://unused")).start()
+    try:
+        settings = settings_for(rasa.url)
+        upgrade(settings.database_url)
+        claims = ClaimsApp.from_settings(settings)
+        try:
+            web = ServerThread(create_app(settings, console=False, claims=claims)).start()
+            try:
+                yield WebOnFakeRasa(settings, claims, rasa, web)
+            finally:
+                web.stop()
+        finally:
+            claims.dispose()
+    finally:
+        rasa.stop()

@@ -32,7 +32,7 @@ from cssecure.ops.launch import free_port
 from cssecure.settings import Settings
 from cssecure.web.app import create_app
 
-from .servers import FakeRasa
+from .servers import FakeRasa, web_on_fake_rasa
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60
 PDF = b"%PDF-1.4\n" + b"%" * 60
@@ -82,15 +82,8 @@ def _settings(tmp: Path, rasa_url: str) -> Settings:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("webapp")
-    rasa = FakeRasa(_settings(tmp, "http://unused")).start()
-    settings = _settings(tmp, rasa.url)
-    upgrade(settings.database_url)
-    claims = ClaimsApp.from_settings(settings)
-    web = ServerThread(create_app(settings, console=False, claims=claims)).start()
-    yield Stack(settings, widget_key(settings), claims, rasa, web)
-    web.stop()
-    rasa.stop()
-    claims.dispose()
+    with web_on_fake_rasa(lambda rasa_url: _settings(tmp, rasa_url)) as app:
+        yield Stack(app.settings, widget_key(app.settings), app.claims, app.rasa, app.web)
 
 
 # --- page, sign-in, health -----------------------------------------------------------

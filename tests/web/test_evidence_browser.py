@@ -23,7 +23,7 @@ from cssecure.evidence.links import UploadLinks
 from cssecure.identity.tokens import issue_session_token, new_anonymous_conversation_id
 
 from .evidence_media import jpeg_with_exif, quicktime_video
-from .test_upload_stream import Web, _start, _stop
+from .test_upload_stream import Web, started_web
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 20_000
@@ -32,9 +32,8 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
-    started = _start(tmp_path_factory.mktemp("evidence-browser"))
-    yield started
-    _stop(started)
+    with started_web(tmp_path_factory.mktemp("evidence-browser")) as started:
+        yield started
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from cssecure.identity.tokens import issue_session_token, new_anonymous_conversa
 
 from .evidence_media import quicktime_video
 from .test_tus import TUS, create
-from .test_upload_stream import Web, _start, _stop
+from .test_upload_stream import Web, started_web
 
 
 @pytest.mark.parametrize(("to", "key", "expected"), [
@@ -96,9 +96,8 @@ def hold_from_outside(locks: QuotaLocks, key: str) -> int:
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
-    started = _start(tmp_path_factory.mktemp("quota-lock"))
-    yield started
-    _stop(started)
+    with started_web(tmp_path_factory.mktemp("quota-lock")) as started:
+        yield started
 
 
 def _finish_while_locked(web: Web, send: object, draft: str, conversation: str) -> None:

@@ -21,16 +21,15 @@ from cssecure.claims.evidence import MB
 from cssecure.identity.tokens import issue_session_token, new_anonymous_conversation_id
 
 from .evidence_media import quicktime_video
-from .test_upload_stream import Web, _start, _stop
+from .test_upload_stream import Web, started_web
 
 TUS = {"Tus-Resumable": "1.0.0"}
 
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
-    started = _start(tmp_path_factory.mktemp("tus"))
-    yield started
-    _stop(started)
+    with started_web(tmp_path_factory.mktemp("tus")) as started:
+        yield started
 
 
 def metadata(**values: str) -> str:
@@ -159,9 +158,8 @@ def test_a_patch_past_the_declared_length_is_refused(web: Web) -> None:
 def tight(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Web]:
     """A web app with a 1 MB quota per claim."""
     monkeypatch.setenv("CSSECURE_CLAIM_QUOTA_MB", "1")
-    started = _start(tmp_path)
-    yield started
-    _stop(started)
+    with started_web(tmp_path) as started:
+        yield started
 
 
 def test_uploads_created_side_by_side_cannot_pass_the_claims_quota_together(

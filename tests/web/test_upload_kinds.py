@@ -12,16 +12,15 @@ import requests
 from cssecure.identity.tokens import issue_session_token, new_anonymous_conversation_id
 
 from .test_tus import TUS, create
-from .test_upload_stream import Web, _start, _stop
+from .test_upload_stream import Web, started_web
 
 PDF = b"%PDF-1.7\n" + b"%" * 64
 
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
-    started = _start(tmp_path_factory.mktemp("kinds"))
-    yield started
-    _stop(started)
+    with started_web(tmp_path_factory.mktemp("kinds")) as started:
+        yield started
 
 
 @pytest.mark.parametrize(("asked", "expected"), [

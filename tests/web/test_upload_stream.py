@@ -12,6 +12,7 @@ import hashlib
 import socket
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,6 @@ import requests
 from loopback import ServerThread
 
 from cssecure.claims.app import ClaimsApp
-from cssecure.claims.db import upgrade
 from cssecure.claims.evidence import MB
 from cssecure.identity.tokens import (
     issue_customer_token,
@@ -29,10 +29,9 @@ from cssecure.identity.tokens import (
     widget_key,
 )
 from cssecure.settings import Settings
-from cssecure.web.app import create_app
 
 from .evidence_media import jpeg_with_exif
-from .servers import FakeRasa
+from .servers import FakeRasa, web_on_fake_rasa
 
 MIB = 1024 * 1024
 BOUNDARY = "csw-test-boundary-7f3a"
@@ -54,28 +53,21 @@ class Web:
         return self.server.url + path
 
 
-def _start(tmp: Path) -> Web:
+@contextmanager
+def started_web(tmp: Path) -> Iterator[Web]:
+    """The web app on a FakeRasa under ``tmp`` (the upload tests' stack)."""
     base = {"CSSECURE_VAR_DIR": str(tmp), "CSSECURE_JWT_SECRET": "upload-test-" + "s" * 24,
             "RASA_TOKEN": "service-token-for-tests"}
-    rasa = FakeRasa(Settings.from_env({**base, "CSSECURE_RASA_URL": "http://unused"})).start()
-    settings = Settings.from_env({**base, "CSSECURE_RASA_URL": rasa.url})
-    upgrade(settings.database_url)
-    claims = ClaimsApp.from_settings(settings)
-    server = ServerThread(create_app(settings, console=False, claims=claims)).start()
-    return Web(settings, widget_key(settings), claims, rasa, server)
-
-
-def _stop(web: Web) -> None:
-    web.server.stop()
-    web.rasa.stop()
-    web.claims.dispose()
+    with web_on_fake_rasa(
+        lambda rasa_url: Settings.from_env({**base, "CSSECURE_RASA_URL": rasa_url})
+    ) as app:
+        yield Web(app.settings, widget_key(app.settings), app.claims, app.rasa, app.web)
 
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
-    started = _start(tmp_path_factory.mktemp("upload"))
-    yield started
-    _stop(started)
+    with started_web(tmp_path_factory.mktemp("upload")) as started:
+        yield started
 
 
 @pytest.fixture
@@ -83,9 +75,8 @@ def tight(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Web]:
     """A web app with a 1 MB quota per claim and a 1 s idle timeout."""
     monkeypatch.setenv("CSSECURE_CLAIM_QUOTA_MB", "1")
     monkeypatch.setenv("CSSECURE_UPLOAD_IDLE_TIMEOUT_S", "1")
-    started = _start(tmp_path)
-    yield started
-    _stop(started)
+    with started_web(tmp_path) as started:
+        yield started
 
 
 def multipart(name: str, data: bytes, **fields: str) -> bytes:

@@ -29,7 +29,6 @@ from loopback import ServerThread
 
 from cssecure.channels.chat import ChatServices
 from cssecure.channels.common import bot_command
-from cssecure.claims.app import ClaimsApp
 from cssecure.claims.db import upgrade
 from cssecure.claims.evidence import MB
 from cssecure.i18n import catalog
@@ -58,7 +57,7 @@ from cssecure.settings import Settings
 from cssecure.web.app import MAX_UPLOAD_BYTES, create_app
 
 from . import test_widget_i18n as widget_page
-from .servers import FakeRasa
+from .servers import FakeRasa, web_on_fake_rasa
 
 chromium = widget_page.chromium  # the browser fixture of the widget's label tests
 
@@ -260,15 +259,8 @@ def _settings(tmp: Path, rasa_url: str) -> Settings:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("webtexts")
-    rasa = FakeRasa(_settings(tmp, "http://unused")).start()
-    settings = _settings(tmp, rasa.url)
-    upgrade(settings.database_url)
-    claims = ClaimsApp.from_settings(settings)
-    web = ServerThread(create_app(settings, console=False, claims=claims)).start()
-    yield Stack(settings, widget_key(settings), rasa, web)
-    web.stop()
-    rasa.stop()
-    claims.dispose()
+    with web_on_fake_rasa(lambda rasa_url: _settings(tmp, rasa_url)) as app:
+        yield Stack(app.settings, widget_key(app.settings), app.rasa, app.web)
 
 
 def _wrong_type(filename: str, language: str) -> str:
