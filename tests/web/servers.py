@@ -11,12 +11,14 @@ tracker/lock stores all run for real.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 
+import requests
 from loopback import ServerThread
 from rasa.core.channels.channel import UserMessage, register
 from rasa.core.lock_store import InMemoryLockStore
@@ -30,6 +32,7 @@ from sanic.response import HTTPResponse
 from cssecure.channels.socketio import WebSocketIOInput
 from cssecure.claims.app import ClaimsApp
 from cssecure.claims.db import upgrade
+from cssecure.identity.tokens import widget_key
 from cssecure.settings import Settings
 from cssecure.web.app import create_app
 
@@ -114,20 +117,50 @@ class WebOnFakeRasa:
     claims: ClaimsApp
     rasa: FakeRasa
     web: ServerThread
+    # The content type an upload declares (the web app sniffs the bytes).
+    UPLOAD_TYPE: ClassVar[str] = "application/octet-stream"
+
+    @property
+    def key(self) -> bytes:
+        """The key of the customer tokens the web app accepts."""
+        return widget_key(self.settings)
+
+    def url(self, path: str) -> str:
+        return self.web.url + path
+
+    def upload(
+        self, token: str | None, name: str, data: bytes, *,
+        headers: Mapping[str, str] | None = None,
+        **form: str,
+    ) -> requests.Response:
+        """``POST /api/evidence`` with the file (declared as :attr:`UPLOAD_TYPE`) and
+        ``form``, as ``token``'s customer."""
+        sent = {"Authorization": f"Bearer {token}"} if token else {}
+        return requests.post(
+            self.url("/api/evidence"), headers={**sent, **(headers or {})},
+            files={"file": (name, data, self.UPLOAD_TYPE)}, data=form, timeout=60,
+        )
+
+
+def web_settings(tmp: Path, jwt_secret: str, rasa_url: str) -> Settings:
+    """The web app's settings in the tests: var dir ``tmp`` (its SQLite claims database),
+    ``jwt_secret``, the Rasa server at ``rasa_url`` and its service token."""
+    return Settings.from_env({
+        "CSSECURE_VAR_DIR": str(tmp),
+        "CSSECURE_JWT_SECRET": jwt_secret,
+        "RASA_TOKEN": "service-token-for-tests",
+        "CSSECURE_RASA_URL": rasa_url,
+    })
 
 
 @contextmanager
-def web_on_fake_rasa(settings_for: Callable[[str], Settings]) -> Iterator[WebOnFakeRasa]:
+def web_on_fake_rasa(tmp: Path, jwt_secret: str) -> Iterator[WebOnFakeRasa]:
     """A :class:`FakeRasa`, then the web app (no console) on a migrated claims database,
-    its settings ``settings_for(<the fake's URL>)``; everything stops on exit.
-
-    Args:
-        settings_for: the settings for a Rasa server at the given URL (the fake's own
-            are ``settings_for("http://unused")``).
-    """
-    rasa = FakeRasa(settings_for("http://unused")).start()
+    both with :func:`web_settings` (the web app's naming the fake's URL); everything stops
+    on exit."""
+    rasa = FakeRasa(web_settings(tmp, jwt_secret, "http://unused")).start()
     try:
-        settings = settings_for(rasa.url)
+        settings = web_settings(tmp, jwt_secret, rasa.url)
         upgrade(settings.database_url)
         claims = ClaimsApp.from_settings(settings)
         try:

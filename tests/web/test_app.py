@@ -7,7 +7,6 @@ migrated with Alembic) and talks to the channel stand-in (servers.FakeRasa) over
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,23 +31,17 @@ from cssecure.ops.launch import free_port
 from cssecure.settings import Settings
 from cssecure.web.app import create_app
 
-from .servers import FakeRasa, web_on_fake_rasa
+from .servers import FakeRasa, WebOnFakeRasa, web_on_fake_rasa, web_settings
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60
 PDF = b"%PDF-1.4\n" + b"%" * 60
 PHOTO_LIMIT = EVIDENCE_POLICIES["photo"].max_bytes
 
 
-@dataclass
-class Stack:
-    settings: Settings
-    key: bytes
-    claims: ClaimsApp
-    rasa: FakeRasa
-    web: ServerThread
+class Stack(WebOnFakeRasa):
+    """The web app on the Rasa stand-in, with these tests' claims and photo uploads."""
 
-    def url(self, path: str) -> str:
-        return self.web.url + path
+    UPLOAD_TYPE = "image/jpeg"
 
     def file_claim(self, customer_id: str | None, conversation_id: str, parcel_id: str) -> str:
         """A filed claim (the assessment is not what these tests are about)."""
@@ -62,28 +55,18 @@ class Stack:
         )
         return filed.claim.reference
 
-    def upload(self, token: str | None, name: str, data: bytes, **form: str) -> requests.Response:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return requests.post(
-            self.url("/api/evidence"), headers=headers,
-            files={"file": (name, data, "image/jpeg")}, data=form, timeout=60,
-        )
+
+JWT_SECRET = "web-app-test-secret-" + "y" * 20
 
 
 def _settings(tmp: Path, rasa_url: str) -> Settings:
-    return Settings.from_env({
-        "CSSECURE_VAR_DIR": str(tmp),
-        "CSSECURE_JWT_SECRET": "web-app-test-secret-" + "y" * 20,
-        "RASA_TOKEN": "service-token-for-tests",
-        "CSSECURE_RASA_URL": rasa_url,
-    })
+    return web_settings(tmp, JWT_SECRET, rasa_url)
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    tmp = tmp_path_factory.mktemp("webapp")
-    with web_on_fake_rasa(lambda rasa_url: _settings(tmp, rasa_url)) as app:
-        yield Stack(app.settings, widget_key(app.settings), app.claims, app.rasa, app.web)
+    with web_on_fake_rasa(tmp_path_factory.mktemp("webapp"), JWT_SECRET) as app:
+        yield Stack(app.settings, app.claims, app.rasa, app.web)
 
 
 # --- page, sign-in, health -----------------------------------------------------------
@@ -327,7 +310,7 @@ def test_evidence_is_kept_when_the_bot_cannot_be_told(tmp_path: Path) -> None:
     claims = ClaimsApp.from_settings(settings)
     web = ServerThread(create_app(settings, console=False, claims=claims)).start()
     try:
-        stack_like = Stack(settings, widget_key(settings), claims, FakeRasa(settings), web)
+        stack_like = Stack(settings, claims, FakeRasa(settings), web)
         reference = stack_like.file_claim("C-7001", "web-c-seven", "P-7001")
         answer = stack_like.upload(issue_customer_token(stack_like.key, "C-7001"), "a.jpg", JPEG,
                                    claim_ref=reference)

@@ -56,11 +56,7 @@ class Web:
 @contextmanager
 def started_web(tmp: Path) -> Iterator[Web]:
     """The web app on a FakeRasa under ``tmp`` (the upload tests' stack)."""
-    base = {"CSSECURE_VAR_DIR": str(tmp), "CSSECURE_JWT_SECRET": "upload-test-" + "s" * 24,
-            "RASA_TOKEN": "service-token-for-tests"}
-    with web_on_fake_rasa(
-        lambda rasa_url: Settings.from_env({**base, "CSSECURE_RASA_URL": rasa_url})
-    ) as app:
+    with web_on_fake_rasa(tmp, "upload-test-" + "s" * 24) as app:
         yield Web(app.settings, widget_key(app.settings), app.claims, app.rasa, app.web)
 
 

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -57,7 +56,7 @@ from cssecure.settings import Settings
 from cssecure.web.app import MAX_UPLOAD_BYTES, create_app
 
 from . import test_widget_i18n as widget_page
-from .servers import FakeRasa, web_on_fake_rasa
+from .servers import FakeRasa, WebOnFakeRasa, web_on_fake_rasa, web_settings
 
 chromium = widget_page.chromium  # the browser fixture of the widget's label tests
 
@@ -225,42 +224,14 @@ def test_the_clients_own_language_comes_before_the_browsers() -> None:
 # --- the web app over HTTP ----------------------------------------------------------------
 
 
-@dataclass
-class Stack:
-    settings: Settings
-    key: bytes
-    rasa: FakeRasa
-    web: ServerThread
-
-    def url(self, path: str) -> str:
-        return self.web.url + path
-
-    def upload(
-        self, token: str | None, name: str, data: bytes, *,
-        headers: Mapping[str, str] | None = None,
-        **form: str,
-    ) -> requests.Response:
-        sent = {"Authorization": f"Bearer {token}"} if token else {}
-        return requests.post(
-            self.url("/api/evidence"), headers={**sent, **(headers or {})},
-            files={"file": (name, data, "application/octet-stream")}, data=form, timeout=60,
-        )
-
-
-def _settings(tmp: Path, rasa_url: str) -> Settings:
-    return Settings.from_env({
-        "CSSECURE_VAR_DIR": str(tmp),
-        "CSSECURE_JWT_SECRET": "web-texts-test-secret-" + "w" * 20,
-        "RASA_TOKEN": "service-token-for-tests",
-        "CSSECURE_RASA_URL": rasa_url,
-    })
+Stack = WebOnFakeRasa
+JWT_SECRET = "web-texts-test-secret-" + "w" * 20
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    tmp = tmp_path_factory.mktemp("webtexts")
-    with web_on_fake_rasa(lambda rasa_url: _settings(tmp, rasa_url)) as app:
-        yield Stack(app.settings, widget_key(app.settings), app.rasa, app.web)
+    with web_on_fake_rasa(tmp_path_factory.mktemp("webtexts"), JWT_SECRET) as app:
+        yield app
 
 
 def _wrong_type(filename: str, language: str) -> str:
@@ -356,8 +327,8 @@ def test_the_link_code_endpoint_refuses_in_the_customers_language(
 def test_a_request_too_large_to_read_is_refused_in_the_customers_language(
     tmp_path: Path, german: None
 ) -> None:
-    rasa = FakeRasa(_settings(tmp_path, "http://unused")).start()
-    settings = _settings(tmp_path, rasa.url)
+    rasa = FakeRasa(web_settings(tmp_path, JWT_SECRET, "http://unused")).start()
+    settings = web_settings(tmp_path, JWT_SECRET, rasa.url)
     upgrade(settings.database_url)
     app = create_app(settings, console=False)
     app.config.REQUEST_MAX_SIZE = 1 * MB
