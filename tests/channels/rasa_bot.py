@@ -77,10 +77,16 @@ class FakeActionServer:
 
 
 async def load_agent(action_url: str) -> Any:
-    """Rasa's Agent on the tiny model, calling actions at ``action_url``, in-memory stores."""
+    """Rasa's Agent on the tiny model, calling actions at ``action_url``, in-memory stores,
+    Rasa patched as every Rasa server of ours runs it (:func:`cssecure.rasa_server.install`,
+    as ``cssecure.ops.rasa_run`` does: the patches are per process, so a channel test must
+    not depend on whether an earlier test installed them)."""
     from rasa.core.agent import Agent
     from rasa.utils.endpoints import EndpointConfig
 
+    from cssecure.rasa_server import install
+
+    install()
     return Agent.load(str(trained_model()), action_endpoint=EndpointConfig(action_url))
 
 
