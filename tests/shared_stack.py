@@ -33,7 +33,6 @@ loads while the tests before run.
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.request
 from collections import deque
@@ -234,12 +233,7 @@ def _shared_stack_starter(
 
 
 @pytest.fixture(scope="session")
-def shared_stack(_shared_stack_starter: _Starter) -> SharedStack:
-    """The running shared stack (the module docstring)."""
-    model = model_for_tests()
-    if model is None:
-        message = "no trained model in models/ (run `make train`)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return _shared_stack_starter.get(model)
+def shared_stack(_shared_stack_starter: _Starter, trained_model: Path) -> SharedStack:
+    """The running shared stack (the module docstring). Without a trained model its tests
+    fail, like every test that runs the dialogue (``trained_model``, tests/conftest.py)."""
+    return _shared_stack_starter.get(trained_model)
