@@ -12,7 +12,7 @@ Who uses it, each with conversation ids, customers and parcels of its own, so th
 another's state:
 
 - tests/e2e (``assistant``): the REST channel, the website chat, the claims database;
-- tests/ops (``ops_stack``): the relay's records, the command lines, CORS, the Rasa log;
+- tests/ops (``shared_stack`` itself): the relay's records, the command lines, CORS, the Rasa log;
 - tests/web/test_stack_intake.py: typed payloads over REST and the Rasa log (read from where
   that module began: :func:`log_reader`).
 

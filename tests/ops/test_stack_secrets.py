@@ -8,19 +8,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from action_recorder import ALLOWED_ORIGIN as ALLOWED
-from action_recorder import OpsStack
 from resilience.stack import say, tracker
+from shared_stack import ALLOWED_ORIGIN as ALLOWED
+from shared_stack import SharedStack
 
 from cssecure.rasa_server.behaviour import OUTAGE_APOLOGY
 
 pytestmark = [pytest.mark.stack]
-
-
-@pytest.fixture
-def stack(ops_stack: OpsStack) -> OpsStack:
-    """The stack tests/ops share (conftest.py), started as `make run` starts its parts."""
-    return ops_stack
 
 
 def _cmdlines(pid: int) -> list[bytes]:
@@ -32,25 +26,26 @@ def _cmdlines(pid: int) -> list[bytes]:
     return lines
 
 
-def test_no_secret_is_on_a_command_line(stack: OpsStack) -> None:
-    secrets = [stack.stack.env["RASA_TOKEN"], stack.stack.env["CSSECURE_ACTION_TOKEN"]]
-    for server in (stack.actions, stack.rasa):
+def test_no_secret_is_on_a_command_line(shared_stack: SharedStack) -> None:
+    env = shared_stack.stack.env
+    secrets = [env["RASA_TOKEN"], env["CSSECURE_ACTION_TOKEN"]]
+    for server in (shared_stack.actions, shared_stack.rasa):
         for line in _cmdlines(server.process.pid):
             for secret in secrets:
                 assert secret.encode() not in line, line
 
 
-def test_the_rasa_server_calls_the_action_server_with_its_token(stack: OpsStack) -> None:
+def test_the_rasa_server_calls_the_action_server_with_its_token(shared_stack: SharedStack) -> None:
     # "status" runs action_check_claim_status on the action server.
-    replies = say(stack.rasa, "secrets-status", "what is the status of my claim?")
+    replies = say(shared_stack.rasa, "secrets-status", "what is the status of my claim?")
     assert replies and OUTAGE_APOLOGY not in replies, replies
-    events = tracker(stack.rasa, "secrets-status", stack.stack.token)["events"]
+    events = tracker(shared_stack.rasa, "secrets-status", shared_stack.stack.token)["events"]
     ran = [e.get("name") for e in events if e.get("event") == "action"]
     assert "action_check_claim_status" in ran, ran  # it ran on the action server
-    assert "Refused a call" not in stack.stack.logs()
+    assert "Refused a call" not in shared_stack.stack.logs()
 
 
-def _cors(stack: OpsStack, origin: str, method: str = "GET") -> str | None:
+def _cors(stack: SharedStack, origin: str, method: str = "GET") -> str | None:
     path = "/webhooks/rest/webhook" if method == "OPTIONS" else "/"
     url = f"{stack.rasa.url}{path}"
     headers = {"Origin": origin}
@@ -68,10 +63,12 @@ def _cors(stack: OpsStack, origin: str, method: str = "GET") -> str | None:
     ["https://evil.example", "http://localhost:8080", "null",
      "https://www.cssbuy.example.evil.example", "http://www.cssbuy.example"],
 )
-def test_other_origins_get_no_cors_permission(stack: OpsStack, origin: str, method: str) -> None:
-    assert _cors(stack, origin, method) is None
+def test_other_origins_get_no_cors_permission(
+    shared_stack: SharedStack, origin: str, method: str
+) -> None:
+    assert _cors(shared_stack, origin, method) is None
 
 
 @pytest.mark.parametrize("method", ["GET", "OPTIONS"])
-def test_the_configured_origin_gets_cors_permission(stack: OpsStack, method: str) -> None:
-    assert _cors(stack, ALLOWED, method) == ALLOWED
+def test_the_configured_origin_gets_cors_permission(shared_stack: SharedStack, method: str) -> None:
+    assert _cors(shared_stack, ALLOWED, method) == ALLOWED
