@@ -1,7 +1,9 @@
 """Uploads: throughput and the web app's peak memory while 8 customers upload 200 MB each.
 
-Starts the web app in its own process (a fresh SQLite claims database and evidence folder in
-a temporary directory, no Rasa: the bot is simply not told), then 8 clients, each an
+Starts the web app as every stack starts it (the launcher library, ``cssecure.ops.launch``:
+``python -m cssecure.web --no-demo``, its log in the temporary directory, stopped as a
+process group) on a fresh SQLite claims database (migrated by the launcher) and evidence
+folder in a temporary directory, no Rasa (the bot is simply not told), then 8 clients, each an
 anonymous chat with its own session token, post a 200 MB unboxing video at the same time
 (``POST /api/evidence``, a multipart form with a valid QuickTime header and 200 MB of
 padding, streamed from the client so that the client holds no copy). Measured: the wall
@@ -19,14 +21,15 @@ import argparse
 import http.client
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
+from cssecure.ops.launch import BIN, free_port, seed_claims_database, start, web_app_argv
 from cssecure.settings import PROJECT_ROOT as ROOT
+from cssecure.settings import Settings
 
 MIB = 1024 * 1024
 BOUNDARY = "bench-upload-boundary"
@@ -36,18 +39,6 @@ SECRET = "bench-upload-secret-" + "x" * 24
 def _env(var_dir: Path, port: int) -> dict[str, str]:
     return {**os.environ, "CSSECURE_VAR_DIR": str(var_dir), "CSSECURE_JWT_SECRET": SECRET,
             "RASA_TOKEN": "", "CSSECURE_WEB_PORT": str(port)}
-
-
-def serve(port: int) -> None:
-    """The web app alone (no console, no demo), as the bench's server process."""
-    from cssecure.claims.db import upgrade
-    from cssecure.settings import Settings
-    from cssecure.web.app import create_app
-
-    settings = Settings.from_env()
-    upgrade(settings.database_url)
-    app = create_app(settings, demo=False, console=False, name="bench_upload_web")
-    app.run(host="127.0.0.1", port=port, access_log=False, workers=1)
 
 
 def _status(pid: int, field: str) -> int:
@@ -99,40 +90,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--mb", type=int, default=200, help="size of each upload in MB")
-    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        serve(args.serve)
-        return 0
-    from cssecure.identity.tokens import issue_session_token, new_anonymous_conversation_id
+    from cssecure.identity.tokens import (
+        issue_session_token,
+        new_anonymous_conversation_id,
+        widget_key,
+    )
 
     with tempfile.TemporaryDirectory(prefix="cssecure-bench-upload-") as tmp:
-        import socket
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = int(sock.getsockname()[1])
-        server = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "bench.bench_upload", "--serve", str(port)],
-            cwd=ROOT, env=_env(Path(tmp), port), stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        port = free_port()
+        env = _env(Path(tmp) / "var", port)
+        settings = Settings.from_env(env)
+        seed_claims_database(settings.database_url, settings.evidence_dir, parcels=())
+        web = start("web app", [*web_app_argv(str(BIN / "python"), host="127.0.0.1"), "--no-demo"],
+                    port, "/health", Path(tmp) / "logs", env, timeout_s=60)
+        server = web.process
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                    probe.request("GET", "/health")
-                    break
-                except OSError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise SystemExit("the web app did not start") from None
-                    time.sleep(0.3)
             idle_rss = _status(server.pid, "VmRSS")
-            from cssecure.identity.tokens import widget_key
-            from cssecure.settings import Settings
-
-            key = widget_key(Settings.from_env(_env(Path(tmp), port)))
+            key = widget_key(settings)
             results: list[dict[str, float]] = [{} for _ in range(args.clients)]
             threads = [
                 threading.Thread(target=upload, args=(
@@ -148,8 +123,7 @@ def main() -> int:
             wall = time.perf_counter() - started
             peak = _status(server.pid, "VmHWM")
         finally:
-            server.terminate()
-            server.wait(30)
+            web.stop()
     statuses = [int(r.get("status", 0)) for r in results]
     sent = sum(r.get("bytes", 0) for r in results)
     summary = {
