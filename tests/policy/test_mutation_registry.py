@@ -199,3 +199,43 @@ def test_a_malformed_fact_entry_is_refused_saying_where(
     with pytest.raises(RegistryError) as refused:
         load_registry(_registry_with(tmp_path, change))
     assert str(refused.value) == message
+
+
+def test_an_entry_names_its_own_record_field_condition_and_unit(tmp_path: Path) -> None:
+    # facts.yaml's weight: on the record under another field, only for a whole parcel
+    registry = load_registry(_registry_with(tmp_path, lambda d: d["facts"].__setitem__(
+        "parcel_weight", {"type": "weight", "unit": "kg", "label": "the weight",
+                          "summary": "Weight", "sources": ["record", "customer"],
+                          "record_field": "weight", "record_when": "whole_parcel"})))
+    fact = registry.facts["parcel_weight"]
+    assert (fact.unit, fact.record_field, fact.record_when) == ("kg", "weight", "whole_parcel")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (_asked(summary=""), "fact damage_kind: label and summary are required words"),
+        (_asked(summary=3), "fact damage_kind: label and summary are required words"),
+        (lambda d: d["facts"].pop("parcel_id"), "facts: parcel_id is required by the engine"),
+        (lambda d: d["facts"].pop("report_date"),
+         "facts: report_date is required by the engine"),
+        (lambda d: d.__setitem__("facts", ["claim_type"]),
+         "expected `facts:` and `plans:` at the top"),
+        (lambda d: d.pop("facts"), "expected `facts:` and `plans:` at the top"),
+    ],
+    ids=["no summary", "a summary not words", "no parcel_id", "no report_date",
+         "facts a list", "no facts"],
+)
+def test_an_entry_or_file_missing_what_the_engine_needs_is_refused(
+    tmp_path: Path, change: Callable[[dict[str, Any]], object], message: str
+) -> None:
+    with pytest.raises(RegistryError) as refused:
+        load_registry(_registry_with(tmp_path, change))
+    assert str(refused.value) == message
+
+
+def test_a_file_that_is_not_a_mapping_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "facts.yaml"
+    path.write_text("- claim_type\n- parcel_id\n", encoding="utf-8")
+    with pytest.raises(RegistryError, match=r"^expected `facts:` and `plans:` at the top$"):
+        load_registry(path)
