@@ -244,3 +244,22 @@ def test_every_parameter_of_the_shipped_terms_is_read_with_its_type() -> None:
         biy_maximum=Decimal("400"),
         evidence_due_days=14,
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "read"),
+    [("2021-07-09", date(2021, 7, 9)), ("July 2021", None), ("2021-02-30", None)],
+    ids=["text-of-a-date", "words", "no-such-day"],
+)
+def test_the_plan_start_is_a_date_or_the_terms_are_refused_naming_it(
+    tmp_path: Path, value: str, read: date | None
+) -> None:
+    document = _document()
+    document["plan_start"]["values"] = {date(2021, 7, 9): {"value": value}}
+    path = _write(tmp_path, document)
+    if read is not None:
+        assert load_terms(date(2024, 3, 1), source=path).plan_start == read
+        return
+    with pytest.raises(TermsError) as raised:
+        load_terms(date(2024, 3, 1), source=path)
+    assert str(raised.value) == f"plan_start: {value!r} is not a date (YYYY-MM-DD)"

@@ -1,0 +1,35 @@
+"""What the fact reader's mutants showed open (issue 20): a refusal keeps its field and
+message when it is copied or sent to another process, and asking the read facts for a name
+that is no field of theirs answers None instead of failing."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+from collections.abc import Callable
+
+import pytest
+
+from cssecure.policy.facts import InvalidFacts, read_facts
+
+
+@pytest.mark.parametrize(
+    "duplicate", [copy.copy, lambda exc: pickle.loads(pickle.dumps(exc))], ids=["copy", "pickle"]
+)
+def test_a_refusal_keeps_its_field_and_message_when_copied(
+    duplicate: Callable[[InvalidFacts], InvalidFacts],
+) -> None:
+    with pytest.raises(InvalidFacts) as refused:
+        read_facts({"claim_type": "lost", "items_value": "-1"})
+    again = duplicate(refused.value)
+    assert (again.field, again.message, str(again)) == (
+        "items_value", "must not be negative, got -1",
+        "items_value (the value of the goods): must not be negative, got -1",
+    )
+    assert again.args == ("items_value", "must not be negative, got -1")
+
+
+def test_the_read_facts_answer_none_for_a_name_that_is_no_fact_of_theirs() -> None:
+    facts = read_facts({"claim_type": "lost", "items_value": "100"})
+    assert facts.get("colour") is None
+    assert facts.others == {}  # every registered fact is a field of ClaimFacts today
