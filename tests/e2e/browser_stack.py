@@ -39,7 +39,7 @@ def web_stack(
         env: more settings (e.g. a webhook URL, agent aliases).
 
     Yields:
-        The running stack and its settings.
+        The running stack and its settings (its servers' URLs included).
     """
     environment = {
         "CSSECURE_VAR_DIR": str(tmp / "var"),
@@ -60,6 +60,7 @@ def web_stack(
         engine.dispose()
     stack = start_stack(tmp, environment)
     try:
-        yield stack, settings
+        # The stack's own settings: its Rasa server's and web app's URLs too.
+        yield stack, Settings.from_env(stack.env)
     finally:
         stack.stop()

@@ -20,15 +20,15 @@ from typing import Any
 
 import pytest
 from browsers import launched_chromium
+from e2e.browser_stack import web_stack
 
 from cssecure.claims import services
 from cssecure.claims.app import ClaimsApp
-from cssecure.claims.db import upgrade
 from cssecure.handoff.rasa_api import web_push
 from cssecure.identity.tokens import customer_conversation_id, widget_key
 from cssecure.settings import Settings
 
-from .stack import RunningStack, start_stack
+from .stack import RunningStack
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack, pytest.mark.slow]
 
@@ -37,16 +37,9 @@ TIMEOUT_MS = 20_000
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningStack, Settings]]:
-    tmp = tmp_path_factory.mktemp("browser-stack")
-    secrets_env = {
-        "CSSECURE_JWT_SECRET": secrets.token_urlsafe(32),
-        "RASA_TOKEN": secrets.token_urlsafe(24),
-    }
-    env = {**secrets_env, "CSSECURE_VAR_DIR": str(tmp / "var")}
-    upgrade(Settings.from_env(env).database_url)
-    stack = start_stack(tmp, env)
-    yield stack, Settings.from_env(stack.env)
-    stack.stop()
+    # No parcel on the agency's record: the claims these tests file name parcels of their own.
+    with web_stack(tmp_path_factory.mktemp("browser-stack"), []) as live:
+        yield live
 
 
 @pytest.fixture(scope="module")
