@@ -5,13 +5,14 @@ mutmut runs a mutant's tests in a process forked from one that has already run t
 tests, so an ``lru_cache`` of the mutated code (the line catalog, the terms schedule, the
 reader tables) answers from the unmutated run and the mutant's body never executes: the
 mutant survives whatever the tests check. The same caches hide, while mutmut maps which test
-runs which function, every test but the first one to fill them. So, before each test:
+runs which function, every test but the first one to fill them. So:
 
 - while mutmut maps the tests (``MUTANT_UNDER_TEST=stats``), every cache of every mutated
-  module is emptied, so each test that needs a table is mapped to the function building it;
+  module is emptied before each test, so each test that needs a table is mapped to the
+  function building it;
 - while a mutant runs (``MUTANT_UNDER_TEST=<module>.<mutant>``), the caches of its module and
   of the mutated modules that import from it (``rules._line_names`` keeps line names read
-  through ``catalog.catalog_lines``) are emptied.
+  through ``catalog.catalog_lines``) are emptied once, before its first test.
 
 With the caches emptied, every test that looks a line or a country up is mapped to the
 catalog (about a thousand): a mutant runs them in the order of ``_group`` (the mutation tables
@@ -84,10 +85,31 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         items.sort(key=lambda item: _group(item.nodeid))
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Empty the caches before the test's fixtures are set up."""
-    del item
-    for module in modules_to_clear(os.environ.get("MUTANT_UNDER_TEST", ""), _mutated_modules()):
+def _empty(modules: list[ModuleType]) -> None:
+    for module in modules:
         for clear in _caches(module):
             clear()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """A mutant's run: empty the caches once, before its first test.
+
+    The mutant is in force for the whole run (its own forked process), so whatever fills a
+    cache from here on is computed by the mutated code: emptying it again before every test
+    would only rebuild the same tables (the catalog's survivors ran a thousand tests with a
+    rebuilt catalog each, a minute apiece).
+    """
+    del session
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if mutant != "stats":
+        _empty(modules_to_clear(mutant, _mutated_modules()))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Mapping the tests: empty every cache before each test's fixtures are set up, so each
+    test that needs a table is mapped to the function building it."""
+    del item
+    if os.environ.get("MUTANT_UNDER_TEST", "") == "stats":
+        _empty(_mutated_modules())

@@ -1,6 +1,6 @@
 """The shared date finder (issue 20, mutation testing): ``default_local_dates`` was a decorated
 function, which mutmut 3 does not mutate; it is a plain builder now, cached where named, and
-the mutation runs empty its cache before each test (tests/mutation_caches.py)."""
+a mutant's run empties its cache before its first test (tests/mutation_caches.py)."""
 
 from __future__ import annotations
 
