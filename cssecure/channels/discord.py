@@ -81,7 +81,7 @@ from cssecure.channels.discord_common import text_for_custom_id as text_for_cust
 from cssecure.channels.evidence import DISCORD_MAX_FILE_BYTES, EvidenceNotStored
 from cssecure.channels.intake import admit, notice_language
 from cssecure.evidence.links import LINK_TTL, UploadLinks, public_upload_url
-from cssecure.handoff.waiting import install_waiting_replies
+from cssecure.handoff.waiting import serve_waiting_replies
 from cssecure.i18n.catalog import N_, tr
 from cssecure.identity.metadata import channel_metadata
 from cssecure.settings import Settings
@@ -124,7 +124,7 @@ class DiscordInput(core.EnvironmentChannel, InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Routes under ``/webhooks/discord/``: ``webhook``, ``claim_ref``, ``push``."""
-        install_waiting_replies(self.settings)
+        serve_waiting_replies(self.settings, "discord")
         bp = Blueprint("cssecure_discord_webhook", __name__)
 
         @bp.route("/", methods=["GET"])

@@ -49,7 +49,7 @@ from cssecure.channels.intake import (
     notice_language,
     sender_problem,
 )
-from cssecure.handoff.waiting import install_waiting_replies
+from cssecure.handoff.waiting import serve_waiting_replies
 from cssecure.i18n.catalog import N_, tr
 from cssecure.settings import Settings
 
@@ -111,7 +111,7 @@ class CSSecureRestInput(EnvironmentChannel, RestInput):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         """``GET /`` (health) and ``POST /webhook``."""
-        install_waiting_replies(self.settings or Settings.from_env())
+        serve_waiting_replies(self.settings or Settings.from_env(), "rest")
         bp = Blueprint("cssecure_rest_webhook", __name__)
 
         @bp.route("/", methods=["GET"])

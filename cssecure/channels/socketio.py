@@ -69,7 +69,7 @@ from cssecure.channels.intake import (
     notice_language,
     remembered_language,
 )
-from cssecure.handoff.waiting import install_waiting_replies
+from cssecure.handoff.waiting import serve_waiting_replies
 from cssecure.i18n.catalog import N_, tr
 from cssecure.identity.tokens import (
     TokenRejected,
@@ -306,7 +306,7 @@ class WebSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The socket.io server plus the push/inject endpoints."""
-        install_waiting_replies(self.settings)
+        serve_waiting_replies(self.settings, "widget")
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         bp = _WebSocketBlueprint(sio, self.socketio_path or "/socket.io", "web_webhook", __name__)
         self.sio = sio

@@ -101,7 +101,7 @@ from cssecure.channels.intake import Admission, admit, notice_language
 from cssecure.channels.seen import DeliveredUpdates
 from cssecure.claims.evidence import MB
 from cssecure.evidence.links import LINK_OFFER, LINK_TTL, UploadLinks, public_upload_url
-from cssecure.handoff.waiting import install_waiting_replies
+from cssecure.handoff.waiting import serve_waiting_replies
 from cssecure.i18n.catalog import N_, tr
 from cssecure.identity.metadata import channel_metadata
 from cssecure.settings import Settings
@@ -440,7 +440,7 @@ class CSSecureTelegramInput(core.EnvironmentChannel, TelegramInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Routes under ``/webhooks/telegram/``: ``webhook``, ``set_webhook``, ``push``."""
-        install_waiting_replies(self.settings)
+        serve_waiting_replies(self.settings, "telegram")
         telegram_webhook = Blueprint("cssecure_telegram_webhook", __name__)
 
         @telegram_webhook.listener("after_server_start")

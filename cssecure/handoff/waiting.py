@@ -621,23 +621,24 @@ def configured() -> HandoffWaiting | None:
     return _service
 
 
-def install_waiting_replies(settings: Settings | None = None) -> None:
-    """Answer the messages of waiting conversations in this Rasa server (idempotent).
+def serve_waiting_replies(settings: Settings | None, channel: str) -> None:
+    """Answer the messages of waiting conversations with ``settings``'s service.
 
-    Our channels call it when Rasa mounts them (``blueprint``), so every Rasa server that
-    serves them answers; ``settings`` (re)configures the service. The hooks into Rasa's
-    message processor are :mod:`cssecure.rasa_server.handoff`'s, installed with every other
-    patch by :func:`cssecure.rasa_server.install`.
+    Our channels call it when Rasa mounts them (``blueprint``); ``settings`` (re)configures
+    the service (None: keep the one in use). The hook into Rasa's message processor that
+    calls it is a patch of :mod:`cssecure.rasa_server.handoff`, installed only by
+    :func:`cssecure.rasa_server.install` (which :mod:`cssecure.ops.rasa_run` calls before
+    Rasa starts): this never installs it, and warns, naming ``channel``, when it is not in
+    force (a Rasa server started by hand with ``rasa run``).
 
     Raises:
         OfficeHoursError: the office hours settings cannot be read.
-        RasaVersionError: the installed Rasa is not the one the patches were written for.
     """
-    from cssecure.rasa_server import install
+    from cssecure.rasa_server import warn_unless_installed
 
     if settings is not None and (_service is None or _service.settings != settings):
         configure(HandoffWaiting(settings))
-    install()
+    warn_unless_installed(f"the {channel} channel")
 
 
 async def after_turn(tracker: Any, output_channel: Any, *, was_paused: bool, before: int) -> None:

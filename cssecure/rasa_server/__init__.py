@@ -12,7 +12,9 @@
   installed Rasa is the version they were written and tested against. Every launcher
   (``cssecure stack run``, ``cssecure shell``, the benchmarks, the test stacks) starts Rasa
   through :mod:`cssecure.ops.rasa_run`, which calls it; in-process agents call it
-  themselves.
+  themselves. Nothing else installs a patch: what Rasa builds from our code (the lock
+  store, the channels' ``blueprint``) only warns, through :func:`warn_unless_installed`,
+  when the patches are not in force (a Rasa server started by hand with ``rasa run``).
 
 Importing this package does not import Rasa (the action server imports ``cssecure``).
 """
@@ -25,6 +27,7 @@ from cssecure.rasa_server.install import (
     check_rasa_version,
     install,
     installed_patches,
+    warn_unless_installed,
 )
 
 __all__ = [
@@ -33,4 +36,5 @@ __all__ = [
     "check_rasa_version",
     "install",
     "installed_patches",
+    "warn_unless_installed",
 ]

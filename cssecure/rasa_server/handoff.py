@@ -12,9 +12,10 @@
   (:func:`cssecure.handoff.waiting.carried_pause`), so that only the team's "Hand back"
   or the customer's "Continue with the assistant" ends a handoff.
 
-Installed only through :func:`cssecure.rasa_server.install` (the channels call it through
-:func:`cssecure.handoff.waiting.install_waiting_replies` when Rasa mounts them); each
-``install_*`` is idempotent.
+Installed only through :func:`cssecure.rasa_server.install` (called by
+:mod:`cssecure.ops.rasa_run` before Rasa starts; the channels, when Rasa mounts them, only
+configure the service and warn when the hook is not in force:
+:func:`cssecure.handoff.waiting.serve_waiting_replies`); each ``install_*`` is idempotent.
 """
 
 from __future__ import annotations

@@ -79,3 +79,29 @@ def install() -> list[str]:
 def installed_patches() -> list[str]:
     """The names of the patches installed in this process so far, in installation order."""
     return list(registry.INSTALLED)
+
+
+_warned = False
+
+
+def warn_unless_installed(where: str) -> bool:
+    """Whether every patch is in force; if not, warn once per process, naming ``where``.
+
+    Called where a Rasa server's parts of ours are built (the lock store, our channels'
+    ``blueprint``): a Rasa server started by hand (``rasa run``) instead of through
+    :mod:`cssecure.ops.rasa_run` runs without the patches. This never installs them (only
+    :func:`install`, called by the launcher before Rasa starts, does), so what runs is what
+    was started, and a wrong Rasa release is refused by the launcher, not by a channel.
+    """
+    global _warned
+    missing = [n for n in (*SPEED_PATCHES, *BEHAVIOUR_PATCHES) if n not in registry.INSTALLED]
+    if missing and not _warned:
+        _warned = True
+        logger.warning(
+            "This Rasa server runs without cssecure.rasa_server.install() (seen by %s; not in "
+            "force: %s): no outage apology, no action token (the action server refuses every "
+            "call), no answers while a conversation waits for a person. Start Rasa with "
+            "`python -m cssecure.ops.rasa_run run ...` (README: Running), not `rasa run`.",
+            where, ", ".join(missing),
+        )
+    return not missing

@@ -181,19 +181,13 @@ class SettingsLockStore:
 
         from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
 
-        from cssecure.rasa_server.install import installed_patches
+        from cssecure.rasa_server.install import installed_patches, warn_unless_installed
         from cssecure.settings import Settings
 
-        patches = installed_patches()
-        if patches:
-            # Logged once Rasa has configured its logging: which patches this server runs.
-            logger.info("Rasa patches in force: %s", ", ".join(patches))
-        else:
-            # A Rasa started by hand (``rasa run``) instead of through cssecure.ops.rasa_run.
-            logger.warning(
-                "This Rasa server runs without cssecure.rasa_server.install(): no outage "
-                "apology, no action token. Start it with `python -m cssecure.ops.rasa_run`."
-            )
+        # Logged once Rasa has configured its logging: which patches this server runs, or
+        # (a Rasa started by hand, ``rasa run``) a warning that none are.
+        if warn_unless_installed("the lock store"):
+            logger.info("Rasa patches in force: %s", ", ".join(installed_patches()))
         url = Settings.from_env().redis_url
         if not url:
             return InMemoryLockStore()

@@ -378,6 +378,65 @@ def test_install_alone_escapes_the_log_lines_of_rasa_and_the_channels() -> None:
         ["a b\nc\x1b", "a b\\nc\\x1b", "a b\\nc\\x1b", "a b\nc\x1b"])
 
 
+def test_mounting_our_channels_installs_no_patch_and_warns_once(tmp_path: Path) -> None:
+    # In a fresh process, as a Rasa server started by hand (`rasa run`) builds them: every
+    # channel's blueprint, then the lock store (review 2 of issue 19: the blueprints
+    # installed the patches, so such a server ran patched without saying so and the lock
+    # store's warning could never show). The answers to waiting customers are configured.
+    script = (
+        "import logging, sys\n"
+        "logging.basicConfig(stream=sys.stdout, format='LOG %(levelname)s %(message)s')\n"
+        "from cssecure.channels.discord import DiscordInput\n"
+        "from cssecure.channels.rest import CSSecureRestInput\n"
+        "from cssecure.channels.socketio import WebSocketIOInput\n"
+        "from cssecure.channels.telegram import CSSecureTelegramInput\n"
+        "from cssecure.handoff import waiting\n"
+        "from cssecure.rasa_server import installed_patches\n"
+        "from cssecure.rasa_server.stores import SettingsLockStore\n"
+        "from cssecure.settings import Settings\n"
+        f"settings = Settings.from_env({{'CSSECURE_VAR_DIR': {str(tmp_path)!r},\n"
+        "    'TELEGRAM_TOKEN': 't', 'TELEGRAM_SECRET_TOKEN': 's', 'DISCORD_TOKEN': 'd'})\n"
+        "async def on_message(message): pass\n"
+        "for cls in (CSSecureRestInput, WebSocketIOInput, CSSecureTelegramInput, DiscordInput):\n"
+        "    cls(settings).blueprint(on_message)\n"
+        "SettingsLockStore()\n"
+        "print('RESULT', repr([installed_patches(), waiting.configured() is not None]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=PROJECT_ROOT, timeout=300, check=True)
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "RESULT " + repr([[], True]), done.stdout + done.stderr
+    warnings = [ln for ln in lines if ln.startswith("LOG WARNING") and "install()" in ln]
+    assert len(warnings) == 1, lines
+    assert "without cssecure.rasa_server.install() (seen by the rest channel" in warnings[0]
+    assert "python -m cssecure.ops.rasa_run run" in warnings[0]
+    assert not any("Rasa patches in force" in ln for ln in lines)
+
+
+def test_a_rasa_server_with_the_patches_installed_mounts_our_channels_without_warning(
+    tmp_path: Path,
+) -> None:
+    script = (
+        "import logging, sys\n"
+        "logging.basicConfig(stream=sys.stdout, level=logging.INFO,\n"
+        "                    format='LOG %(levelname)s %(message)s')\n"
+        "from cssecure.channels.rest import CSSecureRestInput\n"
+        "from cssecure.rasa_server import install\n"
+        "from cssecure.rasa_server.stores import SettingsLockStore\n"
+        "from cssecure.settings import Settings\n"
+        "install()\n"
+        "async def on_message(message): pass\n"
+        f"CSSecureRestInput(Settings.from_env({{'CSSECURE_VAR_DIR': {str(tmp_path)!r}}}))"
+        ".blueprint(on_message)\n"
+        "SettingsLockStore()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=PROJECT_ROOT, timeout=300, check=True)
+    lines = done.stdout.splitlines()
+    assert not [ln for ln in lines if "install()" in ln], lines
+    assert any("Rasa patches in force: " in ln for ln in lines), lines
+
+
 def test_make_runs_rasas_dialogue_only_through_the_patched_entry_point() -> None:
     # `make conversations` (part of `make test`) ran `rasa test core` unpatched (review of
     # issue 19): what loads the dialogue goes through cssecure.ops.rasa_run, which installs
