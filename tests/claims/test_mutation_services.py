@@ -4,6 +4,8 @@ channels), here on the real SQLite store: what the mutants of services.py showed
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -12,10 +14,12 @@ import sqlalchemy as sa
 
 from cssecure.claims import orm, services
 from cssecure.claims.app import ClaimsApp
-from cssecure.claims.errors import ClaimNotFound, InvalidClaim
-from cssecure.claims.model import REPORTED_AGAIN_REASON
+from cssecure.claims.errors import ClaimNotFound, InvalidClaim, InvalidTransition
+from cssecure.claims.model import EXPOSURE_REASON, REPORTED_AGAIN_REASON, SUPERSEDED_REASON
 
 from .support import file_lost, lost_facts, make_parcel
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
 
 
 def _history(app: ClaimsApp, reference: str) -> list[tuple[str, str | None, str, str]]:
@@ -196,3 +200,217 @@ def test_repeating_a_statement_the_record_overruled_is_nothing_new(app: ClaimsAp
     )
     assert _history(app, first["reference"]) == before
     assert _outbox(app) == outbox
+
+
+# --- the team's notification, the staff queue, decisions (issue 20, second round) ---------
+
+
+def _payloads(app: ClaimsApp) -> list[tuple[str, dict[str, Any]]]:
+    with app.engine.connect() as conn:
+        rows = conn.execute(sa.select(orm.outbox).order_by(orm.outbox.c.id)).all()
+    return [(r.topic, dict(r.payload)) for r in rows]
+
+
+def _file(app: ClaimsApp, **changes: Any) -> services.Filed:
+    """``services.file_claim`` of a lost claim for ``cust-1`` (parcel P100001, no record)."""
+    request: dict[str, Any] = {
+        "parcel_id": "P100001", "claim_type": "lost", "facts": lost_facts(),
+        "customer_id": "cust-1", "channel": "web", "conversation_id": "conv-1",
+        "verified": True, "parcel": None, **changes,
+    }
+    return services.file_claim(app.uow, **request)
+
+
+def test_the_teams_notification_names_the_claim_and_the_conversation(app: ClaimsApp) -> None:
+    reference = file_lost(app)["reference"]
+    app.request_agent(reference, "conv-5", "asked for a person")
+    app.request_agent(None, "conv-6", "no claim yet")
+    assert _payloads(app) == [
+        ("agent_requested", {
+            "reference": reference, "conversation_id": "conv-5", "reason": "asked for a person",
+            "parcel_id": "P100001", "claim_type": "lost", "status": "approved",
+            "channel": "web"}),
+        ("agent_requested", {
+            "reference": None, "conversation_id": "conv-6", "reason": "no claim yet"}),
+    ]
+
+
+def test_the_staff_queue_filters_by_status_and_by_waiting_for_a_person(app: ClaimsApp) -> None:
+    approved = file_lost(app)["reference"]
+    rejected = file_lost(app, "P100002", report_date="2024-03-20")["reference"]
+    app.request_agent(rejected, "conv-1", "asked for a person")
+    refs = [c.reference for c in services.list_claims(app.uow)]
+    assert sorted(refs) == sorted([approved, rejected])
+    assert [c.reference for c in services.list_claims(app.uow, status="approved")] == [approved]
+    assert [c.reference for c in services.list_claims(app.uow, status="rejected")] == [rejected]
+    assert [c.reference for c in services.list_claims(app.uow, needs_agent=True)] == [rejected]
+    assert [c.reference for c in services.list_claims(app.uow, needs_agent=False)] == [approved]
+
+
+def test_an_approval_keeps_the_payout_form_the_person_chose(app: ClaimsApp) -> None:
+    reference = file_lost(app, report_date="2024-03-20")["reference"]  # rejected: too early
+    app.change_status(reference, "in_review", agent="agent-amy", note="appeal")
+    app.request_agent(reference, "conv-1", "asked for a person")
+    claim = services.decide(app.uow, reference, approve=True, note="ok", actor="agent-amy",
+                            payout_rmb=Decimal("150.00"), payout_form="voucher")
+    assert (claim.status, claim.payout_rmb, claim.payout_form) == (
+        "approved", Decimal("150.00"), "voucher")
+    # Deciding answers the request for a person.
+    assert claim.needs_agent is False
+    assert _history(app, reference)[-1] == (
+        "agent-amy", "approved", "approved", "handed back: decided")
+
+
+def test_a_refund_cannot_be_recorded_as_a_voucher(app: ClaimsApp) -> None:
+    reference = file_lost(app)["reference"]
+    with pytest.raises(InvalidTransition) as refused:
+        services.change_status(app.uow, reference, "voucher_issued", actor="agent-amy", note="")
+    assert str(refused.value) == (
+        f"Claim {reference} was approved as a refund; record it as paid, not voucher_issued."
+    )
+    assert services.get_claim(app.uow, reference).status == "approved"
+
+
+def test_a_filing_key_is_the_hash_of_the_request_in_one_canonical_form() -> None:
+    facts = {"b": 2, "a": "x"}
+    canonical = '["P1","lost","conv-1",{"a":"x","b":2}]'
+    assert services.filing_key("P1", "lost", "conv-1", facts) == (
+        hashlib.sha256(canonical.encode()).hexdigest())
+    assert services.filing_key("P1", "lost", "conv-1", {"a": "x", "b": 2}) == (
+        services.filing_key("P1", "lost", "conv-1", facts))
+
+
+def test_an_assessment_keeps_the_engines_warnings() -> None:
+    facts = {**lost_facts(insured_value="1500.00"), "claim_type": "lost", "parcel_id": "P1"}
+    assert services.assess_facts(facts)["warnings"] == ["over_insured"]
+    assert services.assess_facts({**lost_facts(), "claim_type": "lost"})["warnings"] == []
+
+
+def test_importing_parcels_counts_each_outcome(app: ClaimsApp) -> None:
+    first = [make_parcel(), make_parcel(parcel_id="P100002")]
+    assert services.import_parcels(app.uow, first) == {"added": 2, "updated": 0, "unchanged": 0}
+    again = [make_parcel(), make_parcel(parcel_id="P100002", items_value="700.00"),
+             make_parcel(parcel_id="P100003")]
+    assert services.import_parcels(app.uow, again) == {"added": 1, "updated": 1, "unchanged": 1}
+
+
+def test_the_service_clock_is_utc() -> None:
+    assert services.utcnow().tzinfo is timezone.utc
+
+
+def test_kept_files_older_than_one_day_go_with_keep_days_1(app: ClaimsApp) -> None:
+    kept = app.attach_loose_evidence("conv-1", None, "photo", "a.jpg", JPEG, "web")
+    received = datetime.fromisoformat(kept["received_at"])
+    later = received + timedelta(days=1, seconds=1)
+    assert services.expire_held_evidence(app.uow, app.evidence_store, keep_days=1,
+                                         now=lambda: later) == 1
+    assert app.loose_evidence(kept["evidence_id"], "conv-1") is None
+
+
+# --- filing: the defaults, the refusals, superseding ------------------------------------
+
+
+def test_a_filing_flags_nobody_unless_asked(app: ClaimsApp) -> None:
+    filed = _file(app, customer_id=None, verified=False)  # anonymous: a person would check
+    assert filed.agent_reason is None and filed.claim.needs_agent is False
+    flagged = _file(app, parcel_id="P100002", customer_id=None, verified=False,
+                    flag_for_agent=True)
+    assert flagged.agent_reason is not None
+    assert _history(app, flagged.claim.reference)[-1][0] == "assistant"
+
+
+def test_facts_that_cannot_be_stored_are_refused_saying_why(app: ClaimsApp) -> None:
+    with pytest.raises(InvalidClaim) as refused:
+        _file(app, facts={**lost_facts(), "items_value": object()})
+    assert str(refused.value) == (
+        "Cannot store the facts: items_value: object cannot be stored as a fact.")
+    with pytest.raises(InvalidClaim) as settled:
+        services.settle_claim({**lost_facts(), "claim_type": "lost", "loss_proof": object()},
+                              parcel=None, evidence_kinds=[])
+    assert str(settled.value) == (
+        "Cannot store the facts: loss_proof: object cannot be stored as a fact.")
+    assert services.list_claims(app.uow) == []
+
+
+def test_a_second_owner_of_an_open_claim_is_told_in_a_sentence(app: ClaimsApp) -> None:
+    _file(app)
+    with pytest.raises(InvalidClaim) as refused:
+        _file(app, customer_id="cust-2", conversation_id="conv-2")
+    assert str(refused.value) == (
+        "There is already an open lost claim for parcel P100001 from another account. If it "
+        "is yours, continue where you filed it or sign in with that account; otherwise a "
+        "person from our team can help.")
+
+
+def test_an_anonymous_filer_is_told_of_their_own_linked_claims(app: ClaimsApp) -> None:
+    first = _file(app, customer_id=None, verified=False)
+    second = _file(app, claim_type="delayed", customer_id=None, verified=False,
+                   facts=lost_facts(claim_type="delayed"))
+    assert second.own_linked == (first.claim.reference,)
+    other = _file(app, customer_id=None, verified=False, conversation_id="conv-2")
+    assert other.claim.linked_claims == [first.claim.reference, second.claim.reference]
+    assert other.own_linked == ()
+
+
+def test_a_filing_decides_with_the_assessor_it_is_given(app: ClaimsApp) -> None:
+    def by_hand(facts: Any) -> dict[str, Any]:
+        return {**services.assess_facts(facts), "reasons": ["checked by hand"]}
+
+    filed = _file(app, assessor=by_hand)
+    assert services.get_claim(app.uow, filed.claim.reference).assessment["reasons"] == [
+        "checked by hand"]
+
+
+def test_a_strangers_paid_claim_still_counts_against_the_owners_room(app: ClaimsApp) -> None:
+    # Superseded, but its money has moved: the owner's claim may pay only what is left.
+    stranger = _file(app, customer_id=None, verified=False, conversation_id="conv-9").claim
+    app.decide(stranger.reference, approve=True, note="checked", agent="agent-amy")
+    app.change_status(stranger.reference, "paid", agent="agent-amy", note="")
+    owner = _file(app).claim
+    assert owner.linked_claims == []
+    assert (owner.status, owner.hold_reason) == ("in_review", EXPOSURE_REASON)
+
+
+def test_the_owners_claim_supersedes_a_strangers_and_tells_the_team(app: ClaimsApp) -> None:
+    stranger = _file(app, customer_id=None, verified=False, conversation_id="conv-9")
+    owner = _file(app)
+    assert (owner.claim.linked_claims, owner.own_linked) == ([], ())
+    history = _history(app, stranger.claim.reference)
+    assert history[-1][0] == "assistant"
+    superseded = [p for t, p in _payloads(app) if p["reference"] == stranger.claim.reference]
+    assert [(p["conversation_id"], p["reason"], p["claim_type"]) for p in superseded] == [
+        ("conv-9", SUPERSEDED_REASON, "lost")]
+    assert all(t == "agent_requested" for t, _ in _payloads(app))
+
+
+def test_a_signed_in_filers_own_unverified_claim_is_linked_not_superseded(
+    app: ClaimsApp,
+) -> None:
+    earlier = _file(app, claim_type="delayed", verified=False,
+                    facts=lost_facts(claim_type="delayed")).claim
+    settled = services.settle_claim(
+        {**lost_facts(), "claim_type": "lost", "parcel_id": "P100001"}, parcel=None,
+        evidence_kinds=[], others=[earlier], customer_id="cust-1", conversation_id="conv-2",
+        verified=True,
+    )
+    assert (settled.superseded, settled.linked_claims) == ([], [earlier.reference])
+
+
+def test_settling_without_a_filer_supersedes_nothing(app: ClaimsApp) -> None:
+    stranger = _file(app, customer_id=None, verified=False, conversation_id="conv-9").claim
+    settled = services.settle_claim(
+        {**lost_facts(), "claim_type": "lost", "parcel_id": "P100001"}, parcel=None,
+        evidence_kinds=[], others=[stranger])
+    assert (settled.superseded, settled.linked_claims) == ([], [stranger.reference])
+
+
+def test_an_approved_claim_of_the_same_filer_counts_against_the_room(app: ClaimsApp) -> None:
+    approved = _file(app).claim
+    assert approved.status == "approved" and approved.payout_rmb == Decimal("1000.00")
+    settled = services.settle_claim(
+        {**lost_facts(), "claim_type": "damaged", "parcel_id": "P100001"}, parcel=None,
+        evidence_kinds=[], others=[approved], customer_id="cust-1", conversation_id="conv-1",
+        verified=True,
+    )
+    assert settled.payout_room == Decimal("0.00")
+
