@@ -90,7 +90,6 @@ _UNSURE = re.compile(
     r"wrong (?:one|parcel|number))\b",
     re.IGNORECASE,
 )
-_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:[ ,]\d{3})+|\d+)(?:[.,](\d{1,2}))?(?![\d])")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _PARCEL_ID = re.compile(r"\b([A-Za-z]{1,3}[- ]?\d{4,12})\b")
 _NOT_DELIVERED = re.compile(
@@ -1243,15 +1242,6 @@ def parse_parcel_id(
             )
         )
     return match.group(1).upper().replace("-", "").replace(" ", "")
-
-
-def _first_number(text: str) -> str | None:
-    """The first number in ``text`` as a plain decimal string ("1,200.50" -> "1200.50")."""
-    match = _NUMBER.search(text)
-    if match is None:
-        return None
-    whole = re.sub(r"[ ,]", "", match.group(1))
-    return f"{whole}.{match.group(2)}" if match.group(2) else whole
 
 
 def _pad_iso(raw: str) -> str:
