@@ -58,6 +58,7 @@ from cssecure.channels.evidence import (
 )
 from cssecure.channels.intake import install_log_escaping
 from cssecure.evidence.links import LINK_OFFER, LINK_TTL, UploadLinks, public_upload_url
+from cssecure.handoff.rasa_api import ChannelRoutes, RasaUnavailable
 from cssecure.i18n import LANGUAGES
 from cssecure.i18n.catalog import N_, tr
 from cssecure.i18n.detect import hint_language
@@ -66,7 +67,6 @@ from cssecure.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-RASA_TIMEOUT_S = 60
 MAX_REMEMBERED_LANGUAGES = 10_000
 
 LINK_IN_PRIVATE = N_(
@@ -145,18 +145,14 @@ async def send_replies(
 # --- the bot process -----------------------------------------------------------------------
 
 
-class RasaUnavailable(Exception):
-    """Rasa's Discord channel did not answer."""
-
-
 class RasaBridge:
-    """HTTP client of :class:`DiscordInput` (in the bot process)."""
+    """The bot process's client of :class:`DiscordInput`'s routes (through Rasa's one
+    client, :class:`cssecure.handoff.rasa_api.ChannelRoutes`), remembering the language
+    Rasa tells for each conversation."""
 
     def __init__(self, rasa_url: str, key: str) -> None:
         """Talk to the Rasa server at ``rasa_url`` with the bridge ``key``."""
-        self.base = rasa_url.rstrip("/") + "/webhooks/discord"
-        self.key = key
-        self._session: aiohttp.ClientSession | None = None
+        self.routes = ChannelRoutes(rasa_url, CHANNEL, key)
         # The latest language Rasa told for each conversation (bounded, this process only).
         self._languages: OrderedDict[str, str] = OrderedDict()
 
@@ -172,30 +168,12 @@ class RasaBridge:
         """The latest language Rasa told for a conversation, if it told one."""
         return self._languages.get(sender)
 
-    def _client(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                headers={"Authorization": f"Bearer {self.key}"},
-                timeout=aiohttp.ClientTimeout(total=RASA_TIMEOUT_S),
-            )
-        return self._session
-
-    async def _post(self, route: str, body: dict[str, Any]) -> dict[str, Any]:
-        try:
-            async with self._client().post(f"{self.base}/{route}", json=body) as reply:
-                if reply.status != 200:
-                    raise RasaUnavailable(f"Rasa answered HTTP {reply.status}")
-                data = await reply.json()
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise RasaUnavailable(type(exc).__name__) from exc
-        return data if isinstance(data, dict) else {}
-
     async def send(
         self, sender: str, text: str, metadata: dict[str, Any], kind: str = "text"
     ) -> list[dict[str, Any]]:
         """Send a user message (``kind``: ``text``, ``button`` or ``notice``); returns the
         bot's replies."""
-        data = await self._post(
+        data = await self.routes.post(
             "webhook", {"sender": sender, "text": text, "metadata": metadata, "kind": kind}
         )
         self._note_language(sender, data)
@@ -205,7 +183,7 @@ class RasaBridge:
     async def conversation_claims(self, sender: str) -> ConversationClaims:
         """The conversation's claim draft in progress and the claim it is about (its
         ``claim_draft_id`` and ``claim_ref`` slots)."""
-        answer = await self._post("claim_ref", {"sender": sender})
+        answer = await self.routes.post("claim_ref", {"sender": sender})
         self._note_language(sender, answer)
         awaited = answer.get("awaited_kinds")
         found = ConversationClaims.from_slots(
@@ -229,8 +207,7 @@ class RasaBridge:
 
     async def close(self) -> None:
         """Close the HTTP session."""
-        if self._session is not None:
-            await self._session.close()
+        await self.routes.close()
 
 
 class DiscordBridge:

@@ -13,11 +13,14 @@ This module is the one place that knows Rasa's HTTP API: its paths, the token, t
 how failures read. :class:`RasaConversations` is the synchronous client (console, handoff,
 workers; ``requests``); the web app runs in an event loop and uses the ``async`` functions
 below (``aiohttp``: :func:`web_push`, :func:`web_inject`, :func:`conversation_slots`,
-:func:`tell_evidence`). Both sides build URLs and headers with the same helpers.
+:func:`tell_evidence`); the Discord bot process talks to Discord's input channel through
+:class:`ChannelRoutes` (``aiohttp``, one kept-alive session). All build URLs and headers
+with the same helpers. It imports no Rasa (the Discord bot process loads none).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
@@ -44,6 +47,8 @@ EVIDENCE_CHANNELS = frozenset({"telegram"})
 # customer before the route returns), in seconds.
 WEB_TIMEOUT_S = 15.0
 EVIDENCE_TIMEOUT_S = 30.0
+# The Discord bot process's calls: a message's route returns the bot's answers.
+BRIDGE_TIMEOUT_S = 60.0
 
 
 def conversation_url(base_url: str, conversation_id: str, suffix: str) -> str:
@@ -313,7 +318,64 @@ class RasaConversations:
             ) from None
 
 
-# The web app's side (asyncio). ---------------------------------------------------------
+# The asyncio side: the Discord bot process and the web app. --------------------------
+
+
+class ChannelRoutes:
+    """A client of one channel's service routes on the Rasa server
+    (``POST /webhooks/<channel>/<route>`` with ``Authorization: Bearer <key>``) over one
+    kept-alive session (made on first use, again after :meth:`close`): how the Discord bot
+    process reaches Discord's input channel (``webhook``, ``claim_ref``).
+
+    Args:
+        base_url: ``settings.rasa_url``.
+        channel: the channel's name (its URL prefix), e.g. ``discord``.
+        key: the token its routes check (the Discord bridge's key).
+        timeout_s: per request, the bot's answers included.
+    """
+
+    def __init__(
+        self, base_url: str, channel: str, key: str, timeout_s: float = BRIDGE_TIMEOUT_S
+    ) -> None:
+        self._base = base_url
+        self._channel = channel
+        self._headers = bearer(key)
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(headers=self._headers, timeout=self._timeout)
+        return self._session
+
+    async def post(self, route: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST ``body`` to the channel's ``route``; its JSON answer (``{}`` when the answer
+        is not an object).
+
+        Raises:
+            RasaUnavailable: no answer, anything but 200, or an unreadable answer (the
+                message names the status or the error's kind, never the URL or the key).
+        """
+        try:
+            async with self._client().post(
+                webhook_url(self._base, self._channel, route), json=body
+            ) as reply:
+                if reply.status != 200:
+                    raise RasaUnavailable(f"The assistant (Rasa) answered HTTP {reply.status}.")
+                data = await reply.json()
+        except (aiohttp.ContentTypeError, ValueError) as exc:
+            raise RasaUnavailable("The assistant (Rasa) sent an unreadable answer.") from exc
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise RasaUnavailable(
+                f"The assistant (Rasa) cannot be reached ({type(exc).__name__})."
+            ) from exc
+        return data if isinstance(data, dict) else {}
+
+    async def close(self) -> None:
+        """Close the session (the next call opens another)."""
+        if self._session is not None:
+            await self._session.close()
+
 
 
 async def _post_webhook(

@@ -1,16 +1,27 @@
 """The console's Rasa client against a fake that answers like Rasa 3.6 (handoff.fake_rasa):
-404 for a wrong path, conversation ids taken literally, a new session that un-pauses."""
+404 for a wrong path, conversation ids taken literally, a new session that un-pauses; the
+channel routes' client of the Discord bot process against a fake of those routes."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
 import pytest
+from loopback import serve
 from sqlalchemy.engine import Engine
 
+from cssecure.channels import discord_bridge as bridge_module
+from cssecure.channels.discord_bridge import RasaBridge
 from cssecure.claims.unit_of_work import UnitOfWork
 from cssecure.handoff import service
-from cssecure.handoff.rasa_api import RasaConversations, RasaUnavailable
+from cssecure.handoff.rasa_api import ChannelRoutes, RasaConversations, RasaUnavailable
 from cssecure.handoff.service import HandoffPorts
 from cssecure.handoff.waiting import HandoffWaiting, wait_state
+from cssecure.ops.launch import free_port
 from cssecure.settings import Settings
 from handoff.claims_fixtures import file_claim
 from handoff.fake_rasa import TOKEN, FakeRasa
@@ -110,3 +121,81 @@ def test_when_rasa_reset_the_conversation_the_wait_job_tells_nobody(
     job.check_wait({"conversation_id": conversation, "channel": "telegram", "since": since,
                     "reply_by": since + 1800}, client)
     assert rasa.pushed == []
+
+
+class _ChannelRoutesFake(BaseHTTPRequestHandler):
+    """A channel's service routes: ``webhook`` answers, ``claim_ref`` is down (503),
+    ``garbled`` answers what is not JSON, ``list`` a JSON list."""
+
+    seen: list[tuple[str, str | None, Any]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.seen.append((self.path, self.headers.get("Authorization"), body))
+        status, answer = {
+            "/webhooks/discord/webhook": (200, b'{"messages": [{"text": "hi"}]}'),
+            "/webhooks/discord/garbled": (200, b"<html>"),
+            "/webhooks/discord/list": (200, b"[1, 2]"),
+        }.get(self.path, (503, b"{}"))
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_the_channel_routes_client_posts_with_the_key_and_translates_every_failure() -> None:
+    # Review 2 of issue 19: the Discord bot process had a Rasa client of its own (URLs,
+    # bearer header, timeout, session, error class); it now uses this one.
+    async def calls(base: str) -> list[Any]:
+        routes = ChannelRoutes(base + "/", "discord", "bridge-key", timeout_s=5)
+        results: list[Any] = [await routes.post("webhook", {"sender": "s", "text": "hi"})]
+        for route in ("claim_ref", "garbled"):
+            with pytest.raises(RasaUnavailable) as failed:
+                await routes.post(route, {"sender": "s"})
+            results.append(str(failed.value))
+        results.append(await routes.post("list", {}))
+        await routes.close()
+        # A closed client opens a new session on its next call.
+        results.append(await routes.post("webhook", {"again": True}))
+        await routes.close()
+        return results
+
+    async def nobody_listens() -> str:
+        routes = ChannelRoutes(f"http://127.0.0.1:{free_port()}", "discord", "k")
+        try:
+            with pytest.raises(RasaUnavailable) as failed:
+                await routes.post("webhook", {})
+        finally:
+            await routes.close()
+        return str(failed.value)
+
+    _ChannelRoutesFake.seen = []
+    with serve(_ChannelRoutesFake) as base:
+        answers = asyncio.run(calls(base))
+    assert answers == [
+        {"messages": [{"text": "hi"}]},
+        "The assistant (Rasa) answered HTTP 503.",
+        "The assistant (Rasa) sent an unreadable answer.",
+        {},
+        {"messages": [{"text": "hi"}]},
+    ]
+    assert asyncio.run(nobody_listens()) == (
+        "The assistant (Rasa) cannot be reached (ClientConnectorError).")
+    assert [(path, auth) for path, auth, _ in _ChannelRoutesFake.seen] == [
+        (f"/webhooks/discord/{route}", "Bearer bridge-key")
+        for route in ("webhook", "claim_ref", "garbled", "list", "webhook")
+    ]
+    assert _ChannelRoutesFake.seen[0][2] == {"sender": "s", "text": "hi"}
+
+
+def test_the_discord_bot_process_reaches_rasa_only_through_the_one_client() -> None:
+    bridge = RasaBridge("http://rasa:5005", "bridge-key")
+    assert isinstance(bridge.routes, ChannelRoutes)
+    assert bridge_module.RasaUnavailable is RasaUnavailable
+    source = Path(bridge_module.__file__).read_text(encoding="utf-8")
+    assert "/webhooks" not in source.replace("``/webhooks/discord/webhook``", "")
+    assert "Bearer" not in source and "ClientSession" not in source
