@@ -39,7 +39,7 @@ from cssecure.ops.launch import LocalStack, Server
 from cssecure.ops.launch import model_for_tests as trained_model
 from cssecure.settings import Settings
 
-__all__ = ["AssistantStack", "demo", "own_parcel", "seeded_parcels", "trained_model",
+__all__ = ["AssistantStack", "ClaimsStack", "demo", "own_parcel", "seeded_parcels", "trained_model",
            "walk_in_twin"]
 
 # Walk-in twins: "91" for the REST customers, "92" for anonymous website visitors.
@@ -62,7 +62,25 @@ def seeded_parcels(today: date) -> list[Parcel]:
     return [*demo, *twins]
 
 
-class AssistantStack(LocalStack):
+class ClaimsStack(LocalStack):
+    """A :class:`LocalStack` whose claims database a test reads and adds to, with the
+    evidence folder the stack's servers use (``<work>/var/evidence``, as
+    :meth:`LocalStack.create` seeds it): the end-to-end and resilience stacks."""
+
+    def claims(self) -> ClaimsApp:
+        """A claims app on the stack's database (the caller disposes of it)."""
+        return ClaimsApp(self.database_url, self.work / "var" / "evidence")
+
+    def add_parcels(self, parcels: Iterable[Parcel]) -> None:
+        """Put more parcels on the agency's record (a test's own parcels)."""
+        app = self.claims()
+        try:
+            app.import_parcels(list(parcels))
+        finally:
+            app.dispose()
+
+
+class AssistantStack(ClaimsStack):
     """A running Rasa server + action server (:class:`LocalStack`) and what the end-to-end
     tests do with them; :meth:`stop` ends both."""
 
@@ -70,10 +88,6 @@ class AssistantStack(LocalStack):
     def rasa(self) -> Server:
         """The Rasa server."""
         return self.server("rasa")
-
-    def claims(self) -> ClaimsApp:
-        """A claims app on the stack's database (the caller disposes of it)."""
-        return ClaimsApp(self.database_url, self.work / "var" / "evidence")
 
     def say(self, sender: str, text: str, timeout_s: float = 120) -> list[dict[str, Any]]:
         """One customer message through the REST channel; the assistant's messages."""
@@ -146,14 +160,6 @@ class AssistantStack(LocalStack):
         """The token the agency's website gives the widget for a signed-in customer."""
         settings = Settings.from_env({**os.environ, **self.env})
         return issue_customer_token(widget_key(settings), customer_id)
-
-    def add_parcels(self, parcels: Iterable[Parcel]) -> None:
-        """Put more parcels on the agency's record (a test's own parcels)."""
-        app = self.claims()
-        try:
-            app.import_parcels(list(parcels))
-        finally:
-            app.dispose()
 
 
 def demo(parcel_id: str) -> Parcel:

@@ -5,7 +5,8 @@ free loopback ports, started from the repository's own endpoints.yml and credent
 Every process reads its configuration from the environment (``Stack.env``): the claims
 database, the tracker store (``CSSECURE_TRACKER_URL``) and the lock store (``REDIS_URL``).
 The stack is the launcher library's (:class:`cssecure.ops.launch.LocalStack`: start, health
-wait, stop of the group); this module adds the HTTP calls the tests make.
+wait, stop of the group) with its claims database at hand (``e2e.stack.ClaimsStack``); this
+module adds the HTTP calls the tests make.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import urllib.request
 from typing import Any
 
 import rasa_http
+from e2e.stack import ClaimsStack as Stack
 
-from cssecure.ops.launch import LocalStack as Stack
 from cssecure.ops.launch import Server, seed_claims_database
 from cssecure.ops.launch import model_for_tests as newest_model
 from cssecure.settings import PROJECT_ROOT as ROOT

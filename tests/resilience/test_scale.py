@@ -26,7 +26,6 @@ import pytest
 import sqlalchemy as sa
 from postgres_support import POSTGRES_URL
 
-from cssecure.claims.app import ClaimsApp
 from cssecure.claims.importer import parse_parcel_text
 
 from .stack import Server, Stack, say, tracker
@@ -80,10 +79,8 @@ def two_by_two(tmp_path_factory: pytest.TempPathFactory, trained_model: Path) ->
             work, model, CSSECURE_DATABASE_URL=urls["claims"],
             CSSECURE_TRACKER_URL=urls["tracker"], REDIS_URL=REDIS_URL,
         )
-        app = ClaimsApp(urls["claims"], work / "evidence")
         parcels = [_parcel(f"P77000{i:02d}") for i in range(1, 4)]
-        app.import_parcels(parse_parcel_text(json.dumps(parcels), "json"))
-        app.dispose()
+        stack.add_parcels(parse_parcel_text(json.dumps(parcels), "json"))
         # Started one after the other: the first Rasa server creates the tracker table.
         actions_a = stack.action_server("actions-a")
         rasa_a = stack.rasa_server(f"{actions_a.url}/webhook", name="rasa-a")
@@ -105,7 +102,7 @@ def _events(scale: TwoByTwo, sender: str) -> list[dict[str, Any]]:
 
 
 def _tickets(scale: TwoByTwo, parcel_id: str) -> list[dict[str, Any]]:
-    app = ClaimsApp(scale.stack.env["CSSECURE_DATABASE_URL"], scale.stack.work / "evidence")
+    app = scale.stack.claims()
     try:
         return [c for c in app.list_claims() if c["parcel_id"] == parcel_id]
     finally:

@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 
-from cssecure.claims.app import ClaimsApp
 from cssecure.rasa_server.behaviour import OUTAGE_APOLOGY
 
 from .stack import Server, Stack, http_status, say, tracker
@@ -56,10 +55,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, trained_model: Path) -> Iter
 
     work = tmp_path_factory.mktemp("faults")
     stack = FaultStack.create(work, model, TELEGRAM_TOKEN="123456:secret-telegram-token-for-logs")
-    app = ClaimsApp(stack.env["CSSECURE_DATABASE_URL"], work / "evidence")
     parcels = [_parcel(f"P76000{i:02d}") for i in range(1, 10)]
-    app.import_parcels(parse_parcel_text(json.dumps(parcels), "json"))
-    app.dispose()
+    stack.add_parcels(parse_parcel_text(json.dumps(parcels), "json"))
     try:
         stack.actions = stack.action_server()
         stack.rasa = stack.rasa_server(f"{stack.actions.url}/webhook")
@@ -69,7 +66,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, trained_model: Path) -> Iter
 
 
 def tickets(stack: Stack, parcel_id: str) -> list[dict[str, object]]:
-    app = ClaimsApp(stack.env["CSSECURE_DATABASE_URL"], stack.work / "evidence")
+    app = stack.claims()
     try:
         return [c for c in app.list_claims() if c["parcel_id"] == parcel_id]
     finally:
@@ -77,7 +74,7 @@ def tickets(stack: Stack, parcel_id: str) -> list[dict[str, object]]:
 
 
 def detail(stack: Stack, reference: str) -> dict[str, Any]:
-    app = ClaimsApp(stack.env["CSSECURE_DATABASE_URL"], stack.work / "evidence")
+    app = stack.claims()
     try:
         found = app.claim_detail(reference)
     finally:
