@@ -118,6 +118,12 @@ class WidgetOutput(SocketIOOutput):
     request together: ``{"text", "quick_replies", "custom": {"evidence_request"}}``.
     """
 
+    async def emit_message(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Emit ``message`` as one ``bot_uttered`` to the conversation's room, as Rasa's
+        output does with each of its messages (through its attributes, not its private
+        method)."""
+        await self.sio.emit(self.bot_message_evt, message, room=recipient_id)
+
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         """Send one reply; an evidence question as one message (see the class)."""
         custom = evidence_custom(message.get("custom"))
@@ -126,7 +132,7 @@ class WidgetOutput(SocketIOOutput):
             await super().send_response(recipient_id, message)
             return
         buttons = message.get("quick_replies") or message.get("buttons") or []
-        await self._send_message(recipient_id, {
+        await self.emit_message(recipient_id, {
             "text": text.strip(),
             "quick_replies": [
                 {"content_type": "text", "title": b["title"], "payload": b["payload"]}
@@ -139,7 +145,7 @@ class WidgetOutput(SocketIOOutput):
         self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
     ) -> None:
         """A custom payload as the ``custom`` key of one message (never emit's arguments)."""
-        await self._send_message(recipient_id, {"custom": json_message})
+        await self.emit_message(recipient_id, {"custom": json_message})
 
 
 def settled(tracker: Any) -> bool:

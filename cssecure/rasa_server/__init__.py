@@ -1,4 +1,5 @@
-"""The Rasa server's layer: everything of ours that runs inside the Rasa server process.
+"""The Rasa server's layer: everything of ours that runs inside the Rasa server process, and
+every change of ours to Rasa's or rasa_sdk's code.
 
 - :mod:`cssecure.rasa_server.stores`: the tracker store and the lock store that
   endpoints.yml names (configured from ``cssecure.settings``);
@@ -8,6 +9,9 @@
   a conversation waits; a pause that outlives a new session);
 - :mod:`cssecure.rasa_server.speed`: patches that give Rasa's own results for less CPU
   (the action-response check among them);
+- :mod:`cssecure.rasa_server.sdk`: the one patch of rasa_sdk, in the action server's
+  process (its token check and request-echo filter; :mod:`cssecure.ops.action_server`
+  installs it after checking rasa_sdk's release);
 - :func:`install`: the one entry point that installs both kinds, after checking that the
   installed Rasa is the version they were written and tested against. Every launcher
   (``cssecure stack run``, ``cssecure shell``, the benchmarks, the test stacks) starts Rasa
@@ -16,7 +20,8 @@
   store, the channels' ``blueprint``) only warns, through :func:`warn_unless_installed`,
   when the patches are not in force (a Rasa server started by hand with ``rasa run``).
 
-Importing this package does not import Rasa (the action server imports ``cssecure``).
+Importing this package imports neither Rasa nor rasa_sdk (the action server imports
+``cssecure``).
 """
 
 from __future__ import annotations

@@ -19,16 +19,15 @@ from typing import Any
 
 import pytest
 
-from cssecure.ops.action_server import (
+from cssecure.ops.action_server import main, required_token
+from cssecure.ops.launch import Server, action_server_argv, free_port, start
+from cssecure.rasa_server.sdk import (
     SUPPORTED_RASA_SDK,
     RasaSdkVersionError,
     bearer_token,
     check_rasa_sdk_version,
     install_token_check,
-    main,
-    required_token,
 )
-from cssecure.ops.launch import Server, action_server_argv, free_port, start
 from cssecure.settings import PROJECT_ROOT as ROOT
 from cssecure.settings import Settings, SettingsError, new_secret
 

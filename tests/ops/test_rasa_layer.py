@@ -4,17 +4,30 @@ refuses another Rasa release.
 
 The scan of private names (an ``ast`` walk of every module of ours) finds what a module
 imports (``from rasa.x import _y``), reaches through a name bound to Rasa
-(``rasa.core.x._y``, ``MessageProcessor._y``, ``getattr(MessageProcessor, "_y")``) and
-overrides in a subclass of a Rasa class (``def _run_prediction_loop``), in rasa and
-rasa_sdk alike; the NLU components' two overrides are the named exceptions
-(:data:`KNOWN_PRIVATE_USES`)."""
+(``rasa.core.x._y``, ``MessageProcessor._y``, ``getattr(MessageProcessor, "_y")``), reaches
+through an object of a Rasa class the module imports (``action._validate_action_result``,
+``self._persist`` in a subclass: the name is one that class or its Rasa bases define or set
+on ``self``, and the module sets no attribute of that name itself) and overrides in a
+subclass of a Rasa class (``def _run_prediction_loop``), in rasa and rasa_sdk alike; the
+NLU components and the layer's own test are the named exceptions
+(:data:`KNOWN_PRIVATE_USES`). The scan of patches finds ``x.attr = ...`` and
+``setattr(x, ...)`` on a name bound to Rasa or rasa_sdk or an attribute chain from one
+(``import rasa_sdk.endpoint as endpoint``; ``endpoint.create_app = ...``).
+
+Neither sees through what Python only knows when it runs: an object of a Rasa class the
+module does not import (received as an argument, built by Rasa), a name or attribute the
+module computes (``getattr(obj, name)``), or an alias made by assignment
+(``c = MessageProcessor``; ``c._x``)."""
 
 from __future__ import annotations
 
 import ast
+import functools
+import inspect
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -164,22 +177,70 @@ def private_rasa_overrides(source: str) -> list[str]:
     return found
 
 
+@functools.cache
+def _private_members(cls: type) -> frozenset[str]:
+    """The private names of a Rasa class: what it and its Rasa bases define (methods, class
+    attributes) and what their methods set on ``self``."""
+    names = {name for name in dir(cls) if _private(name)}
+    for klass in cls.__mro__:
+        if not _rasa(klass.__module__):
+            continue
+        try:
+            source = textwrap.dedent(inspect.getsource(klass))
+        except (OSError, TypeError):
+            continue
+        names |= {
+            node.attr for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
+            and isinstance(node.value, ast.Name) and node.value.id == "self"
+            and _private(node.attr)
+        }
+    return frozenset(names)
+
+
+def private_rasa_members(source: str) -> list[str]:
+    """Private names of Rasa's classes reached through an object whose class the scan cannot
+    see (``action._validate_action_result`` where ``action`` is a ``RemoteAction``,
+    ``self._persist`` in a subclass): a private attribute read on anything but a name
+    bound to Rasa, when a Rasa class the module imports has it (:func:`_private_members`)
+    and the module itself defines or sets no attribute of that name (then it may be ours).
+    Classes the module does not import are not looked at."""
+    tree = ast.parse(source)
+    bound = _rasa_bindings(tree)
+    classes = [c for c in map(_resolve, bound.values()) if isinstance(c, type)]
+    theirs = frozenset().union(*map(_private_members, classes))
+    ours = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            ours.add(node.name)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            ours.add(node.attr)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            ours.add(node.id)
+    found = set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load)
+                and node.attr in theirs and node.attr not in ours):
+            chain = _dotted(node.value)
+            if not (chain and chain[0] in bound):  # those: private_rasa_attributes
+                found.add(ast.unparse(node))
+    return sorted(found)
+
+
 def private_rasa_uses(source: str) -> list[str]:
-    """Every private Rasa name ``source`` imports, reaches or overrides."""
+    """Every private Rasa name ``source`` imports, reaches (through a name bound to Rasa or
+    through an object of a Rasa class it imports) or overrides."""
     return [*private_rasa_imports(source), *private_rasa_attributes(source),
-            *private_rasa_overrides(source)]
+            *private_rasa_overrides(source), *private_rasa_members(source)]
 
 
 def rasa_attribute_assignments(source: str) -> list[str]:
-    """``Name.attr = ...`` (or ``setattr(Name, ...)``) where ``Name`` is imported from Rasa:
-    a patch of Rasa."""
+    """``x.attr = ...`` (``+=``, annotated, or ``setattr(x, ...)``) where ``x`` is a name
+    bound to Rasa or rasa_sdk or an attribute chain from one (``from rasa.x import C`` then
+    ``C.attr``; ``import rasa_sdk.endpoint as endpoint`` then ``endpoint.create_app``;
+    ``import rasa.core`` then ``rasa.core.x.attr``): a patch of Rasa."""
     tree = ast.parse(source)
-    rasa_names = {
-        (a.asname or a.name)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and node.module and _rasa(node.module)
-        for a in node.names
-    }
+    bound = _rasa_bindings(tree)
     found = []
     for node in ast.walk(tree):
         targets: list[ast.expr] = []
@@ -189,9 +250,11 @@ def rasa_attribute_assignments(source: str) -> list[str]:
               and node.func.id == "setattr" and node.args):
             targets = [ast.Attribute(value=node.args[0], attr="?")]
         for target in targets:
-            if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
-                    and target.value.id in rasa_names):
-                found.append(f"{target.value.id}.{target.attr}")
+            if not isinstance(target, ast.Attribute):
+                continue
+            chain = _dotted(target.value)
+            if chain and chain[0] in bound:
+                found.append(".".join([*chain, target.attr]))
     return found
 
 
@@ -204,15 +267,22 @@ def _our_modules() -> list[Path]:
 # may only shrink (an entry no longer found fails the test too).
 KNOWN_PRIVATE_USES = {
     # Our NLU components (config.yml names them by module path, so a trained model does):
-    # Rasa 3.6's only hook for what they change is a private method of the base component.
-    "cssecure/nlu/featurizers.py": ["TextCountVectorsFeaturizer._attributes_for"],
+    # Rasa 3.6's only hook for what they change is a private method of the base component;
+    # the regex featurizer runs its base's own steps and state (no public ones).
+    "cssecure/nlu/featurizers.py": [
+        "TextCountVectorsFeaturizer._attributes_for",
+        "self._config", "self._persist", "self._resource", "self._text_features_with_regex",
+    ],
     "cssecure/nlu/intents.py": ["SentenceLogisticRegressionClassifier._create_X"],
     # Their tests: the registration Rasa's recipe keeps (no public accessor), and Rasa's own
     # _create_X that ours is compared with.
     "tests/nlu/test_component.py": ["DefaultV1Recipe._registered_components"],
     "tests/nlu/test_faq_selector.py": ["DefaultV1Recipe._registered_components"],
     "tests/nlu/test_intents.py": ["DefaultV1Recipe._registered_components",
-                                  "LogisticRegressionClassifier._create_X"],
+                                  "LogisticRegressionClassifier._create_X",
+                                  "SentenceLogisticRegressionClassifier._create_X"],
+    # The layer's own test of the action-response check, the patch of this method.
+    "tests/ops/test_rasa_server.py": ["action._validate_action_result"],
 }
 
 
@@ -324,9 +394,53 @@ def test_the_scan_finds_overrides_of_private_rasa_methods_and_only_those(
     ("from rasa.core.actions.action import RemoteAction\nother.run = RemoteAction.run", []),
     ("from rasa.core.actions.action import RemoteAction\naction = RemoteAction('a', None)\n"
      "action.name_ = 1", []),
+    # Through a module bound to Rasa or rasa_sdk, with or without ``as`` (review 2 of issue
+    # 19: the action server's patch of rasa_sdk passed the scan).
+    ("import rasa_sdk.endpoint as endpoint\nendpoint.create_app = create_app",
+     ["endpoint.create_app"]),
+    ("import rasa.core.processor\nrasa.core.processor.MessageProcessor.run = run",
+     ["rasa.core.processor.MessageProcessor.run"]),
+    ("from rasa.core import processor as p\np.MessageProcessor.x += 1\nsetattr(p, 'y', 2)",
+     ["p.MessageProcessor.x", "p.?"]),
+    ("import rasa_sdk_extra as endpoint\nendpoint.create_app = f\nimport os\nos.sep = '/'", []),
 ])
 def test_the_scan_finds_patches_of_rasa_and_only_those(source: str, expected: list[str]) -> None:
     assert rasa_attribute_assignments(source) == expected
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    # A private method of a Rasa class the module imports, through an instance.
+    ("from rasa.core.actions.action import RemoteAction\n"
+     "action = RemoteAction('a', None)\naction._validate_action_result({})",
+     ["action._validate_action_result"]),
+    # Through self in a subclass: a method of the base, an attribute its __init__ sets.
+    ("from rasa.core.channels.socketio import SocketIOOutput\n"
+     "class Out(SocketIOOutput):\n"
+     "    async def send(self, r, m):\n"
+     "        await self._send_message(r, m)\n",
+     ["self._send_message"]),
+    ("from rasa.nlu.featurizers.sparse_featurizer.regex_featurizer import RegexFeaturizer\n"
+     "class F(RegexFeaturizer):\n"
+     "    def train(self, data):\n"
+     "        return self._resource\n",
+     ["self._resource"]),
+    # A name the module defines or sets itself may be its own; Rasa classes the module does
+    # not import, public names and names reached through Rasa (the other scan's) are not.
+    ("from rasa.core.actions.action import RemoteAction\n"
+     "class Ours:\n"
+     "    def __init__(self):\n"
+     "        self._validate_action_result = None\n"
+     "x = Ours()._validate_action_result\n",
+     []),
+    ("from cssecure.rasa_server.speed import ActionResponseCheck\n"
+     "action._validate_action_result({})\n", []),
+    ("from rasa.core.actions.action import RemoteAction\n"
+     "action.run\nRemoteAction._validate_action_result\nthing._other_private\n", []),
+])
+def test_the_scan_finds_private_rasa_members_through_objects_and_only_those(
+    source: str, expected: list[str]
+) -> None:
+    assert private_rasa_members(source) == expected
 
 
 def test_the_supported_rasa_is_accepted_and_every_other_release_refused() -> None:
