@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cssecure.rasa_server.registry import done, endpoint_twin, first_time
+from cssecure.rasa_server.registry import done, endpoint_twin, first_time, keep_rasas
 
 
 class ActionResponseCheck:
@@ -116,6 +116,7 @@ def install_event_type_cache() -> None:
             classes[type_name] = found
         return found
 
+    keep_rasas("event_type_cache", original)
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign,assignment]
     done("event_type_cache")
 

@@ -167,6 +167,42 @@ def test_stored_events_deserialise_to_the_same_events() -> None:
     assert deserialise_events(dicts) == events  # second time from the remembered classes
 
 
+def _every_event_class() -> list[type[Event]]:
+    """Every subclass of Rasa's ``Event`` defined in this process, abstract ones too."""
+    found: list[type[Event]] = []
+    todo = [Event]
+    while todo:
+        for cls in todo.pop().__subclasses__():
+            if cls not in found:
+                found.append(cls)
+                todo.append(cls)
+    return found
+
+
+def _resolved(resolve: Any, name: str, default: type[Event] | None) -> tuple[str, Any]:
+    try:
+        return "class", resolve(name, default)
+    except ValueError as exc:
+        return "error", str(exc)
+
+
+def test_the_event_type_cache_resolves_every_event_name_as_rasas_walk() -> None:
+    # Review 2 of issue 19: compared with Rasa's own Event.resolve_by_type (kept by the
+    # registry), not the patch with itself: every event class's name, Rasa's special
+    # "topic", names of no class; without a default, with one, and again (from the cache).
+    from cssecure.rasa_server.registry import rasas
+
+    classes = _every_event_class()
+    assert len(classes) > 20 and UserUttered in classes and SlotSet in classes
+    names = sorted({cls.type_name for cls in classes}
+                   | {"topic", "no_such_event", "", "USER", "user "})
+    for default in (None, SlotSet, None, BotUttered):
+        for name in names:
+            expected = _resolved(rasas("event_type_cache"), name, default)
+            assert _resolved(Event.resolve_by_type, name, default) == expected, (name, default)
+            assert _resolved(Event.resolve_by_type, name, default) == expected, (name, default)
+
+
 def test_unknown_event_names_still_fail_or_take_the_default() -> None:
     with pytest.raises(ValueError, match="Unknown event name"):
         Event.resolve_by_type("no_such_event")
