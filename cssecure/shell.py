@@ -92,20 +92,13 @@ def action_token(settings: Settings) -> str:
     return token
 
 
-def _action_port(settings: Settings) -> int:
-    hostport = settings.action_server_url.split("://", 1)[-1].split("/", 1)[0]
-    return int(hostport.rsplit(":", 1)[1]) if ":" in hostport else 80
-
-
 def shell_command(settings: Settings, port: int, model: Path) -> list[str]:
-    """The ``rasa shell`` command line (no secret on it: the token goes in the environment)."""
-    from cssecure.ops.stack import write_endpoints  # noqa: PLC0415 - needs yaml, only here
-
-    endpoints = write_endpoints(settings.action_server_url, settings.var_dir / "endpoints.yml")
-    return [
-        sys.executable, "-m", "cssecure.ops.rasa_run", "shell",
-        "--model", str(model), "--endpoints", str(endpoints), "--port", str(port),
-    ]
+    """The ``rasa shell`` command line, through :mod:`cssecure.ops.rasa_run` like every Rasa
+    server of ours (no secret on it: the token goes in the environment)."""
+    endpoints = launch.write_endpoints(settings.action_server_url,
+                                       settings.var_dir / "endpoints.yml")
+    return launch.rasa_server_argv(
+        ["shell", "--model", str(model), "--endpoints", str(endpoints), "--port", str(port)])
 
 
 def register(subparsers: Any) -> None:
@@ -131,7 +124,7 @@ def run_shell(args: argparse.Namespace) -> int:
     try:
         model = newest_model(args.models)
         token = action_token(settings)
-        if port_free(_action_port(settings)):
+        if port_free(launch.port_of(settings.action_server_url, 80)):
             raise ShellError(
                 f"Nothing answers at {settings.action_server_url}: start the stack first "
                 "(`make run` in another terminal); the shell uses its action server."

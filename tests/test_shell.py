@@ -10,10 +10,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
+from cssecure.ops import launch
 from cssecure.ops.launch import free_port
 from cssecure.settings import Settings
-from cssecure.shell import FIRST_SHELL_PORT, ShellError, action_token, choose_port, newest_model
+from cssecure.shell import (
+    FIRST_SHELL_PORT,
+    ShellError,
+    action_token,
+    choose_port,
+    newest_model,
+    shell_command,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CSSECURE = ROOT / ".venv" / "bin" / "cssecure"
@@ -109,3 +118,33 @@ def test_without_the_stack_it_says_to_start_it(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "start the stack first" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_shell_runs_rasa_through_the_launcher_library_s_command(tmp_path: Path) -> None:
+    # Review 2 of issue 19: the command was built by hand (with write_endpoints from
+    # cssecure.ops.stack's re-export); now it is launch.rasa_server_argv's, as every Rasa
+    # server of ours, with the endpoints the launcher library writes.
+    settings = Settings.from_env({"CSSECURE_VAR_DIR": str(tmp_path),
+                                  "CSSECURE_ACTION_URL": "http://127.0.0.1:6123/webhook"})
+    model = tmp_path / "m.tar.gz"
+    endpoints = tmp_path / "endpoints.yml"
+    assert shell_command(settings, 5123, model) == launch.rasa_server_argv(
+        ["shell", "--model", str(model), "--endpoints", str(endpoints), "--port", "5123"])
+    assert yaml.safe_load(endpoints.read_text())["action_endpoint"]["url"] == (
+        "http://127.0.0.1:6123/webhook")
+    source = (ROOT / "cssecure" / "shell.py").read_text(encoding="utf-8")
+    assert '"cssecure.ops.rasa_run"' not in source and "ops.stack" not in source
+
+
+@pytest.mark.parametrize(("url", "default", "port"), [
+    ("http://localhost:5055/webhook", 80, 5055),
+    ("http://127.0.0.1:6001", 5005, 6001),
+    ("http://localhost/webhook", 80, 80),
+    ("localhost:7000", 1, 7000),
+    ("http://rasa", 5005, 5005),
+])
+def test_the_port_of_a_url_is_the_one_it_names_else_the_default(
+    url: str, default: int, port: int
+) -> None:
+    # The stack's ports and the shell's check of the action server read URLs one way.
+    assert launch.port_of(url, default) == port

@@ -8,8 +8,8 @@ stack is started the same way:
 - the commands: :func:`action_server_argv`, :func:`rasa_server_argv` (through
   :mod:`cssecure.ops.rasa_run`, which patches Rasa with :func:`cssecure.rasa_server.install`
   and keeps secrets off the command line) and :func:`web_app_argv`;
-- the ports (:func:`free_port`), the endpoints file (:func:`write_endpoints`), the model
-  (:func:`newest_model`, :func:`model_for_tests`);
+- the ports (:func:`free_port`, :func:`port_of`), the endpoints file
+  (:func:`write_endpoints`), the model (:func:`newest_model`, :func:`model_for_tests`);
 - the process: its own process group, its output in an owner-only log, a health check
   that gives up when the process dies (:func:`start`), and a stop that ends the whole
   group (:meth:`Server.stop`, :func:`stop_all`);
@@ -82,6 +82,13 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
         return sock.connect_ex((host, port)) == 0
+
+
+def port_of(url: str, default: int) -> int:
+    """The port ``url`` names (``http://localhost:5055/webhook``: 5055), ``default`` when it
+    names none."""
+    hostport = url.split("://", 1)[-1].split("/", 1)[0]
+    return int(hostport.rsplit(":", 1)[1]) if ":" in hostport else default
 
 
 def newest_model(models_dir: Path = MODELS_DIR) -> Path | None:

@@ -28,6 +28,7 @@ from cssecure.ops.launch import (
     newest_model,
     open_private_log,
     port_in_use,
+    port_of,
     rasa_run_args,
     rasa_server_argv,
     start,
@@ -43,7 +44,7 @@ from cssecure.settings import Settings, SettingsError, new_secret
 __all__ = [
     "GENEROUS_LIMITS", "Part", "Stack", "StackError", "action_server_argv", "newest_model",
     "open_private_log", "plan_parts", "port_in_use", "rasa_server_argv", "run",
-    "secure_runtime_files", "write_endpoints", "write_private",
+    "secure_runtime_files", "write_private",
 ]
 
 
@@ -65,18 +66,13 @@ class StackError(RuntimeError):
     """The stack could not start; the message says why and what to do."""
 
 
-def _port_of(url: str, default: int) -> int:
-    hostport = url.split("://", 1)[-1].split("/", 1)[0]
-    return int(hostport.rsplit(":", 1)[1]) if ":" in hostport else default
-
-
 def plan_parts(settings: Settings, model: Path) -> list[Part]:
     """The processes of the stack, in start order (dependencies first).
 
     No secret is on any command line: ``RASA_TOKEN`` and ``CSSECURE_ACTION_TOKEN`` travel
     in the children's environment (:func:`run`)."""
-    rasa_port = _port_of(settings.rasa_url, 5005)
-    action_port = _port_of(settings.action_server_url, 5055)
+    rasa_port = port_of(settings.rasa_url, 5005)
+    action_port = port_of(settings.action_server_url, 5055)
     parts = [
         Part(
             name="action server",
@@ -234,7 +230,7 @@ def run(settings: Settings | None = None) -> int:
         stack.check_ports()
         print(f"Starting the CSSecure stack (model {model.name}):")
         stack.start()
-        rasa_port = _port_of(settings.rasa_url, 5005)
+        rasa_port = port_of(settings.rasa_url, 5005)
         print(
             "\nThe CSSecure claims assistant is running:\n"
             f"  chat widget (demo page)   http://localhost:{settings.web_port}/\n"

@@ -77,7 +77,7 @@ def test_newest_model_picks_the_latest(tmp_path: Path) -> None:
 def test_write_endpoints_points_rasa_at_the_configured_action_server(tmp_path: Path) -> None:
     import yaml
 
-    from cssecure.ops.stack import write_endpoints
+    from cssecure.ops.launch import write_endpoints
 
     dest = write_endpoints("http://127.0.0.1:6001/webhook", tmp_path / "endpoints.yml")
     written = yaml.safe_load(dest.read_text())
