@@ -9,7 +9,8 @@ from typing import Any
 # speed.py once its attributes are replaced.
 INSTALLED: list[str] = []
 # Rasa's own code that a patch replaced, by patch name: its equivalence test compares the
-# two (tests/ops/test_rasa_server.py) without reaching into Rasa's private attributes.
+# two (tests/ops/test_rasa_server.py) without reaching into Rasa's private attributes. The
+# one place a patch keeps what it replaced (nothing is hung on the patch's function).
 _RASAS: dict[str, Any] = {}
 
 

@@ -195,7 +195,7 @@ def install_applied_events_cache() -> None:
         self._cssecure_applied = (count, last, loop_names, applied)
         return list(applied)
 
-    applied_events.__wrapped_rasa__ = DialogueStateTracker.applied_events  # type: ignore[attr-defined]
+    keep_rasas("applied_events_cache", DialogueStateTracker.applied_events)
     DialogueStateTracker.applied_events = applied_events  # type: ignore[method-assign]
     done("applied_events_cache")
 

@@ -38,6 +38,7 @@ from cssecure.rasa_server import (
     check_rasa_version,
     install,
     installed_patches,
+    registry,
 )
 from cssecure.rasa_server.install import BEHAVIOUR_PATCHES, SPEED_PATCHES
 from cssecure.settings import PROJECT_ROOT
@@ -469,6 +470,26 @@ def test_install_puts_every_behaviour_and_speed_patch_in_force_once() -> None:
     assert sorted(names) == sorted((*BEHAVIOUR_PATCHES, *SPEED_PATCHES))
     assert len(names) == len(set(names))
     assert install() == names  # a second install changes nothing
+
+
+def test_the_registry_alone_keeps_what_the_patches_replaced() -> None:
+    # Review 2 of issue 19: one patch hung Rasa's original on its own function
+    # (__wrapped_rasa__), the others kept theirs in the registry.
+    from rasa.shared.core.events import Event
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    install()
+    patched = {"event_type_cache": Event.resolve_by_type,
+               "applied_events_cache": DialogueStateTracker.applied_events}
+    for name in ("recent_events_for_actions", *patched):
+        original = registry.rasas(name)  # Rasa's own function, not ours
+        assert callable(original) and original is not patched.get(name), name
+        assert original.__module__.startswith("rasa."), name
+    kept_elsewhere = {
+        str(path.relative_to(PROJECT_ROOT)) for path in LAYER.rglob("*.py")
+        if "__wrapped" in path.read_text(encoding="utf-8")
+    }
+    assert kept_elsewhere == set()
 
 
 def test_install_alone_escapes_the_log_lines_of_rasa_and_the_channels() -> None:
