@@ -12,8 +12,9 @@
   server, cssecure/rasa_server/behaviour.py) must be set;
 - Rasa is patched by :func:`cssecure.rasa_server.install` (behaviour and speed patches),
   which refuses any Rasa but the supported release. Every launcher starts Rasa through
-  this module, so every Rasa server of ours (stack, shell, benchmarks, test stacks) runs
-  with the same patches.
+  this module, so every Rasa server process of ours (stack, shell, the benchmarks' bot,
+  test stacks) runs with the same patches; only the benchmarks' baseline, Rasa's own
+  ``rasa init`` bot, runs stock Rasa (``launch.rasa_server(..., stock=True)``).
 """
 
 from __future__ import annotations

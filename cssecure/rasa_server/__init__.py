@@ -14,11 +14,13 @@ every change of ours to Rasa's or rasa_sdk's code.
   installs it after checking rasa_sdk's release);
 - :func:`install`: the one entry point that installs both kinds, after checking that the
   installed Rasa is the version they were written and tested against. Every launcher
-  (``cssecure stack run``, ``cssecure shell``, the benchmarks, the test stacks) starts Rasa
-  through :mod:`cssecure.ops.rasa_run`, which calls it; in-process agents call it
-  themselves. Nothing else installs a patch: what Rasa builds from our code (the lock
-  store, the channels' ``blueprint``) only warns, through :func:`warn_unless_installed`,
-  when the patches are not in force (a Rasa server started by hand with ``rasa run``).
+  (``cssecure stack run``, ``cssecure shell``, the benchmarks, the test stacks) starts our
+  Rasa servers through :mod:`cssecure.ops.rasa_run`, which calls it; the tests'
+  in-process agents call it themselves; only the benchmarks' baseline (Rasa's own
+  ``rasa init`` bot) runs stock Rasa, on purpose. Nothing else installs a patch: what
+  Rasa builds from our code (the lock store, the channels' ``blueprint``) only warns,
+  through :func:`warn_unless_installed`, when the patches are not in force (a Rasa server
+  started by hand with ``rasa run``).
 
 Importing this package imports neither Rasa nor rasa_sdk (the action server imports
 ``cssecure``).

@@ -572,6 +572,27 @@ def test_a_rasa_server_with_the_patches_installed_mounts_our_channels_without_wa
     assert any("Rasa patches in force: " in ln for ln in lines), lines
 
 
+def test_the_readme_names_every_rasa_started_outside_rasa_run_and_the_one_client() -> None:
+    # Review 2 of issue 19: the README said every Rasa server starts through rasa_run,
+    # leaving out the in-process agents (which install the layer themselves) and the
+    # benchmarks' stock baseline; it did not name the one Rasa client.
+    readme = " ".join((PROJECT_ROOT / "README.md").read_text(encoding="utf-8").split())
+    own_tests = PROJECT_ROOT / "tests" / "ops"
+    installs = re.compile(r"from cssecure\.rasa_server import .*\binstall\b")
+    agents = {
+        str(path.relative_to(PROJECT_ROOT))
+        for folder in ("tests", "bench", "scripts")
+        for path in (PROJECT_ROOT / folder).rglob("*.py")
+        if own_tests not in path.parents and installs.search(path.read_text(encoding="utf-8"))
+    }
+    assert agents >= {"tests/actions/dialogue_stack.py", "tests/channels/rasa_bot.py"}
+    assert {agent for agent in agents if f"`{agent}`" not in readme} == set()
+    stock = [path for path in (PROJECT_ROOT / "bench").rglob("*.py")
+             if "stock=True" in path.read_text(encoding="utf-8")]
+    assert stock and "runs unpatched on purpose" in readme and "stock=True" in readme
+    assert "the one Rasa client, `cssecure/handoff/rasa_api.py`" in readme
+
+
 def test_make_runs_rasas_dialogue_only_through_the_patched_entry_point() -> None:
     # `make conversations` (part of `make test`) ran `rasa test core` unpatched (review of
     # issue 19): what loads the dialogue goes through cssecure.ops.rasa_run, which installs
