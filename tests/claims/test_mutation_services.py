@@ -414,3 +414,14 @@ def test_an_approved_claim_of_the_same_filer_counts_against_the_room(app: Claims
     )
     assert settled.payout_room == Decimal("0.00")
 
+
+
+def test_a_repeated_overruled_statement_does_not_hide_a_new_detail_after_it(
+    app: ClaimsApp,
+) -> None:
+    app.import_parcels([make_parcel()])
+    first = file_lost(app, items_value="900.00")  # the record's 800.00 wins; 900.00 claimed
+    again = file_lost(app, items_value="900.00", insured_value="1100.00",
+                      conversation_id="conv-2", report_date="2024-07-11")
+    assert (again["reference"], again["created"]) == (first["reference"], False)
+    assert _history(app, first["reference"])[-1][3] == "reported again: insured_value 1100.00"
