@@ -425,3 +425,20 @@ def test_a_repeated_overruled_statement_does_not_hide_a_new_detail_after_it(
                       conversation_id="conv-2", report_date="2024-07-11")
     assert (again["reference"], again["created"]) == (first["reference"], False)
     assert _history(app, first["reference"])[-1][3] == "reported again: insured_value 1100.00"
+
+
+def test_the_parcels_total_binds_when_an_earlier_claim_was_paid_on_other_facts(
+    app: ClaimsApp,
+) -> None:
+    # No record of the parcel: the return was filed saying a 300.00 fee (voucher 300.00);
+    # the loss says 200.00, whose limits are 1000.00 compensation and 1240.00 in all.
+    returned = _file(app, claim_type="returned", facts=lost_facts(
+        claim_type="returned", shipping_fee="300.00", insured_value="1100.00",
+        voucher_used_before=False)).claim
+    assert (returned.status, returned.payout_rmb) == ("approved", Decimal("300.00"))
+    settled = services.settle_claim(
+        {**lost_facts(), "claim_type": "lost", "parcel_id": "P100001"}, parcel=None,
+        evidence_kinds=[], others=[returned], customer_id="cust-1", conversation_id="conv-1",
+        verified=True,
+    )
+    assert settled.payout_room == Decimal("940.00")  # 1240.00 - 300.00, below 1000.00
