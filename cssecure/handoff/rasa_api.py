@@ -401,7 +401,7 @@ async def _post_webhook(
             if resp.status != 200:
                 error = payload.get("error") if isinstance(payload, dict) else None
                 raise ConversationUnreachable(f"{path} answered {resp.status}: {error}")
-    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
         raise ConversationUnreachable(f"{path} failed: {type(exc).__name__}") from exc
     return payload if isinstance(payload, dict) else {}
 
@@ -482,7 +482,7 @@ async def conversation_slots(
             if resp.status != 200:
                 return unknown
             tracker = await resp.json(content_type=None)
-    except (aiohttp.ClientError, TimeoutError, ValueError):
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
         return unknown
     slots = tracker.get("slots") if isinstance(tracker, dict) else None
     if not isinstance(slots, dict):
@@ -505,5 +505,5 @@ async def tell_evidence(
             webhook_url(base_url, channel, "evidence"), json=body, headers=bearer(token)
         ) as answer:
             return answer.status == 200
-    except (aiohttp.ClientError, TimeoutError):
+    except (aiohttp.ClientError, asyncio.TimeoutError):
         return False

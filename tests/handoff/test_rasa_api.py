@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy.engine import Engine
 from cssecure.channels import discord_bridge as bridge_module
 from cssecure.channels.discord_bridge import RasaBridge
 from cssecure.claims.unit_of_work import UnitOfWork
-from cssecure.handoff import service
+from cssecure.handoff import rasa_api, service
 from cssecure.handoff.rasa_api import ChannelRoutes, RasaConversations, RasaUnavailable
 from cssecure.handoff.service import HandoffPorts
 from cssecure.handoff.waiting import HandoffWaiting, wait_state
@@ -199,3 +200,47 @@ def test_the_discord_bot_process_reaches_rasa_only_through_the_one_client() -> N
     source = Path(bridge_module.__file__).read_text(encoding="utf-8")
     assert "/webhooks" not in source.replace("``/webhooks/discord/webhook``", "")
     assert "Bearer" not in source and "ClientSession" not in source
+
+
+class _HangingRasa(BaseHTTPRequestHandler):
+    """A Rasa that takes longer to answer than the web app waits."""
+
+    def _hang(self) -> None:
+        time.sleep(1.0)
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+        except OSError:
+            pass  # the client has gone
+
+    do_GET = do_POST = _hang  # noqa: N815 - http.server's names
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_the_web_apps_calls_translate_rasas_timeout_like_any_other_failure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # aiohttp raises asyncio.TimeoutError on a total timeout: on Python 3.10 that is not the
+    # built-in TimeoutError these calls caught, so a hanging Rasa escaped as an error.
+    monkeypatch.setattr(rasa_api, "WEB_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(rasa_api, "EVIDENCE_TIMEOUT_S", 0.2)
+
+    async def calls(base: str) -> list[Any]:
+        with pytest.raises(rasa_api.ConversationUnreachable) as failed:
+            await rasa_api.web_push(base, "t", "web-1", "Hello")
+        return [
+            str(failed.value),
+            await rasa_api.conversation_slots(base, "t", "web-1", ["language"]),
+            await rasa_api.tell_evidence(base, "t", "telegram", {"conversation_id": "1"}),
+        ]
+
+    with serve(_HangingRasa) as base:
+        unreachable, slots, told = asyncio.run(calls(base))
+    assert "TimeoutError" in unreachable
+    assert slots == {"language": None}
+    assert told is False
