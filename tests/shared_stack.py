@@ -18,15 +18,15 @@ another's state:
 - tests/resilience/test_load.py: a crowd of customers at once over REST, on parcels of its
   own, counting only its own tickets (``bench.bench_load.check_tickets``).
 
-What cannot share it keeps its own stack: the browser journeys (tests/web/test_browser.py,
-tests/e2e/browser_stack.py) sign in on the demo page, which offers three demo customers only,
-and need their conversations empty at the start (the first message shown after a reload, a
-file sent with no claim named in the chat) and their parcels without another open claim; the
-handoff journey's web app runs the outbox worker, while the end-to-end tests read their
-notifications as pending; the dialogue tests (tests/actions/dialogue_stack.py) run the model
-in-process on databases of their own, filing on demo-alice's parcels; the other stacks of
-tests/resilience stop and restart their servers on purpose, or run two Rasa servers on
-PostgreSQL and Redis.
+What cannot share it keeps its own stack: the browser journeys (tests/web/test_browser.py and
+tests/e2e/*_browser.py, on tests/web/stack.py's web_stack) sign in on the demo page, which
+offers three demo customers only, and need their conversations empty at the start (the first
+message shown after a reload, a file sent with no claim named in the chat) and their parcels
+without another open claim; the handoff journey's web app runs the outbox worker, while the
+end-to-end tests read their notifications as pending; the dialogue tests
+(tests/actions/dialogue_stack.py) run the model in-process on databases of their own, filing
+on demo-alice's parcels; the other stacks of tests/resilience stop and restart their servers
+on purpose, or run two Rasa servers on PostgreSQL and Redis.
 
 A Rasa server takes seconds to load the model, so the stack is spawned at the first test of
 a session that holds any test using it, and waited for when the first of them needs it: it

@@ -29,7 +29,7 @@ import pytest
 import requests
 from browsers import launched_chromium
 from web.evidence_media import jpeg_with_exif, quicktime_video
-from web.stack import RunningStack
+from web.stack import WebStack, web_stack
 
 from actions.claim import LATER_PAYLOAD
 from actions.questions import question_text
@@ -38,7 +38,6 @@ from cssecure.claims.demo import demo_parcels
 from cssecure.claims.model import Parcel
 from cssecure.identity.tokens import customer_conversation_id, widget_key
 from cssecure.settings import Settings
-from e2e.browser_stack import web_stack
 from e2e.customer import file_claim
 from e2e.test_handoff_browser import Widget
 
@@ -65,7 +64,7 @@ class Media:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningStack, Settings]]:
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WebStack, Settings]]:
     demo = {p.parcel_id: p for p in demo_parcels(date.today())}
     twins = [replace(demo[original], parcel_id=twin) for twin, original in TWINS.items()]
     with web_stack(tmp_path_factory.mktemp("evidence-journey-stack"), twins,
@@ -117,7 +116,7 @@ class TusCutter:
         route.continue_()
 
 
-def open_widget(browser: Any, stack: RunningStack, viewport: str, customer_id: str,
+def open_widget(browser: Any, stack: WebStack, viewport: str, customer_id: str,
                 cutter: TusCutter | None = None) -> tuple[Any, Any, Widget]:
     """The demo page signed in as ``customer_id``, its chat open: (context, page, widget)."""
     from playwright.sync_api import expect
@@ -168,7 +167,7 @@ ANSWERS = {
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_a_damaged_claim_with_the_video_and_the_photo_attached_inside_the_questions(
-    live: tuple[RunningStack, Settings], browser: Any, viewport: str, tmp_path: Path
+    live: tuple[WebStack, Settings], browser: Any, viewport: str, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
 
@@ -239,7 +238,7 @@ def test_a_damaged_claim_with_the_video_and_the_photo_attached_inside_the_questi
     console_shows(browser, stack, transcript.reference, filed)
 
 
-def console_shows(browser: Any, stack: RunningStack, reference: str,
+def console_shows(browser: Any, stack: WebStack, reference: str,
                   filed: dict[str, Any]) -> None:
     """The agent's claim page: each file with its preview and the checks recorded on it."""
     from playwright.sync_api import expect
@@ -281,7 +280,7 @@ def console_shows(browser: Any, stack: RunningStack, reference: str,
 
 
 def test_i_ll_send_it_later_in_the_panels_files_the_claim_awaiting_the_files(
-    live: tuple[RunningStack, Settings], browser: Any
+    live: tuple[WebStack, Settings], browser: Any
 ) -> None:
     from playwright.sync_api import expect
 

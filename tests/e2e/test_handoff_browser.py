@@ -25,12 +25,11 @@ import pytest
 from browsers import launched_chromium
 from loopback import serve
 from web.evidence_media import undated_video
-from web.stack import RunningStack
+from web.stack import WebStack, web_stack
 
 from cssecure.claims.app import ClaimsApp
 from cssecure.claims.demo import demo_parcels
 from cssecure.settings import Settings
-from e2e.browser_stack import web_stack
 from e2e.customer import REFERENCE, file_claim, recognise
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack, pytest.mark.slow]
@@ -91,7 +90,7 @@ def webhook() -> Iterator[Webhook]:
 @pytest.fixture(scope="module")
 def live(
     tmp_path_factory: pytest.TempPathFactory, webhook: Webhook
-) -> Iterator[tuple[RunningStack, Settings]]:
+) -> Iterator[tuple[WebStack, Settings]]:
     env = {
         "CSSECURE_NOTIFY_WEBHOOK_URL": webhook.url,
         # Customers see the agent's alias, never the login name (issue 16).
@@ -153,7 +152,7 @@ class Widget:
 
 
 def test_agent_takes_over_replies_and_approves_while_the_customer_watches_in_the_widget(
-    live: tuple[RunningStack, Settings], browser: Any, webhook: Webhook
+    live: tuple[WebStack, Settings], browser: Any, webhook: Webhook
 ) -> None:
     from playwright.sync_api import expect
 

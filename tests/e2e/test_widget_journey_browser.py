@@ -19,12 +19,11 @@ from typing import Any
 
 import pytest
 from browsers import launched_chromium
-from web.stack import RunningStack
+from web.stack import WebStack, web_stack
 
 from cssecure.claims.app import ClaimsApp
 from cssecure.claims.demo import demo_parcels
 from cssecure.settings import Settings
-from e2e.browser_stack import web_stack
 from e2e.customer import file_claim
 from e2e.test_handoff_browser import Widget
 
@@ -36,7 +35,7 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, 
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningStack, Settings]]:
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WebStack, Settings]]:
     parcels = demo_parcels(date.today())
     # Twins of the damaged demo parcels for the second journey (one open claim per parcel).
     twins = [replace(p, parcel_id=TWINS[p.parcel_id]) for p in parcels if p.parcel_id in TWINS]
@@ -52,7 +51,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_starters_then_a_parcel_from_the_list_file_a_damaged_claim(
-    live: tuple[RunningStack, Settings], browser: Any, viewport: str
+    live: tuple[WebStack, Settings], browser: Any, viewport: str
 ) -> None:
     journey(live, browser, viewport, customer_id={"desktop": "demo-alice",
                                                   "phone": "demo-bob"}[viewport],
@@ -61,7 +60,7 @@ def test_starters_then_a_parcel_from_the_list_file_a_damaged_claim(
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_no_at_the_summary_then_one_fact_corrected_then_filed(
-    live: tuple[RunningStack, Settings], browser: Any, viewport: str
+    live: tuple[WebStack, Settings], browser: Any, viewport: str
 ) -> None:
     filed = journey(live, browser, viewport,
                     customer_id={"desktop": "demo-alice", "phone": "demo-bob"}[viewport],
@@ -71,7 +70,7 @@ def test_no_at_the_summary_then_one_fact_corrected_then_filed(
 
 
 def journey(
-    live: tuple[RunningStack, Settings], browser: Any, viewport: str, *, customer_id: str,
+    live: tuple[WebStack, Settings], browser: Any, viewport: str, *, customer_id: str,
     parcel_id: str, confirmations: tuple[str, ...] = ("yes please file it",),
     corrections: tuple[str, ...] = (),
 ) -> dict[str, Any]:

@@ -1,4 +1,13 @@
-"""A real stack for the browser tests: Rasa server + action server + web app on free ports.
+"""The whole stack the browser tests drive: the action server, a Rasa server with
+production's channels (the repository's credentials.yml: our REST channel and the website's
+socket.io channel; Telegram and Discord stay off without their tokens) and the web app with
+the console, on a temporary claims database holding the parcels and agents a test module
+needs. Every process is started and stopped by the launcher library
+(:class:`cssecure.ops.launch.LocalStack`, as the shared stack's and the resilience tests').
+
+Each module starts its own (not the shared one of tests/shared_stack.py): its journeys sign in
+the demo page's demo customers, whose conversations must start empty, and file on their
+parcels; the handoff's web app also runs the outbox worker.
 
 The model: ``CSSECURE_TEST_MODEL`` if set, else the newest ``models/*.tar.gz`` (the
 dialogue's trained model), else the tiny assistant in ``tests/web/stack_bot`` trained once
@@ -7,27 +16,21 @@ into ``var/test-models/`` (keyed by a hash of its files, so it is reused until t
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+import secrets
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
+from cssecure.claims.db import create_engine
+from cssecure.claims.model import Parcel
+from cssecure.console.accounts import AgentDirectory
 from cssecure.ops import launch
-from cssecure.ops.launch import (
-    BIN,
-    Server,
-    free_port,
-    rasa_run_args,
-    rasa_server_argv,
-    spawn,
-    stack_env,
-    stop_all,
-    wait_all,
-    web_app_argv,
-    write_endpoints,
-)
-from cssecure.settings import new_secret
+from cssecure.ops.launch import BIN, LocalStack, Server, free_port, spawn, stop_all, wait_all
+from cssecure.settings import Settings
 
 BOT_DIR = Path(__file__).resolve().parent / "stack_bot"
+# A Rasa server with the socket.io channel can take more than the launcher's 10 s to stop.
+STOP_GRACE_S = 15.0
 
 
 def model_for_tests(log_dir: Path) -> Path:
@@ -38,65 +41,84 @@ def model_for_tests(log_dir: Path) -> Path:
     return launch.bot_model(BOT_DIR, "widget-test", log=log_dir / "train.log", timeout_s=600)
 
 
-@dataclass
-class RunningStack:
-    """URLs and settings of the started stack; :meth:`stop` ends every process."""
+class WebStack(LocalStack):
+    """A :class:`LocalStack` with the web app in front of its Rasa server. The Rasa server's
+    URL and the web app's port are in :attr:`env` before anything starts
+    (``CSSECURE_RASA_URL``, ``CSSECURE_WEB_PORT``): the web app calls the one, and the Rasa
+    server answers CORS for the other."""
 
-    rasa_url: str
-    web_url: str
-    env: dict[str, str]
-    processes: list[Server] = field(default_factory=list)
+    @property
+    def rasa_url(self) -> str:
+        """The Rasa server's URL (its channels and HTTP API)."""
+        return self.env["CSSECURE_RASA_URL"]
+
+    @property
+    def web_url(self) -> str:
+        """The web app's URL (the demo page, the API, the console)."""
+        return f"http://127.0.0.1:{self.env['CSSECURE_WEB_PORT']}"
+
+    def web_app(self, wait: bool = True) -> Server:
+        """Start the web app on ``CSSECURE_WEB_PORT`` (loopback only); ``wait=False``: do not
+        wait until it is ready (:func:`cssecure.ops.launch.wait_all`)."""
+        port = int(self.env["CSSECURE_WEB_PORT"])
+        server = spawn("web app", launch.web_app_argv(str(BIN / "python"), host="127.0.0.1"),
+                       port, self.log_dir, self.environ(), health="/health")
+        self.servers.append(server)
+        return launch.wait_ready(server) if wait else server
+
+    def start(self, timeout_s: float = 300) -> None:
+        """Start the action server, the Rasa server and the web app at once (none needs
+        another to boot) and wait until each answers its health check.
+
+        Raises:
+            cssecure.ops.launch.LaunchError: one did not start (all are stopped).
+        """
+        actions = self.action_server(wait=False)
+        self.rasa_server(f"{actions.url}/webhook", port=int(self.rasa_url.rsplit(":", 1)[1]),
+                         wait=False)
+        self.web_app(wait=False)
+        wait_all(self.servers, timeout_s, grace_s=STOP_GRACE_S)
 
     def stop(self) -> None:
-        """Stop every process (SIGTERM to its group, SIGKILL 15 s later)."""
-        stop_all(self.processes, grace_s=15)
+        """Stop every server (SIGTERM to its group, SIGKILL :data:`STOP_GRACE_S` later)."""
+        stop_all(self.servers, grace_s=STOP_GRACE_S)
 
 
-def start_stack(
-    tmp: Path, env_extra: dict[str, str], timeout_s: float = 300, rest: str = "rest"
-) -> RunningStack:
-    """Start action server, Rasa server and web app; wait until each answers its health check.
+@contextmanager
+def web_stack(
+    tmp: Path,
+    parcels: Iterable[Parcel],
+    *,
+    agents: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[tuple[WebStack, Settings]]:
+    """Start the stack in ``tmp`` (fresh secrets) and stop it on exit.
 
-    ``rest``: the REST channel's entry in ``credentials.yml`` (Rasa's own ``rest``, or ours,
-    ``cssecure.channels.rest.CSSecureRestInput`` as in the project's credentials.yml).
+    Args:
+        tmp: the stack's own folder (its var/ and logs).
+        parcels: the agency's parcels (none other: not the demo parcels).
+        agents: console agents, login -> password (a cheap hash: tests only).
+        env: more settings (e.g. a webhook URL, agent aliases).
+
+    Yields:
+        The running stack and its settings (its servers' URLs included).
     """
-    model = model_for_tests(tmp)
-    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
-    (tmp / "credentials.yml").write_text(
-        f"{rest}:\n"
-        "cssecure.channels.socketio.WebSocketIOInput:\n"
-        "  user_message_evt: user_uttered\n"
-        "  bot_message_evt: bot_uttered\n"
+    stack = WebStack.create(
+        tmp, model_for_tests(tmp), list(parcels),
+        CSSECURE_JWT_SECRET=secrets.token_urlsafe(32),
+        CSSECURE_RASA_URL=f"http://127.0.0.1:{free_port()}",
+        CSSECURE_WEB_PORT=str(free_port()),
+        **(env or {}),
     )
-    # The repository's endpoints (tracker and lock stores), this stack's action server.
-    endpoints = write_endpoints(f"http://127.0.0.1:{action_port}/webhook", tmp / "endpoints.yml")
-    env = {
-        **os.environ,
-        **stack_env(tmp / "var"),
-        "CSSECURE_RASA_URL": f"http://127.0.0.1:{rasa_port}",
-        "CSSECURE_ACTION_URL": f"http://127.0.0.1:{action_port}/webhook",
-        "CSSECURE_WEB_PORT": str(web_port),
-        # The action server refuses calls without it (cssecure/ops/action_server.py).
-        "CSSECURE_ACTION_TOKEN": new_secret(),
-        **env_extra,
-    }
-    stack = RunningStack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{web_port}", env)
-    plan = [
-        ("action server", launch.action_server_argv(action_port, str(BIN / "python")),
-         action_port, "/health"),
-        # RASA_TOKEN and the CORS origins (the web app's) come from env: cssecure/ops/rasa_run.py.
-        ("rasa server",
-         rasa_server_argv(rasa_run_args(model, rasa_port, endpoints, tmp / "credentials.yml",
-                                        enable_api=True), str(BIN / "python")),
-         rasa_port, "/"),
-        ("web app", web_app_argv(str(BIN / "python"), host="127.0.0.1"), web_port, "/health"),
-    ]
+    settings = Settings.from_env(stack.environ())
+    if agents:
+        engine = create_engine(settings.database_url)
+        directory = AgentDirectory(engine, password_cost=2**10)
+        for login, password in agents.items():
+            directory.add_agent(login, password)
+        engine.dispose()
     try:
-        # All three start at once (they do not depend on each other to boot).
-        for name, argv, port, health in plan:
-            stack.processes.append(spawn(name, argv, port, tmp, env, health=health))
-        wait_all(stack.processes, timeout_s, grace_s=15)
-    except BaseException:
+        stack.start()
+        yield stack, settings
+    finally:
         stack.stop()
-        raise
-    return stack

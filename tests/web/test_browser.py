@@ -19,16 +19,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from browsers import launched_chromium
-from e2e.browser_stack import web_stack
 
 from cssecure.claims import services
 from cssecure.claims.app import ClaimsApp
 from cssecure.handoff.rasa_api import web_push
 from cssecure.identity.tokens import customer_conversation_id, widget_key
-from cssecure.settings import Settings
+from cssecure.settings import PROJECT_ROOT, Settings
 
-from .stack import RunningStack
+from .stack import WebStack, web_stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack, pytest.mark.slow]
 
@@ -36,10 +36,24 @@ TIMEOUT_MS = 20_000
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningStack, Settings]]:
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WebStack, Settings]]:
     # No parcel on the agency's record: the claims these tests file name parcels of their own.
     with web_stack(tmp_path_factory.mktemp("browser-stack"), []) as live:
         yield live
+
+
+def test_the_stack_runs_productions_channels_through_the_patched_rasa(
+    live: tuple[WebStack, Settings],
+) -> None:
+    # Review 2 of issue 19: this stack wrote a credentials.yml of its own with Rasa's stock
+    # REST channel. Ours refuses a sender id that is not made of letters, digits and - _ . @ :
+    stack, _ = live
+    answer = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook",
+                           json={"sender": "x/../claims", "message": "hi"}, timeout=60)
+    assert answer.status_code == 400 and "each a letter" in answer.json()["error"], answer.text
+    argv = list(stack.server("rasa").process.args)
+    assert argv[argv.index("--credentials") + 1] == str(PROJECT_ROOT / "credentials.yml")
+    assert argv[1:3] == ["-m", "cssecure.ops.rasa_run"]
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +98,7 @@ def _evidence(settings: Settings, reference: str) -> list[dict[str, Any]]:
 
 
 def test_signed_in_customer_chats_uploads_reloads_and_hears_from_an_agent(
-    live: tuple[RunningStack, Settings], browser: Any, tmp_path: Path
+    live: tuple[WebStack, Settings], browser: Any, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
 
@@ -166,7 +180,7 @@ def test_signed_in_customer_chats_uploads_reloads_and_hears_from_an_agent(
 
 
 def test_anonymous_conversation_survives_a_reload_but_not_another_browser(
-    live: tuple[RunningStack, Settings], browser: Any
+    live: tuple[WebStack, Settings], browser: Any
 ) -> None:
     from playwright.sync_api import expect
 
@@ -197,7 +211,7 @@ def test_anonymous_conversation_survives_a_reload_but_not_another_browser(
 
 
 def test_forged_sign_in_token_is_refused_with_a_readable_message(
-    live: tuple[RunningStack, Settings], browser: Any
+    live: tuple[WebStack, Settings], browser: Any
 ) -> None:
     from playwright.sync_api import expect
 
@@ -216,7 +230,7 @@ def test_forged_sign_in_token_is_refused_with_a_readable_message(
 
 
 def test_the_widget_sends_the_pages_language_or_the_browsers_as_locale(
-    live: tuple[RunningStack, Settings], browser: Any
+    live: tuple[WebStack, Settings], browser: Any
 ) -> None:
     """Issue 13: each message carries ``locale``: the host page's ``lang`` attribute, else
     ``navigator.language``; the assistant finds it in the message metadata."""
@@ -255,7 +269,7 @@ def test_the_widget_sends_the_pages_language_or_the_browsers_as_locale(
 
 
 def test_the_widgets_own_labels_are_in_the_customers_language(
-    live: tuple[RunningStack, Settings], browser: Any
+    live: tuple[WebStack, Settings], browser: Any
 ) -> None:
     """Issue 14: a German browser, or a German page in a browser that names no language,
     gets the widget's labels in German; an English browser gets them as they always were."""
