@@ -378,6 +378,9 @@ def test_the_conversations_languages(language: str | None, languages: tuple[str,
     [("1250", None, "one thousand two hundred and fifty"),
      ("1251", None, "one thousand two hundred and fifty-one"),
      ("1251", "de", "eintausendzweihunderteinundfünfzig"),
+     # A whole number is spelt as one: never "... virgola zero" / "... przecinek zero zero".
+     ("1251", "it", "milleduecentocinquantuno"), ("1250", "it", "milleduecentocinquanta"),
+     ("1251", "pl", "tysiąc dwieście pięćdziesiąt jeden"),
      ("1234567.5", None, "one million two hundred and thirty-four thousand five hundred and "
                          "sixty-seven point five"),
      ("12.5", "de", "zwölf Komma fünf")],
