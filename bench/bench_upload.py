@@ -102,7 +102,8 @@ def main() -> int:
         env = _env(Path(tmp) / "var", port)
         settings = Settings.from_env(env)
         seed_claims_database(settings.database_url, settings.evidence_dir, parcels=())
-        web = start("web app", [*web_app_argv(str(BIN / "python"), host="127.0.0.1"), "--no-demo"],
+        web = start("web app", [*web_app_argv(str(BIN / "python"), host="127.0.0.1"), "--no-demo",
+                             "--no-console"],
                     port, "/health", Path(tmp) / "logs", env, timeout_s=60)
         server = web.process
         try:

@@ -1,4 +1,4 @@
-"""``python -m cssecure.web [--no-demo] [--host H] [--port P]``: serve the web app.
+"""``python -m cssecure.web [--no-demo] [--no-console] [--host H] [--port P]``: serve the web app.
 
 Loopback by default (``127.0.0.1``); a deployment names the interface (``--host 0.0.0.0``)
 and leaves the demo out: the demo page signs anyone in as a demo customer without a
@@ -11,6 +11,8 @@ import argparse
 import ipaddress
 import logging
 from collections.abc import Sequence
+
+from sanic import Sanic
 
 from cssecure.settings import Settings
 from cssecure.web.app import create_app
@@ -37,6 +39,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--no-demo", action="store_true", help="leave out the demo page and sign-in"
     )
+    parser.add_argument(
+        "--no-console", action="store_true",
+        help="leave out the agent console and its background jobs (the upload benchmark)",
+    )
     args = parser.parse_args(argv)
     if not args.no_demo and not is_loopback(args.host):
         parser.error(
@@ -47,6 +53,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def build_app(args: argparse.Namespace, settings: Settings) -> Sanic:
+    """The web app the command line asks for (demo and console in or out)."""
+    return create_app(
+        settings, demo=not args.no_demo, console=not args.no_console, name="cssecure_web"
+    )
+
+
 def main() -> None:
     """Serve on ``settings.web_port`` (or ``--port``) until stopped."""
     args = parse_args()
@@ -54,7 +67,7 @@ def main() -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = Settings.from_env()
-    app = create_app(settings, demo=not args.no_demo, name="cssecure_web")
+    app = build_app(args, settings)
     app.run(host=args.host, port=args.port or settings.web_port, access_log=False)
 
 if __name__ == "__main__":

@@ -18,12 +18,9 @@ from typing import Any
 import rasa_http
 from e2e.stack import ClaimsStack as Stack
 
-from cssecure.ops.launch import Server, seed_claims_database
-from cssecure.ops.launch import model_for_tests as newest_model
-from cssecure.settings import PROJECT_ROOT as ROOT
+from cssecure.ops.launch import Server
 
-__all__ = ["ROOT", "Server", "Stack", "http_status", "newest_model", "say",
-           "seed_claims_database", "tracker"]
+__all__ = ["Server", "Stack", "http_status", "say", "tracker"]
 
 
 def say(rasa: Server, sender: str, text: str, timeout_s: float = 60) -> list[str]:

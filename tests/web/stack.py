@@ -25,7 +25,16 @@ from cssecure.claims.db import create_engine
 from cssecure.claims.model import Parcel
 from cssecure.console.accounts import AgentDirectory
 from cssecure.ops import launch
-from cssecure.ops.launch import BIN, LocalStack, Server, free_port, spawn, stop_all, wait_all
+from cssecure.ops.launch import (
+    BIN,
+    LocalStack,
+    Server,
+    free_port,
+    port_of,
+    spawn,
+    stop_all,
+    wait_all,
+)
 from cssecure.settings import Settings
 
 BOT_DIR = Path(__file__).resolve().parent / "stack_bot"
@@ -74,7 +83,7 @@ class WebStack(LocalStack):
             cssecure.ops.launch.LaunchError: one did not start (all are stopped).
         """
         actions = self.action_server(wait=False)
-        self.rasa_server(f"{actions.url}/webhook", port=int(self.rasa_url.rsplit(":", 1)[1]),
+        self.rasa_server(f"{actions.url}/webhook", port=port_of(self.rasa_url, 5005),
                          wait=False)
         self.web_app(wait=False)
         wait_all(self.servers, timeout_s, grace_s=STOP_GRACE_S)

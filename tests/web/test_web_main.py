@@ -8,9 +8,11 @@ import subprocess
 import sys
 
 import pytest
+from sanic import Sanic
 
 from cssecure.ops.launch import rasa_run_args
-from cssecure.web.__main__ import is_loopback, parse_args
+from cssecure.settings import Settings
+from cssecure.web.__main__ import build_app, is_loopback, parse_args
 
 
 def test_the_web_app_listens_on_loopback_unless_told() -> None:
@@ -51,3 +53,18 @@ def test_a_launched_rasa_server_listens_on_loopback_unless_told() -> None:
     assert args[args.index("--interface") + 1] == "127.0.0.1"
     args = rasa_run_args(Path("m.tar.gz"), 5005, Path("endpoints.yml"), interface="0.0.0.0")  # noqa: S104
     assert args[args.index("--interface") + 1] == "0.0.0.0"  # noqa: S104
+
+
+@pytest.mark.parametrize(
+    ("argv", "demo", "console"),
+    [([], True, True), (["--no-demo"], False, True), (["--no-console"], True, False),
+     (["--no-demo", "--no-console"], False, False)],
+)
+def test_the_command_serves_the_demo_and_the_console_unless_told(
+    settings: Settings, argv: list[str], demo: bool, console: bool
+) -> None:
+    # The upload benchmark measures the web app without the console and its background jobs.
+    Sanic.test_mode = True  # several apps named "cssecure_web" in one process
+    paths = {route.path for route in build_app(parse_args(argv), settings).router.routes}
+    assert any(path.startswith("console") for path in paths) is console
+    assert any(path.startswith("demo") for path in paths) is demo
