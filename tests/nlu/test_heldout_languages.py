@@ -1,9 +1,9 @@
 """The per-language held-out sets (issue 14) are usable benchmarks, and bench/bench_nlu.py reports
 them per language, apart from the English sets.
 
-Rounds 1 to 8 were measured as held-out sets and are training data now
-(data/nlu/languages/customers/<lang>_round<N>.yml); the held-out sets are the rounds from 9 on,
-bench/heldout_nlu_<lang>_round9.yml (unseen, measured once: the targets are judged on it).
+Rounds 1 to 9 were measured as held-out sets and are training data now
+(data/nlu/languages/customers/<lang>_round<N>.yml); the held-out set is round 10,
+bench/heldout_nlu_<lang>_round10.yml (unseen, measured once: the targets are judged on it).
 Structural checks only: nothing here looks at what the model makes of them. A round's message
 must be new: in no other language's set of that round and in no other held-out set. Their
 overlap with the training data (the earlier rounds included) is checked, with every other
@@ -38,11 +38,14 @@ from bench.bench_nlu import (  # noqa: E402
 )
 
 OTHER_LANGUAGES = [language for language in LANGUAGES if language != DEFAULT_LANGUAGE]
-ROUNDS = (9,)
+ROUNDS = (10,)
 # Every (language, round) set that must exist.
 LANGUAGE_SETS = [(language, number) for number in ROUNDS for language in OTHER_LANGUAGES]
 # Per round: at least this many messages and out-of-scope messages (round 2 was asked for more).
-MINIMUM_SIZE = {9: (200, 25)}
+MINIMUM_SIZE = {10: (190, 20)}
+# Intents whose every message of a round was already in the training data (dropped by
+# scripts/import_heldout_round.py): Portuguese round 10's thanks ("obrigado", ...).
+EMPTIED_ON_IMPORT = {("pt", 10): {"thank"}}
 # The faq topics of the English held-out set of round 4 (the one every language set follows).
 ROUND4 = ROOT / "bench" / "heldout_nlu_round4.yml"
 
@@ -119,8 +122,9 @@ def test_a_language_set_is_big_enough_to_measure_accuracy_and_out_of_scope_recal
     messages, out_of_scope = MINIMUM_SIZE[number]
     assert len(examples) >= messages
     assert counts[OUT_OF_SCOPE] >= out_of_scope
-    # Every intent of the domain is asked at least once, and faq about several topics.
-    assert set(counts) == domain_intents()
+    # Every intent of the domain is asked at least once (but where the import dropped every
+    # message of an intent as already trained on), and faq about several topics.
+    assert set(counts) == domain_intents() - EMPTIED_ON_IMPORT.get((language, number), set())
     assert len({label for label, _ in examples if label.startswith("faq/")}) >= 10
 
 
