@@ -5,7 +5,9 @@ Reads the ``.meta`` files mutmut 3 writes beside each mutated module under ``mut
 when a test failed on it, it ran past its timeout (an endless loop is caught too) or mypy
 rejected it (the type check of ``make lint``); it survives when every test that runs its
 function passed, or when no test runs it at all.
-The score of a module is killed / (killed + survived + no tests).
+The score of a module is killed / (killed + survived + no tests). A survivor listed in
+``scripts/mutation_equivalents.yaml`` (equivalent, with its reason) still counts as survived;
+the report names it apart from the survivors nobody has explained yet.
 
 Usage: ``python scripts/mutation_report.py --mutants var/mutation/mutants [--min-score 95]``
 (exit status 1 when a module scores below ``--min-score``).
@@ -19,6 +21,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import mutation_equivalents  # noqa: E402  (a script beside this one)
+
 # 37: rejected by mypy before any test ran (``type_check_command``): `make lint` catches it.
 KILLED_CODES = frozenset({1, 3, 24, -24, 36, 37, 152, 255})
 SURVIVED_CODES = frozenset({0})
@@ -31,7 +36,9 @@ class ModuleScore:
 
     Attributes:
         module: the module's path relative to the work tree (``cssecure/policy/rules.py``).
-        survivors: names of the mutants no test killed (``module.x_function__mutmut_3``).
+        survivors: names of the mutants no test killed (``module.x_function__mutmut_3``)
+            and no entry of the equivalents' list explains.
+        equivalent: survivors the list explains (its function unchanged since listed).
         untested: names of the mutants no test ran.
         other: mutants neither killed nor survived (not run yet, skipped, suspicious): a
             run stopped early leaves some; they are not in the score.
@@ -40,13 +47,14 @@ class ModuleScore:
     module: str
     killed: int = 0
     survivors: list[str] = field(default_factory=list)
+    equivalent: list[str] = field(default_factory=list)
     untested: list[str] = field(default_factory=list)
     other: int = 0
 
     @property
     def counted(self) -> int:
         """The mutants the score is computed on."""
-        return self.killed + len(self.survivors) + len(self.untested)
+        return self.killed + len(self.survivors) + len(self.equivalent) + len(self.untested)
 
     @property
     def score(self) -> float:
@@ -54,16 +62,27 @@ class ModuleScore:
         return 100.0 * self.killed / self.counted if self.counted else 100.0
 
 
-def read_scores(mutants: Path) -> list[ModuleScore]:
-    """The score of every mutated module under ``mutants``, sorted by path."""
+def read_scores(mutants: Path, listed: dict[str, str] | None = None) -> list[ModuleScore]:
+    """The score of every mutated module under ``mutants``, sorted by path.
+
+    Args:
+        mutants: mutmut's ``mutants/`` folder of a finished run.
+        listed: equivalent mutant name -> the hash its function had when listed; a survivor
+            whose function's hash in the run is still that one counts as explained.
+    """
+    listed = listed or {}
     scores = []
     for meta in sorted(mutants.rglob("*.py.meta")):
         module = meta.relative_to(mutants).as_posix().removesuffix(".meta")
         score = ModuleScore(module)
-        codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        codes, hashes = data["exit_code_by_key"], data.get("hash_by_function_name", {})
         for name, code in sorted(codes.items()):
+            function = name.partition("__mutmut_")[0].rpartition(".")[2]
             if code in KILLED_CODES:
                 score.killed += 1
+            elif code in SURVIVED_CODES and name in listed and hashes.get(function) == listed[name]:
+                score.equivalent.append(name)
             elif code in SURVIVED_CODES:
                 score.survivors.append(name)
             elif code in NO_TEST_CODES:
@@ -76,19 +95,28 @@ def read_scores(mutants: Path) -> list[ModuleScore]:
 
 def report(scores: list[ModuleScore], elapsed: int | None) -> str:
     """The table of scores, then every survivor (``mutmut show NAME`` prints its diff)."""
-    header = f"{'module':<34} {'killed':>7} {'survived':>8} {'no test':>7} {'not run':>7}"
+    header = (
+        f"{'module':<34} {'killed':>7} {'survived':>8} {'equiv.':>7} {'no test':>7} "
+        f"{'not run':>7}"
+    )
     lines = [f"{header} {'score':>7}"]
     total = ModuleScore("all")
     for s in [*scores, total]:
         if s is not total:
             total.killed += s.killed
             total.survivors += s.survivors
+            total.equivalent += s.equivalent
             total.untested += s.untested
             total.other += s.other
         lines.append(
-            f"{s.module:<34} {s.killed:>7} {len(s.survivors):>8} {len(s.untested):>7} "
+            f"{s.module:<34} {s.killed:>7} {len(s.survivors):>8} {len(s.equivalent):>7} "
+            f"{len(s.untested):>7} "
             f"{s.other:>7} {s.score:>6.1f}%"
         )
+    lines.append(
+        "survived: not explained yet; equiv.: survived, listed with its reason in "
+        "scripts/mutation_equivalents.yaml (not run again: counted as survived)"
+    )
     if elapsed is not None:
         lines.append(f"mutmut run took {elapsed // 60} min {elapsed % 60} s")
     for s in scores:
@@ -105,8 +133,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mutants", type=Path, default=Path("var/mutation/mutants"))
     parser.add_argument("--elapsed", type=int, default=None, help="run time in seconds")
     parser.add_argument("--min-score", type=float, default=0.0)
+    parser.add_argument(
+        "--equivalents", type=Path, default=Path(__file__).with_name("mutation_equivalents.yaml")
+    )
     args = parser.parse_args(argv)
-    scores = read_scores(args.mutants)
+    listed = {}
+    if args.equivalents.exists():
+        listed = {e.name: e.function_hash for e in mutation_equivalents.load(args.equivalents)}
+    scores = read_scores(args.mutants, listed)
     if not scores:
         print(f"no mutation results under {args.mutants}", file=sys.stderr)
         return 2

@@ -428,3 +428,20 @@ def test_without_an_amount_the_first_currency_named_is_converted() -> None:
         parse_money("150 eur usd", read, today=date(2026, 11, 20))  # rates from 2026-11-02
     assert [reading.value for reading in raised.value.readings] == ["1236.90"]
     assert str(raised.value).startswith("€150 is 1,236.90 yuan at 8.246 yuan per euro")
+
+
+@pytest.mark.parametrize(
+    ("text", "language"), [("oui mais no", "fr"), ("ja, maar no", "nl"), ("sim, mas no", "pt")]
+)
+def test_an_english_no_after_a_yes_in_the_conversations_language_is_a_no(
+    text: str, language: str
+) -> None:
+    # The conversation's own table holds English too: the English "no" is found in the same
+    # pass as the local yes, and a no wins (without English there, the yes answered first).
+    assert yes_or_no(text, language) is False
+
+
+def test_a_word_of_a_longer_phrase_is_not_read_again_after_an_earlier_match() -> None:
+    # Polish "no tak" is one yes; after "tak" at the start is taken, the "no" inside "no tak"
+    # must still count as taken (each word once), so the answer stays a yes.
+    assert yes_or_no("tak, no tak", "pl") is True
