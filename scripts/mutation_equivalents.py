@@ -34,6 +34,21 @@ LIST = Path(__file__).with_name("mutation_equivalents.yaml")
 SURVIVED = 0
 
 
+def function_of(name: str) -> str:
+    """The mangled function a mutant belongs to, as mutmut keys its hashes (``x_parse_date``).
+
+    Args:
+        name: mutmut's mutant name, ``module.x_function__mutmut_N``.
+    """
+    return name.partition("__mutmut_")[0].rpartition(".")[2]
+
+
+def module_path_of(name: str) -> str:
+    """The file a mutant mutates, relative to the work tree (``actions/parsing.py``)."""
+    module = name.partition("__mutmut_")[0].rpartition(".")[0]
+    return module.replace(".", "/") + ".py"
+
+
 @dataclass(frozen=True)
 class Equivalent:
     """One listed mutant.
@@ -53,13 +68,12 @@ class Equivalent:
     @property
     def function(self) -> str:
         """The mangled function name mutmut keys its hashes by (``x_parse_date``)."""
-        return self.name.partition("__mutmut_")[0].rpartition(".")[2]
+        return function_of(self.name)
 
     @property
     def module_path(self) -> str:
         """The mutated file, relative to the work tree (``actions/parsing.py``)."""
-        module = self.name.partition("__mutmut_")[0].rpartition(".")[0]
-        return module.replace(".", "/") + ".py"
+        return module_path_of(self.name)
 
 
 def load(path: Path = LIST) -> list[Equivalent]:
@@ -137,17 +151,16 @@ def add(work: Path, names: list[str], reason: str, path: Path = LIST) -> None:
     from mutmut.mutation.diff_apply import get_diff_for_mutant
 
     mutants = []
-    for name in names:
-        probe = Equivalent(name, "", "", reason)
-        hashes = current_hashes(work, probe.module_path)
-        previous = os.getcwd()
-        os.chdir(work)  # mutmut reads the mutants from mutants/ beside it
-        try:
-            diff = get_diff_for_mutant(name, path=probe.module_path)
-        finally:
-            os.chdir(previous)
-        body = "\n".join(diff.splitlines()[2:])  # without the ---/+++ file lines
-        mutants.append({"name": name, "function_hash": hashes[probe.function], "diff": body})
+    previous = os.getcwd()
+    os.chdir(work)  # mutmut reads the mutants from mutants/ beside the current folder
+    try:
+        for name in names:
+            hashes = current_hashes(work, module_path_of(name))
+            diff = get_diff_for_mutant(name, path=module_path_of(name))
+            body = "\n".join(diff.splitlines()[2:])  # without the ---/+++ file lines
+            mutants.append({"name": name, "function_hash": hashes[function_of(name)], "diff": body})
+    finally:
+        os.chdir(previous)
     groups = (yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None) or []
     groups.append({"reason": reason, "mutants": mutants})
     text = yaml.dump(groups, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=100)

@@ -78,7 +78,7 @@ def read_scores(mutants: Path, listed: dict[str, str] | None = None) -> list[Mod
         data = json.loads(meta.read_text(encoding="utf-8"))
         codes, hashes = data["exit_code_by_key"], data.get("hash_by_function_name", {})
         for name, code in sorted(codes.items()):
-            function = name.partition("__mutmut_")[0].rpartition(".")[2]
+            function = mutation_equivalents.function_of(name)
             if code in KILLED_CODES:
                 score.killed += 1
             elif code in SURVIVED_CODES and name in listed and hashes.get(function) == listed[name]:

@@ -116,6 +116,19 @@ def test_a_listed_mutant_keeps_its_verdict_and_a_changed_function_runs_again(
     assert score.counted == len(codes)
     assert score.score == pytest.approx(100.0 * (len(codes) - 1) / len(codes))
 
+    # `add` lists a finished run's mutants with their diff and function hash, and leaves the
+    # working folder as it found it.
+    listing, before = tmp_path / "list.yaml", Path.cwd()
+    added = [others[0], stale.name]
+    mutation_equivalents.add(folder, added, "a reason given", path=listing)
+    assert Path.cwd() == before
+    entries = mutation_equivalents.load(listing)
+    assert [e.name for e in entries] == added
+    assert {e.reason for e in entries} == {"a reason given"}
+    assert [e.function_hash for e in entries] == [entry(folder, name).function_hash
+                                                  for name in added]
+    assert all("-    return" in e.diff and "+    return" in e.diff for e in entries)
+
 
 def test_seeding_writes_mutmuts_meta_for_an_unchanged_function_only(tmp_path: Path) -> None:
     folder = project(tmp_path)
