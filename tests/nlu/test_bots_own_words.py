@@ -19,8 +19,6 @@ from rasa.core.agent import Agent
 
 from cssecure.i18n import LANGUAGES
 from cssecure.i18n.catalog import tr
-from cssecure.ops.stack import newest_model
-from cssecure.settings import PROJECT_ROOT
 
 # The yes/no buttons the actions offer (actions/claim.py): title -> the intent of its payload.
 BUTTONS = {
@@ -48,14 +46,6 @@ CASES = sorted(
      for title, intent in BUTTONS.items()}
     | {(language, file_it_word(language), "affirm") for language in LANGUAGES}
 )
-
-
-@pytest.fixture(scope="module")
-def agent() -> Agent:
-    model = newest_model(PROJECT_ROOT / "models")
-    if model is None:
-        pytest.fail("no model in models/: run `make train` first")
-    return Agent.load(str(model))
 
 
 def intent_of(agent: Agent, text: str) -> str:

@@ -29,16 +29,6 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from cssecure.nlu.intents import sentence_row
 from cssecure.nlu.selector import FaqResponseSelector, normalized_sentence_row
-from cssecure.ops.stack import newest_model
-from cssecure.settings import PROJECT_ROOT
-
-
-@pytest.fixture(scope="module")
-def agent() -> Agent:
-    model = newest_model(PROJECT_ROOT / "models")
-    if model is None:
-        pytest.fail("no model in models/: run `make train` first")
-    return Agent.load(str(model))
 
 
 def parse(agent: Agent, text: str) -> dict[str, Any]:
