@@ -38,6 +38,15 @@ SWITCH_CONFIDENCE, SWITCH_LEAD, SWITCH_MIN_WORDS = 0.8, 0.5, 4
 SWITCH_CURRENT_MAX = 0.05
 # Words of at least this many letters count towards a message's length.
 _WORD = re.compile(r"[^\W\d_]{2,}")
+# A token with a digit in it is a code, a number, an amount or a date ("P900010",
+# "CS-2026-000404", "05bb71", "1.250,00", "12.03."): no language's words. Left in, lingua
+# reads its letters as words ("hello 05bb71" was Italian at 0.44; CI, 2026-12-01).
+_CODE = re.compile(r"\S*\d\S*")
+
+
+def _words_only(text: str) -> str:
+    """``text`` without its codes and numbers (the part that can tell a language)."""
+    return _CODE.sub(" ", text)
 
 
 @dataclass(frozen=True)
@@ -134,13 +143,14 @@ def warm_up() -> None:
 
 
 def confidences(text: str) -> list[tuple[str, float]]:
-    """lingua's confidence per language of ``text``, surest first (values sum to 1); empty
-    for a text without letters."""
-    if not _WORD.search(text):
+    """lingua's confidence per language of ``text`` without its codes and numbers, surest
+    first (values sum to 1); empty for a text without words."""
+    words = _words_only(text)
+    if not _WORD.search(words):
         return []
     return [
         (value.language.iso_code_639_1.name.lower(), value.value)
-        for value in _detector().compute_language_confidence_values(text)
+        for value in _detector().compute_language_confidence_values(words)
     ]
 
 
@@ -187,11 +197,12 @@ def foreign_language(text: str) -> bool:
     a message the assistant did not understand (``action_fallback``)."""
     if non_latin(text):
         return True
-    if len(_WORD.findall(text)) < FOREIGN_MIN_WORDS:
+    words = _words_only(text)
+    if len(_WORD.findall(words)) < FOREIGN_MIN_WORDS:
         return False
     values = [
         (value.language.iso_code_639_1.name.lower(), value.value)
-        for value in _wide_detector().compute_language_confidence_values(text)
+        for value in _wide_detector().compute_language_confidence_values(words)
     ]
     if not values or values[0][0] in LANGUAGES or values[0][1] < FOREIGN_CONFIDENCE:
         return False
@@ -227,7 +238,7 @@ def choose_language(
     values = confidences(text)
     language, confidence = values[0] if values else ("", 0.0)
     lead = confidence - (values[1][1] if len(values) > 1 else 0.0)
-    words = len(_WORD.findall(text))
+    words = len(_WORD.findall(_words_only(text)))
     if current not in LANGUAGES and in_claim:
         current = DEFAULT_LANGUAGE
     if current not in LANGUAGES:

@@ -82,6 +82,36 @@ def test_short_or_mixed_messages_keep_a_settled_language(text: str, current: str
     assert choose_language(text, current=current, hint=None).language == current
 
 
+# Codes of every kind this assistant sees: parcel numbers, claim references, hex markers,
+# dates, amounts and tracking numbers. "hello 05bb71" opened in Italian (lingua read "bb" as
+# a word; the browser test's random marker, CI 2026-12-01).
+CODES = ["05bb71", "3bc8aa", "a3f9c1", "P900010", "CS-2026-000404", "12.03.2026", "1.250,00",
+         "LX123456789CN", "350rmb", "#4411", "2kg"]
+
+
+@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("greeting", ["hello", "hi", "hey"])
+def test_codes_never_decide_an_opening_language(greeting: str, code: str) -> None:
+    decision = choose_language(f"{greeting} {code}", current=None, hint=None)
+    assert decision.language == "en"
+    # ... and the channel's hint still decides where the words cannot.
+    assert choose_language(f"{greeting} {code}", current=None, hint="de-DE").language == "de"
+
+
+@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("current", ["de", "it", "pl"])
+def test_codes_do_not_count_as_words_of_a_settled_conversation(code: str, current: str) -> None:
+    # Four tokens, but only two words: too short to switch however lingua reads them.
+    text = f"ok {code} {code} thanks"
+    assert choose_language(text, current=current, hint=None).language == current
+
+
+@pytest.mark.parametrize(("text", "language"), OPENINGS)
+def test_a_code_in_an_opening_leaves_its_language(text: str, language: str) -> None:
+    decision = choose_language(f"{text} P900010 CS-2026-000404", current=None, hint=None)
+    assert (decision.language, decision.reason) == (language, "text")
+
+
 def test_a_settled_language_changes_when_a_long_message_is_clearly_another() -> None:
     text = "mein Paket ist leider beschädigt angekommen, was soll ich jetzt machen?"
     assert choose_language(text, current="en", hint=None).language == "de"
