@@ -42,6 +42,7 @@ from actions.parsing import (
     extracted_entities,
     files_as_is,
     names_fact_kind,
+    not_yet,
     parse_bool,
     parse_choice,
     parse_date,
@@ -212,7 +213,10 @@ class Answer:
         return str(kinds[0]) if kinds and self.is_protocol else None
 
 
-_EVIDENCE_FACTS = frozenset(fact.name for fact in REGISTRY.evidence_facts)
+EVIDENCE_FACT_NAMES = frozenset(fact.name for fact in REGISTRY.evidence_facts)
+# Evidence facts whose "not yet" / "later" is a yes with the file to follow (the customer
+# makes the file); for the others "not yet" is no proof (``Fact.sent_later``).
+_SENT_LATER_FACTS = frozenset(fact.name for fact in REGISTRY.evidence_facts if fact.sent_later)
 
 
 def read_answer(question: Question, value: Any, answer: Answer) -> Any:
@@ -236,9 +240,13 @@ def read_answer(question: Question, value: Any, answer: Answer) -> Any:
     if kind == "bool":
         if isinstance(value, bool):
             return value
-        if question.slot in _EVIDENCE_FACTS and sends_later(text):
-            # "not yet, I can take some tomorrow": a yes whose file comes later (issue 17).
-            return True
+        if question.slot in EVIDENCE_FACT_NAMES:
+            if question.slot not in _SENT_LATER_FACTS and not_yet(text):
+                # The carrier's confirmation "not yet": no proof (yet), not a file to come.
+                return False
+            if sends_later(text):
+                # "not yet, I can take some tomorrow": a yes whose file comes later (issue 17).
+                return True
         return parse_bool(text, intent, language=language)
     if kind == "money":
         return parse_money(text, entities, today=services.today(), language=language)
@@ -290,7 +298,7 @@ def _read_protocol(question: Question, answer: Answer) -> Any:
         )
     choice = entity_values(answer.entities, "choice")
     language = answer.language
-    if question.slot in _EVIDENCE_FACTS and choice == [LATER_CHOICE]:
+    if question.slot in EVIDENCE_FACT_NAMES and choice == [LATER_CHOICE]:
         # The panel's "I'll send it later": a yes whose file comes later, as in words.
         return True
     if question.kind == "choice" and choice:
@@ -587,7 +595,7 @@ class ValidateClaimForm(FormValidationAction):
             answer.intent in REQUEST_INTENTS
             and fresh
             and not _answers_question(requested, answer, shaped=True)
-            and not (requested in _EVIDENCE_FACTS and sends_later(answer.text))
+            and not (requested in EVIDENCE_FACT_NAMES and sends_later(answer.text))
         ):
             # No answer but a request ("I'd like to talk to a person"): its rule replies,
             # and the form asks its question again afterwards.
@@ -1136,7 +1144,6 @@ class AmbiguousCorrection(Exception):
         self.slot, self.asked = slot, asked
 
 
-EVIDENCE_FACT_NAMES = frozenset(fact.name for fact in REGISTRY.evidence_facts)
 SEND_IT_LATER = N_(
     "No problem: send it here in this chat when you have it. The claim is filed without "
     "waiting and then waits for the file; nothing is paid before it has arrived and been "

@@ -365,7 +365,7 @@ def files_as_is(text: str, language: str | None = None) -> bool:
 
 
 def _build_later_phrases() -> tuple[tuple[str, ...], ...]:
-    return tuple(_phrases(answer_word_list("later")))
+    return tuple(_phrases(answer_word_list("later") + answer_word_list("not_yet")))
 
 
 _later_phrases = lru_cache(maxsize=1)(_build_later_phrases)
@@ -373,9 +373,23 @@ _later_phrases = lru_cache(maxsize=1)(_build_later_phrases)
 
 def sends_later(text: str) -> bool:
     """True when an answer to an evidence question says the file comes later ("not yet, I
-    can take some tomorrow", "später", "pas encore"; ``answer_words.yml`` ``later``, every
-    language; issue 17)."""
+    can take some tomorrow", "später", "pas encore"; ``answer_words.yml`` ``later`` and
+    ``not_yet``, every language; issue 17)."""
     return any(_phrase_spans(answer_words(text), _later_phrases()))
+
+
+def _build_not_yet_phrases() -> tuple[tuple[str, ...], ...]:
+    return tuple(_phrases(answer_word_list("not_yet")))
+
+
+_not_yet_phrases = lru_cache(maxsize=1)(_build_not_yet_phrases)
+
+
+def not_yet(text: str) -> bool:
+    """True when an answer to an evidence question says the evidence does not exist yet
+    ("not yet", "noch nicht", "non pas encore", "still waiting for it"; ``answer_words.yml``
+    ``not_yet``, every language): no proof when a carrier or customs must issue it."""
+    return any(_phrase_spans(answer_words(text), _not_yet_phrases()))
 
 def _build_fact_kind_words(kind: str) -> tuple[tuple[str, ...], ...]:
     return tuple(_phrases(answer_word_list(kind)))

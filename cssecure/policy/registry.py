@@ -18,6 +18,8 @@ import yaml
 DEFAULT_SOURCE = Path(__file__).with_name("facts.yaml")
 FACT_TYPES = frozenset({"money", "bool", "date", "choice", "text", "weight", "line", "country"})
 SOURCES = ("record", "evidence", "agent", "customer", "assistant")
+# Who makes an evidence fact's file (``Fact.issued_by``).
+ISSUERS = ("customer", "third_party")
 ANSWER_KINDS = frozenset(
     {"parcel", "bool", "money", "weight", "date", "delivered", "choice", "line", "country"}
 )
@@ -72,6 +74,9 @@ class Fact:
             applies to this claim; ``None``: always.
         proven_by: evidence kinds that prove it (an evidence fact).
         producible: for an evidence fact, whether it can still be produced later.
+        issued_by: for an evidence fact, who makes the file: ``customer`` (photos, a video,
+            value proof: "not yet, I'll take some tomorrow" is a yes whose file follows) or
+            ``third_party`` (the carrier's or customs' letter: "not yet" is no proof).
         ask: how the form asks it (``None``: never asked).
     """
 
@@ -86,6 +91,7 @@ class Fact:
     record_when: str | None = None
     proven_by: tuple[str, ...] = ()
     producible: bool = False
+    issued_by: str = "customer"
     ask: Ask | None = None
 
     @property
@@ -97,6 +103,14 @@ class Fact:
     def is_evidence(self) -> bool:
         """Whether the fact says that a piece of evidence exists."""
         return bool(self.proven_by)
+
+    @property
+    def sent_later(self) -> bool:
+        """Whether "not yet" / "later" answers this evidence fact with a yes whose file
+        follows: only for a file the customer makes. A letter the carrier or customs has not
+        issued yet is no proof (issue 14 trial: "non pas encore" to the carrier's
+        confirmation was read as a yes, and the assessment said the carrier confirmed it)."""
+        return self.is_evidence and self.issued_by == "customer"
 
 
 @dataclass(frozen=True)
@@ -167,6 +181,9 @@ def _fact(name: str, raw: Mapping[str, Any]) -> Fact:
     evidence = raw.get("evidence")
     if proven_by and evidence not in ("producible", "not_producible"):
         raise RegistryError(f"{where}.evidence: producible or not_producible")
+    issued_by = raw.get("issued_by", "customer")
+    if issued_by not in ISSUERS or (issued_by != "customer" and not proven_by):
+        raise RegistryError(f"{where}.issued_by: one of {', '.join(ISSUERS)}, on evidence facts")
     values = _tuple(raw.get("values"), f"{where}.values")
     if (fact_type == "choice") != bool(values):
         raise RegistryError(f"{where}: a choice fact (and only one) lists its values")
@@ -192,6 +209,7 @@ def _fact(name: str, raw: Mapping[str, Any]) -> Fact:
         record_when=raw.get("record_when"),
         proven_by=proven_by,
         producible=evidence == "producible",
+        issued_by=str(issued_by),
         ask=ask,
     )
 

@@ -62,9 +62,10 @@ def test_later_at_an_evidence_question_in_every_language(
 
 @pytest.mark.parametrize(
     ("slot", "slots"),
-    [("unboxing_video", damaged_slots()), ("loss_proof", lost_recent_slots())],
+    [("unboxing_video", damaged_slots()), ("damage_photos", damaged_slots(unboxing_video=True)),
+     ("value_proof", lost_recent_slots(order_type="biy"))],
 )
-def test_later_holds_at_every_evidence_question(
+def test_later_holds_at_every_question_for_a_file_the_customer_makes(
     claims_app: ClaimsApp, domain: dict[str, Any], slot: str, slots: dict[str, Any]
 ) -> None:
     events, _ = run(ValidateClaimForm(), _asked(slot, "not yet", "deny", slots), domain)
@@ -178,3 +179,53 @@ def test_a_negation_after_the_opening_answer_still_holds_the_fact_back(
     tracker = _asked("damage_photos", text, "inform", damaged_slots(unboxing_video=True))
     events, _ = run(ValidateClaimForm(), tracker, domain)
     assert "damage_kind" not in slot_events(events)
+
+
+# ---------------------- a letter the carrier or customs issues: "not yet" is no proof
+#
+# Issue 14 trial: "non pas encore" to the carrier's confirmation of the loss was read as
+# "yes, the file follows", and the assessment then said the carrier had confirmed the loss.
+# The carrier or customs issues these letters; until then the customer has no proof.
+THIRD_PARTY = [
+    ("loss_proof", lost_recent_slots()),
+    ("seizure_proof", lost_recent_slots(claim_type="seized", seizure_extent="complete")),
+]
+NOT_YET = [("en", "not yet"), ("en", "still waiting for it"), ("fr", "non pas encore"),
+           ("fr", "pas encore"), ("de", "noch nicht"), ("es", "todavía no"),
+           ("it", "non ancora"), ("nl", "nog niet"), ("pl", "jeszcze nie"),
+           ("pt", "ainda não")]
+
+
+@pytest.mark.parametrize(("language", "text"), NOT_YET)
+@pytest.mark.parametrize(("slot", "slots"), THIRD_PARTY)
+def test_not_yet_is_no_proof_of_a_letter_a_carrier_or_customs_issues(
+    claims_app: ClaimsApp, domain: dict[str, Any], slot: str, slots: dict[str, Any],
+    language: str, text: str,
+) -> None:
+    tracker = _asked(slot, text, "deny", {**slots, "language": language})
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events)[slot] is False
+    assert tr(language, SEND_IT_LATER) not in texts(messages)
+    assert tr(language, SEND_THE_FILE) not in texts(messages)
+
+
+@pytest.mark.parametrize(("slot", "slots"), THIRD_PARTY)
+def test_a_letter_the_customer_has_and_sends_later_is_still_a_yes(
+    claims_app: ClaimsApp, domain: dict[str, Any], slot: str, slots: dict[str, Any]
+) -> None:
+    events, messages = run(
+        ValidateClaimForm(), _asked(slot, "I'll send it tomorrow", "inform", slots), domain
+    )
+    assert slot_events(events)[slot] is True
+    assert texts(messages) == [LATER]
+
+
+@pytest.mark.parametrize(("language", "text"), NOT_YET)
+def test_not_yet_is_still_a_later_for_photos_the_customer_takes(
+    claims_app: ClaimsApp, domain: dict[str, Any], language: str, text: str
+) -> None:
+    tracker = _asked("damage_photos", text, "deny",
+                     damaged_slots(unboxing_video=True, language=language))
+    events, messages = run(ValidateClaimForm(), tracker, domain)
+    assert slot_events(events)["damage_photos"] is True
+    assert texts(messages) == [tr(language, SEND_IT_LATER)]

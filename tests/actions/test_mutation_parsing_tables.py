@@ -30,9 +30,11 @@ def test_the_answer_words_are_read_per_kind_and_language_as_tuples() -> None:
         kind: {str(code): tuple(words) for code, words in by_language.items()}
         for kind, by_language in raw.items()
     }
-    assert set(data) >= {"fillers", "openers", "file_as_is", "date_fact", "amount_fact", "later"}
+    assert set(data) >= {"fillers", "openers", "file_as_is", "date_fact", "amount_fact", "later",
+                         "not_yet"}
     assert data["openers"]["pt"][:4] == ("bem", "bom", "então", "olha")
-    assert data["later"]["de"][:2] == ("später", "noch nicht")
+    assert data["later"]["de"][:2] == ("später", "morgen")
+    assert data["not_yet"]["de"][:2] == ("noch nicht", "warte noch")
     assert all(isinstance(words, tuple) for table in data.values() for words in table.values())
 
 

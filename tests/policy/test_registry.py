@@ -99,6 +99,9 @@ def test_every_fact_a_plan_asks_has_a_question_or_is_set_by_the_assistant() -> N
         ({"sources": ["record", "evidence", "customer"]}, "needs proven_by"),
         ({"type": "colour"}, "type must be one of"),
         ({"ask": {"answer": "telepathy", "question": "?", "example": "x"}}, "answer"),
+        # Who issues a file is said of evidence facts only, in the known words.
+        ({"issued_by": "third_party"}, "issued_by"),
+        ({"issued_by": "the carrier"}, "issued_by"),
     ],
 )
 def test_an_inconsistent_entry_is_refused_with_its_place(
@@ -111,6 +114,15 @@ def test_an_inconsistent_entry_is_refused_with_its_place(
     with pytest.raises(RegistryError, match=message) as caught:
         load_registry(path)
     assert "shipping_fee" in str(caught.value)
+
+
+def test_only_a_letter_the_carrier_or_customs_issues_is_third_party_evidence() -> None:
+    """A customer makes photos, videos and value proof and can send them later; the loss
+    and seizure letters come from the carrier or customs (spec 2.4, 2.5)."""
+    later = {f.name for f in REGISTRY.evidence_facts if f.sent_later}
+    third_party = {f.name for f in REGISTRY.evidence_facts if not f.sent_later}
+    assert third_party == {"loss_proof", "seizure_proof"}
+    assert {"damage_photos", "unboxing_video", "value_proof"} <= later
 
 
 def test_a_plan_naming_an_unknown_fact_is_refused(tmp_path: Path) -> None:
