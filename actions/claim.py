@@ -51,6 +51,7 @@ from actions.parsing import (
     parse_parcel_id,
     parse_weight,
     sends_later,
+    yes_or_no,
 )
 from actions.questions import (
     CLAIM_TYPE_WORDS,
@@ -337,12 +338,24 @@ def received_evidence(tracker: Tracker, answer: Answer) -> list[EventType]:
 def _read_line(text: str, entities: list[dict[str, Any]], language: str | None = None) -> str:
     named = entity_values(entities, "shipping_line")
     raw = (named[0] if named else text).strip()
+    refused = AnswerError(
+        tr(language, "I need the name of the shipping line, as shown on your parcel page.")
+    )
     if not any(ch.isalpha() for ch in raw) or len(raw) > 60:
-        raise AnswerError(
-            tr(language, "I need the name of the shipping line, as shown on your parcel page.")
-        )
-    # Unknown lines are ordinary air lines (claims-spec.md section 1): keep the name given.
-    return services.resolve_line(raw) or raw
+        raise refused
+    known = services.resolve_line(raw)
+    if known:
+        return known
+    # Unknown lines are ordinary air lines (claims-spec.md section 1): keep the name given,
+    # when it is a name: a few words that say no yes or no. "je n'ai pas de confirmation du
+    # transporteur" was stored as the line (issue 14 trial).
+    if len(raw.split()) > MAX_LINE_NAME_WORDS or yes_or_no(raw, language) is not None:
+        raise refused
+    return raw
+
+
+# The longest unknown line name kept as given, in words ("YunExpress Global Direct Line DE").
+MAX_LINE_NAME_WORDS = 5
 
 
 def _read_country(
@@ -507,18 +520,34 @@ def _answers_question(slot: str | None, answer: Answer, *, shaped: bool = False)
 FAILURE_SLOTS = ("failed_slot", "failed_attempts")
 
 
+# Slots that are no fact's question, and the fact whose example answer fits theirs.
+_EXAMPLE_OF = {"quote_insured_value": "insured_value"}
+
+
 def failed_answer(
-    slot: str, problem: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    slot: str,
+    problem: str,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    *,
+    example_of: str | None = None,
 ) -> dict[str, Any]:
     """Re-prompt after a failed answer; the second failure in a row adds an example and
-    offers a person (the repeated-failure pattern of RasaHQ/financial-demo)."""
+    offers a person (the repeated-failure pattern of RasaHQ/financial-demo).
+
+    Args:
+        example_of: the fact whose example answer to show, when the answer was for another
+            fact than ``slot`` says (a correction at the summary: ``claim_confirmed``'s
+            example is "yes", not an amount; issue 14 trial).
+    """
     language = language_of(tracker)
     attempts = 1
     if tracker.get_slot("failed_slot") == slot:
         attempts = int(tracker.get_slot("failed_attempts") or 0) + 1
     if attempts >= 2:
+        shown = example_of or _EXAMPLE_OF.get(slot, slot)
         example = (
-            tr(language, QUESTIONS[slot].example) if slot in QUESTIONS else tr(language, "yes")
+            tr(language, QUESTIONS[shown].example) if shown in QUESTIONS else tr(language, "yes")
         )
         dispatcher.utter_message(
             text=tr(
@@ -881,7 +910,7 @@ class ValidateClaimForm(FormValidationAction):
             except AnswerError as exc:
                 return failed_answer(
                     "claim_confirmed", f"{exc} {tr(answer.language, FILE_AS_IS_HINT)}",
-                    dispatcher, tracker,
+                    dispatcher, tracker, example_of=str(named),
                 ) | {"correcting": True, CORRECTING_FACT: named}
         else:
             try:

@@ -175,7 +175,8 @@ def resolve_line(text: str) -> str | None:
     """The catalog's canonical name of a shipping line, or None for an unknown line."""
     from cssecure.policy import resolve_line as engine_resolve_line
 
-    return _canonical_name(engine_resolve_line(text))
+    line = engine_resolve_line(text)
+    return line.name if line.known else None
 
 
 def resolve_country(text: str) -> str | None:

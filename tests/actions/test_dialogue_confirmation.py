@@ -158,6 +158,26 @@ def test_a_wrong_answer_for_the_fact_asked_for_is_asked_again_with_the_way_out(
 
 
 @pytest.mark.parametrize(
+    ("fact", "wrong"),
+    [("affected_items_value", "blue"), ("shipping_fee", "blue"), ("shipped_date", "blue"),
+     ("shipping_line", "I have no confirmation from the carrier")],
+)
+def test_the_second_wrong_value_for_a_fact_shows_that_facts_example_not_a_yes(
+    claims_app: ClaimsApp, fact: str, wrong: str
+) -> None:
+    """Issue 14 trial: "Eine Antwort könnte so aussehen: „ja“" for an amount: the example
+    was the summary question's ("yes") instead of the fact being corrected."""
+    from actions.questions import QUESTIONS
+
+    slots = _lost(correcting=True, correcting_fact=fact, failed_slot="claim_confirmed",
+                  failed_attempts=1.0)
+    said, messages = _answer(slots, wrong)
+    assert said["correcting_fact"] == fact and said["claim_confirmed"] is None
+    assert f'An answer could look like this: "{QUESTIONS[fact].example}".' in messages[0]
+    assert 'look like this: "yes"' not in messages[0]
+
+
+@pytest.mark.parametrize(
     ("language", "text"),
     [("en", "the date is wrong"), ("de", "das Datum ist falsch"),
      ("fr", "la date est fausse"), ("es", "la fecha está mal"),

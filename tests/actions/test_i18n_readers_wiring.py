@@ -483,3 +483,38 @@ def test_the_test_catalog_only_uses_real_texts_with_their_placeholders() -> None
 def test_the_days_used_here_read_two_ways() -> None:
     day = _last_year_day()
     assert day.day <= 12 and day.day != day.month and day < TODAY - timedelta(days=1)
+
+
+# ------------------------------------------------ shipping lines: names, not sentences
+#
+# Issue 14 trial: in correction mode "je n'ai pas de confirmation du transporteur" was
+# stored as the shipping line. An unknown line is kept as named (claims-spec.md section 1,
+# an ordinary air line), but only a name is a name.
+LINE_NAMES = [
+    ("en", "sal", "China Post SAL"), ("en", "e-packet", "EUB"), ("de", "EMS", "EMS"),
+    ("fr", "Ligne Spéciale Wanb", "Ligne Spéciale Wanb"),
+    ("es", "Correos Express", "Correos Express"), ("pl", "InPost", "InPost"),
+    ("en", "Special Line DE Tax Free", "Special Line DE Tax Free"),
+]
+NOT_LINE_NAMES = [
+    ("fr", "je n'ai pas de confirmation du transporteur"),
+    ("en", "I have no confirmation from the carrier"),
+    ("de", "ich habe keine Bestätigung vom Spediteur bekommen"),
+    ("en", "no idea"), ("de", "weiß ich nicht"), ("es", "no lo sé"),
+    ("en", "yes"), ("it", "sì certo"), ("nl", "the line on my parcel page said something"),
+]
+
+
+@pytest.mark.parametrize(("language", "text", "stored"), LINE_NAMES)
+def test_a_line_name_known_or_not_is_stored(language: str, text: str, stored: str) -> None:
+    found, messages, _ = _form_turn(_anonymous(language), "shipping_line", text)
+    assert found["shipping_line"] == stored
+
+
+@pytest.mark.parametrize(("language", "text"), NOT_LINE_NAMES)
+def test_a_sentence_or_a_yes_no_is_no_line_name(language: str, text: str) -> None:
+    found, messages, _ = _form_turn(_anonymous(language), "shipping_line", text)
+    assert found["shipping_line"] is None
+    assert messages == [
+        catalog.tr(language, "I need the name of the shipping line, as shown on your parcel page.")
+    ]
