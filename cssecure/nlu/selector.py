@@ -56,7 +56,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from cssecure.nlu.intents import SentenceLogisticRegressionClassifier
+from cssecure.nlu.intents import SentenceLogisticRegressionClassifier, column_major
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +168,7 @@ class FaqResponseSelector(SentenceLogisticRegressionClassifier):
         """Picks answers for the FAQ messages; the others carry the retrieval intents only."""
         asked = [message for message in messages if self.asks(message) and message.get(TEXT)]
         trained = hasattr(self.clf, "classes_")
+        column_major(self.clf)
         probabilities = self.clf.predict_proba(self._create_X(asked)) if asked and trained else []
         for message, row in zip(asked, probabilities, strict=True):
             scored = sorted(

@@ -112,6 +112,24 @@ def recent_events(events: Any, turns: int = ACTION_EVENT_TURNS) -> list[Any]:
     return listed
 
 
+# The trimmed domain of the last Domain seen: (domain, its dict without responses).
+_domain_sent: tuple[Any, dict[str, Any]] | None = None
+
+
+def domain_for_actions(domain: Any) -> dict[str, Any]:
+    """The domain as Rasa sends it to actions, without its ``responses``: actions utter
+    responses by name and rasa_sdk's form validation reads the forms and slots only. The
+    responses were 84 of the model domain's 94 KB (the FAQ answers in eight languages),
+    encoded for every form validation (~5% of the Rasa server's CPU under
+    bench/bench_rest.py's 16 customers, py-spy 2026-12-01). Built once per domain."""
+    global _domain_sent
+    if _domain_sent is None or _domain_sent[0] is not domain:
+        whole = domain.as_dict()
+        _domain_sent = (domain, {key: value for key, value in whole.items()
+                                 if key != "responses"})
+    return _domain_sent[1]
+
+
 def install_recent_events_for_actions() -> None:
     """Send custom actions the tracker with the events of the last few turns only.
 
@@ -121,7 +139,8 @@ def install_recent_events_for_actions() -> None:
     was ~6% of the Rasa server's CPU per turn, py-spy under bench/bench_rest.py, on top of
     building the events' dicts). Everything else in
     the request (slots, latest message, active loop, latest action, paused, the domain when
-    asked for) is Rasa's own; the contract is in docs/TEAM-CONTRACTS.md. Idempotent.
+    asked for, without its responses: :func:`domain_for_actions`) is Rasa's own; the
+    contract is in docs/TEAM-CONTRACTS.md. Idempotent.
     """
     import rasa
     from rasa.core.actions.action import RemoteAction
@@ -146,7 +165,7 @@ def install_recent_events_for_actions() -> None:
             not self._is_selective_domain_enabled()
             or domain.does_custom_action_explicitly_need_domain(self.name())
         ):
-            result["domain"] = domain.as_dict()
+            result["domain"] = domain_for_actions(domain)
         return result
 
     keep_rasas("recent_events_for_actions", original)

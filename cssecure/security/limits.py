@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from limits import RateLimitItem, parse_many
-from limits.storage import storage_from_string
+from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
 from cssecure.i18n.catalog import N_
@@ -226,6 +226,39 @@ def _ident(*parts: str | None) -> str:
     return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
+class CalmMemoryStorage(MemoryStorage):
+    """limits' in-memory storage, its clean-up of expired entries run at most once every
+    ``CLEAN_UP_SECONDS``.
+
+    limits 2.4 schedules the clean-up 10 ms after every hit, on a thread that walks every
+    entry of every window (one per message of the last minute, per key) taking each one's
+    lock: ~5% of the Rasa server's samples under bench/bench_rest.py's 16 customers, all of
+    it holding the GIL the server's event loop needs (py-spy 2026-12-01). Every check
+    compares the entries' times itself, so a later clean-up changes no decision: expired
+    entries only stay in memory a little longer.
+    """
+
+    CLEAN_UP_SECONDS = 1.0
+
+    def __init__(self, uri: str = "memory://", **options: Any) -> None:
+        super().__init__(uri, **options)
+        self.timer.cancel()  # limits' first 10 ms timer
+        self._start_timer()
+
+    def _start_timer(self) -> None:
+        self.timer = threading.Timer(self.CLEAN_UP_SECONDS, self._clean_up)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _clean_up(self) -> None:
+        self._MemoryStorage__expire_events()  # type: ignore[attr-defined]  # limits' own
+
+    # limits calls this (by its private name) after every hit.
+    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 - limits' private name
+        if not self.timer.is_alive():
+            self._start_timer()
+
+
 class RateLimits:
     """The limiter: counters in ``storage_url`` (``memory://`` or ``redis://...``).
 
@@ -246,7 +279,10 @@ class RateLimits:
         if storage_url.startswith(("redis://", "rediss://", "redis+unix://")):
             options = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
         self.storage_url = storage_url
-        self._storage = storage_from_string(storage_url, **options)
+        self._storage = (
+            CalmMemoryStorage() if storage_url == "memory://"
+            else storage_from_string(storage_url, **options)
+        )
         self._limiter = MovingWindowRateLimiter(self._storage)
         # Megabytes are counted in a fixed window: one counter raised by the cost (the
         # moving window keeps one entry per unit, a thousand per large video).

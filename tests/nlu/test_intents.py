@@ -3,6 +3,8 @@ LogisticRegressionClassifier builds, for any mix of featurizers' sparse features
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 import scipy.sparse
@@ -106,3 +108,43 @@ def test_an_all_zero_row_keeps_its_width(width: int) -> None:
                                   TEXT, "f"))
     row = sentence_row(message)
     assert row is not None and row.shape == (1, width) and row.nnz == 0
+
+
+def _fitted(width: int = 60, classes: int = 4) -> tuple[Any, scipy.sparse.csr_matrix]:
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(7)
+    X = scipy.sparse.csr_matrix(rng.random((40, width)) * (rng.random((40, width)) < 0.2))
+    y = [f"intent_{i % classes}" for i in range(40)]
+    return LogisticRegression(max_iter=200).fit(X, y), X
+
+
+def test_column_major_coefficients_predict_the_same_and_multiply_without_a_copy() -> None:
+    """sklearn fits ``coef_`` C-ordered; ``X @ coef_.T`` then copied the whole matrix for
+    every message (scipy wants a C-contiguous dense operand)."""
+    from cssecure.nlu.intents import column_major
+
+    clf, X = _fitted()
+    before = clf.predict_proba(X)
+    assert not clf.coef_.T.flags.c_contiguous
+    column_major(clf)
+    assert clf.coef_.T.flags.c_contiguous
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    kept = clf.coef_
+    column_major(clf)
+    assert clf.coef_ is kept  # done once
+
+
+def test_the_classifier_predicts_with_column_major_coefficients() -> None:
+    clf, _ = _fitted(width=5)
+    component = SentenceLogisticRegressionClassifier.__new__(SentenceLogisticRegressionClassifier)
+    component.clf = clf
+    component.config = {"ranking_length": 3}
+    message = Message(data={TEXT: "my parcel is lost"})
+    message.add_features(Features(_sparse(1, 5, 3), FEATURE_TYPE_SENTENCE, TEXT, "f"))
+    expected = clf.predict_proba(sentence_row(message))[0]
+    (processed,) = component.process([message])
+    assert clf.coef_.T.flags.c_contiguous
+    best = int(np.argmax(expected))
+    assert processed.get("intent") == {"name": clf.classes_[best],
+                                       "confidence": expected[best]}

@@ -431,15 +431,32 @@ def test_the_whole_action_call_is_rasas_but_for_the_events_before_the_last_three
     endpoint_kwargs, domain_dict = DOMAINS[case]
     domain = Domain.from_dict({
         **domain_dict, "slots": {"parcel_id": {"type": "text", "mappings": [{"type": "custom"}]}},
+        "responses": {"utter_greet": [{"text": "Hello!"}]},
     })
     sent, rasas_body = asyncio.run(
         _sent_and_rasas_body(_conversation_of(turns), domain, **endpoint_kwargs))
     assert ("domain" in rasas_body) is (case != "selective, not asked")
     events = rasas_body["tracker"]["events"]
     expected = {**rasas_body, "tracker": {**rasas_body["tracker"], "events": _recent_part(events)}}
+    if "domain" in rasas_body:
+        # The domain goes without its responses (actions utter them by name).
+        assert rasas_body["domain"]["responses"] == {"utter_greet": [{"text": "Hello!"}]}
+        expected["domain"] = {k: v for k, v in rasas_body["domain"].items() if k != "responses"}
+        assert "slots" in expected["domain"]
     assert sent == expected
-    if turns < 3:
+    if turns < 3 and "domain" not in rasas_body:
         assert sent == rasas_body  # nothing left out
+
+
+def test_the_domain_sent_is_built_once_per_domain() -> None:
+    from cssecure.rasa_server.behaviour import domain_for_actions
+
+    first = Domain.from_dict({"responses": {"utter_greet": [{"text": "Hello!"}]}})
+    second = Domain.from_dict({"responses": {"utter_bye": [{"text": "Bye!"}]}})
+    assert domain_for_actions(first) is domain_for_actions(first)
+    assert "responses" not in domain_for_actions(second)
+    assert domain_for_actions(second) == {k: v for k, v in second.as_dict().items()
+                                          if k != "responses"}
 
 
 @settings(max_examples=60, deadline=None)
