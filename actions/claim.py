@@ -625,6 +625,7 @@ class ValidateClaimForm(FormValidationAction):
             and fresh
             and not _answers_question(requested, answer, shaped=True)
             and not (requested in EVIDENCE_FACT_NAMES and sends_later(answer.text))
+            and not (requested == "claim_confirmed" and _names_a_fact_to_correct(answer))
         ):
             # No answer but a request ("I'd like to talk to a person"): its rule replies,
             # and the form asks its question again afterwards.
@@ -1081,24 +1082,50 @@ def _stop_correcting(tracker: Tracker) -> dict[str, Any]:
             if tracker.get_slot(name) not in (None, False)}
 
 
+def _fact_named(text: str, language: str | None) -> str | None:
+    """The fact whose name the message holds, the longest name found: its correction words
+    or its summary label, in English or the conversation's language ("Wert der betroffenen
+    Waren" typed back was answered as a question; issue 14 trial)."""
+    lowered = text.lower()
+    whole = " ".join(lowered.split()).strip(" .!?:")
+    best: tuple[int, str] | None = None
+    for slot, question in QUESTIONS.items():
+        labels = {question.label.lower(), tr(language, question.label).lower()}
+        # A label of one word ("Parcel", "Versandt") names its fact only alone: inside a
+        # sentence it is just a word ("my parcel", "wann wird es versandt?").
+        names = (*question.correction_words,
+                 *(label for label in labels if " " in label or label == whole))
+        for word in names:
+            if lowered.find(word) >= 0 and (best is None or len(word) > best[0]):
+                best = (len(word), slot)
+    return best[1] if best else None
+
+
+def _names_a_fact_to_correct(answer: Answer) -> bool:
+    """At the summary: a short message that names a fact and asks nothing ("wert der
+    betroffenen waren", "the shipping fee") picks that fact to correct, whatever the
+    classifier hears in it; "what happens with my parcel now?" stays a question."""
+    text = answer.text.strip()
+    return (
+        not text.endswith("?")
+        and len(text.split()) <= 6
+        and _fact_named(text, answer.language) is not None
+    )
+
+
 def _facts_named(text: str, tracker: Tracker) -> list[str]:
     """The facts a message names without a value: the one its correction words name
     ("the delivery date is wrong"), else the draft's dates or amounts that a general word
     names ("the date is wrong", "the amount"), in the form's order."""
-    lowered = text.lower()
-    best: tuple[int, str] | None = None
-    for slot, question in QUESTIONS.items():
-        for word in question.correction_words:
-            if lowered.find(word) >= 0 and (best is None or len(word) > best[0]):
-                best = (len(word), slot)
+    named = _fact_named(text, language_of(tracker))
     kinds: tuple[str, ...] = ()
     if names_fact_kind(text, "date_fact"):
         kinds = _DATE_KINDS
     elif names_fact_kind(text, "amount_fact"):
         kinds = ("money",)
-    if best is not None and (not kinds or QUESTIONS[best[1]].kind in kinds):
-        return [best[1]]
-    if best is not None:
+    if named is not None and (not kinds or QUESTIONS[named].kind in kinds):
+        return [named]
+    if named is not None:
         # "the shipping date": a date whose own words share a stem with the message's
         # ("shipping" / "shipped"), not the shipping fee.
         stems = {word[:4] for word in answer_words(text) if len(word) >= 4}

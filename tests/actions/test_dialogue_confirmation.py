@@ -239,3 +239,47 @@ def test_a_correction_naming_the_old_value_beside_the_new_takes_the_new(
     said, messages = _answer(slots, text)
     assert said["affected_items_value"] == "300.00", (said, messages)
     assert said["correcting"] is False
+
+
+# ------------------------------------ the summary's own label typed back names its fact
+#
+# Issue 14 trial: "wert der betroffenen waren" (the German summary's label of the affected
+# goods' value) typed at the summary was classified faq and answered as a question.
+LABELLED = ["affected_items_value", "shipping_fee", "shipped_date", "insured_value"]
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr", "es", "it", "nl", "pl", "pt"])
+@pytest.mark.parametrize("fact", LABELLED)
+def test_the_summary_label_typed_back_asks_for_that_facts_value(
+    claims_app: ClaimsApp, language: str, fact: str
+) -> None:
+    from actions.questions import QUESTIONS
+    from cssecure.i18n.catalog import tr
+
+    label = tr(language, QUESTIONS[fact].label).lower()
+    slots = _lost(language=language, affected_items_value="300.00")
+    said, messages = _answer(slots, label, intent="faq")
+    assert said.get("correcting_fact") == fact
+    assert said["claim_confirmed"] is None
+    assert messages == []
+
+
+def test_a_question_at_the_summary_naming_no_fact_is_still_a_question(
+    claims_app: ClaimsApp
+) -> None:
+    tracker = make_tracker({**_lost(), "requested_slot": "claim_confirmed"},
+                           text="how long does a payout take?", intent="faq",
+                           candidates={"claim_confirmed": "how long does a payout take?"})
+    events, _ = run(ValidateClaimForm(), tracker, DOMAIN)
+    assert any(e.get("event") == "action_execution_rejected" for e in events)
+
+
+@pytest.mark.parametrize("text", ["what happens with my parcel now?",
+                                  "when is the claim decided?", "wann wird mein Paket versandt?"])
+def test_a_one_word_label_inside_a_question_names_no_fact(
+    claims_app: ClaimsApp, text: str
+) -> None:
+    tracker = make_tracker({**_lost(language="de"), "requested_slot": "claim_confirmed"},
+                           text=text, intent="faq", candidates={"claim_confirmed": text})
+    events, _ = run(ValidateClaimForm(), tracker, DOMAIN)
+    assert any(e.get("event") == "action_execution_rejected" for e in events)
