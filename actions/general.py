@@ -380,7 +380,8 @@ PLEASE_WAIT = N_("Please wait a little.")
 def _reply_promise(language: str | None = None) -> tuple[str, str] | None:
     """When a person answers, from the team's office hours and promised wait (the same
     settings the waiting answers use, cssecure/handoff/waiting.py), in ``language``:
-    ``("Monday to Friday 09:00-18:00, Asia/Shanghai time, UTC+8", "today at 15:10")``;
+    ``("Monday to Friday 09:00-18:00, Asia/Shanghai time, UTC+8", "today at 15:10
+    (Asia/Shanghai time, UTC+8)")``;
     None when the office hours cannot be read."""
     from cssecure.handoff.office_hours import OfficeHours, OfficeHoursError
     from cssecure.settings import Settings
@@ -390,7 +391,7 @@ def _reply_promise(language: str | None = None) -> tuple[str, str] | None:
         hours = OfficeHours.from_settings(settings)
         now = datetime.now(timezone.utc)
         by = hours.reply_by(now, timedelta(minutes=settings.handoff_wait_minutes))
-        return hours.describe(now, language), hours.when(by, now, language)
+        return hours.describe(now, language), hours.when_in_zone(by, now, language)
     except (OfficeHoursError, ValueError) as exc:
         logger.warning("office hours unavailable: %s", type(exc).__name__)
         return None

@@ -245,6 +245,12 @@ class OfficeHours:
         return tr(language, "on {day_and_month} at {clock}",
                   day_and_month=_day_and_month(local.date(), language), clock=clock)
 
+    def when_in_zone(self, moment: datetime, now: datetime, language: str | None = None) -> str:
+        """:meth:`when` with the office's zone: ``today at 09:30 (Asia/Shanghai time,
+        UTC+8)``. A customer in Europe reads a bare "today at 09:30" in their own time (and
+        the office's "today" may be their tomorrow; issue 14 trial)."""
+        return f"{self.when(moment, now, language)} ({self.zone_label(now, language)})"
+
 
 def _day_and_month(day: date, language: str | None) -> str:
     """``12 March`` (CLDR's day-and-month form outside English: ``12. März``, ``12 de

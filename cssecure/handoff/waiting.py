@@ -349,10 +349,8 @@ class HandoffWaiting:
         language: str | None = None,
     ) -> str:
         """The text telling the customer the promised time has passed (in ``language``)."""
-        when = self.hours.when(deadline, now, language)
-        zone = self.hours.zone_label(now, language)
         return texts.expired(
-            promised=f"{when} ({zone})",
+            promised=self.hours.when_in_zone(deadline, now, language),
             place=self.place(conversation_id, now),
             hours=self.hours.describe(now, language),
             open_now=self.hours.is_open(now),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import date
 from typing import Any
 
@@ -297,6 +298,9 @@ def test_handoff_flags_the_claim_and_pauses_the_assistant(
     # The promise is the office's, as the waiting answers give it (cssecure/handoff).
     assert "Our team works Monday to Friday 09:00-18:00, Asia/Shanghai time, UTC+8; we aim to " \
         "answer " in texts(messages)[0]
+    # ... at a time given in the office's zone, not a bare "today at 09:30" (issue 14 trial).
+    assert re.search(r"we aim to answer [^.]*\d\d:\d\d \(Asia/Shanghai time, UTC\+8\)\.",
+                     texts(messages)[0])
     claim = claims_app.get_claim(reference, ALICE)
     assert claim is not None and claim["needs_agent"] is True
 

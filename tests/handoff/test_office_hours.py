@@ -65,6 +65,15 @@ def test_times_are_told_relative_to_now_in_words() -> None:
     assert DEFAULT.when(at(14, 9), now) == "on 16 March at 09:00"
 
 
+def test_a_promised_time_carries_the_offices_zone() -> None:
+    """A customer in Europe read "heute um 09:30" in their own time (issue 14 trial)."""
+    now = at(4, 17, 50)
+    assert DEFAULT.when_in_zone(at(4, 18, 20), now) == (
+        "today at 18:20 (Asia/Shanghai time, UTC+8)")
+    assert DEFAULT.when_in_zone(at(5, 9), now, "de").startswith("morgen um 09:00")
+    assert DEFAULT.when_in_zone(at(5, 9), now, "de").endswith("UTC+8)")
+
+
 def test_several_spans_lists_and_whole_days() -> None:
     hours = OfficeHours.parse("Mon,Wed 09:00-12:00; Sat 10:00-14:00", "Europe/Berlin")
     saturday = datetime(2026, 3, 7, 13, 50, tzinfo=ZoneInfo("Europe/Berlin"))
