@@ -69,6 +69,7 @@ from actions.texts import (
     evidence_text,
     fact_lines,
     format_value,
+    money_text,
     parcel_found_text,
     status_text,
     summary_text,
@@ -1301,11 +1302,43 @@ async def _checked(
             dispatcher,
             tracker,
         )
+    if slot == "insured_value":
+        above = _above_maximum(str(parsed), tracker, answer.language)
+        if above is not None:
+            dispatcher.utter_message(text=above)
     if parsed is True and slot in EVIDENCE_FACT_NAMES and answer.evidence_kind is None:
         # "Yes, I have it" is a claim until the file is here (issue 12).
         said = SEND_IT_LATER if _says_later(answer) else SEND_THE_FILE
         dispatcher.utter_message(text=tr(answer.language, said))
     return _answered(slot, parsed)
+
+
+ABOVE_MAXIMUM = N_(
+    "Noted: {amount}. The most a parcel can be insured for is {maximum}, so a payout never "
+    "exceeds that."
+)
+
+
+def _above_maximum(amount: str, tracker: Tracker, language: str | None) -> str | None:
+    """The notice for an insured value above what can be insured on the parcel's line and
+    destination ("50,000 RMB"; issue 14 trial: accepted without a word), else None. The
+    customer's figure is kept and the engine caps the payout (terms "Maximum Insured Value",
+    claims-spec.md 2.2); the notice only says so before the summary does."""
+    from cssecure.policy import InvalidFacts
+
+    try:
+        quoted = services.quote_premium(
+            amount,
+            shipping_line=tracker.get_slot("shipping_line"),
+            destination_country=tracker.get_slot("destination_country"),
+            shipping_fee=tracker.get_slot("shipping_fee"),
+        )
+    except InvalidFacts:
+        return None  # the limit needs facts not known yet: the summary's assessment tells
+    if quoted.get("insurable", True):
+        return None
+    return tr(language, ABOVE_MAXIMUM, amount=money_text(amount, language),
+              maximum=money_text(quoted["max_insurable_rmb"], language))
 
 
 def _says_later(answer: Answer) -> bool:

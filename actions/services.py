@@ -154,8 +154,10 @@ def quote_premium(
     insured_value: str,
     shipping_line: str | None = None,
     destination_country: str | None = None,
+    shipping_fee: str | None = None,
 ) -> dict[str, Any]:
-    """The engine's premium quote (claims-spec.md section 3 JSON).
+    """The engine's premium quote (claims-spec.md section 3 JSON); ``shipping_fee`` (RMB)
+    for a limit that adds it (China Post SAL to Germany).
 
     Raises:
         cssecure.policy.InvalidFacts: an impossible amount, or a limit that needs more facts.
@@ -167,6 +169,7 @@ def quote_premium(
             insured_value,
             shipping_line=shipping_line,
             destination_country=destination_country,
+            shipping_fee=shipping_fee,
         ).to_json()
     )
 
