@@ -544,6 +544,12 @@ _UNKNOWN_MONEY_SIGN = re.compile(r"[$€£₩₹₽₺₴₪₫฿₱₦﷼円]|
 _TOO_LARGE = Decimal(10) ** 7
 _PER_ITEM = re.compile(r"\b(each|apiece|per (item|piece|pair|unit))\b", re.IGNORECASE)
 _RANGE = re.compile(r"\d\s*(?:-|–|to)\s*\d|\bbetween\b.*\band\b", re.IGNORECASE)
+# A calculation or a power of ten ("2x125", "2 × 125", "125*2", "10^3", "1e3"): the reader
+# took its first number ("2x125" -> 2.00, "1e9" -> 1.00; issue 14 trial).
+_CALCULATION = re.compile(r"\d\s*[x×*^÷]\s*\d|\d[eE][+-]?\d", re.IGNORECASE)
+CALCULATION_REFUSED = N_(
+    "Please give the result as one number, not a calculation: the total value in RMB."
+)
 
 
 def _one_amount_only(
@@ -557,6 +563,8 @@ def _one_amount_only(
     """
     if text.lstrip().startswith("/"):
         return  # a button's payload carries exactly one amount
+    if _CALCULATION.search(text) and not _NUMERIC_DATE.search(text):
+        raise AnswerError(tr(language, CALCULATION_REFUSED))
     if _PER_ITEM.search(text):
         raise AnswerError(
             tr(

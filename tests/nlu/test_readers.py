@@ -225,6 +225,26 @@ def test_parse_money_refuses(text: str, words: str) -> None:
     assert not isinstance(raised.value, AmbiguousAnswer)
 
 
+# Issue 14 trial: "2x125" was read as 2.00 and "1e9" as 1.00, without a question.
+CALCULATIONS = ["2x125", "2 x 125", "2X125", "2×125", "125*2", "125 * 2", "10^3", "1e3", "1E9",
+                "1,5e3", "2.5e+3", "300÷2", "shipping fee 2x125", "2x125 rmb", "¥2x125",
+                "2 × 62,50 €"]
+
+
+@pytest.mark.parametrize("text", CALCULATIONS)
+@pytest.mark.parametrize("language", ["en", "de", "fr"])
+def test_a_calculation_is_refused_not_read_as_its_first_number(text: str, language: str) -> None:
+    with pytest.raises(AnswerError, match="calculation" if language == "en" else "RMB") as raised:
+        parse_money(text, [], today=TODAY, language=language)
+    assert not isinstance(raised.value, AmbiguousAnswer)
+
+
+@pytest.mark.parametrize(("text", "value"), [("250", "250.00"), ("EMS 3kg, 500 rmb", "500.00"),
+                                             ("box of 2 items, 300 yuan", "300.00")])
+def test_an_amount_near_other_numbers_is_still_read(text: str, value: str) -> None:
+    assert parse_money(text, [], today=TODAY) == value
+
+
 def test_parse_money_asks_back_an_ambiguous_separator() -> None:
     with pytest.raises(AmbiguousAnswer, match=r"1,200\.00.*1\.20"):
         parse_money("1.200", [], today=TODAY)
