@@ -1021,17 +1021,21 @@ def parse_date(
         AnswerError: no date, an impossible date, a date in the future, or one before
             ``not_before``.
     """
-    readings = _date_readings(text, entities, today, language)
     if date_order is None and language in _DAY_FIRST_LANGUAGES:
         date_order = "DMY"  # "10/09/2026" from a German conversation is 10 September
     if date_order and date_order.upper() == "MDY" and _dotted(text, entities):
         # Dots are the European way to write a date: "10.09.2026" is 10 September even
         # from a US locale (issue 13 review); slashes follow the locale.
         date_order = "DMY"
-    if date_order is not None and len(readings) == 2:
-        if date_order.upper() not in ("DMY", "MDY"):
-            raise ValueError(f"date_order must be 'DMY', 'MDY' or None, not {date_order!r}")
-        readings = [readings[0] if date_order.upper() == "DMY" else readings[1]]
+    if date_order is not None and date_order.upper() not in ("DMY", "MDY"):
+        raise ValueError(f"date_order must be 'DMY', 'MDY' or None, not {date_order!r}")
+    readings: list[date] = []
+    # Every date the answer gives: two dates ("around 3 weeks ago, 31 oct i think") are
+    # asked back like the two readings of one, never the first taken (issue 14 trial).
+    for found in _date_readings(text, entities, today, language):
+        if date_order is not None and len(found) == 2:
+            found = [found[0] if date_order.upper() == "DMY" else found[1]]
+        readings += [value for value in found if value not in readings]
     refusals = [_date_refusal(value, today, not_before, language) for value in readings]
     possible = [value for value, refusal in zip(readings, refusals, strict=True) if not refusal]
     if not possible:
@@ -1063,17 +1067,20 @@ def _dotted(text: str, entities: Sequence[Entity]) -> bool:
 
 def _date_readings(
     text: str, entities: Sequence[Entity], today: date, language: str | None = None
-) -> list[date]:
-    """The first date's readings (one, or day-first then month-first)."""
+) -> list[list[date]]:
+    """Each date's readings (one, or day-first then month-first), in the answer's order."""
     found = [e for e in entities if e.get("entity") == "date" and e.get("value")]
     if not found and not _read_by_the_extractor(entities):
         found = [e for e in _extract(text, today) if e.get("entity") == "date"]
     if found:
-        raw = _readings_of(found[0])
-        try:
-            return [date.fromisoformat(_pad_iso(value)) for value in raw]
-        except ValueError as exc:
-            raise AnswerError(tr(language, NOT_A_DATE, date=raw[0])) from exc
+        dates: list[list[date]] = []
+        for entity in found:
+            raw = _readings_of(entity)
+            try:
+                dates.append([date.fromisoformat(_pad_iso(value)) for value in raw])
+            except ValueError as exc:
+                raise AnswerError(tr(language, NOT_A_DATE, date=raw[0])) from exc
+        return dates
     match = _NUMERIC_DATE.search(text)
     if match is None:
         raise AnswerError(
@@ -1087,7 +1094,7 @@ def _date_readings(
     readings = list(normalise.numeric_date_readings(match.group(0), today))
     if not readings:
         raise AnswerError(tr(language, NOT_A_DATE, date=match.group(0)))
-    return readings
+    return [readings]
 
 
 NOT_A_DATE = N_("{date} is not a real date.")

@@ -310,6 +310,34 @@ def test_parse_date(text: str, value: str) -> None:
     assert parse_date(text, [], TODAY, date_order="DMY") == value
 
 
+# Issue 14 trial: "around 3 weeks ago, 31 oct i think" was stored as the first date alone.
+TWO_DATES = [
+    ("en", "around 3 weeks ago, 1 mar i think", {"2026-02-25", "2026-03-01"}),
+    ("en", "12 March or 14 March", {"2026-03-12", "2026-03-14"}),
+    ("en", "12.03.2026 or 14.03.2026", {"2026-03-12", "2026-03-14"}),
+    ("de", "am 12. März, nein am 14. März", {"2026-03-12", "2026-03-14"}),
+    ("fr", "le 2 mars ou le 3 mars", {"2026-03-02", "2026-03-03"}),
+    ("es", "el 3 de marzo o el 5 de marzo", {"2026-03-03", "2026-03-05"}),
+    ("pl", "2 marca albo 4 marca", {"2026-03-02", "2026-03-04"}),
+]
+
+
+@pytest.mark.parametrize(("language", "text", "dates"), TWO_DATES)
+def test_two_dates_are_asked_back_never_the_first_taken(
+    language: str, text: str, dates: set[str]
+) -> None:
+    with pytest.raises(AmbiguousAnswer) as asked:
+        parse_date(text, [], TODAY, language=language)
+    assert {choice.value for choice in asked.value.readings} == dates
+
+
+def test_of_two_dates_the_only_possible_one_is_taken() -> None:
+    # The other is in the future: no question needed.
+    assert parse_date("12 March 2026 or 25 March 2026", [], TODAY) == "2026-03-12"
+    # The same day twice is one date.
+    assert parse_date("on 12 March, yes 12 March", [], TODAY) == "2026-03-12"
+
+
 @pytest.mark.parametrize(
     ("text", "not_before", "words"),
     [("tomorrow", None, "in the future"), ("2027-01-01", None, "in the future"),
