@@ -22,7 +22,7 @@ from cssecure.claims import services
 from cssecure.claims.db import create_engine
 from cssecure.claims.errors import ClaimNotFound, ClaimsError, ClaimsUnavailable
 from cssecure.claims.evidence import EvidenceData, EvidenceFileStore
-from cssecure.claims.model import Parcel, is_reference, is_valid_id
+from cssecure.claims.model import Parcel, approval_check, is_reference, is_valid_id
 from cssecure.claims.parcels import HttpParcelSource, ParcelSource, SqlParcelSource
 from cssecure.claims.unit_of_work import UnitOfWork
 from cssecure.claims.views import (
@@ -296,10 +296,8 @@ class ClaimsApp:
         )
         payout = Decimal(str(settled.assessment.get("payout_rmb") or "0"))
         over_room = settled.payout_room is not None and payout > settled.payout_room
-        # As Claim._approval_check: files the customer sent, or no sign-in, need a person.
-        person_checks = not verified or any(
-            e.get("source") == "evidence" for e in settled.fact_sources.values()
-        )
+        # As the filing: no record of the parcel, files the customer sent, or no sign-in.
+        person_checks = approval_check(settled.fact_sources, verified=verified) is not None
         return {
             "assessment": settled.assessment,
             "facts": settled.facts,

@@ -89,6 +89,12 @@ SUPERSEDED_REASON = "the parcel's owner filed the same claim signed in: close th
 EVIDENCE_CHECK_REASON = "the decision rests on files the customer sent: check them before payout"
 EVIDENCE_ARRIVED_REASON = "evidence the claim was waiting for has arrived: check it and decide"
 REPORTED_AGAIN_REASON = "the customer reported this claim again with new details or files"
+NOT_ON_RECORD_REASON = (
+    "the parcel is not on the agency's record: whether it was insured, and its values, are "
+    "the customer's word"
+)
+# Who may say a parcel was insured: the agency's record, or a person who checked it.
+_TRUSTED_INSURANCE_SOURCES = ("record", "agent")
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 _CHANNEL_RE = re.compile(r"^[a-z][a-z0-9_-]{0,19}$")
@@ -121,6 +127,30 @@ def not_a_parcel_number(parcel_id: str) -> Message:
 
 
 # --------------------------------------------------------------------------- parcels
+
+
+def approval_check(fact_sources: Mapping[str, Any], *, verified: bool) -> str | None:
+    """What a person must check before an approval on these facts is paid, if anything.
+
+    Exceptions to approving on the engine's decision (issue 12), first of all a parcel the
+    agency has no record of, whose cover rests on the customer's "yes, it was insured"
+    (issue 14 trial: a made-up parcel number was assessed "approve 1000 RMB" on the
+    customer's word alone); then a decision resting on evidence files the customer sent (a
+    person looks at the video, the photos, the letter before money moves; the file type
+    check alone proves nothing), and a customer who is not signed in (a person confirms
+    the parcel is theirs). Used by the filing (``Claim``) and its preview (the summary).
+    """
+    insured = fact_sources.get("insured")
+    if isinstance(insured, Mapping) and insured.get("source") not in _TRUSTED_INSURANCE_SOURCES:
+        return NOT_ON_RECORD_REASON
+    if any(
+        isinstance(entry, Mapping) and entry.get("source") == "evidence"
+        for entry in fact_sources.values()
+    ):
+        return EVIDENCE_CHECK_REASON
+    if not verified:
+        return UNVERIFIED_REASON
+    return None
 
 
 @dataclass(frozen=True)
@@ -608,21 +638,9 @@ class Claim:
         return None
 
     def _approval_check(self) -> str | None:
-        """What a person must check before an approval on these facts is paid, if anything.
-
-        Exceptions to approving on the engine's decision (issue 12): a decision resting on
-        evidence files the customer sent (a person looks at the video, the photos, the
-        letter before money moves; the file type check alone proves nothing), and a
-        customer who is not signed in (a person confirms the parcel is theirs).
-        """
-        if any(
-            isinstance(entry, Mapping) and entry.get("source") == "evidence"
-            for entry in self.fact_sources.values()
-        ):
-            return EVIDENCE_CHECK_REASON
-        if not self.verified:
-            return UNVERIFIED_REASON
-        return None
+        """What a person must check before an approval on these facts is paid, if anything
+        (:func:`approval_check`)."""
+        return approval_check(self.fact_sources, verified=self.verified)
 
     def _triage(self, at: datetime, payout_room: Decimal | None = None) -> None:
         decision = self.assessment["decision"]

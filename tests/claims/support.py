@@ -59,8 +59,11 @@ def lost_facts(**changes: Any) -> dict[str, Any]:
     return facts
 
 
-def file_lost(app: ClaimsApp, parcel_id: str = "P100001", **changes: Any) -> dict[str, Any]:
-    """File a lost claim for ``cust-1`` through the facade."""
+def file_lost(
+    app: ClaimsApp, parcel_id: str = "P100001", *, on_record: bool = True, **changes: Any
+) -> dict[str, Any]:
+    """File a lost claim for ``cust-1`` through the facade; ``on_record``: the agency's
+    record holds the parcel as the claim describes it (added when missing)."""
     options: dict[str, Any] = {
         "customer_id": "cust-1",
         "channel": "web",
@@ -70,6 +73,23 @@ def file_lost(app: ClaimsApp, parcel_id: str = "P100001", **changes: Any) -> dic
     }
     facts_changes = {k: v for k, v in changes.items() if k not in options}
     options.update({k: v for k, v in changes.items() if k in options})
-    return app.file_claim(
-        parcel_id=parcel_id, claim_type="lost", facts=lost_facts(**facts_changes), **options
-    )
+    facts = lost_facts(**facts_changes)
+    if on_record and app.parcel_source.get(parcel_id) is None:
+        # The agency's record of the parcel, as the customer describes it: an approval rests
+        # on the record's "insured", never on the customer's word alone (issue 14 trial).
+        app.import_parcels([record_of(parcel_id, options["customer_id"], facts)])
+    return app.file_claim(parcel_id=parcel_id, claim_type="lost", facts=facts, **options)
+
+
+_RECORD_FIELDS = ("order_type", "shipping_line", "destination_country", "items_value",
+                  "shipping_fee", "insured", "insured_value", "submitted_date", "shipped_date",
+                  "delivered_date")
+
+
+def record_of(parcel_id: str, customer_id: str | None, facts: dict[str, Any]) -> Parcel:
+    """The agency's record of ``parcel_id`` holding what ``facts`` say of it."""
+    values: dict[str, Any] = {name: facts[name] for name in _RECORD_FIELDS if name in facts}
+    for name in ("submitted_date", "shipped_date", "delivered_date"):
+        if isinstance(values.get(name), str):
+            values[name] = date.fromisoformat(values[name])
+    return make_parcel(parcel_id=parcel_id, customer_id=customer_id, **values)

@@ -13,12 +13,13 @@ import sqlalchemy as sa
 from cssecure.claims import orm
 from cssecure.claims.app import ClaimsApp
 
-from .support import file_lost
+from .support import file_lost, lost_facts, record_of
 
 
 def _file_at_once(app: ClaimsApp, attempts: int) -> list[dict[str, Any]]:
     """``attempts`` threads file the same claim, released together by a barrier."""
     barrier = threading.Barrier(attempts)
+    app.import_parcels([record_of("P100001", "cust-1", lost_facts())])  # before the race
 
     def attempt(i: int) -> dict[str, Any]:
         barrier.wait()

@@ -17,7 +17,7 @@ from cssecure.claims.app import ClaimsApp
 from cssecure.claims.errors import ClaimNotFound, InvalidClaim, InvalidTransition
 from cssecure.claims.model import EXPOSURE_REASON, REPORTED_AGAIN_REASON, SUPERSEDED_REASON
 
-from .support import file_lost, lost_facts, make_parcel
+from .support import file_lost, lost_facts, make_parcel, record_of
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
 
@@ -212,12 +212,16 @@ def _payloads(app: ClaimsApp) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _file(app: ClaimsApp, **changes: Any) -> services.Filed:
-    """``services.file_claim`` of a lost claim for ``cust-1`` (parcel P100001, no record)."""
+    """``services.file_claim`` of a lost claim for ``cust-1`` on parcel P100001, whose
+    record holds what the claim says of it (``parcel`` may be given: None, no record)."""
     request: dict[str, Any] = {
         "parcel_id": "P100001", "claim_type": "lost", "facts": lost_facts(),
         "customer_id": "cust-1", "channel": "web", "conversation_id": "conv-1",
-        "verified": True, "parcel": None, **changes,
+        "verified": True, **changes,
     }
+    if "parcel" not in request:
+        request["parcel"] = record_of(request["parcel_id"], request["customer_id"],
+                                      request["facts"])
     return services.file_claim(app.uow, **request)
 
 
@@ -430,7 +434,7 @@ def test_a_repeated_overruled_statement_does_not_hide_a_new_detail_after_it(
 def test_the_parcels_total_binds_when_an_earlier_claim_was_paid_on_other_facts(
     app: ClaimsApp,
 ) -> None:
-    # No record of the parcel: the return was filed saying a 300.00 fee (voucher 300.00);
+    # The return was filed saying a 300.00 fee (voucher 300.00), the record agreeing;
     # the loss says 200.00, whose limits are 1000.00 compensation and 1240.00 in all.
     returned = _file(app, claim_type="returned", facts=lost_facts(
         claim_type="returned", shipping_fee="300.00", insured_value="1100.00",

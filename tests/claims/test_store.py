@@ -17,6 +17,7 @@ from cssecure.claims.errors import (
     InvalidClaim,
     InvalidTransition,
 )
+from cssecure.claims.model import NOT_ON_RECORD_REASON
 
 from .support import file_lost, lost_facts, make_parcel
 from .test_evidence import JPEG, PNG
@@ -35,8 +36,9 @@ def test_filing_stores_the_facts_and_the_engines_assessment(app: ClaimsApp) -> N
     claim = app.claim_detail(filed["reference"])
     assert claim is not None
     assert claim["facts"]["items_value"] == "800.00" and claim["facts"]["loss_proof"] is False
-    # Every stored fact says where it came from (issue 12): no record here, the customer.
-    assert claim["fact_sources"]["items_value"]["source"] == "customer"
+    # Every stored fact says where it came from (issue 12): the record, or the customer.
+    assert claim["fact_sources"]["items_value"]["source"] == "record"
+    assert claim["fact_sources"]["loss_proof"]["source"] == "customer"
     assert claim["fact_sources"]["items_value"]["value"] == "800.00"
     assert claim["fact_sources"]["items_value"]["at"].startswith(claim["created_at"][:10])
     assert claim["payout_rmb"] == "1000.00" and claim["payout_form"] == "refund"
@@ -44,6 +46,41 @@ def test_filing_stores_the_facts_and_the_engines_assessment(app: ClaimsApp) -> N
         (None, "submitted"),
         ("submitted", "approved"),
     ]
+
+
+@pytest.mark.parametrize("verified", [True, False])
+def test_a_parcel_not_on_the_record_is_never_approved_on_the_customers_word(
+    app: ClaimsApp, verified: bool
+) -> None:
+    """Issue 14 trial: a made-up parcel number was assessed "approve 1000 RMB" with every
+    fact, "insured" included, from the customer alone. The engine's decision is kept for
+    the agent; the claim waits for a person, who is told why, and nothing is paid."""
+    filed = file_lost(app, on_record=False, flag_for_agent=True, verified=verified,
+                      **({} if verified else {"customer_id": None}))
+    assert filed["assessment"]["decision"] == "approve"
+    assert filed["status"] == "in_review"
+    assert filed["agent_reason"].startswith(NOT_ON_RECORD_REASON)
+    claim = app.claim_detail(filed["reference"])
+    assert claim is not None
+    assert claim["payout_rmb"] is None
+    assert claim["fact_sources"]["insured"]["source"] == "customer"
+    assert claim["needs_agent"] is True
+
+
+@pytest.mark.parametrize("on_record", [True, False])
+def test_the_summary_says_a_person_checks_a_parcel_not_on_the_record(
+    app: ClaimsApp, on_record: bool
+) -> None:
+    """The preview the customer confirms holds what the filing holds: a signed-in
+    customer's approval on a parcel the agency knows is paid; on one it does not know, a
+    person confirms it first."""
+    if on_record:
+        app.import_parcels([make_parcel()])
+    preview = app.preview_claim(parcel_id="P100001", facts=lost_facts(claim_type="lost"),
+                                customer_id="cust-1",
+                                conversation_id="conv-1", verified=True)
+    assert preview["assessment"]["decision"] == "approve"
+    assert preview["held"] is (not on_record)
 
 
 def test_filing_again_returns_the_open_ticket(app: ClaimsApp) -> None:
@@ -91,7 +128,7 @@ def test_an_anonymous_customer_files_an_owned_parcel_unverified(app: ClaimsApp) 
 
 def test_facts_the_engine_refuses_store_nothing(app: ClaimsApp) -> None:
     with pytest.raises(InvalidClaim, match="items_value"):
-        file_lost(app, items_value="-5")
+        file_lost(app, items_value="-5", on_record=False)
     with pytest.raises(InvalidClaim, match="The facts name parcel_id 'P999', not 'P100001'"):
         app.file_claim(
             parcel_id="P100001",
@@ -323,7 +360,7 @@ def test_an_unreachable_database_is_reported_as_unavailable(tmp_path: Path) -> N
     with pytest.raises(ClaimsUnavailable, match="cannot be reached"):
         app.lookup_parcel("P1", "c")
     with pytest.raises(ClaimsUnavailable, match="cannot be reached"):
-        file_lost(app)
+        file_lost(app, on_record=False)
 
 
 def test_money_survives_the_database_exactly(app: ClaimsApp) -> None:

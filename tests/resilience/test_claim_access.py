@@ -23,6 +23,7 @@ import pytest
 from cssecure.claims.app import ClaimsApp
 from cssecure.claims.errors import InvalidClaim
 from cssecure.claims.model import LINKED_REASON, SUPERSEDED_REASON, UNVERIFIED_REASON
+from tests.claims.support import make_parcel
 
 # Shipped long ago (more than five months): lost without proof, nothing waits for a file.
 FACTS = {
@@ -73,6 +74,12 @@ def test_an_anonymous_claim_never_blocks_the_signed_in_owner(app: ClaimsApp) -> 
 
 
 def test_the_owner_is_paid_even_when_the_strangers_claim_was_approved(app: ClaimsApp) -> None:
+    # The agency's record says the parcel is cust-2's and insured: an approval rests on it
+    # (without a record, nobody's claim is approved on filing).
+    app.import_parcels([make_parcel(
+        parcel_id="PX555001", customer_id="cust-2", items_value="300.00", shipping_fee="80.00",
+        insured_value="380.00", submitted_date=date(2024, 1, 2), shipped_date=date(2024, 1, 5),
+    )])
     stranger = file(app, None, "conv-a")
     # Filed without sign-in: never approved on filing, a person checks whose parcel it is.
     assert (stranger["status"], stranger["agent_reason"]) == ("in_review", UNVERIFIED_REASON)
