@@ -100,15 +100,56 @@ def native_name(language: str) -> str:
     return str(data["languages"][language]["native"])
 
 
-def requested_language(text: str) -> str | None:
-    """The language a short message asks for ("English please" -> "en"), else None.
+# The longest message read as a request for a language ("sorry my portuguese is bad, can we
+# continue in english?" has 10 words).
+MAX_REQUEST_WORDS = 14
 
-    The message must consist of one language's name (in any of our languages) and words of
-    ``request_words`` only, so "I live in Germany" or "my German parcel" ask for nothing.
+
+@lru_cache(maxsize=1)
+def _sentence_request_words() -> tuple[frozenset[str], frozenset[str]]:
+    """``target_words`` and ``asking_words`` of languages.yaml, folded."""
+    data = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    return (
+        frozenset(_fold(str(word)) for word in data["target_words"]),
+        frozenset(_fold(str(word)) for word in data["asking_words"]),
+    )
+
+
+def _asked_in_a_sentence(words: list[str]) -> str | None:
+    """The one language a longer message asks for: named right after a word that points at
+    it ("in", "auf", "pls") in a message holding a word of asking, else None."""
+    names, _ = _request_table()
+    targets, asking = _sentence_request_words()
+    if len(words) > MAX_REQUEST_WORDS or not asking.intersection(words):
+        return None  # a longer message says more than "switch": its intent is kept
+    asked: set[str] = set()
+    for index in range(1, len(words)):
+        for span in (2, 1):
+            phrase = " ".join(words[index : index + span])
+            if phrase in names and words[index - 1] in targets:
+                asked.add(names[phrase])
+    return asked.pop() if len(asked) == 1 else None
+
+
+def requested_language(text: str) -> str | None:
+    """The language a message asks for ("English please" -> "en"), else None.
+
+    A short message must consist of one language's name (in any of our languages) and
+    words of ``request_words`` only, so "I live in Germany" or "my German parcel" ask for
+    nothing; a longer one must name one language right after a word pointing at it, with a
+    word of asking ("sorry my portuguese is bad, can we continue in english?").
     """
     names, fillers = _request_table()
     words = _fold(text).split()
-    if not words or len(words) > 8:
+    if not words:
+        return None
+    short = _asked_short(words, names, fillers)
+    return short if short is not None else _asked_in_a_sentence(words)
+
+
+def _asked_short(words: list[str], names: dict[str, str], fillers: frozenset[str]) -> str | None:
+    """The language of a message made of language names and request words only."""
+    if len(words) > 8:
         return None
     found: set[str] = set()
     index = 0

@@ -233,3 +233,37 @@ def test_a_message_in_a_language_we_do_not_speak_is_recognised_as_foreign(text: 
 @pytest.mark.parametrize("text", [text for text, _ in OPENINGS] + ["ok", "P900001", "1.250,00 €"])
 def test_a_message_in_one_of_our_languages_is_not_foreign(text: str) -> None:
     assert not foreign_language(text)
+
+
+# Issue 14 trial: a sentence around the request defeated it ("sorry my portuguese is bad,
+# can we continue in english?" got a Portuguese "I couldn't read that as an answer").
+SENTENCE_REQUESTS = [
+    ("sorry my portuguese is bad, can we continue in english?", "en"),
+    ("pls english, i dont speak portuguese", "en"),
+    ("können wir bitte auf deutsch weitermachen, mein englisch ist schlecht", "de"),
+    ("désolé, on peut continuer en français ? je parle mal anglais", "fr"),
+    ("¿podemos seguir en español por favor? no hablo bien inglés", "es"),
+    ("possiamo continuare in italiano per favore, il mio inglese è scarso", "it"),
+    ("kunnen we verder in het nederlands, mijn engels is slecht", "nl"),
+    ("czy możemy rozmawiać po polsku? nie mówię po angielsku", "pl"),
+    ("podemos continuar em português? o meu inglês é fraco", "pt"),
+]
+NOT_REQUESTS = [
+    "the label is in german",  # no word of asking
+    "my parcel was sent to germany in a dutch box, can you help",  # no language's name
+    "can you tell me if the french customs letter counts, i wrote it in english and in german",
+    "can we continue in english? my parcel P900001 arrived broken and the box was wet, the "
+    "seller says it left fine",  # more than a request: its intent is kept
+]
+
+
+@pytest.mark.parametrize(("text", "language"), SENTENCE_REQUESTS)
+def test_a_request_inside_a_sentence_switches(text: str, language: str) -> None:
+    assert requested_language(text) == language
+    decision = choose_language(text, current="pt" if language == "en" else "en", hint=None)
+    assert (decision.language, decision.reason) == (language, "request")
+
+
+@pytest.mark.parametrize("text", NOT_REQUESTS)
+def test_a_sentence_that_only_mentions_languages_asks_for_none(text: str) -> None:
+    assert requested_language(text) is None
