@@ -28,6 +28,9 @@ import mutation_equivalents  # noqa: E402  (a script beside this one)
 KILLED_CODES = frozenset({1, 3, 24, -24, 36, 37, 152, 255})
 SURVIVED_CODES = frozenset({0})
 NO_TEST_CODES = frozenset({5, 33})
+# mutmut's "suspicious": tests/mutation_caches.py gives it to a mutant whose tests could not
+# start (a pytest usage error such as a test id not found), which mutmut would count as killed.
+SUSPICIOUS_CODE = 35
 
 
 @dataclass
@@ -42,6 +45,7 @@ class ModuleScore:
         untested: names of the mutants no test ran.
         other: mutants neither killed nor survived (not run yet, skipped, suspicious): a
             run stopped early leaves some; they are not in the score.
+        suspicious: names of the mutants among ``other`` whose tests could not start.
     """
 
     module: str
@@ -50,6 +54,7 @@ class ModuleScore:
     equivalent: list[str] = field(default_factory=list)
     untested: list[str] = field(default_factory=list)
     other: int = 0
+    suspicious: list[str] = field(default_factory=list)
 
     @property
     def counted(self) -> int:
@@ -89,6 +94,8 @@ def read_scores(mutants: Path, listed: dict[str, str] | None = None) -> list[Mod
                 score.untested.append(name)
             else:
                 score.other += 1
+                if code == SUSPICIOUS_CODE:
+                    score.suspicious.append(name)
         scores.append(score)
     return scores
 
@@ -120,7 +127,11 @@ def report(scores: list[ModuleScore], elapsed: int | None) -> str:
     if elapsed is not None:
         lines.append(f"mutmut run took {elapsed // 60} min {elapsed % 60} s")
     for s in scores:
-        for kind, names in (("survived", s.survivors), ("no test", s.untested)):
+        for kind, names in (
+            ("survived", s.survivors),
+            ("no test", s.untested),
+            ("not run: its tests could not start (pytest usage error)", s.suspicious),
+        ):
             if names:
                 lines.append(f"\n{s.module}: {kind}")
                 lines += [f"  {name}" for name in names]

@@ -20,6 +20,12 @@ catalog (about a thousand): a mutant runs them in the order of ``_group`` (the m
 mutant a table kills stops (``-x``) after a second of tests, not after the claims store's.
 The order changes how long a mutant takes, never whether it is killed.
 
+It also keeps the test ids of every pytest session of the run equal to the first one's
+(:func:`pytest_generate_tests`): mutmut names a mutant's tests by the ids it mapped, and a test
+it cannot find runs no test at all (:func:`pytest_sessionfinish`); and, mapping the tests, it
+gives every test using a class, module or session fixture the functions that built it
+(:func:`pytest_fixture_setup`), not only the first test, in whose setup it was built.
+
 ``scripts/mutation`` loads it (``PYTEST_ADDOPTS=-p tests.mutation_caches``); `make test` never
 does, so the caches stay as they are in production there.
 """
@@ -28,8 +34,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -113,3 +120,110 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     del item
     if os.environ.get("MUTANT_UNDER_TEST", "") == "stats":
         _empty(_mutated_modules())
+
+
+# mutmut's verdict "suspicious" (its exit code 35): neither killed nor survived.
+SUSPICIOUS = 35
+_IDS_RENEWED = pytest.StashKey[set[int]]()
+
+
+def _explicit_ids(mark: Any) -> object:
+    """The ``ids`` a ``parametrize`` mark was given (keyword or fourth argument)."""
+    args: tuple[object, ...] = mark.args
+    return mark.kwargs.get("ids", args[3] if len(args) > 3 else None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Make the ids of each ``parametrize(..., ids=...)`` afresh in every pytest session.
+
+    pytest 8 keeps the ids it made from a mark's explicit ``ids`` on the mark itself
+    (``Mark._param_ids_generated``) and, in a later session of the same process, takes those
+    already escaped ids as given and escapes them again: "12. März" is
+    ``[12. M\\xe4rz]`` in the first session and ``[12. M\\\\xe4rz]`` in every later one. mutmut
+    maps which test runs which function in the first session of its process and runs each
+    mutant in a later one (forked from it, ``pytest.main`` again): such a test was "not
+    found", pytest stopped with a usage error before running any test, and mutmut, raising in
+    the forked child, recorded every mutant of the functions those tests reach as killed
+    (cssecure/nlu/dates.py's 99, at ~3 s each: the child's unwinding and interpreter exit).
+
+    Forgetting the kept ids once per session and per mark, before pytest's own hook reads
+    them, gives every session the ids of the first. A one-shot iterator of ids cannot be read
+    twice: its ids are left as kept.
+    """
+    renewed = metafunc.config.stash.setdefault(_IDS_RENEWED, set())
+    for mark in metafunc.definition.iter_markers(name="parametrize"):
+        source = getattr(mark, "_param_ids_from", None)
+        if source is None or id(source) in renewed:
+            continue
+        renewed.add(id(source))
+        if getattr(source, "_param_ids_generated", None) is not None and not isinstance(
+            _explicit_ids(source), Iterator
+        ):
+            object.__setattr__(source, "_param_ids_generated", None)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A mutant's run that could not start its tests (a usage error: a test id not found, a
+    bad option) is suspicious, never killed.
+
+    mutmut raises on pytest's usage error, and in the forked child that raise ends the process
+    with status 1, mutmut's "killed": a mutant no test ran would count as killed.
+    """
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if "__mutmut_" in mutant and exitstatus == pytest.ExitCode.USAGE_ERROR:
+        session.exitstatus = SUSPICIOUS
+
+
+_FIXTURE_HITS = pytest.StashKey[dict[int, set[str]]]()
+
+
+def _mutmut_state() -> Any:
+    """mutmut's state in this process (its ``_stats``: the mutated functions the running test
+    reached), or None outside a mutmut run."""
+    try:
+        from mutmut.state import state
+    except ImportError:  # pragma: no cover - the plugin only runs under mutmut
+        return None
+    return state()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+) -> Generator[None, None, None]:
+    """Mapping the tests: remember which mutated functions building a class, module or
+    session fixture reached.
+
+    mutmut gives a test the functions reached between its start and its teardown; a wider
+    fixture is built in the setup of its first test only, so the other tests using it were
+    never mapped to the code that built it (``LocalDateFinder.__init__`` ran 8 tests, none
+    reading "3 de marzo de 2026"). :func:`pytest_runtest_call` gives them those functions too.
+    """
+    state = _mutmut_state() if os.environ.get("MUTANT_UNDER_TEST") == "stats" else None
+    if state is None or fixturedef.scope == "function":
+        yield
+        return
+    outer, state._stats = state._stats, set()
+    try:
+        yield
+    finally:
+        built = state._stats
+        state._stats = outer | built
+        hits = request.config.stash.setdefault(_FIXTURE_HITS, {})
+        hits.setdefault(id(fixturedef), set()).update(built)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    """Mapping the tests: a test reaches whatever built the wider fixtures it uses."""
+    hits = item.config.stash.get(_FIXTURE_HITS, None)
+    state = _mutmut_state()
+    if os.environ.get("MUTANT_UNDER_TEST") != "stats" or not hits or state is None:
+        return
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = getattr(info, "name2fixturedefs", {})
+    for name in getattr(item, "fixturenames", ()):
+        for fixturedef in definitions.get(name, ()):
+            state._stats |= hits.get(id(fixturedef), set())

@@ -8,10 +8,14 @@ survivors cost a minute each). Checked on a stand-in for a module mutmut rewrote
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from functools import lru_cache
-from types import ModuleType
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
@@ -97,3 +101,167 @@ def test_the_clean_run_and_the_forced_failure_keep_the_caches(
     mutation_caches.pytest_runtestloop(session=None)  # type: ignore[arg-type]
     mutation_caches.pytest_runtest_setup(item=None)  # type: ignore[arg-type]
     assert all(_filled(module) for module in modules.values())
+
+
+# --- the test ids of every session, and mutants whose tests could not start --------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Two pytest sessions in one process, as mutmut runs them (it maps the tests in the first,
+# runs each mutant in a later one): the test ids of each session, one line per session.
+TWO_SESSIONS = """
+import sys, pytest
+
+class Ids:
+    def pytest_collection_modifyitems(self, items):
+        print("IDS", sorted(item.nodeid for item in items))
+
+args = ["-q", "-p", "no:cacheprovider", "--collect-only", *sys.argv[1:]]
+for _ in range(2):
+    pytest.main(args, plugins=[Ids()])
+"""
+
+TEST_FILE = """
+import pytest
+
+@pytest.mark.parametrize("text", ["12. März", "plain"], ids=["12. März", "plain"])
+def test_ids(text):
+    pass
+"""
+
+
+def _session_ids(tmp_path: Path, *plugin: str) -> list[str]:
+    (tmp_path / "test_ids.py").write_text(TEST_FILE, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-c", TWO_SESSIONS, *plugin, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+        check=False,
+    )
+    return [line for line in run.stdout.splitlines() if line.startswith("IDS")]
+
+
+def test_every_session_of_a_process_gets_the_test_ids_of_the_first(tmp_path: Path) -> None:
+    without = _session_ids(tmp_path)
+    assert len(without) == 2 and without[0] != without[1], "pytest escapes the kept ids again"
+    first, second = _session_ids(tmp_path, "-p", "tests.mutation_caches")
+    assert first == second == without[0]
+
+
+def _metafunc(mark: object, stash: pytest.Stash) -> object:
+    definition = SimpleNamespace(iter_markers=lambda name: [mark] if name == "parametrize" else [])
+    return SimpleNamespace(config=SimpleNamespace(stash=stash), definition=definition)
+
+
+def test_kept_ids_are_forgotten_once_per_session_and_never_an_iterators() -> None:
+    listed = pytest.mark.parametrize("x", [1], ids=["ä"]).mark
+    given_once = pytest.mark.parametrize("x", [1], ids=iter(["ä"])).mark
+    for mark in (listed, given_once):
+        object.__setattr__(mark._param_ids_from, "_param_ids_generated", ["\\xe4"])
+    stash = pytest.Stash()
+    for mark in (listed, given_once):
+        mutation_caches.pytest_generate_tests(_metafunc(mark, stash))  # type: ignore[arg-type]
+    assert listed._param_ids_from._param_ids_generated is None
+    assert given_once._param_ids_from._param_ids_generated == ["\\xe4"]
+
+    # later tests of the same session keep what its first test made (as pytest does)
+    object.__setattr__(listed._param_ids_from, "_param_ids_generated", ["\\xe4"])
+    mutation_caches.pytest_generate_tests(_metafunc(listed, stash))  # type: ignore[arg-type]
+    assert listed._param_ids_from._param_ids_generated == ["\\xe4"]
+
+
+@pytest.mark.parametrize(
+    ("mutant", "status", "expected"),
+    [
+        ("cssecure.nlu.dates.x__key__mutmut_1", pytest.ExitCode.USAGE_ERROR, 35),
+        ("cssecure.nlu.dates.x__key__mutmut_1", pytest.ExitCode.TESTS_FAILED, 1),
+        ("cssecure.nlu.dates.x__key__mutmut_1", pytest.ExitCode.OK, 0),
+        ("stats", pytest.ExitCode.USAGE_ERROR, 4),
+        ("", pytest.ExitCode.USAGE_ERROR, 4),
+    ],
+)
+def test_a_mutant_run_that_could_not_start_is_suspicious_never_killed(
+    monkeypatch: pytest.MonkeyPatch, mutant: str, status: pytest.ExitCode, expected: int
+) -> None:
+    monkeypatch.setenv("MUTANT_UNDER_TEST", mutant)
+    session = SimpleNamespace(exitstatus=status)
+    mutation_caches.pytest_sessionfinish(session, status)  # type: ignore[arg-type]
+    assert int(session.exitstatus) == expected
+
+
+MAPPED_FILE = """
+import pytest
+from mutmut.state import state
+
+@pytest.fixture(scope="module")
+def table():
+    state()._stats.add("mod.x_build_table")  # a trampoline hit while building it
+    return 1
+
+@pytest.fixture
+def per_test():
+    state()._stats.add("mod.x_per_test")
+    return 2
+
+def test_first(table, per_test):
+    pass
+
+def test_second(table):
+    pass
+
+def test_without():
+    pass
+"""
+
+# mutmut's mapping (mutmut.runners.harness.PytestRunner.run_stats): at a test's teardown, the
+# functions reached since the last one are that test's.
+MAPPING = """
+import sys, pytest
+from mutmut.state import state
+
+class Mapping:
+    def pytest_runtest_teardown(self, item):
+        print("MAP", item.name, sorted(state()._stats))
+        state()._stats.clear()
+
+pytest.main(["-q", "-s", "-p", "no:cacheprovider", *sys.argv[1:]], plugins=[Mapping()])
+"""
+
+
+def test_mapping_gives_every_test_using_a_wider_fixture_what_built_it(tmp_path: Path) -> None:
+    (tmp_path / "test_mapped.py").write_text(MAPPED_FILE, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-c", MAPPING, "-p", "tests.mutation_caches", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+            "MUTANT_UNDER_TEST": "stats",
+        },
+        check=False,
+    )
+    mapped = [line[line.index("MAP") :] for line in run.stdout.splitlines() if "MAP" in line]
+    assert mapped == [
+        "MAP test_first ['mod.x_build_table', 'mod.x_per_test']",
+        "MAP test_second ['mod.x_build_table']",
+        "MAP test_without []",
+    ], run.stdout + run.stderr
+
+
+def test_the_report_names_a_mutant_whose_tests_could_not_start(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import mutation_report
+
+    meta = tmp_path / "pkg" / "calc.py.meta"
+    meta.parent.mkdir()
+    codes = {"pkg.calc.x_double__mutmut_1": 35, "pkg.calc.x_double__mutmut_2": 1}
+    meta.write_text(json.dumps({"exit_code_by_key": codes}), encoding="utf-8")
+    (score,) = mutation_report.read_scores(tmp_path)
+    assert (score.killed, score.other) == (1, 1)
+    assert score.suspicious == ["pkg.calc.x_double__mutmut_1"]
+    assert "could not start" in mutation_report.report([score], None)

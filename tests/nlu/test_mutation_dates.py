@@ -31,3 +31,24 @@ def test_the_shared_finder_is_one_finder_built_once() -> None:
 def test_the_shared_finder_reads_dates_like_a_new_one(text: str, found: list[LocalDate]) -> None:
     assert default_local_dates().find(text, TODAY) == found
     assert LocalDateFinder().find(text, TODAY) == found
+
+
+# The mutation run of dates.py (its 6 survivors once its mutants really ran, issue 20): a skipped
+# word must not end the search, and "a month ago" without a number is a month.
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # the month unit alone ("one" by itself): _agos reads match["month"]
+        ("miesiąc temu", [LocalDate(0, 12, date(2026, 2, 18))]),
+        # "há semanas" names no day, the "há 3 dias" after it does
+        ("há semanas e há 3 dias", [LocalDate(13, 22, date(2026, 3, 15))]),
+        # "hier" is German here, "gestern" after it is still yesterday
+        ("das Paket ist hier, gestern kam es", [LocalDate(20, 27, date(2026, 3, 17))]),
+        # "segunda" alone is "second"; the "last Monday" after it is still read
+        ("segunda, e na segunda-feira passada", [LocalDate(14, 35, date(2026, 3, 16))]),
+    ],
+    ids=["month-alone", "skipped-ago-then-ago", "skipped-relative-then-relative",
+         "skipped-weekday-then-weekday"],
+)
+def test_a_skipped_word_does_not_end_the_search(text: str, found: list[LocalDate]) -> None:
+    assert LocalDateFinder().find(text, TODAY) == found
