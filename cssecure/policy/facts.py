@@ -440,8 +440,13 @@ def conflict_with(name: str | None, raw: object, known: Mapping[str, object]) ->
 
 def _check_together(values: Mapping[str, object]) -> None:
     """Cross-fact checks: dates in order, affected goods within the goods' value."""
-    for fact, _, why, _ in _conflicts(values):
-        raise InvalidFacts(fact, why)
+    for (fact, _, why, _), (*_, plain) in zip(
+        _conflicts(values), _conflicts(values, plain=True), strict=True
+    ):
+        # Staff read ``why`` (field names); a customer reads ``plain`` in their language
+        # (issue 14 trial: "affected_items_value (...): 5000.00 is more than ... (items_value
+        # 900.00)" was what the filing told a customer).
+        raise InvalidFacts(fact, why, explanation=plain)
     insured_value = values.get("insured_value")
     if values.get("insured") is True and insured_value == 0:
         raise InvalidFacts("insured_value", "an insured parcel has an insured amount above 0")

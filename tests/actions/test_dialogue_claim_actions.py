@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from dialogue_support import (
     ALICE,
     LOST_OLD,
@@ -605,3 +606,22 @@ def test_the_form_asks_what_the_record_makes_necessary_despite_a_correction(
     slots = _damaged(delivered_date=_day(20), parcel_record=record)
     assert services.needed_facts({**slots, "parcel_record": None}) == []
     assert services.needed_facts(slots)[0] == "unboxing_video"
+
+
+@pytest.mark.parametrize("language", [None, "de"])
+def test_facts_the_engine_refuses_at_filing_are_explained_without_field_names(
+    claims_app: ClaimsApp, domain: dict[str, Any], language: str | None
+) -> None:
+    """Issue 14 trial: "I couldn't file the claim: affected_items_value (the value of the
+    affected goods): 5000.00 is more than the value of all the goods (items_value 900.00)"."""
+    slots = damaged_slots(affected_items_value="5000.00", unboxing_video=True,
+                          damage_photos=True, damage_kind="broken", usable_after_damage=False,
+                          claim_confirmed=True, language=language)
+    _, messages = run(ActionFileClaim(), make_tracker(slots), domain)
+    (text,) = texts(messages)
+    assert "items_value" not in text and "affected_items_value" not in text
+    if language is None:
+        assert "5000.00 RMB is more than the value of all the goods in the parcel (900.00 RMB)" \
+            in text
+    else:
+        assert "5.000,00\xa0RMB sind mehr als der Wert aller Waren im Paket (900,00\xa0RMB)" in text
