@@ -305,15 +305,16 @@ def decision_text(
         head = (
             tr(
                 language,
-                "The terms give {amount} as a reshipping voucher; a person from our claims "
-                "team confirms it before it is paid.",
+                "On what you told me, the terms give {amount} as a reshipping voucher; a "
+                "person from our claims team checks it against our records before anything is "
+                "paid.",
                 amount=amount,
             )
             if voucher
             else tr(
                 language,
-                "The terms give {amount}; a person from our claims team confirms it before "
-                "it is paid.",
+                "On what you told me, the terms give {amount}; a person from our claims team "
+                "checks it against our records before anything is paid.",
                 amount=amount,
             )
         )

@@ -154,8 +154,8 @@ def test_summary_gives_the_decision_and_asks_to_file(
         "Goods 400.00 RMB, shipping 100.00 RMB, insured for 500.00 RMB.\n"
         "- Proof of loss: yes\n\n"
         # The proof is a file the customer sent: a person looks at it before payment.
-        "My assessment: The terms give 500.00 RMB; a person from our claims team confirms "
-        "it before it is paid.\nWhy:\n"
+        "My assessment: On what you told me, the terms give 500.00 RMB; a person from our "
+        "claims team checks it against our records before anything is paid.\nWhy:\n"
         + "\n".join(f"- {r}" for r in services.assess_claim(_lost(loss_proof=True))["reasons"])
         + "\n\nShall I file this claim? Say no to correct a detail first."
     ]
@@ -258,8 +258,9 @@ def test_filing_stores_the_ticket_and_gives_the_reference(
     }
     assert len(events) == len(held) + 2
     assert texts(messages)[0].startswith(
-        f"Your claim is filed. Reference: {reference}.\nThe terms give 500.00 RMB; a person "
-        "from our claims team confirms it before it is paid."
+        f"Your claim is filed. Reference: {reference}.\nOn what you told me, the terms give "
+        "500.00 RMB; a person from our claims team checks it against our records before "
+        "anything is paid."
     )
     assert texts(messages)[0].endswith(
         f"You can send photos, the unboxing video or letters here at any time: they are "
@@ -429,7 +430,8 @@ def test_an_anonymous_approval_waits_for_an_agent_to_check_the_owner(
     assert "a person from our claims team will first confirm that the parcel is yours" in text
     # The carrier's letter is checked and the owner confirmed by a person; no promise of
     # checks that are not listed.
-    assert "The terms give 500.00 RMB; a person from our claims team confirms it" in text
+    assert ("On what you told me, the terms give 500.00 RMB; a person from our claims team "
+            "checks it") in text
     assert "checks below" not in text and "Before any payout" not in text
     ticket = claims_app.claim_detail(reference)
     assert ticket is not None and ticket["verified"] is False and ticket["needs_agent"] is True

@@ -39,7 +39,8 @@ def test_lost_claim_with_carrier_proof_on_a_known_parcel_in_at_most_six_messages
     assert ticket["fact_sources"]["loss_proof"]["source"] == "evidence"
     assert [e["kind"] for e in ticket["evidence"]] == ["carrier_confirmation"]
     said = "\n".join(conversation.replies)
-    assert "The terms give 500.00 RMB; a person from our claims team confirms it" in said, said
+    assert ("On what you told me, the terms give 500.00 RMB; a person from our claims team "
+            "checks it") in said, said
     assert "Covered:" not in said and "will be refunded" not in said, said
     # The agent approves: the terms' payout, and the claim no longer waits for a person.
     assert approved is not None

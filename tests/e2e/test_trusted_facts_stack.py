@@ -87,8 +87,8 @@ def queued_reasons(stack: AssistantStack, reference: str) -> list[str]:
 def held_wording(payout: str) -> str:
     """What the assistant says of an approval a person confirms before it is paid."""
     return (
-        f"The terms give {payout} RMB; a person from our claims team confirms it before it "
-        "is paid."
+        f"On what you told me, the terms give {payout} RMB; a person from our claims team "
+        "checks it against our records before anything is paid."
     )
 
 

@@ -66,8 +66,8 @@ def test_a_claim_with_its_files_sent_in_the_chat_is_held_for_a_person_who_approv
     # Held for a person: the files to check and, filed without sign-in, whose parcel it is.
     payout = case["expect"]["agent_approves"]["payout_rmb"]
     held = (
-        f"The terms give {payout} RMB; a person from our claims team confirms it before it "
-        "is paid."
+        f"On what you told me, the terms give {payout} RMB; a person from our claims team "
+        "checks it against our records before anything is paid."
     )
     assert held in transcript.summary, transcript.summary
     filed = transcript.lines[-1]
