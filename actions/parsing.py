@@ -447,7 +447,8 @@ def parse_money(
     start: object
     if amount is None:
         raw = _first_money_number(text)
-        if raw is None:
+        if raw is None or _inside_a_date(raw[1], text, entities, today):
+            # "1 nov" answering the value to insure was quoted as 1.00 RMB (issue 14 trial).
             raise AnswerError(no_amount)
         readings, start = normalise.amount_readings(raw[0]), raw[1]
         written = raw[0]
@@ -594,6 +595,18 @@ def _one_amount_only(
         raise AnswerError(
             tr(language, "Please give one number, not a range: the value in RMB.")
         )
+
+
+def _inside_a_date(at: int, text: str, entities: Sequence[Entity], today: date) -> bool:
+    """Whether the character at ``at`` belongs to a date in words the extractor found ("1
+    nov", "3. März"); a numeric one ("12.05.") is an amount where an amount is asked."""
+    found = entities if _read_by_the_extractor(entities) else _extract(text, today)
+    for entity in found:
+        start, end = entity.get("start"), entity.get("end")
+        if (entity.get("entity") == "date" and isinstance(start, int) and isinstance(end, int)
+                and start <= at < end and any(c.isalpha() for c in text[start:end])):
+            return True
+    return False
 
 
 def _money_entities(

@@ -239,6 +239,27 @@ def test_a_calculation_is_refused_not_read_as_its_first_number(text: str, langua
     assert not isinstance(raised.value, AmbiguousAnswer)
 
 
+# Issue 14 trial: "1 nov" (the claim's date, typed into the premium question) was quoted as
+# 1.00 RMB. A date is no amount, in any language; an amount beside a date still is.
+DATES_AS_AMOUNTS = [("en", "1 nov"), ("en", "on 5 may"), ("en", "12 March"), ("de", "3. März"),
+                    ("fr", "le 2 avril"), ("es", "3 de marzo"), ("pl", "2 kwietnia"),
+                    ("it", "il 4 maggio"), ("nl", "5 mei"), ("pt", "6 de junho")]
+
+
+@pytest.mark.parametrize(("language", "text"), DATES_AS_AMOUNTS)
+def test_a_date_is_no_amount(language: str, text: str) -> None:
+    with pytest.raises(AnswerError) as refused:
+        parse_money(text, [], today=TODAY, language=language)
+    assert not isinstance(refused.value, AmbiguousAnswer)
+
+
+@pytest.mark.parametrize(("text", "value"), [("500 rmb on 3 March", "500.00"),
+                                             ("300 yuan, paid 1 March", "300.00"),
+                                             ("2024", "2024.00"), ("15.11", "15.11")])
+def test_an_amount_beside_a_date_is_still_read(text: str, value: str) -> None:
+    assert parse_money(text, [], today=TODAY) == value
+
+
 @pytest.mark.parametrize(("text", "value"), [("250", "250.00"), ("EMS 3kg, 500 rmb", "500.00"),
                                              ("box of 2 items, 300 yuan", "300.00")])
 def test_an_amount_near_other_numbers_is_still_read(text: str, value: str) -> None:
