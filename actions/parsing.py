@@ -447,8 +447,9 @@ def parse_money(
     start: object
     if amount is None:
         raw = _first_money_number(text)
-        if raw is None or _inside_a_date(raw[1], text, entities, today):
-            # "1 nov" answering the value to insure was quoted as 1.00 RMB (issue 14 trial).
+        if raw is None or _inside_another_quantity(raw[1], text, entities, today):
+            # "1 nov" answering the value to insure was quoted as 1.00 RMB, "3 kg" stored as
+            # 3.00 RMB (issue 14 trial and re-trial).
             raise AnswerError(no_amount)
         readings, start = normalise.amount_readings(raw[0]), raw[1]
         written = raw[0]
@@ -543,11 +544,22 @@ _UNKNOWN_MONEY_SIGN = re.compile(r"[$€£₩₹₽₺₴₪₫฿₱₦﷼円]|
 # An amount this large (8 integer digits) is a typo or a tracking number, never a parcel's
 # value: the same bound the extractor keeps for typed text, applied to every source.
 _TOO_LARGE = Decimal(10) ** 7
-_PER_ITEM = re.compile(r"\b(each|apiece|per (item|piece|pair|unit))\b", re.IGNORECASE)
+_PER_ITEM = re.compile(
+    r"\b(each|apiece|per (item|piece|pair|unit))\b"
+    r"|\d\s*(items?|pieces?|pcs|pairs?)\s+(at|@|for)\s*\d|\d\s*@\s*\d",
+    re.IGNORECASE,
+)
 _RANGE = re.compile(r"\d\s*(?:-|–|to)\s*\d|\bbetween\b.*\band\b", re.IGNORECASE)
 # A calculation or a power of ten ("2x125", "2 × 125", "125*2", "10^3", "1e3"): the reader
 # took its first number ("2x125" -> 2.00, "1e9" -> 1.00; issue 14 trial).
-_CALCULATION = re.compile(r"\d\s*[x×*^÷]\s*\d|\d[eE][+-]?\d", re.IGNORECASE)
+_CALCULATION = re.compile(
+    r"\d\s*(?:[x×*^÷]|\b(?:times|mal|fois|veces|por|volte|per|keer|maal|razy|vezes)\b)\s*\d"
+    r"|\d[eE][+-]?\d",
+    re.IGNORECASE,
+)
+# A slash between numbers is a fraction or a date, never an amount ("250/2", "31/10" were
+# read as 250.00 and 31.00; issue 14 re-trial).
+_SLASHED = re.compile(r"\d\s*/\s*\d")
 CALCULATION_REFUSED = N_(
     "Please give the result as one number, not a calculation: the total value in RMB."
 )
@@ -566,6 +578,8 @@ def _one_amount_only(
         return  # a button's payload carries exactly one amount
     if _CALCULATION.search(text) and not _NUMERIC_DATE.search(text):
         raise AnswerError(tr(language, CALCULATION_REFUSED))
+    if _SLASHED.search(text):
+        raise AnswerError(tr(language, NO_AMOUNT))
     if _PER_ITEM.search(text):
         raise AnswerError(
             tr(
@@ -597,14 +611,19 @@ def _one_amount_only(
         )
 
 
-def _inside_a_date(at: int, text: str, entities: Sequence[Entity], today: date) -> bool:
-    """Whether the character at ``at`` belongs to a date in words the extractor found ("1
-    nov", "3. März"); a numeric one ("12.05.") is an amount where an amount is asked."""
+def _inside_another_quantity(
+    at: int, text: str, entities: Sequence[Entity], today: date
+) -> bool:
+    """Whether the character at ``at`` belongs to a weight ("3 kg") or a date in words ("1
+    nov", "3. März") the extractor found; a numeric date ("12.05.") is an amount where an
+    amount is asked."""
     found = entities if _read_by_the_extractor(entities) else _extract(text, today)
     for entity in found:
         start, end = entity.get("start"), entity.get("end")
-        if (entity.get("entity") == "date" and isinstance(start, int) and isinstance(end, int)
-                and start <= at < end and any(c.isalpha() for c in text[start:end])):
+        if not (isinstance(start, int) and isinstance(end, int) and start <= at < end):
+            continue
+        kind = entity.get("entity")
+        if kind == "weight" or (kind == "date" and any(c.isalpha() for c in text[start:end])):
             return True
     return False
 

@@ -246,6 +246,29 @@ DATES_AS_AMOUNTS = [("en", "1 nov"), ("en", "on 5 may"), ("en", "12 March"), ("d
                     ("it", "il 4 maggio"), ("nl", "5 mei"), ("pt", "6 de junho")]
 
 
+# Issue 14 re-trial: "250/2" was stored as 250.00, "2 times 125" as 125.00, "31/10" as 31.00
+# and "3 kg" as 3.00 RMB. A fraction, a slashed date, a product in words, a price per item
+# and a weight are no amount.
+NOT_AMOUNTS = ["250/2", "250 / 2", "31/10", "12/05", "1/2", "2 times 125", "2 mal 125",
+               "2 fois 125", "2 veces 125", "2 volte 125", "2 keer 125", "2 razy 125",
+               "2 vezes 125", "2 items at 125", "2 pcs @ 125", "3 kg", "3kg", "1,5 kg", "500 g"]
+
+
+@pytest.mark.parametrize("text", NOT_AMOUNTS)
+def test_a_fraction_a_product_or_a_weight_is_no_amount(text: str) -> None:
+    with pytest.raises(AnswerError) as refused:
+        parse_money(text, [], today=TODAY)
+    assert not isinstance(refused.value, AmbiguousAnswer)
+
+
+@pytest.mark.parametrize(("text", "value"), [("EMS 3kg, 500 rmb", "500.00"),
+                                             ("paid 125 for 2 items", "125.00"),
+                                             ("500 rmb per favore", "500.00"),
+                                             ("por favor, 500", "500.00")])
+def test_an_amount_beside_a_weight_or_polite_words_is_still_read(text: str, value: str) -> None:
+    assert parse_money(text, [], today=TODAY) == value
+
+
 @pytest.mark.parametrize(("language", "text"), DATES_AS_AMOUNTS)
 def test_a_date_is_no_amount(language: str, text: str) -> None:
     with pytest.raises(AnswerError) as refused:
