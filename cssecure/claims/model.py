@@ -618,6 +618,10 @@ class Claim:
         reasons = [self.hold_reason] if self.hold_reason is not None else []
         if decision == "review":
             reasons.append(REVIEW_REASON)
+        if decision == "approve" and self._approval_check() == NOT_ON_RECORD_REASON:
+            # Also behind another hold: a second claim on a parcel not on the record must
+            # still tell the agent so (issue 14 re-trial).
+            reasons.append(NOT_ON_RECORD_REASON)
         if not self.verified and (decision == "approve" or reasons):
             reasons.append(UNVERIFIED_REASON)
         return "; ".join(dict.fromkeys(reasons)) or None

@@ -17,7 +17,7 @@ from cssecure.claims.errors import (
     InvalidClaim,
     InvalidTransition,
 )
-from cssecure.claims.model import NOT_ON_RECORD_REASON
+from cssecure.claims.model import LINKED_REASON, NOT_ON_RECORD_REASON
 
 from .support import file_lost, lost_facts, make_parcel
 from .test_evidence import JPEG, PNG
@@ -65,6 +65,12 @@ def test_a_parcel_not_on_the_record_is_never_approved_on_the_customers_word(
     assert claim["payout_rmb"] is None
     assert claim["fact_sources"]["insured"]["source"] == "customer"
     assert claim["needs_agent"] is True
+    # A second claim on the same unknown parcel is held for the link, and still says so.
+    second = file_lost(app, on_record=False, flag_for_agent=True, verified=False,
+                       customer_id=None, conversation_id="conv-other")
+    assert second["status"] == "in_review"
+    assert NOT_ON_RECORD_REASON in second["agent_reason"]
+    assert LINKED_REASON in second["agent_reason"]
 
 
 @pytest.mark.parametrize("on_record", [True, False])
