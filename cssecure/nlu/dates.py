@@ -183,14 +183,17 @@ def _ago_patterns(code: str) -> list[tuple[re.Pattern[str], dict[str, int], froz
         rf"|(?P<week>{words_pattern(units.get('week', ()))})"
         rf"|(?P<month>{words_pattern(units.get('month', ()))}))"
     )
+    # "vor etwa 3 Wochen", "jakieś 3 tygodnie temu": an "about" word before the count (a
+    # hedged date was not read, so of two dates only the other one was; issue 14 re-trial).
+    about = rf"(?:(?:{words_pattern(dates.about)})\s+)?" if dates.about else ""
     patterns = []
     if dates.ago_before:
         patterns.append(re.compile(
-            rf"{_START}(?:{words_pattern(dates.ago_before)})\s+(?:{count}\s+)?{unit}{_END}"
+            rf"{_START}(?:{words_pattern(dates.ago_before)})\s+{about}(?:{count}\s+)?{unit}{_END}"
         ))  # fmt: skip
     if dates.ago_after:
         patterns.append(re.compile(
-            rf"{_START}(?:{count}\s+)?{unit}\s+(?:{words_pattern(dates.ago_after)}){_END}"
+            rf"{_START}{about}(?:{count}\s+)?{unit}\s+(?:{words_pattern(dates.ago_after)}){_END}"
         ))  # fmt: skip
     table = {_key(word): number for word, number in counts.items()}
     one_unit = frozenset(_key(form) for word in dates.one_unit for form in spellings(word))

@@ -97,6 +97,7 @@ class DateWords:
     day_before_yesterday: tuple[str, ...] = ()
     ago_before: tuple[str, ...] = ()
     ago_after: tuple[str, ...] = ()
+    about: tuple[str, ...] = ()
     units: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     one: tuple[str, ...] = ()
     one_unit: tuple[str, ...] = ()
@@ -153,6 +154,7 @@ def _date_words(raw: Mapping[str, Any], where: str) -> DateWords:
         ),
         ago_before=_strings(raw.get("ago_before"), f"{where}.ago_before"),
         ago_after=_strings(raw.get("ago_after"), f"{where}.ago_after"),
+        about=_strings(raw.get("about"), f"{where}.about"),
         units={unit: _strings(words, f"{where}.units.{unit}") for unit, words in units.items()},
         one=_strings(raw.get("one"), f"{where}.one"),
         one_unit=_strings(raw.get("one_unit"), f"{where}.one_unit"),

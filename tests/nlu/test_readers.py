@@ -366,6 +366,26 @@ TWO_DATES = [
 ]
 
 
+# Issue 14 re-trial: a hedged "ago" ("vor etwa 3 Wochen") was not read, so of two dates only
+# the other one was, silently.
+HEDGED_AGO = [
+    ("de", "vor etwa 3 Wochen"), ("fr", "il y a environ 3 semaines"),
+    ("es", "hace unas 3 semanas"), ("it", "circa 3 settimane fa"),
+    ("nl", "ongeveer 3 weken geleden"), ("pl", "jakieś 3 tygodnie temu"),
+    ("pt", "há cerca de 3 semanas"),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), HEDGED_AGO)
+def test_a_hedged_ago_is_read_and_asked_back_beside_another_date(
+    language: str, text: str
+) -> None:
+    assert parse_date(text, [], TODAY, language=language) == "2026-02-25"
+    with pytest.raises(AmbiguousAnswer) as asked:
+        parse_date(f"{text}, 1.3.2026", [], TODAY, language=language)
+    assert {choice.value for choice in asked.value.readings} == {"2026-02-25", "2026-03-01"}
+
+
 @pytest.mark.parametrize(("language", "text", "dates"), TWO_DATES)
 def test_two_dates_are_asked_back_never_the_first_taken(
     language: str, text: str, dates: set[str]
