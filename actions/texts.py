@@ -306,15 +306,14 @@ def decision_text(
             tr(
                 language,
                 "On what you told me, the terms give {amount} as a reshipping voucher; a "
-                "person from our claims team checks it against our records before anything is "
-                "paid.",
+                "person from our claims team checks it before anything is paid.",
                 amount=amount,
             )
             if voucher
             else tr(
                 language,
                 "On what you told me, the terms give {amount}; a person from our claims team "
-                "checks it against our records before anything is paid.",
+                "checks it before anything is paid.",
                 amount=amount,
             )
         )

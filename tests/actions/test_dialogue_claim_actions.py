@@ -155,7 +155,7 @@ def test_summary_gives_the_decision_and_asks_to_file(
         "- Proof of loss: yes\n\n"
         # The proof is a file the customer sent: a person looks at it before payment.
         "My assessment: On what you told me, the terms give 500.00 RMB; a person from our "
-        "claims team checks it against our records before anything is paid.\nWhy:\n"
+        "claims team checks it before anything is paid.\nWhy:\n"
         + "\n".join(f"- {r}" for r in services.assess_claim(_lost(loss_proof=True))["reasons"])
         + "\n\nShall I file this claim? Say no to correct a detail first."
     ]
@@ -259,8 +259,7 @@ def test_filing_stores_the_ticket_and_gives_the_reference(
     assert len(events) == len(held) + 2
     assert texts(messages)[0].startswith(
         f"Your claim is filed. Reference: {reference}.\nOn what you told me, the terms give "
-        "500.00 RMB; a person from our claims team checks it against our records before "
-        "anything is paid."
+        "500.00 RMB; a person from our claims team checks it before anything is paid."
     )
     assert texts(messages)[0].endswith(
         f"You can send photos, the unboxing video or letters here at any time: they are "

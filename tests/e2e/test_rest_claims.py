@@ -84,7 +84,7 @@ def test_a_claim_filed_through_rest_is_stored_as_assessed(
     )
     assert (
         f"On what you told me, the terms give {given}; a person from our claims team checks it "
-        "against our records before anything is paid."
+        "before anything is paid."
     ) in transcript.summary, transcript.summary
     assert payout["payout_rmb"] in filed, filed
     assert "Before any payout" not in filed and "checks below" not in filed, filed

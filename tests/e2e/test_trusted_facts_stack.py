@@ -88,7 +88,7 @@ def held_wording(payout: str) -> str:
     """What the assistant says of an approval a person confirms before it is paid."""
     return (
         f"On what you told me, the terms give {payout} RMB; a person from our claims team "
-        "checks it against our records before anything is paid."
+        "checks it before anything is paid."
     )
 
 

@@ -67,7 +67,7 @@ def test_a_claim_with_its_files_sent_in_the_chat_is_held_for_a_person_who_approv
     payout = case["expect"]["agent_approves"]["payout_rmb"]
     held = (
         f"On what you told me, the terms give {payout} RMB; a person from our claims team "
-        "checks it against our records before anything is paid."
+        "checks it before anything is paid."
     )
     assert held in transcript.summary, transcript.summary
     filed = transcript.lines[-1]
