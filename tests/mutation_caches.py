@@ -99,18 +99,103 @@ def _empty(modules: list[ModuleType]) -> None:
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_runtestloop(session: pytest.Session) -> None:
-    """A mutant's run: empty the caches once, before its first test.
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    """A mutant's run: empty the caches once, before its first test; then its tests file by
+    file (:func:`pytest_collection`).
 
     The mutant is in force for the whole run (its own forked process), so whatever fills a
     cache from here on is computed by the mutated code: emptying it again before every test
     would only rebuild the same tables (the catalog's survivors ran a thousand tests with a
     rebuilt catalog each, a minute apiece).
     """
-    del session
     mutant = os.environ.get("MUTANT_UNDER_TEST", "")
     if mutant != "stats":
         _empty(modules_to_clear(mutant, _mutated_modules()))
+    stages = session.config.stash.get(_STAGES, None) if session is not None else None
+    if not stages:
+        return None
+    _run_in_stages(session, stages)
+    return True
+
+
+# --- a mutant's tests, file by file -------------------------------------------------------
+
+_STAGES = pytest.StashKey[list[list[str]]]()
+
+
+def stages(test_ids: list[str]) -> list[list[str]]:
+    """A mutant's test ids (``file::test[id]``), as mutmut orders them, grouped by file.
+
+    The files come in the order of ``_group`` (the mutation tables first), then of each file's
+    first test (mutmut lists the fastest first); a file's tests keep their order.
+    """
+    by_file: dict[str, list[str]] = {}
+    for test_id in test_ids:
+        by_file.setdefault(test_id.split("::", 1)[0], []).append(test_id)
+    # dicts keep their insertion order, and sorted() is stable.
+    return sorted(by_file.values(), key=lambda ids: _group(ids[0]))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session: pytest.Session) -> bool | None:
+    """A mutant's run collects its first file's tests only; each further file is collected
+    once the tests before it have passed (:func:`_run_in_stages`).
+
+    Collecting is most of a mutant's cost (a facts.py mutant: 0.53 s of collecting its 1,021
+    tests in 22 files, parametrised tables included, then 0.03 s for the one test that kills
+    it). The verdict is the same: a mutant is killed when any of its tests fails, and every
+    one of them runs unless one fails first (``-x``). Only mutant runs given test ids are
+    staged; the clean run, the mapping of the tests and the forced failure collect as usual.
+    """
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    args = list(session.config.args)
+    if "__mutmut_" not in mutant or not all("::" in arg for arg in args):
+        return None
+    staged = stages(args)
+    if len(staged) < 2:
+        return None
+    session.config.stash[_STAGES] = staged
+    session.perform_collect(staged[0])
+    return True
+
+
+def _collect(session: pytest.Session, test_ids: list[str]) -> list[pytest.Item]:
+    """One stage's items; a collection error interrupts the run as pytest's own loop does."""
+    items = list(session.perform_collect(test_ids))
+    if session.testsfailed and not session.config.option.continue_on_collection_errors:
+        raise session.Interrupted(f"{session.testsfailed} errors during collection")
+    return items
+
+
+def _run_in_stages(session: pytest.Session, staged: list[list[str]]) -> None:
+    """pytest's own run loop (``_pytest.main.pytest_runtestloop``), one file after another.
+
+    The next file is collected before the last test of a file runs, so that test's teardown
+    knows what comes next and keeps the fixtures both use (a session-wide one is set up once).
+    """
+    if session.testsfailed and not session.config.option.continue_on_collection_errors:
+        raise session.Interrupted(f"{session.testsfailed} errors during collection")
+    items: list[pytest.Item] = list(session.items)
+    collected = len(items)
+    for index in range(len(staged)):
+        following: list[pytest.Item] | None = None
+        for position, item in enumerate(items):
+            nextitem = items[position + 1] if position + 1 < len(items) else None
+            if nextitem is None and index + 1 < len(staged):
+                following = _collect(session, staged[index + 1])
+                collected += len(following)
+                nextitem = following[0] if following else None
+            item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+            session.testscollected = collected
+            if session.shouldfail:
+                raise session.Failed(session.shouldfail)
+            if session.shouldstop:
+                raise session.Interrupted(session.shouldstop)
+        if following is None and index + 1 < len(staged):  # a file whose tests were deselected
+            following = _collect(session, staged[index + 1])
+            collected += len(following)
+        items = following or []
+    session.testscollected = collected
 
 
 @pytest.hookimpl(tryfirst=True)

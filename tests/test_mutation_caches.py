@@ -265,3 +265,136 @@ def test_the_report_names_a_mutant_whose_tests_could_not_start(tmp_path: Path) -
     assert (score.killed, score.other) == (1, 1)
     assert score.suspicious == ["pkg.calc.x_double__mutmut_1"]
     assert "could not start" in mutation_report.report([score], None)
+
+
+# --- a mutant's tests, file by file --------------------------------------------------------
+
+STAGED_FILES = {
+    # Printing at import shows whether pytest collected the file.
+    "test_a.py": """
+print("\\nCOLLECTED a")
+
+def test_a_first(shared):
+    assert "{a}" == "pass"
+
+def test_a_second(shared):
+    pass
+""",
+    "test_b.py": """
+print("\\nCOLLECTED b")
+
+def test_b_only(shared):
+    assert "{b}" == "pass"
+
+def test_b_deselected():
+    pass
+""",
+    "test_c.py": """
+print("\\nCOLLECTED c")
+
+def test_c_only(shared):
+    assert "{c}" == "pass"
+""",
+    "conftest.py": """
+import pytest
+
+@pytest.fixture(scope="session")
+def shared():
+    print("\\nSETUP shared")
+    yield
+    print("\\nTEARDOWN shared")
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        print("\\nRAN", report.nodeid)
+""",
+}
+
+# mutmut's call (mutmut.runners.harness.PytestRunner.run_tests), the ids in its order.
+STAGED_RUN = """
+import sys, pytest
+sys.exit(int(pytest.main(["-x", "-q", "-s", "-p", "no:cacheprovider", *sys.argv[1:]])))
+"""
+
+STAGED_IDS = [
+    "test_a.py::test_a_first",
+    "test_b.py::test_b_only",
+    "test_a.py::test_a_second",
+    "test_c.py::test_c_only",
+    "test_b.py::test_b_deselected",
+]
+
+
+def _staged_run(tmp_path: Path, mutant: str, *extra: str, **verdicts: str) -> tuple[int, str]:
+    for name, text in STAGED_FILES.items():
+        values = {key: verdicts.get(key, "pass") for key in "abc"}
+        (tmp_path / name).write_text(text.format(**values), encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-c", STAGED_RUN, "-p", "tests.mutation_caches", *STAGED_IDS, *extra],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+            "MUTANT_UNDER_TEST": mutant,
+        },
+        check=False,
+    )
+    return run.returncode, run.stdout + run.stderr
+
+
+MUTANT = "pkg.mod.x_f__mutmut_1"
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "code", "collected"),
+    [
+        ({"a": "fail"}, 1, ["a"]),
+        ({"b": "fail"}, 1, ["a", "b"]),
+        ({"c": "fail"}, 1, ["a", "b", "c"]),
+        ({}, 0, ["a", "b", "c"]),
+    ],
+    ids=["the first file kills", "the second", "the last", "none: a survivor"],
+)
+def test_a_mutants_tests_are_collected_file_by_file_and_give_the_same_verdict(
+    tmp_path: Path, verdicts: dict[str, str], code: int, collected: list[str]
+) -> None:
+    returned, output = _staged_run(tmp_path, MUTANT, **verdicts)
+    assert returned == code, output
+    assert [line[-1] for line in output.splitlines() if line.startswith("COLLECTED")] == (
+        collected
+    ), output
+    # The session-wide fixture lives through every file, as in one collection.
+    assert output.count("SETUP shared") == 1 and output.count("TEARDOWN shared") == 1, output
+
+
+def test_a_survivor_runs_every_listed_test_in_file_order(tmp_path: Path) -> None:
+    returned, output = _staged_run(tmp_path, MUTANT)
+    assert returned == 0, output
+    ran = [line.split(" ")[1] for line in output.splitlines() if line.startswith("RAN ")]
+    # File by file, each file's tests in mutmut's order; every one of the five.
+    assert ran == [
+        "test_a.py::test_a_first",
+        "test_a.py::test_a_second",
+        "test_b.py::test_b_only",
+        "test_b.py::test_b_deselected",
+        "test_c.py::test_c_only",
+    ], output
+
+
+def test_a_file_whose_tests_are_all_deselected_does_not_end_the_run(tmp_path: Path) -> None:
+    returned, output = _staged_run(tmp_path, MUTANT, "-k", "not test_b", c="fail")
+    assert returned == 1, output
+    assert "test_c_only" in output and "1 failed" in output, output
+
+
+@pytest.mark.parametrize("mutant", ["", "stats", "fail"])
+def test_the_clean_run_the_mapping_and_the_forced_failure_collect_everything_at_once(
+    tmp_path: Path, mutant: str
+) -> None:
+    returned, output = _staged_run(tmp_path, mutant, c="fail")
+    assert returned == 1, output
+    # One collection: every file is imported before the first test runs.
+    assert output.index("COLLECTED c") < output.index("SETUP shared"), output

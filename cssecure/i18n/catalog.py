@@ -269,7 +269,7 @@ _FACT_TEXT_KEYS = ("label", "summary", "question", "example", "title", "hint")
 
 def _yaml_texts(fileobj: IO[bytes], keys: Collection[str]) -> Iterator[str]:
     """The string values under ``keys`` anywhere in a YAML file, in order."""
-    import yaml
+    from cssecure import yaml_files
 
     def walk(node: Any) -> Iterator[str]:
         if isinstance(node, dict):
@@ -282,7 +282,7 @@ def _yaml_texts(fileobj: IO[bytes], keys: Collection[str]) -> Iterator[str]:
             for item in node:
                 yield from walk(item)
 
-    yield from walk(yaml.safe_load(fileobj.read().decode("utf-8")))
+    yield from walk(yaml_files.safe_load(fileobj.read().decode("utf-8")))
 
 
 def extract_facts_yaml(

@@ -38,13 +38,13 @@ from importlib import resources
 from typing import Any
 
 import spacy
-import yaml
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Span
 from spacy.util import compile_prefix_regex, compile_suffix_regex
 
+from cssecure import yaml_files
 from cssecure.nlu import normalise
 from cssecure.nlu.dates import LocalDateFinder, all_date_prepositions, default_local_dates
 from cssecure.nlu.languages import (
@@ -203,7 +203,7 @@ def load_lexicon() -> Lexicon:
     for the codes ``lexicon.yml`` lists); the English names and aliases of the file win.
     """
     text = resources.files("cssecure.nlu").joinpath("lexicon.yml").read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
+    raw = yaml_files.safe_load(text)
 
     def invert(section: dict[str, list[str]]) -> dict[str, str]:
         return {alias.lower(): canonical for canonical, aliases in section.items()

@@ -23,10 +23,10 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from babel import Locale
 from num2words import num2words
 
+from cssecure import yaml_files
 from cssecure.i18n import LANGUAGES
 
 #: The languages other than English, each read with its own words.
@@ -175,7 +175,7 @@ def _date_words(raw: Mapping[str, Any], where: str) -> DateWords:
 @lru_cache(maxsize=1)
 def _raw() -> dict[str, Any]:
     text = resources.files("cssecure.nlu").joinpath("languages.yml").read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
+    raw = yaml_files.safe_load(text)
     assert isinstance(raw, dict)
     return raw
 

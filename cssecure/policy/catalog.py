@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from cssecure import yaml_files
 
 _HERE = Path(__file__).resolve().parent
 
@@ -58,7 +58,7 @@ def normalise_name(text: str) -> str:
 
 def _load_yaml(name: str) -> Any:
     with (_HERE / name).open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml_files.safe_load(handle)
 
 
 # mutmut 3 does not mutate a decorated function: the table builders and lookups are plain

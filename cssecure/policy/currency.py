@@ -20,9 +20,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from babel.numbers import get_currency_name
 
+from cssecure import yaml_files
 from cssecure.i18n import DEFAULT_LANGUAGE
 from cssecure.i18n.catalog import N_, language_or_default
 
@@ -270,7 +270,7 @@ def load_rates(path: Path | str = DEFAULT_SOURCE) -> RateTable:
     Raises:
         RatesFileError: the file is malformed.
     """
-    return parse_rates(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+    return parse_rates(yaml_files.safe_load(Path(path).read_text(encoding="utf-8")))
 
 
 def _read_default_rates() -> RateTable:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from cssecure import yaml_files
 
 DEFAULT_SOURCE = Path(__file__).with_name("facts.yaml")
 FACT_TYPES = frozenset({"money", "bool", "date", "choice", "text", "weight", "line", "country"})
@@ -280,7 +280,7 @@ def load_registry(path: Path | None = None) -> Registry:
         RegistryError: the file is inconsistent (the message says where).
     """
     text = Path(path or DEFAULT_SOURCE).read_text("utf-8")
-    data = yaml.safe_load(text)
+    data = yaml_files.safe_load(text)
     if not isinstance(data, Mapping) or not isinstance(data.get("facts"), Mapping):
         raise RegistryError("expected `facts:` and `plans:` at the top")
     facts = {str(name): _fact(str(name), raw) for name, raw in data["facts"].items()}

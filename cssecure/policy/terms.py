@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from cssecure import yaml_files
 
 DEFAULT_SOURCE = Path(__file__).resolve().parent / "terms.yaml"
 
@@ -123,7 +123,7 @@ def _as_date(value: Any, where: str) -> date:
 def _read_schedule(source: Path) -> _Schedule:
     """Read and check a terms file once."""
     with source.open(encoding="utf-8") as handle:
-        document = yaml.safe_load(handle)
+        document = yaml_files.safe_load(handle)
     if not isinstance(document, dict):
         raise TermsError(f"{source}: expected a mapping of parameters")
     parameters: dict[str, tuple[tuple[date, Any], ...]] = {}
