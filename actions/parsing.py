@@ -30,13 +30,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from babel.dates import format_date
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, get_decimal_symbol
 from num2words import num2words
 
 from actions.questions import NOT_DELIVERED, Question
+from cssecure import yaml_files
 from cssecure.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from cssecure.i18n.catalog import N_, language_or_default, tr
 from cssecure.i18n.formatting import babel_locale, format_day
@@ -187,7 +187,7 @@ def _read_answer_words_data() -> dict[str, dict[str, tuple[str, ...]]]:
     Raises:
         ValueError: a list is not a list of strings (an unquoted ``no`` is a boolean).
     """
-    raw = yaml.safe_load(ANSWER_WORDS_FILE.read_text(encoding="utf-8"))
+    raw = yaml_files.safe_load(ANSWER_WORDS_FILE.read_text(encoding="utf-8"))
     table: dict[str, dict[str, tuple[str, ...]]] = {}
     for kind, by_language in raw.items():
         table[kind] = {}
@@ -390,6 +390,7 @@ def not_yet(text: str) -> bool:
     ("not yet", "noch nicht", "non pas encore", "still waiting for it"; ``answer_words.yml``
     ``not_yet``, every language): no proof when a carrier or customs must issue it."""
     return any(_phrase_spans(answer_words(text), _not_yet_phrases()))
+
 
 def _build_fact_kind_words(kind: str) -> tuple[tuple[str, ...], ...]:
     return tuple(_phrases(answer_word_list(kind)))
@@ -1053,25 +1054,28 @@ def parse_date(
         AnswerError: no date, an impossible date, a date in the future, or one before
             ``not_before``.
     """
+    if date_order is not None:
+        date_order = date_order.upper()
+        if date_order not in ("DMY", "MDY"):
+            raise ValueError(f"date_order must be 'DMY', 'MDY' or None, not {date_order!r}")
     if date_order is None and language in _DAY_FIRST_LANGUAGES:
         date_order = "DMY"  # "10/09/2026" from a German conversation is 10 September
-    if date_order and date_order.upper() == "MDY" and _dotted(text, entities):
+    if date_order == "MDY" and _dotted(text, entities):
         # Dots are the European way to write a date: "10.09.2026" is 10 September even
         # from a US locale (issue 13 review); slashes follow the locale.
         date_order = "DMY"
-    if date_order is not None and date_order.upper() not in ("DMY", "MDY"):
-        raise ValueError(f"date_order must be 'DMY', 'MDY' or None, not {date_order!r}")
     readings: list[date] = []
     # Every date the answer gives: two dates ("around 3 weeks ago, 31 oct i think") are
     # asked back like the two readings of one, never the first taken (issue 14 trial).
     for found in _date_readings(text, entities, today, language):
         if date_order is not None and len(found) == 2:
-            found = [found[0] if date_order.upper() == "DMY" else found[1]]
+            found = [found[0] if date_order == "DMY" else found[1]]
         readings += [value for value in found if value not in readings]
-    refusals = [_date_refusal(value, today, not_before, language) for value in readings]
-    possible = [value for value, refusal in zip(readings, refusals, strict=True) if not refusal]
+    refusals = {value: _date_refusal(value, today, not_before, language) for value in readings}
+    possible = [value for value in readings if not refusals[value]]
     if not possible:
-        raise AnswerError(refusals[0] or "")
+        # Every reading is refused: the first one's reason.
+        raise AnswerError(str(refusals[readings[0]]))
     if len(possible) == 1:
         return possible[0].isoformat()
     choices = [Reading(value.isoformat(), day_in_words(value, language),

@@ -223,15 +223,18 @@ def normalise_weight(number_text: str, kilograms_per_unit: Decimal) -> str | Non
 
 
 def _valid_date(year: int, month: int, day: int) -> date | None:
+    """The calendar date, or None for one that does not exist (31 February, month 13, day 0,
+    or a number too large for a date)."""
     try:
         return date(year, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 
 def _latest_not_after(month: int, day: int, today: date) -> date | None:
     """The most recent (month, day) on or before today: claims are about the past."""
-    for year in range(today.year, today.year - 8, -1):  # 8 years always contain a 29 Feb
+    # Nine years always hold a 29 February: leap years are at most eight apart (1896, 1904).
+    for year in range(today.year, today.year - 9, -1):
         candidate = _valid_date(year, month, day)
         if candidate is not None and candidate <= today:
             return candidate
@@ -256,8 +259,6 @@ def resolve_day_month(day: int, month: int, year_text: str | None, today: date) 
         The date; without a year the most recent such date on or before ``today``; None if
         no such calendar date exists (31 February).
     """
-    if not 1 <= month <= 12 or not 1 <= day <= 31:
-        return None
     if year_text is None:
         return _latest_not_after(month, day, today)
     year = _full_year(year_text)

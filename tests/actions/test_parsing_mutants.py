@@ -26,6 +26,7 @@ from actions.parsing import (
     day_in_words,
     extracted_entities,
     files_as_is,
+    not_yet,
     number_in_words,
     parse_choice,
     parse_date,
@@ -445,3 +446,90 @@ def test_a_word_of_a_longer_phrase_is_not_read_again_after_an_earlier_match() ->
     # Polish "no tak" is one yes; after "tak" at the start is taken, the "no" inside "no tak"
     # must still count as taken (each word once), so the answer stays a yes.
     assert yes_or_no("tak, no tak", "pl") is True
+
+
+# --- dates: the date order, two dates in a language, the refusal (issue 20, this round) ---
+
+
+@pytest.mark.parametrize(
+    ("text", "date_order", "language", "value"),
+    [
+        ("10/09/2026", None, "de", "2026-09-10"),  # a German conversation writes day-first
+        ("10/09/2026", None, "pl", "2026-09-10"),
+        ("10.09.2026", "MDY", "en", "2026-09-10"),  # dots are day-first from a US locale too
+        ("10.09.2026", "mdy", "en", "2026-09-10"),
+        ("10/09/2026", "mdy", "en", "2026-10-09"),  # the locale's order in any case
+        ("10/09/2026", "dmy", "en", "2026-09-10"),
+    ],
+    ids=["german", "polish", "dots-from-us", "dots-from-us-lower", "slashes-mdy-lower",
+         "slashes-dmy-lower"],
+)
+def test_a_date_order_settles_a_numeric_date(
+    text: str, date_order: str | None, language: str, value: str
+) -> None:
+    today = date(2026, 11, 29)
+    assert parse_date(text, [], today, date_order=date_order, language=language) == value
+
+
+def test_an_unknown_date_order_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="'YMD'"):
+        parse_date("10/09/2026", [], date(2026, 11, 29), date_order="ymd")
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("de", "vor 3 Wochen, 31. Okt glaube ich"), ("fr", "il y a 3 semaines, le 31 oct")],
+)
+def test_two_dates_are_offered_in_the_conversations_language(language: str, text: str) -> None:
+    today = date(2026, 11, 29)
+    with pytest.raises(AmbiguousAnswer) as asked:
+        parse_date(text, [], today, language=language)
+    values = [date.fromisoformat(reading.value) for reading in asked.value.readings]
+    assert date(2026, 10, 31) in values and len(values) == 2
+    assert [reading.label for reading in asked.value.readings] == [
+        day_in_words(value, language) for value in values
+    ]
+    labels = " ".join(reading.label for reading in asked.value.readings)
+    assert {"de": "31. Oktober 2026", "fr": "31 octobre 2026"}[language] in labels
+
+
+def test_a_refused_date_says_why() -> None:
+    today = date(2026, 11, 29)
+    with pytest.raises(AnswerError) as refused:
+        parse_date("15/12/2026", [], today, language="en")
+    assert "None" not in str(refused.value) and "future" in str(refused.value)
+
+
+# --- an amount next to a weight or a date in words ------------------------------------------
+
+
+def test_a_weight_after_a_date_in_words_is_no_amount() -> None:
+    # The date is the first quantity the extractor finds; the number belongs to the weight.
+    with pytest.raises(AnswerError):
+        parse_money("yesterday 3 kg", [], today=TODAY)
+
+
+def test_a_number_right_after_a_date_in_words_is_an_amount() -> None:
+    # The date entity ends where the number starts: the number is outside it.
+    entities = [
+        {"entity": "date", "start": 0, "end": 10, "value": "2026-03-17",
+         "extractor": "ClaimEntityExtractor"},
+    ]  # fmt: skip
+    assert parse_money("yesterday 250", entities, today=TODAY) == "250.00"
+
+
+# --- "not yet": a carrier's or customs' letter that does not exist yet ------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Not yet", "still waiting for it", "noch nicht", "Pas encore reçu", "todavía no",
+     "non ancora", "nog niet", "jeszcze nie", "ainda não"],
+)  # fmt: skip
+def test_not_yet_is_read_in_every_language(text: str) -> None:
+    assert not_yet(text)
+
+
+@pytest.mark.parametrize("text", ["yes", "ja", "I have it", "oui, je l'ai", "later", "no"])
+def test_a_yes_a_no_or_a_later_is_not_a_not_yet(text: str) -> None:
+    assert not not_yet(text)

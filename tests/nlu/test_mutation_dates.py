@@ -4,11 +4,14 @@ a mutant's run empties its cache before its first test (tests/mutation_caches.py
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pytest
 
+from cssecure.nlu import dates
 from cssecure.nlu.dates import LocalDate, LocalDateFinder, default_local_dates
+from cssecure.nlu.languages import LanguageWords, language_words
 
 TODAY = date(2026, 3, 18)  # a Wednesday
 
@@ -51,4 +54,41 @@ def test_the_shared_finder_reads_dates_like_a_new_one(text: str, found: list[Loc
          "skipped-weekday-then-weekday"],
 )
 def test_a_skipped_word_does_not_end_the_search(text: str, found: list[LocalDate]) -> None:
+    assert LocalDateFinder().find(text, TODAY) == found
+
+
+# Issue 14 re-trial: "vor etwa 3 Wochen" was not read. The "about" word goes before the count,
+# after a word that says "ago" first ("vor", "há") and at the start when "ago" comes last.
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("vor etwa 3 Wochen", [LocalDate(0, 17, date(2026, 2, 25))]),
+        ("há cerca de 3 semanas", [LocalDate(0, 21, date(2026, 2, 25))]),
+        ("jakieś 3 tygodnie temu", [LocalDate(0, 22, date(2026, 2, 25))]),
+        ("ongeveer 2 maanden geleden", [LocalDate(0, 26, date(2026, 1, 18))]),
+    ],
+    ids=["de-before", "pt-before", "pl-after", "nl-after-months"],
+)
+def test_an_ago_hedged_with_about_is_read_whole(text: str, found: list[LocalDate]) -> None:
+    assert LocalDateFinder().find(text, TODAY) == found
+
+
+def _without_about(code: str) -> dict[str, LanguageWords]:
+    words = language_words()[code]
+    return {**language_words(), code: dataclasses.replace(
+        words, dates=dataclasses.replace(words.dates, about=()))}
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "found"),
+    [
+        ("de", "vor 3 Wochen", [LocalDate(0, 12, date(2026, 2, 25))]),
+        ("pl", "3 tygodnie temu", [LocalDate(0, 15, date(2026, 2, 25))]),
+    ],
+)
+def test_a_language_that_lists_no_about_words_reads_its_plain_ago(
+    monkeypatch: pytest.MonkeyPatch, code: str, text: str, found: list[LocalDate]
+) -> None:
+    # languages.yml may leave a language's `about` out: its "ago" needs no hedge then
+    monkeypatch.setattr(dates, "language_words", lambda: _without_about(code))
     assert LocalDateFinder().find(text, TODAY) == found

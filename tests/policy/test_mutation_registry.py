@@ -239,3 +239,30 @@ def test_a_file_that_is_not_a_mapping_is_refused(tmp_path: Path) -> None:
     path.write_text("- claim_type\n- parcel_id\n", encoding="utf-8")
     with pytest.raises(RegistryError, match=r"^expected `facts:` and `plans:` at the top$"):
         load_registry(path)
+
+
+def test_who_makes_an_evidence_facts_file_is_read_from_its_entry(tmp_path: Path) -> None:
+    # a customer makes the photos unless the entry says otherwise; a third party the letter
+    # (Fact.sent_later: "not yet" to a carrier's letter is no proof)
+    photos = load_registry(_registry_with(tmp_path, _asked())).facts["damage_kind"]
+    assert (photos.issued_by, photos.sent_later) == ("customer", True)
+    letter = load_registry(_registry_with(tmp_path, _asked(issued_by="third_party")))
+    assert (letter.facts["damage_kind"].issued_by, letter.facts["damage_kind"].sent_later) == (
+        "third_party", False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "fact"),
+    [(_asked(issued_by="carrier"), "damage_kind"),
+     (lambda d: d["facts"]["insured"].__setitem__("issued_by", "third_party"), "insured")],
+    ids=["an unknown issuer", "a third party on a fact without evidence"],
+)
+def test_an_issuer_is_one_of_the_known_on_an_evidence_fact(
+    tmp_path: Path, change: Callable[[dict[str, Any]], object], fact: str
+) -> None:
+    with pytest.raises(RegistryError) as refused:
+        load_registry(_registry_with(tmp_path, change))
+    assert str(refused.value) == (
+        f"fact {fact}.issued_by: one of customer, third_party, on evidence facts"
+    )
