@@ -187,7 +187,7 @@ def _read_answer_words_data() -> dict[str, dict[str, tuple[str, ...]]]:
     Raises:
         ValueError: a list is not a list of strings (an unquoted ``no`` is a boolean).
     """
-    raw = yaml_files.safe_load(ANSWER_WORDS_FILE.read_text(encoding="utf-8"))
+    raw = yaml_files.load_file(ANSWER_WORDS_FILE)
     table: dict[str, dict[str, tuple[str, ...]]] = {}
     for kind, by_language in raw.items():
         table[kind] = {}

@@ -10,6 +10,8 @@ pure-Python safe loader reads them, with the same result.
 
 from __future__ import annotations
 
+from importlib.abc import Traversable
+from pathlib import Path
 from typing import IO, Any
 
 import yaml
@@ -30,3 +32,17 @@ def safe_load(stream: str | bytes | IO[str] | IO[bytes]) -> Any:
         yaml.YAMLError: the text is not YAML.
     """
     return yaml.load(stream, Loader=SafeLoader)  # noqa: S506 - a safe loader
+
+
+def load_file(path: Path | Traversable) -> Any:
+    """A YAML file's document, read as bytes: YAML's own encoding rules apply (UTF-8, or
+    UTF-16/32 with a byte-order mark), whatever the locale's encoding.
+
+    Args:
+        path: The file (a path, or a package resource from ``importlib.resources``).
+
+    Raises:
+        OSError: the file cannot be read.
+        yaml.YAMLError: the text is not YAML.
+    """
+    return safe_load(path.read_bytes())

@@ -150,6 +150,7 @@ def add(work: Path, names: list[str], reason: str, path: Path = LIST) -> None:
     """Appends a group of a finished run's mutants, with their diff and hash, to the list."""
     from mutmut.mutation.diff_apply import get_diff_for_mutant
 
+    work = work.resolve()  # read after changing into it
     mutants = []
     previous = os.getcwd()
     os.chdir(work)  # mutmut reads the mutants from mutants/ beside the current folder

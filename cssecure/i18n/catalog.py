@@ -282,7 +282,7 @@ def _yaml_texts(fileobj: IO[bytes], keys: Collection[str]) -> Iterator[str]:
             for item in node:
                 yield from walk(item)
 
-    yield from walk(yaml_files.safe_load(fileobj.read().decode("utf-8")))
+    yield from walk(yaml_files.safe_load(fileobj.read()))
 
 
 def extract_facts_yaml(

@@ -67,7 +67,7 @@ def _fold(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _request_table() -> tuple[dict[str, str], frozenset[str]]:
-    data = yaml_files.safe_load(_DATA.read_text(encoding="utf-8"))
+    data = yaml_files.load_file(_DATA)
     names: dict[str, str] = {}
     for code, entry in data["languages"].items():
         for name in entry["names"]:
@@ -80,7 +80,7 @@ def _request_table() -> tuple[dict[str, str], frozenset[str]]:
 @lru_cache(maxsize=1)
 def _greeting_table() -> dict[str, str]:
     """Folded greeting -> the one language it belongs to (``greetings`` in languages.yaml)."""
-    data = yaml_files.safe_load(_DATA.read_text(encoding="utf-8"))
+    data = yaml_files.load_file(_DATA)
     return {
         _fold(str(greeting)): code
         for code, greetings in data["greetings"].items()
@@ -95,7 +95,7 @@ def greeting_language(text: str) -> str | None:
 
 def native_name(language: str) -> str:
     """A language's name in itself ("Deutsch")."""
-    data = yaml_files.safe_load(_DATA.read_text(encoding="utf-8"))
+    data = yaml_files.load_file(_DATA)
     return str(data["languages"][language]["native"])
 
 
@@ -107,7 +107,7 @@ MAX_REQUEST_WORDS = 14
 @lru_cache(maxsize=1)
 def _sentence_request_words() -> tuple[frozenset[str], frozenset[str]]:
     """``target_words`` and ``asking_words`` of languages.yaml, folded."""
-    data = yaml_files.safe_load(_DATA.read_text(encoding="utf-8"))
+    data = yaml_files.load_file(_DATA)
     return (
         frozenset(_fold(str(word)) for word in data["target_words"]),
         frozenset(_fold(str(word)) for word in data["asking_words"]),

@@ -202,8 +202,7 @@ def load_lexicon() -> Lexicon:
     The countries' names in our other languages come from Babel (``languages.country_names``,
     for the codes ``lexicon.yml`` lists); the English names and aliases of the file win.
     """
-    text = resources.files("cssecure.nlu").joinpath("lexicon.yml").read_text(encoding="utf-8")
-    raw = yaml_files.safe_load(text)
+    raw = yaml_files.load_file(resources.files("cssecure.nlu").joinpath("lexicon.yml"))
 
     def invert(section: dict[str, list[str]]) -> dict[str, str]:
         return {alias.lower(): canonical for canonical, aliases in section.items()

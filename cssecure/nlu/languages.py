@@ -174,8 +174,7 @@ def _date_words(raw: Mapping[str, Any], where: str) -> DateWords:
 
 @lru_cache(maxsize=1)
 def _raw() -> dict[str, Any]:
-    text = resources.files("cssecure.nlu").joinpath("languages.yml").read_text(encoding="utf-8")
-    raw = yaml_files.safe_load(text)
+    raw = yaml_files.load_file(resources.files("cssecure.nlu").joinpath("languages.yml"))
     assert isinstance(raw, dict)
     return raw
 

@@ -165,7 +165,7 @@ def write_endpoints(action_url: str, dest: Path, source: Path | None = None) -> 
     Rasa expands ``${VAR}`` in endpoints.yml but has no defaults, so the action URL is
     written out there; everything else (tracker store, lock store) is the repository's.
     """
-    endpoints = yaml_files.safe_load((source or PROJECT_ROOT / "endpoints.yml").read_text())
+    endpoints = yaml_files.load_file(source or PROJECT_ROOT / "endpoints.yml")
     endpoints["action_endpoint"] = {**(endpoints.get("action_endpoint") or {}), "url": action_url}
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(yaml.safe_dump(endpoints, sort_keys=False))

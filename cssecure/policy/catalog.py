@@ -57,8 +57,7 @@ def normalise_name(text: str) -> str:
 
 
 def _load_yaml(name: str) -> Any:
-    with (_HERE / name).open(encoding="utf-8") as handle:
-        return yaml_files.safe_load(handle)
+    return yaml_files.load_file(_HERE / name)
 
 
 # mutmut 3 does not mutate a decorated function: the table builders and lookups are plain

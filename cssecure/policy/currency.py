@@ -270,7 +270,7 @@ def load_rates(path: Path | str = DEFAULT_SOURCE) -> RateTable:
     Raises:
         RatesFileError: the file is malformed.
     """
-    return parse_rates(yaml_files.safe_load(Path(path).read_text(encoding="utf-8")))
+    return parse_rates(yaml_files.load_file(Path(path)))
 
 
 def _read_default_rates() -> RateTable:

@@ -279,8 +279,7 @@ def load_registry(path: Path | None = None) -> Registry:
     Raises:
         RegistryError: the file is inconsistent (the message says where).
     """
-    text = Path(path or DEFAULT_SOURCE).read_text("utf-8")
-    data = yaml_files.safe_load(text)
+    data = yaml_files.load_file(Path(path or DEFAULT_SOURCE))
     if not isinstance(data, Mapping) or not isinstance(data.get("facts"), Mapping):
         raise RegistryError("expected `facts:` and `plans:` at the top")
     facts = {str(name): _fact(str(name), raw) for name, raw in data["facts"].items()}

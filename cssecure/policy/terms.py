@@ -122,8 +122,7 @@ def _as_date(value: Any, where: str) -> date:
 # before each test of a mutation run).
 def _read_schedule(source: Path) -> _Schedule:
     """Read and check a terms file once."""
-    with source.open(encoding="utf-8") as handle:
-        document = yaml_files.safe_load(handle)
+    document = yaml_files.load_file(source)
     if not isinstance(document, dict):
         raise TermsError(f"{source}: expected a mapping of parameters")
     parameters: dict[str, tuple[tuple[date, Any], ...]] = {}
