@@ -107,6 +107,24 @@ def test_the_clean_run_and_the_forced_failure_keep_the_caches(
 
 ROOT = Path(__file__).resolve().parents[1]
 
+
+def _python(
+    script: str, *args: str, cwd: Path, mutant: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``script`` in a fresh interpreter in ``cwd``, this checkout importable, no third-party
+    pytest plugin, and ``MUTANT_UNDER_TEST`` set when a mutant is given."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    if mutant is not None:
+        env["MUTANT_UNDER_TEST"] = mutant
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        check=False,
+    )
+
 # Two pytest sessions in one process, as mutmut runs them (it maps the tests in the first,
 # runs each mutant in a later one): the test ids of each session, one line per session.
 TWO_SESSIONS = """
@@ -132,14 +150,7 @@ def test_ids(text):
 
 def _session_ids(tmp_path: Path, *plugin: str) -> list[str]:
     (tmp_path / "test_ids.py").write_text(TEST_FILE, encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, "-c", TWO_SESSIONS, *plugin, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
-        check=False,
-    )
+    run = _python(TWO_SESSIONS, *plugin, str(tmp_path), cwd=tmp_path)
     return [line for line in run.stdout.splitlines() if line.startswith("IDS")]
 
 
@@ -232,19 +243,8 @@ pytest.main(["-q", "-s", "-p", "no:cacheprovider", *sys.argv[1:]], plugins=[Mapp
 
 def test_mapping_gives_every_test_using_a_wider_fixture_what_built_it(tmp_path: Path) -> None:
     (tmp_path / "test_mapped.py").write_text(MAPPED_FILE, encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, "-c", MAPPING, "-p", "tests.mutation_caches", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-            "MUTANT_UNDER_TEST": "stats",
-        },
-        check=False,
-    )
+    run = _python(MAPPING, "-p", "tests.mutation_caches", str(tmp_path), cwd=tmp_path,
+                  mutant="stats")
     mapped = [line[line.index("MAP") :] for line in run.stdout.splitlines() if "MAP" in line]
     assert mapped == [
         "MAP test_first ['mod.x_build_table', 'mod.x_per_test']",
@@ -329,19 +329,8 @@ def _staged_run(tmp_path: Path, mutant: str, *extra: str, **verdicts: str) -> tu
     for name, text in STAGED_FILES.items():
         values = {key: verdicts.get(key, "pass") for key in "abc"}
         (tmp_path / name).write_text(text.format(**values), encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, "-c", STAGED_RUN, "-p", "tests.mutation_caches", *STAGED_IDS, *extra],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-            "MUTANT_UNDER_TEST": mutant,
-        },
-        check=False,
-    )
+    run = _python(STAGED_RUN, "-p", "tests.mutation_caches", *STAGED_IDS, *extra, cwd=tmp_path,
+                  mutant=mutant)
     return run.returncode, run.stdout + run.stderr
 
 
