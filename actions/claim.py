@@ -1690,11 +1690,16 @@ class ActionFileClaim(Action):
         except ClaimsUnavailable:
             return _filing_failed(dispatcher, tracker)
         except ClaimsError as exc:
+            reason = refusal_text(exc, language)
+            # A sentence of its own before the next: "... (900,00 RMB). Eine Person ..."
+            # (issue 14 re-trial: the plain explanations end without a full stop).
+            if not reason.endswith((".", "!", "?")):
+                reason += "."
             dispatcher.utter_message(
                 text=tr(
                     language,
                     "I couldn't file the claim: {reason} A person from our team can help.",
-                    reason=refusal_text(exc, language),
+                    reason=reason,
                 ),
                 buttons=[handoff_button(language)],
             )

@@ -890,173 +890,173 @@ def delayed_payout(facts: ClaimFacts, terms: Terms) -> tuple[Decimal, Message]:
 # goods-only payout or a shipping fee never exceeds a limit that adds the shipping fee.
 _PAID: dict[str, str] = {
     "biy": N_(
-        "Paid {paid}: Buy It Yourself goods are paid {rate} per kg: {weight} kg make "
+        "Payout {paid}: Buy It Yourself goods are paid {rate} per kg: {weight} kg make "
         "{compensation} ({clause})."
     ),
     "lost": N_(
-        "Paid {paid}: a lost parcel is paid the insured amount of {insured} ({clause})."
+        "Payout {paid}: a lost parcel is paid the insured amount of {insured} ({clause})."
     ),
     "seized_complete": N_(
-        "Paid {paid}: a completely seized parcel is paid the insured amount of {insured}, "
+        "Payout {paid}: a completely seized parcel is paid the insured amount of {insured}, "
         "shipping included ({clause})."
     ),
     "seized_partial": N_(
-        "Paid {paid}: a partly seized parcel is paid the value of the seized goods, "
+        "Payout {paid}: a partly seized parcel is paid the value of the seized goods, "
         "{seized_value}, without shipping ({clause})."
     ),
     "missing_goods": N_(
-        "Paid {paid}: the missing goods are paid at their value of {goods_value} ({clause})."
+        "Payout {paid}: the missing goods are paid at their value of {goods_value} ({clause})."
     ),
     "damaged_goods": N_(
-        "Paid {paid}: the damaged goods are paid at their value of {goods_value} ({clause})."
+        "Payout {paid}: the damaged goods are paid at their value of {goods_value} ({clause})."
     ),
     "returned": N_(
-        "Paid {paid}: a returned parcel gets the shipping fee paid, {fee}, as a reshipping "
+        "Payout {paid}: a returned parcel gets the shipping fee paid, {fee}, as a reshipping "
         "voucher ({clause})."
     ),
     "delayed": N_(
-        "Paid {paid}: the delay refund is {share}% of the shipping fee of {fee}, {refund} "
+        "Payout {paid}: the delay refund is {share}% of the shipping fee of {fee}, {refund} "
         "({clause})."
     ),
 }
 
 _PAID_UP_TO: dict[tuple[str, str], str] = {
     ("biy", "biy_maximum"): N_(
-        "Paid {paid}: Buy It Yourself goods are paid {rate} per kg: {weight} kg make "
+        "Payout {paid}: Buy It Yourself goods are paid {rate} per kg: {weight} kg make "
         "{compensation}, but compensation never exceeds the Buy It Yourself maximum of {paid} "
         "({clause})."
     ),
     ("biy", "order_value"): N_(
-        "Paid {paid}: Buy It Yourself goods are paid {rate} per kg: {weight} kg make "
+        "Payout {paid}: Buy It Yourself goods are paid {rate} per kg: {weight} kg make "
         "{compensation}, but compensation never exceeds the order value of {paid} ({clause})."
     ),
     ("biy", "insured"): N_(
-        "Paid {paid}: Buy It Yourself goods are paid {rate} per kg: {weight} kg make "
+        "Payout {paid}: Buy It Yourself goods are paid {rate} per kg: {weight} kg make "
         "{compensation}, but compensation never exceeds the insured amount of {paid} ({clause})."
     ),
     ("biy", "maximum"): N_(
-        "Paid {paid}: Buy It Yourself goods are paid {rate} per kg: {weight} kg make "
+        "Payout {paid}: Buy It Yourself goods are paid {rate} per kg: {weight} kg make "
         "{compensation}, but compensation never exceeds the maximum insured value of {paid} "
         "({clause})."
     ),
     ("biy", "line_goods"): N_(
-        "Paid {paid}: Buy It Yourself goods are paid {rate} per kg: {weight} kg make "
+        "Payout {paid}: Buy It Yourself goods are paid {rate} per kg: {weight} kg make "
         "{compensation}, but compensation never exceeds the {paid} limit for goods sent by "
         "{where} ({clause})."
     ),
     ("biy", "line_total"): N_(
-        "Paid {paid}: Buy It Yourself goods are paid {rate} per kg: {weight} kg make "
+        "Payout {paid}: Buy It Yourself goods are paid {rate} per kg: {weight} kg make "
         "{compensation}, but compensation never exceeds the limit for {where}, {goods_maximum} "
         "for the goods plus the shipping fee ({paid}) ({clause})."
     ),
     ("lost", "actual"): N_(
-        "Paid {paid}: a lost parcel is paid the insured amount of {insured}, but compensation "
+        "Payout {paid}: a lost parcel is paid the insured amount of {insured}, but compensation "
         "never exceeds the actual value of the parcel (goods plus shipping), {paid} ({clause})."
     ),
     ("lost", "maximum"): N_(
-        "Paid {paid}: a lost parcel is paid the insured amount of {insured}, but compensation "
+        "Payout {paid}: a lost parcel is paid the insured amount of {insured}, but compensation "
         "never exceeds the maximum insured value of {paid} ({clause})."
     ),
     ("lost", "line_goods"): N_(
-        "Paid {paid}: a lost parcel is paid the insured amount of {insured}, but compensation "
+        "Payout {paid}: a lost parcel is paid the insured amount of {insured}, but compensation "
         "never exceeds the {paid} limit for goods sent by {where} ({clause})."
     ),
     ("lost", "line_total"): N_(
-        "Paid {paid}: a lost parcel is paid the insured amount of {insured}, but compensation "
+        "Payout {paid}: a lost parcel is paid the insured amount of {insured}, but compensation "
         "never exceeds the limit for {where}, {goods_maximum} for the goods plus the shipping "
         "fee ({paid}) ({clause})."
     ),
     ("seized_complete", "actual"): N_(
-        "Paid {paid}: a completely seized parcel is paid the insured amount of {insured}, "
+        "Payout {paid}: a completely seized parcel is paid the insured amount of {insured}, "
         "shipping included, but compensation never exceeds the actual value of the parcel (goods "
         "plus shipping), {paid} ({clause})."
     ),
     ("seized_complete", "maximum"): N_(
-        "Paid {paid}: a completely seized parcel is paid the insured amount of {insured}, "
+        "Payout {paid}: a completely seized parcel is paid the insured amount of {insured}, "
         "shipping included, but compensation never exceeds the maximum insured value of {paid} "
         "({clause})."
     ),
     ("seized_complete", "line_goods"): N_(
-        "Paid {paid}: a completely seized parcel is paid the insured amount of {insured}, "
+        "Payout {paid}: a completely seized parcel is paid the insured amount of {insured}, "
         "shipping included, but compensation never exceeds the {paid} limit for goods sent by "
         "{where} ({clause})."
     ),
     ("seized_complete", "line_total"): N_(
-        "Paid {paid}: a completely seized parcel is paid the insured amount of {insured}, "
+        "Payout {paid}: a completely seized parcel is paid the insured amount of {insured}, "
         "shipping included, but compensation never exceeds the limit for {where}, "
         "{goods_maximum} for the goods plus the shipping fee ({paid}) ({clause})."
     ),
     ("seized_partial", "insured"): N_(
-        "Paid {paid}: a partly seized parcel is paid the value of the seized goods, "
+        "Payout {paid}: a partly seized parcel is paid the value of the seized goods, "
         "{seized_value}, without shipping, but compensation never exceeds the insured amount of "
         "{paid} ({clause})."
     ),
     ("seized_partial", "maximum"): N_(
-        "Paid {paid}: a partly seized parcel is paid the value of the seized goods, "
+        "Payout {paid}: a partly seized parcel is paid the value of the seized goods, "
         "{seized_value}, without shipping, but compensation never exceeds the maximum insured "
         "value of {paid} ({clause})."
     ),
     ("seized_partial", "line_goods"): N_(
-        "Paid {paid}: a partly seized parcel is paid the value of the seized goods, "
+        "Payout {paid}: a partly seized parcel is paid the value of the seized goods, "
         "{seized_value}, without shipping, but compensation never exceeds the {paid} limit for "
         "goods sent by {where} ({clause})."
     ),
     ("missing_goods", "insured"): N_(
-        "Paid {paid}: the missing goods are paid at their value of {goods_value}, but "
+        "Payout {paid}: the missing goods are paid at their value of {goods_value}, but "
         "compensation never exceeds the insured amount of {paid} ({clause})."
     ),
     ("missing_goods", "maximum"): N_(
-        "Paid {paid}: the missing goods are paid at their value of {goods_value}, but "
+        "Payout {paid}: the missing goods are paid at their value of {goods_value}, but "
         "compensation never exceeds the maximum insured value of {paid} ({clause})."
     ),
     ("missing_goods", "line_goods"): N_(
-        "Paid {paid}: the missing goods are paid at their value of {goods_value}, but "
+        "Payout {paid}: the missing goods are paid at their value of {goods_value}, but "
         "compensation never exceeds the {paid} limit for goods sent by {where} ({clause})."
     ),
     ("damaged_goods", "insured"): N_(
-        "Paid {paid}: the damaged goods are paid at their value of {goods_value}, but "
+        "Payout {paid}: the damaged goods are paid at their value of {goods_value}, but "
         "compensation never exceeds the insured amount of {paid} ({clause})."
     ),
     ("damaged_goods", "maximum"): N_(
-        "Paid {paid}: the damaged goods are paid at their value of {goods_value}, but "
+        "Payout {paid}: the damaged goods are paid at their value of {goods_value}, but "
         "compensation never exceeds the maximum insured value of {paid} ({clause})."
     ),
     ("damaged_goods", "line_goods"): N_(
-        "Paid {paid}: the damaged goods are paid at their value of {goods_value}, but "
+        "Payout {paid}: the damaged goods are paid at their value of {goods_value}, but "
         "compensation never exceeds the {paid} limit for goods sent by {where} ({clause})."
     ),
     ("returned", "insured"): N_(
-        "Paid {paid}: a returned parcel gets the shipping fee paid, {fee}, as a reshipping "
+        "Payout {paid}: a returned parcel gets the shipping fee paid, {fee}, as a reshipping "
         "voucher, but compensation never exceeds the insured amount of {paid} ({clause})."
     ),
     ("returned", "maximum"): N_(
-        "Paid {paid}: a returned parcel gets the shipping fee paid, {fee}, as a reshipping "
+        "Payout {paid}: a returned parcel gets the shipping fee paid, {fee}, as a reshipping "
         "voucher, but compensation never exceeds the maximum insured value of {paid} ({clause})."
     ),
     ("returned", "line_goods"): N_(
-        "Paid {paid}: a returned parcel gets the shipping fee paid, {fee}, as a reshipping "
+        "Payout {paid}: a returned parcel gets the shipping fee paid, {fee}, as a reshipping "
         "voucher, but compensation never exceeds the {paid} limit for goods sent by {where} "
         "({clause})."
     ),
     ("delayed", "insured"): N_(
-        "Paid {paid}: the delay refund is {share}% of the shipping fee of {fee}, {refund}, but "
+        "Payout {paid}: the delay refund is {share}% of the shipping fee of {fee}, {refund}, but "
         "compensation never exceeds the insured amount of {paid} ({clause})."
     ),
     ("delayed", "actual"): N_(
-        "Paid {paid}: the delay refund is {share}% of the shipping fee of {fee}, {refund}, but "
+        "Payout {paid}: the delay refund is {share}% of the shipping fee of {fee}, {refund}, but "
         "compensation never exceeds the actual value of the parcel (goods plus shipping), {paid} "
         "({clause})."
     ),
     ("delayed", "maximum"): N_(
-        "Paid {paid}: the delay refund is {share}% of the shipping fee of {fee}, {refund}, but "
+        "Payout {paid}: the delay refund is {share}% of the shipping fee of {fee}, {refund}, but "
         "compensation never exceeds the maximum insured value of {paid} ({clause})."
     ),
     ("delayed", "line_goods"): N_(
-        "Paid {paid}: the delay refund is {share}% of the shipping fee of {fee}, {refund}, but "
+        "Payout {paid}: the delay refund is {share}% of the shipping fee of {fee}, {refund}, but "
         "compensation never exceeds the {paid} limit for goods sent by {where} ({clause})."
     ),
     ("delayed", "line_total"): N_(
-        "Paid {paid}: the delay refund is {share}% of the shipping fee of {fee}, {refund}, but "
+        "Payout {paid}: the delay refund is {share}% of the shipping fee of {fee}, {refund}, but "
         "compensation never exceeds the limit for {where}, {goods_maximum} for the goods plus "
         "the shipping fee ({paid}) ({clause})."
     ),

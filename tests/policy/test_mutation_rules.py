@@ -177,7 +177,7 @@ def test_capped_biy_payout_shows_the_weight_times_the_rate() -> None:
     assessment = assess(facts)
     assert assessment.payout_rmb == Decimal("400.00")
     assert assessment.reasons[-1] == (
-        "Paid 400.00 RMB: Buy It Yourself goods are paid 40.00 RMB per kg: 12 kg make 480.00 "
+        "Payout 400.00 RMB: Buy It Yourself goods are paid 40.00 RMB per kg: 12 kg make 480.00 "
         "RMB, but compensation never exceeds the Buy It Yourself maximum of 400.00 RMB "
         + BIY_CLAUSE + "."
     )
@@ -186,12 +186,12 @@ def test_capped_biy_payout_shows_the_weight_times_the_rate() -> None:
 def test_damaged_goods_are_not_called_missing_goods() -> None:
     assessment = assess(parse_facts(DAMAGED))
     assert assessment.reasons == (
-        "Paid 300.00 RMB: the damaged goods are paid at their value of 300.00 RMB "
+        "Payout 300.00 RMB: the damaged goods are paid at their value of 300.00 RMB "
         + COMPENSATION + ".",
     )
     missing = assess(parse_facts({**DAMAGED, "damage_kind": "missing_item"}))
     assert missing.reasons == (
-        "Paid 300.00 RMB: the missing goods are paid at their value of 300.00 RMB "
+        "Payout 300.00 RMB: the missing goods are paid at their value of 300.00 RMB "
         + COMPENSATION + ".",
     )
 
@@ -316,7 +316,7 @@ def test_a_payout_equal_to_the_line_limit_is_explained_by_its_own_clause() -> No
     facts = parse_facts({**LOST, "shipping_line": "China Post SAL", "destination_country": "DE",
                          "items_value": "2500", "shipping_fee": "300", "insured_value": "2300"})
     assert assess(facts).reasons[-1] == (
-        "Paid 2300.00 RMB: a lost parcel is paid the insured amount of 2300.00 RMB "
+        "Payout 2300.00 RMB: a lost parcel is paid the insured amount of 2300.00 RMB "
         + COMPENSATION + "."
     )
 

@@ -140,7 +140,7 @@ def test_reasons_keep_todays_english_for_dates_amounts_and_counts() -> None:
     over = assess(parse_facts(dict(CASES[CASE_IDS.index(
         "lost: over-insured lost parcel pays only the actual value")][1])))
     assert over.reasons[-1] == (
-        "Paid 500.00 RMB: a lost parcel is paid the insured amount of 750.00 RMB, but "
+        "Payout 500.00 RMB: a lost parcel is paid the insured amount of 750.00 RMB, but "
         "compensation never exceeds the actual value of the parcel (goods plus shipping), "
         '500.00 RMB (terms: "Insured Value").'
     )
@@ -158,7 +158,7 @@ def test_amounts_are_rounded_half_up_as_before() -> None:
     }
     assessment = assess(parse_facts(facts))
     assert assessment.reasons[-1] == (
-        "Paid 0.03 RMB: the delay refund is 20% of the shipping fee of 0.13 RMB, 0.03 RMB "
+        "Payout 0.03 RMB: the delay refund is 20% of the shipping fee of 0.13 RMB, 0.03 RMB "
         '(terms: "Compensation Standard and Proof").'
     )
     assert [m.english() for m in assessment.reason_messages] == list(assessment.reasons)
@@ -214,7 +214,7 @@ CLAUSE = 'terms: "Insured Value"'
 def test_each_payout_sentence_reads_as_before(kind: str) -> None:
     message = Message(rules._PAID[kind], {"paid": Decimal("99.50"), **BASIS_VALUES[kind],
                                           "clause": CLAUSE})
-    assert message.english() == f"Paid 99.50 RMB: {LEGACY_BASES[kind]} ({CLAUSE})."
+    assert message.english() == f"Payout 99.50 RMB: {LEGACY_BASES[kind]} ({CLAUSE})."
     assert message.template in MARKED
 
 
@@ -226,7 +226,7 @@ def test_each_capped_payout_sentence_reads_as_before(kind: str, limit: str) -> N
     assert placeholders(template) == set(values)
     capped = LEGACY_LIMITS[limit].format(amount="99.50 RMB")
     assert Message(template, values).english() == (
-        f"Paid 99.50 RMB: {LEGACY_BASES[kind]}, but compensation never exceeds {capped} "
+        f"Payout 99.50 RMB: {LEGACY_BASES[kind]}, but compensation never exceeds {capped} "
         f"({CLAUSE})."
     )
     assert template in MARKED
@@ -290,9 +290,9 @@ GERMAN = {
     "on {submitted} ({clause}).":
         "CSSecure deckt Pakete, die ab dem {plan_start} zum Versand eingereicht wurden; dieses "
         "Paket wurde am {submitted} eingereicht ({clause}).",
-    "Paid {paid}: a lost parcel is paid the insured amount of {insured}, but compensation "
+    "Payout {paid}: a lost parcel is paid the insured amount of {insured}, but compensation "
     "never exceeds the actual value of the parcel (goods plus shipping), {paid} ({clause}).":
-        "Ausgezahlt {paid}: Für ein verlorenes Paket wird die Versicherungssumme von {insured} "
+        "Auszahlung {paid}: Für ein verlorenes Paket wird die Versicherungssumme von {insured} "
         "gezahlt, die Entschädigung übersteigt aber nie den tatsächlichen Wert des Pakets "
         "(Waren plus Versand), {paid} ({clause}).",
     "the delivery date ({later}) can't be before the date the parcel left the warehouse "
@@ -350,11 +350,11 @@ def test_a_payout_reads_in_german_with_german_amounts(german: None) -> None:
     over = assess(parse_facts(dict(CASES[CASE_IDS.index(
         "lost: over-insured lost parcel pays only the actual value")][1])))
     assert render("de", over.reason_messages[-1]) == (
-        f"Ausgezahlt 500,00{NBSP}RMB: Für ein verlorenes Paket wird die Versicherungssumme von "
+        f"Auszahlung 500,00{NBSP}RMB: Für ein verlorenes Paket wird die Versicherungssumme von "
         f"750,00{NBSP}RMB gezahlt, die Entschädigung übersteigt aber nie den tatsächlichen "
         f'Wert des Pakets (Waren plus Versand), 500,00{NBSP}RMB (terms: "Insured Value").'
     )
-    assert over.reasons[-1].startswith("Paid 500.00 RMB: a lost parcel")
+    assert over.reasons[-1].startswith("Payout 500.00 RMB: a lost parcel")
 
 
 def test_a_conflict_reads_in_german(german: None) -> None:

@@ -83,7 +83,7 @@ def test_reasons_are_plain_sentences_naming_amounts_in_rmb() -> None:
     (proof, paid) = assess(parse_facts(facts)).reasons
     assert "confirmed by the carrier" in proof
     assert paid == (
-        "Paid 500.00 RMB: a lost parcel is paid the insured amount of 750.00 RMB, but "
+        "Payout 500.00 RMB: a lost parcel is paid the insured amount of 750.00 RMB, but "
         "compensation never exceeds the actual value of the parcel (goods plus shipping), "
         '500.00 RMB (terms: "Insured Value").'
     )
