@@ -31,6 +31,7 @@ from cssecure.nlu.languages import (
     date_words_needing_context,
     fold,
     language_words,
+    month_abbreviations_alone,
     month_names,
     spellings,
     weekday_names,
@@ -86,6 +87,14 @@ class LocalDateFinder:
             rf"(?:\.?\s*,?\s*(?:(?:{before_year})\s+)?"
             rf"(?P<year>(?:19|20)\d{{2}}|'\d{{2}})(?![\w])(?:\s*(?:{after_year})(?![\w]))?)?"
         )
+        # "31 paź", "15 ago 2025": an abbreviation that is also an everyday word ("3 out of
+        # 5") is a month only when the message is nothing but the date (issue 14 re-trial).
+        abbreviations = month_abbreviations_alone()
+        self._abbreviated_alone = re.compile(
+            rf"^\s*(?P<day>[0-3]?\d)\.?\s*(?P<month>{words_pattern(abbreviations)})\.?"
+            rf"(?:\s*,?\s*(?P<year>(?:19|20)\d{{2}}))?\s*[.!]?\s*$"
+        )
+        self._abbreviations = abbreviations
         self._relative = re.compile(
             rf"{_START}(?:(?P<before_yesterday>{words_pattern(_date_words('day_before_yesterday'))})"
             rf"|(?P<yesterday>{words_pattern(_date_words('yesterday'))})"
@@ -117,6 +126,7 @@ class LocalDateFinder:
         folded = fold(text)
         found = [
             *self._day_months(folded, today),
+            *self._abbreviated_dates(folded, today),
             *self._relatives(folded, today),
             *self._agos(folded, today),
             *self._weekdays_in(folded, today),
@@ -131,6 +141,16 @@ class LocalDateFinder:
             value = normalise.resolve_day_month(int(match["day"]), month, match["year"], today)
             if value is not None:
                 yield LocalDate(match.start(), match.end(), value)
+
+    def _abbreviated_dates(self, folded: str, today: date) -> Iterator[LocalDate]:
+        match = self._abbreviated_alone.match(folded)
+        if match is None:
+            return
+        month = self._abbreviations[match["month"]]
+        value = normalise.resolve_day_month(int(match["day"]), month, match["year"], today)
+        if value is not None:
+            yield LocalDate(match.start("day"), match.end("year") if match["year"] else
+                            match.end("month"), value)
 
     def _relatives(self, folded: str, today: date) -> Iterator[LocalDate]:
         words = set(re.findall(r"[^\W\d_]+", folded))

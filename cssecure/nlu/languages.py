@@ -276,6 +276,29 @@ def month_names() -> dict[str, int]:
 
 
 @lru_cache(maxsize=1)
+def month_abbreviations_alone() -> dict[str, int]:
+    """Folded month abbreviations that are everyday words after a number
+    (``not_month_abbreviations``: Polish "paź", Portuguese "out", Italian "set") -> month.
+
+    ``month_names`` leaves them out ("3 out of 5"); they are a month only in a message that is
+    nothing but a date ("31 paź", "15 ago 2025": the answer to a date question).
+
+    Raises:
+        ValueError: one spelling names two different months.
+    """
+    excluded = {fold(word) for word in _strings(_raw().get("not_month_abbreviations"), "months")}
+    names: dict[str, int] = {}
+    for code in OTHER_LANGUAGES:
+        for locale in _cldr_locales(code):
+            for context in ("format", "stand-alone"):
+                for month, name in locale.months[context]["abbreviated"].items():
+                    folded = fold(name.strip("."))
+                    if folded in excluded and names.setdefault(folded, month) != month:
+                        raise ValueError(f"{folded!r} names months {names[folded]} and {month}")
+    return names
+
+
+@lru_cache(maxsize=1)
 def weekday_names() -> tuple[dict[str, int], dict[str, int]]:
     """Folded weekday names of the other languages -> weekday (Monday 0).
 

@@ -533,3 +533,14 @@ def test_not_yet_is_read_in_every_language(text: str) -> None:
 @pytest.mark.parametrize("text", ["yes", "ja", "I have it", "oui, je l'ai", "later", "no"])
 def test_a_yes_a_no_or_a_later_is_not_a_not_yet(text: str) -> None:
     assert not not_yet(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"), [("31 paź", "pl"), ("31 out", "pt"), ("31 Out.", "pt"), ("31 ott", "it")]
+)
+def test_a_day_and_an_abbreviated_month_answer_the_date_question(
+    text: str, language: str
+) -> None:
+    # Issue 14 re-trial: "paź" and "out" are everyday words after a number elsewhere ("3 out
+    # of 5"); alone with a day they are October.
+    assert parse_date(text, [], date(2026, 11, 29), language=language) == "2026-10-31"

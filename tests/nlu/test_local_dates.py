@@ -101,3 +101,40 @@ def test_what_names_no_day_gives_none(finder: LocalDateFinder, text: str) -> Non
 def test_the_prepositions_before_a_day_in_digits() -> None:
     words = all_date_prepositions()
     assert {"am", "seit", "le", "depuis", "desde", "dal", "op", "od", "dnia", "em"} <= set(words)
+
+
+# Abbreviations that are everyday words after a number ("3 out of 5", Italian/Portuguese
+# "set", Polish "sie"): a month only when the message is nothing but the date (issue 14
+# re-trial: "31 paź" and "31 out" answering the date question were no date).
+ABBREVIATED_ALONE = [
+    ("31 paź", "31 paź", "2025-10-31"),  # Polish październik
+    ("31 out", "31 out", "2025-10-31"),  # Portuguese outubro
+    ("31 Out.", "31 Out", "2025-10-31"),
+    ("15 ago 2025", "15 ago 2025", "2025-08-15"),  # Spanish, Italian, Portuguese agosto
+    ("  7 lis ", "7 lis", "2025-11-07"),  # Polish listopad
+    ("2 set.", "2 set", "2025-09-02"),  # Italian, Portuguese settembre/setembro
+    ("3 gen, 2026", "3 gen, 2026", "2026-01-03"),  # Italian gennaio
+    ("5 sie!", "5 sie", "2025-08-05"),  # Polish sierpień
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "value"), ABBREVIATED_ALONE, ids=[text for text, _, _ in ABBREVIATED_ALONE]
+)
+def test_an_everyday_word_abbreviation_is_a_month_in_a_message_of_only_the_date(
+    finder: LocalDateFinder, text: str, span: str, value: str
+) -> None:
+    (found,) = finder.find(text, TODAY)
+    assert text[found.start : found.end] == span
+    assert found.value == date.fromisoformat(value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["3 out of 5", "2 set of keys", "es sind 5 sie", "31 paź i 2 lis", "about 31 out", "31 outro",
+     "31 feb"],
+)  # fmt: skip
+def test_an_everyday_word_abbreviation_in_a_sentence_is_no_month(
+    finder: LocalDateFinder, text: str
+) -> None:
+    assert finder.find(text, TODAY) == []
