@@ -24,6 +24,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,13 @@ def current_hashes(work: Path, module_path: str) -> dict[str, str]:
     return compute_function_hashes((work / module_path).read_text(encoding="utf-8"))
 
 
+def of_modules(listed: list[Equivalent], globs: list[str]) -> list[Equivalent]:
+    """The entries of the files a partial run mutates (``MUTATION_ONLY``'s globs, as mutmut's
+    ``only_mutate`` reads them): seeding another module's entries would show that module in the
+    report with nothing but survivors."""
+    return [entry for entry in listed if any(fnmatch(entry.module_path, g) for g in globs)]
+
+
 def seed(work: Path, listed: list[Equivalent]) -> tuple[int, list[Equivalent]]:
     """Writes the listed verdicts into ``work/mutants`` before a fresh ``mutmut run``.
 
@@ -187,6 +195,10 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     seeding = commands.add_parser("seed", help="write the listed verdicts into a fresh copy")
     seeding.add_argument("work", type=Path)
+    seeding.add_argument(
+        "--only", nargs="*", default=None, metavar="GLOB",
+        help="the mutated files (MUTATION_ONLY): the other modules' entries are left out",
+    )
     adding = commands.add_parser("add", help="list mutants of a finished run")
     adding.add_argument("work", type=Path)
     adding.add_argument("names", nargs="+")
@@ -195,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "add":
         add(args.work, args.names, args.reason)
         return 0
-    written, stale = seed(args.work, load())
+    listed = load() if not args.only else of_modules(load(), args.only)
+    written, stale = seed(args.work, listed)
     print(f"equivalent mutants listed and not run again: {written}")
     for entry in stale:
         print(f"  listed, but {entry.function} changed since: {entry.name} runs again")

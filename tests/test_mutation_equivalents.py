@@ -199,3 +199,23 @@ def test_every_listed_mutant_names_a_function_of_a_mutated_module() -> None:
         assert (ROOT / found.module_path).is_file(), found.name
         assert found.diff.strip() and found.reason, found.name
         assert len(found.function_hash) == 12, found.name
+
+
+def test_a_partial_run_seeds_the_entries_of_its_own_modules_only() -> None:
+    # MUTATION_ONLY=cssecure/nlu/dates.py: the other modules are not mutated, and their listed
+    # entries would show them in the report with nothing but survivors.
+    def listed(name: str) -> Equivalent:
+        return Equivalent(name, "abcdefabcdef", "", "a reason")
+
+    dates, rules, parsing = (
+        "cssecure.nlu.dates.x_f__mutmut_1",
+        "cssecure.policy.rules.x_g__mutmut_2",
+        "actions.parsing.x_h__mutmut_3",
+    )
+    entries = [listed(dates), listed(rules), listed(parsing)]
+
+    def seeded(*globs: str) -> list[str]:
+        return [entry.name for entry in mutation_equivalents.of_modules(entries, list(globs))]
+
+    assert seeded("cssecure/nlu/dates.py") == [dates]
+    assert seeded("cssecure/*", "actions/other.py") == [dates, rules]

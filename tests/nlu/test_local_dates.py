@@ -110,7 +110,7 @@ ABBREVIATED_ALONE = [
     ("31 paź", "31 paź", "2025-10-31"),  # Polish październik
     ("31 out", "31 out", "2025-10-31"),  # Portuguese outubro
     ("31 Out.", "31 Out", "2025-10-31"),
-    ("15 ago 2025", "15 ago 2025", "2025-08-15"),  # Spanish, Italian, Portuguese agosto
+    ("15 ago 2024", "15 ago 2024", "2024-08-15"),  # Spanish, Italian, Portuguese agosto
     ("  7 lis ", "7 lis", "2025-11-07"),  # Polish listopad
     ("2 set.", "2 set", "2025-09-02"),  # Italian, Portuguese settembre/setembro
     ("3 gen, 2026", "3 gen, 2026", "2026-01-03"),  # Italian gennaio
