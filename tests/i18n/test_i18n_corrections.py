@@ -82,3 +82,18 @@ def test_never_delivered_is_read_in_every_language(text: str, language: str) -> 
     from actions.questions import NOT_DELIVERED
 
     assert parse_delivered(text, [], date.today(), language=language) == NOT_DELIVERED
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("shipped on 2024-05-01", "en"), ("versandt 01.05.2024", "de"),
+     ("verschickt am 01.05.2024", "de"), ("abgeschickt 01.05.2024", "de"),
+     ("expédié le 01/05/2024", "fr"),
+     ("enviado 01/05/2024", "es"), ("spedito 01/05/2024", "it"), ("verzonden 01-05-2024", "nl"),
+     ("wysłana 01.05.2024", "pl"), ("expedido 01/05/2024", "pt")],
+)  # fmt: skip
+def test_a_shipping_day_correction_is_read_in_every_language(text: str, language: str) -> None:
+    # Issue 14 re-trial: German "versandt" (the summary's own word) was no correction word.
+    found = correction(text, language)
+    assert found is not None and found[0] == "shipped_date", found
+    assert str(found[1]) == "2024-05-01"
