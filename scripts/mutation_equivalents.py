@@ -159,6 +159,20 @@ def add(work: Path, names: list[str], reason: str, path: Path = LIST) -> None:
     from mutmut.mutation.diff_apply import get_diff_for_mutant
 
     work = work.resolve()  # read after changing into it
+    listed = {entry.name for entry in load(path)}
+    for name in names:
+        if name in listed:
+            raise ValueError(f"{name} is listed already ({path.name})")
+        meta = work / "mutants" / (module_path_of(name) + ".meta")
+        verdicts = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"] if (
+            meta.exists()) else {}
+        if name not in verdicts:
+            raise ValueError(f"{name}: no such mutant in the run in {work}")
+        if verdicts[name] != SURVIVED:
+            # A killed mutant (or one mypy rejected) listed would be seeded as survived and
+            # never run again.
+            raise ValueError(f"{name} did not survive that run (mutmut's exit code "
+                             f"{verdicts[name]}): only survivors can be equivalent")
     mutants = []
     previous = os.getcwd()
     os.chdir(work)  # mutmut reads the mutants from mutants/ beside the current folder
@@ -205,7 +219,11 @@ def main(argv: list[str] | None = None) -> int:
     adding.add_argument("--reason", required=True)
     args = parser.parse_args(argv)
     if args.command == "add":
-        add(args.work, args.names, args.reason)
+        try:
+            add(args.work, args.names, args.reason)
+        except ValueError as refused:
+            print(f"not listed: {refused}", file=sys.stderr)
+            return 2
         return 0
     listed = load() if not args.only else of_modules(load(), args.only)
     written, stale = seed(args.work, listed)

@@ -18,11 +18,12 @@ With the caches emptied, every test that looks a line or a country up is mapped 
 catalog (about a thousand): a mutant runs them in the order of ``_group`` (the mutation tables
 ``test_mutation_*.py`` first, then the other policy and reader tests, then the rest), so a
 mutant a table kills stops (``-x``) after a second of tests, not after the claims store's.
-The order changes how long a mutant takes, never whether it is killed.
+The order changes how long a mutant takes, not whether it is killed, for tests that do not
+depend on their order or on what another left in a shared fixture (ours do not).
 
 It also keeps the test ids of every pytest session of the run equal to the first one's
 (:func:`pytest_generate_tests`): mutmut names a mutant's tests by the ids it mapped, and a test
-it cannot find runs no test at all (:func:`pytest_sessionfinish`); and, mapping the tests, it
+it cannot find runs no test at all (:func:`pytest_collection`); and, mapping the tests, it
 gives every test using a class, module or session fixture the functions that built it
 (:func:`pytest_fixture_setup`), not only the first test, in whose setup it was built.
 
@@ -101,7 +102,7 @@ def _empty(modules: list[ModuleType]) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session: pytest.Session) -> bool | None:
     """A mutant's run: empty the caches once, before its first test; then its tests file by
-    file (:func:`pytest_collection`).
+    file (:func:`pytest_collection_by_file`).
 
     The mutant is in force for the whole run (its own forked process), so whatever fills a
     cache from here on is computed by the mutated code: emptying it again before every test
@@ -136,8 +137,8 @@ def stages(test_ids: list[str]) -> list[list[str]]:
     return sorted(by_file.values(), key=lambda ids: _group(ids[0]))
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection(session: pytest.Session) -> bool | None:
+@pytest.hookimpl(tryfirst=True, specname="pytest_collection")
+def pytest_collection_by_file(session: pytest.Session) -> bool | None:
     """A mutant's run collects its first file's tests only; each further file is collected
     once the tests before it have passed (:func:`_run_in_stages`).
 
@@ -161,7 +162,11 @@ def pytest_collection(session: pytest.Session) -> bool | None:
 
 def _collect(session: pytest.Session, test_ids: list[str]) -> list[pytest.Item]:
     """One stage's items; a collection error interrupts the run as pytest's own loop does."""
-    items = list(session.perform_collect(test_ids))
+    try:
+        items = list(session.perform_collect(test_ids))
+    except pytest.UsageError as error:
+        _suspicious(error)
+        raise
     if session.testsfailed and not session.config.option.continue_on_collection_errors:
         raise session.Interrupted(f"{session.testsfailed} errors during collection")
     return items
@@ -248,17 +253,27 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             object.__setattr__(source, "_param_ids_generated", None)
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """A mutant's run that could not start its tests (a usage error: a test id not found, a
-    bad option) is suspicious, never killed.
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Generator[None, object, object]:
+    """A mutant's run that could not start its tests (a usage error: a test id not found) is
+    suspicious, never killed.
 
-    mutmut raises on pytest's usage error, and in the forked child that raise ends the process
-    with status 1, mutmut's "killed": a mutant no test ran would count as killed.
+    pytest answers such a run with its usage error (exit status 4), mutmut raises on it, and
+    in the forked child that raise ends the process with status 1, mutmut's "killed": a mutant
+    no test ran would count as killed. ``pytest.exit`` ends the run with status 35 instead.
     """
-    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
-    if "__mutmut_" in mutant and exitstatus == pytest.ExitCode.USAGE_ERROR:
-        session.exitstatus = SUSPICIOUS
+    try:
+        return (yield)
+    except pytest.UsageError as error:
+        _suspicious(error)
+        raise
+
+
+def _suspicious(error: pytest.UsageError) -> None:
+    """End a mutant's run with mutmut's "suspicious" status (the clean run and the mapping of
+    the tests keep pytest's usage error)."""
+    if "__mutmut_" in os.environ.get("MUTANT_UNDER_TEST", ""):
+        pytest.exit(f"the mutant's tests could not start: {error}", returncode=SUSPICIOUS)
 
 
 _FIXTURE_HITS = pytest.StashKey[dict[int, set[str]]]()

@@ -116,10 +116,10 @@ def test_a_listed_mutant_keeps_its_verdict_and_a_changed_function_runs_again(
     assert score.counted == len(codes)
     assert score.score == pytest.approx(100.0 * (len(codes) - 1) / len(codes))
 
-    # `add` lists a finished run's mutants with their diff and function hash, and leaves the
+    # `add` lists a finished run's survivors with their diff and function hash, and leaves the
     # working folder as it found it.
     listing, before = tmp_path / "list.yaml", Path.cwd()
-    added = [others[0], stale.name]
+    added = [listed.name]
     mutation_equivalents.add(folder, added, "a reason given", path=listing)
     assert Path.cwd() == before
     entries = mutation_equivalents.load(listing)
@@ -128,6 +128,15 @@ def test_a_listed_mutant_keeps_its_verdict_and_a_changed_function_runs_again(
     assert [e.function_hash for e in entries] == [entry(folder, name).function_hash
                                                   for name in added]
     assert all("-    return" in e.diff and "+    return" in e.diff for e in entries)
+    # It refuses, and writes nothing for, a killed mutant (seeded as survived it would never
+    # run again), one listed already (every later run would stop on the list), and a name
+    # the run does not have (a helper's trial of `add`).
+    for names, why in (([others[0]], "did not survive"), ([stale.name], "did not survive"),
+                       ([listed.name], "listed already"),
+                       (["pkg.calc.x_double__mutmut_999"], "no such mutant")):
+        with pytest.raises(ValueError, match=why):
+            mutation_equivalents.add(folder, names, "another reason", path=listing)
+    assert [e.name for e in mutation_equivalents.load(listing)] == added
 
 
 def test_seeding_writes_mutmuts_meta_for_an_unchanged_function_only(tmp_path: Path) -> None:
